@@ -1,0 +1,146 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import type { Column, Table } from './table.ts';
+
+/**
+ * Cell texts that mean "no value" in the CSV files people actually have (R writes NA, pandas
+ * writes nothing or NaN, UCI files use ?). Matched exactly, not ignoring case, so that a real
+ * category such as "Na" (sodium) stays a category.
+ */
+export const MISSING_VALUE_TEXTS: ReadonlySet<string> = new Set([
+  '',
+  'NA',
+  'N/A',
+  'n/a',
+  'NaN',
+  'nan',
+  'null',
+  'NULL',
+  '?',
+  'None',
+]);
+
+export function isMissingText(text: string): boolean {
+  return MISSING_VALUE_TEXTS.has(text);
+}
+
+/**
+ * Plain decimal numbers only: Number() would also accept "0x1F", "0b11" and "Infinity", which in
+ * a CSV file are identifiers or words rather than measurements.
+ */
+const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** What csv-parse returns per record with `info: true` (its typings return plain records). */
+interface ParsedRecord {
+  record: string[];
+  /** `lines`: the line the record ends on, 1-based. */
+  info: { lines: number };
+}
+
+export async function readCsvTable(path: string): Promise<Table> {
+  return parseCsvTable(await readFile(path, 'utf8'), path);
+}
+
+/**
+ * Parses CSV text into typed columns: comma or semicolon separated (detected from the header),
+ * quoted fields, a UTF-8 BOM, CRLF; cells are trimmed. A column is numeric when every
+ * non-missing cell is a finite decimal number, else categorical. `source` names the text in
+ * error messages (a file path).
+ */
+export function parseCsvTable(text: string, source: string): Table {
+  const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') throw new Error(`${source} is empty: a CSV file needs a header line`);
+  const delimiter = detectDelimiter(firstLine(body));
+  let parsed: ParsedRecord[];
+  try {
+    parsed = parse(body, {
+      delimiter,
+      skip_empty_lines: true,
+      trim: true,
+      // Field counts are checked below, to say which line is wrong in our own words.
+      relax_column_count: true,
+      info: true,
+    }) as unknown as ParsedRecord[];
+  } catch (error) {
+    const e = error as Error & { lines?: number };
+    throw new Error(`${source}${e.lines ? ` line ${e.lines}` : ''}: ${e.message}`, {
+      cause: error,
+    });
+  }
+  const [header, ...rows] = parsed;
+  if (!header) throw new Error(`${source} is empty: a CSV file needs a header line`);
+  if (rows.length === 0) {
+    throw new Error(`${source} has a header line but no data rows`);
+  }
+  const names = header.record.map((name, i) =>
+    name.trim() === '' ? `column${i + 1}` : name.trim(),
+  );
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new Error(`${source}: the column name "${duplicate}" appears twice`);
+  for (const { record, info } of rows) {
+    if (record.length !== names.length) {
+      throw new Error(
+        `${source} line ${info.lines}: ${record.length} field${record.length === 1 ? '' : 's'}, ` +
+          `expected ${names.length} like the header (separator "${delimiter}"): ${preview(record, delimiter)}`,
+      );
+    }
+  }
+  // csv-parse trims around quotes, not inside them: " x " in quotes is still padded.
+  const columns = names.map((name, c) =>
+    toColumn(
+      name,
+      rows.map((r) => r.record[c]!.trim()),
+    ),
+  );
+  return { source, rowCount: rows.length, columns };
+}
+
+function firstLine(text: string): string {
+  const end = text.search(/\r?\n/);
+  return end === -1 ? text : text.slice(0, end);
+}
+
+/**
+ * The separator is the one of `,` `;` or tab that occurs most often in the header outside
+ * quotes: European spreadsheets write `;` because `,` is their decimal mark, and quoted
+ * names may contain either.
+ */
+function detectDelimiter(headerLine: string): string {
+  const counts = new Map<string, number>([
+    [',', 0],
+    [';', 0],
+    ['\t', 0],
+  ]);
+  let quoted = false;
+  for (const ch of headerLine) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ',';
+  for (const [d, n] of counts) if (n > counts.get(best)!) best = d;
+  return best;
+}
+
+function preview(record: string[], delimiter: string): string {
+  const line = record.join(delimiter);
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
+function toColumn(name: string, cells: string[]): Column {
+  const numbers = new Float64Array(cells.length);
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    if (isMissingText(cell)) {
+      numbers[i] = NaN;
+    } else if (DECIMAL_NUMBER.test(cell) && Number.isFinite(Number(cell))) {
+      numbers[i] = Number(cell);
+    } else {
+      return {
+        name,
+        kind: 'categorical',
+        values: cells.map((c) => (isMissingText(c) ? null : c)),
+      };
+    }
+  }
+  return { name, kind: 'numeric', values: numbers };
+}

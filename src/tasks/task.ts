@@ -1,0 +1,88 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Rng } from '../random/rng.ts';
+import type { Config, SearchSpace } from '../search-space/search-space.ts';
+import type { TrainingPlan } from '../trainer/training-plan.ts';
+
+export type TaskKind = 'classification' | 'regression';
+
+export type MetricName = 'accuracy' | 'macroF1' | 'mae' | 'rmse' | 'r2';
+
+export interface MetricSpec {
+  name: MetricName;
+  direction: 'maximize' | 'minimize';
+}
+
+export interface LoadOptions {
+  /** Seed of the train/validation/test split; fixed per campaign so trials compare fairly. */
+  splitSeed: number;
+  /** Use at most this many training rows (a quicker, rougher trial). */
+  maxTrainRows?: number;
+  /** Where data files are looked for and downloaded to (default: LGT_DATA_DIR, then the cache). */
+  dataDirs?: string[];
+  onProgress?: (message: string) => void;
+}
+
+/**
+ * One split as the trainer consumes it. Features are copied batch by batch into a buffer the
+ * trainer owns, so large image sets can stay bytes until then.
+ */
+export interface ArraySplit {
+  count: number;
+  /** Values per sample (the product of the feature shape). */
+  featureSize: number;
+  /** Class index (classification) or target value in training units (regression). */
+  y: Float32Array;
+  /** Copies the features of samples rows[from..to) one after another into `into`. */
+  copyFeatures(rows: ArrayLike<number>, from: number, to: number, into: Float32Array): void;
+}
+
+/** A split after the configuration's feature engineering, ready to train on. */
+export interface PreparedData {
+  /** Shape of one sample, e.g. [13] or [28, 28, 1]. */
+  featureShape: number[];
+  /** Number of classes, or 1 for regression. */
+  outputSize: number;
+  train: ArraySplit;
+  validation: ArraySplit;
+  test: ArraySplit;
+  classNames?: string[];
+  /** Maps predictions in training units back to the target's original units (regression). */
+  toOriginalUnits?: (values: Float32Array) => Float32Array;
+  /** Changes a training batch in place (image augmentation); `rng` is seeded per trial. */
+  augment?: (batch: Float32Array, count: number, rng: Rng) => void;
+}
+
+export interface ModelContext {
+  featureShape: number[];
+  outputSize: number;
+  /** Seed for the initial weights and dropout masks. */
+  seed: number;
+}
+
+/**
+ * A tuning task: a data set and its split, a search space over the four areas of a
+ * configuration, an untuned baseline, how a configuration becomes a model and a training plan,
+ * and the metric that decides. `D` is whatever `load` returns; workers keep it between trials.
+ */
+export interface Task<D = unknown, C extends Config = Config> {
+  name: string;
+  title: string;
+  /** One paragraph an LLM (or a person) can read: data, target, what matters. */
+  description: string;
+  kind: TaskKind;
+  /** The metric tuning decisions use, on the validation split. */
+  metric: MetricSpec;
+  space: SearchSpace;
+  /** A deliberately plain starting configuration, as in the LGT paper. */
+  baseline: C;
+  /** Where the data comes from, in a few words (for `lgt tasks`). */
+  dataSummary: string;
+  load(options: LoadOptions): Promise<D>;
+  prepare(data: D, config: C): PreparedData;
+  buildModel(config: C, context: ModelContext): tfl.LayersModel;
+  trainingPlan(config: C): TrainingPlan;
+}
+
+/** A task with its type parameters erased, as registries and the command line hold them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTask = Task<any, any>;

@@ -1,0 +1,316 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { Rng } from '../random/rng.ts';
+import type { ArraySplit, MetricSpec, PreparedData, TaskKind } from '../tasks/task.ts';
+import { selectBackend } from './backend.ts';
+import { sampleLosses, weightPenalty } from './losses.ts';
+import { argmaxRows, classificationMetrics, regressionMetrics, type Metrics } from './metrics.ts';
+import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizers.ts';
+import { learningRateAt, type TrainingPlan } from './training-plan.ts';
+import type { EpochRecord, Trainer, TrialRequest, TrialResult, TrialStatus } from './trainer.ts';
+
+/** Samples per forward pass when scoring a split (memory, not accuracy, decides it). */
+const EVAL_CHUNK = 1024;
+/** How often a long epoch yields to the event loop, so an abort or a lock renewal gets through. */
+const YIELD_EVERY_MS = 250;
+
+/**
+ * Trains a task's model for one configuration with TF.js: a plain loop of optimizer steps on
+ * batches assembled in JavaScript (faster than tfjs-layers' fit on the wasm backend, and it gives
+ * us every hook: schedules, class weights, augmentation, pruning, abort). Validation data drives
+ * early stopping; the test split is scored only when asked.
+ */
+export class TfjsTrainer implements Trainer {
+  async train(request: TrialRequest): Promise<TrialResult> {
+    const backend = await selectBackend();
+    const started = performance.now();
+    const tensorsBefore = tf.memory().numTensors;
+    const { task, config, seed } = request;
+    const data: PreparedData = task.prepare(request.data, config);
+    const plan: TrainingPlan = { ...task.trainingPlan(config) };
+    if (request.epochs !== undefined) plan.epochs = request.epochs;
+
+    const model = task.buildModel(config, {
+      featureShape: data.featureShape,
+      outputSize: data.outputSize,
+      seed,
+    });
+    const optimizer = createOptimizer(plan.optimizer, plan.learningRate);
+    const session = new TrainingSession(task.kind, task.metric, data, plan, model, optimizer, seed);
+    let result: TrialResult;
+    try {
+      const outcome = await session.run(request);
+      const validation = session.evaluate(data.validation);
+      const test = request.scoreTest ? session.evaluate(data.test) : undefined;
+      if (request.onModel) await request.onModel(model);
+      const metricValue =
+        outcome.status === 'diverged' ? null : (validation[task.metric.name] ?? null);
+      result = {
+        status: outcome.status,
+        metric: { ...task.metric, value: metricValue },
+        validation,
+        ...(test ? { test } : {}),
+        curve: outcome.curve,
+        reportedEpoch: outcome.reportedEpoch,
+        plannedEpochs: plan.epochs,
+        earlyStopped: outcome.earlyStopped,
+        seconds: (performance.now() - started) / 1000,
+        samplesPerSecond: outcome.samplesPerSecond,
+        parameterCount: model.countParams(),
+        backend: backend.name,
+        config,
+        seed,
+      };
+    } finally {
+      session.dispose();
+      model.dispose();
+      disposeOptimizer(optimizer);
+    }
+    // Workers run many trials in one process: a leak here would grow until it crashes one.
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    if (leaked > 0) throw new Error(`internal error: a trial leaked ${leaked} tensors`);
+    return result;
+  }
+}
+
+interface RunOutcome {
+  status: TrialStatus;
+  curve: EpochRecord[];
+  reportedEpoch: number;
+  earlyStopped: boolean;
+  samplesPerSecond: number;
+}
+
+/** The state of one training run: buffers, weights snapshot for early stopping, generators. */
+class TrainingSession {
+  private readonly kernels: tf.Variable[];
+  private readonly trainable: tf.Variable[];
+  private readonly classWeights: Float32Array | null;
+  private readonly shuffleRng: Rng;
+  private readonly augmentRng: Rng;
+  private bestWeights: tf.Tensor[] | null = null;
+
+  constructor(
+    private readonly kind: TaskKind,
+    private readonly metric: MetricSpec,
+    private readonly data: PreparedData,
+    private readonly plan: TrainingPlan,
+    private readonly model: tfl.LayersModel,
+    private readonly optimizer: tf.Optimizer,
+    seed: number,
+  ) {
+    this.trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    // Penalties apply to kernels (weights of dense and conv layers), not to biases or BN scales.
+    this.kernels = model.trainableWeights
+      .filter((w) => w.originalName.endsWith('/kernel'))
+      .map((w) => w.read() as tf.Variable);
+    this.classWeights =
+      kind === 'classification' && plan.classWeights === 'balanced'
+        ? balancedClassWeights(data.train.y, data.outputSize)
+        : null;
+    const rng = new Rng(seed ^ 0x5eed);
+    this.shuffleRng = rng.fork();
+    this.augmentRng = rng.fork();
+  }
+
+  async run(request: TrialRequest): Promise<RunOutcome> {
+    const { plan, data } = this;
+    const curve: EpochRecord[] = [];
+    const rows = Int32Array.from({ length: data.train.count }, (_, i) => i);
+    let bestLoss = Infinity;
+    let bestEpoch = 0;
+    let sinceBest = 0;
+    let trainSeconds = 0;
+    let status: TrialStatus = 'completed';
+    let earlyStopped = false;
+
+    for (let epoch = 0; epoch < plan.epochs; epoch++) {
+      const learningRate = learningRateAt(plan, epoch);
+      setLearningRate(this.optimizer, learningRate);
+      const epochStart = performance.now();
+      const loss = await this.trainEpoch(rows, epoch + 1, request);
+      const seconds = (performance.now() - epochStart) / 1000;
+      trainSeconds += seconds;
+      if (loss === null) {
+        status = 'aborted';
+        break;
+      }
+      const validation = this.evaluate(data.validation);
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        loss,
+        validationLoss: validation.loss,
+        validationMetric: validation[this.metric.name] ?? NaN,
+        learningRate,
+        seconds,
+        samplesPerSecond: data.train.count / seconds,
+      };
+      curve.push(record);
+      if (!Number.isFinite(loss)) {
+        status = 'diverged';
+        break;
+      }
+      if (validation.loss < bestLoss) {
+        bestLoss = validation.loss;
+        bestEpoch = epoch + 1;
+        sinceBest = 0;
+        if (plan.earlyStoppingPatience > 0) this.snapshotWeights();
+      } else {
+        sinceBest++;
+      }
+      const decision = await request.onEpoch?.(record, plan.epochs);
+      if (decision === 'stop') {
+        status = 'stopped';
+        break;
+      }
+      if (plan.earlyStoppingPatience > 0 && sinceBest >= plan.earlyStoppingPatience) {
+        earlyStopped = epoch + 1 < plan.epochs;
+        break;
+      }
+      if (request.signal?.aborted) {
+        status = 'aborted';
+        break;
+      }
+    }
+
+    let reportedEpoch = curve.length;
+    if (this.bestWeights && status === 'completed') {
+      this.model.setWeights(this.bestWeights);
+      reportedEpoch = bestEpoch;
+    }
+    const trained = curve.length * data.train.count;
+    return {
+      status,
+      curve,
+      reportedEpoch,
+      earlyStopped,
+      samplesPerSecond: trainSeconds > 0 ? trained / trainSeconds : 0,
+    };
+  }
+
+  /** One pass over the training split; the mean batch loss, or null when aborted. */
+  private async trainEpoch(
+    rows: Int32Array,
+    epoch: number,
+    request: TrialRequest,
+  ): Promise<number | null> {
+    const { data, plan } = this;
+    const { train, featureShape, outputSize } = data;
+    this.shuffleRng.shuffle(rows);
+    const batchSize = Math.min(plan.batchSize, train.count);
+    const features = new Float32Array(batchSize * train.featureSize);
+    const batchLosses: tf.Scalar[] = [];
+    let lastYield = performance.now();
+    try {
+      for (let from = 0; from < train.count; from += batchSize) {
+        const n = Math.min(batchSize, train.count - from);
+        train.copyFeatures(rows, from, from + n, features);
+        data.augment?.(features, n, this.augmentRng);
+        const targets = this.targets(train, rows, from, n);
+        const weights = this.sampleWeights(train, rows, from, n);
+        const cost = tf.tidy(() => {
+          const x = tf.tensor(features.subarray(0, n * train.featureSize), [n, ...featureShape]);
+          const y = tf.tensor2d(targets, [n, this.kind === 'classification' ? outputSize : 1]);
+          const w = weights ? tf.tensor1d(weights) : null;
+          return this.optimizer.minimize(
+            () => {
+              const output = this.model.apply(x, { training: true }) as tf.Tensor;
+              let perSample = sampleLosses(plan.loss, output, y);
+              if (w) perSample = tf.mul(perSample, w);
+              const meanLoss = tf.mean(perSample) as tf.Scalar;
+              const penalty = weightPenalty(plan.penalty, plan.penaltyWeight, this.kernels);
+              return penalty ? tf.add(meanLoss, penalty) : meanLoss;
+            },
+            true,
+            this.trainable,
+          ) as tf.Scalar;
+        });
+        batchLosses.push(cost);
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+          if (request.signal?.aborted) return null;
+          request.onProgress?.(epoch, (from + n) / train.count);
+        }
+      }
+      const mean = tf.tidy(() => tf.mean(tf.stack(batchLosses)));
+      const value = (await mean.data())[0]!;
+      mean.dispose();
+      return value;
+    } finally {
+      tf.dispose(batchLosses);
+    }
+  }
+
+  /** Loss and metrics of the current weights on a split (inference mode, no dropout). */
+  evaluate(split: ArraySplit): Metrics {
+    const { data, plan } = this;
+    const rows = Int32Array.from({ length: split.count }, (_, i) => i);
+    const chunk = Math.min(EVAL_CHUNK, split.count);
+    const features = new Float32Array(chunk * split.featureSize);
+    const width = this.kind === 'classification' ? data.outputSize : 1;
+    const outputs = new Float32Array(split.count * width);
+    let lossSum = 0;
+    for (let from = 0; from < split.count; from += chunk) {
+      const n = Math.min(chunk, split.count - from);
+      split.copyFeatures(rows, from, from + n, features);
+      const targets = this.targets(split, rows, from, n);
+      const [out, loss] = tf.tidy(() => {
+        const x = tf.tensor(features.subarray(0, n * split.featureSize), [n, ...data.featureShape]);
+        const output = this.model.apply(x, { training: false }) as tf.Tensor;
+        const y = tf.tensor2d(targets, [n, width]);
+        return [
+          output.dataSync() as Float32Array,
+          tf.sum(sampleLosses(plan.loss, output, y)).dataSync()[0]!,
+        ];
+      });
+      outputs.set(out, from * width);
+      lossSum += loss;
+    }
+    const loss = lossSum / split.count;
+    if (this.kind === 'classification') {
+      return { loss, ...classificationMetrics(argmaxRows(outputs, width), split.y, width) };
+    }
+    const toOriginal = data.toOriginalUnits ?? ((v: Float32Array) => v);
+    return { loss, ...regressionMetrics(toOriginal(outputs), toOriginal(split.y)) };
+  }
+
+  /** One-hot rows (classification) or the target column (regression) of a batch. */
+  private targets(split: ArraySplit, rows: Int32Array, from: number, n: number): Float32Array {
+    if (this.kind === 'regression') {
+      return Float32Array.from({ length: n }, (_, i) => split.y[rows[from + i]!]!);
+    }
+    const classes = this.data.outputSize;
+    const oneHot = new Float32Array(n * classes);
+    for (let i = 0; i < n; i++) oneHot[i * classes + split.y[rows[from + i]!]!] = 1;
+    return oneHot;
+  }
+
+  private sampleWeights(
+    split: ArraySplit,
+    rows: Int32Array,
+    from: number,
+    n: number,
+  ): Float32Array | null {
+    const classWeights = this.classWeights;
+    if (!classWeights) return null;
+    return Float32Array.from({ length: n }, (_, i) => classWeights[split.y[rows[from + i]!]!]!);
+  }
+
+  private snapshotWeights(): void {
+    if (this.bestWeights) tf.dispose(this.bestWeights);
+    this.bestWeights = this.model.getWeights().map((w) => tf.clone(w));
+  }
+
+  dispose(): void {
+    if (this.bestWeights) tf.dispose(this.bestWeights);
+    this.bestWeights = null;
+  }
+}
+
+/** n / (classes * count of the class), as scikit-learn's "balanced" class weights. */
+function balancedClassWeights(labels: Float32Array, classes: number): Float32Array {
+  const counts = new Float64Array(classes);
+  for (const label of labels) counts[label]!++;
+  return Float32Array.from(counts, (c) => (c === 0 ? 0 : labels.length / (classes * c)));
+}

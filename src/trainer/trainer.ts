@@ -1,0 +1,71 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Config } from '../search-space/search-space.ts';
+import type { AnyTask, MetricSpec } from '../tasks/task.ts';
+import type { Metrics } from './metrics.ts';
+
+/** One epoch of a learning curve (validation split only). */
+export interface EpochRecord {
+  /** 1-based. */
+  epoch: number;
+  loss: number;
+  validationLoss: number;
+  /** The task's metric on the validation split. */
+  validationMetric: number;
+  learningRate: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+/** What a hook between epochs may answer: go on, or stop this trial now (pruning). */
+export type EpochDecision = 'continue' | 'stop';
+
+export interface TrialRequest {
+  task: AnyTask;
+  /** What `task.load` returned; workers keep it between trials. */
+  data: unknown;
+  config: Config;
+  seed: number;
+  /** Overrides the configuration's epochs (quick looks, tests). */
+  epochs?: number;
+  /** Score the test split at the end. Only the final report of a campaign does this. */
+  scoreTest?: boolean;
+  /** Aborts between batches at the next chance; the result so far comes back as 'aborted'. */
+  signal?: AbortSignal;
+  onEpoch?: (
+    record: EpochRecord,
+    plannedEpochs: number,
+  ) => EpochDecision | void | Promise<EpochDecision | void>;
+  /** Progress inside an epoch (0..1), a few times a second on long epochs. */
+  onProgress?: (epoch: number, fraction: number) => void;
+  /** Called with the trained model (best epoch restored) before it is freed, e.g. to save it. */
+  onModel?: (model: tfl.LayersModel) => Promise<void>;
+}
+
+/**
+ * completed: ran its epochs (or early stopping ended it); stopped: a hook stopped it (pruned);
+ * aborted: cancelled; diverged: the training loss became NaN or infinite.
+ */
+export type TrialStatus = 'completed' | 'stopped' | 'aborted' | 'diverged';
+
+export interface TrialResult {
+  status: TrialStatus;
+  /** The task's metric on the validation split; null when the trial diverged. */
+  metric: MetricSpec & { value: number | null };
+  validation: Metrics;
+  test?: Metrics;
+  curve: EpochRecord[];
+  /** The epoch whose weights the result reports (the best one under early stopping). */
+  reportedEpoch: number;
+  plannedEpochs: number;
+  earlyStopped: boolean;
+  seconds: number;
+  samplesPerSecond: number;
+  parameterCount: number;
+  backend: string;
+  config: Config;
+  seed: number;
+}
+
+export interface Trainer {
+  train(request: TrialRequest): Promise<TrialResult>;
+}

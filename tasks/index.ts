@@ -1,0 +1,23 @@
+import type { AnyTask } from '../src/tasks/task.ts';
+import californiaHousing from './california-housing.ts';
+import cifar10 from './cifar10.ts';
+import fashionMnist from './fashion-mnist.ts';
+import iris from './iris.ts';
+import mnist from './mnist.ts';
+import waterPotability from './water-potability.ts';
+import wineQuality from './wine-quality.ts';
+
+/** The built-in tasks, in the order `lgt tasks` lists them. */
+export const builtInTasks: AnyTask[] = [
+  iris,
+  wineQuality,
+  waterPotability,
+  californiaHousing,
+  fashionMnist,
+  mnist,
+  cifar10,
+];
+
+export function findBuiltInTask(name: string): AnyTask | undefined {
+  return builtInTasks.find((t) => t.name === name);
+}
