@@ -1,0 +1,338 @@
+import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createStrategy } from '../strategies/create-strategy.ts';
+import type { Strategy } from '../strategies/strategy.ts';
+import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
+import type { AnyTask } from '../tasks/task.ts';
+import {
+  FINISHED_CAMPAIGN,
+  FINISHED_TRIAL,
+  type CampaignRecord,
+  type TrialJobData,
+  type TrialJobResult,
+  type TrialRecord,
+} from './campaign-records.ts';
+import type { CampaignStore } from './campaign-store.ts';
+import { reportDirOf, writeReport } from './report-writer.ts';
+import { loadTask } from './task-spec.ts';
+import { workerName } from './trial-runner.ts';
+
+export interface DriverOptions {
+  /** Longest wait for news between two looks at the campaign. */
+  pollMs?: number;
+}
+
+/** Thrown when a driver hands its campaign back (its worker is shutting down). */
+export class DriverHandedBack extends Error {
+  constructor() {
+    super(
+      'the driver handed the campaign back: its worker is shutting down; another worker resumes it',
+    );
+    this.name = 'DriverHandedBack';
+  }
+}
+
+/**
+ * Drives one campaign to its end: asks the strategy for configurations, writes each as a trial
+ * (numbered atomically) before adding its job (id derived from campaign and trial, so a job is
+ * never added twice), notices finished and failed trials, stops on the budget, then retrains the
+ * best configuration once to score the test split and writes the report. Everything it knows is
+ * read from Redis at every step, so a driver that dies is replaced by another that carries on.
+ */
+export class CampaignDriver {
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly store: CampaignStore,
+    private readonly queues: LgtQueues,
+    /** A connection of its own for blocking reads of the event stream. */
+    private readonly blocking: Redis,
+    options: DriverOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 2000;
+  }
+
+  async drive(campaignId: string, signal?: AbortSignal): Promise<CampaignRecord> {
+    let campaign = await this.store.requireCampaign(campaignId);
+    if (FINISHED_CAMPAIGN.includes(campaign.status)) return campaign;
+    if (campaign.status === 'queued') {
+      const started = await this.store.setCampaignStatus(campaignId, 'running', ['queued'], {
+        startedAt: Date.now(),
+      });
+      if (started) {
+        const r = started.request;
+        await this.store.appendEvent(campaignId, {
+          type: 'campaign.started',
+          task: started.taskName,
+          strategy: r.strategy,
+          maxTrials: r.maxTrials,
+          parallel: r.parallel,
+          ...(r.strategy === 'lgt' || r.strategy === 'hybrid'
+            ? {
+                agents:
+                  r.agents === 'llm'
+                    ? `LLM (${Object.values(r.llmModels ?? {}).join(', ')})`
+                    : 'rule-based stand-ins (no LLM configured)',
+              }
+            : {}),
+        });
+      }
+    } else {
+      await this.store.appendEvent(campaignId, { type: 'campaign.resumed', by: workerName });
+    }
+    const task = await loadTask(campaign.request.task);
+    const strategy = createStrategy(campaign, task, {
+      store: this.store,
+      agentsQueue: this.queues.agents,
+    });
+    let lastEventId = '$';
+    let strategyExhausted = false;
+
+    for (;;) {
+      if (signal?.aborted) throw new DriverHandedBack();
+      campaign = await this.store.requireCampaign(campaignId);
+      const trials = await this.store.listTrials(campaignId);
+      await this.reconcile(campaign, trials);
+      const active = trials.filter((t) => !FINISHED_TRIAL.includes(t.state));
+      if (campaign.status === 'cancelling' || campaign.stopReason) {
+        await this.dropWaitingTrials(campaignId, active);
+      } else if (this.timeIsUp(campaign)) {
+        await this.store.updateCampaign(campaignId, (c) =>
+          c.stopReason ? null : { ...c, stopReason: 'time-limit' },
+        );
+        continue;
+      } else if (!strategyExhausted) {
+        strategyExhausted = await this.proposeMore(campaign, trials, active.length, strategy);
+      }
+      const stillActive = (await this.store.listTrials(campaignId)).filter(
+        (t) => !FINISHED_TRIAL.includes(t.state),
+      );
+      const budgetSpent = trials.length >= campaign.request.maxTrials || strategyExhausted;
+      const stopping = campaign.status === 'cancelling' || campaign.stopReason !== undefined;
+      if (stillActive.length === 0 && (budgetSpent || stopping)) {
+        if (campaign.status !== 'cancelling')
+          await strategy.conclude?.(await this.store.listTrials(campaignId));
+        return this.finish(campaignId, task);
+      }
+      lastEventId = await this.waitForNews(campaignId, lastEventId);
+    }
+  }
+
+  /**
+   * Proposes and enqueues trials up to the parallelism and the budget. True when the strategy is
+   * done: it offers nothing while no trial runs (with trials running it may just be waiting).
+   */
+  private async proposeMore(
+    campaign: CampaignRecord,
+    trials: TrialRecord[],
+    active: number,
+    strategy: Strategy,
+  ): Promise<boolean> {
+    const request = campaign.request;
+    const count = Math.min(request.parallel - active, request.maxTrials - trials.length);
+    if (count <= 0) return false;
+    const proposals = await strategy.propose(trials, count);
+    if (proposals.length === 0) return active === 0;
+    for (const p of proposals) {
+      const config = p.config;
+      const source = p.source ?? strategy.name;
+      const trial = await this.store.addTrial(campaign.id, {
+        state: 'proposed',
+        config,
+        reason: p.reason,
+        ...(p.expectedEffect ? { expectedEffect: p.expectedEffect } : {}),
+        source,
+        ...(p.seed !== undefined ? { seed: p.seed } : {}),
+        ...(p.meta ? { meta: p.meta } : {}),
+        proposedAt: Date.now(),
+        attempts: 0,
+      });
+      await this.store.appendEvent(campaign.id, {
+        type: 'proposal',
+        trial: trial.number,
+        config,
+        reason: p.reason,
+        source,
+      });
+      await this.enqueue(campaign.id, trial);
+    }
+    return false;
+  }
+
+  private async enqueue(campaignId: string, trial: TrialRecord): Promise<void> {
+    await this.addTrialJob(campaignId, trial);
+    await this.store.transitionTrial(campaignId, trial.number, ['proposed'], 'queued');
+  }
+
+  /** Adds a trial's job; its id is derived from campaign and trial, so adding twice is harmless. */
+  private async addTrialJob(campaignId: string, trial: TrialRecord): Promise<void> {
+    const data: TrialJobData = {
+      campaignId,
+      trial: trial.number,
+      config: trial.config,
+      ...(trial.seed !== undefined ? { seed: trial.seed } : {}),
+    };
+    await this.queues.trials.add('trial', data, { jobId: jobIds.trial(campaignId, trial.number) });
+  }
+
+  /**
+   * Brings trials in line with their jobs: one written but never enqueued (its driver died
+   * between the two) is enqueued; one whose job failed for good is marked failed; one whose job
+   * vanished is enqueued again under the same id.
+   */
+  private async reconcile(campaign: CampaignRecord, trials: TrialRecord[]): Promise<void> {
+    for (const t of trials) {
+      if (t.state === 'proposed') {
+        await this.enqueue(campaign.id, t);
+        continue;
+      }
+      if (t.state !== 'queued' && t.state !== 'running') continue;
+      const job = await this.queues.trials.getJob(jobIds.trial(campaign.id, t.number));
+      if (!job) {
+        await this.addTrialJob(campaign.id, t);
+        continue;
+      }
+      if ((await job.getState()) === 'failed' && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        const error = job.failedReason || 'the trial job failed';
+        const failed = await this.store.transitionTrial(
+          campaign.id,
+          t.number,
+          ['queued', 'running'],
+          'failed',
+          {
+            finishedAt: Date.now(),
+            error,
+            value: null,
+          },
+        );
+        if (failed) {
+          await this.store.appendEvent(campaign.id, {
+            type: 'trial.failed',
+            trial: t.number,
+            attempt: job.attemptsMade,
+            attempts: job.opts.attempts ?? 1,
+            error,
+            final: true,
+          });
+        }
+      }
+    }
+  }
+
+  /** Cancels trials that have not started; running ones stop between epochs by themselves. */
+  private async dropWaitingTrials(campaignId: string, active: TrialRecord[]): Promise<void> {
+    for (const t of active) {
+      if (t.state !== 'queued' && t.state !== 'proposed') continue;
+      const job = await this.queues.trials.getJob(jobIds.trial(campaignId, t.number));
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'active') continue;
+      if (job) await job.remove().catch(() => {});
+      if (
+        await this.store.transitionTrial(
+          campaignId,
+          t.number,
+          ['queued', 'proposed'],
+          'cancelled',
+          { finishedAt: Date.now() },
+        )
+      ) {
+        await this.store.appendEvent(campaignId, { type: 'trial.cancelled', trial: t.number });
+      }
+    }
+  }
+
+  private timeIsUp(c: CampaignRecord): boolean {
+    const limit = c.request.timeLimitSeconds;
+    return (
+      limit !== undefined && c.startedAt !== undefined && Date.now() - c.startedAt > limit * 1000
+    );
+  }
+
+  /** Blocks until the campaign's stream has a new event (or the poll interval passes). */
+  private async waitForNews(campaignId: string, afterId: string): Promise<string> {
+    const events = await this.store.readEvents(campaignId, afterId, {
+      blockMs: this.pollMs,
+      count: 100,
+      client: this.blocking,
+    });
+    return events.at(-1)?.id ?? afterId;
+  }
+
+  /** Scores the best configuration on the test split (once), writes the report, closes the campaign. */
+  private async finish(campaignId: string, task: AnyTask): Promise<CampaignRecord> {
+    const campaign = await this.store.requireCampaign(campaignId);
+    const cancelled = campaign.status === 'cancelling';
+    let final: TrialJobResult | null = null;
+    let finalError: string | undefined;
+    if (!cancelled && campaign.best) {
+      try {
+        final = await this.runFinal(campaign);
+        await this.store.appendEvent(campaignId, {
+          type: 'campaign.final',
+          trial: campaign.best.trial,
+          validation: final.validation,
+          test: final.test ?? { loss: NaN },
+        });
+      } catch (error) {
+        finalError = (error as Error).message;
+      }
+    }
+    const status = cancelled ? 'cancelled' : 'completed';
+    const closing: Partial<CampaignRecord> = {
+      finishedAt: Date.now(),
+      reportDir: reportDirOf(campaign),
+      ...(finalError
+        ? { error: `scoring the best configuration on the test split failed: ${finalError}` }
+        : {}),
+    };
+    // The report describes the campaign as it is about to be stored: finished.
+    const reportDir = await writeReport(
+      this.store,
+      { ...campaign, ...closing, status },
+      task,
+      final,
+      finalError,
+    );
+    const closed = await this.store.setCampaignStatus(
+      campaignId,
+      status,
+      ['running', 'cancelling'],
+      closing,
+    );
+    if (closed) {
+      await this.store.appendEvent(campaignId, {
+        type: 'campaign.finished',
+        status,
+        best: campaign.best ? { trial: campaign.best.trial, value: campaign.best.value } : null,
+        reportDir,
+      });
+    }
+    return await this.store.requireCampaign(campaignId);
+  }
+
+  /** Adds (or finds, after a restart) the final job and waits for its result. */
+  private async runFinal(campaign: CampaignRecord): Promise<TrialJobResult> {
+    const best = campaign.best!;
+    const data: TrialJobData = {
+      campaignId: campaign.id,
+      trial: best.trial,
+      config: best.config,
+      ...(best.seed !== undefined ? { seed: best.seed } : {}),
+      final: true,
+    };
+    const queue: Queue = this.queues.trials;
+    await queue.add('final', data, { jobId: jobIds.final(campaign.id) });
+    for (;;) {
+      // State first, then the job (see QueuedLlmClient): its return value is there once completed.
+      const state = await queue.getJobState(jobIds.final(campaign.id));
+      if (state === 'unknown') throw new Error('the final job disappeared from the queue');
+      if (state === 'completed' || state === 'failed') {
+        const job: Job | undefined = await queue.getJob(jobIds.final(campaign.id));
+        if (state === 'completed') return job!.returnvalue as TrialJobResult;
+        if (job!.attemptsMade >= (job!.opts.attempts ?? 1))
+          throw new Error(job!.failedReason || 'failed');
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AnyTask } from '../tasks/task.ts';
+import type {
+  CampaignRecord,
+  SavedModel,
+  TrialJobResult,
+  TrialRecord,
+} from './campaign-records.ts';
+import type { LoggedEvent } from './campaign-events.ts';
+import type { CampaignStore } from './campaign-store.ts';
+
+/**
+ * Writes runs/<campaign>/: report.json (the campaign, every trial with its configuration, curve
+ * and metrics, the final test score, the event log), trials.csv (one row per trial, one column
+ * per configuration field), and model/ (the best model in TF.js's file format). Returns the
+ * directory. The report, without the event log, is also kept in Redis.
+ */
+export function reportDirOf(campaign: CampaignRecord): string {
+  return path.resolve(campaign.request.outputDir, campaign.id);
+}
+
+export async function writeReport(
+  store: CampaignStore,
+  campaign: CampaignRecord,
+  task: AnyTask,
+  final: TrialJobResult | null,
+  finalError?: string,
+): Promise<string> {
+  const dir = reportDirOf(campaign);
+  await mkdir(dir, { recursive: true });
+  const trials = await store.listTrials(campaign.id);
+  const curves = await store.getCurves(
+    campaign.id,
+    trials.map((t) => t.number),
+  );
+  const events = await allEvents(store, campaign.id);
+  const bestTrial = campaign.best
+    ? trials.find((t) => t.number === campaign.best!.trial)
+    : undefined;
+  const report = {
+    campaign,
+    task: {
+      name: task.name,
+      title: task.title,
+      kind: task.kind,
+      metric: task.metric,
+      description: task.description,
+    },
+    best: bestTrial
+      ? {
+          trial: bestTrial.number,
+          config: bestTrial.config,
+          validation: bestTrial.validation,
+          final: final
+            ? {
+                validation: final.validation,
+                test: final.test,
+                // The retrained model should score exactly what the trial scored: same seed.
+                reproduced: final.value === bestTrial.value,
+                seconds: final.seconds,
+                backend: final.backend,
+              }
+            : null,
+          ...(finalError ? { finalError } : {}),
+        }
+      : null,
+    trials: trials.map((t) => ({ ...t, curve: curves.get(t.number) ?? [] })),
+    // The agents' state (lgt, hybrid): prompt versions with their rationale, rounds, feedback, lessons.
+    agents: await store.getState(campaign.id, 'lgt'),
+    llmUsage: await store.getLlmUsage(campaign.id),
+    generatedAt: new Date().toISOString(),
+  };
+  await writeFile(
+    path.join(dir, 'report.json'),
+    `${JSON.stringify({ ...report, events }, null, 2)}\n`,
+  );
+  await writeFile(
+    path.join(dir, 'trials.csv'),
+    trialsCsv(
+      trials,
+      task.space.params.map((p) => p.name),
+    ),
+  );
+  if (final?.model) await writeModel(path.join(dir, 'model'), final.model);
+  await store.setReport(campaign.id, report);
+  return dir;
+}
+
+async function allEvents(store: CampaignStore, id: string): Promise<LoggedEvent[]> {
+  const events: LoggedEvent[] = [];
+  let after = '0';
+  for (;;) {
+    const batch = await store.readEvents(id, after, { count: 1000 });
+    if (batch.length === 0) return events;
+    events.push(...batch);
+    after = batch.at(-1)!.id;
+  }
+}
+
+/** One row per trial; configuration fields in the search space's order, after the outcome. */
+export function trialsCsv(trials: TrialRecord[], fieldOrder: string[]): string {
+  const present = new Set(trials.flatMap((t) => Object.keys(t.config)));
+  const fields = fieldOrder.filter((f) => present.has(f));
+  const header = [
+    'trial',
+    'state',
+    'value',
+    'epochs_run',
+    'seconds',
+    'attempts',
+    'source',
+    ...fields,
+  ];
+  const cell = (v: unknown) => {
+    if (v === undefined || v === null) return '';
+    const s = String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const rows = trials.map((t) =>
+    [
+      t.number,
+      t.state,
+      t.value,
+      t.epochsRun,
+      t.seconds?.toFixed(2),
+      t.attempts,
+      t.source,
+      ...fields.map((f) => t.config[f]),
+    ]
+      .map(cell)
+      .join(','),
+  );
+  return `${[header.join(','), ...rows].join('\n')}\n`;
+}
+
+/** model.json with its weights manifest, and weights.bin: what tf.loadLayersModel reads. */
+async function writeModel(dir: string, model: SavedModel): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'weights.bin'), Buffer.from(model.weightData, 'base64'));
+  const manifest = {
+    modelTopology: model.modelTopology,
+    format: model.format ?? 'layers-model',
+    generatedBy: model.generatedBy,
+    convertedBy: model.convertedBy ?? null,
+    weightsManifest: [{ paths: ['weights.bin'], weights: model.weightSpecs }],
+  };
+  await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
+}

@@ -1,0 +1,52 @@
+/**
+ * The BullMQ sandboxed processor of the `trials` queue: it runs in a child process of the worker
+ * (so training never blocks the worker's event loop, a crash kills only the trial, and memory is
+ * given back when the process ends). The child is reused for later trials, so its Redis
+ * connection and the data sets it loaded stay between them.
+ */
+import { WaitingError, type SandboxedJob } from 'bullmq';
+import { createRedis } from '../queue/redis-connection.ts';
+import { queuePrefix } from '../queue/lgt-queues.ts';
+import { TfjsTrainer } from '../trainer/tfjs-trainer.ts';
+import type { TrialJobData, TrialJobResult } from './campaign-records.ts';
+import { CampaignStore } from './campaign-store.ts';
+import { TaskDataCache } from './task-data-cache.ts';
+import { TrialHandedBack, TrialRunner } from './trial-runner.ts';
+
+let runner: TrialRunner | undefined;
+
+// When the worker process dies (even by SIGKILL) the IPC channel closes: its trials die with it
+// rather than train on as orphans; their jobs are retried once the worker's locks expire.
+process.on('disconnect', () => process.exit(1));
+
+function trialRunner(): TrialRunner {
+  if (!runner) {
+    const url = process.env['LGT_WORKER_REDIS_URL'];
+    if (!url) throw new Error('LGT_WORKER_REDIS_URL is not set in the trial process');
+    runner = new TrialRunner(
+      new CampaignStore(createRedis(url), queuePrefix()),
+      new TfjsTrainer(),
+      new TaskDataCache(),
+    );
+  }
+  return runner;
+}
+
+export default async function processTrial(
+  job: SandboxedJob<TrialJobData, TrialJobResult>,
+  token?: string,
+  signal?: AbortSignal,
+): Promise<TrialJobResult> {
+  try {
+    return await trialRunner().run(job.data, {
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? 1,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof TrialHandedBack)) throw error;
+    // Back to waiting without using up an attempt: BullMQ leaves a job alone after a WaitingError.
+    await job.moveToWait(token);
+    throw new WaitingError(error.message);
+  }
+}

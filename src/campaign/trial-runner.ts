@@ -1,0 +1,401 @@
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import type { EpochRecord, Trainer, TrialResult } from '../trainer/trainer.ts';
+import type { CampaignStore } from './campaign-store.ts';
+import {
+  FINISHED_TRIAL,
+  type CampaignRecord,
+  type SavedModel,
+  type TrialJobData,
+  type TrialJobResult,
+  type TrialRecord,
+} from './campaign-records.ts';
+import { AshaPruner } from './asha-pruner.ts';
+import { MedianPruner } from './median-pruner.ts';
+import type { Pruner } from './pruner.ts';
+import type { TaskDataCache } from './task-data-cache.ts';
+
+export const workerName = `${os.hostname()}:${process.pid}`;
+
+/** How often a running trial emits an epoch event (its curve is stored at every epoch). */
+const EPOCH_EVENT_EVERY_MS = 500;
+/** How often a running trial re-reads other trials' curves for the pruner. */
+const PEERS_REFRESH_MS = 2000;
+
+/** A trial stopped because its worker is shutting down: it goes back to the queue, not to failed. */
+export class TrialHandedBack extends Error {
+  constructor(trial: number) {
+    super(`trial ${trial} was handed back by ${workerName}, which is shutting down`);
+    this.name = 'TrialHandedBack';
+  }
+}
+
+export interface AttemptInfo {
+  attempt: number;
+  maxAttempts: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs one trial job: marks the trial running, trains it, stores its curve epoch by epoch,
+ * prunes or stops it between epochs, and records the outcome in one atomic step. A trial that is
+ * already finished (its job ran twice, e.g. after a worker stalled) is not trained again.
+ */
+export class TrialRunner {
+  constructor(
+    private readonly store: CampaignStore,
+    private readonly trainer: Trainer,
+    private readonly cache: TaskDataCache,
+  ) {}
+
+  async run(job: TrialJobData, info: AttemptInfo): Promise<TrialJobResult> {
+    // A job taken just before its worker began shutting down goes straight back.
+    if (info.signal?.aborted) throw new TrialHandedBack(job.trial);
+    const campaign = await this.store.requireCampaign(job.campaignId);
+    if (job.final) return this.runFinal(campaign, job, info);
+    const id = campaign.id;
+    const started = await this.store.updateTrial(id, job.trial, (t) =>
+      FINISHED_TRIAL.includes(t.state)
+        ? null
+        : {
+            ...t,
+            state: 'running',
+            attempts: t.attempts + 1,
+            startedAt: Date.now(),
+            worker: workerName,
+          },
+    );
+    if (!started) return this.alreadyFinished(id, job.trial);
+    if (stopRequested(campaign)) return this.cancel(id, job.trial);
+    await this.store.clearCurve(id, job.trial);
+    await this.store.appendEvent(id, {
+      type: 'trial.started',
+      trial: job.trial,
+      attempt: started.attempts,
+      worker: workerName,
+    });
+
+    try {
+      const { task, data } = await this.cache.load(campaign.request);
+      const request = campaign.request;
+      const pruner = createPruner(request.pruner, task.metric.direction);
+      const peers = pruner ? new PeerCurves(this.store, id, job.trial, pruner) : null;
+      const abort = new AbortController();
+      info.signal?.addEventListener('abort', () => abort.abort());
+      const curve: EpochRecord[] = [];
+      let lastEvent = 0;
+      let pruned: { epoch: number; value: number; median: number } | null = null;
+      const result = await this.trainer.train({
+        task,
+        data,
+        config: job.config,
+        seed: job.seed ?? request.seed,
+        ...(request.epochs !== undefined ? { epochs: request.epochs } : {}),
+        signal: abort.signal,
+        onEpoch: async (record, planned) => {
+          curve.push(record);
+          await this.store.appendEpoch(id, job.trial, record);
+          if (Date.now() - lastEvent > EPOCH_EVENT_EVERY_MS || record.epoch === planned) {
+            lastEvent = Date.now();
+            await this.store.appendEvent(id, {
+              type: 'trial.epoch',
+              trial: job.trial,
+              epoch: record.epoch,
+              epochs: planned,
+              loss: record.loss,
+              validationMetric: record.validationMetric,
+            });
+          }
+          const now = await this.store.getCampaign(id);
+          if (now && stopRequested(now)) {
+            abort.abort();
+            return 'continue';
+          }
+          if (pruner && record.epoch < planned) {
+            const decision = pruner.decide(curve, await peers!.get());
+            if (decision.prune) {
+              pruned = { epoch: record.epoch, value: decision.value, median: decision.median! };
+              return 'stop';
+            }
+          }
+          return 'continue';
+        },
+      });
+      return await this.record(campaign, job, result, pruned);
+    } catch (error) {
+      if (error instanceof TrialHandedBack) throw error;
+      const message = (error as Error).message ?? String(error);
+      const final = info.attempt >= info.maxAttempts;
+      await this.store.appendEvent(id, {
+        type: 'trial.failed',
+        trial: job.trial,
+        attempt: started.attempts,
+        attempts: info.maxAttempts,
+        error: message,
+        final,
+      });
+      if (final) {
+        await this.store.transitionTrial(id, job.trial, ['running'], 'failed', {
+          finishedAt: Date.now(),
+          error: message,
+          value: null,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Stores a trained trial's outcome; the campaign's best moves in the same breath. */
+  private async record(
+    campaign: CampaignRecord,
+    job: TrialJobData,
+    result: TrialResult,
+    pruned: { epoch: number; value: number; median: number } | null,
+  ): Promise<TrialJobResult> {
+    const id = campaign.id;
+    const out = toJobResult(result);
+    const common: Partial<TrialRecord> = {
+      finishedAt: Date.now(),
+      trainStatus: result.status,
+      validation: result.validation,
+      epochsRun: result.curve.length,
+      seconds: result.seconds,
+    };
+    if (result.status === 'aborted') {
+      const now = await this.store.getCampaign(id);
+      if (now && !stopRequested(now)) {
+        // Not a cancellation: this worker is shutting down and gives the trial back.
+        await this.store.transitionTrial(id, job.trial, ['running'], 'queued', {
+          worker: undefined,
+        });
+        throw new TrialHandedBack(job.trial);
+      }
+      await this.store.transitionTrial(id, job.trial, ['running'], 'cancelled', common);
+      await this.store.appendEvent(id, { type: 'trial.cancelled', trial: job.trial });
+      return out;
+    }
+    if (result.status === 'stopped' && pruned) {
+      const p = pruned as { epoch: number; value: number; median: number };
+      if (
+        await this.store.transitionTrial(id, job.trial, ['running'], 'pruned', {
+          ...common,
+          value: p.value,
+        })
+      ) {
+        await this.store.appendEvent(id, {
+          type: 'trial.pruned',
+          trial: job.trial,
+          epoch: p.epoch,
+          value: p.value,
+          median: p.median,
+        });
+      }
+      return out;
+    }
+    if (result.status === 'diverged') {
+      const error = 'the training loss became NaN or infinite';
+      if (
+        await this.store.transitionTrial(id, job.trial, ['running'], 'failed', {
+          ...common,
+          value: null,
+          error,
+        })
+      ) {
+        await this.store.appendEvent(id, {
+          type: 'trial.failed',
+          trial: job.trial,
+          attempt: 1,
+          attempts: 1,
+          error,
+          final: true,
+        });
+      }
+      return out;
+    }
+    const value = result.metric.value;
+    const done = await this.store.transitionTrial(id, job.trial, ['running'], 'completed', {
+      ...common,
+      value,
+    });
+    if (!done) return out;
+    await this.store.appendEvent(id, {
+      type: 'trial.finished',
+      trial: job.trial,
+      value,
+      validation: result.validation,
+      seconds: result.seconds,
+      epochs: result.curve.length,
+    });
+    if (value !== null) await this.updateBest(campaign, job, value);
+    return out;
+  }
+
+  private async updateBest(
+    campaign: CampaignRecord,
+    job: TrialJobData,
+    value: number,
+  ): Promise<void> {
+    let previous: number | null = null;
+    const better = (a: number, b: number) =>
+      campaign.metric.direction === 'maximize' ? a > b : a < b;
+    const updated = await this.store.updateCampaign(campaign.id, (c) => {
+      previous = c.best?.value ?? null;
+      if (c.best && !better(value, c.best.value)) return null;
+      return {
+        ...c,
+        best: {
+          trial: job.trial,
+          value,
+          config: job.config,
+          ...(job.seed !== undefined ? { seed: job.seed } : {}),
+        },
+      };
+    });
+    if (updated) {
+      await this.store.appendEvent(campaign.id, {
+        type: 'best.improved',
+        trial: job.trial,
+        value,
+        previous,
+        config: job.config,
+      });
+    }
+  }
+
+  private async cancel(id: string, trial: number): Promise<TrialJobResult> {
+    await this.store.transitionTrial(id, trial, ['running'], 'cancelled', {
+      finishedAt: Date.now(),
+    });
+    await this.store.appendEvent(id, { type: 'trial.cancelled', trial });
+    return emptyResult('aborted');
+  }
+
+  private async alreadyFinished(id: string, trial: number): Promise<TrialJobResult> {
+    const t = await this.store.getTrial(id, trial);
+    if (!t) throw new Error(`campaign ${id} has no trial ${trial}`);
+    return {
+      ...emptyResult(t.trainStatus ?? 'completed'),
+      value: t.value ?? null,
+      validation: t.validation ?? { loss: NaN },
+    };
+  }
+
+  /** Retrains the best configuration with the campaign's seed, scores the test split once, keeps the model. */
+  private async runFinal(
+    campaign: CampaignRecord,
+    job: TrialJobData,
+    info: AttemptInfo,
+  ): Promise<TrialJobResult> {
+    const { task, data } = await this.cache.load(campaign.request);
+    let model: SavedModel | undefined;
+    const result = await this.trainer.train({
+      task,
+      data,
+      config: job.config,
+      seed: job.seed ?? campaign.request.seed,
+      ...(campaign.request.epochs !== undefined ? { epochs: campaign.request.epochs } : {}),
+      scoreTest: true,
+      ...(info.signal ? { signal: info.signal } : {}),
+      onModel: async (m) => {
+        model = await serializeModel(m);
+      },
+    });
+    return { ...toJobResult(result), ...(model ? { model } : {}) };
+  }
+}
+
+function createPruner(
+  name: CampaignRecord['request']['pruner'],
+  direction: 'maximize' | 'minimize',
+): Pruner | null {
+  switch (name) {
+    case 'median':
+      return new MedianPruner(direction);
+    case 'asha':
+      return new AshaPruner(direction);
+    case 'none':
+      return null;
+  }
+}
+
+function stopRequested(c: CampaignRecord): boolean {
+  return c.status === 'cancelling' || c.status === 'cancelled' || c.stopReason !== undefined;
+}
+
+function toJobResult(result: TrialResult): TrialJobResult {
+  return {
+    status: result.status,
+    value: result.metric.value,
+    validation: result.validation,
+    ...(result.test ? { test: result.test } : {}),
+    curve: result.curve,
+    reportedEpoch: result.reportedEpoch,
+    seconds: result.seconds,
+    samplesPerSecond: result.samplesPerSecond,
+    parameterCount: result.parameterCount,
+    backend: result.backend,
+    worker: workerName,
+  };
+}
+
+function emptyResult(status: TrialResult['status']): TrialJobResult {
+  return {
+    status,
+    value: null,
+    validation: { loss: NaN },
+    curve: [],
+    reportedEpoch: 0,
+    seconds: 0,
+    samplesPerSecond: 0,
+    parameterCount: 0,
+    backend: '',
+    worker: workerName,
+  };
+}
+
+/** The model in TF.js's format (topology and weight manifest), weights as base64. */
+async function serializeModel(model: {
+  save: (h: tf.io.IOHandler) => Promise<unknown>;
+}): Promise<SavedModel> {
+  let saved: SavedModel | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = artifacts.weightData as ArrayBuffer;
+      saved = {
+        modelTopology: artifacts.modelTopology as object,
+        weightSpecs: (artifacts.weightSpecs ?? []) as object[],
+        weightData: Buffer.from(weights).toString('base64'),
+        ...(artifacts.format ? { format: artifacts.format } : {}),
+        ...(artifacts.generatedBy ? { generatedBy: artifacts.generatedBy } : {}),
+        convertedBy: artifacts.convertedBy ?? null,
+      };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return saved!;
+}
+
+/** Learning curves of the campaign's other trials (those the pruner learns from), re-read every few seconds. */
+class PeerCurves {
+  private cached: EpochRecord[][] = [];
+  private readAt = 0;
+
+  constructor(
+    private readonly store: CampaignStore,
+    private readonly campaignId: string,
+    private readonly self: number,
+    private readonly pruner: Pruner,
+  ) {}
+
+  async get(): Promise<EpochRecord[][]> {
+    if (Date.now() - this.readAt < PEERS_REFRESH_MS) return this.cached;
+    const trials = await this.store.listTrials(this.campaignId);
+    const done = trials
+      .filter((t) => t.number !== this.self && this.pruner.peerStates.includes(t.state))
+      .map((t) => t.number);
+    const curves = await this.store.getCurves(this.campaignId, done);
+    this.cached = [...curves.values()];
+    this.readAt = Date.now();
+    return this.cached;
+  }
+}

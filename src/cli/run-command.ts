@@ -1,0 +1,329 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { CampaignRecord } from '../campaign/campaign-records.ts';
+import {
+  NUMERIC_STRATEGY_NAMES,
+  STRATEGY_NAMES,
+  type CampaignRequestInput,
+} from '../campaign/campaign-request.ts';
+import { createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
+import { taskSpecOf } from '../campaign/task-spec.ts';
+import type { TaskKind } from '../tasks/task.ts';
+import { WorkerService } from '../worker/worker-service.ts';
+import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
+import { followCampaign } from './campaign-follower.ts';
+import {
+  addRedisOption,
+  openCampaignContext,
+  parseDuration,
+  type CampaignContext,
+} from './campaign-context.ts';
+import { formatConfig } from '../search-space/format-config.ts';
+import { addTaskOptions, parseInteger } from './trial-command.ts';
+import { formatNumber, paint, table } from './terminal.ts';
+import { UsageError } from './usage-error.ts';
+
+interface RunOptions {
+  task?: string;
+  csv?: string;
+  target?: string;
+  kind?: TaskKind;
+  dataDir: string[];
+  splitSeed: number;
+  maxTrain?: number;
+  strategy: string;
+  trials: number;
+  parallel: number;
+  timeLimit?: number;
+  seed: number;
+  prune?: boolean;
+  pruner: string;
+  candidates: string;
+  epochs?: number;
+  gridResolution: number;
+  gridParams?: string;
+  out: string;
+  localWorkers: boolean;
+  workers?: number;
+  redisUrl?: string;
+  detach?: boolean;
+  json?: boolean;
+  agents?: 'llm' | 'rules';
+  llmTokens?: number;
+  llmCost?: number;
+  optimizeEvery?: number;
+}
+
+export function registerRunCommand(program: Command): void {
+  const command = addRedisOption(
+    addTaskOptions(
+      program
+        .command('run')
+        .argument('[task]', 'a built-in task, a task module (./my-task.ts), or nothing with --csv')
+        .description(
+          'run a tuning campaign: trials on the queue, live progress, a report and the best model at the end',
+        ),
+    ),
+  )
+    .option(
+      '--strategy <name>',
+      `where configurations come from: ${STRATEGY_NAMES.join(', ')}`,
+      'random',
+    )
+    .option('--trials <n>', 'trial budget', parseSigned('--trials'), 20)
+    .option('--parallel <n>', 'trials running at once', parseSigned('--parallel'), 2)
+    .option(
+      '--time-limit <duration>',
+      'wall-clock budget, e.g. 90s, 10m, 1h30m; running trials stop between epochs',
+      parseDuration,
+    )
+    .option(
+      '--seed <n>',
+      'campaign seed: proposals, weights, shuffling (the same for every trial)',
+      parseInteger('--seed', 0),
+      0,
+    )
+    .option(
+      '--pruner <name>',
+      'stop unpromising trials between epochs: median (below the median of earlier trials at the same epoch), asha (successive halving), none',
+      'none',
+    )
+    .option('--prune', 'the same as --pruner median')
+    .option(
+      '--candidates <strategy>',
+      `hybrid: the numeric strategy whose candidates the Advisor sees (${NUMERIC_STRATEGY_NAMES.join(', ')})`,
+      'tpe',
+    )
+    .option('--epochs <n>', 'train every trial for this many epochs', parseSigned('--epochs'))
+    .option(
+      '--grid-resolution <n>',
+      'grid: values per continuous dimension',
+      parseSigned('--grid-resolution'),
+      3,
+    )
+    .option(
+      '--grid-params <names>',
+      'grid: comma-separated dimensions to vary (others stay at their defaults)',
+    )
+    .option('--out <dir>', 'where runs/<campaign>/ reports go', 'runs')
+    .option(
+      '--no-local-workers',
+      'never start workers in this process (wait for `lgt worker` processes)',
+    )
+    .option(
+      '--workers <n>',
+      'trial processes of the local workers (default: --parallel)',
+      parseInteger('--workers', 1),
+    )
+    .option('--detach', 'create the campaign, print its id and return (workers carry it out)')
+    .option('--json', 'events as JSON lines on stdout, then the final campaign record')
+    .option(
+      '--agents <who>',
+      'lgt/hybrid: llm (default when LGT_LLM_BASE_URL or OPENAI_API_KEY is set) or rules',
+      (v) => {
+        if (v !== 'llm' && v !== 'rules') throw new UsageError('--agents must be llm or rules');
+        return v;
+      },
+    )
+    .option(
+      '--llm-tokens <n>',
+      'stop the campaign once its LLM calls used this many tokens',
+      parseSigned('--llm-tokens'),
+    )
+    .option(
+      '--llm-cost <usd>',
+      'stop the campaign once its LLM calls cost this much (USD)',
+      parseSigned('--llm-cost'),
+    )
+    .option(
+      '--optimize-every <n>',
+      'lgt/hybrid: the Optimizer rewrites the Advisor prompt every n rounds',
+      parseSigned('--optimize-every'),
+    );
+  command.action(async (taskArg: string | undefined, opts: RunOptions) => {
+    if (taskArg && opts.task)
+      throw new UsageError(
+        `give the task once: either "lgt run ${taskArg}" or --task ${opts.task}`,
+      );
+    const selection = { ...opts, ...(taskArg ? { task: taskArg } : {}) };
+    if (!selection.task && !selection.csv)
+      throw new UsageError(
+        'name a task: lgt run iris (lgt tasks lists them), or lgt run --csv data.csv --target y',
+      );
+    const request: CampaignRequestInput = {
+      task: taskSpecOf(selection),
+      strategy: opts.strategy as CampaignRequestInput['strategy'],
+      maxTrials: opts.trials,
+      parallel: opts.parallel,
+      seed: opts.seed,
+      splitSeed: opts.splitSeed,
+      pruner: (opts.prune ? 'median' : opts.pruner) as CampaignRequestInput['pruner'],
+      candidates: opts.candidates as CampaignRequestInput['candidates'],
+      gridResolution: opts.gridResolution,
+      outputDir: path.resolve(opts.out),
+      ...agentSettings(opts),
+      ...(opts.timeLimit !== undefined ? { timeLimitSeconds: opts.timeLimit } : {}),
+      ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+      ...(opts.maxTrain !== undefined ? { maxTrainRows: opts.maxTrain } : {}),
+      ...(opts.gridParams ? { gridParams: opts.gridParams.split(',').map((s) => s.trim()) } : {}),
+      ...(opts.dataDir.length ? { dataDirs: opts.dataDir.map((d) => path.resolve(d)) } : {}),
+    };
+    // Refused before anything is written, or even connected to.
+    const prepared = await prepareCampaign(request);
+    const ctx = await openCampaignContext({
+      ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
+      allowEmbedded: !opts.detach,
+    });
+    try {
+      const campaign = await createCampaign(ctx.store, ctx.queues, prepared);
+      if (opts.detach) {
+        process.stdout.write(`${campaign.id}\n`);
+        return;
+      }
+      note(
+        `campaign ${paint('bold', campaign.id, process.stderr)} on ${ctx.redis.url}: ${campaign.taskName}, ${request.strategy}, ${request.maxTrials} trials, ${request.parallel} at a time`,
+      );
+      await carryOut(ctx, campaign, {
+        localWorkers: opts.localWorkers,
+        workers: opts.workers ?? opts.parallel,
+        json: opts.json === true,
+      });
+    } finally {
+      await ctx.close();
+    }
+  });
+}
+
+/**
+ * Follows a campaign to its end, with local workers when no worker is running (and they are
+ * allowed). Ctrl-C stops the local workers, handing running trials back; the campaign stays in
+ * Redis and `lgt resume` carries on.
+ */
+export async function carryOut(
+  ctx: CampaignContext,
+  campaign: CampaignRecord,
+  opts: { localWorkers: boolean; workers: number; json: boolean },
+): Promise<void> {
+  const elsewhere = await ctx.queues.trials.getWorkersCount();
+  let local: WorkerService | null = null;
+  if (opts.localWorkers && elsewhere === 0) {
+    local = await WorkerService.start({
+      redisUrl: ctx.redis.url,
+      concurrency: opts.workers,
+      log: (m) => note(m),
+    });
+    note(
+      `started local workers (${opts.workers} trial processes); Ctrl-C stops them, the campaign can be resumed`,
+    );
+  } else if (elsewhere > 0) {
+    note(
+      `${elsewhere} worker(s) already serve the queue; following the campaign (Ctrl-C stops following, not the campaign)`,
+    );
+  } else {
+    note('no worker is running: start one with `lgt worker` (same Redis) and the campaign begins');
+  }
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const final = await followCampaign(ctx.store, ctx.blocking, campaign.id, {
+      fromStart: true,
+      follow: true,
+      json: opts.json,
+      statusLine: !opts.json,
+      signal: stop.signal,
+    });
+    if (stop.signal.aborted) {
+      note(
+        `stopped following. The campaign ${campaign.id} is kept: \`lgt resume ${campaign.id}\` carries on, \`lgt cancel ${campaign.id}\` ends it`,
+      );
+      if (local) await local.close(true);
+      process.exitCode = 130;
+      return;
+    }
+    if (local) await local.close();
+    if (opts.json) process.stdout.write(`${JSON.stringify(final)}\n`);
+    else process.stdout.write(await summary(ctx, final));
+    if (final.status !== 'completed') process.exitCode = 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The end of a campaign: best configuration, its validation and (once) test metric, the report. */
+async function summary(ctx: CampaignContext, campaign: CampaignRecord): Promise<string> {
+  const trials = await ctx.store.listTrials(campaign.id);
+  const report = (await ctx.store.getReport(campaign.id)) as {
+    best?: {
+      final?: { test?: Record<string, number>; validation?: Record<string, number> } | null;
+    };
+  } | null;
+  const metric = campaign.metric.name;
+  const counts = ['completed', 'pruned', 'failed', 'cancelled'].map(
+    (s) => `${trials.filter((t) => t.state === s).length} ${s}`,
+  );
+  const lines = [
+    '',
+    paint('bold', `campaign ${campaign.id}: ${campaign.status}`),
+    `trials: ${counts.join(', ')}`,
+  ];
+  if (campaign.best) {
+    const final = report?.best?.final;
+    lines.push(
+      table([
+        ['best', 'trial', `validation ${metric}`, `test ${metric}`],
+        [
+          '',
+          `#${campaign.best.trial}`,
+          formatNumber(campaign.best.value),
+          formatNumber(final?.test?.[metric]),
+        ],
+      ]),
+      `config: ${formatConfig(campaign.best.config)}`,
+    );
+  } else {
+    lines.push('no trial finished, so there is no best configuration');
+  }
+  if (campaign.error) lines.push(paint('red', campaign.error));
+  if (campaign.reportDir)
+    lines.push(
+      `report: ${path.join(campaign.reportDir, 'report.json')} (also trials.csv${campaign.best ? ', model/model.json' : ''})`,
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+function note(message: string): void {
+  process.stderr.write(`${paint('dim', message, process.stderr)}\n`);
+}
+
+/** Whole numbers, negative ones included, so the campaign request can say what is wrong with them. */
+function parseSigned(label: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new UsageError(`${label} must be a number, got "${value}"`);
+    return n;
+  };
+}
+
+/** Who answers for the agents: an LLM when one is configured here (and not refused), else rules. */
+function agentSettings(opts: RunOptions): Partial<CampaignRequestInput> {
+  const settings = llmSettingsFromEnv();
+  const agents = opts.agents ?? (settings ? 'llm' : 'rules');
+  if (agents === 'llm' && !settings) {
+    throw new UsageError(
+      '--agents llm needs an LLM: set LGT_LLM_BASE_URL (and OPENAI_API_KEY), see "LLM agents" in the README',
+    );
+  }
+  const budget = {
+    ...(opts.llmTokens !== undefined ? { tokens: opts.llmTokens } : {}),
+    ...(opts.llmCost !== undefined ? { costUsd: opts.llmCost } : {}),
+  };
+  return {
+    agents,
+    ...(agents === 'llm' && settings ? { llmModels: settings.models } : {}),
+    ...(Object.keys(budget).length ? { llmBudget: budget } : {}),
+    ...(opts.optimizeEvery !== undefined ? { optimizeEvery: opts.optimizeEvery } : {}),
+  };
+}

@@ -1,0 +1,241 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { Config } from '../search-space/search-space.ts';
+import type { AnyTask, TaskKind } from '../tasks/task.ts';
+import { selectBackend } from '../trainer/backend.ts';
+import type { Metrics } from '../trainer/metrics.ts';
+import { TfjsTrainer } from '../trainer/tfjs-trainer.ts';
+import type { EpochRecord, TrialResult } from '../trainer/trainer.ts';
+import { resolveTask } from './task-resolver.ts';
+import { formatNumber, formatSeconds, paint, sparkline, StatusLine, table } from './terminal.ts';
+import { UsageError } from './usage-error.ts';
+
+interface TrialOptions {
+  task?: string;
+  csv?: string;
+  target?: string;
+  kind?: TaskKind;
+  config?: string;
+  seed: number;
+  splitSeed: number;
+  epochs?: number;
+  maxTrain?: number;
+  dataDir: string[];
+  json?: boolean;
+  test?: boolean;
+}
+
+export function parseInteger(label: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) {
+      throw new InvalidArgumentError(`${label} must be an integer >= ${min}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The options that choose a task, shared by every command that takes one. */
+export function addTaskOptions(command: Command): Command {
+  return command
+    .option(
+      '--task <name|file>',
+      'a built-in task (see lgt tasks) or a task module such as ./my-task.ts',
+    )
+    .option('--csv <file>', 'build a task from your own CSV file (with --target)')
+    .option('--target <column>', 'the column of --csv to predict')
+    .option(
+      '--kind <kind>',
+      'classification or regression (guessed from --target when omitted)',
+      (v) => {
+        if (v !== 'classification' && v !== 'regression') {
+          throw new InvalidArgumentError('--kind must be classification or regression');
+        }
+        return v;
+      },
+    )
+    .option(
+      '--data-dir <dir>',
+      'look for data files here first (repeatable; default LGT_DATA_DIR, then the cache)',
+      collect,
+      [],
+    )
+    .option(
+      '--split-seed <n>',
+      'seed of the train/validation/test split',
+      parseInteger('--split-seed', 0),
+      0,
+    )
+    .option(
+      '--max-train <n>',
+      'train on at most n rows/images (a quicker, rougher look)',
+      parseInteger('--max-train', 1),
+    );
+}
+
+export function registerTrialCommand(program: Command): void {
+  addTaskOptions(
+    program
+      .command('trial')
+      .description(
+        "train one configuration of a task and print its validation metrics (the task's untuned baseline when no --config)",
+      ),
+  )
+    .option(
+      '--config <json|file>',
+      'the configuration: a JSON object or a JSON file; fields not given take the search space defaults',
+    )
+    .option(
+      '--seed <n>',
+      'seed of the weights, shuffling, dropout and augmentation',
+      parseInteger('--seed', 0),
+      0,
+    )
+    .option('--epochs <n>', "override the configuration's epochs", parseInteger('--epochs', 1))
+    .option('--test', 'also score the test split (do not use it to choose configurations)')
+    .option('--json', 'print the result as JSON on stdout (progress stays on stderr)')
+    .action(async (opts: TrialOptions) => {
+      const task = await resolveTask({
+        ...opts,
+        ...(opts.dataDir.length ? { dataDirs: opts.dataDir } : {}),
+      });
+      const config = readConfig(task, opts.config);
+      const status = new StatusLine();
+      const say = (text: string) => {
+        if (!opts.json) status.log(paint('dim', text, process.stderr));
+        else status.update(text);
+      };
+      const backend = await selectBackend();
+      say(`${task.name}: loading data…`);
+      const loadStart = performance.now();
+      const data = await task.load({
+        splitSeed: opts.splitSeed,
+        ...(opts.maxTrain !== undefined ? { maxTrainRows: opts.maxTrain } : {}),
+        ...(opts.dataDir.length ? { dataDirs: opts.dataDir } : {}),
+        onProgress: (message: string) => status.update(message),
+      });
+      say(
+        `${task.name}: data ready in ${formatSeconds((performance.now() - loadStart) / 1000)}; training on ${backend.note}`,
+      );
+      const metricName = task.metric.name;
+      const result = await new TfjsTrainer().train({
+        task,
+        data,
+        config,
+        seed: opts.seed,
+        ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+        scoreTest: opts.test === true,
+        onProgress: (epoch, fraction) =>
+          status.update(`epoch ${epoch} ${progressBar(fraction)} ${Math.round(fraction * 100)}%`),
+        onEpoch: (record, planned) => {
+          const line = `epoch ${record.epoch}/${planned}  loss ${formatNumber(record.loss)}  val_loss ${formatNumber(record.validationLoss)}  val_${metricName} ${formatNumber(record.validationMetric)}  ${formatSeconds(record.seconds)}`;
+          if (opts.json) status.update(line);
+          else status.log(paint('dim', line, process.stderr));
+        },
+      });
+      status.clear();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ task: task.name, ...result }, null, 2)}\n`);
+      } else {
+        process.stdout.write(formatTrial(task, result));
+      }
+      if (result.status === 'diverged') process.exitCode = 1;
+    });
+}
+
+/** The configuration from --config (JSON text or a file), validated; the baseline otherwise. */
+export function readConfig(task: AnyTask, source: string | undefined): Config {
+  if (source === undefined) return task.baseline;
+  const text = source.trim().startsWith('{') ? source : readConfigFile(source);
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--config is not valid JSON: ${(error as Error).message}`);
+  }
+  const result = task.space.validate(input);
+  if (!result.ok) {
+    throw new UsageError(
+      `invalid configuration for task ${task.name}:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}\n(lgt tasks ${task.name} lists every field)`,
+    );
+  }
+  return result.config;
+}
+
+function readConfigFile(file: string): string {
+  if (!existsSync(file)) {
+    throw new UsageError(`--config must be a JSON object or a JSON file; no file named ${file}`);
+  }
+  return readFileSync(file, 'utf8');
+}
+
+function progressBar(fraction: number, width = 20): string {
+  const filled = Math.round(fraction * width);
+  return `[${'='.repeat(filled)}${' '.repeat(width - filled)}]`;
+}
+
+function metricsLine(metrics: Metrics): string {
+  return Object.entries(metrics)
+    .filter(([k]) => k !== 'loss')
+    .map(([k, v]) => `${k} ${formatNumber(v)}`)
+    .concat(`loss ${formatNumber(metrics.loss)}`)
+    .join('  ');
+}
+
+export function formatTrial(task: AnyTask, result: TrialResult): string {
+  const metric = result.metric;
+  const out: string[] = [];
+  out.push(
+    paint(
+      'bold',
+      `${task.name} · ${result.status} · seed ${result.seed} · backend ${result.backend}`,
+    ),
+  );
+  out.push(`config ${JSON.stringify(result.config)}`, '');
+  const rows = [['epoch', 'loss', 'val_loss', `val_${metric.name}`, 'lr', 'time', 'samples/s']];
+  for (const r of sampleCurve(result.curve)) {
+    rows.push([
+      String(r.epoch),
+      formatNumber(r.loss),
+      formatNumber(r.validationLoss),
+      formatNumber(r.validationMetric),
+      formatNumber(r.learningRate, 3),
+      formatSeconds(r.seconds),
+      Math.round(r.samplesPerSecond).toLocaleString('en-US'),
+    ]);
+  }
+  out.push(table(rows), '');
+  out.push(
+    `learning curve (val ${metric.name}): ${sparkline(result.curve.map((r) => r.validationMetric))}`,
+  );
+  const best = metric.direction === 'maximize' ? 'higher' : 'lower';
+  out.push(
+    paint('bold', `validation: ${metricsLine(result.validation)}`) +
+      `  (${metric.name}: ${best} is better; weights of epoch ${result.reportedEpoch}${result.earlyStopped ? ', early stopped' : ''})`,
+  );
+  if (result.test) out.push(`test: ${metricsLine(result.test)}`);
+  out.push(
+    paint(
+      'dim',
+      `${result.curve.length} epochs in ${formatSeconds(result.seconds)} (${Math.round(result.samplesPerSecond).toLocaleString('en-US')} samples/s), ${result.parameterCount.toLocaleString('en-US')} parameters`,
+    ),
+  );
+  if (result.status === 'diverged') {
+    out.push(
+      paint(
+        'red',
+        'the training loss became NaN or infinite: try a lower learningRate or scaling the features',
+      ),
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** At most ~20 rows of a long curve: the first, every k-th, and the last epoch. */
+function sampleCurve(curve: EpochRecord[]): EpochRecord[] {
+  if (curve.length <= 20) return curve;
+  const step = Math.ceil(curve.length / 20);
+  return curve.filter((r, i) => i === 0 || i === curve.length - 1 || r.epoch % step === 0);
+}

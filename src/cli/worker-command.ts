@@ -1,0 +1,79 @@
+import os from 'node:os';
+import { InvalidArgumentError, type Command } from 'commander';
+import { pino } from 'pino';
+import { QUEUE_NAMES, type QueueName } from '../queue/lgt-queues.ts';
+import { resolveRedis } from '../queue/redis-connection.ts';
+import { WorkerService } from '../worker/worker-service.ts';
+import { addRedisOption } from './campaign-context.ts';
+import { parseInteger } from './trial-command.ts';
+
+function parseQueues(value: string): QueueName[] {
+  const names = value.split(',').map((s) => s.trim());
+  const unknown = names.filter((n) => !(QUEUE_NAMES as readonly string[]).includes(n));
+  if (unknown.length)
+    throw new InvalidArgumentError(
+      `unknown queue ${unknown.join(', ')}; the queues are ${QUEUE_NAMES.join(', ')}`,
+    );
+  return names as QueueName[];
+}
+
+export function registerWorkerCommand(program: Command): void {
+  addRedisOption(
+    program
+      .command('worker')
+      .description(
+        'serve the queues until stopped: campaign drivers and trials (each trial in its own process)',
+      )
+      .option(
+        '--concurrency <n>',
+        'trials trained at once (default: one per CPU core)',
+        parseInteger('--concurrency', 1),
+      )
+      .option(
+        '--queues <names>',
+        `comma-separated queues to serve (${QUEUE_NAMES.join(', ')}; agents only with LLM settings)`,
+        parseQueues,
+        [...QUEUE_NAMES] as QueueName[],
+      ),
+  ).action(async (opts: { concurrency?: number; queues: QueueName[]; redisUrl?: string }) => {
+    const log = pino({ name: 'lgt-worker', level: process.env['LGT_LOG_LEVEL'] ?? 'info' });
+    const redis = await resolveRedis({
+      ...(opts.redisUrl ? { url: opts.redisUrl } : {}),
+      allowEmbedded: false,
+    });
+    const service = await WorkerService.start({
+      redisUrl: redis.url,
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+      queues: opts.queues,
+      log: (message) => log.warn(message),
+    });
+    log.info(
+      {
+        redis: redis.url,
+        queues: opts.queues,
+        concurrency: service.concurrency,
+        host: os.hostname(),
+      },
+      'worker ready',
+    );
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) {
+          log.warn({ signal }, 'handing running trials back to the queue now');
+          void service.close(true).then(resolve);
+          return;
+        }
+        stopping = true;
+        log.info(
+          { signal },
+          'finishing running trials, then stopping (send the signal again to hand them back now)',
+        );
+        void service.close().then(resolve);
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+    log.info('worker stopped');
+  });
+}

@@ -1,0 +1,48 @@
+/**
+ * What a task module (`lgt trial --task ./my-task.ts`) and other programs import from lgt.
+ */
+export {
+  choice,
+  flag,
+  float,
+  int,
+  type Area,
+  type Condition,
+  type ParamDef,
+} from './search-space/param.ts';
+export {
+  InvalidConfigError,
+  SearchSpace,
+  type Config,
+  type ConfigOf,
+} from './search-space/search-space.ts';
+export type {
+  AnyTask,
+  ArraySplit,
+  LoadOptions,
+  MetricSpec,
+  ModelContext,
+  PreparedData,
+  Task,
+  TaskKind,
+} from './tasks/task.ts';
+export { defineTabularTask, type TabularTaskOptions } from './tasks/tabular/tabular-task.ts';
+export { defineImageTask, type ImageTaskOptions } from './tasks/image/image-task.ts';
+export {
+  activationParam,
+  classificationLossParams,
+  regressionLossParams,
+  regularizationParams,
+  trainingParams,
+  trainingPlanOf,
+} from './tasks/common-params.ts';
+export { floatSplit } from './tasks/array-splits.ts';
+export { readCsvTable, parseCsvTable } from './data/csv-table.ts';
+export { resolveDataFile, type DataFileSpec } from './data/data-files.ts';
+export { splitIndices } from './data/split.ts';
+export { buildMlp } from './models/mlp.ts';
+export { buildCnn } from './models/cnn.ts';
+export { TfjsTrainer } from './trainer/tfjs-trainer.ts';
+export type { TrialRequest, TrialResult, EpochRecord } from './trainer/trainer.ts';
+export type { TrainingPlan } from './trainer/training-plan.ts';
+export { builtInTasks, findBuiltInTask } from '../tasks/index.ts';

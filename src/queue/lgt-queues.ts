@@ -1,0 +1,66 @@
+import { Queue } from 'bullmq';
+import { connectionOptions } from './redis-connection.ts';
+
+/** One BullMQ prefix per installation (LGT_PREFIX), so several can share a Redis. */
+export function queuePrefix(): string {
+  return process.env['LGT_PREFIX'] || 'lgt';
+}
+
+export const QUEUE_NAMES = ['campaign', 'trials', 'agents'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** BullMQ job ids may not contain ':'; ours are derived from campaign and trial, never random. */
+export const jobIds = {
+  driver: (campaignId: string) => campaignId,
+  trial: (campaignId: string, trial: number) => `${campaignId}-t${trial}`,
+  final: (campaignId: string) => `${campaignId}-final`,
+};
+
+const KEEP = { age: 7 * 24 * 3600, count: 10_000 };
+
+export interface LgtQueues {
+  campaign: Queue;
+  trials: Queue;
+  agents: Queue;
+  close(): Promise<void>;
+}
+
+/** The three queues: one driver job per campaign, one job per trial, and LLM calls. */
+export function openQueues(url: string, prefix = queuePrefix()): LgtQueues {
+  const connection = connectionOptions(url);
+  const campaign = new Queue('campaign', {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: 1000,
+      backoff: { type: 'fixed', delay: 1000 },
+      removeOnComplete: KEEP,
+      removeOnFail: KEEP,
+    },
+  });
+  const trials = new Queue('trials', {
+    connection,
+    prefix,
+    // A crashed trial (its process died, an exception) is retried with backoff; the third
+    // failure is final and the driver records it.
+    defaultJobOptions: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: KEEP,
+      removeOnFail: KEEP,
+    },
+  });
+  const agents = new Queue('agents', {
+    connection,
+    prefix,
+    defaultJobOptions: { removeOnComplete: KEEP, removeOnFail: KEEP },
+  });
+  return {
+    campaign,
+    trials,
+    agents,
+    close: async () => {
+      await Promise.all([campaign.close(), trials.close(), agents.close()]);
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CampaignDriver, DriverHandedBack } from '../campaign/campaign-driver.ts';
+import { failCampaign } from '../campaign/campaign-service.ts';
+import { CampaignStore } from '../campaign/campaign-store.ts';
+import { connectionOptions, createRedis } from '../queue/redis-connection.ts';
+import { openQueues, queuePrefix, type LgtQueues, type QueueName } from '../queue/lgt-queues.ts';
+import { agentCallProcessor } from '../llm/agent-call-processor.ts';
+import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
+
+export interface WorkerServiceOptions {
+  redisUrl: string;
+  /** Trials trained at once (each in its own process); default one per CPU core. */
+  concurrency?: number;
+  queues?: QueueName[];
+  log?: (message: string) => void;
+}
+
+/** How long a job's lock lasts, and how often stalled jobs are looked for (env, for tests). */
+function timing() {
+  const lockDuration = Number(process.env['LGT_LOCK_MS'] ?? 30_000);
+  const stalledInterval = Number(process.env['LGT_STALLED_MS'] ?? 15_000);
+  return { lockDuration, stalledInterval };
+}
+
+/** Attempts of a campaign's driver job that end in the same kind of error before the campaign fails. */
+const DRIVER_FAILURES_BEFORE_GIVING_UP = 5;
+
+const TRIAL_PROCESSOR = path.join(import.meta.dirname, '../campaign/trial-processor.ts');
+
+/**
+ * A worker process's BullMQ workers: campaign drivers (in-process: they mostly wait), trials
+ * (sandboxed: each in a child process) and LLM calls (when this process has LLM settings). `close()` finishes running trials; `close(true)` hands
+ * them back to the queue at once (they are retried, by this or another worker).
+ */
+export class WorkerService {
+  private readonly workers: Worker[] = [];
+  private readonly handBack = new AbortController();
+  private readonly connections: Redis[] = [];
+  private queues: LgtQueues | undefined;
+
+  private constructor(private readonly opts: WorkerServiceOptions) {}
+
+  static async start(opts: WorkerServiceOptions): Promise<WorkerService> {
+    const service = new WorkerService(opts);
+    const wanted = opts.queues ?? ['campaign', 'trials', 'agents'];
+    if (wanted.includes('trials')) service.startTrials();
+    if (wanted.includes('campaign')) service.startCampaigns();
+    if (wanted.includes('agents')) service.startAgents();
+    await Promise.all(service.workers.map((w) => w.waitUntilReady()));
+    return service;
+  }
+
+  get concurrency(): number {
+    return this.opts.concurrency ?? os.availableParallelism();
+  }
+
+  private startTrials(): void {
+    const { lockDuration, stalledInterval } = timing();
+    const worker = new Worker('trials', TRIAL_PROCESSOR, {
+      connection: connectionOptions(this.opts.redisUrl),
+      prefix: queuePrefix(),
+      concurrency: this.concurrency,
+      useWorkerThreads: false,
+      // The child runs TypeScript through tsx, as `lgt` itself does, and finds Redis from here.
+      workerForkOptions: {
+        execArgv: ['--import', import.meta.resolve('tsx')],
+        env: { ...process.env, LGT_WORKER_REDIS_URL: this.opts.redisUrl },
+      },
+      lockDuration,
+      stalledInterval,
+      maxStalledCount: 3,
+    });
+    worker.on('failed', (job: Job | undefined, error: Error) => {
+      if (job)
+        this.opts.log?.(
+          `trial job ${job.id} failed (attempt ${job.attemptsMade}): ${error.message}`,
+        );
+    });
+    worker.on('error', (error) => this.opts.log?.(`trials worker: ${error.message}`));
+    this.workers.push(worker);
+  }
+
+  private startCampaigns(): void {
+    const { lockDuration, stalledInterval } = timing();
+    this.queues = openQueues(this.opts.redisUrl);
+    const redis = createRedis(this.opts.redisUrl);
+    const blocking = createRedis(this.opts.redisUrl);
+    this.connections.push(redis, blocking);
+    const store = new CampaignStore(redis, queuePrefix());
+    const driver = new CampaignDriver(store, this.queues, blocking);
+    const worker = new Worker(
+      'campaign',
+      async (job: Job<{ campaignId: string }>) => {
+        try {
+          const record = await driver.drive(job.data.campaignId, this.handBack.signal);
+          return { status: record.status };
+        } catch (error) {
+          // A hand-back, or a passing fault (Redis away): another attempt resumes the campaign.
+          // The same error again and again (the task does not load here, ...) fails it, saying why.
+          if (
+            error instanceof DriverHandedBack ||
+            job.attemptsMade + 1 < DRIVER_FAILURES_BEFORE_GIVING_UP
+          )
+            throw error;
+          await failCampaign(store, job.data.campaignId, (error as Error).message);
+          return { status: 'failed' };
+        }
+      },
+      {
+        connection: connectionOptions(this.opts.redisUrl),
+        prefix: queuePrefix(),
+        concurrency: 50,
+        lockDuration,
+        stalledInterval,
+        // A driver that stalls (its process died) is simply resumed by the next worker.
+        maxStalledCount: 1000,
+      },
+    );
+    worker.on('error', (error) => this.opts.log?.(`campaign worker: ${error.message}`));
+    this.workers.push(worker);
+  }
+
+  /**
+   * LLM calls, under a rate limit shared by every worker (BullMQ's limiter lives in Redis). Only
+   * a process with LLM settings serves this queue: the key stays on the machines that have it.
+   */
+  private startAgents(): void {
+    const settings = llmSettingsFromEnv();
+    if (!settings) return;
+    const redis = createRedis(this.opts.redisUrl);
+    this.connections.push(redis);
+    const worker = new Worker('agents', agentCallProcessor(redis), {
+      connection: connectionOptions(this.opts.redisUrl),
+      prefix: queuePrefix(),
+      concurrency: 4,
+      limiter: { max: Math.max(1, Math.round(settings.ratePerMinute)), duration: 60_000 },
+    });
+    worker.on('failed', (job: Job | undefined, error: Error) => {
+      if (job) this.opts.log?.(`agent call ${job.name} failed: ${error.message}`);
+    });
+    worker.on('error', (error) => this.opts.log?.(`agents worker: ${error.message}`));
+    this.workers.push(worker);
+  }
+
+  async close(force = false): Promise<void> {
+    this.handBack.abort();
+    if (force) for (const w of this.workers) w.cancelAllJobs('worker shutting down');
+    await Promise.all(this.workers.map((w) => w.close(force)));
+    await this.queues?.close();
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}
