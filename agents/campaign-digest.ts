@@ -1,0 +1,137 @@
+import type { TrialRecord } from '../src/campaign/campaign-records.ts';
+import { describeCondition, describeRange } from '../src/search-space/param.ts';
+import { formatConfig } from '../src/search-space/format-config.ts';
+import type { AnyTask, MetricSpec } from '../src/tasks/task.ts';
+import type { EpochRecord } from '../src/trainer/trainer.ts';
+
+/** A trial as the agents see it: its record and its learning curve (validation data only). */
+export type TrialView = TrialRecord & { curve: EpochRecord[]; seed?: number };
+
+const fmt = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v)
+    ? 'n/a'
+    : Number(v.toPrecision(4)).toString();
+
+/** What the task is, its metric, and every dimension with its range and default. */
+export function taskCard(task: AnyTask): string {
+  const better = task.metric.direction === 'maximize' ? 'higher is better' : 'lower is better';
+  const dims = task.space.params.map((p) => {
+    const when = p.when ? ` (only ${describeCondition(p.when)})` : '';
+    return `- ${p.name} [${p.area}]: ${p.description}; ${describeRange(p)}; default ${JSON.stringify(p.default)}${when}`;
+  });
+  return [
+    `${task.title} (${task.name}), ${task.kind}. ${task.description}`,
+    `Metric: validation ${task.metric.name}, ${better}.`,
+    'Search space:',
+    ...dims,
+  ].join('\n');
+}
+
+/** A learning curve in a line: the metric and the training loss at a few epochs, and its trend. */
+export function curveInShort(curve: readonly EpochRecord[], metric: string): string {
+  if (curve.length === 0) return 'no epochs';
+  const picks = [
+    ...new Set([
+      0,
+      Math.floor((curve.length - 1) / 3),
+      Math.floor((2 * (curve.length - 1)) / 3),
+      curve.length - 1,
+    ]),
+  ];
+  const at = picks.map((i) => curve[i]!);
+  const epochs = at.map((r) => r.epoch).join('/');
+  const val = at.map((r) => fmt(r.validationMetric)).join('→');
+  const loss = at.map((r) => fmt(r.loss)).join('→');
+  const vloss = at.map((r) => fmt(r.validationLoss)).join('→');
+  return `val ${metric} ${val}, train loss ${loss}, val loss ${vloss} (epochs ${epochs}); ${curveTrend(curve)}`;
+}
+
+/** The shape of a curve in words: diverging, overfitting, still improving, or flat. */
+export function curveTrend(curve: readonly EpochRecord[]): string {
+  const last = curve.at(-1)!;
+  if (!Number.isFinite(last.loss)) return 'the loss diverged (NaN/inf)';
+  if (curve.length < 3) return 'too short to judge';
+  const minVal = Math.min(...curve.map((r) => r.validationLoss));
+  const tail = curve.slice(Math.floor(curve.length * 0.7));
+  const trainFalling = tail[0]!.loss > last.loss * 1.05;
+  if (last.validationLoss > minVal * 1.15 && trainFalling)
+    return 'overfitting: validation loss rose from its minimum while training loss kept falling';
+  if (tail[0]!.validationLoss > last.validationLoss * 1.02)
+    return 'still improving at the last epoch';
+  if (curve[0]!.loss < last.loss * 1.1)
+    return 'the training loss barely moved: underfitting or a too small learning rate';
+  return 'converged (flat at the end)';
+}
+
+export function trialLine(t: TrialView, metric: MetricSpec): string {
+  const head = `#${t.number} [${t.state}${t.source === 'baseline' ? ', baseline' : ''}] ${metric.name} ${fmt(t.value)}`;
+  const why = t.reason ? ` — proposed because: ${t.reason}` : '';
+  const detail =
+    t.state === 'failed'
+      ? `failed: ${t.error ?? 'unknown error'}`
+      : curveInShort(t.curve, metric.name);
+  return `${head}${why}\n    config: ${formatConfig(t.config, ', ')}\n    curve: ${detail}`;
+}
+
+function ranked(trials: TrialView[], metric: MetricSpec): TrialView[] {
+  const scored = trials.filter(
+    (t) => t.state === 'completed' && t.value !== null && t.value !== undefined,
+  );
+  return scored.sort((a, b) =>
+    metric.direction === 'maximize' ? b.value! - a.value! : a.value! - b.value!,
+  );
+}
+
+/** The best trials, the most recent ones, and the failed and pruned ones, without repeats. */
+export function historyDigest(trials: TrialView[], metric: MetricSpec): string {
+  if (trials.length === 0) return 'No trials yet.';
+  const best = ranked(trials, metric).slice(0, 3);
+  const recent = trials.filter((t) => !best.includes(t)).slice(-5);
+  const troubled = trials.filter(
+    (t) =>
+      (t.state === 'failed' || t.state === 'pruned') && !best.includes(t) && !recent.includes(t),
+  );
+  const parts = [`${trials.length} trials so far.`];
+  if (best.length) parts.push('Best:', ...best.map((t) => trialLine(t, metric)));
+  if (recent.length) parts.push('Most recent:', ...recent.map((t) => trialLine(t, metric)));
+  if (troubled.length)
+    parts.push(
+      'Failed or pruned earlier:',
+      ...troubled.map(
+        (t) =>
+          `#${t.number} [${t.state}] ${formatConfig(t.config, ', ')}${t.error ? ` (${t.error})` : ''}`,
+      ),
+    );
+  return parts.join('\n');
+}
+
+/** Run-to-run noise: the spread of the baseline trained with different seeds. */
+export function noiseOf(trials: TrialView[]): number | null {
+  const values = trials
+    .filter(
+      (t) =>
+        t.source === 'baseline' &&
+        t.state === 'completed' &&
+        t.value !== null &&
+        t.value !== undefined,
+    )
+    .map((t) => t.value!);
+  if (values.length < 2) return null;
+  return Math.max(...values) - Math.min(...values);
+}
+
+export function noiseText(trials: TrialView[], metric: MetricSpec): string {
+  const noise = noiseOf(trials);
+  if (noise === null) return 'Not measured yet.';
+  return `The baseline trained twice with different seeds differed by ${fmt(noise)} in ${metric.name}: differences smaller than that are noise.`;
+}
+
+export function baselineText(trials: TrialView[], metric: MetricSpec): string {
+  const base = trials.filter((t) => t.source === 'baseline');
+  if (base.length === 0) return 'Not trained yet.';
+  return base.map((t) => trialLine(t, metric)).join('\n');
+}
+
+export function bestOf(trials: TrialView[], metric: MetricSpec): TrialView | undefined {
+  return ranked(trials, metric)[0];
+}

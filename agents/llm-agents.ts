@@ -1,0 +1,167 @@
+import type { LlmClient, LlmResult } from '../src/llm/llm-client.ts';
+import {
+  AdvisorReplySchema,
+  EvaluatorReplySchema,
+  OptimizerReplySchema,
+  type AdvisorReply,
+  type EvaluatorReply,
+  type OptimizerReply,
+} from './agent-schemas.ts';
+import type {
+  AdvisorInput,
+  AgentAnswer,
+  AgentMeta,
+  Advisor,
+  Evaluator,
+  EvaluatorInput,
+  OptimizerInput,
+  PromptOptimizer,
+} from './agent-types.ts';
+import {
+  baselineText,
+  bestOf,
+  historyDigest,
+  noiseText,
+  taskCard,
+  trialLine,
+} from './campaign-digest.ts';
+import { formatConfig } from '../src/search-space/format-config.ts';
+import { MAX_PROMPT_LENGTH, promptFile, renderTemplate } from './prompt-templates.ts';
+
+function metaOf(result: LlmResult<unknown>): AgentMeta {
+  return {
+    rules: false,
+    model: result.model,
+    usage: result.usage,
+    costUsd: result.costUsd,
+    latencyMs: result.latencyMs,
+    cached: result.cached,
+    repaired: result.repaired,
+  };
+}
+
+/** The values of the Advisor template's placeholders. */
+export function advisorValues(input: AdvisorInput): Record<string, string> {
+  const metric = input.task.metric;
+  const feedback = input.feedback
+    ? `${input.feedback.textual_gradient}\nVerdicts: ${input.feedback.verdicts.map((v) => `#${v.trial} ${v.verdict} (${v.explanation})`).join('; ')}`
+    : 'None yet.';
+  const candidates = input.candidates?.length
+    ? [
+        '## Candidates from the numeric strategy',
+        input.candidatesState ?? '',
+        'You may take a candidate as it is, edit it, or propose something else; say which in the reason.',
+        ...input.candidates.map(
+          (c, i) => `C${i + 1}: ${formatConfig(c.config, ', ')} (${c.reason})`,
+        ),
+      ].join('\n')
+    : '';
+  return {
+    task_card: taskCard(input.task),
+    baseline: baselineText(input.trials, metric),
+    noise: noiseText(input.trials, metric),
+    history: historyDigest(input.trials, metric),
+    feedback,
+    lessons: input.lessons.length ? input.lessons.map((l) => `- ${l}`).join('\n') : 'None yet.',
+    candidates,
+    budget: input.budget,
+    count: String(input.count),
+  };
+}
+
+export class LlmAdvisor implements Advisor {
+  constructor(private readonly client: LlmClient) {}
+
+  async advise(input: AdvisorInput): Promise<AgentAnswer<AdvisorReply>> {
+    const system = await renderTemplate(input.template, advisorValues(input));
+    const ask = input.rejected
+      ? `Some proposals were refused:\n${input.rejected}\nPropose ${input.count} replacement configuration(s) that respect the ranges and differ from every tried configuration.`
+      : `Propose ${input.count} configuration(s) now.`;
+    const result = await this.client.complete({
+      agent: 'advisor',
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: ask },
+      ],
+      schema: AdvisorReplySchema,
+      schemaName: 'advisor_reply',
+    });
+    const best = bestOf(input.trials, input.task.metric);
+    return {
+      output: result.value,
+      meta: metaOf(result),
+      summary: `${input.trials.length} trials${best ? `, best #${best.number} ${input.task.metric.name} ${best.value}` : ''}; asked for ${input.count}${input.rejected ? ' replacements' : ''}${input.candidates?.length ? ` with ${input.candidates.length} numeric candidates` : ''}`,
+    };
+  }
+}
+
+export class LlmEvaluator implements Evaluator {
+  private readonly template = promptFile('evaluator');
+
+  constructor(private readonly client: LlmClient) {}
+
+  async evaluate(input: EvaluatorInput): Promise<AgentAnswer<EvaluatorReply>> {
+    const metric = input.task.metric;
+    const before = input.trials.filter((t) => !input.round.includes(t));
+    const best = bestOf(before, metric);
+    const system = await renderTemplate(this.template, {
+      task_card: taskCard(input.task),
+      reference: `${baselineText(input.trials, metric)}\nBest before this round: ${best ? trialLine(best, metric) : 'none'}`,
+      noise: noiseText(input.trials, metric),
+      round: input.round
+        .map(
+          (t) =>
+            `${trialLine(t, metric)}\n    expected effect: ${t.expectedEffect ?? 'not stated'}`,
+        )
+        .join('\n'),
+      lessons: input.lessons.length ? input.lessons.map((l) => `- ${l}`).join('\n') : 'None yet.',
+    });
+    const result = await this.client.complete({
+      agent: 'evaluator',
+      messages: [
+        { role: 'system', content: system },
+        {
+          role: 'user',
+          content: `Judge trials ${input.round.map((t) => `#${t.number}`).join(', ')}.`,
+        },
+      ],
+      schema: EvaluatorReplySchema,
+      schemaName: 'evaluator_reply',
+    });
+    return {
+      output: result.value,
+      meta: metaOf(result),
+      summary: `round of ${input.round.length} trials (${input.round.map((t) => `#${t.number}`).join(', ')})`,
+    };
+  }
+}
+
+export class LlmPromptOptimizer implements PromptOptimizer {
+  private readonly template = promptFile('optimizer');
+
+  constructor(private readonly client: LlmClient) {}
+
+  async optimize(input: OptimizerInput): Promise<AgentAnswer<OptimizerReply>> {
+    const system = await renderTemplate(this.template, {
+      version: String(input.version),
+      current_prompt: input.template,
+      history: input.history,
+      required_variables: input.requiredVariables.map((v) => `{{${v}}}`).join(', '),
+      max_length: String(MAX_PROMPT_LENGTH),
+    });
+    const result = await this.client.complete({
+      agent: 'optimizer',
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: 'Write the improved Advisor template.' },
+      ],
+      schema: OptimizerReplySchema,
+      schemaName: 'optimizer_reply',
+    });
+    return {
+      output: result.value,
+      meta: metaOf(result),
+      summary: `prompt version ${input.version}`,
+    };
+  }
+}

@@ -1,0 +1,119 @@
+import OpenAI from 'openai';
+import { z } from 'zod';
+import {
+  addUsage,
+  LlmReplyError,
+  NO_USAGE,
+  type AgentName,
+  type ChatMessage,
+  type LlmClient,
+  type LlmRequest,
+  type LlmResult,
+  type LlmUsage,
+} from './llm-client.ts';
+import type { LlmSettings } from './llm-settings.ts';
+import { costOf } from './llm-pricing.ts';
+import { parseReply } from './json-reply.ts';
+import { redactSecrets } from './redact.ts';
+
+/**
+ * Any OpenAI-compatible endpoint through the `openai` SDK: the reply's zod schema goes out as a
+ * structured-output JSON schema; what comes back is extracted and validated, and when it does not
+ * fit (a server that ignores schemas, broken JSON) the model is asked once more with the exact
+ * problem (a repair turn). The SDK retries timeouts, 429 and 5xx with exponential backoff.
+ */
+export class OpenAiLlmClient implements LlmClient {
+  private readonly client: OpenAI;
+
+  constructor(private readonly settings: LlmSettings) {
+    this.client = new OpenAI({
+      baseURL: settings.baseUrl,
+      apiKey: settings.apiKey,
+      timeout: settings.timeoutMs,
+      maxRetries: settings.maxRetries,
+    });
+  }
+
+  readonly model = (agent: AgentName): string => this.settings.models[agent];
+
+  async complete<T>(request: LlmRequest<T>): Promise<LlmResult<T>> {
+    const model = request.model ?? this.model(request.agent);
+    const started = performance.now();
+    const jsonSchema = z.toJSONSchema(request.schema, { target: 'draft-7' }) as Record<
+      string,
+      unknown
+    >;
+    delete jsonSchema['$schema'];
+    let usage: LlmUsage = NO_USAGE;
+    let calls = 0;
+    const messages: ChatMessage[] = [...request.messages];
+    for (let turn = 0; turn < 2; turn++) {
+      const { text, turnUsage, attempts } = await this.call(model, messages, request, jsonSchema);
+      usage = addUsage(usage, turnUsage);
+      calls += attempts;
+      const parsed = parseReply(text, request.schema);
+      if (parsed.ok) {
+        return {
+          value: parsed.value,
+          model,
+          usage,
+          costUsd: costOf(model, usage, this.settings.price),
+          latencyMs: performance.now() - started,
+          cached: false,
+          repaired: turn > 0,
+          calls,
+        };
+      }
+      if (turn === 1) {
+        throw new LlmReplyError(
+          `the ${request.agent}'s reply was invalid twice: ${parsed.problem}`,
+          usage,
+        );
+      }
+      // The repair turn: show the model its reply and what is wrong with it.
+      messages.push(
+        { role: 'assistant', content: text },
+        {
+          role: 'user',
+          content: `Your reply cannot be used: ${parsed.problem}. Reply again with only one JSON object that matches the required schema, no prose around it.`,
+        },
+      );
+    }
+    throw new Error('unreachable');
+  }
+
+  private async call(
+    model: string,
+    messages: ChatMessage[],
+    request: LlmRequest<unknown>,
+    jsonSchema: Record<string, unknown>,
+  ): Promise<{ text: string; turnUsage: LlmUsage; attempts: number }> {
+    try {
+      const data = await this.client.chat.completions.create({
+        model,
+        messages,
+        temperature: request.temperature ?? this.settings.temperature,
+        ...(request.seed !== undefined ? { seed: request.seed } : {}),
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: request.schemaName, schema: jsonSchema, strict: false },
+        },
+      });
+      const text = data.choices[0]?.message?.content ?? '';
+      return {
+        text,
+        turnUsage: {
+          promptTokens: data.usage?.prompt_tokens ?? 0,
+          completionTokens: data.usage?.completion_tokens ?? 0,
+          totalTokens: data.usage?.total_tokens ?? 0,
+        },
+        attempts: 1,
+      };
+    } catch (error) {
+      // SDK errors can carry request details: only their redacted message travels further.
+      throw new Error(
+        `the ${request.agent} call to ${model} failed: ${redactSecrets((error as Error).message)}`,
+      );
+    }
+  }
+}
