@@ -1,0 +1,43 @@
+import type { Rng } from '../random/rng.ts';
+import type { ChoiceValue, ParamDef } from '../search-space/param.ts';
+import type { Config, SearchSpace } from '../search-space/search-space.ts';
+
+/** One value of a dimension drawn uniformly (on its log scale when it has one). */
+export function sampleParam(p: ParamDef, rng: Rng): ChoiceValue {
+  switch (p.kind) {
+    case 'choice':
+      return p.choices[rng.int(p.choices.length)]!;
+    case 'float':
+      return p.log
+        ? Math.exp(rng.uniform(Math.log(p.low), Math.log(p.high)))
+        : rng.uniform(p.low, p.high);
+    case 'int': {
+      // Each integer gets the width of [k - 0.5, k + 0.5) on the (log) scale.
+      const lo = p.low - 0.4999;
+      const hi = p.high + 0.4999;
+      const v = p.log
+        ? Math.exp(rng.uniform(Math.log(Math.max(lo, 1e-9)), Math.log(hi)))
+        : rng.uniform(lo, hi);
+      return Math.min(p.high, Math.max(p.low, Math.round(v)));
+    }
+  }
+}
+
+/** A configuration drawn uniformly from the space (inactive dimensions dropped). */
+export function sampleConfig(space: SearchSpace, rng: Rng): Config {
+  const raw: Config = {};
+  for (const p of space.params) raw[p.name] = sampleParam(p, rng);
+  return space.parse(raw) as Config;
+}
+
+/** Identical for configurations that train identically (key order and float noise ignored). */
+export function configKey(config: Config): string {
+  return JSON.stringify(
+    Object.keys(config)
+      .sort()
+      .map((k) => [
+        k,
+        typeof config[k] === 'number' ? Number((config[k] as number).toPrecision(12)) : config[k],
+      ]),
+  );
+}

@@ -1,0 +1,117 @@
+import { LlmAdvisor, LlmEvaluator, LlmPromptOptimizer } from '../../agents/llm-agents.ts';
+import { RuleBasedAdvisor } from '../../agents/rule-based-advisor.ts';
+import { RuleBasedEvaluator } from '../../agents/rule-based-evaluator.ts';
+import type { Queue } from 'bullmq';
+import type { CampaignRecord } from '../campaign/campaign-records.ts';
+import type { CampaignRequest, NUMERIC_STRATEGY_NAMES } from '../campaign/campaign-request.ts';
+import type { SearchSpace } from '../search-space/search-space.ts';
+import { CmaEsStrategy } from './cmaes-strategy.ts';
+import { FdpgStrategy } from './fdpg-strategy.ts';
+import { TpeStrategy } from './tpe-strategy.ts';
+import { ZeroOrderStrategy } from './zo-strategy.ts';
+import type { CampaignStore } from '../campaign/campaign-store.ts';
+import { QueuedLlmClient } from '../llm/queued-llm-client.ts';
+import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
+import type { AnyTask } from '../tasks/task.ts';
+import { GridStrategy } from './grid-strategy.ts';
+import { LgtStrategy, type LgtAgents } from './lgt-strategy.ts';
+import { RandomStrategy } from './random-strategy.ts';
+import type { Strategy } from './strategy.ts';
+
+export interface StrategyContext {
+  store: CampaignStore;
+  agentsQueue: Queue;
+}
+
+/**
+ * The strategy a campaign asked for, over its task's search space (with the epochs pinned when
+ * the campaign sets them for every trial, so configurations record what is trained).
+ */
+export function createStrategy(
+  campaign: CampaignRecord,
+  task: AnyTask,
+  context: StrategyContext,
+): Strategy {
+  const request = campaign.request;
+  const space =
+    request.epochs !== undefined && task.space.param('epochs')
+      ? task.space.withFixed({ epochs: request.epochs })
+      : task.space;
+  if (request.strategy === 'lgt' || request.strategy === 'hybrid') {
+    // With the epochs pinned, the baseline records the epochs it is trained for too.
+    const pinned =
+      space === task.space
+        ? task
+        : { ...task, space, baseline: { ...task.baseline, epochs: request.epochs } };
+    return new LgtStrategy(
+      request.strategy,
+      pinned,
+      campaign,
+      context.store,
+      agentsFor(campaign, context),
+      {
+        optimizeEvery: request.optimizeEvery,
+        maxAdvisorTurns: 3,
+        numericFallback: new RandomStrategy(space, request.seed),
+        // The candidates come from their own seed, so they are not the fallback's draws again.
+        ...(request.strategy === 'hybrid'
+          ? {
+              candidates: numericStrategy(
+                request.candidates,
+                space,
+                request.seed + 7,
+                task,
+                request,
+              ),
+            }
+          : {}),
+      },
+    );
+  }
+  return numericStrategy(request.strategy, space, request.seed, task, request);
+}
+
+function numericStrategy(
+  name: (typeof NUMERIC_STRATEGY_NAMES)[number],
+  space: SearchSpace,
+  seed: number,
+  task: AnyTask,
+  request: CampaignRequest,
+): Strategy {
+  switch (name) {
+    case 'random':
+      return new RandomStrategy(space, seed);
+    case 'grid':
+      return new GridStrategy(space, seed, {
+        resolution: request.gridResolution,
+        ...(request.gridParams ? { params: request.gridParams } : {}),
+      });
+    case 'tpe':
+      return new TpeStrategy(space, seed, task.metric.direction);
+    case 'cmaes':
+      return new CmaEsStrategy(space, seed, task.metric.direction);
+    case 'zo':
+      // A local refiner: it starts from the best trial so far (the defaults when there is none).
+      return new ZeroOrderStrategy(space, seed, task.metric.direction, { start: 'incumbent' });
+    case 'fdpg':
+      return new FdpgStrategy(space, seed, task.metric.direction);
+  }
+}
+
+function agentsFor(campaign: CampaignRecord, context: StrategyContext): LgtAgents {
+  const rules = { advisor: new RuleBasedAdvisor(), evaluator: new RuleBasedEvaluator() };
+  const fallbacks = { fallbackAdvisor: rules.advisor, fallbackEvaluator: rules.evaluator };
+  if (campaign.request.agents !== 'llm') return { ...rules, ...fallbacks };
+  const models = campaign.request.llmModels ?? {};
+  const client = new QueuedLlmClient(context.agentsQueue, campaign.id, {
+    advisor: models['advisor'] ?? DEFAULT_MODEL,
+    evaluator: models['evaluator'] ?? DEFAULT_MODEL,
+    optimizer: models['optimizer'] ?? DEFAULT_MODEL,
+  });
+  return {
+    advisor: new LlmAdvisor(client),
+    evaluator: new LlmEvaluator(client),
+    optimizer: new LlmPromptOptimizer(client),
+    ...fallbacks,
+  };
+}

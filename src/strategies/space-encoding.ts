@@ -1,0 +1,81 @@
+import type { ChoiceValue, ParamDef } from '../search-space/param.ts';
+import type { Config, NamedParam, SearchSpace } from '../search-space/search-space.ts';
+
+/**
+ * A search space seen by numeric optimizers: every float and integer dimension as a coordinate
+ * in [0, 1] (on its log scale when it has one), every choice dimension as an index. Inactive
+ * dimensions (their condition does not hold) encode at their default and are dropped again on
+ * decoding, so an optimizer may move them freely.
+ */
+export class SpaceEncoding {
+  /** Float and integer dimensions, in the space's order. */
+  readonly numeric: NamedParam[];
+  /** Choice dimensions (booleans and numeric choices included), in the space's order. */
+  readonly categorical: NamedParam[];
+
+  constructor(readonly space: SearchSpace) {
+    this.numeric = space.params.filter((p) => p.kind !== 'choice');
+    this.categorical = space.params.filter((p) => p.kind === 'choice');
+  }
+
+  /** The coordinates of a configuration: numeric ones in [0, 1], choices as indices. */
+  encode(config: Config): { u: number[]; choices: number[] } {
+    const defaults = this.space.defaults() as Config;
+    const u = this.numeric.map((p) =>
+      toUnit(p, (config[p.name] ?? defaults[p.name] ?? p.default) as number),
+    );
+    const choices = this.categorical.map((p) => {
+      const options = (p as Extract<ParamDef, { kind: 'choice' }>).choices;
+      const i = options.indexOf((config[p.name] ?? defaults[p.name] ?? p.default) as ChoiceValue);
+      return i < 0 ? 0 : i;
+    });
+    return { u, choices };
+  }
+
+  /** The configuration at some coordinates (clamped into [0, 1], integers rounded, validated). */
+  decode(u: readonly number[], choices: readonly number[]): Config {
+    const raw: Config = {};
+    this.numeric.forEach((p, i) => {
+      raw[p.name] = fromUnit(p, u[i] ?? 0.5);
+    });
+    this.categorical.forEach((p, i) => {
+      const options = (p as Extract<ParamDef, { kind: 'choice' }>).choices;
+      raw[p.name] = options[Math.min(options.length - 1, Math.max(0, choices[i] ?? 0))]!;
+    });
+    return this.space.parse(raw) as Config;
+  }
+
+  /** Number of options of each choice dimension. */
+  get choiceCounts(): number[] {
+    return this.categorical.map((p) => (p as Extract<ParamDef, { kind: 'choice' }>).choices.length);
+  }
+
+  /** Whether a dimension applies to a configuration (so a model of it should learn from it). */
+  isActive(name: string, config: Config): boolean {
+    return this.space.isActive(name, config);
+  }
+}
+
+/** A float or integer value to [0, 1] on its dimension's (log) scale. */
+export function toUnit(p: NamedParam, value: number): number {
+  if (p.kind === 'choice') throw new Error(`${p.name} is a choice, not a number`);
+  const t = (x: number) => (p.log ? Math.log(x) : x);
+  // Integers own [k - 0.5, k + 0.5): widen the range so both ends get a full cell.
+  const lo = p.kind === 'int' ? (p.log ? Math.max(p.low - 0.5, 1e-9) : p.low - 0.5) : p.low;
+  const hi = p.kind === 'int' ? p.high + 0.5 : p.high;
+  const v = Math.min(hi, Math.max(lo, value));
+  return (t(v) - t(lo)) / (t(hi) - t(lo));
+}
+
+/** A coordinate in [0, 1] back to a value of the dimension (clamped, rounded for integers). */
+export function fromUnit(p: NamedParam, unit: number): number {
+  if (p.kind === 'choice') throw new Error(`${p.name} is a choice, not a number`);
+  const u = Math.min(1, Math.max(0, unit));
+  const t = (x: number) => (p.log ? Math.log(x) : x);
+  const inv = (y: number) => (p.log ? Math.exp(y) : y);
+  const lo = p.kind === 'int' ? (p.log ? Math.max(p.low - 0.5, 1e-9) : p.low - 0.5) : p.low;
+  const hi = p.kind === 'int' ? p.high + 0.5 : p.high;
+  const v = inv(t(lo) + u * (t(hi) - t(lo)));
+  if (p.kind === 'int') return Math.min(p.high, Math.max(p.low, Math.round(v)));
+  return Math.min(p.high, Math.max(p.low, v));
+}

@@ -1,0 +1,32 @@
+import type { TrialRecord } from '../campaign/campaign-records.ts';
+import type { Config } from '../search-space/search-space.ts';
+
+export interface Proposal {
+  config: Config;
+  /** Why this configuration, in a sentence (the campaign log shows it). */
+  reason: string;
+  expectedEffect?: string;
+  /** Who proposed it, when not the strategy itself (e.g. 'baseline', 'fallback'). */
+  source?: string;
+  /** A training seed other than the campaign's (to measure run-to-run noise). */
+  seed?: number;
+  /**
+   * What the strategy wants to remember about this proposal, stored with the trial (e.g. the
+   * log-probability f-DPG's proposal distribution gave it, for later importance weights).
+   */
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * Where a campaign's configurations come from. `propose` sees every trial so far (finished or
+ * not) and returns up to `count` new configurations; none when it has nothing to offer now (it
+ * waits for running trials) or ever again (a grid that is exhausted: the campaign ends once no
+ * trial runs and the strategy still offers nothing). It must be deterministic for a campaign's seed and history, so a driver
+ * that resumes after a crash proposes what the dead one would have.
+ */
+export interface Strategy {
+  readonly name: string;
+  propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]>;
+  /** Called once when the campaign ends normally, e.g. to judge the last round. */
+  conclude?(history: readonly TrialRecord[]): Promise<void>;
+}

@@ -1,0 +1,408 @@
+import { z } from 'zod';
+import type { TrialRecord } from '../campaign/campaign-records.ts';
+import { labelledRng } from '../random/rng.ts';
+import type { Config, SearchSpace } from '../search-space/search-space.ts';
+import { configKey } from './config-sampling.ts';
+import { SpaceEncoding } from './space-encoding.ts';
+import type { Proposal, Strategy } from './strategy.ts';
+
+export interface ZeroOrderOptions {
+  /** Random directions per step (q); the number of numeric dimensions when absent. */
+  directions?: number;
+  /** Probe distance in normalized units (at most 0.5). */
+  epsilon: number;
+  /** Adam's step size, in normalized units. */
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  /** Largest norm of a gradient estimate (metric units per normalized unit). */
+  clipNorm: number;
+  /**
+   * forward: theta + eps u against theta (q + 1 trials a step, or q when theta's value is
+   * known); central: theta + eps u against theta - eps u (2q trials, half the bias).
+   */
+  differences: 'forward' | 'central';
+  /**
+   * incumbent: a local refiner that starts at the best finished trial in the history (any
+   * source), keeping its choices; defaults: starts at the space's defaults. Either falls back
+   * to the defaults when the history has no result yet.
+   */
+  start: 'incumbent' | 'defaults';
+}
+
+const DEFAULTS: ZeroOrderOptions = {
+  epsilon: 0.1,
+  learningRate: 0.05,
+  beta1: 0.9,
+  beta2: 0.999,
+  clipNorm: 5,
+  differences: 'forward',
+  start: 'incumbent',
+};
+
+/** Steps whose points all repeat configurations of the history; this many in a row: give up. */
+const MAX_FREE_STEPS = 100;
+
+const startSchema = z.object({ u: z.array(z.number()), choices: z.array(z.number().int()) });
+type Start = z.infer<typeof startSchema>;
+
+const pointMeta = z.object({
+  zo: z.object({
+    step: z.number().int().min(0),
+    role: z.enum(['center', 'plus', 'minus']),
+    direction: z.number().int().min(0).optional(),
+    start: startSchema.optional(),
+  }),
+});
+type PointMeta = z.infer<typeof pointMeta>['zo'];
+
+type Outcome =
+  { kind: 'finished'; loss: number | null } | { kind: 'pending' } | { kind: 'unproposed' };
+
+interface Point {
+  role: 'center' | 'plus' | 'minus';
+  direction?: number;
+  /** Coordinates in the unit cube (the numeric dimensions only). */
+  x: number[];
+  config: Config;
+  outcome: Outcome;
+  proposedHere: boolean;
+}
+
+/** Where the replay stopped: a step still waiting for proposals or results. */
+export interface ZeroOrderState {
+  step: number;
+  theta: number[];
+  choices: number[];
+  start: Start;
+  /** L(theta) at every finished step (null when theta's trial failed). */
+  centerLosses: (number | null)[];
+}
+
+export interface AdamState {
+  m: number[];
+  v: number[];
+  t: number;
+}
+
+/**
+ * Zeroth-order descent after CBBT: at the current point theta (the numeric dimensions in the
+ * unit cube; choices stay at the start's values) it probes q random directions u_i, uniform on
+ * the unit sphere, estimates the gradient of the loss L from the differences,
+ *   g = (d / q) * sum_i [(L(theta + eps u_i) - L(theta)) / eps] * u_i,
+ * clips its norm, and moves theta by Adam. L is the metric, negated when it is maximized.
+ *
+ * All probes of a step are independent trials, so a parallel driver gets them together; the
+ * next step begins when every probe has a result. Paired evaluations share the campaign's
+ * training seed and data order (every trial does, unless a proposal asks for another seed), so
+ * the differences are common-random-number differences: the seed's noise mostly cancels.
+ *
+ * Stateless: each call replays the steps from the trials this strategy proposed, found by
+ * `meta.zo` = { step, role, direction }; directions come from a generator seeded by (seed, step,
+ * direction), and the start (theta and the choices) is stored with step 0's trials, so a resumed
+ * driver continues exactly and a later, better incumbent does not move a running refinement.
+ *
+ * A probe that would leave the cube has the offending components of its direction flipped (the
+ * probe stays a full eps away, so the difference quotient is exact for the direction used);
+ * central probes are clamped and the quotient uses the actual displacement. A probe whose
+ * configuration is already in the history (integers round) takes that trial's result instead
+ * of training a twin; so does theta when its value is known (the incumbent at step 0). On
+ * coarse integer dimensions eps must exceed half a cell, or probes round back to theta and
+ * measure nothing (after 100 such steps in a row it offers nothing more).
+ * Failed and cancelled trials count as the worst loss the refinement has seen so far (a region
+ * that diverges is bad, but not infinitely), pruned ones with the value they reported.
+ */
+export class ZeroOrderStrategy implements Strategy {
+  readonly name = 'zo';
+  private readonly encoding: SpaceEncoding;
+  private readonly options: ZeroOrderOptions;
+  private readonly d: number;
+  private readonly q: number;
+
+  constructor(
+    space: SearchSpace,
+    private readonly seed: number,
+    private readonly direction: 'maximize' | 'minimize',
+    options: Partial<ZeroOrderOptions> = {},
+  ) {
+    this.encoding = new SpaceEncoding(space);
+    this.options = { ...DEFAULTS, ...options };
+    if (!(this.options.epsilon > 0 && this.options.epsilon <= 0.5))
+      throw new Error(`zo: epsilon must be in (0, 0.5], got ${this.options.epsilon}`);
+    this.d = this.encoding.numeric.length;
+    this.q = Math.max(1, Math.round(this.options.directions ?? this.d));
+  }
+
+  async propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]> {
+    if (this.d === 0) return [];
+    const current = this.replay(history);
+    if (!current) return [];
+    const { state, points } = current;
+    const seen = new Set(history.map((t) => configKey(t.config)));
+    const proposals: Proposal[] = [];
+    const kind = this.options.differences === 'central' ? 'central' : 'one-sided';
+    for (const p of points) {
+      if (proposals.length >= count) break;
+      if (p.outcome.kind !== 'unproposed') continue;
+      const key = configKey(p.config);
+      // Two probes of a step can round to one configuration: the later takes the earlier's result.
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const meta: PointMeta = {
+        step: state.step,
+        role: p.role,
+        ...(p.direction !== undefined ? { direction: p.direction } : {}),
+        ...(state.step === 0 ? { start: state.start } : {}),
+      };
+      const moved = distance(state.theta, state.start.u);
+      proposals.push({
+        config: p.config,
+        reason:
+          p.role === 'center'
+            ? `ZO step ${state.step + 1}: the current point (moved ${moved.toFixed(3)} from the start), the anchor of its ${this.q} probes`
+            : `ZO step ${state.step + 1}: probe ${p.direction! + 1} of ${this.q}${p.role === 'minus' ? ' (mirror)' : ''}, eps ${this.options.epsilon} along a random direction (${kind} differences)`,
+        meta: { zo: meta },
+      });
+    }
+    return proposals;
+  }
+
+  /** Where the next proposals come from (for diagnostics and tests). */
+  state(history: readonly TrialRecord[]): ZeroOrderState | null {
+    return this.d === 0 ? null : (this.replay(history)?.state ?? null);
+  }
+
+  private replay(
+    history: readonly TrialRecord[],
+  ): { state: ZeroOrderState; points: Point[] } | null {
+    const own = new Map<string, { trial: TrialRecord; meta: PointMeta }>();
+    for (const trial of history) {
+      const parsed = pointMeta.safeParse(trial.meta);
+      if (!parsed.success) continue;
+      const m = parsed.data.zo;
+      const key = pointKey(m.step, m.role, m.direction);
+      if (!own.has(key)) own.set(key, { trial, meta: m });
+    }
+    const byConfig = new Map<string, TrialRecord>();
+    for (const t of history) {
+      const key = configKey(t.config);
+      if (!byConfig.has(key)) byConfig.set(key, t);
+    }
+
+    const start = this.startOf(history, own);
+    const state: ZeroOrderState = {
+      step: 0,
+      theta: [...start.u],
+      choices: [...start.choices],
+      start,
+      centerLosses: [],
+    };
+    const adam: AdamState = { m: zeros(this.d), v: zeros(this.d), t: 0 };
+    let worstSeen = -Infinity;
+    let freeSteps = 0;
+    for (;;) {
+      const points = this.layout(state).map((layout): Point => {
+        const mine = own.get(pointKey(state.step, layout.role, layout.direction));
+        if (mine)
+          return {
+            ...layout,
+            config: mine.trial.config,
+            outcome: this.outcome(mine.trial),
+            proposedHere: true,
+          };
+        const config = this.encoding.decode(layout.x, state.choices);
+        const twin = byConfig.get(configKey(config));
+        return {
+          ...layout,
+          config,
+          outcome: twin ? this.outcome(twin) : { kind: 'unproposed' },
+          proposedHere: false,
+        };
+      });
+      if (points.some((p) => p.outcome.kind !== 'finished')) return { state, points };
+      freeSteps = points.some((p) => p.proposedHere) ? 0 : freeSteps + 1;
+      if (freeSteps >= MAX_FREE_STEPS) return null;
+
+      // Failures are judged against what the refinement has seen up to this step only, so a
+      // later failure never rewrites an earlier step (and the trials proposed since).
+      const raw = points.map((p) => (p.outcome as { loss: number | null }).loss);
+      for (const v of raw) if (v !== null) worstSeen = Math.max(worstSeen, v);
+      const loss = raw.map((v) => v ?? (Number.isFinite(worstSeen) ? worstSeen : 0));
+      const center = points.findIndex((p) => p.role === 'center');
+      state.centerLosses.push(center >= 0 ? raw[center]! : null);
+
+      const samples = this.differenceSamples(state.theta, points, loss);
+      const g = clipNorm(estimateGradient(samples, this.d), this.options.clipNorm);
+      state.theta = adamStep(state.theta, g, adam, this.options).map((v) =>
+        Math.min(1, Math.max(0, v)),
+      );
+      state.step += 1;
+    }
+  }
+
+  /** The points of the current step: theta (forward differences), then each probe. */
+  private layout(state: ZeroOrderState): Omit<Point, 'config' | 'outcome' | 'proposedHere'>[] {
+    const eps = this.options.epsilon;
+    const points: Omit<Point, 'config' | 'outcome' | 'proposedHere'>[] = [];
+    const central = this.options.differences === 'central';
+    if (!central) points.push({ role: 'center', x: [...state.theta] });
+    for (let i = 0; i < this.q; i++) {
+      const u = this.directionAt(state.step, i);
+      if (central) {
+        points.push({
+          role: 'plus',
+          direction: i,
+          x: state.theta.map((t, j) => clamp01(t + eps * u[j]!)),
+        });
+        points.push({
+          role: 'minus',
+          direction: i,
+          x: state.theta.map((t, j) => clamp01(t - eps * u[j]!)),
+        });
+      } else {
+        // With eps <= 0.5, theta - eps u_j is inside whenever theta + eps u_j is not.
+        const x = state.theta.map((t, j) => {
+          const plus = t + eps * u[j]!;
+          return plus < 0 || plus > 1 ? t - eps * u[j]! : plus;
+        });
+        points.push({ role: 'plus', direction: i, x });
+      }
+    }
+    return points;
+  }
+
+  private differenceSamples(theta: number[], points: Point[], loss: number[]): DifferenceSample[] {
+    const samples: DifferenceSample[] = [];
+    if (this.options.differences === 'central') {
+      for (let i = 0; i < this.q; i++) {
+        const plus = points.findIndex((p) => p.role === 'plus' && p.direction === i);
+        const minus = points.findIndex((p) => p.role === 'minus' && p.direction === i);
+        samples.push({
+          displacement: points[plus]!.x.map((v, j) => v - points[minus]!.x[j]!),
+          difference: loss[plus]! - loss[minus]!,
+        });
+      }
+    } else {
+      const center = points.findIndex((p) => p.role === 'center');
+      points.forEach((p, k) => {
+        if (p.role !== 'plus') return;
+        samples.push({
+          displacement: p.x.map((v, j) => v - theta[j]!),
+          difference: loss[k]! - loss[center]!,
+        });
+      });
+    }
+    return samples;
+  }
+
+  private outcome(trial: TrialRecord): Outcome {
+    if (!['completed', 'pruned', 'failed', 'cancelled'].includes(trial.state))
+      return { kind: 'pending' };
+    if (trial.state === 'failed' || trial.state === 'cancelled' || typeof trial.value !== 'number')
+      return { kind: 'finished', loss: null };
+    return { kind: 'finished', loss: this.direction === 'maximize' ? -trial.value : trial.value };
+  }
+
+  private startOf(
+    history: readonly TrialRecord[],
+    own: Map<string, { trial: TrialRecord; meta: PointMeta }>,
+  ): Start {
+    for (const { meta } of own.values()) {
+      if (
+        meta.step === 0 &&
+        meta.start &&
+        meta.start.u.length === this.d &&
+        meta.start.choices.length === this.encoding.categorical.length
+      )
+        return meta.start;
+    }
+    let from = this.encoding.space.defaults() as Config;
+    if (this.options.start === 'incumbent') {
+      let bestLoss = Infinity;
+      for (const t of history) {
+        const o = this.outcome(t);
+        if (o.kind === 'finished' && o.loss !== null && o.loss < bestLoss) {
+          bestLoss = o.loss;
+          from = t.config;
+        }
+      }
+    }
+    return this.encoding.encode(from);
+  }
+
+  /** Direction i of a step: a normalized Gaussian vector, uniform on the unit sphere. */
+  private directionAt(step: number, i: number): number[] {
+    const rng = labelledRng(this.seed, step, i);
+    for (;;) {
+      const v = Array.from({ length: this.d }, () => rng.normal());
+      const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+      if (n > 1e-12) return v.map((x) => x / n);
+    }
+  }
+}
+
+export interface DifferenceSample {
+  /** Where the probe went relative to its reference point (eps u, or 2 eps u when central). */
+  displacement: number[];
+  /** L(probe) - L(reference). */
+  difference: number;
+}
+
+/**
+ * The zeroth-order gradient estimate from q probes in d dimensions:
+ *   g = (d / q) * sum_i [difference_i / |delta_i|] * delta_i / |delta_i|,
+ * which is the estimator above when delta_i = eps u_i (and the central one when delta_i = 2 eps
+ * u_i). Probes that did not move are skipped.
+ */
+export function estimateGradient(samples: readonly DifferenceSample[], d: number): number[] {
+  const g = zeros(d);
+  const q = samples.length;
+  if (q === 0) return g;
+  for (const s of samples) {
+    const length = Math.sqrt(s.displacement.reduce((a, v) => a + v * v, 0));
+    if (length < 1e-12) continue;
+    const slope = s.difference / length;
+    for (let j = 0; j < d; j++) g[j]! += (d / q) * slope * (s.displacement[j]! / length);
+  }
+  return g;
+}
+
+/** g scaled down to norm `max` when it is longer (one bad probe should not throw theta away). */
+export function clipNorm(g: readonly number[], max: number): number[] {
+  const n = Math.sqrt(g.reduce((a, v) => a + v * v, 0));
+  return n > max ? g.map((v) => (v * max) / n) : [...g];
+}
+
+/** One Adam step on x against gradient g; updates the moment estimates in place. */
+export function adamStep(
+  x: readonly number[],
+  g: readonly number[],
+  state: AdamState,
+  opts: { learningRate: number; beta1: number; beta2: number },
+): number[] {
+  state.t += 1;
+  const { beta1, beta2, learningRate } = opts;
+  return x.map((xi, j) => {
+    state.m[j] = beta1 * state.m[j]! + (1 - beta1) * g[j]!;
+    state.v[j] = beta2 * state.v[j]! + (1 - beta2) * g[j]! * g[j]!;
+    const mHat = state.m[j]! / (1 - beta1 ** state.t);
+    const vHat = state.v[j]! / (1 - beta2 ** state.t);
+    return xi - (learningRate * mHat) / (Math.sqrt(vHat) + 1e-8);
+  });
+}
+
+function zeros(n: number): number[] {
+  return new Array<number>(n).fill(0);
+}
+
+function clamp01(x: number): number {
+  return Math.min(1, Math.max(0, x));
+}
+
+function distance(a: readonly number[], b: readonly number[]): number {
+  return Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0));
+}
+
+function pointKey(step: number, role: string, direction?: number): string {
+  return `${step}/${role}/${direction ?? ''}`;
+}
