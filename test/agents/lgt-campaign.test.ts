@@ -1,0 +1,416 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { promptFile } from '../../agents/prompt-templates.ts';
+import type { LoggedEvent } from '../../src/campaign/campaign-events.ts';
+import type { CampaignRequestInput } from '../../src/campaign/campaign-request.ts';
+import { CampaignStore } from '../../src/campaign/campaign-store.ts';
+import { openQueues, type LgtQueues } from '../../src/queue/lgt-queues.ts';
+import { createRedis } from '../../src/queue/redis-connection.ts';
+import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
+import { WorkerService } from '../../src/worker/worker-service.ts';
+import { campaignEnd, campaignEvents, startCampaign } from '../helpers/campaign-fixtures.ts';
+import { sharedDataset } from '../helpers/paths.ts';
+import {
+  firstUserMessage,
+  ScriptedLlmServer,
+  systemMessage,
+  userMessage,
+  type RecordedRequest,
+} from '../helpers/scripted-llm-server.ts';
+
+/**
+ * Whole `lgt` campaigns whose agents talk to a scripted OpenAI-compatible server (a test double
+ * that answers from a script, not an LLM) through the real openai client and the agents queue.
+ */
+const PLANTED_KEY = 'sk-lgt-PLANTED-0123456789abcdef';
+const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-agents-'));
+let redisServer: RedisServerProcess;
+let redis: Redis;
+let store: CampaignStore;
+let queues: LgtQueues;
+let llm: ScriptedLlmServer;
+let service: WorkerService | null = null;
+const savedEnv = { ...process.env };
+const logged: string[] = [];
+
+/** A valid, new configuration for every proposal the Advisor is asked for. */
+let proposalCounter = 0;
+function defaultAdvisor(r: RecordedRequest) {
+  const count = Number(/(\d+) (?:replacement )?configuration/.exec(firstUserMessage(r))?.[1] ?? 1);
+  return {
+    content: {
+      analysis: 'scripted analysis',
+      proposals: Array.from({ length: count }, () => {
+        proposalCounter++;
+        return {
+          config: { hiddenLayers: 1, units1: 8 + proposalCounter, learningRate: 0.01, epochs: 15 },
+          reason: `scripted proposal ${proposalCounter}`,
+          expected_effect: 'higher accuracy',
+        };
+      }),
+    },
+  };
+}
+
+function rewrittenPrompt(marker: string): string {
+  return `${promptFile('advisor')}\n${marker}: read the curves twice before proposing.`;
+}
+
+const start = (overrides: Partial<CampaignRequestInput> = {}) =>
+  startCampaign(store, queues, out, {
+    strategy: 'lgt',
+    maxTrials: 6,
+    agents: 'llm',
+    llmModels: {
+      advisor: 'scripted-model',
+      evaluator: 'scripted-model',
+      optimizer: 'scripted-model',
+    },
+    optimizeEvery: 10,
+    ...overrides,
+  });
+const finished = (id: string) => campaignEnd(store, id);
+const events = (id: string) => campaignEvents(store, id);
+
+beforeAll(async () => {
+  sharedDataset('iris.csv');
+  redisServer = await startRedisServer();
+  redis = createRedis(redisServer.url);
+  store = new CampaignStore(redis);
+  queues = openQueues(redisServer.url);
+});
+
+beforeEach(async () => {
+  llm = new ScriptedLlmServer({
+    advisor: defaultAdvisor,
+    evaluator: (_r, i) => ({
+      content: {
+        verdicts: [],
+        textual_gradient: `scripted gradient ${i}`,
+        lessons: [`lesson ${i}`],
+      },
+    }),
+    optimizer: (_r, i) => ({
+      content: { prompt: rewrittenPrompt(`REWRITE-${i}`), rationale: `rewrite ${i}` },
+    }),
+  });
+  process.env['LGT_LLM_BASE_URL'] = await llm.start();
+  process.env['OPENAI_API_KEY'] = PLANTED_KEY;
+  process.env['LGT_LLM_MAX_RETRIES'] = '2';
+  service = await WorkerService.start({
+    redisUrl: redisServer.url,
+    concurrency: 2,
+    log: (m) => logged.push(m),
+  });
+});
+
+afterEach(async () => {
+  await service?.close(true);
+  await llm.stop();
+  process.env = { ...savedEnv };
+  await redis.flushall();
+});
+
+afterAll(async () => {
+  await queues.close();
+  redis.disconnect();
+  await redisServer.stop();
+});
+
+describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
+  it('sends the Advisor the history and the last textual gradient, and logs the conversation', async () => {
+    llm.script('evaluator', {
+      content: {
+        verdicts: [{ trial: 3, verdict: 'improved', explanation: 'better' }],
+        textual_gradient: 'GRADIENT-MARKER: raise units1',
+        lessons: ['units matter'],
+      },
+    });
+    const campaign = await start();
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    const advisor = llm.requestsOf('advisor');
+    expect(advisor).toHaveLength(2);
+    // The first turn comes after the baseline (twice, for the noise) and sees it.
+    expect(systemMessage(advisor[0]!)).toContain('#1 [completed, baseline] accuracy');
+    expect(systemMessage(advisor[0]!)).toContain(
+      'The baseline trained twice with different seeds differed by',
+    );
+    // The second sees the round it proposed, with curves, and the Evaluator's gradient.
+    expect(systemMessage(advisor[1]!)).toContain('GRADIENT-MARKER: raise units1');
+    expect(systemMessage(advisor[1]!)).toContain('- units matter');
+    expect(systemMessage(advisor[1]!)).toMatch(
+      /#3 \[completed\] accuracy [\d.]+ — proposed because: scripted proposal 1/,
+    );
+    expect(systemMessage(advisor[1]!)).toMatch(/curve: val accuracy .*→/);
+    expect(systemMessage(advisor[1]!)).toContain('2 of 6 trials left');
+    // The reply format went out as a structured-output schema.
+    expect(advisor[0]!.body.response_format?.type).toBe('json_schema');
+    expect(advisor[0]!.body.response_format?.json_schema?.name).toBe('advisor_reply');
+    const log = await events(campaign.id);
+    const messages = log.filter((e) => e.type === 'agent.message') as Extract<
+      LoggedEvent,
+      { type: 'agent.message' }
+    >[];
+    expect(messages.map((m) => m.agent)).toEqual(['advisor', 'evaluator', 'advisor', 'evaluator']);
+    expect(messages.map((m) => [m.rules, m.model, m.tokens])).toEqual(
+      messages.map(() => [false, 'scripted-model', 150]),
+    );
+    const proposals = log.filter((e) => e.type === 'proposal') as Extract<
+      LoggedEvent,
+      { type: 'proposal' }
+    >[];
+    expect(proposals.map((p) => p.source)).toEqual([
+      'baseline',
+      'baseline',
+      'lgt',
+      'lgt',
+      'lgt',
+      'lgt',
+    ]);
+    const trials = await store.listTrials(campaign.id);
+    expect(trials[2]!.expectedEffect).toBe('higher accuracy');
+  });
+
+  it("uses the Optimizer's new prompt in the next Advisor call, with the diff in the log", async () => {
+    const campaign = await start({ optimizeEvery: 1, maxTrials: 6 });
+    await finished(campaign.id);
+    const advisor = llm.requestsOf('advisor');
+    expect(llm.requestsOf('optimizer')).toHaveLength(1);
+    expect(systemMessage(advisor[0]!)).not.toContain('REWRITE-0');
+    expect(systemMessage(advisor[1]!)).toContain(
+      'REWRITE-0: read the curves twice before proposing.',
+    );
+    const optimizerRequest = systemMessage(llm.requestsOf('optimizer')[0]!);
+    expect(optimizerRequest).toContain('{{task_card}}');
+    const log = await events(campaign.id);
+    const rewrite = log.find((e) => e.type === 'prompt.rewritten') as Extract<
+      LoggedEvent,
+      { type: 'prompt.rewritten' }
+    >;
+    expect(rewrite.version).toBe(1);
+    expect(rewrite.diff).toContain('+REWRITE-0: read the curves twice before proposing.');
+    const lastAdvisor = log
+      .filter((e) => e.type === 'agent.message' && e.agent === 'advisor')
+      .at(-1) as Extract<LoggedEvent, { type: 'agent.message' }>;
+    expect(lastAdvisor.promptVersion).toBe(1);
+  });
+
+  it('brings the previous prompt back when the rounds after a rewrite do worse', async () => {
+    // The scripted Advisor proposes good configurations under the original prompt and poor ones
+    // under the rewritten prompt (it can tell them apart by the rewrite's marker).
+    let n = 0;
+    const advisorByPrompt = (r: RecordedRequest) => {
+      const count = Number(
+        /(\d+) (?:replacement )?configuration/.exec(firstUserMessage(r))?.[1] ?? 1,
+      );
+      const rewritten = systemMessage(r).includes('REWRITE-');
+      return {
+        content: {
+          analysis: rewritten ? 'rewritten' : 'original',
+          proposals: Array.from({ length: count }, () => {
+            n++;
+            const config = rewritten
+              ? {
+                  hiddenLayers: 1,
+                  units1: 2 + n,
+                  learningRate: 0.00001,
+                  optimizer: 'sgd',
+                  epochs: 1,
+                }
+              : { hiddenLayers: 1, units1: 32 + n, learningRate: 0.01, epochs: 30 };
+            return { config, reason: `${rewritten ? 'poor' : 'good'} ${n}`, expected_effect: '?' };
+          }),
+        },
+      };
+    };
+    llm.answerWith('advisor', advisorByPrompt);
+    const campaign = await start({ optimizeEvery: 2, maxTrials: 12 });
+    await finished(campaign.id);
+    const log = await events(campaign.id);
+    const rewrite = log.find((e) => e.type === 'prompt.rewritten') as Extract<
+      LoggedEvent,
+      { type: 'prompt.rewritten' }
+    >;
+    const revert = log.find((e) => e.type === 'prompt.reverted') as Extract<
+      LoggedEvent,
+      { type: 'prompt.reverted' }
+    >;
+    expect(rewrite.version).toBe(1);
+    expect(revert).toMatchObject({ from: 1, to: 0 });
+    expect(revert.reason).toMatch(
+      /mean accuracy [\d.]+ over 2 rounds vs [\d.]+ before the rewrite/,
+    );
+    // The Advisor turn after the revert reads the original prompt again.
+    const advisor = llm.requestsOf('advisor');
+    expect(systemMessage(advisor.at(-1)!)).not.toContain('REWRITE-');
+    const report = JSON.parse(
+      readFileSync(
+        path.join((await store.getCampaign(campaign.id))!.reportDir!, 'report.json'),
+        'utf8',
+      ),
+    );
+    expect(report.agents.prompts.map((p: { version: number }) => p.version)).toEqual([0, 1]);
+    expect(report.agents.activePrompt).toBe(0);
+  });
+
+  it('hybrid: the Advisor sees numeric candidates and may pick them', async () => {
+    const campaign = await start({ strategy: 'hybrid', maxTrials: 4 });
+    await finished(campaign.id);
+    const prompt = systemMessage(llm.requestsOf('advisor')[0]!);
+    expect(prompt).toContain('## Candidates from the numeric strategy');
+    expect(prompt).toMatch(/C1: hiddenLayers=\d/);
+    expect(prompt).toContain('tpe search has seen 2 trials (its model learns from all of them)');
+  });
+
+  it('rejects a rewritten prompt that drops a placeholder, and says why', async () => {
+    llm.script('optimizer', {
+      content: { prompt: 'Propose {{count}} things.', rationale: 'shorter' },
+    });
+    const campaign = await start({ optimizeEvery: 1 });
+    await finished(campaign.id);
+    const rejected = (await events(campaign.id)).find(
+      (e) => e.type === 'prompt.rejected',
+    ) as Extract<LoggedEvent, { type: 'prompt.rejected' }>;
+    expect(rejected.reason).toContain('it drops the placeholders {{task_card}}');
+    expect(systemMessage(llm.requestsOf('advisor')[1]!)).toContain(
+      'You are the Advisor of a tuning campaign',
+    );
+  });
+
+  it('repairs a reply with broken JSON in a second turn', async () => {
+    llm.script('advisor', {
+      content: 'Sure! Here it is: {"analysis": "x", "proposals": [ {"config": ',
+    });
+    const campaign = await start({ maxTrials: 4 });
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    const advisor = llm.requestsOf('advisor');
+    expect(advisor).toHaveLength(2);
+    expect(advisor[1]!.body.messages.at(-2)!.role).toBe('assistant');
+    expect(userMessage(advisor[1]!)).toContain('Your reply cannot be used: it is not valid JSON');
+    const message = (await events(campaign.id)).find(
+      (e) => e.type === 'agent.message' && e.agent === 'advisor',
+    ) as Extract<LoggedEvent, { type: 'agent.message' }>;
+    expect(message.repaired).toBe(true);
+    expect(message.tokens).toBe(300);
+  });
+
+  it('sends an invalid configuration back to the Advisor with the field errors', async () => {
+    llm.script('advisor', {
+      content: {
+        analysis: 'bold',
+        proposals: [
+          { config: { learningRate: 5, units1: 16 }, reason: 'too bold', expected_effect: '?' },
+          {
+            config: { hiddenLayers: 1, units1: 40, epochs: 15 },
+            reason: 'fine',
+            expected_effect: 'ok',
+          },
+        ],
+      },
+    });
+    const campaign = await start({ maxTrials: 4 });
+    await finished(campaign.id);
+    const advisor = llm.requestsOf('advisor');
+    expect(advisor).toHaveLength(2);
+    expect(userMessage(advisor[1]!)).toContain(
+      'proposal 1: learningRate: got 5, allowed a number in 1e-5..1 (log scale)',
+    );
+    expect(userMessage(advisor[1]!)).toContain('Propose 1 replacement configuration(s)');
+    const trials = await store.listTrials(campaign.id);
+    expect(trials.map((t) => t.config['learningRate'])).not.toContain(5);
+  });
+
+  it('replaces proposals that stay invalid with numeric ones, and says so', async () => {
+    const bad = {
+      content: {
+        analysis: 'x',
+        proposals: [{ config: { optimizer: 'adamw' }, reason: 'r', expected_effect: 'e' }],
+      },
+    };
+    llm.script('advisor', bad, bad, bad, bad);
+    const campaign = await start({ maxTrials: 3, parallel: 1, seed: 11 });
+    await finished(campaign.id);
+    const log = await events(campaign.id);
+    const fallback = log.find((e) => e.type === 'agent.fallback') as Extract<
+      LoggedEvent,
+      { type: 'agent.fallback' }
+    >;
+    expect(fallback.reason).toContain('1 proposal(s) replaced by random search');
+    expect(fallback.reason).toContain('optimizer: got "adamw"');
+    const trials = await store.listTrials(campaign.id);
+    expect(trials[2]!.source).toBe('fallback-random');
+  });
+
+  it('retries a 429 and then goes on', async () => {
+    llm.script('advisor', { status: 429, headers: { 'retry-after': '0' } });
+    const campaign = await start({ maxTrials: 4 });
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    expect(llm.requestsOf('advisor')).toHaveLength(2);
+    expect((await events(campaign.id)).some((e) => e.type === 'agent.fallback')).toBe(false);
+  });
+
+  it('stops the campaign after the call that crosses the token budget', async () => {
+    const campaign = await start({ maxTrials: 20, llmBudget: { tokens: 400 } });
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    expect(done.stopReason).toBe('llm-budget');
+    // 150 tokens a call: the third call crosses 400, and no call follows it.
+    expect(llm.requests).toHaveLength(3);
+    const log = await events(campaign.id);
+    const budget = log.find((e) => e.type === 'llm.budget') as Extract<
+      LoggedEvent,
+      { type: 'llm.budget' }
+    >;
+    expect(budget.tokens).toBe(450);
+    expect((await store.listTrials(campaign.id)).length).toBeLessThan(20);
+  });
+
+  it('replays a cached campaign with zero new calls', async () => {
+    // Its own seed, so no other test's replies are in the cache.
+    const first = await start({ maxTrials: 6, seed: 5 });
+    await finished(first.id);
+    const calls = llm.requests.length;
+    expect(calls).toBeGreaterThan(0);
+    proposalCounter = 0;
+    const second = await start({ maxTrials: 6, seed: 5 });
+    await finished(second.id);
+    expect(llm.requests.length).toBe(calls);
+    const configs = async (id: string) => (await store.listTrials(id)).map((t) => t.config);
+    expect(await configs(second.id)).toEqual(await configs(first.id));
+    const cached = (await events(second.id)).filter((e) => e.type === 'agent.message') as Extract<
+      LoggedEvent,
+      { type: 'agent.message' }
+    >[];
+    expect(cached.every((m) => m.cached)).toBe(true);
+  });
+
+  it('never writes the API key, a bearer token or a raw header into logs or reports', async () => {
+    llm.script('advisor', { status: 401 }, { status: 401 }, { status: 401 });
+    const campaign = await start({ maxTrials: 4 });
+    const done = await finished(campaign.id);
+    // The failing LLM was replaced by rules, and the log says so.
+    const log = await events(campaign.id);
+    expect(
+      log.some((e) => e.type === 'agent.fallback' && e.reason.includes('the LLM Advisor failed')),
+    ).toBe(true);
+    // The key did go to the server, so the test can fail.
+    expect(llm.requests[0]!.headers['authorization']).toBe(`Bearer ${PLANTED_KEY}`);
+    const written = [
+      JSON.stringify(log),
+      ...readdirSync(done.reportDir!)
+        .filter((f) => f.endsWith('.json') || f.endsWith('.csv'))
+        .map((f) => readFileSync(path.join(done.reportDir!, f), 'utf8')),
+      JSON.stringify(await store.getCampaign(campaign.id)),
+      logged.join('\n'),
+    ].join('\n');
+    expect(written).not.toContain(PLANTED_KEY);
+    expect(written).not.toMatch(/Bearer\s+sk-/);
+    expect(written.toLowerCase()).not.toContain('authorization');
+  });
+});

@@ -1,0 +1,199 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LoggedEvent } from '../../src/campaign/campaign-events.ts';
+import type { CampaignRequestInput } from '../../src/campaign/campaign-request.ts';
+import { CampaignStore } from '../../src/campaign/campaign-store.ts';
+import { openQueues, type LgtQueues } from '../../src/queue/lgt-queues.ts';
+import { createRedis } from '../../src/queue/redis-connection.ts';
+import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
+import { WorkerService } from '../../src/worker/worker-service.ts';
+import { campaignEnd, campaignEvents, startCampaign } from '../helpers/campaign-fixtures.ts';
+import { startLgt, waitFor } from '../helpers/lgt-process.ts';
+import { REPO_ROOT, sharedDataset } from '../helpers/paths.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+/** Cancelling, pruning, time limits, graceful shutdown and the campaign commands, on a real Redis. */
+const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-control-'));
+let server: RedisServerProcess;
+let redis: Redis;
+let store: CampaignStore;
+let queues: LgtQueues;
+let service: WorkerService | null = null;
+
+const start = (overrides: Partial<CampaignRequestInput>) =>
+  startCampaign(store, queues, out, { maxTrials: 6, ...overrides });
+const events = (id: string) => campaignEvents(store, id);
+const finished = (id: string) => campaignEnd(store, id);
+
+beforeAll(async () => {
+  sharedDataset('iris.csv');
+  process.env['LGT_LOCK_MS'] = '3000';
+  process.env['LGT_STALLED_MS'] = '1000';
+  server = await startRedisServer();
+  redis = createRedis(server.url);
+  store = new CampaignStore(redis);
+  queues = openQueues(server.url);
+});
+
+afterEach(async () => {
+  await service?.close(true);
+  service = null;
+  await redis.flushall();
+});
+
+afterAll(async () => {
+  await queues.close();
+  redis.disconnect();
+  await server.stop();
+});
+
+describe('campaign control', () => {
+  it('cancels: waiting trials are dropped, running ones stop between epochs', async () => {
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
+    const campaign = await start({ maxTrials: 8, epochs: 400 });
+    await waitFor(
+      'two running trials',
+      async () => (await events(campaign.id)).filter((e) => e.type === 'trial.epoch').length >= 2,
+    );
+    const cancel = await runCli(['cancel', campaign.id, '--redis-url', server.url]);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toContain(`cancelling ${campaign.id}`);
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('cancelled');
+    const trials = await store.listTrials(campaign.id);
+    expect(trials.filter((t) => t.state === 'cancelled').length).toBeGreaterThanOrEqual(2);
+    // The two that were running stopped early, long before their 400 epochs.
+    for (const t of trials.filter((x) => x.epochsRun !== undefined))
+      expect(t.epochsRun!).toBeLessThan(400);
+    expect(trials.length).toBeLessThan(8);
+    const again = await runCli(['cancel', campaign.id, '--redis-url', server.url]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      'is cancelled; only a queued or running campaign can be cancelled',
+    );
+  });
+
+  it('prunes trials below the median of earlier ones when asked', async () => {
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 1 });
+    const campaign = await start({ maxTrials: 12, parallel: 1, epochs: 30, pruner: 'median' });
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    const trials = await store.listTrials(campaign.id);
+    const pruned = trials.filter((t) => t.state === 'pruned');
+    expect(pruned.length).toBeGreaterThan(0);
+    for (const t of pruned) expect(t.epochsRun!).toBeLessThan(30);
+    const log = await events(campaign.id);
+    const event = log.find((e) => e.type === 'trial.pruned') as Extract<
+      LoggedEvent,
+      { type: 'trial.pruned' }
+    >;
+    expect(event.value).toBeLessThan(event.median);
+  });
+
+  it('stops at the time limit and still reports the best trial', async () => {
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
+    const campaign = await start({ maxTrials: 1000, epochs: 10, timeLimitSeconds: 4 });
+    const started = Date.now();
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    expect(Date.now() - started).toBeLessThan(25_000);
+    const trials = await store.listTrials(campaign.id);
+    expect(trials.length).toBeLessThan(1000);
+    expect(trials.filter((t) => t.state === 'completed').length).toBeGreaterThan(0);
+    expect(done.best).toBeDefined();
+    expect(done.stopReason).toBe('time-limit');
+  });
+
+  it('a worker stopped with SIGTERM finishes its running trial first', async () => {
+    const campaign = await start({ maxTrials: 2, parallel: 1, epochs: 150 });
+    const w = startLgt(['worker', '--redis-url', server.url, '--concurrency', '1']);
+    await waitFor('a running trial', async () =>
+      (await events(campaign.id)).some((e) => e.type === 'trial.epoch'),
+    );
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    expect(w.output()).toContain('finishing running trials');
+    const trials = await store.listTrials(campaign.id);
+    expect(trials[0]!.state).toBe('completed');
+    expect(trials[0]!.epochsRun).toBe(150);
+  });
+
+  it('a worker stopped twice hands its running trial back without using up an attempt', async () => {
+    const campaign = await start({ maxTrials: 1, parallel: 1, epochs: 2000 });
+    const w = startLgt(['worker', '--redis-url', server.url, '--concurrency', '1']);
+    await waitFor('a running trial', async () =>
+      (await events(campaign.id)).some((e) => e.type === 'trial.epoch'),
+    );
+    w.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    w.child.kill('SIGINT');
+    await w.exited;
+    expect(w.output()).toContain('handing running trials back to the queue now');
+    const trial = await waitFor('the trial back in the queue', async () => {
+      const t = await store.getTrial(campaign.id, 1);
+      return t?.state === 'queued' ? t : null;
+    });
+    expect(trial.attempts).toBe(1);
+    const job = (await queues.trials.getJob(`${campaign.id}-t1`))!;
+    expect(await job.getState()).toBe('waiting');
+    expect(job.attemptsMade).toBe(0);
+    const log = await events(campaign.id);
+    expect(log.some((e) => e.type === 'trial.failed')).toBe(false);
+  });
+
+  it('fails a campaign whose driver keeps failing (its task no longer loads), saying why', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lgt-task-'));
+    const module = path.join(dir, 'vanishing-task.ts');
+    const examples = path.join(REPO_ROOT, 'examples', 'petal-width-task.ts');
+    writeFileSync(
+      module,
+      readFileSync(examples, 'utf8').replace(
+        "from 'lgt'",
+        `from '${path.join(REPO_ROOT, 'src/index.ts')}'`,
+      ),
+    );
+    const campaign = await start({ task: { kind: 'module', path: module }, maxTrials: 2 });
+    rmSync(module);
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 1 });
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toContain(`task module ${module} does not exist`);
+    const log = await events(campaign.id);
+    expect(log.at(-1)).toMatchObject({ type: 'campaign.failed' });
+    const status = await runCli(['status', campaign.id, '--redis-url', server.url]);
+    expect(status.stdout).toContain(': failed');
+    expect(status.stdout).toContain('does not exist');
+  });
+
+  it('lists campaigns, shows status and prints the log', async () => {
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
+    const campaign = await start({ maxTrials: 3, epochs: 5 });
+    await finished(campaign.id);
+    const list = await runCli(['list', '--redis-url', server.url]);
+    expect(list.stdout).toMatch(
+      new RegExp(`${campaign.id}\\s+iris\\s+random\\s+completed\\s+3/3\\s+accuracy`),
+    );
+    const status = await runCli(['status', campaign.id, '--redis-url', server.url]);
+    expect(status.stdout).toContain(`${campaign.id}: completed`);
+    expect(status.stdout).toContain('trials 3/3 done: 3 completed');
+    const logs = await runCli(['logs', campaign.id, '--redis-url', server.url]);
+    expect(logs.stdout).toContain('campaign started: iris, strategy random, 3 trials, 2 at a time');
+    expect(logs.stdout).toMatch(/#1 proposed by random: random sample 1 \(seed 0\)/);
+    expect(logs.stdout).toMatch(/campaign completed: best #\d accuracy/);
+    const json = await runCli(['logs', campaign.id, '--json', '--redis-url', server.url]);
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LoggedEvent);
+    expect(lines[0]!.type).toBe('campaign.started');
+    expect(lines.at(-1)!.type).toBe('campaign.finished');
+    const missing = await runCli(['status', 'nope', '--redis-url', server.url]);
+    expect(missing.stderr).toContain('no campaign nope (lgt list shows the campaigns)');
+    const noRedis = await runCli(['list', '--redis-url', 'redis://127.0.0.1:1']);
+    expect(noRedis.code).toBe(1);
+    expect(noRedis.stderr).toContain('no Redis answers at redis://127.0.0.1:1');
+  });
+});

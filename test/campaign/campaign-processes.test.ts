@@ -1,0 +1,266 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LoggedEvent } from '../../src/campaign/campaign-events.ts';
+import type { CampaignRecord, TrialRecord } from '../../src/campaign/campaign-records.ts';
+import type { CampaignRequestInput } from '../../src/campaign/campaign-request.ts';
+import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
+import { CampaignStore } from '../../src/campaign/campaign-store.ts';
+import { openQueues, type LgtQueues } from '../../src/queue/lgt-queues.ts';
+import { createRedis } from '../../src/queue/redis-connection.ts';
+import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
+import {
+  campaignEnd,
+  campaignEvents,
+  campaignRequest,
+  startCampaign,
+} from '../helpers/campaign-fixtures.ts';
+import { startLgt, waitFor, type LgtProcess } from '../helpers/lgt-process.ts';
+import { SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+/**
+ * Whole campaigns with real `lgt worker` processes against a real redis-server: parallel trials,
+ * a worker killed mid-trial, the driver's process killed, Redis restarted.
+ */
+const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-campaigns-'));
+let server: RedisServerProcess;
+let redis: Redis;
+let store: CampaignStore;
+let queues: LgtQueues;
+const processes: LgtProcess[] = [];
+
+function worker(args: string[] = [], env: Record<string, string> = {}): LgtProcess {
+  const p = startLgt(['worker', '--redis-url', server.url, ...args], env);
+  processes.push(p);
+  return p;
+}
+
+const start = (overrides: Partial<CampaignRequestInput> = {}) =>
+  startCampaign(store, queues, out, overrides);
+
+const finished = (id: string) => campaignEnd(store, id);
+
+const events = (id: string) => campaignEvents(store, id);
+
+function count<T>(items: T[], key: (t: T) => unknown): Map<unknown, number> {
+  const m = new Map<unknown, number>();
+  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+  return m;
+}
+
+/** Every trial 1..n present once, finished, with a distinct configuration. */
+function expectWholeCampaign(trials: TrialRecord[], n: number): void {
+  expect(trials.map((t) => t.number)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  expect(trials.every((t) => t.state === 'completed')).toBe(true);
+  expect(new Set(trials.map((t) => JSON.stringify(t.config))).size).toBe(n);
+}
+
+beforeAll(async () => {
+  sharedDataset('iris.csv');
+  server = await startRedisServer();
+  redis = createRedis(server.url);
+  store = new CampaignStore(redis);
+  queues = openQueues(server.url);
+});
+
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));
+  // Leftover jobs of one test must not be picked up by the next one's workers.
+  await redis.flushall();
+});
+
+afterAll(async () => {
+  await queues.close();
+  redis.disconnect();
+  await server.stop();
+});
+
+describe('campaigns with worker processes', () => {
+  it('runs 8 random iris trials on 2 worker processes in parallel, with the report and the best model', async () => {
+    worker(['--concurrency', '1']);
+    worker(['--concurrency', '1']);
+    const run = await runCli(
+      [
+        'run',
+        'iris',
+        '--trials',
+        '8',
+        '--parallel',
+        '2',
+        '--epochs',
+        '60',
+        '--no-local-workers',
+        '--redis-url',
+        server.url,
+        '--out',
+        out,
+        '--json',
+      ],
+      { LGT_DATA_DIR: SHARED_DATASETS },
+    );
+    expect(run.code).toBe(0);
+    const campaign = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as CampaignRecord;
+    expect(campaign.status).toBe('completed');
+    const trials = await store.listTrials(campaign.id);
+    expectWholeCampaign(trials, 8);
+    // Parallel: some two trials ran at the same time, on different worker processes.
+    const overlapping = trials.some((a) =>
+      trials.some(
+        (b) =>
+          a.number < b.number &&
+          a.worker !== b.worker &&
+          a.startedAt! < b.finishedAt! &&
+          b.startedAt! < a.finishedAt!,
+      ),
+    );
+    expect(overlapping).toBe(true);
+    const report = JSON.parse(readFileSync(path.join(campaign.reportDir!, 'report.json'), 'utf8'));
+    expect(report.trials).toHaveLength(8);
+    expect(report.trials[0].curve).toHaveLength(60);
+    expect(report.best.trial).toBe(campaign.best!.trial);
+    expect(report.best.final.test.accuracy).toBeGreaterThan(0);
+    expect(report.best.final.reproduced).toBe(true);
+    expect(report.campaign.status).toBe('completed');
+    expect(report.events.some((e: LoggedEvent) => e.type === 'campaign.final')).toBe(true);
+    expect(
+      readFileSync(path.join(campaign.reportDir!, 'trials.csv'), 'utf8').trim().split('\n'),
+    ).toHaveLength(9);
+    const model = JSON.parse(
+      readFileSync(path.join(campaign.reportDir!, 'model', 'model.json'), 'utf8'),
+    );
+    expect(model.weightsManifest[0].paths).toEqual(['weights.bin']);
+    expect(existsSync(path.join(campaign.reportDir!, 'model', 'weights.bin'))).toBe(true);
+    // The live log was streamed as JSON lines, proposals with their reasons included.
+    expect(run.stdout).toContain('"type":"proposal"');
+  });
+
+  it('retries a trial whose worker was killed (SIGKILL) and completes every trial exactly once', async () => {
+    const doomed = worker(['--concurrency', '1']);
+    worker(['--concurrency', '1']);
+    const campaign = await start({ epochs: 250 });
+    // Both workers are training (two trials started, none finished): kill one of them.
+    await waitFor('two running trials', async () => {
+      const e = await events(campaign.id);
+      return (
+        e.filter((x) => x.type === 'trial.epoch').length >= 2 &&
+        !e.some((x) => x.type === 'trial.finished')
+      );
+    });
+    await doomed.kill('SIGKILL');
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    const trials = await store.listTrials(campaign.id);
+    expectWholeCampaign(trials, 8);
+    expect(trials.some((t) => t.attempts >= 2)).toBe(true);
+    const finishedEvents = (await events(campaign.id)).filter((e) => e.type === 'trial.finished');
+    expect(
+      [...count(finishedEvents, (e) => (e as { trial: number }).trial).values()].every(
+        (n) => n === 1,
+      ),
+    ).toBe(true);
+    expect(finishedEvents).toHaveLength(8);
+  });
+
+  it('resumes a campaign whose driver process was killed, training no trial twice', async () => {
+    const driver = worker(['--queues', 'campaign']);
+    worker(['--queues', 'trials', '--concurrency', '2']);
+    const campaign = await start({ epochs: 120 });
+    await waitFor(
+      'three finished trials',
+      async () =>
+        (await events(campaign.id)).filter((e) => e.type === 'trial.finished').length >= 3,
+    );
+    await driver.kill('SIGKILL');
+    worker(['--queues', 'campaign']);
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    const log = await events(campaign.id);
+    expect(log.some((e) => e.type === 'campaign.resumed')).toBe(true);
+    expect(log.filter((e) => e.type === 'proposal')).toHaveLength(8);
+    const starts = count(
+      log.filter((e) => e.type === 'trial.started'),
+      (e) => (e as { trial: number }).trial,
+    );
+    expect([...starts.keys()].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([...starts.values()].every((n) => n === 1)).toBe(true);
+    const report = JSON.parse(readFileSync(path.join(done.reportDir!, 'report.json'), 'utf8'));
+    expect(report.trials.map((t: TrialRecord) => t.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
+describe('a campaign across a Redis restart', () => {
+  it('finishes when Redis (with persistence) restarts in the middle', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lgt-redis-'));
+    const durable = await startRedisServer({ persistence: { dir } });
+    const client = createRedis(durable.url);
+    const durableStore = new CampaignStore(client);
+    const durableQueues = openQueues(durable.url);
+    let restarted: RedisServerProcess | null = null;
+    const slow = { LGT_LOCK_MS: '15000', LGT_STALLED_MS: '5000' };
+    const workers = [startLgt(['worker', '--redis-url', durable.url, '--concurrency', '2'], slow)];
+    try {
+      const campaign = await createCampaign(
+        durableStore,
+        durableQueues,
+        await prepareCampaign(campaignRequest(out, { maxTrials: 6, epochs: 100 })),
+      );
+      await waitFor(
+        'two finished trials',
+        async () =>
+          (await durableStore.readEvents(campaign.id, '0', { count: 10_000 })).filter(
+            (e) => e.type === 'trial.finished',
+          ).length >= 2,
+      );
+      await durable.stop();
+      await new Promise((r) => setTimeout(r, 500));
+      restarted = await startRedisServer({ port: durable.port, persistence: { dir } });
+      const done = await waitFor(
+        'the campaign to finish after the restart',
+        async () => {
+          const c = await durableStore.getCampaign(campaign.id);
+          return c?.status === 'completed' ? c : null;
+        },
+        120_000,
+      );
+      expectWholeCampaign(await durableStore.listTrials(campaign.id), 6);
+      expect(existsSync(path.join(done.reportDir!, 'report.json'))).toBe(true);
+    } finally {
+      await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+      await durableQueues.close();
+      client.disconnect();
+      await restarted?.stop();
+    }
+  });
+});
+
+describe('campaign requests', () => {
+  it('refuses an unknown task, a negative budget and a bad strategy, saying what to change', async () => {
+    const env = { LGT_DATA_DIR: SHARED_DATASETS };
+    const unknown = await runCli(['run', 'irsi', '--redis-url', server.url], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown task "irsi"; built-in tasks: iris');
+    const negative = await runCli(
+      ['run', 'iris', '--trials', '-3', '--redis-url', server.url],
+      env,
+    );
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain('the trial budget (--trials) must be at least 1');
+    const strategy = await runCli(
+      ['run', 'iris', '--strategy', 'bayes', '--parallel', '0', '--redis-url', server.url],
+      env,
+    );
+    expect(strategy.code).toBe(2);
+    expect(strategy.stderr).toContain('unknown strategy "bayes": choose one of random, grid');
+    expect(strategy.stderr).toContain('--parallel must be at least 1');
+    const grid = await runCli(
+      ['run', 'iris', '--strategy', 'grid', '--grid-params', 'lr', '--redis-url', server.url],
+      env,
+    );
+    expect(grid.stderr).toContain('--grid-params names unknown parameters of iris: lr');
+    // Nothing was written for refused requests.
+    expect(await store.listCampaigns()).toEqual([]);
+  });
+});

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import type { CampaignRecord, TrialRecord } from '../../src/campaign/campaign-records.ts';
+import { CampaignStore } from '../../src/campaign/campaign-store.ts';
+import { createRedis } from '../../src/queue/redis-connection.ts';
+import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
+
+let server: RedisServerProcess;
+let redis: Redis;
+let store: CampaignStore;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = createRedis(server.url);
+  store = new CampaignStore(redis, 'test');
+});
+
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+function campaign(id: string): CampaignRecord {
+  return {
+    id,
+    taskName: 'iris',
+    metric: { name: 'accuracy', direction: 'maximize' },
+    status: 'queued',
+    createdAt: Date.now(),
+    request: {
+      task: { kind: 'builtin', name: 'iris' },
+      strategy: 'random',
+      maxTrials: 10,
+      parallel: 2,
+      seed: 0,
+      splitSeed: 0,
+      pruner: 'none',
+      gridResolution: 3,
+      agents: 'rules',
+      candidates: 'tpe',
+      optimizeEvery: 3,
+      outputDir: '/tmp',
+    },
+  };
+}
+
+const trial = (): Omit<TrialRecord, 'number'> => ({
+  state: 'proposed',
+  config: { learningRate: 0.0012345678901234567 },
+  reason: 'test',
+  source: 'test',
+  proposedAt: 1,
+  attempts: 0,
+});
+
+describe('CampaignStore against a real Redis', () => {
+  it('numbers trials atomically: concurrent adds never share a number', async () => {
+    await store.createCampaign(campaign('numbers'));
+    // Two clients, as two drivers would be.
+    const other = new CampaignStore(createRedis(server.url), 'test');
+    const added = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? store : other).addTrial('numbers', trial())),
+    );
+    expect(added.map((t) => t.number).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    const listed = await store.listTrials('numbers');
+    expect(listed.map((t) => t.number)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // Floats survive exactly (no Lua JSON round trip).
+    expect(listed[0]!.config['learningRate']).toBe(0.0012345678901234567);
+  });
+
+  it('lets exactly one of two racing transitions from a state win', async () => {
+    await store.createCampaign(campaign('race'));
+    const t = await store.addTrial('race', trial());
+    const stores = [
+      store,
+      new CampaignStore(createRedis(server.url), 'test'),
+      new CampaignStore(createRedis(server.url), 'test'),
+    ];
+    const results = await Promise.all(
+      stores.map((s, i) =>
+        s.transitionTrial('race', t.number, ['proposed'], 'queued', { worker: `w${i}` }),
+      ),
+    );
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    const stored = await store.getTrial('race', t.number);
+    expect(stored!.state).toBe('queued');
+    expect(stored!.worker).toBe(results.find((r) => r !== null)!.worker);
+    expect(await store.transitionTrial('race', t.number, ['proposed'], 'queued')).toBeNull();
+  });
+
+  it('keeps every concurrent counter update (no lost update)', async () => {
+    await store.createCampaign(campaign('counter'));
+    const t = await store.addTrial('counter', trial());
+    await Promise.all(
+      Array.from({ length: 30 }, () =>
+        store.updateTrial('counter', t.number, (r) => ({ ...r, attempts: r.attempts + 1 })),
+      ),
+    );
+    expect((await store.getTrial('counter', t.number))!.attempts).toBe(30);
+  });
+
+  it('refuses a second campaign with the same id, and lists campaigns newest first', async () => {
+    await expect(store.createCampaign(campaign('numbers'))).rejects.toThrow(/already exists/);
+    const ids = (await store.listCampaigns()).map((c) => c.id);
+    expect(ids.slice(0, 3)).toEqual(['counter', 'race', 'numbers']);
+  });
+
+  it('appends and reads events in order, blocking for new ones', async () => {
+    await store.createCampaign(campaign('events'));
+    await store.appendEvent('events', { type: 'trial.cancelled', trial: 1 });
+    await store.appendEvent('events', { type: 'trial.cancelled', trial: 2 });
+    const all = await store.readEvents('events');
+    expect(all.map((e) => (e as { trial: number }).trial)).toEqual([1, 2]);
+    expect(all[0]!.at).toBeGreaterThan(0);
+    const blocking = createRedis(server.url);
+    const waiting = store.readEvents('events', all[1]!.id, { blockMs: 5000, client: blocking });
+    setTimeout(() => void store.appendEvent('events', { type: 'trial.cancelled', trial: 3 }), 100);
+    const next = await waiting;
+    expect(next.map((e) => (e as { trial: number }).trial)).toEqual([3]);
+    blocking.disconnect();
+  });
+
+  it('keeps learning curves per trial', async () => {
+    await store.createCampaign(campaign('curves'));
+    const epoch = (e: number) => ({
+      epoch: e,
+      loss: 1 / e,
+      validationLoss: 1,
+      validationMetric: e / 10,
+      learningRate: 0.1,
+      seconds: 0.1,
+      samplesPerSecond: 1,
+    });
+    await store.appendEpoch('curves', 1, epoch(1));
+    await store.appendEpoch('curves', 1, epoch(2));
+    await store.appendEpoch('curves', 2, epoch(1));
+    const curves = await store.getCurves('curves', [1, 2, 3]);
+    expect(curves.get(1)!.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(curves.get(2)).toHaveLength(1);
+    expect(curves.get(3)).toEqual([]);
+    await store.clearCurve('curves', 1);
+    expect((await store.getCurves('curves', [1])).get(1)).toEqual([]);
+  });
+});

@@ -1,0 +1,60 @@
+import type { LoggedEvent } from '../../src/campaign/campaign-events.ts';
+import type { CampaignRecord } from '../../src/campaign/campaign-records.ts';
+import type { CampaignRequestInput } from '../../src/campaign/campaign-request.ts';
+import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
+import type { CampaignStore } from '../../src/campaign/campaign-store.ts';
+import type { LgtQueues } from '../../src/queue/lgt-queues.ts';
+import { waitFor } from './lgt-process.ts';
+import { SHARED_DATASETS } from './paths.ts';
+
+/** A small campaign request on iris (random search), the shared data sets, output in `outputDir`. */
+export function campaignRequest(
+  outputDir: string,
+  overrides: Partial<CampaignRequestInput> = {},
+): CampaignRequestInput {
+  return {
+    task: { kind: 'builtin', name: 'iris' },
+    strategy: 'random',
+    maxTrials: 8,
+    parallel: 2,
+    seed: 0,
+    splitSeed: 0,
+    pruner: 'none',
+    outputDir,
+    dataDirs: [SHARED_DATASETS],
+    ...overrides,
+  };
+}
+
+export async function startCampaign(
+  store: CampaignStore,
+  queues: LgtQueues,
+  outputDir: string,
+  overrides: Partial<CampaignRequestInput> = {},
+): Promise<CampaignRecord> {
+  return createCampaign(
+    store,
+    queues,
+    await prepareCampaign(campaignRequest(outputDir, overrides)),
+  );
+}
+
+/** The campaign once it has ended (completed, cancelled or failed). */
+export function campaignEnd(
+  store: CampaignStore,
+  id: string,
+  timeoutMs = 120_000,
+): Promise<CampaignRecord> {
+  return waitFor(
+    `campaign ${id} to end`,
+    async () => {
+      const c = await store.getCampaign(id);
+      return c && ['completed', 'cancelled', 'failed'].includes(c.status) ? c : null;
+    },
+    timeoutMs,
+  );
+}
+
+export function campaignEvents(store: CampaignStore, id: string): Promise<LoggedEvent[]> {
+  return store.readEvents(id, '0', { count: 100_000 });
+}

@@ -1,0 +1,318 @@
+import { describe, expect, it } from 'vitest';
+import type { TrialRecord, TrialState } from '../../src/campaign/campaign-records.ts';
+import { Rng } from '../../src/random/rng.ts';
+import { choice, float, int } from '../../src/search-space/param.ts';
+import { SearchSpace, type Config } from '../../src/search-space/search-space.ts';
+import { CmaEsStrategy, reflect, symmetricEigen } from '../../src/strategies/cmaes-strategy.ts';
+import { configKey } from '../../src/strategies/config-sampling.ts';
+import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
+import { SpaceEncoding } from '../../src/strategies/space-encoding.ts';
+import type { Proposal } from '../../src/strategies/strategy.ts';
+import { runSynthetic } from '../helpers/synthetic-campaign.ts';
+import { FAR, mixedSpace, NEAR, quadratic, trialOf } from '../helpers/synthetic-objectives.ts';
+
+const space = mixedSpace;
+const objective = quadratic;
+const NEAR_CENTRE = NEAR;
+const OFF_CENTRE = FAR;
+const record = (number: number, p: Proposal, state: TrialState, value?: number | null) =>
+  trialOf(number, p, state, value, 'cmaes');
+
+const cmaMeta = (t: { meta?: Record<string, unknown> }) =>
+  (t.meta as { cmaes: { run: number; generation: number; index: number; z: number[] } }).cmaes;
+
+describe('CMA-ES building blocks', () => {
+  it('decomposes a symmetric matrix into orthonormal eigenvectors', () => {
+    const rng = new Rng(5);
+    const n = 6;
+    const m = Array.from({ length: n }, () => Array.from({ length: n }, () => rng.normal()));
+    // A = M M^T is symmetric positive definite with a spread of eigenvalues.
+    const a = m.map((row) => m.map((_, j) => row.reduce((s, v, k) => s + v * m[j]![k]!, 0)));
+    const { values, vectors } = symmetricEigen(a);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let rebuilt = 0;
+        let gram = 0;
+        for (let k = 0; k < n; k++) {
+          rebuilt += vectors[i]![k]! * values[k]! * vectors[j]![k]!;
+          gram += vectors[k]![i]! * vectors[k]![j]!;
+        }
+        expect(rebuilt).toBeCloseTo(a[i]![j]!, 9);
+        expect(gram).toBeCloseTo(i === j ? 1 : 0, 9);
+      }
+    }
+    expect(Math.min(...values)).toBeGreaterThan(0);
+  });
+
+  it('reflects coordinates into [0, 1] continuously', () => {
+    expect(reflect(0.3)).toBeCloseTo(0.3, 12);
+    expect(reflect(-0.2)).toBeCloseTo(0.2, 12);
+    expect(reflect(1.3)).toBeCloseTo(0.7, 12);
+    expect(reflect(2.4)).toBeCloseTo(0.4, 12);
+    expect(reflect(-1.25)).toBeCloseTo(0.75, 12);
+    for (const edge of [0, 1, 2, -1])
+      expect(reflect(edge - 1e-9)).toBeCloseTo(reflect(edge + 1e-9), 6);
+  });
+});
+
+describe('CmaEsStrategy', () => {
+  it('finds better points than random search at equal budgets, over 20 seeds', async () => {
+    const seeds = 20;
+    const budget = 40;
+    for (const optimum of [NEAR_CENTRE, OFF_CENTRE]) {
+      let cmaSum = 0;
+      let randomSum = 0;
+      let wins = 0;
+      for (let seed = 0; seed < seeds; seed++) {
+        const f = (c: Config) => objective(c, optimum);
+        const cma = await runSynthetic(new CmaEsStrategy(space, seed, 'minimize'), f, {
+          budget,
+          parallel: 4,
+        });
+        const random = await runSynthetic(new RandomStrategy(space, seed), f, { budget });
+        const c = cma.bestAfter.at(-1)!;
+        const r = random.bestAfter.at(-1)!;
+        cmaSum += c;
+        randomSum += r;
+        if (c < r) wins++;
+      }
+      expect(cmaSum / seeds).toBeLessThan((randomSum / seeds) * 0.6);
+      expect(wins).toBeGreaterThanOrEqual(15);
+    }
+  });
+
+  it('converges on a smooth function: sigma shrinks and the mean reaches the optimum', async () => {
+    const smooth = new SearchSpace({
+      a: float(0, 1, { default: 0.5, area: 'training', description: '' }),
+      b: float(0, 1, { default: 0.5, area: 'training', description: '' }),
+    });
+    const f = (c: Config) =>
+      ((c['a'] as number) - 0.8) ** 2 + 10 * ((c['b'] as number) - 0.25) ** 2;
+    const cma = new CmaEsStrategy(smooth, 3, 'minimize', { minStd: 1e-6 });
+    const { trials, bestAfter } = await runSynthetic(cma, f, { budget: 240, parallel: 6 });
+    const state = cma.state(trials)!;
+    expect(state.run).toBe(0);
+    expect(state.sigma).toBeLessThan(0.02);
+    expect(state.mean[0]!).toBeCloseTo(0.8, 2);
+    expect(state.mean[1]!).toBeCloseTo(0.25, 2);
+    expect(bestAfter.at(-1)!).toBeLessThan(1e-5);
+  });
+
+  it('proposes one generation at a time and waits for all of its results', async () => {
+    const cma = new CmaEsStrategy(space, 0, 'minimize');
+    // n = 4 (three numeric, one choice): lambda = 4 + floor(3 ln 4) = 8.
+    const first = await cma.propose([], 100);
+    expect(first).toHaveLength(8);
+    expect(first.map((p) => cmaMeta(p).index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(first.every((p) => cmaMeta(p).generation === 0)).toBe(true);
+    expect(first[1]!.reason).toBe('CMA-ES generation 1, member 2 of 8, sigma 0.30');
+
+    // Six proposed so far: the next call offers only the generation's two remaining members.
+    const six = first.slice(0, 6).map((p, i) => record(i + 1, p, 'running'));
+    const rest = await cma.propose(six, 5);
+    expect(rest.map((p) => configKey(p.config))).toEqual(
+      first.slice(6).map((p) => configKey(p.config)),
+    );
+
+    const all = first.map((p, i) => record(i + 1, p, 'running'));
+    expect(await cma.propose(all, 4)).toEqual([]);
+    const someDone = all.map((t, i) =>
+      i < 5 ? { ...t, state: 'completed' as const, value: objective(t.config) } : t,
+    );
+    expect(await cma.propose(someDone, 4)).toEqual([]);
+
+    const done = all.map((t) => ({
+      ...t,
+      state: 'completed' as const,
+      value: objective(t.config),
+    }));
+    const second = await cma.propose(done, 3);
+    expect(second).toHaveLength(3);
+    expect(second.map((p) => [cmaMeta(p).generation, cmaMeta(p).index])).toEqual([
+      [1, 0],
+      [1, 1],
+      [1, 2],
+    ]);
+    expect(cma.state(done)!.generation).toBe(1);
+  });
+
+  it('proposes the same sequence however it is batched, and a resumed driver continues exactly', async () => {
+    const runs = await Promise.all(
+      [1, 3, 8].map((parallel) =>
+        runSynthetic(new CmaEsStrategy(space, 7, 'minimize'), objective, { budget: 40, parallel }),
+      ),
+    );
+    const keys = runs.map((r) => r.trials.map((t) => configKey(t.config)));
+    expect(keys[1]).toEqual(keys[0]);
+    expect(keys[2]).toEqual(keys[0]);
+    // A fresh instance (a driver restarted after a crash) at any point proposes what came next.
+    const trials = runs[0]!.trials;
+    for (let k = 0; k < trials.length; k++) {
+      const [next] = await new CmaEsStrategy(space, 7, 'minimize').propose(trials.slice(0, k), 1);
+      expect(configKey(next!.config)).toBe(keys[0]![k]);
+    }
+  });
+
+  it('is deterministic for a seed and a history, and differs across seeds', async () => {
+    const { trials } = await runSynthetic(new CmaEsStrategy(space, 4, 'minimize'), objective, {
+      budget: 20,
+      parallel: 4,
+    });
+    const a = await new CmaEsStrategy(space, 4, 'minimize').propose(trials, 4);
+    const b = await new CmaEsStrategy(space, 4, 'minimize').propose(trials, 4);
+    const c = await new CmaEsStrategy(space, 5, 'minimize').propose(trials, 4);
+    expect(b).toEqual(a);
+    expect(c.map((p) => configKey(p.config))).not.toEqual(a.map((p) => configKey(p.config)));
+  });
+
+  it('maximizes the negated objective exactly as it minimizes the objective', async () => {
+    const min = await runSynthetic(new CmaEsStrategy(space, 2, 'minimize'), objective, {
+      budget: 32,
+      parallel: 8,
+    });
+    const max = await runSynthetic(new CmaEsStrategy(space, 2, 'maximize'), (c) => -objective(c), {
+      budget: 32,
+      parallel: 8,
+      direction: 'maximize',
+    });
+    expect(max.trials.map((t) => configKey(t.config))).toEqual(
+      min.trials.map((t) => configKey(t.config)),
+    );
+  });
+
+  it('never repeats a configuration and stops when a tiny space is exhausted', async () => {
+    const tiny = new SearchSpace({
+      layers: int(1, 4, { default: 2, area: 'architecture', description: '' }),
+      optimizer: choice(['sgd', 'adam', 'rmsprop'], {
+        default: 'adam',
+        area: 'training',
+        description: '',
+      }),
+    });
+    const f = (c: Config) =>
+      Math.abs((c['layers'] as number) - 3) + (c['optimizer'] === 'adam' ? 0 : 1);
+    const { trials } = await runSynthetic(new CmaEsStrategy(tiny, 1, 'minimize'), f, {
+      budget: 30,
+      parallel: 2,
+    });
+    const keys = trials.map((t) => configKey(t.config));
+    expect(new Set(keys).size).toBe(keys.length);
+    // Restarts explore the rest; once all 12 are known it offers nothing (the campaign ends).
+    expect(keys.length).toBe(12);
+    expect(trials.some((t) => f(t.config) === 0)).toBe(true);
+    expect(await new CmaEsStrategy(tiny, 1, 'minimize').propose(trials, 2)).toEqual([]);
+  });
+
+  it('restarts with a doubled population when a generation is flat', async () => {
+    const cma = new CmaEsStrategy(space, 0, 'minimize');
+    const { trials } = await runSynthetic(cma, () => 1, { budget: 8 + 16 + 1, parallel: 4 });
+    expect(trials.slice(0, 8).every((t) => cmaMeta(t).run === 0)).toBe(true);
+    expect(trials.slice(8, 24).every((t) => cmaMeta(t).run === 1)).toBe(true);
+    expect(cmaMeta(trials[23]!).index).toBe(15);
+    expect(cmaMeta(trials[24]!).run).toBe(2);
+    expect(trials[10]!.reason).toMatch(/member 3 of 16, sigma 0.30, restart 1$/);
+  });
+
+  it('ranks failed trials last, takes pruned values, and leaves foreign trials out of the update', async () => {
+    // Learning rates above 0.05 diverge; every fifth trial is pruned with the value it reached.
+    const outcome = (c: Config, n: number): { state: TrialState; value: number | null } =>
+      (c['lr'] as number) > 0.05
+        ? { state: 'failed', value: null }
+        : { state: n % 5 === 0 ? 'pruned' : 'completed', value: objective(c) };
+    const drive = async (withForeign: boolean) => {
+      const cma = new CmaEsStrategy(space, 9, 'minimize');
+      const foreign = new RandomStrategy(space, 99);
+      const history: TrialRecord[] = [];
+      for (let round = 0; history.filter((t) => t.source === 'cmaes').length < 48; round++) {
+        if (withForeign && round % 2 === 1) {
+          const [p] = await foreign.propose(history, 1);
+          history.push(
+            record(history.length + 1, { ...p!, source: 'llm' }, 'completed', objective(p!.config)),
+          );
+        }
+        const batch = await cma.propose(history, 3);
+        const records = batch.map((p, i) => record(history.length + i + 1, p, 'running'));
+        history.push(...records);
+        for (const r of records) Object.assign(r, outcome(r.config, r.number));
+      }
+      return history;
+    };
+    const plain = await drive(false);
+    const mixed = await drive(true);
+    expect(plain.filter((t) => t.state === 'failed').length).toBeGreaterThan(0);
+    expect(plain.filter((t) => t.state === 'pruned').length).toBeGreaterThan(0);
+    expect(mixed.filter((t) => t.source === 'llm').length).toBeGreaterThan(5);
+    // Foreign results do not change what CMA-ES proposes.
+    expect(mixed.filter((t) => t.source === 'cmaes').map((t) => configKey(t.config))).toEqual(
+      plain.map((t) => configKey(t.config)),
+    );
+    const keys = mixed.map((t) => configKey(t.config));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(cmaMeta(plain.at(-1)!).generation).toBeGreaterThanOrEqual(5);
+    // The search moves away from the diverging learning rates.
+    const failures = (ts: TrialRecord[]) => ts.filter((t) => t.state === 'failed').length;
+    expect(failures(plain.slice(-16))).toBeLessThan(failures(plain.slice(0, 16)));
+  });
+
+  it('ranks a failed or cancelled member exactly like the worst value, below every result', async () => {
+    const cma = new CmaEsStrategy(space, 6, 'minimize');
+    const generation = (await cma.propose([], 8)).map((p, i) =>
+      record(i + 1, p, 'completed', objective(p.config)),
+    );
+    const next = async (history: TrialRecord[]) =>
+      (await cma.propose(history, 8)).map((p) => configKey(p.config));
+    const withValue = (v: number | null, state: TrialState = 'completed') =>
+      generation.map((t, i) => (i === 2 ? { ...t, state, value: v } : t));
+    const asWorst = await next(withValue(1e9));
+    expect(await next(withValue(null, 'failed'))).toEqual(asWorst);
+    expect(await next(withValue(null, 'cancelled'))).toEqual(asWorst);
+    expect(await next(withValue(-1e9))).not.toEqual(asWorst);
+    // A pruned member ranks with the value it reported.
+    expect(await next(withValue(-1e9, 'pruned'))).toEqual(await next(withValue(-1e9)));
+  });
+
+  it('can start at the incumbent, and keeps that start when a better trial arrives', async () => {
+    const encoding = new SpaceEncoding(space);
+    const llm = (n: number, config: Config, value: number): TrialRecord =>
+      record(n, { config, reason: 'llm', source: 'llm' }, 'completed', value);
+    const good = space.parse({ lr: 2e-3, width: 100, dropout: 0.3, act: 'tanh' }) as Config;
+    const history = [llm(1, space.defaults() as Config, 5), llm(2, good, 1)];
+    const cma = new CmaEsStrategy(space, 0, 'minimize', { start: 'incumbent' });
+    const state = cma.state(history)!;
+    const { u, choices } = encoding.encode(good);
+    expect(state.mean.slice(0, 3).map((v) => v.toFixed(9))).toEqual(u.map((v) => v.toFixed(9)));
+    expect(state.mean[3]).toBeCloseTo((choices[0]! + 0.5) / 4, 12);
+
+    const [first] = await cma.propose(history, 1);
+    const better = space.parse({ lr: 1e-2, width: 8, dropout: 0.1, act: 'elu' }) as Config;
+    const later = [...history, record(3, first!, 'running'), llm(4, better, 0.5)];
+    expect(cma.state(later)!.start).toEqual(state.start);
+    // Without a stored start the same history would start at the new incumbent.
+    expect(cma.state([...history, llm(4, better, 0.5)])!.start).not.toEqual(state.start);
+  });
+
+  it('proposes valid configurations of a conditional space', async () => {
+    const conditional = new SearchSpace({
+      layers: int(1, 3, { default: 1, area: 'architecture', description: '' }),
+      units3: int(2, 256, {
+        log: true,
+        default: 8,
+        area: 'architecture',
+        description: '',
+        when: { param: 'layers', atLeast: 3 },
+      }),
+      lr: float(1e-4, 1, { log: true, default: 1e-2, area: 'training', description: '' }),
+    });
+    const f = (c: Config) =>
+      ((c['layers'] as number) === 3 ? Math.abs(Math.log2((c['units3'] as number) / 100)) : 5) +
+      Math.abs(Math.log10(c['lr'] as number) + 2);
+    const { trials } = await runSynthetic(new CmaEsStrategy(conditional, 4, 'minimize'), f, {
+      budget: 40,
+      parallel: 4,
+    });
+    for (const t of trials) {
+      expect(conditional.validate(t.config).ok).toBe(true);
+      expect('units3' in t.config).toBe(t.config['layers'] === 3);
+    }
+  });
+});
