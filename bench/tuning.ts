@@ -9,9 +9,10 @@
  *     --strategies random,tpe,hybrid --seeds 5 --budget 50 --epochs 20 [--fast] [--out bench/results]
  *
  * Trials run one after another in this process (proposals still come `--parallel` at a time, as
- * a campaign would ask); their results are cached in <out>/trial-cache.json. With --fast, a
- * trial already in the cache (same task, configuration, seed, epochs, split) is not trained
- * again: for developing strategies quickly. The rule-based agents stand in for the LLM in
+ * a campaign would ask); their results are cached in <out>/trial-cache.json, saved after each
+ * campaign. With --fast, a trial already in the cache (same task, configuration, seed, epochs,
+ * split) is not trained again: for developing strategies quickly, and for merging runs split
+ * across processes (merge their caches into one --out, then run once more with --fast). The rule-based agents stand in for the LLM in
  * lgt and hybrid (no LLM is called here).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -221,6 +222,9 @@ for (const task of tasks) {
     for (let seed = 0; seed < seeds; seed++) {
       const started = Date.now();
       const trials = await campaign(task, data, strategyName, seed);
+      // Saved after every campaign: a long run that is stopped keeps what it trained, and the
+      // caches of runs split across processes can be merged and replayed with --fast.
+      writeFileSync(cachePath, JSON.stringify(cache));
       const best = bestSoFar(trials, task.metric.direction);
       curves.push(best);
       trials.forEach((t, i) =>

@@ -11,6 +11,7 @@ export default defineImageTask({
     'Classify 32x32 colour photos into 10 classes (airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck). 50,000 training images (5,000 of them held out for validation) and 10,000 test images, classes balanced. Much harder than MNIST: small CNNs reach 0.65-0.75 accuracy after several epochs; horizontal flips and small shifts are safe augmentations; per-channel standardization and batch normalization usually help. The LGT paper starts from plain SGD at learning rate 1e-3 (0.49) and reports 0.70 tuned.',
   dataSummary: 'CIFAR-10 binary batches, 60,000 32x32 colour images',
   classNames: [...CIFAR10_CLASS_NAMES],
+  dataFiles: [...dataSources.cifar10.trainBatches, dataSources.cifar10.testBatch],
   loadImages: (options) => loadCifar10Images(dataSources.cifar10, options),
   validationSize: 5_000,
   allowFlip: true,

@@ -21,6 +21,7 @@ export default defineImageTask({
     'Bag',
     'Ankle boot',
   ],
+  dataFiles: Object.values(dataSources.fashionMnist),
   loadImages: (options) => loadIdxImages(dataSources.fashionMnist, options),
   validationSize: 10_000,
   allowFlip: true,

@@ -10,6 +10,7 @@ export default defineImageTask({
     'Classify 28x28 greyscale images of handwritten digits 0-9. 60,000 training images (10,000 of them held out for validation) and 10,000 test images. Flips would change a digit, so only small translations are offered as augmentation. A linear model reaches about 0.92 accuracy, a small CNN above 0.99; the LGT paper reports 0.78 untuned and 0.99 tuned.',
   dataSummary: 'MNIST IDX files, 70,000 28x28 grey images',
   classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  dataFiles: Object.values(dataSources.mnist),
   loadImages: (options) => loadIdxImages(dataSources.mnist, options),
   validationSize: 10_000,
   allowFlip: false,

@@ -23,6 +23,23 @@ export interface DriverOptions {
 }
 
 /** Thrown when a driver hands its campaign back (its worker is shutting down). */
+/**
+ * A campaign whose first trials all fail (after their retries) has a broken task, data or worker,
+ * not unlucky configurations: it stops rather than failing every trial of its budget. A trial
+ * whose training diverged was trained, so it says something about its configuration only.
+ */
+const FAILURES_BEFORE_GIVING_UP = 3;
+
+function firstTrialsAllFailed(trials: TrialRecord[]): boolean {
+  const finished = trials.filter(
+    (t) => t.state !== 'cancelled' && FINISHED_TRIAL.includes(t.state),
+  );
+  return (
+    finished.length >= FAILURES_BEFORE_GIVING_UP &&
+    finished.every((t) => t.state === 'failed' && t.trainStatus !== 'diverged')
+  );
+}
+
 export class DriverHandedBack extends Error {
   constructor() {
     super(
@@ -96,6 +113,18 @@ export class CampaignDriver {
       const active = trials.filter((t) => !FINISHED_TRIAL.includes(t.state));
       if (campaign.status === 'cancelling' || campaign.stopReason) {
         await this.dropWaitingTrials(campaignId, active);
+      } else if (firstTrialsAllFailed(trials)) {
+        const lastError = trials.findLast((t) => t.state === 'failed')?.error ?? 'unknown error';
+        await this.store.updateCampaign(campaignId, (c) =>
+          c.stopReason
+            ? null
+            : {
+                ...c,
+                stopReason: 'trials-failing',
+                error: `the first ${FAILURES_BEFORE_GIVING_UP} trials all failed, so the campaign stopped; fix the cause and run it again. The last error: ${lastError}`,
+              },
+        );
+        continue;
       } else if (this.timeIsUp(campaign)) {
         await this.store.updateCampaign(campaignId, (c) =>
           c.stopReason ? null : { ...c, stopReason: 'time-limit' },
@@ -277,7 +306,11 @@ export class CampaignDriver {
         finalError = (error as Error).message;
       }
     }
-    const status = cancelled ? 'cancelled' : 'completed';
+    const status = cancelled
+      ? 'cancelled'
+      : campaign.stopReason === 'trials-failing'
+        ? 'failed'
+        : 'completed';
     const closing: Partial<CampaignRecord> = {
       finishedAt: Date.now(),
       reportDir: reportDirOf(campaign),

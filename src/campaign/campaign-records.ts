@@ -27,8 +27,11 @@ export interface CampaignRecord {
   startedAt?: number;
   finishedAt?: number;
   best?: BestTrial;
-  /** Set when a budget ran out (wall clock, LLM tokens or cost): running trials stop between epochs. */
-  stopReason?: 'time-limit' | 'llm-budget';
+  /**
+   * Set when a budget ran out (wall clock, LLM tokens or cost), or when the first trials all
+   * failed (a broken task or data, not a bad configuration): running trials stop between epochs.
+   */
+  stopReason?: 'time-limit' | 'llm-budget' | 'trials-failing';
   error?: string;
   reportDir?: string;
 }

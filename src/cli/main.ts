@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { InvalidCampaignRequestError } from '../campaign/campaign-request.ts';
+import { MissingDataFileError } from '../data/data-files.ts';
 import { InvalidConfigError } from '../search-space/search-space.ts';
 import { registerCampaignCommands } from './campaign-commands.ts';
 import { registerRunCommand } from './run-command.ts';
@@ -38,6 +39,10 @@ function reportError(error: unknown): number {
   ) {
     process.stderr.write(`lgt: ${error.message}\n`);
     return 2;
+  }
+  if (error instanceof MissingDataFileError) {
+    process.stderr.write(`lgt: ${error.message}\n`);
+    return 1;
   }
   const e = error as Error;
   process.stderr.write(`lgt: ${e?.message ?? String(error)}\n`);

@@ -8,6 +8,7 @@ import {
 } from '../campaign/campaign-request.ts';
 import { createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
 import { taskSpecOf } from '../campaign/task-spec.ts';
+import { resolveDataFile } from '../data/data-files.ts';
 import type { TaskKind } from '../tasks/task.ts';
 import { WorkerService } from '../worker/worker-service.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
@@ -175,6 +176,17 @@ export function registerRunCommand(program: Command): void {
       allowEmbedded: !opts.detach,
     });
     try {
+      // The trials will run here: a data file that cannot be found or downloaded is one clear
+      // error now, not every trial failing three times. (Workers elsewhere have their own data
+      // directories, so nothing is checked for them.)
+      if (!opts.detach && opts.localWorkers && (await ctx.queues.trials.getWorkersCount()) === 0) {
+        for (const spec of prepared.task.dataFiles ?? []) {
+          await resolveDataFile(spec, {
+            ...(request.dataDirs ? { dataDirs: request.dataDirs } : {}),
+            onProgress: note,
+          });
+        }
+      }
       const campaign = await createCampaign(ctx.store, ctx.queues, prepared);
       if (opts.detach) {
         process.stdout.write(`${campaign.id}\n`);

@@ -1,4 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { DataFileSpec } from '../data/data-files.ts';
 import type { Rng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import type { TrainingPlan } from '../trainer/training-plan.ts';
@@ -77,6 +78,12 @@ export interface Task<D = unknown, C extends Config = Config> {
   baseline: C;
   /** Where the data comes from, in a few words (for `lgt tasks`). */
   dataSummary: string;
+  /**
+   * The files `load` reads, when they are known up front: `lgt run` finds (or downloads) them
+   * before it creates a campaign, so a missing file is one clear error rather than every trial
+   * failing.
+   */
+  dataFiles?: DataFileSpec[];
   load(options: LoadOptions): Promise<D>;
   prepare(data: D, config: C): PreparedData;
   buildModel(config: C, context: ModelContext): tfl.LayersModel;

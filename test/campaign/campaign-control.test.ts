@@ -51,6 +51,23 @@ afterAll(async () => {
 });
 
 describe('campaign control', () => {
+  it('stops a campaign whose first trials all fail, saying why, instead of failing its whole budget', async () => {
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
+    const campaign = await start({
+      task: { kind: 'module', path: path.join(REPO_ROOT, 'test/fixtures/broken-data-task.ts') },
+      maxTrials: 20,
+    });
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('failed');
+    expect(done.stopReason).toBe('trials-failing');
+    expect(done.error).toContain('the first 3 trials all failed');
+    expect(done.error).toContain('broken on purpose');
+    const trials = await store.listTrials(campaign.id);
+    expect(trials.filter((t) => t.state === 'failed').length).toBeGreaterThanOrEqual(3);
+    // At most the trials already running when the third failed, never the budget of 20.
+    expect(trials.length).toBeLessThanOrEqual(5);
+  });
+
   it('cancels: waiting trials are dropped, running ones stop between epochs', async () => {
     service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
     const campaign = await start({ maxTrials: 8, epochs: 400 });

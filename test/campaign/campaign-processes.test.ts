@@ -263,4 +263,17 @@ describe('campaign requests', () => {
     // Nothing was written for refused requests.
     expect(await store.listCampaigns()).toEqual([]);
   });
+
+  it('stops at once, before creating the campaign, when the data file is missing', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'lgt-no-data-'));
+    const run = await runCli(['run', 'iris', '--trials', '4', '--redis-url', server.url], {
+      LGT_DATA_DIR: empty,
+      LGT_OFFLINE: '1',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('data file iris.csv');
+    expect(run.stderr).toContain(`Searched: ${empty}`);
+    expect(run.stderr).not.toContain('failed (attempt');
+    expect(await store.listCampaigns()).toEqual([]);
+  });
 });

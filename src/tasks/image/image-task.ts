@@ -1,3 +1,4 @@
+import type { DataFileSpec } from '../../data/data-files.ts';
 import { holdOut } from '../../data/split.ts';
 import { selectImages, type ImageSet } from '../../data/image-set.ts';
 import { buildCnn } from '../../models/cnn.ts';
@@ -30,6 +31,8 @@ export interface ImageTaskOptions {
   description: string;
   dataSummary: string;
   classNames: string[];
+  /** The files `loadImages` reads (see Task.dataFiles). */
+  dataFiles?: DataFileSpec[];
   /** Reads the official training and test sets. */
   loadImages: (options: LoadOptions) => Promise<{ train: ImageSet; test: ImageSet }>;
   /** Images held out of the official training set for validation. */
@@ -119,6 +122,7 @@ export function defineImageTask(opts: ImageTaskOptions): Task<ImageData, Config>
     space,
     baseline: space.parse(opts.baseline),
     dataSummary: opts.dataSummary,
+    ...(opts.dataFiles ? { dataFiles: opts.dataFiles } : {}),
     async load(options) {
       const { train: official, test } = await opts.loadImages(options);
       const { rest, heldOut } = holdOut(

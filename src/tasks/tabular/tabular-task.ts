@@ -150,6 +150,7 @@ export function defineTabularTask(opts: TabularTaskOptions): Task<TabularData, C
     space,
     baseline: space.parse(opts.baseline),
     dataSummary: opts.dataSummary,
+    ...(typeof opts.source === 'function' ? {} : { dataFiles: [opts.source] }),
     async load(options) {
       const table =
         typeof opts.source === 'function'
