@@ -26,11 +26,18 @@ export async function resolveTask(selection: TaskSelection): Promise<AnyTask> {
     if (!selection.target) {
       throw new UsageError('--csv needs --target <column>: the column to predict');
     }
-    return createCsvTask({
-      file: selection.csv,
-      target: selection.target,
-      ...(selection.kind ? { kind: selection.kind } : {}),
-    });
+    const file = path.resolve(selection.csv);
+    if (!existsSync(file)) throw new UsageError(`--csv: the file ${file} does not exist`);
+    try {
+      return await createCsvTask({
+        file: selection.csv,
+        target: selection.target,
+        ...(selection.kind ? { kind: selection.kind } : {}),
+      });
+    } catch (error) {
+      // A CSV that cannot be read or has no such column: the message names the file and the fix.
+      throw new UsageError((error as Error).message);
+    }
   }
   if (!selection.task) {
     throw new UsageError(

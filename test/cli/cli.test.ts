@@ -176,7 +176,14 @@ describe('lgt trial', () => {
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toContain('--csv needs --target <column>');
     const badTarget = await runCli(['trial', '--csv', file, '--target', 'qualty'], env);
+    expect(badTarget.code).toBe(2);
     expect(badTarget.stderr).toContain('column "qualty" is not in');
+    expect(badTarget.stderr).not.toContain('LGT_DEBUG');
+    const noFile = await runCli(['trial', '--csv', 'no-such.csv', '--target', 'y'], env);
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toContain(
+      `--csv: the file ${path.resolve('no-such.csv')} does not exist`,
+    );
   });
 
   it('loads a task module a person wrote (the README example), and explains a broken one', async () => {
