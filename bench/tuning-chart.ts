@@ -29,8 +29,12 @@ export function bestSoFarChart(title: string, yLabel: string, series: Series[]):
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
   const trials = Math.max(...series.map((s) => s.mean.length));
+  // The first few trials of a search are often far off (a random configuration can be ten times
+  // worse than a sensible one) and would flatten the part worth seeing: the scale fits the values
+  // from the tenth of the budget on, and the lines are clipped to the plot.
+  const from = Math.floor(trials / 10);
   const values = series
-    .flatMap((s) => s.mean.flatMap((v, i) => [v - s.std[i]!, v + s.std[i]!]))
+    .flatMap((s) => s.mean.flatMap((v, i) => (i < from ? [] : [v - s.std[i]!, v + s.std[i]!])))
     .filter(Number.isFinite);
   let lo = Math.min(...values);
   let hi = Math.max(...values);
@@ -41,6 +45,7 @@ export function bestSoFarChart(title: string, yLabel: string, series: Series[]):
   const x = (i: number) => m.left + (trials <= 1 ? 0 : (i / (trials - 1)) * w);
   const y = (v: number) => m.top + (1 - (v - lo) / (hi - lo)) * h;
   const parts: string[] = [
+    `<defs><clipPath id="plot"><rect x="${m.left}" y="${m.top}" width="${w}" height="${h}"/></clipPath></defs>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="28" font-size="18" text-anchor="middle" font-family="DejaVu Sans">${escape(title)}</text>`,
     `<line x1="${m.left}" y1="${m.top + h}" x2="${m.left + w}" y2="${m.top + h}" stroke="black"/>`,
@@ -65,8 +70,8 @@ export function bestSoFarChart(title: string, yLabel: string, series: Series[]):
     const upper = s.mean.map((v, i) => `${x(i)},${y(v + s.std[i]!)}`);
     const lower = s.mean.map((v, i) => `${x(i)},${y(v - s.std[i]!)}`).reverse();
     parts.push(
-      `<polygon points="${[...upper, ...lower].join(' ')}" fill="${colour}" fill-opacity="0.12" stroke="none"/>`,
-      `<polyline points="${s.mean.map((v, i) => `${x(i)},${y(v)}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`,
+      `<polygon clip-path="url(#plot)" points="${[...upper, ...lower].join(' ')}" fill="${colour}" fill-opacity="0.12" stroke="none"/>`,
+      `<polyline clip-path="url(#plot)" points="${s.mean.map((v, i) => `${x(i)},${y(v)}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`,
       `<line x1="${width - m.right + 15}" y1="${m.top + 10 + k * 22}" x2="${width - m.right + 40}" y2="${m.top + 10 + k * 22}" stroke="${colour}" stroke-width="3"/>`,
       `<text x="${width - m.right + 46}" y="${m.top + 14 + k * 22}" font-size="13" font-family="DejaVu Sans">${escape(s.name)}</text>`,
     );
