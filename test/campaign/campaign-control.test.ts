@@ -112,11 +112,13 @@ describe('campaign control', () => {
 
   it('stops at the time limit and still reports the best trial', async () => {
     service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
-    const campaign = await start({ maxTrials: 1000, epochs: 10, timeLimitSeconds: 4 });
+    // Long enough for a trial process to start and finish a trial on a loaded machine (a few
+    // seconds), far too short for the budget of 1000.
+    const campaign = await start({ maxTrials: 1000, epochs: 10, timeLimitSeconds: 15 });
     const started = Date.now();
     const done = await finished(campaign.id);
     expect(done.status).toBe('completed');
-    expect(Date.now() - started).toBeLessThan(25_000);
+    expect(Date.now() - started).toBeLessThan(45_000);
     const trials = await store.listTrials(campaign.id);
     expect(trials.length).toBeLessThan(1000);
     expect(trials.filter((t) => t.state === 'completed').length).toBeGreaterThan(0);
