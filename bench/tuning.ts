@@ -12,8 +12,8 @@
  * a campaign would ask); their results are cached in <out>/trial-cache.json, saved after each
  * campaign. With --fast, a trial already in the cache (same task, configuration, seed, epochs,
  * split) is not trained again: for developing strategies quickly, and for merging runs split
- * across processes (merge their caches into one --out, then run once more with --fast). The rule-based agents stand in for the LLM in
- * lgt and hybrid (no LLM is called here).
+ * across processes (merge their caches into one --out, then run once more with --fast). The
+ * rule-based agents stand in for the LLM in lgt and hybrid (no LLM is called here).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -22,7 +22,6 @@ export interface DriverOptions {
   pollMs?: number;
 }
 
-/** Thrown when a driver hands its campaign back (its worker is shutting down). */
 /**
  * A campaign whose first trials all fail (after their retries) has a broken task, data or worker,
  * not unlucky configurations: it stops rather than failing every trial of its budget. A trial
@@ -40,6 +39,7 @@ function firstTrialsAllFailed(trials: TrialRecord[]): boolean {
   );
 }
 
+/** Thrown when a driver hands its campaign back (its worker is shutting down). */
 export class DriverHandedBack extends Error {
   constructor() {
     super(
