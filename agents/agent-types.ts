@@ -1,18 +1,15 @@
 import type { Proposal } from '../src/strategies/strategy.ts';
 import type { AnyTask } from '../src/tasks/task.ts';
-import { NO_USAGE, type LlmUsage } from '../src/llm/llm-client.ts';
+import { NO_USAGE, type LlmResult } from '../src/llm/llm-client.ts';
 import type { AdvisorReply, EvaluatorReply, OptimizerReply } from './agent-schemas.ts';
 import type { TrialView } from './campaign-digest.ts';
 
 /** How an agent's answer was obtained: by an LLM (with its cost) or by the rule-based stand-in. */
-export interface AgentMeta {
+export interface AgentMeta extends Pick<
+  LlmResult<unknown>,
+  'model' | 'usage' | 'costUsd' | 'latencyMs' | 'cached' | 'repaired'
+> {
   rules: boolean;
-  model: string;
-  usage: LlmUsage;
-  costUsd: number;
-  latencyMs: number;
-  cached: boolean;
-  repaired: boolean;
 }
 
 /** How a rule-based stand-in's answers are labelled: no model, no tokens, no cost. */
