@@ -80,6 +80,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
   child.stderr!.removeAllListeners('data');
   child.stdout!.resume();
   child.stderr!.resume();
+  stopWhenParentDies(child.pid!);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -117,6 +118,21 @@ export function answersPing(port: number, host = '127.0.0.1', timeoutMs = 500): 
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (d) => done(/^[+-]/.test(d.toString())));
   });
+}
+
+/**
+ * A process killed with SIGKILL (or crashing) runs no code to stop the redis-server it started,
+ * which would then hold its port and memory until someone finds it. A small shell loop outside
+ * this process's group watches both: once this process is gone it stops the server with SIGTERM
+ * (an append-only file is flushed); it ends by itself when the server stops first.
+ */
+function stopWhenParentDies(serverPid: number): void {
+  if (process.platform === 'win32') return;
+  const parent = process.pid;
+  const script = `while kill -0 ${parent} 2>/dev/null && kill -0 ${serverPid} 2>/dev/null; do sleep 1; done; kill -0 ${parent} 2>/dev/null || kill -TERM ${serverPid} 2>/dev/null`;
+  const watchdog = spawn('/bin/sh', ['-c', script], { stdio: 'ignore', detached: true });
+  watchdog.on('error', () => {}); // no /bin/sh: the server just lives as long as before
+  watchdog.unref();
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {

@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedis, resolveRedis } from '../../src/queue/redis-connection.ts';
-import { freeLoopbackPort } from '../../src/queue/redis-server-process.ts';
+import { freeLoopbackPort, startRedisServer } from '../../src/queue/redis-server-process.ts';
+import { REPO_ROOT } from '../helpers/paths.ts';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -46,5 +48,41 @@ describe('resolveRedis', () => {
   it('refuses a given URL where nothing answers, instead of waiting forever', async () => {
     const closed = `redis://127.0.0.1:${await freeLoopbackPort()}`;
     await expect(resolveRedis({ url: closed })).rejects.toThrow(`no Redis answers at ${closed}`);
+  });
+});
+
+describe('startRedisServer', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('stops the server when the process that started it is killed with SIGKILL', async () => {
+    const owner = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'test/fixtures/redis-owner.ts')],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const pid = await new Promise<number>((resolve, reject) => {
+      owner.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      owner.once('exit', (code) => reject(new Error(`the owner exited early (${code})`)));
+    });
+    expect(alive(pid)).toBe(true);
+    owner.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('keeps the server while its owner lives, and stop() ends it', async () => {
+    const server = await startRedisServer();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(alive(server.pid)).toBe(true);
+    await server.stop();
+    expect(alive(server.pid)).toBe(false);
   });
 });
