@@ -16,6 +16,8 @@ export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 export const NUMERIC_STRATEGY_NAMES = ['random', 'grid', 'tpe', 'cmaes', 'zo', 'fdpg'] as const;
 export const STRATEGY_NAMES = [...NUMERIC_STRATEGY_NAMES, 'lgt', 'hybrid'] as const;
 export const PRUNER_NAMES = ['none', 'median', 'asha'] as const;
+/** f-DPG's divergences: Jensen-Shannon, forward KL, reverse KL, total variation. */
+export const DIVERGENCE_NAMES = ['js', 'kl', 'rkl', 'tv'] as const;
 
 const positiveInt = (what: string) =>
   z
@@ -69,6 +71,13 @@ export const CampaignRequestSchema = z.object({
         `unknown candidate strategy ${JSON.stringify(issue.input)}: choose one of ${NUMERIC_STRATEGY_NAMES.join(', ')}`,
     })
     .default('tpe'),
+  /** fdpg (also as hybrid's candidates): the f-divergence its proposal distribution minimizes. */
+  divergence: z
+    .enum(DIVERGENCE_NAMES, {
+      error: (issue) =>
+        `unknown divergence ${JSON.stringify(issue.input)}: choose one of ${DIVERGENCE_NAMES.join(', ')}`,
+    })
+    .default('js'),
   /** The Optimizer rewrites the Advisor's prompt every this many rounds. */
   optimizeEvery: z.number().int().min(1, '--optimize-every must be at least 1').default(3),
   /** Where the report and the best model are written. */

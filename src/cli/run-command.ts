@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { CampaignRecord } from '../campaign/campaign-records.ts';
 import {
+  DIVERGENCE_NAMES,
   NUMERIC_STRATEGY_NAMES,
   STRATEGY_NAMES,
   type CampaignRequestInput,
@@ -40,6 +41,7 @@ interface RunOptions {
   prune?: boolean;
   pruner: string;
   candidates: string;
+  divergence: string;
   epochs?: number;
   gridResolution: number;
   gridParams?: string;
@@ -94,6 +96,11 @@ export function registerRunCommand(program: Command): void {
       '--candidates <strategy>',
       `hybrid: the numeric strategy whose candidates the Advisor sees (${NUMERIC_STRATEGY_NAMES.join(', ')})`,
       'tpe',
+    )
+    .option(
+      '--divergence <f>',
+      `fdpg: the f-divergence its proposal distribution minimizes (${DIVERGENCE_NAMES.join(', ')}: Jensen-Shannon, forward KL, reverse KL, total variation)`,
+      'js',
     )
     .option('--epochs <n>', 'train every trial for this many epochs', parseSigned('--epochs'))
     .option(
@@ -160,6 +167,7 @@ export function registerRunCommand(program: Command): void {
       splitSeed: opts.splitSeed,
       pruner: (opts.prune ? 'median' : opts.pruner) as CampaignRequestInput['pruner'],
       candidates: opts.candidates as CampaignRequestInput['candidates'],
+      divergence: opts.divergence as CampaignRequestInput['divergence'],
       gridResolution: opts.gridResolution,
       outputDir: path.resolve(opts.out),
       ...agentSettings(opts),

@@ -94,7 +94,10 @@ function numericStrategy(
       // A local refiner: it starts from the best trial so far (the defaults when there is none).
       return new ZeroOrderStrategy(space, seed, task.metric.direction, { start: 'incumbent' });
     case 'fdpg':
-      return new FdpgStrategy(space, seed, task.metric.direction);
+      // Campaigns stored before the option existed have none: the default.
+      return new FdpgStrategy(space, seed, task.metric.direction, {
+        divergence: request.divergence ?? 'js',
+      });
   }
 }
 

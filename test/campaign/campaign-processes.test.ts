@@ -260,6 +260,14 @@ describe('campaign requests', () => {
       env,
     );
     expect(grid.stderr).toContain('--grid-params names unknown parameters of iris: lr');
+    const divergence = await runCli(
+      ['run', 'iris', '--strategy', 'fdpg', '--divergence', 'hellinger', '--redis-url', server.url],
+      env,
+    );
+    expect(divergence.code).toBe(2);
+    expect(divergence.stderr).toContain(
+      'unknown divergence "hellinger": choose one of js, kl, rkl, tv',
+    );
     // Nothing was written for refused requests.
     expect(await store.listCampaigns()).toEqual([]);
   });

@@ -38,6 +38,7 @@ function campaign(id: string): CampaignRecord {
       gridResolution: 3,
       agents: 'rules',
       candidates: 'tpe',
+      divergence: 'js',
       optimizeEvery: 3,
       outputDir: '/tmp',
     },

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord, TrialState } from '../../src/campaign/campaign-records.ts';
+import type {
+  CampaignRecord,
+  TrialRecord,
+  TrialState,
+} from '../../src/campaign/campaign-records.ts';
 import { choice, int } from '../../src/search-space/param.ts';
 import { SearchSpace, type Config } from '../../src/search-space/search-space.ts';
 import { configKey } from '../../src/strategies/config-sampling.ts';
@@ -11,7 +15,10 @@ import {
   type Divergence,
   type ProposalDistribution,
 } from '../../src/strategies/fdpg-strategy.ts';
+import { parseCampaignRequest } from '../../src/campaign/campaign-request.ts';
+import { createStrategy } from '../../src/strategies/create-strategy.ts';
 import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
+import iris from '../../tasks/iris.ts';
 import { SpaceEncoding } from '../../src/strategies/space-encoding.ts';
 import type { Proposal } from '../../src/strategies/strategy.ts';
 import { runSynthetic } from '../helpers/synthetic-campaign.ts';
@@ -155,6 +162,37 @@ describe('FdpgStrategy', () => {
       }
       expect(late).toBeLessThan(early * 0.6);
     }
+  });
+
+  it("takes the campaign's divergence (--divergence), Jensen-Shannon when it names none", async () => {
+    const campaign = (divergence?: string) =>
+      ({
+        id: 'c',
+        request: parseCampaignRequest({
+          task: { kind: 'builtin', name: 'iris' },
+          strategy: 'fdpg',
+          maxTrials: 20,
+          parallel: 1,
+          seed: 1,
+          splitSeed: 0,
+          pruner: 'none',
+          outputDir: '/tmp',
+          ...(divergence ? { divergence } : {}),
+        }),
+      }) as CampaignRecord;
+    const learnedBy = async (divergence?: string) => {
+      const strategy = createStrategy(campaign(divergence), iris, {
+        store: null!,
+        agentsQueue: null!,
+      });
+      const { trials } = await runSynthetic(strategy, (c) => c['learningRate'] as number, {
+        budget: 12,
+      });
+      return (await strategy.propose(trials, 1))[0]!.reason;
+    };
+    expect(await learnedBy('tv')).toMatch(/fitted by tv to/);
+    expect(await learnedBy()).toMatch(/fitted by js to/);
+    expect(() => campaign('hellinger')).toThrow(/unknown divergence "hellinger"/);
   });
 
   it('on a flat objective it spreads toward the uniform prior', async () => {
