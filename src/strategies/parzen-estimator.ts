@@ -24,6 +24,24 @@ function normalCdf(x: number): number {
   return 0.5 * (1 + erf(x / SQRT2));
 }
 
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** Log density at x of a Gaussian (mu, sigma) truncated to [0, 1]. */
+export function truncatedNormalLogPdf(x: number, mu: number, sigma: number): number {
+  const z = (x - mu) / sigma;
+  const mass = normalCdf((1 - mu) / sigma) - normalCdf((0 - mu) / sigma);
+  return -0.5 * z * z - Math.log(sigma) - LOG_SQRT_2PI - Math.log(Math.max(mass, 1e-12));
+}
+
+/** A draw from a Gaussian (mu, sigma) truncated to [0, 1] (by rejection, clamped if unlucky). */
+export function sampleTruncatedNormal(mu: number, sigma: number, rng: Rng): number {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const x = mu + sigma * rng.normal();
+    if (x >= 0 && x <= 1) return x;
+  }
+  return Math.min(1, Math.max(0, mu));
+}
+
 export interface TruncatedMixture {
   mus: number[];
   sigmas: number[];
@@ -57,15 +75,8 @@ export function fitMixture(points: number[], priorWeight = 1): TruncatedMixture 
 
 export function mixtureLogDensity(m: TruncatedMixture, x: number): number {
   let density = 0;
-  for (let i = 0; i < m.mus.length; i++) {
-    const mu = m.mus[i]!;
-    const s = m.sigmas[i]!;
-    const mass = normalCdf((1 - mu) / s) - normalCdf((0 - mu) / s);
-    const z = (x - mu) / s;
-    density +=
-      (m.weights[i]! * Math.exp(-0.5 * z * z)) /
-      (s * Math.sqrt(2 * Math.PI) * Math.max(mass, 1e-12));
-  }
+  for (let i = 0; i < m.mus.length; i++)
+    density += m.weights[i]! * Math.exp(truncatedNormalLogPdf(x, m.mus[i]!, m.sigmas[i]!));
   return Math.log(Math.max(density, 1e-300));
 }
 
@@ -73,11 +84,7 @@ export function sampleMixture(m: TruncatedMixture, rng: Rng): number {
   let r = rng.next();
   let k = 0;
   while (k < m.weights.length - 1 && r >= m.weights[k]!) r -= m.weights[k++]!;
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const x = m.mus[k]! + m.sigmas[k]! * rng.normal();
-    if (x >= 0 && x <= 1) return x;
-  }
-  return Math.min(1, Math.max(0, m.mus[k]!));
+  return sampleTruncatedNormal(m.mus[k]!, m.sigmas[k]!, rng);
 }
 
 /** Category probabilities from observed indices, each category smoothed by prior/k. */

@@ -3,12 +3,17 @@ import { Rng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { configKey } from './config-sampling.ts';
 import {
+  fitJointParzen,
+  jointParzenLogDensity,
+  sampleJointParzen,
+  type JointPoint,
+} from './joint-parzen-estimator.ts';
+import {
   fitCategorical,
   fitMixture,
   mixtureLogDensity,
   sampleCategorical,
   sampleMixture,
-  type TruncatedMixture,
 } from './parzen-estimator.ts';
 import { RandomStrategy } from './random-strategy.ts';
 import { SpaceEncoding } from './space-encoding.ts';
@@ -21,14 +26,28 @@ export interface TpeOptions {
   candidates: number;
   /** Weight of the prior component in every estimator. */
   priorWeight: number;
+  /**
+   * One joint density over all dimensions (true), or one independent density per dimension
+   * (false, the original TPE and Optuna's default).
+   */
+  multivariate: boolean;
+  /**
+   * Results equal to the best one left out of the good group go with the bad ones too (true),
+   * or the split cuts through them in history order (false, as Optuna does).
+   */
+  tiesToBad: boolean;
 }
 
-const DEFAULTS: TpeOptions = { startupTrials: 10, candidates: 24, priorWeight: 1 };
+const DEFAULTS: TpeOptions = {
+  startupTrials: 10,
+  candidates: 24,
+  priorWeight: 1,
+  multivariate: true,
+  tiesToBad: true,
+};
 
-interface Observation {
+interface Observation extends JointPoint {
   config: Config;
-  u: number[];
-  choices: number[];
   loss: number;
 }
 
@@ -38,13 +57,30 @@ export function goodCount(n: number): number {
 }
 
 /**
+ * The size of the good group once ties are respected. When the first result left out equals
+ * the last ones kept (a metric that takes few values, such as accuracy on a small validation
+ * split where many configurations answer the majority class), which of the equal results count
+ * as good would be decided by history order alone, so they all go with the bad ones. That may
+ * leave no good result: then l(x) is the prior alone, and TPE looks where the bad results are not.
+ */
+export function goodCountWithoutTies(sortedLosses: readonly number[], nGood: number): number {
+  if (nGood >= sortedLosses.length) return nGood;
+  const boundary = sortedLosses[nGood]!;
+  let k = nGood;
+  while (k > 0 && sortedLosses[k - 1] === boundary) k--;
+  return k;
+}
+
+/**
  * The Tree-structured Parzen Estimator. Finished trials are split into the best gamma fraction
- * and the rest; each dimension gets a density of the good ones, l(x), and of the others, g(x)
- * (Parzen mixtures on the normalized scale, smoothed categoricals; a conditional dimension
- * learns only from trials where it applied). Candidates are drawn from l and the one with the
- * largest sum of log l(x) - log g(x) over its active dimensions (expected improvement, up to a
- * monotone transform) is proposed. Running trials count as bad results (a constant liar), as
- * does each proposal of the same batch once chosen, so parallel proposals spread out.
+ * and the rest (results tied across the split go with the rest); the good ones get a density
+ * l(x), the others g(x). By default each is one joint Parzen estimator over every dimension
+ * (joint-parzen-estimator.ts); with `multivariate: false`, independent mixtures per dimension
+ * (parzen-estimator.ts). Either way a conditional dimension learns only from trials where it
+ * applied and is scored only where it applies. Candidates are drawn from l and the one with the
+ * largest log l(x) - log g(x) (expected improvement, up to a monotone transform) is proposed.
+ * Running trials count as bad results (a constant liar), as does each proposal of the same
+ * batch once chosen, so parallel proposals spread out.
  */
 export class TpeStrategy implements Strategy {
   readonly name = 'tpe';
@@ -81,7 +117,7 @@ export class TpeStrategy implements Strategy {
     const rng = new Rng(this.seed * 1_000_003 + history.length * 7919 + 3);
     for (let i = 0; i < count; i++) {
       const observations = [...finished, ...pending];
-      const { config, score } = this.best(observations, rng, seen);
+      const { config, score, good } = this.best(observations, rng, seen);
       if (!config) {
         // Every candidate was tried already (a small space): a random new one, if any is left.
         const [fresh] = await this.startup.propose(
@@ -101,7 +137,7 @@ export class TpeStrategy implements Strategy {
       pending.push(this.observe(config, worst));
       proposals.push({
         config,
-        reason: `TPE: best of ${this.options.candidates} candidates by l(x)/g(x) (log ratio ${score.toFixed(2)}), ${goodCount(observations.length)} good of ${observations.length} results${pending.length > 1 ? `, ${pending.length - 1} pending as liars` : ''}`,
+        reason: `TPE: best of ${this.options.candidates} candidates by l(x)/g(x) (log ratio ${score.toFixed(2)}), ${good} good of ${observations.length} results${pending.length > 1 ? `, ${pending.length - 1} pending as liars` : ''}`,
       });
     }
     return proposals;
@@ -126,7 +162,13 @@ export class TpeStrategy implements Strategy {
   }
 
   private observe(config: Config, loss: number): Observation {
-    return { config, ...this.encoding.encode(config), loss };
+    return {
+      config,
+      ...this.encoding.encode(config),
+      numericActive: this.encoding.numeric.map((p) => this.encoding.isActive(p.name, config)),
+      choiceActive: this.encoding.categorical.map((p) => this.encoding.isActive(p.name, config)),
+      loss,
+    };
   }
 
   /** The candidate with the largest log l(x) - log g(x), or none when every one was tried. */
@@ -134,64 +176,87 @@ export class TpeStrategy implements Strategy {
     observations: Observation[],
     rng: Rng,
     seen: Set<string>,
-  ): { config: Config | null; score: number } {
+  ): { config: Config | null; score: number; good: number } {
     const sorted = [...observations].sort((a, b) => a.loss - b.loss);
-    const nGood = goodCount(sorted.length);
-    const good = sorted.slice(0, nGood);
-    const bad = sorted.slice(nGood);
-    const { numeric, categorical } = this.encoding;
-    // A dimension learns only from the trials where it applied (conditional spaces).
-    const activeIn = (name: string, group: Observation[]) =>
-      group.filter((o) => this.encoding.isActive(name, o.config));
-    const numericModels = numeric.map((p, i) => ({
-      l: fitMixture(
-        activeIn(p.name, good).map((o) => o.u[i]!),
-        this.options.priorWeight,
-      ),
-      g: fitMixture(
-        activeIn(p.name, bad).map((o) => o.u[i]!),
-        this.options.priorWeight,
-      ),
-    }));
-    const counts = this.encoding.choiceCounts;
-    const choiceModels = categorical.map((p, i) => ({
-      l: fitCategorical(
-        activeIn(p.name, good).map((o) => o.choices[i]!),
-        counts[i]!,
-        this.options.priorWeight,
-      ),
-      g: fitCategorical(
-        activeIn(p.name, bad).map((o) => o.choices[i]!),
-        counts[i]!,
-        this.options.priorWeight,
-      ),
-    }));
+    const nGood = this.options.tiesToBad
+      ? goodCountWithoutTies(
+          sorted.map((o) => o.loss),
+          goodCount(sorted.length),
+        )
+      : goodCount(sorted.length);
+    const fit = (group: Observation[]) =>
+      this.options.multivariate ? this.jointDensity(group) : this.independentDensities(group);
+    const l = fit(sorted.slice(0, nGood));
+    const g = fit(sorted.slice(nGood));
     let bestConfig: Config | null = null;
     let bestScore = -Infinity;
     for (let c = 0; c < this.options.candidates; c++) {
-      const u = numericModels.map((m) => sampleMixture(m.l, rng));
-      const choices = choiceModels.map((m) => sampleCategorical(m.l, rng));
-      const config = this.encoding.decode(u, choices);
+      const drawn = l.sample(rng);
+      const config = this.encoding.decode(drawn.u, drawn.choices);
       if (seen.has(configKey(config))) continue;
-      let score = 0;
-      numeric.forEach((p, i) => {
-        if (this.encoding.isActive(p.name, config))
-          score += logRatio(numericModels[i]!.l, numericModels[i]!.g, u[i]!);
-      });
-      categorical.forEach((p, i) => {
-        if (this.encoding.isActive(p.name, config))
-          score +=
-            Math.log(choiceModels[i]!.l[choices[i]!]!) - Math.log(choiceModels[i]!.g[choices[i]!]!);
-      });
+      // Scored where it landed once decoded (integers rounded, inactive dimensions dropped).
+      const point = this.observe(config, 0);
+      const score = l.logDensity(point) - g.logDensity(point);
       if (score > bestScore) {
         bestScore = score;
         bestConfig = config;
       }
     }
-    return { config: bestConfig, score: bestScore };
+    return { config: bestConfig, score: bestScore, good: nGood };
+  }
+
+  /** One product kernel per observation over all dimensions (see joint-parzen-estimator.ts). */
+  private jointDensity(group: Observation[]): Density {
+    const m = fitJointParzen(
+      group,
+      this.encoding.choiceCounts,
+      this.encoding.numeric.length,
+      this.options.priorWeight,
+    );
+    return {
+      sample: (rng) => sampleJointParzen(m, rng),
+      logDensity: (x) => jointParzenLogDensity(m, x),
+    };
+  }
+
+  /** Independent densities per dimension, each learning only from trials where it applied. */
+  private independentDensities(group: Observation[]): Density {
+    const { priorWeight } = this.options;
+    const numeric = this.encoding.numeric.map((_, d) =>
+      fitMixture(
+        group.filter((o) => o.numericActive[d]).map((o) => o.u[d]!),
+        priorWeight,
+      ),
+    );
+    const counts = this.encoding.choiceCounts;
+    const choices = counts.map((count, d) =>
+      fitCategorical(
+        group.filter((o) => o.choiceActive[d]).map((o) => o.choices[d]!),
+        count,
+        priorWeight,
+      ),
+    );
+    return {
+      sample: (rng) => ({
+        u: numeric.map((m) => sampleMixture(m, rng)),
+        choices: choices.map((p) => sampleCategorical(p, rng)),
+      }),
+      logDensity: (x) => {
+        let sum = 0;
+        numeric.forEach((m, d) => {
+          if (x.numericActive[d]) sum += mixtureLogDensity(m, x.u[d]!);
+        });
+        choices.forEach((p, d) => {
+          if (x.choiceActive[d]) sum += Math.log(p[x.choices[d]!]!);
+        });
+        return sum;
+      },
+    };
   }
 }
 
-function logRatio(l: TruncatedMixture, g: TruncatedMixture, x: number): number {
-  return mixtureLogDensity(l, x) - mixtureLogDensity(g, x);
+/** l(x) or g(x): where candidates come from, and how likely a point is. */
+interface Density {
+  sample(rng: Rng): { u: number[]; choices: number[] };
+  logDensity(x: JointPoint): number;
 }
