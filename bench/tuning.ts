@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/tuning.ts --tasks wine-quality,water-potability \
  *     --strategies random,tpe,hybrid --seeds 5 --budget 50 --epochs 20 [--fast] [--out bench/results]
+ *     [--tpe-options '{"multivariate":false}']
  *
  * Trials run one after another in this process (proposals still come `--parallel` at a time, as
  * a campaign would ask); their results are cached in <out>/trial-cache.json, saved after each
@@ -18,6 +19,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import type { CampaignRecord, TrialRecord } from '../src/campaign/campaign-records.ts';
 import { parseCampaignRequest, STRATEGY_NAMES } from '../src/campaign/campaign-request.ts';
 import { CampaignStore } from '../src/campaign/campaign-store.ts';
@@ -26,6 +28,7 @@ import { startRedisServer } from '../src/queue/redis-server-process.ts';
 import type { Config } from '../src/search-space/search-space.ts';
 import { configKey } from '../src/strategies/config-sampling.ts';
 import { createStrategy } from '../src/strategies/create-strategy.ts';
+import type { TpeOptions } from '../src/strategies/tpe-strategy.ts';
 import type { AnyTask } from '../src/tasks/task.ts';
 import { TfjsTrainer } from '../src/trainer/tfjs-trainer.ts';
 import type { EpochRecord } from '../src/trainer/trainer.ts';
@@ -42,6 +45,7 @@ const { values: args } = parseArgs({
     parallel: { type: 'string', default: '2' },
     target: { type: 'string', multiple: true, default: [] },
     fast: { type: 'boolean', default: false },
+    'tpe-options': { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
   },
 });
@@ -68,6 +72,12 @@ for (const s of strategies) {
   if (!(STRATEGY_NAMES as readonly string[]).includes(s))
     throw new Error(`unknown strategy ${s}; known: ${STRATEGY_NAMES.join(', ')}`);
 }
+const tpeOptions = parseTpeOptions(args['tpe-options']);
+// A TPE variant gets its own rows, so a replay can put it beside the default one.
+const label = (strategyName: string) =>
+  tpeOptions && (strategyName === 'tpe' || strategyName === 'hybrid')
+    ? `${strategyName} ${args['tpe-options']}`
+    : strategyName;
 const seeds = Number(args.seeds);
 const budget = Number(args.budget);
 const epochs = Number(args.epochs);
@@ -139,7 +149,11 @@ async function campaign(
   };
   await store.createCampaign(record);
   // Rules stand in for the LLM: the agents queue is never used.
-  const strategy = createStrategy(record, task, { store, agentsQueue: null as never });
+  const strategy = createStrategy(record, task, {
+    store,
+    agentsQueue: null as never,
+    ...(tpeOptions ? { tpeOptions } : {}),
+  });
   for (;;) {
     const history = await store.listTrials(record.id);
     if (history.length >= budget) break;
@@ -228,7 +242,9 @@ for (const task of tasks) {
       const best = bestSoFar(trials, task.metric.direction);
       curves.push(best);
       trials.forEach((t, i) =>
-        csv.push([task.name, strategyName, seed, t.number, t.value ?? '', best[i]].join(',')),
+        csv.push(
+          [task.name, label(strategyName), seed, t.number, t.value ?? '', best[i]].join(','),
+        ),
       );
       if (target !== undefined) {
         const hit = best.findIndex((v) =>
@@ -237,13 +253,13 @@ for (const task of tasks) {
         reach.push(hit < 0 ? NaN : hit + 1);
       }
       process.stderr.write(
-        `  ${strategyName} seed ${seed}: best ${best.at(-1)!.toPrecision(4)} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+        `  ${label(strategyName)} seed ${seed}: best ${best.at(-1)!.toPrecision(4)} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
       );
     }
     const per = (i: number) => meanStd(curves.map((c) => c[i]!));
     const reached = reach.filter(Number.isFinite);
     rows.push([
-      strategyName,
+      label(strategyName),
       ...checkpoints.map((b) => {
         const { mean, std } = per(b - 1);
         return `${mean.toPrecision(4)} ± ${std.toPrecision(2)}`;
@@ -253,7 +269,7 @@ for (const task of tasks) {
         : `${reached.length ? (reached.reduce((a, b) => a + b, 0) / reached.length).toFixed(1) : '-'} (${reached.length}/${seeds} seeds reached it)`,
     ]);
     series.push({
-      name: strategyName,
+      name: label(strategyName),
       mean: curves[0]!.map((_, i) => per(i).mean),
       std: curves[0]!.map((_, i) => per(i).std),
     });
@@ -276,7 +292,7 @@ for (const task of tasks) {
 }
 writeFileSync(cachePath, JSON.stringify(cache));
 writeFileSync(path.join(args.out, 'tuning.csv'), `${csv.join('\n')}\n`);
-const command = `npx tsx bench/tuning.ts --tasks ${args.tasks} --strategies ${args.strategies} --seeds ${seeds} --budget ${budget} --epochs ${epochs} --parallel ${parallel}`;
+const command = `npx tsx bench/tuning.ts --tasks ${args.tasks} --strategies ${args.strategies} --seeds ${seeds} --budget ${budget} --epochs ${epochs} --parallel ${parallel}${tpeOptions ? ` --tpe-options '${args['tpe-options']}'` : ''}`;
 const text = [
   ...summary,
   `(${trained} trials trained, ${replayed} replayed from the cache; ${command})`,
@@ -285,6 +301,28 @@ writeFileSync(path.join(args.out, 'tuning-summary.md'), `${text}\n`);
 process.stdout.write(`${text}\n`);
 client.disconnect();
 await redis.stop();
+
+/** --tpe-options '{"multivariate":false}': TPE's settings (see TpeOptions), checked. */
+function parseTpeOptions(text: string | undefined): Partial<TpeOptions> | undefined {
+  if (text === undefined) return undefined;
+  const schema = z.strictObject({
+    startupTrials: z.number().int().min(1).optional(),
+    candidates: z.number().int().min(1).optional(),
+    priorWeight: z.number().positive().optional(),
+    multivariate: z.boolean().optional(),
+    tiesToBad: z.boolean().optional(),
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`--tpe-options is not JSON: ${text}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success)
+    throw new Error(`--tpe-options: ${z.prettifyError(parsed.error).replaceAll('\n', '; ')}`);
+  return parsed.data;
+}
 
 function markdownTable(rows: string[][]): string {
   const [head, ...body] = rows;

@@ -7,7 +7,7 @@ import type { CampaignRequest, NUMERIC_STRATEGY_NAMES } from '../campaign/campai
 import type { SearchSpace } from '../search-space/search-space.ts';
 import { CmaEsStrategy } from './cmaes-strategy.ts';
 import { FdpgStrategy } from './fdpg-strategy.ts';
-import { TpeStrategy } from './tpe-strategy.ts';
+import { TpeStrategy, type TpeOptions } from './tpe-strategy.ts';
 import { ZeroOrderStrategy } from './zo-strategy.ts';
 import type { CampaignStore } from '../campaign/campaign-store.ts';
 import { QueuedLlmClient } from '../llm/queued-llm-client.ts';
@@ -21,6 +21,8 @@ import type { Strategy } from './strategy.ts';
 export interface StrategyContext {
   store: CampaignStore;
   agentsQueue: Queue;
+  /** TPE's settings when not the defaults (bench/tuning.ts --tpe-options compares variants). */
+  tpeOptions?: Partial<TpeOptions>;
 }
 
 /**
@@ -62,13 +64,14 @@ export function createStrategy(
                 request.seed + 7,
                 task,
                 request,
+                context,
               ),
             }
           : {}),
       },
     );
   }
-  return numericStrategy(request.strategy, space, request.seed, task, request);
+  return numericStrategy(request.strategy, space, request.seed, task, request, context);
 }
 
 function numericStrategy(
@@ -77,6 +80,7 @@ function numericStrategy(
   seed: number,
   task: AnyTask,
   request: CampaignRequest,
+  context: StrategyContext,
 ): Strategy {
   switch (name) {
     case 'random':
@@ -87,7 +91,7 @@ function numericStrategy(
         ...(request.gridParams ? { params: request.gridParams } : {}),
       });
     case 'tpe':
-      return new TpeStrategy(space, seed, task.metric.direction);
+      return new TpeStrategy(space, seed, task.metric.direction, context.tpeOptions);
     case 'cmaes':
       return new CmaEsStrategy(space, seed, task.metric.direction);
     case 'zo':
