@@ -165,24 +165,22 @@ export class CampaignDriver {
     for (const p of proposals) {
       const config = p.config;
       const source = p.source ?? strategy.name;
-      const trial = await this.store.addTrial(campaign.id, {
-        state: 'proposed',
-        config,
-        reason: p.reason,
-        ...(p.expectedEffect ? { expectedEffect: p.expectedEffect } : {}),
-        source,
-        ...(p.seed !== undefined ? { seed: p.seed } : {}),
-        ...(p.meta ? { meta: p.meta } : {}),
-        proposedAt: Date.now(),
-        attempts: 0,
-      });
-      await this.store.appendEvent(campaign.id, {
-        type: 'proposal',
-        trial: trial.number,
-        config,
-        reason: p.reason,
-        source,
-      });
+      // The trial and its proposal event in one step: a driver killed here leaves both or none.
+      const trial = await this.store.addTrial(
+        campaign.id,
+        {
+          state: 'proposed',
+          config,
+          reason: p.reason,
+          ...(p.expectedEffect ? { expectedEffect: p.expectedEffect } : {}),
+          source,
+          ...(p.seed !== undefined ? { seed: p.seed } : {}),
+          ...(p.meta ? { meta: p.meta } : {}),
+          proposedAt: Date.now(),
+          attempts: 0,
+        },
+        { type: 'proposal', config, reason: p.reason, source },
+      );
       await this.enqueue(campaign.id, trial);
     }
     return false;

@@ -24,14 +24,24 @@ redis.call('HSET', KEYS[2], ARGV[2], rev + 1)
 return rev + 1
 `;
 
-/** Adds a trial under the next number, atomically: no two trials ever share a number. */
+/**
+ * Adds a trial under the next number, atomically: no two trials ever share a number. With an
+ * event (ARGV[2]), its "trial" is set to that number and it joins the event stream in the same
+ * step, so a driver killed in between cannot leave a trial whose proposal the log never shows.
+ */
 const ADD_TRIAL_SCRIPT = `
 local n = redis.call('HINCRBY', KEYS[3], 'trials', 1)
 local record = string.gsub(ARGV[1], '"number":0', '"number":' .. n, 1)
 redis.call('HSET', KEYS[1], n, record)
 redis.call('HSET', KEYS[2], n, 1)
+if ARGV[2] ~= '' then
+  local event = string.gsub(ARGV[2], '"trial":0', '"trial":' .. n, 1)
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], '*', 'e', event)
+end
 return n
 `;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 type RedisWithScripts = Redis & {
   lgtCas(
@@ -42,7 +52,15 @@ type RedisWithScripts = Redis & {
     rev: number,
     json: string,
   ): Promise<number>;
-  lgtAddTrial(records: string, revs: string, counters: string, json: string): Promise<number>;
+  lgtAddTrial(
+    records: string,
+    revs: string,
+    counters: string,
+    events: string,
+    json: string,
+    event: string,
+    cap: string,
+  ): Promise<number>;
 };
 
 /**
@@ -61,7 +79,7 @@ export class CampaignStore {
     this.redis = redis as RedisWithScripts;
     if (!('lgtCas' in redis)) {
       redis.defineCommand('lgtCas', { numberOfKeys: 2, lua: CAS_SCRIPT });
-      redis.defineCommand('lgtAddTrial', { numberOfKeys: 3, lua: ADD_TRIAL_SCRIPT });
+      redis.defineCommand('lgtAddTrial', { numberOfKeys: 4, lua: ADD_TRIAL_SCRIPT });
     }
   }
 
@@ -122,13 +140,24 @@ export class CampaignStore {
   }
 
   /** Writes a new trial under the next free number and returns it. */
-  async addTrial(id: string, trial: Omit<TrialRecord, 'number'>): Promise<TrialRecord> {
+  /**
+   * Writes a trial under the next number; with `event`, that event (given the trial's number)
+   * is appended to the log in the same atomic step.
+   */
+  async addTrial(
+    id: string,
+    trial: Omit<TrialRecord, 'number'>,
+    event?: DistributiveOmit<Extract<CampaignEvent, { trial: number }>, 'trial'>,
+  ): Promise<TrialRecord> {
     const json = JSON.stringify({ number: 0, ...trial });
     const n = await this.redis.lgtAddTrial(
       this.key(id, 'trials'),
       this.key(id, 'trial-revs'),
       this.key(id, 'counters'),
+      this.key(id, 'events'),
       json,
+      event ? JSON.stringify({ trial: 0, ...event, at: Date.now() }) : '',
+      String(EVENT_STREAM_CAP),
     );
     return { ...trial, number: n };
   }

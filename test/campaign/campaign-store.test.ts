@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { CampaignRecord, TrialRecord } from '../../src/campaign/campaign-records.ts';
+import type { LoggedEvent } from '../../src/campaign/campaign-events.ts';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
@@ -121,6 +122,34 @@ describe('CampaignStore against a real Redis', () => {
     const next = await waiting;
     expect(next.map((e) => (e as { trial: number }).trial)).toEqual([3]);
     blocking.disconnect();
+  });
+
+  it("writes a trial and its proposal event in one step, the event carrying the trial's number", async () => {
+    await store.createCampaign(campaign('announced'));
+    const added = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        store.addTrial('announced', trial(), {
+          type: 'proposal',
+          config: { learningRate: 0.0012345678901234567, trial: i },
+          reason: `proposal ${i}`,
+          source: 'test',
+        }),
+      ),
+    );
+    await store.addTrial('announced', trial()); // no event: the log does not change
+    const events = (await store.readEvents('announced')) as Extract<
+      LoggedEvent,
+      { type: 'proposal' }
+    >[];
+    expect(events).toHaveLength(10);
+    // Each event names the trial written with it, however the adds interleaved.
+    for (const e of events) {
+      const i = e.config['trial'] as number;
+      expect(e.trial).toBe(added[i]!.number);
+      expect(e.reason).toBe(`proposal ${i}`);
+      expect(e.config['learningRate']).toBe(0.0012345678901234567);
+      expect(e.at).toBeGreaterThan(0);
+    }
   });
 
   it('keeps learning curves per trial', async () => {
