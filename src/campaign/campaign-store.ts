@@ -139,7 +139,6 @@ export class CampaignStore {
     );
   }
 
-  /** Writes a new trial under the next free number and returns it. */
   /**
    * Writes a trial under the next number; with `event`, that event (given the trial's number)
    * is appended to the log in the same atomic step.

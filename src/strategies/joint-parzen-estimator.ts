@@ -1,6 +1,9 @@
 import type { Rng } from '../random/rng.ts';
 import {
+  fitCategorical,
   fitMixture,
+  PRIOR_MU,
+  PRIOR_SIGMA,
   sampleCategorical,
   sampleTruncatedNormal,
   truncatedNormalLogPdf,
@@ -44,9 +47,6 @@ export interface JointParzenEstimator {
   logWeights: number[];
 }
 
-const PRIOR_MU = 0.5;
-const PRIOR_SIGMA = 1;
-
 export function fitJointParzen(
   points: readonly JointPoint[],
   choiceCounts: readonly number[],
@@ -70,12 +70,10 @@ export function fitJointParzen(
   }
   const uniform = choiceCounts.map((count) => new Array<number>(count).fill(1 / count));
   const choiceProbabilities = points.map((p) =>
-    choiceCounts.map((count, d) => {
-      if (!p.choiceActive[d]) return uniform[d]!;
-      const probs = new Array<number>(count).fill(priorWeight / count);
-      probs[p.choices[d]!]! += 1;
-      return probs.map((x) => x / (1 + priorWeight));
-    }),
+    // The kernel of an observed option is the smoothed categorical of that one observation.
+    choiceCounts.map((count, d) =>
+      p.choiceActive[d] ? fitCategorical([p.choices[d]!], count, priorWeight) : uniform[d]!,
+    ),
   );
   const total = n + priorWeight;
   return {
@@ -91,10 +89,7 @@ export function sampleJointParzen(
   m: JointParzenEstimator,
   rng: Rng,
 ): { u: number[]; choices: number[] } {
-  let r = rng.next();
-  let k = 0;
-  while (k < m.logWeights.length - 1 && r >= Math.exp(m.logWeights[k]!))
-    r -= Math.exp(m.logWeights[k++]!);
+  const k = sampleCategorical(m.logWeights.map(Math.exp), rng);
   const u = m.mus[k]!.map((mu, d) => sampleTruncatedNormal(mu, m.sigmas[k]![d]!, rng));
   const choices = m.choiceProbabilities[k]!.map((probs) => sampleCategorical(probs, rng));
   return { u, choices };

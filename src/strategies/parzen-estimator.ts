@@ -42,6 +42,10 @@ export function sampleTruncatedNormal(mu: number, sigma: number, rng: Rng): numb
   return Math.min(1, Math.max(0, mu));
 }
 
+/** The prior component every estimator includes: wide enough to keep every region possible. */
+export const PRIOR_MU = 0.5;
+export const PRIOR_SIGMA = 1;
+
 export interface TruncatedMixture {
   mus: number[];
   sigmas: number[];
@@ -65,8 +69,8 @@ export function fitMixture(points: number[], priorWeight = 1): TruncatedMixture 
     sigmas[i] = Math.min(1, Math.max(minSigma, left, right));
   });
   return {
-    mus: [...points, 0.5],
-    sigmas: [...sigmas, 1],
+    mus: [...points, PRIOR_MU],
+    sigmas: [...sigmas, PRIOR_SIGMA],
     weights: [...points.map(() => 1), priorWeight].map(
       (w, _i, all) => w / all.reduce((a, b) => a + b, 0),
     ),
@@ -81,9 +85,7 @@ export function mixtureLogDensity(m: TruncatedMixture, x: number): number {
 }
 
 export function sampleMixture(m: TruncatedMixture, rng: Rng): number {
-  let r = rng.next();
-  let k = 0;
-  while (k < m.weights.length - 1 && r >= m.weights[k]!) r -= m.weights[k++]!;
+  const k = sampleCategorical(m.weights, rng);
   return sampleTruncatedNormal(m.mus[k]!, m.sigmas[k]!, rng);
 }
 
