@@ -2,42 +2,70 @@ import { z } from 'zod';
 
 /**
  * The replies the agents must give, as zod schemas: sent to the model as structured-output JSON
- * schemas and checked on the way back. An LLM's reply is data, never code.
+ * schemas and checked on the way back. An LLM's reply is data, never code. Every text and list
+ * has a cap (TEXT_LIMITS): what one reply says is carried into later prompts and the report, so
+ * an overlong one is refused (and repaired) rather than growing every prompt after it.
  */
+export const TEXT_LIMITS = {
+  analysis: 2_000,
+  reason: 1_000,
+  expectedEffect: 600,
+  explanation: 1_000,
+  textualGradient: 2_000,
+  lesson: 300,
+  lessons: 12,
+  verdicts: 64,
+  proposals: 32,
+  configFields: 64,
+  configValue: 200,
+  prompt: 12_000,
+  rationale: 2_000,
+} as const;
+const L = TEXT_LIMITS;
 export const AdvisorReplySchema = z.object({
-  analysis: z.string().describe('what the results so far say, in a few sentences'),
+  analysis: z.string().max(L.analysis).describe('what the results so far say, in a few sentences'),
   proposals: z
     .array(
       z.object({
         config: z
-          .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+          .record(
+            z.string().max(L.configValue),
+            z.union([z.string().max(L.configValue), z.number(), z.boolean()]),
+          )
+          .refine((c) => Object.keys(c).length <= L.configFields, {
+            message: `at most ${L.configFields} fields`,
+          })
           .describe('the configuration: field -> value'),
-        reason: z.string().describe('why this configuration'),
+        reason: z.string().max(L.reason).describe('why this configuration'),
         expected_effect: z
           .string()
+          .max(L.expectedEffect)
           .describe('what it should do to the metric and the learning curve'),
       }),
     )
-    .min(1),
+    .min(1)
+    .max(L.proposals),
 });
 export type AdvisorReply = z.infer<typeof AdvisorReplySchema>;
 
 export const EvaluatorReplySchema = z.object({
-  verdicts: z.array(
-    z.object({
-      trial: z.number().int(),
-      verdict: z.enum(['improved', 'regressed', 'inconclusive']),
-      explanation: z.string(),
-    }),
-  ),
-  textual_gradient: z.string().describe('what to change next, and why'),
-  lessons: z.array(z.string()).describe('short rules learned so far'),
+  verdicts: z
+    .array(
+      z.object({
+        trial: z.number().int(),
+        verdict: z.enum(['improved', 'regressed', 'inconclusive']),
+        explanation: z.string().max(L.explanation),
+      }),
+    )
+    .max(L.verdicts),
+  textual_gradient: z.string().max(L.textualGradient).describe('what to change next, and why'),
+  lessons: z.array(z.string().max(L.lesson)).max(L.lessons).describe('short rules learned so far'),
 });
 export type EvaluatorReply = z.infer<typeof EvaluatorReplySchema>;
 
 export const OptimizerReplySchema = z.object({
-  prompt: z.string().describe("the Advisor's new prompt template"),
-  rationale: z.string().describe('why these changes should help'),
+  prompt: z.string().max(L.prompt).describe("the Advisor's new prompt template"),
+  rationale: z.string().max(L.rationale).describe('why these changes should help'),
 });
 export type OptimizerReply = z.infer<typeof OptimizerReplySchema>;
 

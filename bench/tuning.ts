@@ -171,12 +171,13 @@ async function campaign(
           ...(p.meta ? { meta: p.meta } : {}),
           proposedAt: Date.now(),
           attempts: 1,
+          attemptToken: 'bench',
         }),
       );
     }
     for (const t of added) {
       const result = await trial(task, data, t.config, t.seed ?? seed);
-      for (const r of result.curve) await store.appendEpoch(record.id, t.number, r);
+      for (const r of result.curve) await store.appendEpoch(record.id, t.number, 'bench', r);
       await store.transitionTrial(
         record.id,
         t.number,

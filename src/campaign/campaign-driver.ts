@@ -12,15 +12,27 @@ import {
   type TrialJobResult,
   type TrialRecord,
 } from './campaign-records.ts';
-import type { CampaignStore } from './campaign-store.ts';
-import { reportDirOf, writeReport } from './report-writer.ts';
+import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './campaign-store.ts';
+import { reportDirFor, writeReport } from './report-writer.ts';
 import { loadTask } from './task-spec.ts';
 import { workerName } from './trial-runner.ts';
 
 export interface DriverOptions {
   /** Longest wait for news between two looks at the campaign. */
   pollMs?: number;
+  /** Where reports may be written: a request's outputDir outside these is not used (see reportDirFor). */
+  runsDir?: string;
+  /** Directories task modules may be loaded from (see allowedTaskDirs). */
+  taskDirs?: string[];
 }
+
+/**
+ * Trials proposed and written per step of the loop: between two batches the driver looks at the
+ * campaign again, so a cancellation stops a large --parallel within one batch.
+ */
+const PROPOSAL_BATCH = 32;
+/** Waiting trials dropped at once on a cancellation (their jobs removed in parallel). */
+const DROP_BATCH = 200;
 
 /**
  * A campaign whose first trials all fail (after their retries) has a broken task, data or worker,
@@ -64,12 +76,22 @@ export class CampaignDriver {
     private readonly queues: LgtQueues,
     /** A connection of its own for blocking reads of the event stream. */
     private readonly blocking: Redis,
-    options: DriverOptions = {},
+    private readonly options: DriverOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 2000;
   }
 
+  /**
+   * Claims the campaign (fencing out any earlier driver: see CampaignStore.claimDriver) and
+   * drives it with writes that Redis refuses once a newer driver has claimed it in turn.
+   */
   async drive(campaignId: string, signal?: AbortSignal): Promise<CampaignRecord> {
+    const claimed = await this.store.claimDriver(campaignId);
+    const fenced = new CampaignDriver(claimed.store, this.queues, this.blocking, this.options);
+    return fenced.driveClaimed(campaignId, signal);
+  }
+
+  private async driveClaimed(campaignId: string, signal?: AbortSignal): Promise<CampaignRecord> {
     let campaign = await this.store.requireCampaign(campaignId);
     if (FINISHED_CAMPAIGN.includes(campaign.status)) return campaign;
     if (campaign.status === 'queued') {
@@ -97,7 +119,10 @@ export class CampaignDriver {
     } else {
       await this.store.appendEvent(campaignId, { type: 'campaign.resumed', by: workerName });
     }
-    const task = await loadTask(campaign.request.task);
+    const task = await loadTask(
+      campaign.request.task,
+      this.options.taskDirs ? { taskDirs: this.options.taskDirs } : {},
+    );
     const strategy = createStrategy(campaign, task, {
       store: this.store,
       agentsQueue: this.queues.agents,
@@ -107,7 +132,11 @@ export class CampaignDriver {
 
     for (;;) {
       if (signal?.aborted) throw new DriverHandedBack();
+      // A driver that lost its job stops here, before its next write (the writes are fenced too).
+      if (!(await this.store.holdsFence())) throw new FencedOutError(campaignId);
       campaign = await this.store.requireCampaign(campaignId);
+      // Cancelled while queued, before any driver ran: nothing to do.
+      if (FINISHED_CAMPAIGN.includes(campaign.status)) return campaign;
       const trials = await this.store.listTrials(campaignId);
       await this.reconcile(campaign, trials);
       const active = trials.filter((t) => !FINISHED_TRIAL.includes(t.state));
@@ -158,29 +187,41 @@ export class CampaignDriver {
     strategy: Strategy,
   ): Promise<boolean> {
     const request = campaign.request;
-    const count = Math.min(request.parallel - active, request.maxTrials - trials.length);
+    const count = Math.min(
+      request.parallel - active,
+      request.maxTrials - trials.length,
+      PROPOSAL_BATCH,
+    );
     if (count <= 0) return false;
     const proposals = await strategy.propose(trials, count);
     if (proposals.length === 0) return active === 0;
-    for (const p of proposals) {
+    for (const p of proposals.slice(0, count)) {
       const config = p.config;
       const source = p.source ?? strategy.name;
       // The trial and its proposal event in one step: a driver killed here leaves both or none.
-      const trial = await this.store.addTrial(
-        campaign.id,
-        {
-          state: 'proposed',
-          config,
-          reason: p.reason,
-          ...(p.expectedEffect ? { expectedEffect: p.expectedEffect } : {}),
-          source,
-          ...(p.seed !== undefined ? { seed: p.seed } : {}),
-          ...(p.meta ? { meta: p.meta } : {}),
-          proposedAt: Date.now(),
-          attempts: 0,
-        },
-        { type: 'proposal', config, reason: p.reason, source },
-      );
+      // Redis refuses a trial beyond the budget, whatever raced for it.
+      const trial = await this.store
+        .addTrial(
+          campaign.id,
+          {
+            state: 'proposed',
+            config,
+            reason: p.reason,
+            ...(p.expectedEffect ? { expectedEffect: p.expectedEffect } : {}),
+            source,
+            ...(p.seed !== undefined ? { seed: p.seed } : {}),
+            ...(p.meta ? { meta: p.meta } : {}),
+            proposedAt: Date.now(),
+            attempts: 0,
+          },
+          { type: 'proposal', config, reason: p.reason, source },
+          request.maxTrials,
+        )
+        .catch((error: unknown) => {
+          if (error instanceof TrialBudgetSpentError) return null;
+          throw error;
+        });
+      if (!trial) return false;
       await this.enqueue(campaign.id, trial);
     }
     return false;
@@ -246,25 +287,30 @@ export class CampaignDriver {
     }
   }
 
-  /** Cancels trials that have not started; running ones stop between epochs by themselves. */
+  /**
+   * Cancels trials that have not started, in parallel batches (thousands of waiting trials go in
+   * seconds); running ones stop between epochs by themselves.
+   */
   private async dropWaitingTrials(campaignId: string, active: TrialRecord[]): Promise<void> {
-    for (const t of active) {
-      if (t.state !== 'queued' && t.state !== 'proposed') continue;
-      const job = await this.queues.trials.getJob(jobIds.trial(campaignId, t.number));
-      const state = job ? await job.getState() : 'missing';
-      if (state === 'active') continue;
-      if (job) await job.remove().catch(() => {});
-      if (
-        await this.store.transitionTrial(
-          campaignId,
-          t.number,
-          ['queued', 'proposed'],
-          'cancelled',
-          { finishedAt: Date.now() },
-        )
-      ) {
-        await this.store.appendEvent(campaignId, { type: 'trial.cancelled', trial: t.number });
-      }
+    const waiting = active.filter((t) => t.state === 'queued' || t.state === 'proposed');
+    for (let i = 0; i < waiting.length; i += DROP_BATCH) {
+      await Promise.all(
+        waiting.slice(i, i + DROP_BATCH).map((t) => this.dropWaiting(campaignId, t)),
+      );
+    }
+  }
+
+  private async dropWaiting(campaignId: string, t: TrialRecord): Promise<void> {
+    const job = await this.queues.trials.getJob(jobIds.trial(campaignId, t.number));
+    const state = job ? await job.getState() : 'missing';
+    if (state === 'active') return;
+    if (job) await job.remove().catch(() => {});
+    if (
+      await this.store.transitionTrial(campaignId, t.number, ['queued', 'proposed'], 'cancelled', {
+        finishedAt: Date.now(),
+      })
+    ) {
+      await this.store.appendEvent(campaignId, { type: 'trial.cancelled', trial: t.number });
     }
   }
 
@@ -304,16 +350,25 @@ export class CampaignDriver {
         finalError = (error as Error).message;
       }
     }
+    // A campaign none of whose trials gave a finite result found nothing: it failed, whatever
+    // its budget says (degenerate data, a broken task), and says so.
+    const nothingFound = !cancelled && !campaign.best;
     const status = cancelled
       ? 'cancelled'
-      : campaign.stopReason === 'trials-failing'
+      : campaign.stopReason === 'trials-failing' || nothingFound
         ? 'failed'
         : 'completed';
     const closing: Partial<CampaignRecord> = {
       finishedAt: Date.now(),
-      reportDir: reportDirOf(campaign),
+      reportDir: reportDirFor(campaign, this.options.runsDir),
       ...(finalError
         ? { error: `scoring the best configuration on the test split failed: ${finalError}` }
+        : {}),
+      ...(nothingFound && !campaign.error
+        ? {
+            error:
+              'no trial produced a finite validation result (every one failed, diverged or was cancelled); see lgt logs for the errors',
+          }
         : {}),
     };
     // The report describes the campaign as it is about to be stored: finished.

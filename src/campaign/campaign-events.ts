@@ -69,6 +69,8 @@ export type CampaignEvent =
       repaired: boolean;
     }
   | { type: 'agent.fallback'; agent: string; reason: string }
+  /** An agent call is waiting, and why (no worker serves the agents queue, ...). */
+  | { type: 'agent.waiting'; agent: string; reason: string }
   | { type: 'prompt.rewritten'; version: number; parent: number; rationale: string; diff: string }
   | { type: 'prompt.rejected'; reason: string }
   | { type: 'prompt.reverted'; from: number; to: number; reason: string }

@@ -1,8 +1,9 @@
+import { z } from 'zod';
 import type { Config } from '../search-space/search-space.ts';
 import type { MetricSpec } from '../tasks/task.ts';
 import type { Metrics } from '../trainer/metrics.ts';
 import type { EpochRecord, TrialStatus } from '../trainer/trainer.ts';
-import type { CampaignRequest } from './campaign-request.ts';
+import { CampaignRequestSchema, type CampaignRequest } from './campaign-request.ts';
 
 export type CampaignStatus =
   'queued' | 'running' | 'cancelling' | 'cancelled' | 'completed' | 'failed';
@@ -64,6 +65,12 @@ export interface TrialRecord {
   attempts: number;
   /** hostname:pid of the worker process that last ran it. */
   worker?: string;
+  /**
+   * Names the attempt that holds the trial's job (set when it starts running): epochs and the
+   * outcome are accepted only from that attempt, so one that lost its job (its lock expired
+   * while Redis was away, or its process was paused) cannot write beside its successor.
+   */
+  attemptToken?: string;
   /** The validation metric (null when it diverged or failed). */
   value?: number | null;
   trainStatus?: TrialStatus;
@@ -107,4 +114,89 @@ export interface TrialJobData {
   seed?: number;
   /** A final job retrains the best configuration, scores the test split and returns the model. */
   final?: boolean;
+}
+
+/**
+ * What a campaign id may look like (newCampaignId's form): it names a directory and BullMQ job
+ * ids, so nothing that could climb out of a directory or split a key.
+ */
+export const CAMPAIGN_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,127}$/;
+
+// Redis content is data, never the operator's word: every record and job is checked on the way
+// in with these schemas, bounds included, as the command line checks what a person types.
+const CampaignIdSchema = z
+  .string()
+  .regex(CAMPAIGN_ID_PATTERN, 'a campaign id is lower-case letters, digits and dashes');
+const ConfigSchema = z.record(
+  z.string().max(200),
+  z.union([z.string().max(1000), z.number(), z.boolean()]),
+);
+const TrialNumberSchema = z.number().int().min(1).max(10_000_000);
+const MetricsSchema = z.looseObject({ loss: z.number().nullable() });
+const finiteOrNull = z.number().nullable();
+
+export const CampaignRecordSchema = z.looseObject({
+  id: CampaignIdSchema,
+  request: CampaignRequestSchema,
+  taskName: z.string().max(200),
+  metric: z.object({ name: z.string().max(50), direction: z.enum(['maximize', 'minimize']) }),
+  status: z.enum(['queued', 'running', 'cancelling', 'cancelled', 'completed', 'failed']),
+  createdAt: z.number(),
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+  best: z
+    .object({
+      trial: TrialNumberSchema,
+      value: z.number(),
+      config: ConfigSchema,
+      seed: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  stopReason: z.enum(['time-limit', 'llm-budget', 'trials-failing']).optional(),
+  error: z.string().optional(),
+  reportDir: z.string().optional(),
+});
+
+export const TrialRecordSchema = z.looseObject({
+  number: TrialNumberSchema,
+  state: z.enum(['proposed', 'queued', 'running', 'completed', 'pruned', 'failed', 'cancelled']),
+  config: ConfigSchema,
+  reason: z.string(),
+  source: z.string().max(200),
+  seed: z.number().int().min(0).optional(),
+  proposedAt: z.number(),
+  attempts: z.number().int().min(0),
+  attemptToken: z.string().max(100).optional(),
+  value: finiteOrNull.optional(),
+  validation: MetricsSchema.optional(),
+});
+
+export const TrialJobDataSchema = z.object({
+  campaignId: CampaignIdSchema,
+  trial: TrialNumberSchema,
+  config: ConfigSchema,
+  seed: z.number().int().min(0).optional(),
+  final: z.boolean().optional(),
+});
+
+/** Redis held something that is not an lgt record: said with where it was and what is wrong. */
+export class InvalidStoredRecordError extends Error {
+  constructor(what: string, problems: string[]) {
+    super(
+      `${what} in Redis is not a valid lgt record, so it is refused (was it written by something else?): ${problems.join('; ')}`,
+    );
+    this.name = 'InvalidStoredRecordError';
+  }
+}
+
+/** Parses stored JSON with a schema; the error names the record and each bad field. */
+export function parseStored<T>(schema: z.ZodType, what: string, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new InvalidStoredRecordError(
+      what,
+      result.error.issues.slice(0, 8).map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`),
+    );
+  }
+  return result.data as T;
 }

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 
+const pathText = z.string().min(1).max(4096);
+
 /** How a job names its task, so any worker on any machine can load the same one. */
 export const TaskSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('builtin'), name: z.string().min(1) }),
-  z.object({ kind: z.literal('module'), path: z.string().min(1) }),
+  z.object({ kind: z.literal('builtin'), name: z.string().min(1).max(100) }),
+  z.object({ kind: z.literal('module'), path: pathText }),
   z.object({
     kind: z.literal('csv'),
-    file: z.string().min(1),
-    target: z.string().min(1),
+    file: pathText,
+    target: z.string().min(1).max(1000),
     problem: z.enum(['classification', 'regression']).optional(),
   }),
 ]);
@@ -19,11 +21,26 @@ export const PRUNER_NAMES = ['none', 'median', 'asha'] as const;
 /** f-DPG's divergences: Jensen-Shannon, forward KL, reverse KL, total variation. */
 export const DIVERGENCE_NAMES = ['js', 'kl', 'rkl', 'tv'] as const;
 
-const positiveInt = (what: string) =>
+/**
+ * Upper bounds of a campaign: far above any real use on one Redis, low enough that a typo or a
+ * hostile request cannot make a driver write a million trials or a worker train for days.
+ */
+export const REQUEST_LIMITS = {
+  maxTrials: 100_000,
+  parallel: 1_000,
+  epochs: 10_000,
+  timeLimitSeconds: 30 * 24 * 3600,
+  maxTrainRows: 100_000_000,
+  gridResolution: 100,
+  optimizeEvery: 1_000,
+} as const;
+
+const positiveInt = (what: string, max: number) =>
   z
     .number({ error: `${what} must be a number` })
     .int(`${what} must be a whole number`)
-    .min(1, `${what} must be at least 1`);
+    .min(1, `${what} must be at least 1`)
+    .max(max, `${what} must be at most ${max.toLocaleString('en')}`);
 
 /** Everything that defines a campaign; stored with it, so a resumed driver needs nothing else. */
 export const CampaignRequestSchema = z.object({
@@ -32,12 +49,13 @@ export const CampaignRequestSchema = z.object({
     error: (issue) =>
       `unknown strategy ${JSON.stringify(issue.input)}: choose one of ${STRATEGY_NAMES.join(', ')}`,
   }),
-  maxTrials: positiveInt('the trial budget (--trials)'),
+  maxTrials: positiveInt('the trial budget (--trials)', REQUEST_LIMITS.maxTrials),
   timeLimitSeconds: z
     .number()
     .positive('the time limit (--time-limit) must be positive')
+    .max(REQUEST_LIMITS.timeLimitSeconds, 'the time limit (--time-limit) must be at most 30 days')
     .optional(),
-  parallel: positiveInt('--parallel'),
+  parallel: positiveInt('--parallel', REQUEST_LIMITS.parallel),
   seed: z.number().int().min(0, 'the seed must be >= 0'),
   splitSeed: z.number().int().min(0, 'the split seed must be >= 0'),
   pruner: z.enum(PRUNER_NAMES, {
@@ -45,18 +63,26 @@ export const CampaignRequestSchema = z.object({
       `unknown pruner ${JSON.stringify(issue.input)}: choose one of ${PRUNER_NAMES.join(', ')}`,
   }),
   /** Epochs for every trial, overriding the configurations' own. */
-  epochs: positiveInt('--epochs').optional(),
-  maxTrainRows: positiveInt('--max-train').optional(),
+  epochs: positiveInt('--epochs', REQUEST_LIMITS.epochs).optional(),
+  maxTrainRows: positiveInt('--max-train', REQUEST_LIMITS.maxTrainRows).optional(),
   /** Grid: values per continuous dimension, and the dimensions to vary (default: all). */
-  gridResolution: z.number().int().min(2, 'the grid resolution must be at least 2').default(3),
-  gridParams: z.array(z.string()).optional(),
+  gridResolution: z
+    .number()
+    .int()
+    .min(2, 'the grid resolution must be at least 2')
+    .max(
+      REQUEST_LIMITS.gridResolution,
+      `the grid resolution must be at most ${REQUEST_LIMITS.gridResolution}`,
+    )
+    .default(3),
+  gridParams: z.array(z.string().max(200)).max(200).optional(),
   /**
    * Who answers for the agents (strategies lgt and hybrid): an LLM through the agents queue, or
    * the rule-based stand-ins. Decided when the campaign is created (is an LLM configured?).
    */
   agents: z.enum(['llm', 'rules']).default('rules'),
   /** The models, for the record (the key never is). */
-  llmModels: z.record(z.string(), z.string()).optional(),
+  llmModels: z.record(z.string().max(50), z.string().max(200)).optional(),
   /** Stop the campaign cleanly once its LLM calls have used this many tokens or this much money. */
   llmBudget: z
     .object({
@@ -79,10 +105,10 @@ export const CampaignRequestSchema = z.object({
     })
     .default('js'),
   /** The Optimizer rewrites the Advisor's prompt every this many rounds. */
-  optimizeEvery: z.number().int().min(1, '--optimize-every must be at least 1').default(3),
+  optimizeEvery: positiveInt('--optimize-every', REQUEST_LIMITS.optimizeEvery).default(3),
   /** Where the report and the best model are written. */
-  outputDir: z.string().min(1),
-  dataDirs: z.array(z.string()).optional(),
+  outputDir: pathText,
+  dataDirs: z.array(pathText).max(20).optional(),
 });
 export type CampaignRequest = z.infer<typeof CampaignRequestSchema>;
 export type CampaignRequestInput = z.input<typeof CampaignRequestSchema>;

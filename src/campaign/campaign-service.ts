@@ -9,7 +9,7 @@ import {
 } from './campaign-request.ts';
 import type { AnyTask } from '../tasks/task.ts';
 import type { CampaignStore } from './campaign-store.ts';
-import { loadTask } from './task-spec.ts';
+import { loadTask, type LoadTaskOptions } from './task-spec.ts';
 
 /** e.g. iris-20261123-061502-3fa9: sortable, readable, and without ':' (BullMQ ids). */
 export function newCampaignId(taskName: string, now = new Date()): string {
@@ -27,10 +27,28 @@ export interface PreparedCampaign {
   task: AnyTask;
 }
 
-/** Checks a campaign request: its fields, that its task loads, that grid dimensions exist. */
-export async function prepareCampaign(input: CampaignRequestInput): Promise<PreparedCampaign> {
+/**
+ * Checks a campaign request: its fields, that its task loads (a module only from the allowed
+ * directories, see loadTask), that grid dimensions exist.
+ */
+export async function prepareCampaign(
+  input: CampaignRequestInput,
+  options: LoadTaskOptions = {},
+): Promise<PreparedCampaign> {
   const request = parseCampaignRequest(input);
-  const task = await loadTask(request.task);
+  const task = await loadTask(request.task, options);
+  if (request.task.kind === 'csv') {
+    // A person's own file: too few rows or a constant target is refused now, with the numbers,
+    // not after a campaign of trials that score NaN.
+    try {
+      await task.load({
+        splitSeed: request.splitSeed,
+        ...(request.maxTrainRows !== undefined ? { maxTrainRows: request.maxTrainRows } : {}),
+      });
+    } catch (error) {
+      throw new InvalidCampaignRequestError([(error as Error).message]);
+    }
+  }
   if (request.gridParams) {
     const unknown = request.gridParams.filter((p) => !task.space.param(p));
     if (unknown.length) {
@@ -66,13 +84,34 @@ export async function createCampaign(
   return record;
 }
 
-/** Asks a campaign to stop: waiting trials are dropped, running ones stop between epochs. */
+/**
+ * Asks a campaign to stop: waiting trials are dropped, running ones stop between epochs. A
+ * campaign no driver has started (no worker may be running) is cancelled at once, its driver
+ * job removed, so it does not wait as "cancelling" for a worker to appear.
+ */
 export async function cancelCampaign(
   store: CampaignStore,
   id: string,
   reason = 'cancelled by request',
+  queues?: LgtQueues,
 ): Promise<CampaignRecord> {
   const campaign = await store.requireCampaign(id);
+  const never = await store.setCampaignStatus(id, 'cancelled', ['queued'], {
+    finishedAt: Date.now(),
+  });
+  if (never) {
+    const job = await queues?.campaign.getJob(jobIds.driver(id));
+    // A driver that took the job meanwhile finds the campaign cancelled and stops at once.
+    await job?.remove().catch(() => {});
+    await store.appendEvent(id, { type: 'campaign.cancelling', reason });
+    await store.appendEvent(id, {
+      type: 'campaign.finished',
+      status: 'cancelled',
+      best: null,
+      reportDir: null,
+    });
+    return never;
+  }
   const updated = await store.setCampaignStatus(id, 'cancelling', ['queued', 'running']);
   if (!updated) {
     throw new Error(

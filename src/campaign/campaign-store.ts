@@ -1,65 +1,143 @@
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import type { EpochRecord } from '../trainer/trainer.ts';
 import type { CampaignEvent, LoggedEvent } from './campaign-events.ts';
-import type {
-  CampaignRecord,
-  CampaignStatus,
-  TrialRecord,
-  TrialState,
+import {
+  CampaignRecordSchema,
+  parseStored,
+  TrialRecordSchema,
+  type CampaignRecord,
+  type CampaignStatus,
+  type TrialRecord,
+  type TrialState,
 } from './campaign-records.ts';
+import { redactSecrets } from '../secrets/redact.ts';
 
 /** Events kept per campaign; older ones are trimmed (the report keeps the full story). */
 export const EVENT_STREAM_CAP = 20_000;
 
 /**
+ * A driver's fence. A driver claims its campaign by taking the next epoch (HINCRBY); every write
+ * it makes carries that epoch, and Redis refuses it once a newer driver has claimed the campaign.
+ * So a driver that lost its job (its lock expired while Redis was away, or its process was
+ * paused) cannot write beside its successor, even before it notices.
+ */
+const FENCE_CHECK = `
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'driver-epoch') ~= ARGV[1] then
+  return redis.error_reply('LGTFENCED')
+end
+`;
+
+/**
  * Sets a JSON record only if its revision is still the one the caller read (compare-and-set).
  * One hash holds the records, another their revisions: every key of a campaign shares the hash
- * tag {id}, so the script stays within one cluster slot.
+ * tag {id}, so the script stays within one cluster slot. KEYS[1] is the counters hash (fence).
  */
-const CAS_SCRIPT = `
-local rev = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
-if rev ~= tonumber(ARGV[3]) then return -1 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[2], rev + 1)
+const CAS_SCRIPT = `${FENCE_CHECK}
+local rev = tonumber(redis.call('HGET', KEYS[3], ARGV[3]) or '0')
+if rev ~= tonumber(ARGV[4]) then return -1 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[5])
+redis.call('HSET', KEYS[3], ARGV[3], rev + 1)
 return rev + 1
 `;
 
 /**
- * Adds a trial under the next number, atomically: no two trials ever share a number. With an
- * event (ARGV[2]), its "trial" is set to that number and it joins the event stream in the same
- * step, so a driver killed in between cannot leave a trial whose proposal the log never shows.
+ * Adds a trial under the next number, atomically: no two trials ever share a number, and no
+ * trial is added beyond the budget (ARGV[4]; -1 then). With an event (ARGV[3]), its "trial" is
+ * set to that number and it joins the event stream in the same step, so a driver killed in
+ * between cannot leave a trial whose proposal the log never shows.
  */
-const ADD_TRIAL_SCRIPT = `
-local n = redis.call('HINCRBY', KEYS[3], 'trials', 1)
-local record = string.gsub(ARGV[1], '"number":0', '"number":' .. n, 1)
-redis.call('HSET', KEYS[1], n, record)
-redis.call('HSET', KEYS[2], n, 1)
-if ARGV[2] ~= '' then
-  local event = string.gsub(ARGV[2], '"trial":0', '"trial":' .. n, 1)
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], '*', 'e', event)
+const ADD_TRIAL_SCRIPT = `${FENCE_CHECK}
+if tonumber(redis.call('HGET', KEYS[1], 'trials') or '0') >= tonumber(ARGV[4]) then return -1 end
+local n = redis.call('HINCRBY', KEYS[1], 'trials', 1)
+local record = string.gsub(ARGV[2], '"number":0', '"number":' .. n, 1)
+redis.call('HSET', KEYS[2], n, record)
+redis.call('HSET', KEYS[3], n, 1)
+if ARGV[3] ~= '' then
+  local event = string.gsub(ARGV[3], '"trial":0', '"trial":' .. n, 1)
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'e', event)
 end
 return n
 `;
+
+/** Appends an event, fenced like the records (see FENCE_CHECK). */
+const ADD_EVENT_SCRIPT = `${FENCE_CHECK}
+return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[3])
+`;
+
+/**
+ * Appends an epoch to a trial's curve only from the attempt that holds the trial (ARGV[1], its
+ * attempt token) while it runs; 0 otherwise, and the attempt stops.
+ */
+const APPEND_EPOCH_SCRIPT = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local ok, t = pcall(cjson.decode, raw)
+if not ok or t['state'] ~= 'running' or t['attemptToken'] ~= ARGV[2] then return 0 end
+return redis.call('RPUSH', KEYS[2], ARGV[3])
+`;
+
+/** A write refused because a newer driver has claimed the campaign. */
+export class FencedOutError extends Error {
+  constructor(campaignId: string) {
+    super(
+      `campaign ${campaignId} is driven by a newer driver: this one lost its job and stops without writing`,
+    );
+    this.name = 'FencedOutError';
+  }
+}
+
+/** A trial refused because the campaign already has as many as its budget allows. */
+export class TrialBudgetSpentError extends Error {
+  constructor(campaignId: string, maxTrials: number) {
+    super(`campaign ${campaignId} already has its ${maxTrials} trials: no more are added`);
+    this.name = 'TrialBudgetSpentError';
+  }
+}
+
+function rethrowFenced(campaignId: string, error: unknown): never {
+  if (error instanceof Error && error.message.includes('LGTFENCED'))
+    throw new FencedOutError(campaignId);
+  throw error;
+}
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 type RedisWithScripts = Redis & {
   lgtCas(
+    counters: string,
     records: string,
     revs: string,
+    epoch: string,
     field: string,
     revField: string,
     rev: number,
     json: string,
   ): Promise<number>;
   lgtAddTrial(
+    counters: string,
     records: string,
     revs: string,
-    counters: string,
     events: string,
+    epoch: string,
     json: string,
     event: string,
+    maxTrials: number,
     cap: string,
+  ): Promise<number>;
+  lgtAddEvent(
+    counters: string,
+    events: string,
+    epoch: string,
+    cap: string,
+    entry: string,
+  ): Promise<string>;
+  lgtAppendEpoch(
+    trials: string,
+    curve: string,
+    field: string,
+    token: string,
+    json: string,
   ): Promise<number>;
 };
 
@@ -75,11 +153,15 @@ export class CampaignStore {
   constructor(
     redis: Redis,
     private readonly prefix = 'lgt',
+    /** Set on a driver's view of the store (see fencedFor): its writes carry the epoch. */
+    private readonly fence?: { campaignId: string; epoch: number },
   ) {
     this.redis = redis as RedisWithScripts;
     if (!('lgtCas' in redis)) {
-      redis.defineCommand('lgtCas', { numberOfKeys: 2, lua: CAS_SCRIPT });
+      redis.defineCommand('lgtCas', { numberOfKeys: 3, lua: CAS_SCRIPT });
       redis.defineCommand('lgtAddTrial', { numberOfKeys: 4, lua: ADD_TRIAL_SCRIPT });
+      redis.defineCommand('lgtAddEvent', { numberOfKeys: 2, lua: ADD_EVENT_SCRIPT });
+      redis.defineCommand('lgtAppendEpoch', { numberOfKeys: 2, lua: APPEND_EPOCH_SCRIPT });
     }
   }
 
@@ -87,11 +169,36 @@ export class CampaignStore {
     return `${this.prefix}:{${id}}:${what}`;
   }
 
+  /**
+   * Claims a campaign for a driver: takes the next driver epoch, which fences out every earlier
+   * driver, and returns the store through which this driver writes (each write carries the
+   * epoch; a refused one throws FencedOutError).
+   */
+  async claimDriver(id: string): Promise<{ epoch: number; store: CampaignStore }> {
+    const epoch = await this.redis.hincrby(this.key(id, 'counters'), 'driver-epoch', 1);
+    return { epoch, store: new CampaignStore(this.redis, this.prefix, { campaignId: id, epoch }) };
+  }
+
+  /** The epoch a write to campaign `id` carries: this driver's, or '' (not fenced). */
+  private epochFor(id: string): string {
+    return this.fence?.campaignId === id ? String(this.fence.epoch) : '';
+  }
+
+  /** True while this view's driver still holds the campaign (always true when not fenced). */
+  async holdsFence(): Promise<boolean> {
+    if (!this.fence) return true;
+    const current = await this.redis.hget(
+      this.key(this.fence.campaignId, 'counters'),
+      'driver-epoch',
+    );
+    return current === String(this.fence.epoch);
+  }
+
   async createCampaign(record: CampaignRecord): Promise<void> {
     const created = await this.redis.hsetnx(
       this.key(record.id, 'campaign'),
       'record',
-      JSON.stringify(record),
+      redactedJson(record),
     );
     if (!created) throw new Error(`campaign ${record.id} already exists`);
     await this.redis.hset(this.key(record.id, 'campaign'), 'rev', 1);
@@ -100,7 +207,7 @@ export class CampaignStore {
 
   async getCampaign(id: string): Promise<CampaignRecord | null> {
     const raw = await this.redis.hget(this.key(id, 'campaign'), 'record');
-    return raw ? (JSON.parse(raw) as CampaignRecord) : null;
+    return raw ? parseCampaign(id, raw) : null;
   }
 
   async requireCampaign(id: string): Promise<CampaignRecord> {
@@ -125,7 +232,9 @@ export class CampaignStore {
     change: (c: CampaignRecord) => CampaignRecord | null,
   ): Promise<CampaignRecord | null> {
     const key = this.key(id, 'campaign');
-    return this.compareAndSet(key, key, 'record', 'rev', change);
+    return this.compareAndSet(id, key, key, 'record', 'rev', change, (raw) =>
+      parseCampaign(id, raw),
+    );
   }
 
   async setCampaignStatus(
@@ -141,34 +250,41 @@ export class CampaignStore {
 
   /**
    * Writes a trial under the next number; with `event`, that event (given the trial's number)
-   * is appended to the log in the same atomic step.
+   * is appended to the log in the same atomic step. Refused (TrialBudgetSpentError) when the
+   * campaign already has `maxTrials`: the budget holds whatever drivers race for it.
    */
   async addTrial(
     id: string,
     trial: Omit<TrialRecord, 'number'>,
     event?: DistributiveOmit<Extract<CampaignEvent, { trial: number }>, 'trial'>,
+    maxTrials = Number.MAX_SAFE_INTEGER,
   ): Promise<TrialRecord> {
-    const json = JSON.stringify({ number: 0, ...trial });
-    const n = await this.redis.lgtAddTrial(
-      this.key(id, 'trials'),
-      this.key(id, 'trial-revs'),
-      this.key(id, 'counters'),
-      this.key(id, 'events'),
-      json,
-      event ? JSON.stringify({ trial: 0, ...event, at: Date.now() }) : '',
-      String(EVENT_STREAM_CAP),
-    );
+    const json = redactedJson({ number: 0, ...trial });
+    const n = await this.redis
+      .lgtAddTrial(
+        this.key(id, 'counters'),
+        this.key(id, 'trials'),
+        this.key(id, 'trial-revs'),
+        this.key(id, 'events'),
+        this.epochFor(id),
+        json,
+        event ? redactedJson({ trial: 0, ...event, at: Date.now() }) : '',
+        maxTrials,
+        String(EVENT_STREAM_CAP),
+      )
+      .catch((error: unknown) => rethrowFenced(id, error));
+    if (n === -1) throw new TrialBudgetSpentError(id, maxTrials);
     return { ...trial, number: n };
   }
 
   async getTrial(id: string, n: number): Promise<TrialRecord | null> {
     const raw = await this.redis.hget(this.key(id, 'trials'), String(n));
-    return raw ? (JSON.parse(raw) as TrialRecord) : null;
+    return raw ? parseTrial(id, raw) : null;
   }
 
   async listTrials(id: string): Promise<TrialRecord[]> {
     const all = await this.redis.hvals(this.key(id, 'trials'));
-    return all.map((raw) => JSON.parse(raw) as TrialRecord).sort((a, b) => a.number - b.number);
+    return all.map((raw) => parseTrial(id, raw)).sort((a, b) => a.number - b.number);
   }
 
   /** Moves a trial from one of `from` to `to` with a patch; null when it was not in `from`. */
@@ -190,17 +306,34 @@ export class CampaignStore {
     change: (t: TrialRecord) => TrialRecord | null,
   ): Promise<TrialRecord | null> {
     return this.compareAndSet(
+      id,
       this.key(id, 'trials'),
       this.key(id, 'trial-revs'),
       String(n),
       String(n),
       change,
+      (raw) => parseTrial(id, raw),
     );
   }
 
-  /** Appends an epoch to a trial's learning curve (an attempt that restarts clears it first). */
-  async appendEpoch(id: string, n: number, record: EpochRecord): Promise<void> {
-    await this.redis.rpush(this.key(id, `curve:${n}`), JSON.stringify(record));
+  /**
+   * Appends an epoch to a trial's learning curve (an attempt that restarts clears it first),
+   * only from the attempt holding the trial: false when another attempt has taken it over.
+   */
+  async appendEpoch(
+    id: string,
+    n: number,
+    attemptToken: string,
+    record: EpochRecord,
+  ): Promise<boolean> {
+    const length = await this.redis.lgtAppendEpoch(
+      this.key(id, 'trials'),
+      this.key(id, `curve:${n}`),
+      String(n),
+      attemptToken,
+      JSON.stringify(record),
+    );
+    return length > 0;
   }
 
   async clearCurve(id: string, n: number): Promise<void> {
@@ -220,16 +353,15 @@ export class CampaignStore {
   }
 
   async appendEvent(id: string, event: CampaignEvent): Promise<string> {
-    const entry = JSON.stringify({ ...event, at: Date.now() });
-    return (await this.redis.xadd(
-      this.key(id, 'events'),
-      'MAXLEN',
-      '~',
-      String(EVENT_STREAM_CAP),
-      '*',
-      'e',
-      entry,
-    ))!;
+    return this.redis
+      .lgtAddEvent(
+        this.key(id, 'counters'),
+        this.key(id, 'events'),
+        this.epochFor(id),
+        String(EVENT_STREAM_CAP),
+        redactedJson({ ...event, at: Date.now() }),
+      )
+      .catch((error: unknown) => rethrowFenced(id, error));
   }
 
   /**
@@ -270,11 +402,13 @@ export class CampaignStore {
     change: (current: T | null) => T | null,
   ): Promise<T | null> {
     return this.compareAndSet<T>(
+      id,
       this.key(id, 'state'),
       this.key(id, 'state-revs'),
       name,
       name,
-      change,
+      change as (current: T) => T | null,
+      (raw) => raw as T,
       true,
     );
   }
@@ -299,7 +433,7 @@ export class CampaignStore {
   }
 
   async setReport(id: string, report: object): Promise<void> {
-    await this.redis.set(this.key(id, 'report'), JSON.stringify(report));
+    await this.redis.set(this.key(id, 'report'), redactedJson(report));
   }
 
   async getReport(id: string): Promise<object | null> {
@@ -309,30 +443,17 @@ export class CampaignStore {
 
   /**
    * Reads a JSON record and its revision, applies `change`, and writes the result only if the
-   * revision is unchanged (retrying otherwise). Without `create`, a missing record stays missing.
+   * revision is unchanged (retrying otherwise), and (on a driver's view) only while the driver
+   * holds the campaign. Without `create`, a missing record stays missing.
    */
   private async compareAndSet<T>(
+    id: string,
     recordKey: string,
     revKey: string,
     field: string,
     revField: string,
     change: (current: T) => T | null,
-    create?: false,
-  ): Promise<T | null>;
-  private async compareAndSet<T>(
-    recordKey: string,
-    revKey: string,
-    field: string,
-    revField: string,
-    change: (current: T | null) => T | null,
-    create: true,
-  ): Promise<T | null>;
-  private async compareAndSet<T>(
-    recordKey: string,
-    revKey: string,
-    field: string,
-    revField: string,
-    change: (current: T) => T | null,
+    parse: (raw: unknown) => T,
     create = false,
   ): Promise<T | null> {
     for (let attempt = 0; attempt < 100; attempt++) {
@@ -342,18 +463,43 @@ export class CampaignStore {
         .hget(revKey, revField)
         .exec()) as [[unknown, string | null], [unknown, string | null]];
       if (raw === null && !create) return null;
-      const next = change((raw === null ? null : JSON.parse(raw)) as T);
+      const next = change((raw === null ? null : parse(JSON.parse(raw))) as T);
       if (next === null) return null;
-      const stored = await this.redis.lgtCas(
-        recordKey,
-        revKey,
-        field,
-        revField,
-        Number(rev ?? 0),
-        JSON.stringify(next),
-      );
+      const stored = await this.redis
+        .lgtCas(
+          this.key(id, 'counters'),
+          recordKey,
+          revKey,
+          this.epochFor(id),
+          field,
+          revField,
+          Number(rev ?? 0),
+          redactedJson(next),
+        )
+        .catch((error: unknown) => rethrowFenced(id, error));
       if (stored !== -1) return next;
     }
     throw new Error(`could not update ${recordKey} ${field}: too many concurrent changes`);
   }
+}
+
+/** JSON for Redis, with every secret this process knows taken out (see secrets.ts). */
+function redactedJson(value: unknown): string {
+  return redactSecrets(JSON.stringify(value));
+}
+
+function parseCampaign(id: string, raw: string | unknown): CampaignRecord {
+  return parseStored<CampaignRecord>(
+    CampaignRecordSchema as z.ZodType,
+    `campaign ${id}'s record`,
+    typeof raw === 'string' ? JSON.parse(raw) : raw,
+  );
+}
+
+function parseTrial(id: string, raw: string | unknown): TrialRecord {
+  return parseStored<TrialRecord>(
+    TrialRecordSchema as z.ZodType,
+    `campaign ${id}'s trial record`,
+    typeof raw === 'string' ? JSON.parse(raw) : raw,
+  );
 }

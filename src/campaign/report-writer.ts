@@ -9,17 +9,29 @@ import type {
 } from './campaign-records.ts';
 import type { LoggedEvent } from './campaign-events.ts';
 import type { CampaignStore } from './campaign-store.ts';
+import { redactSecrets } from '../secrets/redact.ts';
 
 /**
- * Writes runs/<campaign>/: report.json (the campaign, every trial with its configuration, curve
- * and metrics, the final test score, the event log), trials.csv (one row per trial, one column
- * per configuration field), and model/ (the best model in TF.js's file format). Returns the
- * directory. The report, without the event log, is also kept in Redis.
+ * Where a campaign's report goes: <outputDir>/<id> when the request's outputDir lies inside
+ * `runsDir` (the runs directory of the worker writing it), else <runsDir>/<id>; without a runs
+ * directory, where the request says (tests and tools that write their own reports).
  */
-export function reportDirOf(campaign: CampaignRecord): string {
-  return path.resolve(campaign.request.outputDir, campaign.id);
+export function reportDirFor(campaign: CampaignRecord, runsDir?: string): string {
+  const requested = path.resolve(campaign.request.outputDir);
+  if (runsDir === undefined) return path.join(requested, campaign.id);
+  // The request (a record in Redis) never chooses a directory outside the writer's runs
+  // directory; the campaign id cannot climb out (CAMPAIGN_ID_PATTERN).
+  const root = path.resolve(runsDir);
+  const inside = requested === root || requested.startsWith(root + path.sep);
+  return path.join(inside ? requested : root, campaign.id);
 }
 
+/**
+ * Writes runs/<campaign>/ (campaign.reportDir): report.json (the campaign, every trial with its
+ * configuration, curve and metrics, the final test score, the event log), trials.csv (one row
+ * per trial, one column per configuration field), and model/ (the best model in TF.js's file
+ * format). Returns the directory. The report, without the event log, is also kept in Redis.
+ */
 export async function writeReport(
   store: CampaignStore,
   campaign: CampaignRecord,
@@ -27,7 +39,7 @@ export async function writeReport(
   final: TrialJobResult | null,
   finalError?: string,
 ): Promise<string> {
-  const dir = reportDirOf(campaign);
+  const dir = campaign.reportDir ?? reportDirFor(campaign);
   await mkdir(dir, { recursive: true });
   const trials = await store.listTrials(campaign.id);
   const curves = await store.getCurves(
@@ -73,7 +85,7 @@ export async function writeReport(
   };
   await writeFile(
     path.join(dir, 'report.json'),
-    `${JSON.stringify({ ...report, events }, null, 2)}\n`,
+    `${redactSecrets(JSON.stringify({ ...report, events }, null, 2))}\n`,
   );
   await writeFile(
     path.join(dir, 'trials.csv'),

@@ -8,7 +8,12 @@ import { WaitingError, type SandboxedJob } from 'bullmq';
 import { createRedis } from '../queue/redis-connection.ts';
 import { queuePrefix } from '../queue/lgt-queues.ts';
 import { TfjsTrainer } from '../trainer/tfjs-trainer.ts';
-import type { TrialJobData, TrialJobResult } from './campaign-records.ts';
+import {
+  parseStored,
+  TrialJobDataSchema,
+  type TrialJobData,
+  type TrialJobResult,
+} from './campaign-records.ts';
 import { CampaignStore } from './campaign-store.ts';
 import { TaskDataCache } from './task-data-cache.ts';
 import { TrialHandedBack, TrialRunner } from './trial-runner.ts';
@@ -38,7 +43,9 @@ export default async function processTrial(
   signal?: AbortSignal,
 ): Promise<TrialJobResult> {
   try {
-    return await trialRunner().run(job.data, {
+    // A job is data from Redis: checked before anything acts on it.
+    const data = parseStored<TrialJobData>(TrialJobDataSchema, `trial job ${job.id}`, job.data);
+    return await trialRunner().run(data, {
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? 1,
       ...(signal ? { signal } : {}),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EpochRecord, Trainer, TrialResult } from '../trainer/trainer.ts';
@@ -9,7 +10,10 @@ import {
   type TrialJobData,
   type TrialJobResult,
   type TrialRecord,
+  type TrialState,
 } from './campaign-records.ts';
+import type { Config } from '../search-space/search-space.ts';
+import type { AnyTask } from '../tasks/task.ts';
 import { AshaPruner } from './asha-pruner.ts';
 import { MedianPruner } from './median-pruner.ts';
 import type { Pruner } from './pruner.ts';
@@ -27,6 +31,19 @@ export class TrialHandedBack extends Error {
   constructor(trial: number) {
     super(`trial ${trial} was handed back by ${workerName}, which is shutting down`);
     this.name = 'TrialHandedBack';
+  }
+}
+
+/**
+ * A trial whose job another attempt has taken over (this one's lock expired while Redis was
+ * away or its process was paused): it stops training and writes nothing more.
+ */
+export class TrialSuperseded extends Error {
+  constructor(trial: number) {
+    super(
+      `trial ${trial} was taken over by another attempt; ${workerName} stops it without writing`,
+    );
+    this.name = 'TrialSuperseded';
   }
 }
 
@@ -54,6 +71,7 @@ export class TrialRunner {
     const campaign = await this.store.requireCampaign(job.campaignId);
     if (job.final) return this.runFinal(campaign, job, info);
     const id = campaign.id;
+    const token = randomBytes(8).toString('hex');
     const started = await this.store.updateTrial(id, job.trial, (t) =>
       FINISHED_TRIAL.includes(t.state)
         ? null
@@ -63,10 +81,12 @@ export class TrialRunner {
             attempts: t.attempts + 1,
             startedAt: Date.now(),
             worker: workerName,
+            attemptToken: token,
           },
     );
     if (!started) return this.alreadyFinished(id, job.trial);
-    if (stopRequested(campaign)) return this.cancel(id, job.trial);
+    const attempt = new OwnedTrial(this.store, id, job.trial, token);
+    if (stopRequested(campaign)) return this.cancel(attempt);
     await this.store.clearCurve(id, job.trial);
     await this.store.appendEvent(id, {
       type: 'trial.started',
@@ -75,8 +95,12 @@ export class TrialRunner {
       worker: workerName,
     });
 
+    let superseded = false;
     try {
       const { task, data } = await this.cache.load(campaign.request);
+      // The configuration came through Redis: it is checked against the task's space, bounds
+      // included, as `lgt trial` checks what a person types.
+      const config = parseConfig(task, job.config);
       const request = campaign.request;
       const pruner = createPruner(request.pruner, task.metric.direction);
       const peers = pruner ? new PeerCurves(this.store, id, job.trial, pruner) : null;
@@ -88,13 +112,16 @@ export class TrialRunner {
       const result = await this.trainer.train({
         task,
         data,
-        config: job.config,
+        config,
         seed: job.seed ?? request.seed,
         ...(request.epochs !== undefined ? { epochs: request.epochs } : {}),
         signal: abort.signal,
         onEpoch: async (record, planned) => {
           curve.push(record);
-          await this.store.appendEpoch(id, job.trial, record);
+          if (!(await this.store.appendEpoch(id, job.trial, token, record))) {
+            superseded = true;
+            return 'stop';
+          }
           if (Date.now() - lastEvent > EPOCH_EVENT_EVERY_MS || record.epoch === planned) {
             lastEvent = Date.now();
             await this.store.appendEvent(id, {
@@ -121,9 +148,10 @@ export class TrialRunner {
           return 'continue';
         },
       });
-      return await this.record(campaign, job, result, pruned);
+      if (superseded) throw new TrialSuperseded(job.trial);
+      return await this.record(attempt, campaign, job, result, pruned);
     } catch (error) {
-      if (error instanceof TrialHandedBack) throw error;
+      if (error instanceof TrialHandedBack || error instanceof TrialSuperseded) throw error;
       const message = (error as Error).message ?? String(error);
       const final = info.attempt >= info.maxAttempts;
       await this.store.appendEvent(id, {
@@ -135,7 +163,7 @@ export class TrialRunner {
         final,
       });
       if (final) {
-        await this.store.transitionTrial(id, job.trial, ['running'], 'failed', {
+        await attempt.transition(['running'], 'failed', {
           finishedAt: Date.now(),
           error: message,
           value: null,
@@ -147,6 +175,7 @@ export class TrialRunner {
 
   /** Stores a trained trial's outcome; the campaign's best moves in the same breath. */
   private async record(
+    attempt: OwnedTrial,
     campaign: CampaignRecord,
     job: TrialJobData,
     result: TrialResult,
@@ -165,19 +194,17 @@ export class TrialRunner {
       const now = await this.store.getCampaign(id);
       if (now && !stopRequested(now)) {
         // Not a cancellation: this worker is shutting down and gives the trial back.
-        await this.store.transitionTrial(id, job.trial, ['running'], 'queued', {
-          worker: undefined,
-        });
+        await attempt.transition(['running'], 'queued', { worker: undefined });
         throw new TrialHandedBack(job.trial);
       }
-      await this.store.transitionTrial(id, job.trial, ['running'], 'cancelled', common);
-      await this.store.appendEvent(id, { type: 'trial.cancelled', trial: job.trial });
+      if (await attempt.transition(['running'], 'cancelled', common))
+        await this.store.appendEvent(id, { type: 'trial.cancelled', trial: job.trial });
       return out;
     }
     if (result.status === 'stopped' && pruned) {
       const p = pruned as { epoch: number; value: number; median: number };
       if (
-        await this.store.transitionTrial(id, job.trial, ['running'], 'pruned', {
+        await attempt.transition(['running'], 'pruned', {
           ...common,
           value: p.value,
         })
@@ -195,7 +222,7 @@ export class TrialRunner {
     if (result.status === 'diverged') {
       const error = 'the training loss became NaN or infinite';
       if (
-        await this.store.transitionTrial(id, job.trial, ['running'], 'failed', {
+        await attempt.transition(['running'], 'failed', {
           ...common,
           value: null,
           error,
@@ -213,7 +240,7 @@ export class TrialRunner {
       return out;
     }
     const value = result.metric.value;
-    const done = await this.store.transitionTrial(id, job.trial, ['running'], 'completed', {
+    const done = await attempt.transition(['running'], 'completed', {
       ...common,
       value,
     });
@@ -262,11 +289,12 @@ export class TrialRunner {
     }
   }
 
-  private async cancel(id: string, trial: number): Promise<TrialJobResult> {
-    await this.store.transitionTrial(id, trial, ['running'], 'cancelled', {
-      finishedAt: Date.now(),
-    });
-    await this.store.appendEvent(id, { type: 'trial.cancelled', trial });
+  private async cancel(attempt: OwnedTrial): Promise<TrialJobResult> {
+    if (await attempt.transition(['running'], 'cancelled', { finishedAt: Date.now() }))
+      await this.store.appendEvent(attempt.campaignId, {
+        type: 'trial.cancelled',
+        trial: attempt.trial,
+      });
     return emptyResult('aborted');
   }
 
@@ -291,7 +319,7 @@ export class TrialRunner {
     const result = await this.trainer.train({
       task,
       data,
-      config: job.config,
+      config: parseConfig(task, job.config),
       seed: job.seed ?? campaign.request.seed,
       ...(campaign.request.epochs !== undefined ? { epochs: campaign.request.epochs } : {}),
       scoreTest: true,
@@ -302,6 +330,41 @@ export class TrialRunner {
     });
     return { ...toJobResult(result), ...(model ? { model } : {}) };
   }
+}
+
+/**
+ * One attempt's hold on its trial: every change it makes to the trial's record goes through only
+ * while the record still carries its token (a newer attempt has not taken the trial over).
+ */
+class OwnedTrial {
+  constructor(
+    private readonly store: CampaignStore,
+    readonly campaignId: string,
+    readonly trial: number,
+    private readonly token: string,
+  ) {}
+
+  transition(
+    from: readonly TrialState[],
+    to: TrialState,
+    patch: Partial<TrialRecord> = {},
+  ): Promise<TrialRecord | null> {
+    return this.store.updateTrial(this.campaignId, this.trial, (t) =>
+      t.attemptToken === this.token && from.includes(t.state)
+        ? { ...t, ...patch, state: to }
+        : null,
+    );
+  }
+}
+
+function parseConfig(task: AnyTask, config: Config): Config {
+  const checked = task.space.validate(config);
+  if (!checked.ok) {
+    throw new Error(
+      `the trial's configuration does not fit task ${task.name}: ${checked.errors.map((e) => e.message).join('; ')}`,
+    );
+  }
+  return checked.config as Config;
 }
 
 function createPruner(

@@ -139,9 +139,11 @@ export function registerCampaignCommands(program: Command): void {
       .description('stop a campaign: waiting trials are dropped, running ones stop between epochs'),
   ).action(async (id: string, opts: { redisUrl?: string }) =>
     withContext(opts, async (ctx) => {
-      await cancelCampaign(ctx.store, id);
+      const c = await cancelCampaign(ctx.store, id, undefined, ctx.queues);
       process.stdout.write(
-        `cancelling ${id}: running trials stop after their current epoch (lgt logs ${id} -f to watch)\n`,
+        c.status === 'cancelled'
+          ? `cancelled ${id}: it had not started\n`
+          : `cancelling ${id}: running trials stop after their current epoch (lgt logs ${id} -f to watch)\n`,
       );
     }),
   );

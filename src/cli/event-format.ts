@@ -61,6 +61,7 @@ export function formatEvent(
     case 'agent.message':
       return formatAgentMessage(e, t, s);
     case 'agent.fallback':
+    case 'agent.waiting':
       return paint('yellow', `${clock(e.at)} ${e.agent}: ${e.reason}`, s);
     case 'prompt.rewritten':
       return `${t} ${paint('magenta', 'optimizer', s)}: Advisor prompt v${e.version} replaces v${e.parent}: ${e.rationale}\n${indent(e.diff, s)}`;

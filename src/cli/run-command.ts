@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CampaignRecord } from '../campaign/campaign-records.ts';
@@ -177,8 +178,10 @@ export function registerRunCommand(program: Command): void {
       ...(opts.gridParams ? { gridParams: opts.gridParams.split(',').map((s) => s.trim()) } : {}),
       ...(opts.dataDir.length ? { dataDirs: opts.dataDir.map((d) => path.resolve(d)) } : {}),
     };
+    // A module named on this command line is the operator's choice: its directory is allowed.
+    const taskDirs = request.task.kind === 'module' ? [path.dirname(request.task.path)] : [];
     // Refused before anything is written, or even connected to.
-    const prepared = await prepareCampaign(request);
+    const prepared = await prepareCampaign(request, { taskDirs });
     const ctx = await openCampaignContext({
       ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
       allowEmbedded: !opts.detach,
@@ -207,6 +210,7 @@ export function registerRunCommand(program: Command): void {
         localWorkers: opts.localWorkers,
         workers: opts.workers ?? opts.parallel,
         json: opts.json === true,
+        taskDirs,
       });
     } finally {
       await ctx.close();
@@ -222,7 +226,7 @@ export function registerRunCommand(program: Command): void {
 export async function carryOut(
   ctx: CampaignContext,
   campaign: CampaignRecord,
-  opts: { localWorkers: boolean; workers: number; json: boolean },
+  opts: { localWorkers: boolean; workers: number; json: boolean; taskDirs?: string[] },
 ): Promise<void> {
   const elsewhere = await ctx.queues.trials.getWorkersCount();
   let local: WorkerService | null = null;
@@ -230,6 +234,9 @@ export async function carryOut(
     local = await WorkerService.start({
       redisUrl: ctx.redis.url,
       concurrency: opts.workers,
+      // This command's own workers write where its --out said.
+      runsDir: campaign.request.outputDir,
+      ...(opts.taskDirs?.length ? { taskDirs: opts.taskDirs } : {}),
       log: (m) => note(m),
     });
     note(
@@ -307,10 +314,14 @@ async function summary(ctx: CampaignContext, campaign: CampaignRecord): Promise<
     lines.push('no trial finished, so there is no best configuration');
   }
   if (campaign.error) lines.push(paint('red', campaign.error));
-  if (campaign.reportDir)
+  // Only what was written: a cancelled campaign has a report but no model, a campaign cancelled
+  // before it started has neither.
+  if (campaign.reportDir && existsSync(path.join(campaign.reportDir, 'report.json'))) {
+    const model = existsSync(path.join(campaign.reportDir, 'model', 'model.json'));
     lines.push(
-      `report: ${path.join(campaign.reportDir, 'report.json')} (also trials.csv${campaign.best ? ', model/model.json' : ''})`,
+      `report: ${path.join(campaign.reportDir, 'report.json')} (also trials.csv${model ? ', model/model.json' : ''})`,
     );
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { builtInTasks, findBuiltInTask } from '../../tasks/index.ts';
 import { createCsvTask } from '../tasks/csv-task.ts';
+import { importTaskModule } from '../tasks/task-module-loader.ts';
 import { SearchSpace } from '../search-space/search-space.ts';
 import type { AnyTask, TaskKind } from '../tasks/task.ts';
 import { UsageError } from './usage-error.ts';
@@ -66,7 +66,7 @@ export async function loadTaskModule(file: string): Promise<AnyTask> {
   if (!existsSync(absolute)) throw new UsageError(`task module ${absolute} does not exist`);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    mod = await importTaskModule(absolute);
   } catch (error) {
     throw new UsageError(`could not load task module ${file}: ${(error as Error).message}`);
   }

@@ -5,7 +5,7 @@ import { CachedLlmClient } from './cached-llm-client.ts';
 import type { LlmClient, LlmResult } from './llm-client.ts';
 import { llmSettingsFromEnv } from './llm-settings.ts';
 import { OpenAiLlmClient } from './openai-llm-client.ts';
-import type { AgentJobData } from './queued-llm-client.ts';
+import { AgentJobDataSchema, type AgentJobData } from './queued-llm-client.ts';
 import { queuePrefix } from '../queue/lgt-queues.ts';
 
 /**
@@ -17,6 +17,12 @@ export function agentCallProcessor(
 ): (job: Job<AgentJobData>) => Promise<LlmResult<unknown>> {
   let client: LlmClient | null = null;
   return async (job) => {
+    const checked = AgentJobDataSchema.safeParse(job.data);
+    if (!checked.success)
+      throw new Error(
+        `agents job ${job.id} is not a valid lgt agent call: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    const data: AgentJobData = checked.data;
     if (!client) {
       const settings = llmSettingsFromEnv();
       if (!settings)
@@ -29,18 +35,27 @@ export function agentCallProcessor(
         settings.cache,
         settings.temperature,
         queuePrefix(),
+        settings.baseUrl,
+        settings.cacheTtlSeconds,
       );
     }
-    const schema = AGENT_SCHEMAS[job.data.schemaName as AgentSchemaName];
-    if (!schema) throw new Error(`unknown reply schema ${job.data.schemaName}`);
+    const schema = Object.hasOwn(AGENT_SCHEMAS, data.schemaName)
+      ? AGENT_SCHEMAS[data.schemaName as AgentSchemaName]
+      : undefined;
+    if (!schema) throw new Error(`unknown reply schema ${data.schemaName}`);
+    // Nobody waits past the caller's deadline: the call (and its retries) ends there too.
+    const left = data.deadline !== undefined ? data.deadline - Date.now() : undefined;
+    if (left !== undefined && left <= 0)
+      throw new Error('the caller stopped waiting for this call before it started');
     return client.complete({
-      agent: job.data.agent,
-      model: job.data.model,
-      messages: job.data.messages,
+      ...(left !== undefined ? { signal: AbortSignal.timeout(left) } : {}),
+      agent: data.agent,
+      model: data.model,
+      messages: data.messages,
       schema: schema as never,
-      schemaName: job.data.schemaName,
-      ...(job.data.temperature !== undefined ? { temperature: job.data.temperature } : {}),
-      ...(job.data.seed !== undefined ? { seed: job.data.seed } : {}),
+      schemaName: data.schemaName,
+      ...(data.temperature !== undefined ? { temperature: data.temperature } : {}),
+      ...(data.seed !== undefined ? { seed: data.seed } : {}),
     });
   };
 }

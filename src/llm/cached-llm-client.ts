@@ -7,12 +7,15 @@ import {
   type LlmRequest,
   type LlmResult,
 } from './llm-client.ts';
+import { redactSecrets } from '../secrets/redact.ts';
 
 /**
- * A response cache in front of an LlmClient, keyed by model, messages, temperature, seed and
- * reply schema: the same question gets the same answer without a call, which makes a campaign
- * replayable (its prompts depend only on seeded, deterministic results). `auto` caches at
- * temperature 0 only, where a model's answer is meant to be repeatable anyway.
+ * A response cache in front of an LlmClient, keyed by endpoint, model, messages, temperature,
+ * seed and reply schema: the same question to the same endpoint gets the same answer without a
+ * call, which makes a campaign replayable (its prompts depend only on seeded, deterministic
+ * results); one endpoint's answers are never replayed as another's. `auto` caches at temperature
+ * 0 only, where a model's answer is meant to be repeatable anyway. Entries expire after
+ * `ttlSeconds` (0: never).
  */
 export class CachedLlmClient implements LlmClient {
   constructor(
@@ -21,6 +24,9 @@ export class CachedLlmClient implements LlmClient {
     private readonly mode: 'auto' | 'on' | 'off',
     private readonly temperature: number,
     private readonly prefix = 'lgt',
+    /** The endpoint's base URL: part of the key. */
+    private readonly endpoint = '',
+    private readonly ttlSeconds = 0,
   ) {}
 
   readonly model = (agent: AgentName): string => this.inner.model(agent);
@@ -29,7 +35,7 @@ export class CachedLlmClient implements LlmClient {
     const temperature = request.temperature ?? this.temperature;
     if (this.mode === 'off' || (this.mode === 'auto' && temperature !== 0))
       return this.inner.complete(request);
-    const key = `${this.prefix}:llm-cache:${cacheKey(request.model ?? this.model(request.agent), request, temperature)}`;
+    const key = `${this.prefix}:llm-cache:${cacheKey(this.endpoint, request.model ?? this.model(request.agent), request, temperature)}`;
     const hit = await this.redis.get(key);
     if (hit) {
       const stored = JSON.parse(hit) as { value: unknown };
@@ -48,18 +54,25 @@ export class CachedLlmClient implements LlmClient {
       }
     }
     const result = await this.inner.complete(request);
-    await this.redis.set(
-      key,
+    const entry = redactSecrets(
       JSON.stringify({ value: result.value, usage: result.usage, at: Date.now() }),
     );
+    if (this.ttlSeconds > 0) await this.redis.set(key, entry, 'EX', this.ttlSeconds);
+    else await this.redis.set(key, entry);
     return result;
   }
 }
 
-export function cacheKey(model: string, request: LlmRequest<unknown>, temperature: number): string {
+export function cacheKey(
+  endpoint: string,
+  model: string,
+  request: LlmRequest<unknown>,
+  temperature: number,
+): string {
   return createHash('sha256')
     .update(
       JSON.stringify({
+        endpoint,
         model,
         messages: request.messages,
         temperature,

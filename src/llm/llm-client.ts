@@ -17,6 +17,8 @@ export interface LlmRequest<T> {
   schemaName: string;
   temperature?: number;
   seed?: number;
+  /** Ends the call (the endpoint's retries included) when aborted: the caller's deadline. */
+  signal?: AbortSignal;
 }
 
 export interface LlmUsage {

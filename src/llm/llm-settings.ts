@@ -11,6 +11,8 @@ import type { AgentName } from './llm-client.ts';
  *   LGT_LLM_CACHE      auto (cache replies at temperature 0, the default) | on | off
  *   LGT_LLM_PRICE      "input,output" USD per million tokens, for models the table does not know
  *   LGT_LLM_RATE_LIMIT calls per minute across all workers (default 60)
+ *   LGT_LLM_MAX_REPLY_CHARS  longer replies are refused like malformed ones (default 20000)
+ *   LGT_LLM_CACHE_TTL  seconds a cached reply is kept (default 604800, a week; 0 = no expiry)
  */
 export interface LlmSettings {
   baseUrl: string;
@@ -22,6 +24,8 @@ export interface LlmSettings {
   cache: 'auto' | 'on' | 'off';
   price?: { input: number; output: number };
   ratePerMinute: number;
+  maxReplyChars: number;
+  cacheTtlSeconds: number;
 }
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -69,5 +73,7 @@ export function llmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): LlmSet
     cache,
     ...(price ? { price } : {}),
     ratePerMinute: number('LGT_LLM_RATE_LIMIT', 60),
+    maxReplyChars: number('LGT_LLM_MAX_REPLY_CHARS', 20_000),
+    cacheTtlSeconds: number('LGT_LLM_CACHE_TTL', 7 * 24 * 3600),
   };
 }

@@ -14,7 +14,7 @@ import {
 import type { LlmSettings } from './llm-settings.ts';
 import { costOf } from './llm-pricing.ts';
 import { parseReply } from './json-reply.ts';
-import { redactSecrets } from './redact.ts';
+import { redactSecrets } from '../secrets/redact.ts';
 
 /**
  * Any OpenAI-compatible endpoint through the `openai` SDK: the reply's zod schema goes out as a
@@ -48,10 +48,24 @@ export class OpenAiLlmClient implements LlmClient {
     let calls = 0;
     const messages: ChatMessage[] = [...request.messages];
     for (let turn = 0; turn < 2; turn++) {
-      const { text, turnUsage, attempts } = await this.call(model, messages, request, jsonSchema);
+      const {
+        text: raw,
+        turnUsage,
+        attempts,
+      } = await this.call(model, messages, request, jsonSchema);
       usage = addUsage(usage, turnUsage);
       calls += attempts;
-      const parsed = parseReply(text, request.schema);
+      // A reply is data: a secret it echoes (the key, a token) is gone before anything keeps it.
+      const text = redactSecrets(raw);
+      const limit = this.settings.maxReplyChars;
+      // An overlong reply is refused like a malformed one, before it is parsed or carried on.
+      const parsed =
+        text.length > limit
+          ? ({
+              ok: false,
+              problem: `it is ${text.length} characters long, over the limit of ${limit}; keep every text short`,
+            } as const)
+          : parseReply(text, request.schema);
       if (parsed.ok) {
         return {
           value: parsed.value,
@@ -72,7 +86,8 @@ export class OpenAiLlmClient implements LlmClient {
       }
       // The repair turn: show the model its reply and what is wrong with it.
       messages.push(
-        { role: 'assistant', content: text },
+        // Not the whole of an overlong reply: the repair turn would only grow with it.
+        { role: 'assistant', content: text.length > limit ? `${text.slice(0, 2000)} [...]` : text },
         {
           role: 'user',
           content: `Your reply cannot be used: ${parsed.problem}. Reply again with only one JSON object that matches the required schema, no prose around it.`,
@@ -89,16 +104,19 @@ export class OpenAiLlmClient implements LlmClient {
     jsonSchema: Record<string, unknown>,
   ): Promise<{ text: string; turnUsage: LlmUsage; attempts: number }> {
     try {
-      const data = await this.client.chat.completions.create({
-        model,
-        messages,
-        temperature: request.temperature ?? this.settings.temperature,
-        ...(request.seed !== undefined ? { seed: request.seed } : {}),
-        response_format: {
-          type: 'json_schema',
-          json_schema: { name: request.schemaName, schema: jsonSchema, strict: false },
+      const data = await this.client.chat.completions.create(
+        {
+          model,
+          messages,
+          temperature: request.temperature ?? this.settings.temperature,
+          ...(request.seed !== undefined ? { seed: request.seed } : {}),
+          response_format: {
+            type: 'json_schema',
+            json_schema: { name: request.schemaName, schema: jsonSchema, strict: false },
+          },
         },
-      });
+        request.signal ? { signal: request.signal } : undefined,
+      );
       const text = data.choices[0]?.message?.content ?? '';
       return {
         text,

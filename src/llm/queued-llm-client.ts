@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { z } from 'zod';
 import type { AgentName, ChatMessage, LlmClient, LlmRequest, LlmResult } from './llm-client.ts';
 
 /** An `agents` job: one LLM call with the name of the schema its reply must fit. */
@@ -10,21 +11,66 @@ export interface AgentJobData {
   messages: ChatMessage[];
   temperature?: number;
   seed?: number;
+  /** Epoch ms after which nobody waits for the answer: the worker gives up too. */
+  deadline?: number;
 }
 
-/** How long a driver waits for an agents worker before it gives up on a call. */
-const WAIT_LIMIT_MS = Number(process.env['LGT_AGENT_WAIT_MS'] ?? 10 * 60_000);
+/** An agents job as a worker accepts it: data from Redis, checked before any call is made. */
+export const AgentJobDataSchema = z.object({
+  campaignId: z.string().max(200),
+  agent: z.enum(['advisor', 'evaluator', 'optimizer']),
+  model: z.string().min(1).max(200),
+  schemaName: z.string().max(100),
+  messages: z
+    .array(
+      z.object({
+        role: z.enum(['system', 'user', 'assistant']),
+        content: z.string().max(200_000),
+      }),
+    )
+    .min(1)
+    .max(20),
+  temperature: z.number().min(0).max(2).optional(),
+  seed: z.number().int().optional(),
+  deadline: z.number().optional(),
+});
+
+/**
+ * The whole time an agent call may take, queue wait, rate limit and the endpoint's retries
+ * included (LGT_AGENT_DEADLINE_MS). Past it the call ends in an error, and the strategy lets
+ * the rule-based stand-in answer: a campaign never hangs on an absent worker or a dead endpoint.
+ */
+export function agentDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env['LGT_AGENT_DEADLINE_MS'];
+  const n = raw === undefined || raw === '' ? 180_000 : Number(raw);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(
+      `LGT_AGENT_DEADLINE_MS must be a positive number of milliseconds, got "${raw}"`,
+    );
+  return n;
+}
+
+export interface QueuedLlmClientOptions {
+  /** Told at once when a call will wait (no worker serves the agents queue), with what to do. */
+  onWaiting?: (agent: AgentName, reason: string) => Promise<unknown>;
+  deadlineMs?: number;
+}
 
 /**
  * An LlmClient for the campaign driver: each call becomes a job on the `agents` queue, where a
  * worker with the LLM settings (and the key) makes it under a global rate limit.
  */
 export class QueuedLlmClient implements LlmClient {
+  private readonly deadlineMs: number;
+
   constructor(
     private readonly queue: Queue,
     private readonly campaignId: string,
     private readonly models: Record<AgentName, string>,
-  ) {}
+    private readonly options: QueuedLlmClientOptions = {},
+  ) {
+    this.deadlineMs = options.deadlineMs ?? agentDeadlineMs();
+  }
 
   readonly model = (agent: AgentName): string => this.models[agent];
 
@@ -37,9 +83,17 @@ export class QueuedLlmClient implements LlmClient {
       messages: request.messages,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      // The worker stops trying (timeouts, retries) when the driver would stop waiting.
+      deadline: Date.now() + this.deadlineMs,
     };
     const job = await this.queue.add(request.agent, data);
-    const deadline = Date.now() + WAIT_LIMIT_MS;
+    const deadline = data.deadline!;
+    if ((await this.queue.getWorkersCount()) === 0) {
+      await this.options.onWaiting?.(
+        request.agent,
+        `no worker serves the agents queue, so this call waits: start \`lgt worker\` where LGT_LLM_BASE_URL (and OPENAI_API_KEY) are set, on this Redis. In ${Math.round(this.deadlineMs / 1000)} s the rule-based stand-in answers instead`,
+      );
+    }
     for (;;) {
       // The state first, then the job: read the other way round, a job that finishes in between
       // would look completed without its return value.
@@ -55,8 +109,10 @@ export class QueuedLlmClient implements LlmClient {
       if (state === 'unknown')
         throw new Error(`the ${request.agent} job disappeared from the agents queue`);
       if (Date.now() > deadline) {
+        // Not left to run later: a call nobody waits for would only cost tokens.
+        await this.queue.remove(job.id!).catch(() => {});
         throw new Error(
-          `no agents worker answered the ${request.agent} call within ${WAIT_LIMIT_MS / 1000} s (is a worker serving the agents queue, with the LLM settings?)`,
+          `no answer to the ${request.agent} call within its deadline of ${Math.round(this.deadlineMs / 1000)} s (LGT_AGENT_DEADLINE_MS)${state === 'waiting' || state === 'prioritized' ? ': no worker took it (is one serving the agents queue, with the LLM settings?)' : ''}`,
         );
       }
       await new Promise((r) => setTimeout(r, 100));

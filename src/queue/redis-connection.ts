@@ -2,6 +2,7 @@ import type { RedisOptions as BullRedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import path from 'node:path';
 import os from 'node:os';
+import { redactSecrets, registerUrlSecrets } from '../secrets/redact.ts';
 import {
   answersPing,
   redisServerBinary,
@@ -35,12 +36,13 @@ export function connectionOptions(url: string): BullRedisOptions {
  * once per retry) on stderr, or to `onError`.
  */
 export function createRedis(url: string, onError?: (message: string) => void): Redis {
+  registerUrlSecrets(url);
   const redis = new Redis(connectionOptions(url));
   let lastReport = 0;
   redis.on('error', (error: Error) => {
     if (Date.now() - lastReport < 10_000) return;
     lastReport = Date.now();
-    const message = `Redis at ${url}: ${error.message} (reconnecting)`;
+    const message = redactSecrets(`Redis at ${url}: ${error.message} (reconnecting)`);
     if (onError) onError(message);
     else process.stderr.write(`lgt: ${message}\n`);
   });
@@ -67,6 +69,8 @@ export async function resolveRedis(opts: {
 }): Promise<ResolvedRedis> {
   const given = opts.url ?? process.env['REDIS_URL'];
   const url = given ?? opts.defaultUrl ?? DEFAULT_REDIS_URL;
+  // A password in the URL is a secret: kept out of everything written from here on.
+  registerUrlSecrets(url);
   const u = new URL(url);
   if (given) {
     // A TLS Redis does not answer a plain-text PING: let the client find out.
@@ -75,7 +79,9 @@ export async function resolveRedis(opts: {
       !(await answersPing(Number(u.port || 6379), u.hostname, 2000))
     ) {
       throw new Error(
-        `no Redis answers at ${url}; is it running, and is the URL right? (docker compose up -d redis, or apt-get install redis-server)`,
+        redactSecrets(
+          `no Redis answers at ${url}; is it running, and is the URL right? (docker compose up -d redis, or apt-get install redis-server)`,
+        ),
       );
     }
     return { url };

@@ -110,11 +110,19 @@ function agentsFor(campaign: CampaignRecord, context: StrategyContext): LgtAgent
   const fallbacks = { fallbackAdvisor: rules.advisor, fallbackEvaluator: rules.evaluator };
   if (campaign.request.agents !== 'llm') return { ...rules, ...fallbacks };
   const models = campaign.request.llmModels ?? {};
-  const client = new QueuedLlmClient(context.agentsQueue, campaign.id, {
-    advisor: models['advisor'] ?? DEFAULT_MODEL,
-    evaluator: models['evaluator'] ?? DEFAULT_MODEL,
-    optimizer: models['optimizer'] ?? DEFAULT_MODEL,
-  });
+  const client = new QueuedLlmClient(
+    context.agentsQueue,
+    campaign.id,
+    {
+      advisor: models['advisor'] ?? DEFAULT_MODEL,
+      evaluator: models['evaluator'] ?? DEFAULT_MODEL,
+      optimizer: models['optimizer'] ?? DEFAULT_MODEL,
+    },
+    {
+      onWaiting: (agent, reason) =>
+        context.store.appendEvent(campaign.id, { type: 'agent.waiting', agent, reason }),
+    },
+  );
   return {
     advisor: new LlmAdvisor(client),
     evaluator: new LlmEvaluator(client),

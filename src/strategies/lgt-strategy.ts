@@ -249,6 +249,13 @@ export class LgtStrategy implements Strategy {
       });
       answer = await this.agents.fallbackEvaluator.evaluate(input);
     }
+    // Verdicts only about this round's trials, one each: a reply may name trials that do not
+    // exist, and what it says is carried into every later prompt.
+    const numbers = new Set(members.map((t) => t.number));
+    const verdicts = answer.output.verdicts.filter(
+      (v) => numbers.has(v.trial) && numbers.delete(v.trial),
+    );
+    answer = { ...answer, output: { ...answer.output, verdicts } };
     await this.record('evaluator', answer);
     const metric = this.task.metric;
     const values = members

@@ -4,7 +4,8 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CampaignDriver, DriverHandedBack } from '../campaign/campaign-driver.ts';
 import { failCampaign } from '../campaign/campaign-service.ts';
-import { CampaignStore } from '../campaign/campaign-store.ts';
+import { CampaignStore, FencedOutError } from '../campaign/campaign-store.ts';
+import { environmentWithoutSecrets, redactSecrets } from '../secrets/redact.ts';
 import { connectionOptions, createRedis } from '../queue/redis-connection.ts';
 import { openQueues, queuePrefix, type LgtQueues, type QueueName } from '../queue/lgt-queues.ts';
 import { agentCallProcessor } from '../llm/agent-call-processor.ts';
@@ -15,6 +16,13 @@ export interface WorkerServiceOptions {
   /** Trials trained at once (each in its own process); default one per CPU core. */
   concurrency?: number;
   queues?: QueueName[];
+  /**
+   * Where this worker's drivers write reports (default LGT_RUNS_DIR, else ./runs): a campaign
+   * whose request names a directory outside it is written here instead.
+   */
+  runsDir?: string;
+  /** Directories task modules may be loaded from, besides the working directory (--task-dir). */
+  taskDirs?: string[];
   log?: (message: string) => void;
 }
 
@@ -41,7 +49,16 @@ export class WorkerService {
   private readonly connections: Redis[] = [];
   private queues: LgtQueues | undefined;
 
-  private constructor(private readonly opts: WorkerServiceOptions) {}
+  private constructor(private readonly opts: WorkerServiceOptions) {
+    const log = opts.log;
+    // Whatever a worker logs passes through the redaction first (errors can quote replies).
+    if (log) this.opts = { ...opts, log: (m) => log(redactSecrets(m)) };
+  }
+
+  /** Where this worker's reports go. */
+  get runsDir(): string {
+    return path.resolve(this.opts.runsDir ?? process.env['LGT_RUNS_DIR'] ?? 'runs');
+  }
 
   static async start(opts: WorkerServiceOptions): Promise<WorkerService> {
     const service = new WorkerService(opts);
@@ -65,9 +82,16 @@ export class WorkerService {
       concurrency: this.concurrency,
       useWorkerThreads: false,
       // The child runs TypeScript through tsx, as `lgt` itself does, and finds Redis from here.
+      // It gets no LLM settings or secrets: training never needs them.
       workerForkOptions: {
         execArgv: ['--import', import.meta.resolve('tsx')],
-        env: { ...process.env, LGT_WORKER_REDIS_URL: this.opts.redisUrl },
+        env: {
+          ...environmentWithoutSecrets(process.env),
+          LGT_WORKER_REDIS_URL: this.opts.redisUrl,
+          ...(this.opts.taskDirs?.length
+            ? { LGT_TASK_DIRS: this.opts.taskDirs.map((d) => path.resolve(d)).join(path.delimiter) }
+            : {}),
+        },
       },
       lockDuration,
       stalledInterval,
@@ -90,14 +114,27 @@ export class WorkerService {
     const blocking = createRedis(this.opts.redisUrl);
     this.connections.push(redis, blocking);
     const store = new CampaignStore(redis, queuePrefix());
-    const driver = new CampaignDriver(store, this.queues, blocking);
-    const worker = new Worker(
+    const driver = new CampaignDriver(store, this.queues, blocking, {
+      runsDir: this.runsDir,
+      ...(this.opts.taskDirs ? { taskDirs: this.opts.taskDirs } : {}),
+    });
+    const worker: Worker = new Worker(
       'campaign',
-      async (job: Job<{ campaignId: string }>) => {
+      async (job: Job<{ campaignId: string }>, _token?: string, lost?: AbortSignal) => {
+        const campaignId = String(job.data?.campaignId ?? '');
         try {
-          const record = await driver.drive(job.data.campaignId, this.handBack.signal);
+          // Stops on a hand-back (this worker shuts down) or when the job's lock is lost.
+          const signal = lost
+            ? AbortSignal.any([this.handBack.signal, lost])
+            : this.handBack.signal;
+          const record = await driver.drive(campaignId, signal);
           return { status: record.status };
         } catch (error) {
+          // A newer driver holds the campaign: this one's job is gone, it has nothing to say.
+          if (error instanceof FencedOutError || lost?.aborted) {
+            this.opts.log?.(`driver of ${campaignId} stopped: ${(error as Error).message}`);
+            return { status: 'handed-over' };
+          }
           // A hand-back, or a passing fault (Redis away): another attempt resumes the campaign.
           // The same error again and again (the task does not load here, ...) fails it, saying why.
           if (
@@ -105,7 +142,7 @@ export class WorkerService {
             job.attemptsMade + 1 < DRIVER_FAILURES_BEFORE_GIVING_UP
           )
             throw error;
-          await failCampaign(store, job.data.campaignId, (error as Error).message);
+          await failCampaign(store, campaignId, (error as Error).message).catch(() => {});
           return { status: 'failed' };
         }
       },
@@ -120,6 +157,11 @@ export class WorkerService {
       },
     );
     worker.on('error', (error) => this.opts.log?.(`campaign worker: ${error.message}`));
+    // A driver whose lock could not be renewed (Redis was away longer than the lock, or this
+    // process was paused) has lost its campaign to the stalled-job check: stop it now.
+    worker.on('lockRenewalFailed', (ids: string[]) => {
+      for (const id of ids) worker.cancelJob(id, 'the lock on this campaign was lost');
+    });
     this.workers.push(worker);
   }
 

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { CampaignRecord, TrialRecord } from '../../src/campaign/campaign-records.ts';
 import type { LoggedEvent } from '../../src/campaign/campaign-events.ts';
-import { CampaignStore } from '../../src/campaign/campaign-store.ts';
+import {
+  CampaignStore,
+  FencedOutError,
+  TrialBudgetSpentError,
+} from '../../src/campaign/campaign-store.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 
@@ -163,14 +167,131 @@ describe('CampaignStore against a real Redis', () => {
       seconds: 0.1,
       samplesPerSecond: 1,
     });
-    await store.appendEpoch('curves', 1, epoch(1));
-    await store.appendEpoch('curves', 1, epoch(2));
-    await store.appendEpoch('curves', 2, epoch(1));
+    const running = { ...trial(), state: 'running' as const, attemptToken: 'a1' };
+    await store.addTrial('curves', running);
+    await store.addTrial('curves', running);
+    expect(await store.appendEpoch('curves', 1, 'a1', epoch(1))).toBe(true);
+    expect(await store.appendEpoch('curves', 1, 'a1', epoch(2))).toBe(true);
+    expect(await store.appendEpoch('curves', 2, 'a1', epoch(1))).toBe(true);
     const curves = await store.getCurves('curves', [1, 2, 3]);
     expect(curves.get(1)!.map((r) => r.epoch)).toEqual([1, 2]);
     expect(curves.get(2)).toHaveLength(1);
     expect(curves.get(3)).toEqual([]);
     await store.clearCurve('curves', 1);
     expect((await store.getCurves('curves', [1])).get(1)).toEqual([]);
+  });
+
+  it('accepts epochs only from the attempt that holds the trial, while it runs', async () => {
+    await store.createCampaign(campaign('owners'));
+    const epoch = {
+      epoch: 1,
+      loss: 1,
+      validationLoss: 1,
+      validationMetric: 0.5,
+      learningRate: 0.1,
+      seconds: 0,
+      samplesPerSecond: 1,
+    };
+    await store.addTrial('owners', { ...trial(), state: 'running', attemptToken: 'first' });
+    // A second attempt takes the trial over (the first lost its job's lock).
+    await store.updateTrial('owners', 1, (t) => ({ ...t, attempts: 2, attemptToken: 'second' }));
+    expect(await store.appendEpoch('owners', 1, 'first', epoch)).toBe(false);
+    expect(await store.appendEpoch('owners', 1, 'second', epoch)).toBe(true);
+    await store.transitionTrial('owners', 1, ['running'], 'completed');
+    expect(await store.appendEpoch('owners', 1, 'second', epoch)).toBe(false);
+    expect((await store.getCurves('owners', [1])).get(1)).toHaveLength(1);
+  });
+
+  it('never adds a trial beyond the budget, however many add at once', async () => {
+    await store.createCampaign(campaign('budget'));
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () => store.addTrial('budget', trial(), undefined, 12)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(12);
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(18);
+    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(TrialBudgetSpentError);
+    expect(await store.listTrials('budget')).toHaveLength(12);
+  });
+
+  it('refuses every write of a driver once a newer one has claimed the campaign', async () => {
+    await store.createCampaign(campaign('fenced'));
+    const old = await store.claimDriver('fenced');
+    await old.store.addTrial('fenced', trial(), {
+      type: 'proposal',
+      config: {},
+      reason: 'r',
+      source: 's',
+    });
+    expect(await old.store.holdsFence()).toBe(true);
+    const fresh = await store.claimDriver('fenced');
+    expect(fresh.epoch).toBe(old.epoch + 1);
+    expect(await old.store.holdsFence()).toBe(false);
+    await expect(old.store.addTrial('fenced', trial())).rejects.toBeInstanceOf(FencedOutError);
+    await expect(
+      old.store.transitionTrial('fenced', 1, ['proposed'], 'queued'),
+    ).rejects.toBeInstanceOf(FencedOutError);
+    await expect(
+      old.store.setCampaignStatus('fenced', 'completed', ['queued']),
+    ).rejects.toBeInstanceOf(FencedOutError);
+    await expect(
+      old.store.appendEvent('fenced', { type: 'campaign.resumed', by: 'old' }),
+    ).rejects.toBeInstanceOf(FencedOutError);
+    await expect(old.store.updateState('fenced', 'lgt', () => ({ x: 1 }))).rejects.toBeInstanceOf(
+      FencedOutError,
+    );
+    // Nothing of the old driver's landed; the new one writes as usual.
+    expect((await store.getTrial('fenced', 1))!.state).toBe('proposed');
+    expect(await fresh.store.transitionTrial('fenced', 1, ['proposed'], 'queued')).not.toBeNull();
+    expect((await store.getCampaign('fenced'))!.status).toBe('queued');
+    // Workers and the command line (unfenced) are not drivers: they still write.
+    expect(await store.setCampaignStatus('fenced', 'cancelling', ['queued'])).not.toBeNull();
+  });
+
+  it('refuses a hand-written record that is not an lgt record, naming what is wrong', async () => {
+    await store.createCampaign(campaign('hostile'));
+    const evil = {
+      ...campaign('hostile'),
+      id: '../../etc',
+      request: { ...campaign('hostile').request, epochs: 100000 },
+    };
+    await redis.hset('test:{hostile}:campaign', 'record', JSON.stringify(evil));
+    const error = await store.getCampaign('hostile').catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain(
+      "campaign hostile's record in Redis is not a valid lgt record",
+    );
+    expect((error as Error).message).toContain('id: a campaign id is lower-case letters');
+    expect((error as Error).message).toContain('--epochs must be at most 10,000');
+    await redis.hset('test:{hostile}:trials', '1', '{"number":1,"state":"exploded"}');
+    await expect(store.listTrials('hostile')).rejects.toThrow(
+      /trial record in Redis is not a valid lgt record/,
+    );
+  });
+
+  it('takes every secret this process knows out of what it writes', async () => {
+    const key = 'sk-planted-0123456789abcdef';
+    process.env['OPENAI_API_KEY'] = key;
+    try {
+      await store.createCampaign(campaign('secret'));
+      await store.addTrial('secret', { ...trial(), reason: `the key is ${key}` });
+      await store.appendEvent('secret', {
+        type: 'agent.fallback',
+        agent: 'advisor',
+        reason: `echo ${key}`,
+      });
+      await store.updateState('secret', 'lgt', () => ({ lesson: `use ${key}` }));
+      const dump = JSON.stringify(
+        await Promise.all([
+          redis.hgetall('test:{secret}:trials'),
+          redis.xrange('test:{secret}:events', '-', '+'),
+          redis.hgetall('test:{secret}:state'),
+        ]),
+      );
+      expect(dump).not.toContain('planted-0123456789');
+      expect(dump).toContain('[redacted]');
+    } finally {
+      delete process.env['OPENAI_API_KEY'];
+    }
   });
 });

@@ -12,7 +12,7 @@ import { LlmReplyError } from '../../src/llm/llm-client.ts';
 import { costOf } from '../../src/llm/llm-pricing.ts';
 import { llmSettingsFromEnv, type LlmSettings } from '../../src/llm/llm-settings.ts';
 import { OpenAiLlmClient } from '../../src/llm/openai-llm-client.ts';
-import { redactSecrets } from '../../src/llm/redact.ts';
+import { redactSecrets } from '../../src/secrets/redact.ts';
 import { ScriptedLlmServer } from '../helpers/scripted-llm-server.ts';
 
 const Reply = z.object({ answer: z.number(), words: z.array(z.string()) });

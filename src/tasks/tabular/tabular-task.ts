@@ -203,7 +203,45 @@ function splitTable(
       .shuffle(split.train.slice())
       .slice(0, options.maxTrainRows);
   }
+  checkLearnable(table, opts, target, split);
   return { table, features, target, ...(classNames ? { classNames } : {}), split };
+}
+
+/** Fewer training rows than this cannot fit even a one-feature model with any meaning. */
+const MIN_TRAIN_ROWS = 2;
+
+/**
+ * Refuses data a campaign cannot learn from, with the numbers: too few rows for every split, or
+ * a target without variance (one class, or one value) where the model learns or is judged.
+ * Otherwise such data "completes" with NaN or constant scores that look like results.
+ */
+function checkLearnable(
+  table: Table,
+  opts: Pick<TabularTaskOptions, 'target' | 'kind'>,
+  target: Float64Array,
+  split: TabularData['split'],
+): void {
+  const sizes = `${split.train.length} training, ${split.validation.length} validation and ${split.test.length} test rows`;
+  if (
+    split.train.length < MIN_TRAIN_ROWS ||
+    split.validation.length === 0 ||
+    split.test.length === 0
+  ) {
+    throw new Error(
+      `${table.source} has ${table.rowCount} rows, too few to split into training, validation and test (${sizes}); it needs at least ${MIN_TRAIN_ROWS} training rows and one in each other split, and a few dozen rows for a meaningful result`,
+    );
+  }
+  const distinct = (rows: Int32Array) => new Set(Array.from(rows, (r) => target[r])).size;
+  if (distinct(split.train) < 2) {
+    throw new Error(
+      `the target "${opts.target}" of ${table.source} has one ${opts.kind === 'classification' ? 'class' : 'value'} (${target[split.train[0]!]}) in all ${split.train.length} training rows: there is nothing to learn`,
+    );
+  }
+  if (opts.kind === 'regression' && distinct(split.validation) < 2) {
+    throw new Error(
+      `the target "${opts.target}" of ${table.source} is constant on the ${split.validation.length} validation rows, so R2 is undefined and no configuration can be told from another; use more rows`,
+    );
+  }
 }
 
 /** Classes sorted (numerically when they are numbers); rows with a missing target are refused. */

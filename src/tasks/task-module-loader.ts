@@ -1,0 +1,54 @@
+import { register } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+const QUERY = 'lgt-task-module';
+let registered = false;
+
+/** How long a task module may take to load (LGT_TASK_LOAD_TIMEOUT_MS, default 30 s). */
+export function taskLoadTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env['LGT_TASK_LOAD_TIMEOUT_MS'];
+  const n = raw === undefined || raw === '' ? 30_000 : Number(raw);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(
+      `LGT_TASK_LOAD_TIMEOUT_MS must be a positive number of milliseconds, got "${raw}"`,
+    );
+  return n;
+}
+
+/**
+ * Imports a task module (.ts, .mts, .js, .mjs) from anywhere: it may `import ... from 'lgt'`
+ * without a node_modules beside it, and loads as an ES module without a package.json beside it
+ * (see task-module-hooks.mjs). A module that does not finish loading in `timeoutMs` (a top-level
+ * await that never settles) is an error rather than a command that hangs.
+ */
+export async function importTaskModule(
+  absolute: string,
+  timeoutMs = taskLoadTimeoutMs(),
+): Promise<Record<string, unknown>> {
+  if (!registered) {
+    register(new URL('./task-module-hooks.mjs', import.meta.url).href, {
+      data: { entry: new URL('../index.ts', import.meta.url).href },
+    });
+    registered = true;
+  }
+  const url = new URL(pathToFileURL(absolute).href);
+  url.searchParams.set(QUERY, '1');
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `it did not finish loading within ${timeoutMs / 1000} s (a top-level await that never settles?); LGT_TASK_LOAD_TIMEOUT_MS sets the limit`,
+          ),
+        ),
+      timeoutMs,
+    );
+    timer.unref();
+  });
+  try {
+    return (await Promise.race([import(url.href), timeout])) as Record<string, unknown>;
+  } finally {
+    clearTimeout(timer);
+  }
+}
