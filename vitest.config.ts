@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Workers write reports only under their runs directory: the tests' output directories are
+    // temporary ones, so the temporary directory is the tests' runs directory.
+    env: { LGT_RUNS_DIR: os.tmpdir() },
   },
 });

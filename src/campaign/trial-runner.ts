@@ -13,7 +13,8 @@ import {
   type TrialState,
 } from './campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
-import type { AnyTask } from '../tasks/task.ts';
+import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
+import type { CampaignRequest } from './campaign-request.ts';
 import { AshaPruner } from './asha-pruner.ts';
 import { MedianPruner } from './median-pruner.ts';
 import type { Pruner } from './pruner.ts';
@@ -98,10 +99,10 @@ export class TrialRunner {
     let superseded = false;
     try {
       const { task, data } = await this.cache.load(campaign.request);
+      const request = campaign.request;
       // The configuration came through Redis: it is checked against the task's space, bounds
       // included, as `lgt trial` checks what a person types.
-      const config = parseConfig(task, job.config);
-      const request = campaign.request;
+      const config = parseConfig(task, request, job.config);
       const pruner = createPruner(request.pruner, task.metric.direction);
       const peers = pruner ? new PeerCurves(this.store, id, job.trial, pruner) : null;
       const abort = new AbortController();
@@ -319,7 +320,7 @@ export class TrialRunner {
     const result = await this.trainer.train({
       task,
       data,
-      config: parseConfig(task, job.config),
+      config: parseConfig(task, campaign.request, job.config),
       seed: job.seed ?? campaign.request.seed,
       ...(campaign.request.epochs !== undefined ? { epochs: campaign.request.epochs } : {}),
       scoreTest: true,
@@ -357,8 +358,8 @@ class OwnedTrial {
   }
 }
 
-function parseConfig(task: AnyTask, config: Config): Config {
-  const checked = task.space.validate(config);
+function parseConfig(task: AnyTask, request: CampaignRequest, config: Config): Config {
+  const checked = spaceWithEpochs(task, request.epochs).validate(config);
   if (!checked.ok) {
     throw new Error(
       `the trial's configuration does not fit task ${task.name}: ${checked.errors.map((e) => e.message).join('; ')}`,

@@ -128,6 +128,10 @@ export class OpenAiLlmClient implements LlmClient {
         attempts: 1,
       };
     } catch (error) {
+      if (request.signal?.aborted)
+        throw new Error(
+          `the ${request.agent} call to ${model} did not finish within its deadline (LGT_AGENT_DEADLINE_MS)`,
+        );
       // SDK errors can carry request details: only their redacted message travels further.
       throw new Error(
         `the ${request.agent} call to ${model} failed: ${redactSecrets((error as Error).message)}`,

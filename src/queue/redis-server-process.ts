@@ -8,6 +8,8 @@ export interface RedisServerOptions {
   /** Keep data on disk (append-only file) in `dir`, so a restart finds it again. */
   persistence?: { dir: string };
   binary?: string;
+  /** Require this password (requirepass): clients use redis://:password@host:port. */
+  password?: string;
 }
 
 /** A redis-server this process started, on loopback, stopped by its process id. */
@@ -71,6 +73,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
   } else {
     args.push('--save', '', '--appendonly', 'no');
   }
+  if (opts.password) args.push('--requirepass', opts.password);
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -82,7 +85,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
   child.stderr!.resume();
   stopWhenParentDies(child.pid!);
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${opts.password ? `:${encodeURIComponent(opts.password)}@` : ''}127.0.0.1:${port}`,
     port,
     pid: child.pid!,
     stop: () => stopProcess(child),

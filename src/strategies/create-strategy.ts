@@ -12,7 +12,7 @@ import { ZeroOrderStrategy } from './zo-strategy.ts';
 import type { CampaignStore } from '../campaign/campaign-store.ts';
 import { QueuedLlmClient } from '../llm/queued-llm-client.ts';
 import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
-import type { AnyTask } from '../tasks/task.ts';
+import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
 import { GridStrategy } from './grid-strategy.ts';
 import { LgtStrategy, type LgtAgents } from './lgt-strategy.ts';
 import { RandomStrategy } from './random-strategy.ts';
@@ -35,10 +35,7 @@ export function createStrategy(
   context: StrategyContext,
 ): Strategy {
   const request = campaign.request;
-  const space =
-    request.epochs !== undefined && task.space.param('epochs')
-      ? task.space.withFixed({ epochs: request.epochs })
-      : task.space;
+  const space = spaceWithEpochs(task, request.epochs);
   if (request.strategy === 'lgt' || request.strategy === 'hybrid') {
     // With the epochs pinned, the baseline records the epochs it is trained for too.
     const pinned =

@@ -27,7 +27,10 @@ export async function importTaskModule(
 ): Promise<Record<string, unknown>> {
   if (!registered) {
     register(new URL('./task-module-hooks.mjs', import.meta.url).href, {
-      data: { entry: new URL('../index.ts', import.meta.url).href },
+      data: {
+        entry: new URL('../index.ts', import.meta.url).href,
+        root: new URL('../../', import.meta.url).href,
+      },
     });
     registered = true;
   }
@@ -44,9 +47,10 @@ export async function importTaskModule(
         ),
       timeoutMs,
     );
-    timer.unref();
   });
   try {
+    // The timer is not unref'd: a module awaiting forever leaves nothing else to keep the
+    // process alive, and Node would exit (code 13) without saying which module hung.
     return (await Promise.race([import(url.href), timeout])) as Record<string, unknown>;
   } finally {
     clearTimeout(timer);

@@ -93,3 +93,13 @@ export interface Task<D = unknown, C extends Config = Config> {
 /** A task with its type parameters erased, as registries and the command line hold them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyTask = Task<any, any>;
+
+/**
+ * The space a campaign searches: the task's, with the epochs pinned when the campaign sets them
+ * for every trial (--epochs may go past the space's own bound; the request has its own).
+ */
+export function spaceWithEpochs(task: AnyTask, epochs: number | undefined): SearchSpace {
+  return epochs !== undefined && task.space.param('epochs')
+    ? task.space.withFixed({ epochs })
+    : task.space;
+}

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { CampaignDriver, DriverHandedBack } from '../campaign/campaign-driver.ts';
 import { failCampaign } from '../campaign/campaign-service.ts';
 import { CampaignStore, FencedOutError } from '../campaign/campaign-store.ts';
+import { InvalidStoredRecordError } from '../campaign/campaign-records.ts';
 import { environmentWithoutSecrets, redactSecrets } from '../secrets/redact.ts';
 import { connectionOptions, createRedis } from '../queue/redis-connection.ts';
 import { openQueues, queuePrefix, type LgtQueues, type QueueName } from '../queue/lgt-queues.ts';
@@ -28,8 +29,11 @@ export interface WorkerServiceOptions {
 
 /** How long a job's lock lasts, and how often stalled jobs are looked for (env, for tests). */
 function timing() {
-  const lockDuration = Number(process.env['LGT_LOCK_MS'] ?? 30_000);
-  const stalledInterval = Number(process.env['LGT_STALLED_MS'] ?? 15_000);
+  // Short enough that a trial whose worker was killed (-9) is retried within about 20 s; a job
+  // that loses its lock anyway (Redis away longer) is safe: writes are fenced (see TrialRunner,
+  // CampaignDriver), so a second attempt never writes beside the first.
+  const lockDuration = Number(process.env['LGT_LOCK_MS'] ?? 15_000);
+  const stalledInterval = Number(process.env['LGT_STALLED_MS'] ?? 5_000);
   return { lockDuration, stalledInterval };
 }
 
@@ -136,13 +140,22 @@ export class WorkerService {
             return { status: 'handed-over' };
           }
           // A hand-back, or a passing fault (Redis away): another attempt resumes the campaign.
-          // The same error again and again (the task does not load here, ...) fails it, saying why.
+          // The same error again and again (the task does not load here, ...) fails it, saying
+          // why; a record that is not lgt's will not become one, so it fails at once.
+          const refused = error instanceof InvalidStoredRecordError;
           if (
             error instanceof DriverHandedBack ||
-            job.attemptsMade + 1 < DRIVER_FAILURES_BEFORE_GIVING_UP
+            (!refused && job.attemptsMade + 1 < DRIVER_FAILURES_BEFORE_GIVING_UP)
           )
             throw error;
-          await failCampaign(store, campaignId, (error as Error).message).catch(() => {});
+          const message = (error as Error).message;
+          this.opts.log?.(`campaign ${campaignId} failed: ${message}`);
+          if (refused) {
+            // Its record cannot be changed (it does not parse): the log says why instead.
+            await store.appendEvent(campaignId, { type: 'campaign.failed', error: message });
+          } else {
+            await failCampaign(store, campaignId, message);
+          }
           return { status: 'failed' };
         }
       },

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
@@ -12,6 +12,7 @@ import { createRedis } from '../../src/queue/redis-connection.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import { WorkerService } from '../../src/worker/worker-service.ts';
 import { campaignEnd, campaignEvents, startCampaign } from '../helpers/campaign-fixtures.ts';
+import { waitFor } from '../helpers/lgt-process.ts';
 import { sharedDataset } from '../helpers/paths.ts';
 import {
   firstUserMessage,
@@ -412,5 +413,187 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     expect(written).not.toContain(PLANTED_KEY);
     expect(written).not.toMatch(/Bearer\s+sk-/);
     expect(written.toLowerCase()).not.toContain('authorization');
+  });
+});
+
+/** Every value under every key of a Redis, as one text (to look for what must not be stored). */
+async function dumpRedis(client: Redis): Promise<string> {
+  const parts: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'COUNT', 500);
+    cursor = next;
+    for (const key of keys) {
+      const type = await client.type(key);
+      const value =
+        type === 'string'
+          ? await client.get(key)
+          : type === 'hash'
+            ? await client.hgetall(key)
+            : type === 'list'
+              ? await client.lrange(key, 0, -1)
+              : type === 'zset'
+                ? await client.zrange(key, 0, -1)
+                : type === 'set'
+                  ? await client.smembers(key)
+                  : type === 'stream'
+                    ? await client.xrange(key, '-', '+')
+                    : null;
+      parts.push(`${key} ${JSON.stringify(value)}`);
+    }
+  } while (cursor !== '0');
+  return parts.join('\n');
+}
+
+/** The environment of this process's child processes (the trial processes of its workers). */
+function childEnvironments(): string[] {
+  const envs: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) envs.push(readFileSync(`/proc/${pid}/environ`, 'utf8'));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return envs;
+}
+
+async function restartService(options: Partial<Parameters<typeof WorkerService.start>[0]> = {}) {
+  await service?.close(true);
+  service = await WorkerService.start({
+    redisUrl: redisServer.url,
+    concurrency: 2,
+    log: (m) => logged.push(m),
+    ...options,
+  });
+}
+
+describe('a hostile or absent endpoint', () => {
+  it('an endpoint that echoes the key: the key is stored nowhere, and trial processes never had it', async () => {
+    const echo = `I was told ${PLANTED_KEY}`;
+    llm.answerWith('advisor', (r) => {
+      const reply = defaultAdvisor(r).content;
+      return {
+        content: {
+          analysis: echo,
+          proposals: reply.proposals.map((p) => ({ ...p, reason: `${p.reason}: ${echo}` })),
+        },
+      };
+    });
+    llm.answerWith('evaluator', () => ({
+      content: { verdicts: [], textual_gradient: echo, lessons: [echo] },
+    }));
+    const campaign = await start({ maxTrials: 4, seed: 11 });
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    // The echo reached lgt (so the test can fail), redacted.
+    const log = await events(campaign.id);
+    const advice = log.find((e) => e.type === 'agent.message' && e.agent === 'advisor');
+    expect(JSON.stringify(advice)).toContain('I was told [redacted]');
+    // The trial processes ran without the LLM settings.
+    const envs = childEnvironments();
+    expect(envs.length).toBeGreaterThan(0);
+    expect(envs.join('\n')).toContain('LGT_WORKER_REDIS_URL=');
+    for (const env of envs) {
+      expect(env).not.toContain(PLANTED_KEY);
+      expect(env).not.toContain('LGT_LLM_BASE_URL');
+    }
+    const written = [
+      await dumpRedis(redis),
+      ...readdirSync(done.reportDir!)
+        .filter((f) => f.endsWith('.json') || f.endsWith('.csv'))
+        .map((f) => readFileSync(path.join(done.reportDir!, f), 'utf8')),
+      logged.join('\n'),
+    ].join('\n');
+    expect(written).toContain('llm-cache');
+    expect(written).not.toContain(PLANTED_KEY);
+    expect(written).not.toContain('0123456789abcdef');
+
+    // The same campaign against another endpoint is asked anew, not answered from the cache.
+    const other = new ScriptedLlmServer({
+      advisor: defaultAdvisor,
+      evaluator: () => ({ content: { verdicts: [], textual_gradient: 'other', lessons: [] } }),
+      optimizer: () => ({ content: { prompt: rewrittenPrompt('OTHER'), rationale: 'other' } }),
+    });
+    process.env['LGT_LLM_BASE_URL'] = await other.start();
+    try {
+      await restartService();
+      const again = await start({ maxTrials: 4, seed: 11 });
+      await finished(again.id);
+      expect(other.requests.length).toBeGreaterThan(0);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('refuses replies over the size limit, keeps what later prompts carry small, and drops verdicts about trials that do not exist', async () => {
+    const huge = 'x'.repeat(1_000_000);
+    llm.script('advisor', { content: { analysis: huge, proposals: [] } }, { content: huge });
+    llm.script('evaluator', {
+      content: {
+        verdicts: [
+          { trial: 999, verdict: 'improved', explanation: 'a trial that never ran' },
+          { trial: 3, verdict: 'improved', explanation: 'real' },
+        ],
+        textual_gradient: 'go on',
+        lessons: ['short'],
+      },
+    });
+    const campaign = await start({ maxTrials: 6 });
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    const log = await events(campaign.id);
+    const fallback = log.find((e) => e.type === 'agent.fallback' && e.agent === 'advisor');
+    expect(fallback && 'reason' in fallback ? fallback.reason : '').toContain(
+      'over the limit of 20000',
+    );
+    // The repair turn quoted only the start of the overlong reply; no later prompt grew.
+    for (const r of llm.requests) expect(JSON.stringify(r.body).length).toBeLessThan(60_000);
+    expect(statSync(path.join(done.reportDir!, 'report.json')).size).toBeLessThan(1_000_000);
+    const state = (await store.getState(campaign.id, 'lgt')) as {
+      feedback: { verdicts: { trial: number }[] } | null;
+    };
+    const judged = log
+      .filter((e) => e.type === 'agent.message' && e.agent === 'evaluator')
+      .flatMap((e) => (e as { reply: { verdicts: { trial: number }[] } }).reply.verdicts ?? []);
+    expect(judged.map((v) => v.trial)).toContain(3);
+    expect(judged.map((v) => v.trial)).not.toContain(999);
+    expect(JSON.stringify(state.feedback)).not.toContain('999');
+  });
+
+  it('a hanging endpoint: the call ends at its deadline and the rule-based stand-in answers', async () => {
+    process.env['LGT_AGENT_DEADLINE_MS'] = '3000';
+    await restartService();
+    llm.script('advisor', { delayMs: 60_000, content: {} });
+    const started = Date.now();
+    const campaign = await start({ maxTrials: 4 });
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    const log = await events(campaign.id);
+    const fallback = log.find((e) => e.type === 'agent.fallback' && e.agent === 'advisor');
+    expect(fallback && 'reason' in fallback ? fallback.reason : '').toContain(
+      'within its deadline',
+    );
+    expect(Date.now() - started).toBeLessThan(50_000);
+  });
+
+  it('no worker serves the agents queue: the log says so at once and what to start, then rules answer', async () => {
+    process.env['LGT_AGENT_DEADLINE_MS'] = '2000';
+    await restartService({ queues: ['campaign', 'trials'] });
+    const campaign = await start({ maxTrials: 4 });
+    const waiting = await waitFor('the waiting notice', async () =>
+      (await events(campaign.id)).find((e) => e.type === 'agent.waiting'),
+    );
+    expect(waiting && 'reason' in waiting ? waiting.reason : '').toContain(
+      'no worker serves the agents queue',
+    );
+    expect(waiting && 'reason' in waiting ? waiting.reason : '').toContain('lgt worker');
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    expect(llm.requests).toHaveLength(0);
+    const log = await events(campaign.id);
+    expect(log.some((e) => e.type === 'agent.fallback' && e.agent === 'advisor')).toBe(true);
   });
 });

@@ -174,9 +174,16 @@ describe('campaign control', () => {
         `from '${path.join(REPO_ROOT, 'src/index.ts')}'`,
       ),
     );
-    const campaign = await start({ task: { kind: 'module', path: module }, maxTrials: 2 });
+    // The module's directory is allowed (as `lgt run` and `lgt worker --task-dir` do).
+    const campaign = await startCampaign(
+      store,
+      queues,
+      out,
+      { task: { kind: 'module', path: module }, maxTrials: 2 },
+      { taskDirs: [dir] },
+    );
     rmSync(module);
-    service = await WorkerService.start({ redisUrl: server.url, concurrency: 1 });
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 1, taskDirs: [dir] });
     const done = await finished(campaign.id);
     expect(done.status).toBe('failed');
     expect(done.error).toContain(`task module ${module} does not exist`);

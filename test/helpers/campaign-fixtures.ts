@@ -3,6 +3,7 @@ import type { CampaignRecord } from '../../src/campaign/campaign-records.ts';
 import type { CampaignRequestInput } from '../../src/campaign/campaign-request.ts';
 import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
 import type { CampaignStore } from '../../src/campaign/campaign-store.ts';
+import type { LoadTaskOptions } from '../../src/campaign/task-spec.ts';
 import type { LgtQueues } from '../../src/queue/lgt-queues.ts';
 import { waitFor } from './lgt-process.ts';
 import { SHARED_DATASETS } from './paths.ts';
@@ -31,11 +32,12 @@ export async function startCampaign(
   queues: LgtQueues,
   outputDir: string,
   overrides: Partial<CampaignRequestInput> = {},
+  options: LoadTaskOptions = {},
 ): Promise<CampaignRecord> {
   return createCampaign(
     store,
     queues,
-    await prepareCampaign(campaignRequest(outputDir, overrides)),
+    await prepareCampaign(campaignRequest(outputDir, overrides), options),
   );
 }
 
