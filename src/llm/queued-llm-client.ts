@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
+import { millisecondsFromEnv } from '../env/milliseconds-from-env.ts';
 import type { AgentName, ChatMessage, LlmClient, LlmRequest, LlmResult } from './llm-client.ts';
 
 /** An `agents` job: one LLM call with the name of the schema its reply must fit. */
@@ -41,13 +42,7 @@ export const AgentJobDataSchema = z.object({
  * the rule-based stand-in answer: a campaign never hangs on an absent worker or a dead endpoint.
  */
 export function agentDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env['LGT_AGENT_DEADLINE_MS'];
-  const n = raw === undefined || raw === '' ? 180_000 : Number(raw);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new Error(
-      `LGT_AGENT_DEADLINE_MS must be a positive number of milliseconds, got "${raw}"`,
-    );
-  return n;
+  return millisecondsFromEnv('LGT_AGENT_DEADLINE_MS', 180_000, env);
 }
 
 export interface QueuedLlmClientOptions {

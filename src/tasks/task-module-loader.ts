@@ -1,18 +1,13 @@
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { millisecondsFromEnv } from '../env/milliseconds-from-env.ts';
 
 const QUERY = 'lgt-task-module';
 let registered = false;
 
 /** How long a task module may take to load (LGT_TASK_LOAD_TIMEOUT_MS, default 30 s). */
 export function taskLoadTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env['LGT_TASK_LOAD_TIMEOUT_MS'];
-  const n = raw === undefined || raw === '' ? 30_000 : Number(raw);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new Error(
-      `LGT_TASK_LOAD_TIMEOUT_MS must be a positive number of milliseconds, got "${raw}"`,
-    );
-  return n;
+  return millisecondsFromEnv('LGT_TASK_LOAD_TIMEOUT_MS', 30_000, env);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { CampaignDriver, DriverHandedBack } from '../campaign/campaign-driver.ts';
 import { failCampaign } from '../campaign/campaign-service.ts';
 import { CampaignStore, FencedOutError } from '../campaign/campaign-store.ts';
-import { InvalidStoredRecordError } from '../campaign/campaign-records.ts';
+import { CAMPAIGN_ID_PATTERN, InvalidStoredRecordError } from '../campaign/campaign-records.ts';
 import { environmentWithoutSecrets, redactSecrets } from '../secrets/redact.ts';
 import { connectionOptions, createRedis } from '../queue/redis-connection.ts';
 import { openQueues, queuePrefix, type LgtQueues, type QueueName } from '../queue/lgt-queues.ts';
@@ -127,6 +127,10 @@ export class WorkerService {
       async (job: Job<{ campaignId: string }>, _token?: string, lost?: AbortSignal) => {
         const campaignId = String(job.data?.campaignId ?? '');
         try {
+          if (!CAMPAIGN_ID_PATTERN.test(campaignId))
+            throw new InvalidStoredRecordError(`campaign job ${job.id}`, [
+              `campaignId: ${JSON.stringify(campaignId).slice(0, 80)} is not a campaign id`,
+            ]);
           // Stops on a hand-back (this worker shuts down) or when the job's lock is lost.
           const signal = lost
             ? AbortSignal.any([this.handBack.signal, lost])
@@ -134,7 +138,10 @@ export class WorkerService {
           const record = await driver.drive(campaignId, signal);
           return { status: record.status };
         } catch (error) {
-          // A newer driver holds the campaign: this one's job is gone, it has nothing to say.
+          // This worker is shutting down: the job goes back to the queue (its lock is valid).
+          if (error instanceof DriverHandedBack && this.handBack.signal.aborted) throw error;
+          // A newer driver holds the campaign (or will: the lock is lost): this one's job is
+          // gone, it has nothing more to say.
           if (error instanceof FencedOutError || lost?.aborted) {
             this.opts.log?.(`driver of ${campaignId} stopped: ${(error as Error).message}`);
             return { status: 'handed-over' };

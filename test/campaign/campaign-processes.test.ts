@@ -15,6 +15,7 @@ import {
   campaignEnd,
   campaignEvents,
   campaignRequest,
+  expectWholeCampaign,
   startCampaign,
 } from '../helpers/campaign-fixtures.ts';
 import { startLgt, waitFor, type LgtProcess } from '../helpers/lgt-process.ts';
@@ -49,13 +50,6 @@ function count<T>(items: T[], key: (t: T) => unknown): Map<unknown, number> {
   const m = new Map<unknown, number>();
   for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
   return m;
-}
-
-/** Every trial 1..n present once, finished, with a distinct configuration. */
-function expectWholeCampaign(trials: TrialRecord[], n: number): void {
-  expect(trials.map((t) => t.number)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-  expect(trials.every((t) => t.state === 'completed')).toBe(true);
-  expect(new Set(trials.map((t) => JSON.stringify(t.config))).size).toBe(n);
 }
 
 beforeAll(async () => {

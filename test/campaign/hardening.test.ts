@@ -14,6 +14,7 @@ import {
   campaignEnd,
   campaignEvents,
   campaignRequest,
+  expectWholeCampaign,
   startCampaign,
 } from '../helpers/campaign-fixtures.ts';
 import { startLgt, waitFor, type LgtProcess } from '../helpers/lgt-process.ts';
@@ -66,9 +67,7 @@ async function killServer(s: RedisServerProcess): Promise<void> {
  */
 async function expectExactCampaign(id: string, n: number): Promise<TrialRecord[]> {
   const trials = await store.listTrials(id);
-  expect(trials.map((t) => t.number)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-  expect(trials.every((t) => t.state === 'completed')).toBe(true);
-  expect(new Set(trials.map((t) => JSON.stringify(t.config))).size).toBe(n);
+  expectWholeCampaign(trials, n);
   const curves = await store.getCurves(
     id,
     trials.map((t) => t.number),

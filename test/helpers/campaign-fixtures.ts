@@ -1,5 +1,6 @@
 import type { LoggedEvent } from '../../src/campaign/campaign-events.ts';
-import type { CampaignRecord } from '../../src/campaign/campaign-records.ts';
+import { expect } from 'vitest';
+import type { CampaignRecord, TrialRecord } from '../../src/campaign/campaign-records.ts';
 import type { CampaignRequestInput } from '../../src/campaign/campaign-request.ts';
 import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
 import type { CampaignStore } from '../../src/campaign/campaign-store.ts';
@@ -59,4 +60,11 @@ export function campaignEnd(
 
 export function campaignEvents(store: CampaignStore, id: string): Promise<LoggedEvent[]> {
   return store.readEvents(id, '0', { count: 100_000 });
+}
+
+/** Every trial 1..n present once, finished, with a distinct configuration. */
+export function expectWholeCampaign(trials: TrialRecord[], n: number): void {
+  expect(trials.map((t) => t.number)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  expect(trials.every((t) => t.state === 'completed')).toBe(true);
+  expect(new Set(trials.map((t) => JSON.stringify(t.config))).size).toBe(n);
 }
