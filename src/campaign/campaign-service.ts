@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
 import type { CampaignRecord } from './campaign-records.ts';
 import {
@@ -114,7 +115,7 @@ export async function cancelCampaign(
   }
   const updated = await store.setCampaignStatus(id, 'cancelling', ['queued', 'running']);
   if (!updated) {
-    throw new Error(
+    throw new ExpectedFailure(
       `campaign ${id} is ${campaign.status}; only a queued or running campaign can be cancelled`,
     );
   }

@@ -11,6 +11,7 @@ import {
   type TrialRecord,
   type TrialState,
 } from './campaign-records.ts';
+import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 
 /** Events kept per campaign; older ones are trimmed (the report keeps the full story). */
@@ -212,7 +213,7 @@ export class CampaignStore {
 
   async requireCampaign(id: string): Promise<CampaignRecord> {
     const c = await this.getCampaign(id);
-    if (!c) throw new Error(`no campaign ${id} (lgt list shows the campaigns)`);
+    if (!c) throw new ExpectedFailure(`no campaign ${id} (lgt list shows the campaigns)`);
     return c;
   }
 

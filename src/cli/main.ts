@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { InvalidCampaignRequestError } from '../campaign/campaign-request.ts';
 import { MissingDataFileError } from '../data/data-files.ts';
 import { InvalidConfigError } from '../search-space/search-space.ts';
@@ -14,7 +16,10 @@ const program = new Command()
   .description(
     'Language-Guided Tuning: tune TensorFlow.js models with LLM agents over a Redis job queue',
   )
+  .version(packageVersion(), '-V, --version', "print lgt's version")
   .showHelpAfterError('(lgt --help lists the commands)')
+  // Commander's own errors in lgt's one format ("lgt: ...", exit 2: a mistake in the request).
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'lgt: ')) })
   .exitOverride();
 
 registerTasksCommand(program);
@@ -31,7 +36,10 @@ try {
 
 /** Prints an error the way a person can act on it; returns the exit status. */
 function reportError(error: unknown): number {
-  if (error instanceof CommanderError) return error.exitCode;
+  if (error instanceof CommanderError) {
+    // Help and --version end here too, successfully; anything else was a mistake in the request.
+    return error.exitCode === 0 ? 0 : 2;
+  }
   if (
     error instanceof UsageError ||
     error instanceof InvalidConfigError ||
@@ -40,7 +48,7 @@ function reportError(error: unknown): number {
     process.stderr.write(`lgt: ${error.message}\n`);
     return 2;
   }
-  if (error instanceof MissingDataFileError) {
+  if (error instanceof MissingDataFileError || error instanceof ExpectedFailure) {
     process.stderr.write(`lgt: ${error.message}\n`);
     return 1;
   }
@@ -49,4 +57,9 @@ function reportError(error: unknown): number {
   if (process.env['LGT_DEBUG']) process.stderr.write(`${e?.stack ?? ''}\n`);
   else process.stderr.write('(set LGT_DEBUG=1 for the stack trace)\n');
   return 1;
+}
+
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

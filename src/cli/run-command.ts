@@ -155,6 +155,8 @@ export function registerRunCommand(program: Command): void {
         `give the task once: either "lgt run ${taskArg}" or --task ${opts.task}`,
       );
     const selection = { ...opts, ...(taskArg ? { task: taskArg } : {}) };
+    if (selection.csv && !selection.target)
+      throw new UsageError('--csv needs --target <column>: the column to predict');
     if (!selection.task && !selection.csv)
       throw new UsageError(
         'name a task: lgt run iris (lgt tasks lists them), or lgt run --csv data.csv --target y',

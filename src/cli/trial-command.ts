@@ -148,12 +148,18 @@ export function registerTrialCommand(program: Command): void {
 /** The configuration from --config (JSON text or a file), validated; the baseline otherwise. */
 export function readConfig(task: AnyTask, source: string | undefined): Config {
   if (source === undefined) return task.baseline;
-  const text = source.trim().startsWith('{') ? source : readConfigFile(source);
+  // JSON text (an object, or something else a person typed) or else the name of a file.
+  const text = /^\s*[{["\d-]/.test(source) && !existsSync(source) ? source : readConfigFile(source);
   let input: unknown;
   try {
     input = JSON.parse(text);
   } catch (error) {
     throw new UsageError(`--config is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new UsageError(
+      `--config is not a JSON object (got ${Array.isArray(input) ? 'an array' : JSON.stringify(input)}): give {"field": value, ...}`,
+    );
   }
   const result = task.space.validate(input);
   if (!result.ok) {

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import path from 'node:path';
 import os from 'node:os';
 import { redactSecrets, registerUrlSecrets } from '../secrets/redact.ts';
+import { ExpectedFailure } from '../errors/expected-failure.ts';
 import {
   answersPing,
   redisServerBinary,
@@ -78,7 +79,7 @@ export async function resolveRedis(opts: {
       u.protocol !== 'rediss:' &&
       !(await answersPing(Number(u.port || 6379), u.hostname, 2000))
     ) {
-      throw new Error(
+      throw new ExpectedFailure(
         redactSecrets(
           `no Redis answers at ${url}; is it running, and is the URL right? (docker compose up -d redis, or apt-get install redis-server)`,
         ),
@@ -89,7 +90,7 @@ export async function resolveRedis(opts: {
   if (await answersPing(Number(u.port || 6379), u.hostname)) return { url };
   const binary = redisServerBinary();
   if (!opts.allowEmbedded || !binary) {
-    throw new Error(
+    throw new ExpectedFailure(
       `no Redis answers at ${url}. Start one (docker compose up -d redis, or apt-get install redis-server), or point REDIS_URL at yours`,
     );
   }

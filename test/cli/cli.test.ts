@@ -1,9 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.ts';
-import { SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
+import { REPO_ROOT, SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
 
 const env = { LGT_DATA_DIR: SHARED_DATASETS };
 
@@ -199,6 +199,30 @@ describe('lgt trial', () => {
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain(
       'exports a task without: metric ({ name, direction }), space (a SearchSpace), load() (a function)',
+    );
+  });
+
+  it('speaks one error format: commander mistakes, not-an-object configs, --csv without --target, expected failures', async () => {
+    const unknown = await runCli(['trail', '--task', 'iris'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^lgt: unknown command 'trail'/);
+    const option = await runCli(['trial', '--task', 'iris', '--epoch', '3'], env);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toMatch(/^lgt: unknown option '--epoch'/);
+    const array = await runCli(['trial', '--task', 'iris', '--config', '[1,2]'], env);
+    expect(array.code).toBe(2);
+    expect(array.stderr).toContain('--config is not a JSON object (got an array)');
+    const noTarget = await runCli(['run', '--csv', sharedDataset('iris.csv')], env);
+    expect(noTarget.code).toBe(2);
+    expect(noTarget.stderr).toBe('lgt: --csv needs --target <column>: the column to predict\n');
+    const noRedis = await runCli(['status', 'x', '--redis-url', 'redis://127.0.0.1:1'], env);
+    expect(noRedis.code).toBe(1);
+    expect(noRedis.stderr).toContain('no Redis answers at redis://127.0.0.1:1');
+    expect(noRedis.stderr).not.toContain('LGT_DEBUG');
+    const version = await runCli(['--version'], env);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(
+      JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version,
     );
   });
 });
