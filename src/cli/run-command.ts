@@ -178,7 +178,7 @@ export function registerRunCommand(program: Command): void {
       ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
       ...(opts.maxTrain !== undefined ? { maxTrainRows: opts.maxTrain } : {}),
       ...(opts.gridParams ? { gridParams: opts.gridParams.split(',').map((s) => s.trim()) } : {}),
-      ...(opts.dataDir.length ? { dataDirs: opts.dataDir.map((d) => path.resolve(d)) } : {}),
+      ...dataDirsOf(opts.dataDir),
     };
     // A module named on this command line is the operator's choice: its directory is allowed.
     const taskDirs = request.task.kind === 'module' ? [path.dirname(request.task.path)] : [];
@@ -325,6 +325,16 @@ async function summary(ctx: CampaignContext, campaign: CampaignRecord): Promise<
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The data directories a campaign keeps (--data-dir, then LGT_DATA_DIR), absolute: stored with
+ * it, so `lgt resume` and workers elsewhere find the files without the variable.
+ */
+function dataDirsOf(given: string[]): { dataDirs?: string[] } {
+  const fromEnv = (process.env['LGT_DATA_DIR'] ?? '').split(path.delimiter).filter(Boolean);
+  const dirs = [...new Set([...given, ...fromEnv].map((d) => path.resolve(d)))];
+  return dirs.length ? { dataDirs: dirs } : {};
 }
 
 function note(message: string): void {

@@ -278,4 +278,17 @@ describe('campaign requests', () => {
     expect(run.stderr).not.toContain('failed (attempt');
     expect(await store.listCampaigns()).toEqual([]);
   });
+
+  it('keeps the data directory with the campaign: a worker without LGT_DATA_DIR finds the files', async () => {
+    const run = await runCli(
+      ['run', 'iris', '--trials', '2', '--epochs', '3', '--detach', '--redis-url', server.url],
+      { LGT_DATA_DIR: SHARED_DATASETS, LGT_OFFLINE: '1' },
+    );
+    expect(run.code).toBe(0);
+    const id = run.stdout.trim();
+    expect((await store.getCampaign(id))!.request.dataDirs).toEqual([SHARED_DATASETS]);
+    worker(['--concurrency', '1'], { LGT_DATA_DIR: '', LGT_OFFLINE: '1' });
+    const done = await finished(id);
+    expect(done.status).toBe('completed');
+  });
 });
