@@ -10,6 +10,8 @@ export const TaskSpecSchema = z.discriminatedUnion('kind', [
     kind: z.literal('csv'),
     file: pathText,
     target: z.string().min(1).max(1000),
+    /** Columns kept although they look like IDs or free text (--keep-columns). */
+    keepColumns: z.array(z.string().max(1000)).max(1000).optional(),
     problem: z.enum(['classification', 'regression']).optional(),
   }),
 ]);

@@ -10,6 +10,7 @@ export function taskSpecOf(selection: {
   csv?: string;
   target?: string;
   kind?: 'classification' | 'regression';
+  keepColumns?: string[];
 }): TaskSpec {
   if (selection.csv) {
     return {
@@ -17,6 +18,7 @@ export function taskSpecOf(selection: {
       file: path.resolve(selection.csv),
       target: selection.target ?? '',
       ...(selection.kind ? { problem: selection.kind } : {}),
+      ...(selection.keepColumns?.length ? { keepColumns: selection.keepColumns } : {}),
     };
   }
   const name = selection.task ?? '';
@@ -76,6 +78,7 @@ export function loadTask(spec: TaskSpec, options: LoadTaskOptions = {}): Promise
         csv: spec.file,
         target: spec.target,
         ...(spec.problem ? { kind: spec.problem } : {}),
+        ...(spec.keepColumns ? { keepColumns: spec.keepColumns } : {}),
       });
   }
 }

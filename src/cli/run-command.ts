@@ -25,12 +25,15 @@ import { formatConfig } from '../search-space/format-config.ts';
 import { addTaskOptions, parseInteger } from './trial-command.ts';
 import { formatNumber, paint, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
+import { printTaskNotes } from './task-resolver.ts';
+import { redactSecrets } from '../secrets/redact.ts';
 
 interface RunOptions {
   task?: string;
   csv?: string;
   target?: string;
   kind?: TaskKind;
+  keepColumns?: string[];
   dataDir: string[];
   splitSeed: number;
   maxTrain?: number;
@@ -184,6 +187,7 @@ export function registerRunCommand(program: Command): void {
     const taskDirs = request.task.kind === 'module' ? [path.dirname(request.task.path)] : [];
     // Refused before anything is written, or even connected to.
     const prepared = await prepareCampaign(request, { taskDirs });
+    printTaskNotes(prepared.task);
     const ctx = await openCampaignContext({
       ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
       allowEmbedded: !opts.detach,
@@ -205,8 +209,9 @@ export function registerRunCommand(program: Command): void {
         process.stdout.write(`${campaign.id}\n`);
         return;
       }
+      const metric = prepared.task.metric;
       note(
-        `campaign ${paint('bold', campaign.id, process.stderr)} on ${ctx.redis.url}: ${campaign.taskName}, ${request.strategy}, ${request.maxTrials} trials, ${request.parallel} at a time`,
+        `campaign ${paint('bold', campaign.id, process.stderr)} on ${redactSecrets(ctx.redis.url)}: ${campaign.taskName} (${prepared.task.kind}, ${metric.name}: ${metric.direction === 'maximize' ? 'higher' : 'lower'} is better), ${request.strategy}, ${request.maxTrials} trials, ${request.parallel} at a time`,
       );
       await carryOut(ctx, campaign, {
         localWorkers: opts.localWorkers,

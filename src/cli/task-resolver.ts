@@ -13,6 +13,7 @@ export interface TaskSelection {
   csv?: string;
   target?: string;
   kind?: TaskKind;
+  keepColumns?: string[];
   dataDirs?: string[];
 }
 
@@ -33,6 +34,7 @@ export async function resolveTask(selection: TaskSelection): Promise<AnyTask> {
         file: selection.csv,
         target: selection.target,
         ...(selection.kind ? { kind: selection.kind } : {}),
+        ...(selection.keepColumns ? { keepColumns: selection.keepColumns } : {}),
       });
     } catch (error) {
       // A CSV that cannot be read or has no such column: the message names the file and the fix.
@@ -52,6 +54,11 @@ export async function resolveTask(selection: TaskSelection): Promise<AnyTask> {
     );
   }
   return task;
+}
+
+/** Tells a person what lgt decided about their data (rows dropped, columns left out). */
+export function printTaskNotes(task: AnyTask): void {
+  for (const note of task.notes ?? []) process.stderr.write(`lgt: note: ${note}\n`);
 }
 
 export function looksLikePath(name: string): boolean {

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { builtInTasks } from '../../tasks/index.ts';
 import { describeCondition, describeRange, type Area } from '../search-space/param.ts';
-import type { AnyTask } from '../tasks/task.ts';
+import type { AnyTask, TaskKind } from '../tasks/task.ts';
 import { paint, table } from './terminal.ts';
-import { resolveTask } from './task-resolver.ts';
+import { printTaskNotes, resolveTask } from './task-resolver.ts';
+import { UsageError } from './usage-error.ts';
+import { missingCount } from '../data/table.ts';
+import type { TabularData } from '../tasks/tabular/tabular-task.ts';
 
 const AREAS: Area[] = ['architecture', 'training', 'features', 'regularization'];
 
@@ -30,7 +33,41 @@ export function registerTasksCommand(program: Command): void {
       '--json',
       'machine-readable: each search space with types, bounds, scales, choices, conditions, defaults',
     )
-    .action(async (name: string | undefined, opts: { json?: boolean }) => {
+    .option('--csv <file>', 'show the task lgt builds from your CSV file (with --target)')
+    .option('--target <column>', 'the column of --csv to predict')
+    .option('--kind <kind>', 'classification or regression (guessed when omitted)')
+    .option(
+      '--keep-columns <names>',
+      'comma-separated columns to keep although they look like IDs or free text',
+      (v: string) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+    )
+    .action(async (name: string | undefined, opts: TasksOptions) => {
+      if (opts.csv) {
+        if (opts.kind && opts.kind !== 'classification' && opts.kind !== 'regression')
+          throw new UsageError('--kind must be classification or regression');
+        const task = await resolveTask({
+          csv: opts.csv,
+          ...(opts.target ? { target: opts.target } : {}),
+          ...(opts.kind ? { kind: opts.kind } : {}),
+          ...(opts.keepColumns ? { keepColumns: opts.keepColumns } : {}),
+        });
+        printTaskNotes(task);
+        // Before anything runs: the schema as inferred, the rows of each split, the space.
+        const data = (await task.load({ splitSeed: 0 })) as TabularData;
+        if (opts.json) {
+          process.stdout.write(
+            `${JSON.stringify({ ...taskToJson(task), ...csvSummary(data) }, null, 2)}\n`,
+          );
+          return;
+        }
+        process.stdout.write(describeCsvData(data));
+        process.stdout.write(describeTask(task));
+        return;
+      }
       const tasks = name ? [await resolveTask({ task: name })] : builtInTasks;
       if (opts.json) {
         const json = tasks.map(taskToJson);
@@ -59,6 +96,50 @@ export function registerTasksCommand(program: Command): void {
         `${paint('dim', 'lgt tasks <name> shows a task in full; lgt tasks --json gives every search space for outside optimizers.')}\n`,
       );
     });
+}
+
+interface TasksOptions {
+  json?: boolean;
+  csv?: string;
+  target?: string;
+  kind?: TaskKind;
+  keepColumns?: string[];
+}
+
+/** What a CSV file became: its columns as inferred, the classes, the rows of each split. */
+function csvSummary(data: TabularData) {
+  return {
+    columns: data.features.map((c) => ({
+      name: c.name,
+      kind: c.kind,
+      missing: missingCount(c),
+      ...(c.kind === 'categorical'
+        ? { levels: new Set(c.values.filter((v) => v !== null)).size }
+        : {}),
+    })),
+    ...(data.classNames ? { classes: data.classNames } : {}),
+    rows: {
+      train: data.split.train.length,
+      validation: data.split.validation.length,
+      test: data.split.test.length,
+    },
+  };
+}
+
+function describeCsvData(data: TabularData): string {
+  const summary = csvSummary(data);
+  const rows = [['column', 'kind', 'missing', 'levels']];
+  for (const c of summary.columns)
+    rows.push([c.name, c.kind, String(c.missing), c.levels === undefined ? '' : String(c.levels)]);
+  const r = summary.rows;
+  return [
+    paint('bold', `${data.table.source}: ${data.table.rowCount} rows`),
+    table(rows),
+    ...(summary.classes ? [`classes: ${summary.classes.join(', ')}`] : []),
+    `rows per split (split seed 0): ${r.train} training, ${r.validation} validation, ${r.test} test`,
+    '',
+    '',
+  ].join('\n');
 }
 
 function describeTask(task: AnyTask): string {

@@ -6,7 +6,7 @@ import { selectBackend } from '../trainer/backend.ts';
 import type { Metrics } from '../trainer/metrics.ts';
 import { TfjsTrainer } from '../trainer/tfjs-trainer.ts';
 import type { EpochRecord, TrialResult } from '../trainer/trainer.ts';
-import { resolveTask } from './task-resolver.ts';
+import { resolveTask, printTaskNotes } from './task-resolver.ts';
 import { formatNumber, formatSeconds, paint, sparkline, StatusLine, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -15,6 +15,7 @@ interface TrialOptions {
   csv?: string;
   target?: string;
   kind?: TaskKind;
+  keepColumns?: string[];
   config?: string;
   seed: number;
   splitSeed: number;
@@ -55,6 +56,15 @@ export function addTaskOptions(command: Command): Command {
         }
         return v;
       },
+    )
+    .option(
+      '--keep-columns <names>',
+      'comma-separated columns of --csv to keep although they look like IDs or free text',
+      (v: string) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
     )
     .option(
       '--data-dir <dir>',
@@ -101,6 +111,7 @@ export function registerTrialCommand(program: Command): void {
         ...opts,
         ...(opts.dataDir.length ? { dataDirs: opts.dataDir } : {}),
       });
+      printTaskNotes(task);
       const config = readConfig(task, opts.config);
       const status = new StatusLine();
       const say = (text: string) => {

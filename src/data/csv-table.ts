@@ -43,7 +43,7 @@ export async function readCsvTable(path: string): Promise<Table> {
 
 /**
  * Parses CSV text into typed columns: comma or semicolon separated (detected from the header),
- * quoted fields, a UTF-8 BOM, CRLF; cells are trimmed. A column is numeric when every
+ * quoted fields, a UTF-8 BOM, CRLF, LF or both mixed; cells are trimmed. A column is numeric when every
  * non-missing cell is a finite decimal number, else categorical. `source` names the text in
  * error messages (a file path).
  */
@@ -55,6 +55,9 @@ export function parseCsvTable(text: string, source: string): Table {
   try {
     parsed = parse(body, {
       delimiter,
+      // Files edited on two systems mix line endings; csv-parse would take the first it sees
+      // as the only one.
+      record_delimiter: ['\r\n', '\n', '\r'],
       skip_empty_lines: true,
       trim: true,
       // Field counts are checked below, to say which line is wrong in our own words.

@@ -84,6 +84,11 @@ export interface Task<D = unknown, C extends Config = Config> {
    * failing.
    */
   dataFiles?: DataFileSpec[];
+  /**
+   * What lgt decided about the data that a person should hear before anything runs (rows
+   * dropped, columns left out, and how to change that); the command line prints them.
+   */
+  notes?: string[];
   load(options: LoadOptions): Promise<D>;
   prepare(data: D, config: C): PreparedData;
   buildModel(config: C, context: ModelContext): tfl.LayersModel;

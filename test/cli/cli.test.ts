@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -224,5 +224,34 @@ describe('lgt trial', () => {
     expect(version.stdout.trim()).toBe(
       JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version,
     );
+  });
+
+  it('lgt tasks --csv shows the inferred schema, the rows per split and the space before anything runs', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lgt-tasks-csv-'));
+    const file = path.join(dir, 'plants.csv');
+    const rows = Array.from(
+      { length: 120 },
+      (_, i) =>
+        `${i + 1},${(i % 7) + 0.5},${['red', 'blue'][i % 2]},${i % 10 === 0 ? 'NA' : i % 3}`,
+    );
+    writeFileSync(file, `row,height,colour,grade\n${rows.join('\n')}\n`);
+    const shown = await runCli(['tasks', '--csv', file, '--target', 'grade'], env);
+    expect(shown.code).toBe(0);
+    expect(shown.stderr).toContain(
+      'lgt: note: dropped 12 of 120 rows whose target "grade" is missing',
+    );
+    expect(shown.stderr).toContain('lgt: note: left out column "row"');
+    expect(shown.stdout).toMatch(/height\s+numeric\s+0/);
+    expect(shown.stdout).toMatch(/colour\s+categorical\s+0\s+2/);
+    expect(shown.stdout).toContain('classes: 0, 1, 2');
+    expect(shown.stdout).toMatch(
+      /rows per split \(split seed 0\): \d+ training, \d+ validation, \d+ test/,
+    );
+    expect(shown.stdout).toContain('kind: classification; metric: accuracy (maximize)');
+    expect(shown.stdout).toContain('learningRate');
+    const json = await runCli(['tasks', '--csv', file, '--target', 'grade', '--json'], env);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.rows.train + parsed.rows.validation + parsed.rows.test).toBe(108);
+    expect(parsed.columns.map((c: { name: string }) => c.name)).toEqual(['height', 'colour']);
   });
 });

@@ -135,6 +135,13 @@ describe('parseCsvTable on tricky texts', () => {
     expect(numbers(t, 'x')).toEqual([0.5, -1000, 0.25]);
   });
 
+  it('reads a file whose lines end in CRLF and LF, mixed', () => {
+    const table = parseCsvTable('a,b\r\n1,x\n2,y\r\n3,"z\r\nw"\n4,v\n', 'mixed.csv');
+    expect(table.rowCount).toBe(4);
+    expect(numbers(table, 'a')).toEqual([1, 2, 3, 4]);
+    expect(texts(table, 'b')).toEqual(['x', 'y', 'z\r\nw', 'v']);
+  });
+
   it('detects the separator outside quotes only', () => {
     const t = parseCsvTable('"a;b;c",d\n1,2\n', 'quoted.csv');
     expect(t.columns.map((c) => c.name)).toEqual(['a;b;c', 'd']);
