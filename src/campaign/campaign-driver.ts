@@ -37,7 +37,8 @@ const DROP_BATCH = 200;
 /**
  * A campaign whose first trials all fail (after their retries) has a broken task, data or worker,
  * not unlucky configurations: it stops rather than failing every trial of its budget. A trial
- * whose training diverged was trained, so it says something about its configuration only.
+ * whose training diverged or timed out was trained, so it says something about its configuration
+ * only.
  */
 const FAILURES_BEFORE_GIVING_UP = 3;
 
@@ -47,7 +48,7 @@ function firstTrialsAllFailed(trials: TrialRecord[]): boolean {
   );
   return (
     finished.length >= FAILURES_BEFORE_GIVING_UP &&
-    finished.every((t) => t.state === 'failed' && t.trainStatus !== 'diverged')
+    finished.every((t) => t.state === 'failed' && t.trainStatus !== 'diverged' && !t.timedOut)
   );
 }
 

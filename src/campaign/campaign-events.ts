@@ -43,6 +43,7 @@ export type CampaignEvent =
       final: boolean;
     }
   | { type: 'trial.cancelled'; trial: number }
+  | { type: 'trial.timed-out'; trial: number; seconds: number; epoch: number; limit: number }
   | { type: 'best.improved'; trial: number; value: number; previous: number | null; config: Config }
   | { type: 'campaign.cancelling'; reason: string }
   | { type: 'campaign.final'; trial: number; validation: Metrics; test: Metrics }

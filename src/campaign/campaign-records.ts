@@ -78,6 +78,8 @@ export interface TrialRecord {
   epochsRun?: number;
   seconds?: number;
   error?: string;
+  /** It trained past the trial timeout and was stopped (state failed, value null). */
+  timedOut?: boolean;
 }
 
 /** What a trial job returns (also what a final, test-scoring job returns). */

@@ -32,6 +32,7 @@ export const REQUEST_LIMITS = {
   parallel: 1_000,
   epochs: 10_000,
   timeLimitSeconds: 30 * 24 * 3600,
+  trialTimeoutSeconds: 7 * 24 * 3600,
   maxTrainRows: 100_000_000,
   gridResolution: 100,
   optimizeEvery: 1_000,
@@ -58,6 +59,18 @@ export const CampaignRequestSchema = z.object({
     .max(REQUEST_LIMITS.timeLimitSeconds, 'the time limit (--time-limit) must be at most 30 days')
     .optional(),
   parallel: positiveInt('--parallel', REQUEST_LIMITS.parallel),
+  /**
+   * Longest one trial may train; past it the trial ends as timed out and the campaign goes on.
+   * Absent: 20 times the campaign's median trial once 3 have finished (at least 2 minutes).
+   */
+  trialTimeoutSeconds: z
+    .number()
+    .positive('the trial timeout (--trial-timeout) must be positive')
+    .max(
+      REQUEST_LIMITS.trialTimeoutSeconds,
+      'the trial timeout (--trial-timeout) must be at most 7 days',
+    )
+    .optional(),
   seed: z.number().int().min(0, 'the seed must be >= 0'),
   splitSeed: z.number().int().min(0, 'the split seed must be >= 0'),
   pruner: z.enum(PRUNER_NAMES, {

@@ -26,6 +26,9 @@ export const workerName = `${os.hostname()}:${process.pid}`;
 const EPOCH_EVENT_EVERY_MS = 500;
 /** How often a running trial re-reads other trials' curves for the pruner. */
 const PEERS_REFRESH_MS = 2000;
+/** Without --trial-timeout: this many times the campaign's median trial, and at least this long. */
+const TYPICAL_TIMEOUT_FACTOR = 20;
+const TYPICAL_TIMEOUT_MIN_S = 120;
 
 /** A trial stopped because its worker is shutting down: it goes back to the queue, not to failed. */
 export class TrialHandedBack extends Error {
@@ -97,6 +100,7 @@ export class TrialRunner {
     });
 
     let superseded = false;
+    let timer: NodeJS.Timeout | undefined;
     try {
       const { task, data } = await this.cache.load(campaign.request);
       const request = campaign.request;
@@ -107,6 +111,15 @@ export class TrialRunner {
       const peers = pruner ? new PeerCurves(this.store, id, job.trial, pruner) : null;
       const abort = new AbortController();
       info.signal?.addEventListener('abort', () => abort.abort());
+      // No trial holds a campaign hostage: past its timeout it stops, within an epoch.
+      const limit = request.trialTimeoutSeconds ?? (await this.typicalTimeout(id));
+      const trainStart = Date.now();
+      let timedOut = false;
+      if (limit !== null)
+        timer = setTimeout(() => {
+          timedOut = true;
+          abort.abort();
+        }, limit * 1000);
       const curve: EpochRecord[] = [];
       let lastEvent = 0;
       let pruned: { epoch: number; value: number; median: number } | null = null;
@@ -149,9 +162,13 @@ export class TrialRunner {
           return 'continue';
         },
       });
+      clearTimeout(timer);
       if (superseded) throw new TrialSuperseded(job.trial);
+      if (timedOut && result.status === 'aborted')
+        return await this.timeOut(attempt, result, limit!, (Date.now() - trainStart) / 1000);
       return await this.record(attempt, campaign, job, result, pruned);
     } catch (error) {
+      clearTimeout(timer);
       if (error instanceof TrialHandedBack || error instanceof TrialSuperseded) throw error;
       const message = (error as Error).message ?? String(error);
       const final = info.attempt >= info.maxAttempts;
@@ -288,6 +305,50 @@ export class TrialRunner {
         config: job.config,
       });
     }
+  }
+
+  /**
+   * The timeout for a trial when the campaign set none: 20 times the median of the campaign's
+   * completed trials (at least 2 minutes), once 3 have completed; none before.
+   */
+  private async typicalTimeout(id: string): Promise<number | null> {
+    const seconds = (await this.store.listTrials(id))
+      .filter((t) => t.state === 'completed' && typeof t.seconds === 'number')
+      .map((t) => t.seconds!)
+      .sort((a, b) => a - b);
+    if (seconds.length < 3) return null;
+    const median = seconds[Math.floor(seconds.length / 2)]!;
+    return Math.max(TYPICAL_TIMEOUT_MIN_S, TYPICAL_TIMEOUT_FACTOR * median);
+  }
+
+  /** A trial stopped at its timeout: failed, with no value (it did not train its plan). */
+  private async timeOut(
+    attempt: OwnedTrial,
+    result: TrialResult,
+    limit: number,
+    seconds: number,
+  ): Promise<TrialJobResult> {
+    const error = `timed out: still training after ${Math.round(seconds)} s (the limit is ${limit} s, --trial-timeout), at epoch ${result.curve.length}`;
+    if (
+      await attempt.transition(['running'], 'failed', {
+        finishedAt: Date.now(),
+        trainStatus: result.status,
+        epochsRun: result.curve.length,
+        seconds: result.seconds,
+        value: null,
+        error,
+        timedOut: true,
+      })
+    ) {
+      await this.store.appendEvent(attempt.campaignId, {
+        type: 'trial.timed-out',
+        trial: attempt.trial,
+        seconds,
+        epoch: result.curve.length,
+        limit,
+      });
+    }
+    return toJobResult(result);
   }
 
   private async cancel(attempt: OwnedTrial): Promise<TrialJobResult> {

@@ -106,14 +106,14 @@ export function registerCampaignCommands(program: Command): void {
       );
       if (opts.json) {
         process.stdout.write(
-          `${JSON.stringify({ campaign: c, trials, running: running.map((t) => ({ trial: t.number, epochs: curves.get(t.number)?.length ?? 0 })) }, null, 2)}\n`,
+          `${JSON.stringify({ campaign: c, trials, running: running.map((t) => ({ trial: t.number, epochs: curves.get(t.number)?.length ?? 0, planned: c.request.epochs ?? t.config['epochs'] ?? null })) }, null, 2)}\n`,
         );
         return;
       }
       const r = c.request;
       const lines = [
         paint('bold', `${c.id}: ${c.status}`),
-        `task ${describeTaskSpec(r.task)} · strategy ${r.strategy} · ${r.parallel} at a time · seed ${r.seed}${r.pruner !== 'none' ? ` · ${r.pruner} pruner` : ''}${r.timeLimitSeconds ? ` · time limit ${r.timeLimitSeconds}s` : ''}`,
+        `task ${describeTaskSpec(r.task)} · strategy ${r.strategy} · ${r.parallel} at a time · seed ${r.seed}${r.pruner !== 'none' ? ` · ${r.pruner} pruner` : ''}${r.timeLimitSeconds ? ` · time limit ${r.timeLimitSeconds}s` : ''}${r.trialTimeoutSeconds ? ` · trial timeout ${r.trialTimeoutSeconds}s` : ''}`,
         `trials ${progressOf(c, trials)} done: ${['completed', 'pruned', 'failed', 'cancelled', 'running', 'queued'].map((s) => `${trials.filter((t) => t.state === s).length} ${s}`).join(', ')}`,
         c.best
           ? `best #${c.best.trial}: ${c.metric.name} ${formatNumber(c.best.value)}  ${paint('dim', formatConfig(c.best.config))}`
@@ -122,8 +122,10 @@ export function registerCampaignCommands(program: Command): void {
       for (const t of running) {
         const curve = curves.get(t.number) ?? [];
         const last = curve.at(-1);
+        // The plan: the campaign's --epochs, else the configuration's (early stopping may end sooner).
+        const planned = r.epochs ?? t.config['epochs'];
         lines.push(
-          `  #${t.number} running on ${t.worker ?? '?'}: epoch ${curve.length}${last ? `, val ${c.metric.name} ${formatNumber(last.validationMetric)}` : ''}`,
+          `  #${t.number} running on ${t.worker ?? '?'}: epoch ${curve.length}${typeof planned === 'number' ? `/${planned}` : ''}${last ? `, val ${c.metric.name} ${formatNumber(last.validationMetric)}` : ''}`,
         );
       }
       if (c.reportDir) lines.push(`report: ${c.reportDir}`);

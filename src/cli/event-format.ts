@@ -44,6 +44,12 @@ export function formatEvent(
       );
     case 'trial.cancelled':
       return `${t} ${trial(e.trial)} cancelled`;
+    case 'trial.timed-out':
+      return paint(
+        'yellow',
+        `${clock(e.at)} ${trial(e.trial)} timed out at epoch ${e.epoch} after ${Math.round(e.seconds)} s (limit ${e.limit} s); the campaign goes on`,
+        s,
+      );
     case 'best.improved':
       return paint(
         'green',

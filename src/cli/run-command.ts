@@ -41,6 +41,7 @@ interface RunOptions {
   trials: number;
   parallel: number;
   timeLimit?: number;
+  trialTimeout?: number;
   seed: number;
   prune?: boolean;
   pruner: string;
@@ -82,6 +83,11 @@ export function registerRunCommand(program: Command): void {
     .option(
       '--time-limit <duration>',
       'wall-clock budget, e.g. 90s, 10m, 1h30m; running trials stop between epochs',
+      parseDuration,
+    )
+    .option(
+      '--trial-timeout <duration>',
+      'longest one trial may train, e.g. 5m; past it the trial ends as timed out (default: 20 times the median trial once 3 have finished, at least 2 minutes)',
       parseDuration,
     )
     .option(
@@ -178,6 +184,7 @@ export function registerRunCommand(program: Command): void {
       outputDir: path.resolve(opts.out),
       ...agentSettings(opts),
       ...(opts.timeLimit !== undefined ? { timeLimitSeconds: opts.timeLimit } : {}),
+      ...(opts.trialTimeout !== undefined ? { trialTimeoutSeconds: opts.trialTimeout } : {}),
       ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
       ...(opts.maxTrain !== undefined ? { maxTrainRows: opts.maxTrain } : {}),
       ...(opts.gridParams ? { gridParams: opts.gridParams.split(',').map((s) => s.trim()) } : {}),

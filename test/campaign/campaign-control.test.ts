@@ -222,4 +222,31 @@ describe('campaign control', () => {
     expect(noRedis.code).toBe(1);
     expect(noRedis.stderr).toContain('no Redis answers at redis://127.0.0.1:1');
   });
+
+  it('a trial past --trial-timeout ends as timed out and the campaign goes on; lgt status shows epochs of their plan', async () => {
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
+    // Random search from seed 0 on iris: trial 1 trains for about 25 s here, most others 1-5 s.
+    const campaign = await start({ maxTrials: 8, trialTimeoutSeconds: 8 });
+    await waitFor('trial 1 training', async () =>
+      (await events(campaign.id)).some((e) => e.type === 'trial.epoch' && e.trial === 1),
+    );
+    const status = await runCli(['status', campaign.id, '--redis-url', server.url]);
+    expect(status.stdout).toMatch(/#1 running on .*: epoch \d+\/\d+/);
+    expect(status.stdout).toContain('trial timeout 8s');
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    const trials = await store.listTrials(campaign.id);
+    expect(trials).toHaveLength(8);
+    const timedOut = trials.filter((t) => t.timedOut);
+    expect(timedOut.length).toBeGreaterThan(0);
+    for (const t of timedOut) {
+      expect(t.state).toBe('failed');
+      expect(t.value).toBeNull();
+      expect(t.error).toContain('the limit is 8 s, --trial-timeout');
+      expect(t.seconds!).toBeLessThan(20);
+    }
+    expect(trials.filter((t) => t.state === 'completed').length).toBeGreaterThan(2);
+    const log = await events(campaign.id);
+    expect(log.filter((e) => e.type === 'trial.timed-out')).toHaveLength(timedOut.length);
+  });
 });
