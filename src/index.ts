@@ -46,3 +46,10 @@ export { TfjsTrainer } from './trainer/tfjs-trainer.ts';
 export type { TrialRequest, TrialResult, EpochRecord } from './trainer/trainer.ts';
 export type { TrainingPlan } from './trainer/training-plan.ts';
 export { builtInTasks, findBuiltInTask } from '../tasks/index.ts';
+export { loadPredictor, Predictor, type Prediction } from './predict/predictor.ts';
+export {
+  RowError,
+  type RawRow,
+  type RawValue,
+  type TabularEncoding,
+} from './tasks/tabular/tabular-encoding.ts';

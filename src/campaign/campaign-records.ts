@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../search-space/search-space.ts';
-import type { MetricSpec } from '../tasks/task.ts';
+import type { MetricSpec, ModelEncoding } from '../tasks/task.ts';
 import type { Metrics } from '../trainer/metrics.ts';
 import type { EpochRecord, TrialStatus } from '../trainer/trainer.ts';
 import { CampaignRequestSchema, type CampaignRequest } from './campaign-request.ts';
@@ -106,6 +106,8 @@ export interface SavedModel {
   format?: string;
   generatedBy?: string;
   convertedBy?: string | null;
+  /** What turns a raw row into the model's input and its output back (preprocessing.json). */
+  encoding?: ModelEncoding;
 }
 
 export interface TrialJobData {

@@ -146,7 +146,10 @@ export function trialsCsv(trials: TrialRecord[], fieldOrder: string[]): string {
   return `${[header.join(','), ...rows].join('\n')}\n`;
 }
 
-/** model.json with its weights manifest, and weights.bin: what tf.loadLayersModel reads. */
+/**
+ * model.json with its weights manifest, and weights.bin: what tf.loadLayersModel reads; and
+ * preprocessing.json, what turns a raw row into its input (lgt predict, loadPredictor).
+ */
 async function writeModel(dir: string, model: SavedModel): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'weights.bin'), Buffer.from(model.weightData, 'base64'));
@@ -158,4 +161,9 @@ async function writeModel(dir: string, model: SavedModel): Promise<void> {
     weightsManifest: [{ paths: ['weights.bin'], weights: model.weightSpecs }],
   };
   await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
+  if (model.encoding)
+    await writeFile(
+      path.join(dir, 'preprocessing.json'),
+      `${JSON.stringify(model.encoding, null, 2)}\n`,
+    );
 }

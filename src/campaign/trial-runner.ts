@@ -386,8 +386,11 @@ export class TrialRunner {
       ...(campaign.request.epochs !== undefined ? { epochs: campaign.request.epochs } : {}),
       scoreTest: true,
       ...(info.signal ? { signal: info.signal } : {}),
-      onModel: async (m) => {
-        model = await serializeModel(m);
+      onModel: async (m, prepared) => {
+        model = {
+          ...(await serializeModel(m)),
+          ...(prepared.encoding ? { encoding: prepared.encoding } : {}),
+        };
       },
     });
     return { ...toJobResult(result), ...(model ? { model } : {}) };

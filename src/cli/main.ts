@@ -5,6 +5,7 @@ import { InvalidCampaignRequestError } from '../campaign/campaign-request.ts';
 import { MissingDataFileError } from '../data/data-files.ts';
 import { InvalidConfigError } from '../search-space/search-space.ts';
 import { registerCampaignCommands } from './campaign-commands.ts';
+import { registerPredictCommand } from './predict-command.ts';
 import { registerRunCommand } from './run-command.ts';
 import { registerTasksCommand } from './tasks-command.ts';
 import { registerTrialCommand } from './trial-command.ts';
@@ -27,6 +28,7 @@ registerTrialCommand(program);
 registerRunCommand(program);
 registerWorkerCommand(program);
 registerCampaignCommands(program);
+registerPredictCommand(program);
 
 try {
   await program.parseAsync(process.argv);

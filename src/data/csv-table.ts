@@ -41,13 +41,24 @@ export async function readCsvTable(path: string): Promise<Table> {
   return parseCsvTable(await readFile(path, 'utf8'), path);
 }
 
+/** A CSV file as text cells: the column names and each row's cells, trimmed. */
+export interface CsvRecords {
+  source: string;
+  names: string[];
+  rows: string[][];
+}
+
+export async function readCsvRecords(path: string): Promise<CsvRecords> {
+  return parseCsvRecords(await readFile(path, 'utf8'), path);
+}
+
 /**
- * Parses CSV text into typed columns: comma or semicolon separated (detected from the header),
- * quoted fields, a UTF-8 BOM, CRLF, LF or both mixed; cells are trimmed. A column is numeric when every
- * non-missing cell is a finite decimal number, else categorical. `source` names the text in
- * error messages (a file path).
+ * Parses CSV text into its header and rows of text cells: comma or semicolon separated
+ * (detected from the header), quoted fields, a UTF-8 BOM, CRLF, LF or both mixed; cells are
+ * trimmed; a row with another number of fields than the header is an error naming its line.
+ * `source` names the text in error messages (a file path).
  */
-export function parseCsvTable(text: string, source: string): Table {
+export function parseCsvRecords(text: string, source: string): CsvRecords {
   const body = text.replace(/^\uFEFF/, '');
   if (body.trim() === '') throw new Error(`${source} is empty: a CSV file needs a header line`);
   const delimiter = detectDelimiter(firstLine(body));
@@ -89,10 +100,19 @@ export function parseCsvTable(text: string, source: string): Table {
     }
   }
   // csv-parse trims around quotes, not inside them: " x " in quotes is still padded.
+  return { source, names, rows: rows.map((r) => r.record.map((cell) => cell.trim())) };
+}
+
+/**
+ * Parses CSV text into typed columns (see parseCsvRecords for the format). A column is numeric
+ * when every non-missing cell is a finite decimal number, else categorical.
+ */
+export function parseCsvTable(text: string, source: string): Table {
+  const { names, rows } = parseCsvRecords(text, source);
   const columns = names.map((name, c) =>
     toColumn(
       name,
-      rows.map((r) => r.record[c]!.trim()),
+      rows.map((r) => r[c]!),
     ),
   );
   return { source, rowCount: rows.length, columns };

@@ -51,7 +51,16 @@ export interface PreparedData {
   toOriginalUnits?: (values: Float32Array) => Float32Array;
   /** Changes a training batch in place (image augmentation); `rng` is seeded per trial. */
   augment?: (batch: Float32Array, count: number, rng: Rng) => void;
+  /**
+   * How a raw row becomes this input and the output a label or a value, as data (what the
+   * preprocessing fitted): saved beside the best model as preprocessing.json, so the model can be
+   * used on new rows (lgt predict). Tabular tasks give one; see tabular-encoding.ts.
+   */
+  encoding?: ModelEncoding;
 }
+
+/** A task family's serializable description of its preprocessing (`format` names the family). */
+export type ModelEncoding = { format: string } & Record<string, unknown>;
 
 export interface ModelContext {
   featureShape: number[];

@@ -42,7 +42,7 @@ export class TfjsTrainer implements Trainer {
       const outcome = await session.run(request);
       const validation = session.evaluate(data.validation);
       const test = request.scoreTest ? session.evaluate(data.test) : undefined;
-      if (request.onModel) await request.onModel(model);
+      if (request.onModel) await request.onModel(model, data);
       const metricValue =
         outcome.status === 'diverged' ? null : (validation[task.metric.name] ?? null);
       result = {

@@ -1,6 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Config } from '../search-space/search-space.ts';
-import type { AnyTask, MetricSpec } from '../tasks/task.ts';
+import type { AnyTask, MetricSpec, PreparedData } from '../tasks/task.ts';
 import type { Metrics } from './metrics.ts';
 
 /** One epoch of a learning curve (validation split only). */
@@ -38,7 +38,7 @@ export interface TrialRequest {
   /** Progress inside an epoch (0..1), a few times a second on long epochs. */
   onProgress?: (epoch: number, fraction: number) => void;
   /** Called with the trained model (best epoch restored) before it is freed, e.g. to save it. */
-  onModel?: (model: tfl.LayersModel) => Promise<void>;
+  onModel?: (model: tfl.LayersModel, data: PreparedData) => Promise<void>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Column } from '../../data/table.ts';
+import type { FeatureSpec, TargetSpec } from './tabular-encoding.ts';
 
 export type Scaling = 'none' | 'standard' | 'minmax' | 'robust';
 export type Imputation = 'mean' | 'median' | 'zero';
@@ -20,6 +21,8 @@ export const MISSING_CATEGORY = '(missing)';
 interface NumericPlan {
   kind: 'numeric';
   name: string;
+  /** Set for an ordinal-coded categorical column: the codes, most frequent first. */
+  categories?: string[];
   read: (row: number) => number;
   fill: number;
   log: boolean;
@@ -64,10 +67,25 @@ export class TabularPreprocessor {
         const values = column.values;
         // Unseen categories at validation/test time get the code after the last known one.
         const read = (r: number) => index.get(values[r] ?? MISSING_CATEGORY) ?? categories.length;
-        plans.push(fitNumeric(column.name, read, trainRows, { ...options, logSkewed: false }));
+        plans.push({
+          ...fitNumeric(column.name, read, trainRows, { ...options, logSkewed: false }),
+          categories,
+        });
       }
     }
     return new TabularPreprocessor(plans);
+  }
+
+  /** What was fitted, as data: enough to encode new rows the same way (see tabular-encoding). */
+  toSpec(): FeatureSpec[] {
+    return this.plans.map((p): FeatureSpec => {
+      if (p.kind === 'onehot')
+        return { kind: 'onehot', column: p.name, categories: [...p.index.keys()] };
+      const numbers = { fill: p.fill, log: p.log, shift: p.shift, scale: p.scale };
+      return p.categories
+        ? { kind: 'ordinal', column: p.name, categories: p.categories, ...numbers }
+        : { kind: 'numeric', column: p.name, ...numbers };
+    });
   }
 
   get featureCount(): number {
@@ -234,6 +252,10 @@ export class TargetScaler {
   toTraining(value: number): number {
     const v = this.transform === 'log' ? Math.log1p(value) : value;
     return (v - this.shift) / this.scale;
+  }
+
+  toSpec(): TargetSpec {
+    return { transform: this.transform, shift: this.shift, scale: this.scale };
   }
 
   toOriginal(values: Float32Array): Float32Array {

@@ -17,6 +17,7 @@ import {
   type TrainingParamOptions,
 } from '../common-params.ts';
 import { floatSplit } from '../array-splits.ts';
+import type { TabularEncoding } from './tabular-encoding.ts';
 import type { LoadOptions, MetricSpec, PreparedData, Task, TaskKind } from '../task.ts';
 import {
   TabularPreprocessor,
@@ -29,6 +30,8 @@ import {
 export interface TabularData {
   table: Table;
   features: Column[];
+  /** The name of the target column. */
+  targetName: string;
   /** Class index (classification) or value (regression), per row. */
   target: Float64Array;
   classNames?: string[];
@@ -204,7 +207,14 @@ function splitTable(
       .slice(0, options.maxTrainRows);
   }
   checkLearnable(table, opts, target, split);
-  return { table, features, target, ...(classNames ? { classNames } : {}), split };
+  return {
+    table,
+    features,
+    targetName: targetColumn.name,
+    target,
+    ...(classNames ? { classNames } : {}),
+    split,
+  };
 }
 
 /** Fewer training rows than this cannot fit even a one-feature model with any meaning. */
@@ -317,5 +327,14 @@ function prepareTabular(data: TabularData, config: Config, kind: TaskKind): Prep
     test: part(split.test),
     ...(data.classNames ? { classNames: data.classNames } : {}),
     ...(scaler ? { toOriginalUnits: (v: Float32Array) => scaler.toOriginal(v) } : {}),
+    encoding: {
+      format: 'lgt-tabular-encoding',
+      version: 1,
+      problem: kind,
+      target: data.targetName,
+      features: pre.toSpec(),
+      ...(data.classNames ? { classNames: data.classNames } : {}),
+      ...(scaler ? { targetScaling: scaler.toSpec() } : {}),
+    } satisfies TabularEncoding,
   };
 }

@@ -1,0 +1,152 @@
+/**
+ * How a raw table row becomes a model's input, and its output a label or a value, as data: what
+ * a tabular task's preprocessing fitted on the training rows, written beside a saved model
+ * (`preprocessing.json`) so that the model can be used on new rows anywhere, with no task, no
+ * data set and no lgt campaign. The same arithmetic as TabularPreprocessor.transform.
+ */
+import { isMissingText } from '../../data/csv-table.ts';
+
+/** A numeric column: impute, maybe log1p, then shift and scale. */
+export interface NumericFeatureSpec {
+  kind: 'numeric';
+  column: string;
+  fill: number;
+  log: boolean;
+  shift: number;
+  scale: number;
+}
+
+/** A categorical column coded as its index among `categories` (unseen: one past the last). */
+export interface OrdinalFeatureSpec extends Omit<NumericFeatureSpec, 'kind'> {
+  kind: 'ordinal';
+  categories: string[];
+}
+
+/** A categorical column as one 0/1 input per category (unseen: all 0). */
+export interface OneHotFeatureSpec {
+  kind: 'onehot';
+  column: string;
+  categories: string[];
+}
+
+export type FeatureSpec = NumericFeatureSpec | OrdinalFeatureSpec | OneHotFeatureSpec;
+
+export interface TargetSpec {
+  transform: 'none' | 'standardize' | 'log';
+  shift: number;
+  scale: number;
+}
+
+export interface TabularEncoding {
+  format: 'lgt-tabular-encoding';
+  version: 1;
+  problem: 'classification' | 'regression';
+  /** The column the model predicts. */
+  target: string;
+  features: FeatureSpec[];
+  /** Classification: the label of each output, in order. */
+  classNames?: string[];
+  /** Regression: how the model's output goes back to the target's units. */
+  targetScaling?: TargetSpec;
+}
+
+/** A raw cell: what a CSV reader or a program hands over. */
+export type RawValue = string | number | boolean | null | undefined;
+export type RawRow = Record<string, RawValue>;
+
+/** The label shown for a missing categorical value (kept as a category of its own in training). */
+const MISSING_CATEGORY = '(missing)';
+
+/** A row that cannot be encoded: says which row (1-based) and which column, and what to fix. */
+export class RowError extends Error {
+  constructor(
+    readonly row: number,
+    readonly column: string,
+    problem: string,
+  ) {
+    super(`row ${row}, column "${column}": ${problem}`);
+    this.name = 'RowError';
+  }
+}
+
+function isMissing(value: RawValue): boolean {
+  return (
+    value === null ||
+    value === undefined ||
+    (typeof value === 'number' && Number.isNaN(value)) ||
+    (typeof value === 'string' && isMissingText(value.trim()))
+  );
+}
+
+function numberOf(value: RawValue, row: number, column: string): number {
+  if (isMissing(value)) return NaN;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (typeof value === 'boolean' || !Number.isFinite(n))
+    throw new RowError(row, column, `${JSON.stringify(value)} is not a number`);
+  return n;
+}
+
+function categoryOf(value: RawValue): string {
+  return isMissing(value) ? MISSING_CATEGORY : String(value).trim();
+}
+
+/** How many inputs the encoding makes per row. */
+export function encodedWidth(encoding: TabularEncoding): number {
+  return encoding.features.reduce((n, f) => n + (f.kind === 'onehot' ? f.categories.length : 1), 0);
+}
+
+/**
+ * The model inputs of `rows`, row-major. A column the encoding needs and a row lacks, or a text
+ * where a number belongs, is a RowError; a missing value is imputed as in training (numbers: the
+ * training median, mean or 0, as the configuration chose; categories: "(missing)"); a category
+ * never seen in training sets no one-hot input (ordinal: the code after the last), and is told
+ * to `onUnseen` as "column=value". Rows are numbered from `firstRow` in errors.
+ */
+export function encodeRows(
+  encoding: TabularEncoding,
+  rows: readonly RawRow[],
+  options: { firstRow?: number; onUnseen?: (index: number, value: string) => void } = {},
+): Float32Array {
+  const width = encodedWidth(encoding);
+  const out = new Float32Array(rows.length * width);
+  const firstRow = options.firstRow ?? 1;
+  rows.forEach((row, i) => {
+    let offset = i * width;
+    for (const f of encoding.features) {
+      if (!(f.column in row))
+        throw new RowError(
+          firstRow + i,
+          f.column,
+          'the column is missing (the model was trained with it)',
+        );
+      const value = row[f.column];
+      if (f.kind === 'onehot') {
+        const k = f.categories.indexOf(categoryOf(value));
+        if (k >= 0) out[offset + k] = 1;
+        else options.onUnseen?.(i, `${f.column}=${categoryOf(value)}`);
+        offset += f.categories.length;
+        continue;
+      }
+      let raw: number;
+      if (f.kind === 'ordinal') {
+        const k = f.categories.indexOf(categoryOf(value));
+        if (k < 0) options.onUnseen?.(i, `${f.column}=${categoryOf(value)}`);
+        raw = k >= 0 ? k : f.categories.length;
+      } else {
+        raw = numberOf(value, firstRow + i, f.column);
+      }
+      let v = Number.isNaN(raw) ? f.fill : raw;
+      if (f.log) v = Math.log1p(Math.max(v, 0));
+      out[offset] = (v - f.shift) / f.scale;
+      offset += 1;
+    }
+  });
+  return out;
+}
+
+/** A regression output back in the target's units. */
+export function toTargetUnits(spec: TargetSpec | undefined, value: number): number {
+  if (!spec) return value;
+  const u = value * spec.scale + spec.shift;
+  return spec.transform === 'log' ? Math.expm1(u) : u;
+}

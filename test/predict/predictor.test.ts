@@ -1,0 +1,153 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CampaignRecord } from '../../src/campaign/campaign-records.ts';
+import { readCsvRecords } from '../../src/data/csv-table.ts';
+import { loadPredictor } from '../../src/predict/predictor.ts';
+import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
+import { createCsvTask } from '../../src/tasks/csv-task.ts';
+import type { RawRow } from '../../src/tasks/tabular/tabular-encoding.ts';
+import type { TabularData } from '../../src/tasks/tabular/tabular-task.ts';
+import { sharedDataset } from '../helpers/paths.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+/**
+ * The best model of a real campaign, used as a person would: `lgt predict` on a CSV and
+ * loadPredictor from a script, on the wasm backend with no network.
+ */
+const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-predict-'));
+const offline = { LGT_BACKEND: 'wasm', LGT_OFFLINE: '1' };
+let server: RedisServerProcess;
+
+async function campaignOn(file: string, target: string, extra: string[] = []) {
+  const run = await runCli([
+    'run',
+    '--csv',
+    file,
+    '--target',
+    target,
+    '--trials',
+    '3',
+    '--epochs',
+    '40',
+    '--redis-url',
+    server.url,
+    '--out',
+    out,
+    '--json',
+    ...extra,
+  ]);
+  expect(run.code, run.stderr).toBe(0);
+  const campaign = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as CampaignRecord;
+  const report = JSON.parse(readFileSync(path.join(campaign.reportDir!, 'report.json'), 'utf8'));
+  return { modelDir: path.join(campaign.reportDir!, 'model'), report };
+}
+
+/** The rows of the test split, as raw text cells. */
+async function testRows(
+  file: string,
+  target: string,
+  kind?: 'classification' | 'regression',
+): Promise<RawRow[]> {
+  // The same kind as the campaign's: classes are split stratified, values are not.
+  const task = await createCsvTask({ file, target, ...(kind ? { kind } : {}) });
+  const data = (await task.load({ splitSeed: 0 })) as TabularData;
+  const csv = await readCsvRecords(file);
+  return Array.from(data.split.test, (r) =>
+    Object.fromEntries(csv.names.map((n, i) => [n, csv.rows[r]![i]!])),
+  );
+}
+
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+
+afterAll(async () => {
+  await server.stop();
+});
+
+describe('a model you can use', () => {
+  it("loadPredictor reproduces the campaign's test score: the same classes for the same rows", async () => {
+    const file = sharedDataset('iris.csv');
+    const { modelDir, report } = await campaignOn(file, 'Species');
+    const predictor = await loadPredictor(modelDir);
+    const rows = await testRows(file, 'Species');
+    const predictions = predictor.predict(rows);
+    const correct = predictions.filter((p, i) => p.label === rows[i]!['Species']).length;
+    expect(correct / rows.length).toBe(report.best.final.test.accuracy);
+    for (const p of predictions) {
+      const total = Object.values(p.probabilities!).reduce((a, b) => a + b, 0);
+      expect(total).toBeCloseTo(1, 5);
+      expect(Object.keys(p.probabilities!)).toEqual(['setosa', 'versicolor', 'virginica']);
+    }
+    predictor.dispose();
+  });
+
+  it('regression: values in the target units, the same MAE as the campaign; lgt predict works offline on wasm', async () => {
+    const file = sharedDataset('winequality-red.csv');
+    const { modelDir, report } = await campaignOn(file, 'quality', ['--kind', 'regression']);
+    const rows = await testRows(file, 'quality', 'regression');
+    const predictor = await loadPredictor(modelDir);
+    const values = predictor.predict(rows).map((p) => p.value!);
+    const mae =
+      values.reduce((s, v, i) => s + Math.abs(v - Number(rows[i]!['quality'])), 0) / rows.length;
+    expect(mae).toBeCloseTo(report.best.final.test.mae, 4);
+    predictor.dispose();
+
+    // The command line, in a process of its own with the wasm backend and no network.
+    const input = path.join(out, 'new-wines.csv');
+    const csv = readFileSync(file, 'utf8').split('\n');
+    writeFileSync(input, `${csv.slice(0, 6).join('\n')}\n`);
+    const predicted = path.join(out, 'predicted.csv');
+    const cli = await runCli(
+      ['predict', '--model', modelDir, '--csv', input, '--out', predicted],
+      offline,
+    );
+    expect(cli.code, cli.stderr).toBe(0);
+    const lines = readFileSync(predicted, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[0]!.endsWith(',prediction')).toBe(true);
+    const fromCli = lines.slice(1).map((l) => Number(l.split(',').at(-1)));
+    const records = await readCsvRecords(input);
+    const direct = await loadPredictor(modelDir);
+    const expected = direct
+      .predict(
+        records.rows.map((cells) =>
+          Object.fromEntries(records.names.map((n, k) => [n, cells[k]!])),
+        ),
+      )
+      .map((p) => p.value!);
+    direct.dispose();
+    fromCli.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 3));
+  });
+
+  it('names the row and the column of a bad cell, and the columns a file lacks', async () => {
+    const file = sharedDataset('iris.csv');
+    const { modelDir } = await campaignOn(file, 'Species');
+    const bad = path.join(out, 'bad.csv');
+    writeFileSync(
+      bad,
+      'Sepal.Length,Sepal.Width,Petal.Length,Petal.Width\n5.1,3.5,1.4,0.2\n4.9,wide,1.4,0.2\n',
+    );
+    const typed = await runCli(['predict', '--model', modelDir, '--csv', bad], offline);
+    expect(typed.code).toBe(2);
+    expect(typed.stderr).toContain('row 2, column "Sepal.Width": "wide" is not a number (line 3');
+    const lacking = path.join(out, 'lacking.csv');
+    writeFileSync(lacking, 'Sepal.Length,Petal.Length\n5.1,1.4\n');
+    const missing = await runCli(['predict', '--model', modelDir, '--csv', lacking], offline);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      'lacks columns the model was trained with: Sepal.Width, Petal.Width',
+    );
+    // A missing value is imputed as in training (documented), not an error.
+    const gap = path.join(out, 'gap.csv');
+    writeFileSync(gap, 'Sepal.Length,Sepal.Width,Petal.Length,Petal.Width\n5.1,,1.4,NA\n');
+    const imputed = await runCli(['predict', '--model', modelDir, '--csv', gap, '--json'], offline);
+    expect(imputed.code, imputed.stderr).toBe(0);
+    expect(JSON.parse(imputed.stdout).label).toMatch(/setosa|versicolor|virginica/);
+    const none = await runCli(['predict', '--model', out, '--csv', gap], offline);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('model.json is missing');
+  });
+});
