@@ -119,6 +119,11 @@ export const CampaignRequestSchema = z.object({
         `unknown divergence ${JSON.stringify(issue.input)}: choose one of ${DIVERGENCE_NAMES.join(', ')}`,
     })
     .default('js'),
+  /**
+   * Trial 1 is the search space's default configuration, whatever the strategy: the control the
+   * summary and the report compare the best against (--no-default-first turns it off).
+   */
+  defaultFirst: z.boolean().default(true),
   /** The Optimizer rewrites the Advisor's prompt every this many rounds. */
   optimizeEvery: positiveInt('--optimize-every', REQUEST_LIMITS.optimizeEvery).default(3),
   /** Where the report and the best model are written. */

@@ -10,6 +10,7 @@ import type {
 import type { LoggedEvent } from './campaign-events.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import { redactSecrets } from '../secrets/redact.ts';
+import { compareWithDefault } from './default-comparison.ts';
 
 /**
  * Where a campaign's report goes: <outputDir>/<id> when the request's outputDir lies inside
@@ -75,6 +76,8 @@ export async function writeReport(
               }
             : null,
           ...(finalError ? { finalError } : {}),
+          // The best against the default (trial 1), on validation: is tuning worth it here?
+          againstDefault: compareWithDefault(trials, campaign.metric),
         }
       : null,
     trials: trials.map((t) => ({ ...t, curve: curves.get(t.number) ?? [] })),

@@ -55,6 +55,7 @@ interface RunOptions {
   workers?: number;
   redisUrl?: string;
   detach?: boolean;
+  defaultFirst: boolean;
   json?: boolean;
   agents?: 'llm' | 'rules';
   llmTokens?: number;
@@ -133,6 +134,10 @@ export function registerRunCommand(program: Command): void {
       'trial processes of the local workers (default: --parallel)',
       parseInteger('--workers', 1),
     )
+    .option(
+      '--no-default-first',
+      "do not train the search space's default configuration as trial 1 (the control the summary compares against)",
+    )
     .option('--detach', 'create the campaign, print its id and return (workers carry it out)')
     .option('--json', 'events as JSON lines on stdout, then the final campaign record')
     .option(
@@ -181,6 +186,7 @@ export function registerRunCommand(program: Command): void {
       candidates: opts.candidates as CampaignRequestInput['candidates'],
       divergence: opts.divergence as CampaignRequestInput['divergence'],
       gridResolution: opts.gridResolution,
+      defaultFirst: opts.defaultFirst,
       outputDir: path.resolve(opts.out),
       ...agentSettings(opts),
       ...(opts.timeLimit !== undefined ? { timeLimitSeconds: opts.timeLimit } : {}),
@@ -299,6 +305,7 @@ async function summary(ctx: CampaignContext, campaign: CampaignRecord): Promise<
   const report = (await ctx.store.getReport(campaign.id)) as {
     best?: {
       final?: { test?: Record<string, number>; validation?: Record<string, number> } | null;
+      againstDefault?: { verdict: string } | null;
     };
   } | null;
   const metric = campaign.metric.name;
@@ -324,6 +331,8 @@ async function summary(ctx: CampaignContext, campaign: CampaignRecord): Promise<
       ]),
       `config: ${formatConfig(campaign.best.config)}`,
     );
+    const against = report?.best?.againstDefault;
+    if (against) lines.push(`against the default: ${against.verdict}`);
   } else {
     lines.push('no trial finished, so there is no best configuration');
   }

@@ -4,7 +4,7 @@ import { RuleBasedEvaluator } from '../../agents/rule-based-evaluator.ts';
 import type { Queue } from 'bullmq';
 import type { CampaignRecord } from '../campaign/campaign-records.ts';
 import type { CampaignRequest, NUMERIC_STRATEGY_NAMES } from '../campaign/campaign-request.ts';
-import type { SearchSpace } from '../search-space/search-space.ts';
+import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { CmaEsStrategy } from './cmaes-strategy.ts';
 import { FdpgStrategy } from './fdpg-strategy.ts';
 import { TpeStrategy, type TpeOptions } from './tpe-strategy.ts';
@@ -14,6 +14,7 @@ import { QueuedLlmClient } from '../llm/queued-llm-client.ts';
 import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
 import { GridStrategy } from './grid-strategy.ts';
+import { DefaultFirstStrategy } from './default-first-strategy.ts';
 import { LgtStrategy, type LgtAgents } from './lgt-strategy.ts';
 import { RandomStrategy } from './random-strategy.ts';
 import type { Strategy } from './strategy.ts';
@@ -30,6 +31,17 @@ export interface StrategyContext {
  * the campaign sets them for every trial, so configurations record what is trained).
  */
 export function createStrategy(
+  campaign: CampaignRecord,
+  task: AnyTask,
+  context: StrategyContext,
+): Strategy {
+  const strategy = requestedStrategy(campaign, task, context);
+  if (!campaign.request.defaultFirst) return strategy;
+  const space = spaceWithEpochs(task, campaign.request.epochs);
+  return new DefaultFirstStrategy(strategy, space.defaults() as Config);
+}
+
+function requestedStrategy(
   campaign: CampaignRecord,
   task: AnyTask,
   context: StrategyContext,

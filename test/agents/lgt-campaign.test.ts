@@ -71,6 +71,9 @@ const start = (overrides: Partial<CampaignRequestInput> = {}) =>
       optimizer: 'scripted-model',
     },
     optimizeEvery: 10,
+    // These tests are about the agents' conversation: the default trial (tested with the
+    // strategies) would only shift every trial number by one.
+    defaultFirst: false,
     ...overrides,
   });
 const finished = (id: string) => campaignEnd(store, id);

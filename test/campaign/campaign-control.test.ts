@@ -207,7 +207,8 @@ describe('campaign control', () => {
     expect(status.stdout).toContain('trials 3/3 done: 3 completed');
     const logs = await runCli(['logs', campaign.id, '--redis-url', server.url]);
     expect(logs.stdout).toContain('campaign started: iris, strategy random, 3 trials, 2 at a time');
-    expect(logs.stdout).toMatch(/#1 proposed by random: random sample 1 \(seed 0\)/);
+    expect(logs.stdout).toMatch(/#1 proposed by default: the search space's default configuration/);
+    expect(logs.stdout).toMatch(/#2 proposed by random: random sample 1 \(seed 0\)/);
     expect(logs.stdout).toMatch(/campaign completed: best #\d accuracy/);
     const json = await runCli(['logs', campaign.id, '--json', '--redis-url', server.url]);
     const lines = json.stdout
@@ -225,13 +226,14 @@ describe('campaign control', () => {
 
   it('a trial past --trial-timeout ends as timed out and the campaign goes on; lgt status shows epochs of their plan', async () => {
     service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
-    // Random search from seed 0 on iris: trial 1 trains for about 25 s here, most others 1-5 s.
+    // Random search from seed 0 on iris: its first sample (trial 2, after the default) trains
+    // for about 25 s here, most others 1-5 s.
     const campaign = await start({ maxTrials: 8, trialTimeoutSeconds: 8 });
-    await waitFor('trial 1 training', async () =>
-      (await events(campaign.id)).some((e) => e.type === 'trial.epoch' && e.trial === 1),
+    await waitFor('trial 2 training', async () =>
+      (await events(campaign.id)).some((e) => e.type === 'trial.epoch' && e.trial === 2),
     );
     const status = await runCli(['status', campaign.id, '--redis-url', server.url]);
-    expect(status.stdout).toMatch(/#1 running on .*: epoch \d+\/\d+/);
+    expect(status.stdout).toMatch(/#2 running on .*: epoch \d+\/\d+/);
     expect(status.stdout).toContain('trial timeout 8s');
     const done = await finished(campaign.id);
     expect(done.status).toBe('completed');

@@ -45,6 +45,7 @@ function campaign(id: string): CampaignRecord {
       candidates: 'tpe',
       divergence: 'js',
       optimizeEvery: 3,
+      defaultFirst: true,
       outputDir: '/tmp',
     },
   };

@@ -7,6 +7,9 @@ import { SearchSpace, type Config } from '../../src/search-space/search-space.ts
 import { configKey } from '../../src/strategies/config-sampling.ts';
 import { GridStrategy, gridValues } from '../../src/strategies/grid-strategy.ts';
 import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
+import { createStrategy } from '../../src/strategies/create-strategy.ts';
+import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/campaign/campaign-request.ts';
+import type { CampaignRecord } from '../../src/campaign/campaign-records.ts';
 import iris from '../../tasks/iris.ts';
 
 const asHistory = (configs: Config[]): TrialRecord[] =>
@@ -186,5 +189,51 @@ describe('AshaPruner', () => {
     const peers = [curve([5, 4]), curve([3, 2])];
     expect(minimize.decide(curve([9, 1]), peers).prune).toBe(false);
     expect(minimize.decide(curve([9, 4.5]), peers).prune).toBe(true);
+  });
+});
+
+describe('default first', () => {
+  const record = (strategy: string, overrides: Record<string, unknown> = {}) =>
+    ({
+      id: 'default-first',
+      request: parseCampaignRequest({
+        task: { kind: 'builtin', name: 'iris' },
+        strategy,
+        maxTrials: 20,
+        parallel: 3,
+        seed: 2,
+        splitSeed: 0,
+        pruner: 'none',
+        outputDir: '/tmp',
+        ...overrides,
+      }),
+      taskName: 'iris',
+      metric: iris.metric,
+      status: 'running',
+      createdAt: 0,
+    }) as CampaignRecord;
+  const context = { store: null as never, agentsQueue: null as never };
+
+  it("makes the space's default configuration trial 1 for every strategy", async () => {
+    for (const name of STRATEGY_NAMES) {
+      const strategy = createStrategy(record(name), iris, context);
+      const [first] = await strategy.propose([], 1);
+      expect(first, name).toMatchObject({ source: 'default', config: iris.space.defaults() });
+    }
+  });
+
+  it('asks the strategy for the rest of the first round, and leaves the default to it afterwards', async () => {
+    const strategy = createStrategy(record('random'), iris, context);
+    const round = await strategy.propose([], 3);
+    expect(round.map((p) => p.source ?? 'random')).toEqual(['default', 'random', 'random']);
+    const history = asHistory(round.map((p) => p.config)).map((t, i) => ({
+      ...t,
+      source: round[i]!.source ?? 'random',
+    }));
+    const next = await strategy.propose(history, 3);
+    expect(next.every((p) => p.source === undefined)).toBe(true);
+    expect(new Set([...round, ...next].map((p) => configKey(p.config))).size).toBe(6);
+    const off = createStrategy(record('random', { defaultFirst: false }), iris, context);
+    expect((await off.propose([], 1))[0]!.source).toBeUndefined();
   });
 });

@@ -1,0 +1,73 @@
+import type { MetricSpec } from '../tasks/task.ts';
+import { DEFAULT_SOURCE } from '../strategies/default-first-strategy.ts';
+import type { TrialRecord } from './campaign-records.ts';
+
+/** The campaign's best trial against its default trial, on validation, with the noise if known. */
+export interface DefaultComparison {
+  defaultTrial: number;
+  defaultValue: number;
+  bestTrial: number;
+  bestValue: number;
+  /** How much better the best is (positive = better, in the metric's units). */
+  gain: number;
+  /**
+   * Run-to-run noise of the metric, when the campaign measured it: the spread of one
+   * configuration trained with two seeds (the lgt strategy's baseline pair). Null otherwise.
+   */
+  noise: number | null;
+  /** In words: what a person should conclude. */
+  verdict: string;
+}
+
+/**
+ * Compares the best finished trial with the default trial (see DefaultFirstStrategy); null when
+ * the campaign has no finished default trial.
+ */
+export function compareWithDefault(
+  trials: readonly TrialRecord[],
+  metric: MetricSpec,
+): DefaultComparison | null {
+  const finite = (t: TrialRecord) => typeof t.value === 'number' && Number.isFinite(t.value);
+  const byDefault = trials.find((t) => t.source === DEFAULT_SOURCE && finite(t));
+  if (!byDefault) return null;
+  const sign = metric.direction === 'maximize' ? 1 : -1;
+  const best = trials
+    .filter(finite)
+    .reduce((a, b) => (sign * (b.value! - a.value!) > 0 ? b : a), byDefault);
+  const gain = sign * (best.value! - byDefault.value!);
+  const noise = seedSpread(trials);
+  const name = metric.name;
+  const fmt = (v: number) => Number(v.toPrecision(4));
+  const verdict =
+    best === byDefault
+      ? `the default configuration (#${byDefault.number}) is the best found: no configuration beat it`
+      : noise !== null && gain <= noise
+        ? `no configuration beat the default by more than the noise: #${best.number} ${name} ${fmt(best.value!)} against the default's ${fmt(byDefault.value!)}, a gain of ${fmt(gain)} within the run-to-run noise of ${fmt(noise)}`
+        : `#${best.number} beat the default by ${fmt(gain)} ${name} (${fmt(best.value!)} against ${fmt(byDefault.value!)})${noise !== null ? `, more than the run-to-run noise of ${fmt(noise)}` : '; the noise was not measured (strategy lgt measures it), so a small gain may be luck of the split'}`;
+  return {
+    defaultTrial: byDefault.number,
+    defaultValue: byDefault.value!,
+    bestTrial: best.number,
+    bestValue: best.value!,
+    gain,
+    noise,
+    verdict,
+  };
+}
+
+/** The largest spread of one configuration trained with two seeds, or null (none repeated). */
+function seedSpread(trials: readonly TrialRecord[]): number | null {
+  const byConfig = new Map<string, number[]>();
+  for (const t of trials) {
+    if (typeof t.value !== 'number' || !Number.isFinite(t.value)) continue;
+    const key = JSON.stringify(t.config);
+    byConfig.set(key, [...(byConfig.get(key) ?? []), t.value]);
+  }
+  let spread: number | null = null;
+  for (const values of byConfig.values()) {
+    if (values.length < 2) continue;
+    const s = Math.max(...values) - Math.min(...values);
+    spread = Math.max(spread ?? 0, s);
+  }
+  return spread;
+}
