@@ -293,7 +293,8 @@ describe('degenerate data and task modules', () => {
     const twoRows = csv('two.csv', 'x,y\n1,2\n3,4\n');
     const constant = csv(
       'constant.csv',
-      `x,y\n${Array.from({ length: 60 }, (_, i) => `${i},7.5`).join('\n')}\n`,
+      // x is a feature (every other whole number), not a row number that would be left out.
+      `x,y\n${Array.from({ length: 60 }, (_, i) => `${i * 2},7.5`).join('\n')}\n`,
     );
     const run = (file: string, extra: string[] = []) =>
       runCli(['run', '--csv', file, '--target', 'y', '--redis-url', server.url, ...extra]);

@@ -27,7 +27,8 @@ export async function runSynthetic(
       state: 'running' as const,
       config: p.config,
       reason: p.reason,
-      source: strategy.name,
+      // As the driver records it: the proposer's own source (the default, a fallback) first.
+      source: p.source ?? strategy.name,
       proposedAt: 0,
       attempts: 1,
       ...(p.meta ? { meta: p.meta } : {}),
