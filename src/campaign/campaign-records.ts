@@ -80,6 +80,8 @@ export interface TrialRecord {
   error?: string;
   /** It trained past the trial timeout and was stopped (state failed, value null). */
   timedOut?: boolean;
+  /** With cross-validation: the metric on each fold (`value` is their mean). */
+  foldValues?: number[];
 }
 
 /** What a trial job returns (also what a final, test-scoring job returns). */

@@ -77,6 +77,17 @@ export const CampaignRequestSchema = z.object({
     error: (issue) =>
       `unknown pruner ${JSON.stringify(issue.input)}: choose one of ${PRUNER_NAMES.join(', ')}`,
   }),
+  /**
+   * Cross-validation folds per trial: a trial's score is the mean over this many folds of the
+   * training and validation rows (1: the validation split alone). Absent: decided when the
+   * campaign is created (see CV_ROW_THRESHOLD).
+   */
+  cv: z
+    .number()
+    .int('--cv must be a whole number')
+    .min(1, '--cv must be at least 1 (1 = no cross-validation)')
+    .max(20, '--cv must be at most 20')
+    .optional(),
   /** Epochs for every trial, overriding the configurations' own. */
   epochs: positiveInt('--epochs', REQUEST_LIMITS.epochs).optional(),
   maxTrainRows: positiveInt('--max-train', REQUEST_LIMITS.maxTrainRows).optional(),

@@ -12,6 +12,13 @@ import type { AnyTask } from '../tasks/task.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import { loadTask, type LoadTaskOptions } from './task-spec.ts';
 
+/**
+ * A --csv campaign with fewer training and validation rows than this scores each trial on
+ * CV_FOLDS cross-validation folds, unless --cv says otherwise.
+ */
+export const CV_ROW_THRESHOLD = 1_000;
+export const CV_FOLDS = 5;
+
 /** e.g. iris-20261123-061502-3fa9: sortable, readable, and without ':' (BullMQ ids). */
 export function newCampaignId(taskName: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -41,14 +48,19 @@ export async function prepareCampaign(
   if (request.task.kind === 'csv') {
     // A person's own file: too few rows or a constant target is refused now, with the numbers,
     // not after a campaign of trials that score NaN.
+    let data: { split?: { train: ArrayLike<number>; validation: ArrayLike<number> } };
     try {
-      await task.load({
+      data = (await task.load({
         splitSeed: request.splitSeed,
         ...(request.maxTrainRows !== undefined ? { maxTrainRows: request.maxTrainRows } : {}),
-      });
+      })) as typeof data;
     } catch (error) {
       throw new InvalidCampaignRequestError([(error as Error).message]);
     }
+    // On small data the validation split is too small to pick the best of many configurations
+    // on: unless told (--cv), each trial is scored on cross-validation folds instead.
+    const rows = (data.split?.train.length ?? 0) + (data.split?.validation.length ?? 0);
+    if (request.cv === undefined && task.folds && rows < CV_ROW_THRESHOLD) request.cv = CV_FOLDS;
   }
   if (request.gridParams) {
     const unknown = request.gridParams.filter((p) => !task.space.param(p));

@@ -11,8 +11,9 @@ export interface DefaultComparison {
   /** How much better the best is (positive = better, in the metric's units). */
   gain: number;
   /**
-   * Run-to-run noise of the metric, when the campaign measured it: the spread of one
-   * configuration trained with two seeds (the lgt strategy's baseline pair). Null otherwise.
+   * The noise of the difference, when the campaign measured it: with cross-validation, the
+   * standard error of the two fold means; else the spread of one configuration trained with two
+   * seeds (the lgt strategy's baseline pair). Null otherwise.
    */
   noise: number | null;
   /** In words: what a person should conclude. */
@@ -35,15 +36,15 @@ export function compareWithDefault(
     .filter(finite)
     .reduce((a, b) => (sign * (b.value! - a.value!) > 0 ? b : a), byDefault);
   const gain = sign * (best.value! - byDefault.value!);
-  const noise = seedSpread(trials);
+  const noise = foldNoise(best, byDefault) ?? seedSpread(trials);
   const name = metric.name;
   const fmt = (v: number) => Number(v.toPrecision(4));
   const verdict =
     best === byDefault
       ? `the default configuration (#${byDefault.number}) is the best found: no configuration beat it`
       : noise !== null && gain <= noise
-        ? `no configuration beat the default by more than the noise: #${best.number} ${name} ${fmt(best.value!)} against the default's ${fmt(byDefault.value!)}, a gain of ${fmt(gain)} within the run-to-run noise of ${fmt(noise)}`
-        : `#${best.number} beat the default by ${fmt(gain)} ${name} (${fmt(best.value!)} against ${fmt(byDefault.value!)})${noise !== null ? `, more than the run-to-run noise of ${fmt(noise)}` : '; the noise was not measured (strategy lgt measures it), so a small gain may be luck of the split'}`;
+        ? `no configuration beat the default by more than the noise: #${best.number} ${name} ${fmt(best.value!)} against the default's ${fmt(byDefault.value!)}, a gain of ${fmt(gain)} within the noise of ${fmt(noise)}`
+        : `#${best.number} beat the default by ${fmt(gain)} ${name} (${fmt(best.value!)} against ${fmt(byDefault.value!)})${noise !== null ? `, more than the noise of ${fmt(noise)}` : '; the noise was not measured (--cv or strategy lgt measure it), so a small gain may be luck of the split'}`;
   return {
     defaultTrial: byDefault.number,
     defaultValue: byDefault.value!,
@@ -53,6 +54,17 @@ export function compareWithDefault(
     noise,
     verdict,
   };
+}
+
+/** The standard error of the difference of two cross-validated means, or null. */
+function foldNoise(a: TrialRecord, b: TrialRecord): number | null {
+  if (!a.foldValues || !b.foldValues || a.foldValues.length < 2 || b.foldValues.length < 2)
+    return null;
+  const squaredError = (v: number[]) => {
+    const m = v.reduce((s, x) => s + x, 0) / v.length;
+    return v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1) / v.length;
+  };
+  return Math.sqrt(squaredError(a.foldValues) + squaredError(b.foldValues));
 }
 
 /** The largest spread of one configuration trained with two seeds, or null (none repeated). */

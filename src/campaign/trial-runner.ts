@@ -123,9 +123,14 @@ export class TrialRunner {
       const curve: EpochRecord[] = [];
       let lastEvent = 0;
       let pruned: { epoch: number; value: number; median: number } | null = null;
-      const result = await this.trainer.train({
+      // With cross-validation the first fold is the trial's visible run (its curve, events and
+      // pruning); the others follow quietly, and the trial's value is the mean of all.
+      const folds = request.cv !== undefined && request.cv > 1 && task.folds ? request.cv : 1;
+      const foldData = (k: number) =>
+        folds > 1 ? task.folds!(data, folds, k, request.splitSeed) : data;
+      let result: ScoredResult = await this.trainer.train({
         task,
-        data,
+        data: foldData(0),
         config,
         seed: job.seed ?? request.seed,
         ...(request.epochs !== undefined ? { epochs: request.epochs } : {}),
@@ -162,6 +167,23 @@ export class TrialRunner {
           return 'continue';
         },
       });
+      if (folds > 1 && !superseded && result.status === 'completed' && !pruned) {
+        const values = [result.metric.value];
+        for (let k = 1; k < folds && result.status === 'completed'; k++) {
+          const next = await this.trainer.train({
+            task,
+            data: foldData(k),
+            config,
+            seed: job.seed ?? request.seed,
+            ...(request.epochs !== undefined ? { epochs: request.epochs } : {}),
+            signal: abort.signal,
+          });
+          // A fold that diverged, or was stopped (timeout, cancel, hand-back), is the trial's outcome.
+          if (next.status !== 'completed') result = next;
+          values.push(next.metric.value);
+        }
+        if (result.status === 'completed') result = withFoldMean(result, values, trainStart);
+      }
       clearTimeout(timer);
       if (superseded) throw new TrialSuperseded(job.trial);
       if (timedOut && result.status === 'aborted')
@@ -196,7 +218,7 @@ export class TrialRunner {
     attempt: OwnedTrial,
     campaign: CampaignRecord,
     job: TrialJobData,
-    result: TrialResult,
+    result: ScoredResult,
     pruned: { epoch: number; value: number; median: number } | null,
   ): Promise<TrialJobResult> {
     const id = campaign.id;
@@ -207,6 +229,7 @@ export class TrialRunner {
       validation: result.validation,
       epochsRun: result.curve.length,
       seconds: result.seconds,
+      ...(result.foldValues ? { foldValues: result.foldValues } : {}),
     };
     if (result.status === 'aborted') {
       const now = await this.store.getCampaign(id);
@@ -430,6 +453,29 @@ function parseConfig(task: AnyTask, request: CampaignRequest, config: Config): C
     );
   }
   return checked.config as Config;
+}
+
+/** A training result, with each fold's metric when the trial was cross-validated. */
+type ScoredResult = TrialResult & { foldValues?: number[] };
+
+/**
+ * The first fold's result with the mean of every fold's metric as its value (null if any fold
+ * had none), the folds' values, and the time of all of them.
+ */
+function withFoldMean(
+  result: TrialResult,
+  values: (number | null)[],
+  startedAt: number,
+): TrialResult & { foldValues: number[] } {
+  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  const mean =
+    finite.length === values.length ? finite.reduce((a, b) => a + b, 0) / finite.length : null;
+  return {
+    ...result,
+    metric: { ...result.metric, value: mean },
+    foldValues: finite,
+    seconds: (Date.now() - startedAt) / 1000,
+  };
 }
 
 function createPruner(

@@ -8,7 +8,7 @@ import {
   STRATEGY_NAMES,
   type CampaignRequestInput,
 } from '../campaign/campaign-request.ts';
-import { createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
+import { createCampaign, CV_ROW_THRESHOLD, prepareCampaign } from '../campaign/campaign-service.ts';
 import { taskSpecOf } from '../campaign/task-spec.ts';
 import { resolveDataFile } from '../data/data-files.ts';
 import type { TaskKind } from '../tasks/task.ts';
@@ -48,6 +48,7 @@ interface RunOptions {
   candidates: string;
   divergence: string;
   epochs?: number;
+  cv?: number;
   gridResolution: number;
   gridParams?: string;
   out: string;
@@ -114,6 +115,11 @@ export function registerRunCommand(program: Command): void {
       'js',
     )
     .option('--epochs <n>', 'train every trial for this many epochs', parseSigned('--epochs'))
+    .option(
+      '--cv <k>',
+      'score each trial on k cross-validation folds of the training and validation rows (1: the validation split alone; default: 5 for a --csv file of fewer than 1,000 such rows, else 1)',
+      parseSigned('--cv'),
+    )
     .option(
       '--grid-resolution <n>',
       'grid: values per continuous dimension',
@@ -192,6 +198,7 @@ export function registerRunCommand(program: Command): void {
       ...(opts.timeLimit !== undefined ? { timeLimitSeconds: opts.timeLimit } : {}),
       ...(opts.trialTimeout !== undefined ? { trialTimeoutSeconds: opts.trialTimeout } : {}),
       ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+      ...(opts.cv !== undefined ? { cv: opts.cv } : {}),
       ...(opts.maxTrain !== undefined ? { maxTrainRows: opts.maxTrain } : {}),
       ...(opts.gridParams ? { gridParams: opts.gridParams.split(',').map((s) => s.trim()) } : {}),
       ...dataDirsOf(opts.dataDir),
@@ -201,6 +208,10 @@ export function registerRunCommand(program: Command): void {
     // Refused before anything is written, or even connected to.
     const prepared = await prepareCampaign(request, { taskDirs });
     printTaskNotes(prepared.task);
+    if ((prepared.request.cv ?? 1) > 1)
+      note(
+        `each trial is scored on ${prepared.request.cv} cross-validation folds of the training and validation rows${opts.cv === undefined ? ` (fewer than ${CV_ROW_THRESHOLD.toLocaleString('en')} rows; --cv 1 turns it off)` : ''}; the test rows stay apart`,
+      );
     const ctx = await openCampaignContext({
       ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
       allowEmbedded: !opts.detach,

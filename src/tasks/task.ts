@@ -99,6 +99,12 @@ export interface Task<D = unknown, C extends Config = Config> {
    */
   notes?: string[];
   load(options: LoadOptions): Promise<D>;
+  /**
+   * Fold `fold` of `k` for cross-validation: the same data with the training and validation
+   * rows pooled and cut into k parts, part `fold` validating; the test rows stay apart. Tasks
+   * without it are never cross-validated.
+   */
+  folds?(data: D, k: number, fold: number, seed: number): D;
   prepare(data: D, config: C): PreparedData;
   buildModel(config: C, context: ModelContext): tfl.LayersModel;
   trainingPlan(config: C): TrainingPlan;

@@ -71,6 +71,14 @@ describe('a model you can use', () => {
   it("loadPredictor reproduces the campaign's test score: the same classes for the same rows", async () => {
     const file = sharedDataset('iris.csv');
     const { modelDir, report } = await campaignOn(file, 'Species');
+    // Fewer than 1,000 rows: every trial was scored on 5 cross-validation folds.
+    for (const t of report.trials.filter((x: { state: string }) => x.state === 'completed')) {
+      expect(t.foldValues).toHaveLength(5);
+      const mean = t.foldValues.reduce((a: number, b: number) => a + b, 0) / 5;
+      expect(t.value).toBeCloseTo(mean, 10);
+    }
+    expect(report.campaign.request.cv).toBe(5);
+    expect(report.best.againstDefault.defaultTrial).toBe(1);
     const predictor = await loadPredictor(modelDir);
     const rows = await testRows(file, 'Species');
     const predictions = predictor.predict(rows);
@@ -86,7 +94,15 @@ describe('a model you can use', () => {
 
   it('regression: values in the target units, the same MAE as the campaign; lgt predict works offline on wasm', async () => {
     const file = sharedDataset('winequality-red.csv');
-    const { modelDir, report } = await campaignOn(file, 'quality', ['--kind', 'regression']);
+    // 1,599 rows: over the threshold, no cross-validation unless asked; asked here.
+    const { modelDir, report } = await campaignOn(file, 'quality', [
+      '--kind',
+      'regression',
+      '--cv',
+      '3',
+    ]);
+    expect(report.trials[0].foldValues).toHaveLength(3);
+    expect(report.best.againstDefault.noise).toBeGreaterThan(0);
     const rows = await testRows(file, 'quality', 'regression');
     const predictor = await loadPredictor(modelDir);
     const values = predictor.predict(rows).map((p) => p.value!);
@@ -124,7 +140,7 @@ describe('a model you can use', () => {
 
   it('names the row and the column of a bad cell, and the columns a file lacks', async () => {
     const file = sharedDataset('iris.csv');
-    const { modelDir } = await campaignOn(file, 'Species');
+    const { modelDir } = await campaignOn(file, 'Species', ['--cv', '1']);
     const bad = path.join(out, 'bad.csv');
     writeFileSync(
       bad,

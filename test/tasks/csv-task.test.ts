@@ -54,4 +54,29 @@ describe('a task from a CSV file', () => {
       'column "idd" is not in',
     );
   });
+
+  it('cross-validation folds never see the test rows, and each training or validation row validates once', async () => {
+    const task = await createCsvTask({ file: customers(), target: 'churned' });
+    const data = (await task.load({ splitSeed: 3 })) as TabularData;
+    const test = new Set(data.split.test);
+    const pool = [...data.split.train, ...data.split.validation].sort((a, b) => a - b);
+    const validated: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const fold = task.folds!(data, 5, k, 3) as TabularData;
+      expect(fold.split.test).toBe(data.split.test);
+      for (const r of [...fold.split.train, ...fold.split.validation])
+        expect(test.has(r)).toBe(false);
+      expect([...fold.split.train, ...fold.split.validation].sort((a, b) => a - b)).toEqual(pool);
+      validated.push(...fold.split.validation);
+      // Stratified: each fold holds the classes in about the pool's proportion.
+      const share = (rows: ArrayLike<number>) =>
+        Array.from(rows).filter((r) => data.target[r] === 1).length / rows.length;
+      expect(Math.abs(share(fold.split.validation) - share(pool))).toBeLessThan(0.05);
+    }
+    expect(validated.sort((a, b) => a - b)).toEqual(pool);
+    // The same seed gives the same folds.
+    expect((task.folds!(data, 5, 2, 3) as TabularData).split.validation).toEqual(
+      (task.folds!(data, 5, 2, 3) as TabularData).split.validation,
+    );
+  });
 });

@@ -161,6 +161,7 @@ export function defineTabularTask(opts: TabularTaskOptions): Task<TabularData, C
           : await readCsvTable(await resolveDataFile(opts.source, options));
       return splitTable(table, opts, options);
     },
+    folds: (data, k, fold, seed) => foldOf(data, k, fold, seed, opts.kind),
     prepare: (data, config) => prepareTabular(data, config, opts.kind),
     buildModel(config, context) {
       const layers = config['hiddenLayers'] as number;
@@ -214,6 +215,39 @@ function splitTable(
     target,
     ...(classNames ? { classNames } : {}),
     split,
+  };
+}
+
+/**
+ * Cross-validation fold `fold` of `k`: the training and validation rows, shuffled with `seed`
+ * and dealt to the folds in turn (class by class for classification, so every fold has each
+ * class in proportion); the fold's rows validate, the others train. The test rows are not
+ * touched: no fold ever sees them.
+ */
+function foldOf(
+  data: TabularData,
+  k: number,
+  fold: number,
+  seed: number,
+  kind: TaskKind,
+): TabularData {
+  const pool = new Rng(seed * 7919 + 17).shuffle(
+    Int32Array.from([...data.split.train, ...data.split.validation]),
+  );
+  const order =
+    kind === 'classification'
+      ? Int32Array.from([...pool].sort((a, b) => data.target[a]! - data.target[b]!))
+      : pool;
+  const train: number[] = [];
+  const validation: number[] = [];
+  order.forEach((row, i) => (i % k === fold ? validation : train).push(row));
+  return {
+    ...data,
+    split: {
+      train: Int32Array.from(train),
+      validation: Int32Array.from(validation),
+      test: data.split.test,
+    },
   };
 }
 
