@@ -1,14 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../src/campaign/campaign-events.ts';
 import type { CampaignRecord, TrialRecord } from '../../src/campaign/campaign-records.ts';
 import type { CampaignRequestInput } from '../../src/campaign/campaign-request.ts';
 import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';
-import { openQueues, type LgtQueues } from '../../src/queue/lgt-queues.ts';
+import { openQueues } from '../../src/queue/lgt-queues.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import {
@@ -18,33 +17,24 @@ import {
   expectWholeCampaign,
   startCampaign,
 } from '../helpers/campaign-fixtures.ts';
-import { startLgt, waitFor, type LgtProcess } from '../helpers/lgt-process.ts';
-import { SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
+import { startLgt, waitFor } from '../helpers/lgt-process.ts';
+import { SHARED_DATASETS } from '../helpers/paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { useWorkerProcesses } from '../helpers/worker-process-harness.ts';
 
 /**
  * Whole campaigns with real `lgt worker` processes against a real redis-server: parallel trials,
  * a worker killed mid-trial, the driver's process killed, Redis restarted.
  */
 const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-campaigns-'));
-let server: RedisServerProcess;
-let redis: Redis;
-let store: CampaignStore;
-let queues: LgtQueues;
-const processes: LgtProcess[] = [];
-
-function worker(args: string[] = [], env: Record<string, string> = {}): LgtProcess {
-  const p = startLgt(['worker', '--redis-url', server.url, ...args], env);
-  processes.push(p);
-  return p;
-}
+const h = useWorkerProcesses(() => startRedisServer());
 
 const start = (overrides: Partial<CampaignRequestInput> = {}) =>
-  startCampaign(store, queues, out, overrides);
+  startCampaign(h.store, h.queues, out, overrides);
 
-const finished = (id: string) => campaignEnd(store, id);
+const finished = (id: string) => campaignEnd(h.store, id);
 
-const events = (id: string) => campaignEvents(store, id);
+const events = (id: string) => campaignEvents(h.store, id);
 
 function count<T>(items: T[], key: (t: T) => unknown): Map<unknown, number> {
   const m = new Map<unknown, number>();
@@ -52,30 +42,10 @@ function count<T>(items: T[], key: (t: T) => unknown): Map<unknown, number> {
   return m;
 }
 
-beforeAll(async () => {
-  sharedDataset('iris.csv');
-  server = await startRedisServer();
-  redis = createRedis(server.url);
-  store = new CampaignStore(redis);
-  queues = openQueues(server.url);
-});
-
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));
-  // Leftover jobs of one test must not be picked up by the next one's workers.
-  await redis.flushall();
-});
-
-afterAll(async () => {
-  await queues.close();
-  redis.disconnect();
-  await server.stop();
-});
-
 describe('campaigns with worker processes', () => {
   it('runs 8 random iris trials on 2 worker processes in parallel, with the report and the best model', async () => {
-    worker(['--concurrency', '1']);
-    worker(['--concurrency', '1']);
+    h.worker(['--concurrency', '1']);
+    h.worker(['--concurrency', '1']);
     const run = await runCli(
       [
         'run',
@@ -88,7 +58,7 @@ describe('campaigns with worker processes', () => {
         '60',
         '--no-local-workers',
         '--redis-url',
-        server.url,
+        h.server.url,
         '--out',
         out,
         '--json',
@@ -98,7 +68,7 @@ describe('campaigns with worker processes', () => {
     expect(run.code).toBe(0);
     const campaign = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as CampaignRecord;
     expect(campaign.status).toBe('completed');
-    const trials = await store.listTrials(campaign.id);
+    const trials = await h.store.listTrials(campaign.id);
     expectWholeCampaign(trials, 8);
     // Parallel: some two trials ran at the same time, on different worker processes.
     const overlapping = trials.some((a) =>
@@ -132,8 +102,8 @@ describe('campaigns with worker processes', () => {
   });
 
   it('retries a trial whose worker was killed (SIGKILL) and completes every trial exactly once', async () => {
-    const doomed = worker(['--concurrency', '1']);
-    worker(['--concurrency', '1']);
+    const doomed = h.worker(['--concurrency', '1']);
+    h.worker(['--concurrency', '1']);
     const campaign = await start({ epochs: 250 });
     // Both workers are training (two trials started, none finished): kill one of them.
     await waitFor('two running trials', async () => {
@@ -146,7 +116,7 @@ describe('campaigns with worker processes', () => {
     await doomed.kill('SIGKILL');
     const done = await finished(campaign.id);
     expect(done.status).toBe('completed');
-    const trials = await store.listTrials(campaign.id);
+    const trials = await h.store.listTrials(campaign.id);
     expectWholeCampaign(trials, 8);
     expect(trials.some((t) => t.attempts >= 2)).toBe(true);
     const finishedEvents = (await events(campaign.id)).filter((e) => e.type === 'trial.finished');
@@ -159,8 +129,8 @@ describe('campaigns with worker processes', () => {
   });
 
   it('resumes a campaign whose driver process was killed, training no trial twice', async () => {
-    const driver = worker(['--queues', 'campaign']);
-    worker(['--queues', 'trials', '--concurrency', '2']);
+    const driver = h.worker(['--queues', 'campaign']);
+    h.worker(['--queues', 'trials', '--concurrency', '2']);
     const campaign = await start({ epochs: 120 });
     await waitFor(
       'three finished trials',
@@ -168,7 +138,7 @@ describe('campaigns with worker processes', () => {
         (await events(campaign.id)).filter((e) => e.type === 'trial.finished').length >= 3,
     );
     await driver.kill('SIGKILL');
-    worker(['--queues', 'campaign']);
+    h.worker(['--queues', 'campaign']);
     const done = await finished(campaign.id);
     expect(done.status).toBe('completed');
     const log = await events(campaign.id);
@@ -233,29 +203,38 @@ describe('a campaign across a Redis restart', () => {
 describe('campaign requests', () => {
   it('refuses an unknown task, a negative budget and a bad strategy, saying what to change', async () => {
     const env = { LGT_DATA_DIR: SHARED_DATASETS };
-    const unknown = await runCli(['run', 'irsi', '--redis-url', server.url], env);
+    const unknown = await runCli(['run', 'irsi', '--redis-url', h.server.url], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown task "irsi"; built-in tasks: iris');
     const negative = await runCli(
-      ['run', 'iris', '--trials', '-3', '--redis-url', server.url],
+      ['run', 'iris', '--trials', '-3', '--redis-url', h.server.url],
       env,
     );
     expect(negative.code).toBe(2);
     expect(negative.stderr).toContain('the trial budget (--trials) must be at least 1');
     const strategy = await runCli(
-      ['run', 'iris', '--strategy', 'bayes', '--parallel', '0', '--redis-url', server.url],
+      ['run', 'iris', '--strategy', 'bayes', '--parallel', '0', '--redis-url', h.server.url],
       env,
     );
     expect(strategy.code).toBe(2);
     expect(strategy.stderr).toContain('unknown strategy "bayes": choose one of random, grid');
     expect(strategy.stderr).toContain('--parallel must be at least 1');
     const grid = await runCli(
-      ['run', 'iris', '--strategy', 'grid', '--grid-params', 'lr', '--redis-url', server.url],
+      ['run', 'iris', '--strategy', 'grid', '--grid-params', 'lr', '--redis-url', h.server.url],
       env,
     );
     expect(grid.stderr).toContain('--grid-params names unknown parameters of iris: lr');
     const divergence = await runCli(
-      ['run', 'iris', '--strategy', 'fdpg', '--divergence', 'hellinger', '--redis-url', server.url],
+      [
+        'run',
+        'iris',
+        '--strategy',
+        'fdpg',
+        '--divergence',
+        'hellinger',
+        '--redis-url',
+        h.server.url,
+      ],
       env,
     );
     expect(divergence.code).toBe(2);
@@ -263,12 +242,12 @@ describe('campaign requests', () => {
       'unknown divergence "hellinger": choose one of js, kl, rkl, tv',
     );
     // Nothing was written for refused requests.
-    expect(await store.listCampaigns()).toEqual([]);
+    expect(await h.store.listCampaigns()).toEqual([]);
   });
 
   it('stops at once, before creating the campaign, when the data file is missing', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'lgt-no-data-'));
-    const run = await runCli(['run', 'iris', '--trials', '4', '--redis-url', server.url], {
+    const run = await runCli(['run', 'iris', '--trials', '4', '--redis-url', h.server.url], {
       LGT_DATA_DIR: empty,
       LGT_OFFLINE: '1',
     });
@@ -276,18 +255,18 @@ describe('campaign requests', () => {
     expect(run.stderr).toContain('data file iris.csv');
     expect(run.stderr).toContain(`Searched: ${empty}`);
     expect(run.stderr).not.toContain('failed (attempt');
-    expect(await store.listCampaigns()).toEqual([]);
+    expect(await h.store.listCampaigns()).toEqual([]);
   });
 
   it('keeps the data directory with the campaign: a worker without LGT_DATA_DIR finds the files', async () => {
     const run = await runCli(
-      ['run', 'iris', '--trials', '2', '--epochs', '3', '--detach', '--redis-url', server.url],
+      ['run', 'iris', '--trials', '2', '--epochs', '3', '--detach', '--redis-url', h.server.url],
       { LGT_DATA_DIR: SHARED_DATASETS, LGT_OFFLINE: '1' },
     );
     expect(run.code).toBe(0);
     const id = run.stdout.trim();
-    expect((await store.getCampaign(id))!.request.dataDirs).toEqual([SHARED_DATASETS]);
-    worker(['--concurrency', '1'], { LGT_DATA_DIR: '', LGT_OFFLINE: '1' });
+    expect((await h.store.getCampaign(id))!.request.dataDirs).toEqual([SHARED_DATASETS]);
+    h.worker(['--concurrency', '1'], { LGT_DATA_DIR: '', LGT_OFFLINE: '1' });
     const done = await finished(id);
     expect(done.status).toBe('completed');
   });

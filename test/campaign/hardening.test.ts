@@ -1,14 +1,11 @@
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CampaignRecord, TrialRecord } from '../../src/campaign/campaign-records.ts';
 import type { CampaignRequestInput } from '../../src/campaign/campaign-request.ts';
-import { CampaignStore } from '../../src/campaign/campaign-store.ts';
-import { jobIds, openQueues, type LgtQueues } from '../../src/queue/lgt-queues.ts';
+import { jobIds } from '../../src/queue/lgt-queues.ts';
 import { answersPing } from '../../src/queue/redis-server-process.ts';
-import { createRedis } from '../../src/queue/redis-connection.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import {
   campaignEnd,
@@ -17,9 +14,10 @@ import {
   expectWholeCampaign,
   startCampaign,
 } from '../helpers/campaign-fixtures.ts';
-import { startLgt, waitFor, type LgtProcess } from '../helpers/lgt-process.ts';
-import { REPO_ROOT, SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
+import { startLgt, waitFor } from '../helpers/lgt-process.ts';
+import { REPO_ROOT, SHARED_DATASETS } from '../helpers/paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { useWorkerProcesses } from '../helpers/worker-process-harness.ts';
 
 /**
  * What used to go wrong under outages, pauses, hostile records and careless input (issue 10),
@@ -29,21 +27,11 @@ import { runCli } from '../helpers/run-cli.ts';
 const PASSWORD = 'hardening-redis-pass';
 const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-hardening-'));
 const redisDir = mkdtempSync(path.join(os.tmpdir(), 'lgt-hardening-redis-'));
-let server: RedisServerProcess;
-let redis: Redis;
-let store: CampaignStore;
-let queues: LgtQueues;
-const processes: LgtProcess[] = [];
-
-function worker(args: string[] = [], env: Record<string, string> = {}): LgtProcess {
-  const p = startLgt(['worker', '--redis-url', server.url, ...args], env);
-  processes.push(p);
-  return p;
-}
+const h = useWorkerProcesses(() => startServer());
 
 const start = (overrides: Partial<CampaignRequestInput> = {}) =>
-  startCampaign(store, queues, out, overrides);
-const events = (id: string) => campaignEvents(store, id);
+  startCampaign(h.store, h.queues, out, overrides);
+const events = (id: string) => campaignEvents(h.store, id);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startServer(port?: number): Promise<RedisServerProcess> {
@@ -66,9 +54,9 @@ async function killServer(s: RedisServerProcess): Promise<void> {
  * once, in order, as many as the trial ran.
  */
 async function expectExactCampaign(id: string, n: number): Promise<TrialRecord[]> {
-  const trials = await store.listTrials(id);
+  const trials = await h.store.listTrials(id);
   expectWholeCampaign(trials, n);
-  const curves = await store.getCurves(
+  const curves = await h.store.getCurves(
     id,
     trials.map((t) => t.number),
   );
@@ -86,52 +74,33 @@ async function expectExactCampaign(id: string, n: number): Promise<TrialRecord[]
   return trials;
 }
 
-beforeAll(async () => {
-  sharedDataset('iris.csv');
-  server = await startServer();
-  redis = createRedis(server.url);
-  store = new CampaignStore(redis);
-  queues = openQueues(server.url);
-});
-
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));
-  await redis.flushall();
-});
-
-afterAll(async () => {
-  await queues.close();
-  redis.disconnect();
-  await server.stop();
-});
-
 describe('one driver per campaign', () => {
   it('through a Redis outage longer than the locks (kill -9, then a restart): budget exact, no duplicate, every curve once', async () => {
-    worker(['--concurrency', '1']);
-    worker(['--concurrency', '1']);
+    h.worker(['--concurrency', '1']);
+    h.worker(['--concurrency', '1']);
     const campaign = await start({ maxTrials: 8, parallel: 2, epochs: 150 });
     await waitFor('a finished trial and two running', async () => {
       const log = await events(campaign.id);
       const finished = log.filter((e) => e.type === 'trial.finished').length;
       return finished >= 1 && log.filter((e) => e.type === 'trial.started').length >= 3;
     });
-    await killServer(server);
+    await killServer(h.server);
     // Longer than the workers' locks (3 s in tests, see FAST_RECOVERY): every job is lost.
     await sleep(9000);
-    server = await startServer(server.port);
-    const done = await campaignEnd(store, campaign.id, 180_000);
+    h.server = await startServer(h.server.port);
+    const done = await campaignEnd(h.store, campaign.id, 180_000);
     expect(done.status).toBe('completed');
     await expectExactCampaign(campaign.id, 8);
   });
 
   it('a driver paused (SIGSTOP) past its lock stops writing once a new driver has taken over', async () => {
-    const first = worker(['--queues', 'campaign']);
-    worker(['--queues', 'trials', '--concurrency', '2']);
+    const first = h.worker(['--queues', 'campaign']);
+    h.worker(['--queues', 'trials', '--concurrency', '2']);
     const campaign = await start({ maxTrials: 8, parallel: 2, epochs: 120 });
     await waitFor('trials running', async () =>
       (await events(campaign.id)).some((e) => e.type === 'trial.epoch'),
     );
-    const second = worker(['--queues', 'campaign']);
+    const second = h.worker(['--queues', 'campaign']);
     await waitFor('the second driver worker', async () => second.output().includes('worker ready'));
     first.child.kill('SIGSTOP');
     await waitFor(
@@ -141,7 +110,7 @@ describe('one driver per campaign', () => {
     );
     await sleep(2000);
     first.child.kill('SIGCONT');
-    const done = await campaignEnd(store, campaign.id);
+    const done = await campaignEnd(h.store, campaign.id);
     expect(done.status).toBe('completed');
     await expectExactCampaign(campaign.id, 8);
     await waitFor('the paused driver to say it stopped', async () =>
@@ -178,8 +147,8 @@ describe('Redis content is data', () => {
         createdAt: Date.now(),
       }) as CampaignRecord;
     const plant = async (c: CampaignRecord) => {
-      await redis.hset(`lgt:{${c.id}}:campaign`, 'record', JSON.stringify(c), 'rev', 1);
-      await queues.campaign.add('drive', { campaignId: c.id }, { jobId: jobIds.driver(c.id) });
+      await h.redis.hset(`lgt:{${c.id}}:campaign`, 'record', JSON.stringify(c), 'rev', 1);
+      await h.queues.campaign.add('drive', { campaignId: c.id }, { jobId: jobIds.driver(c.id) });
     };
     // Valid, but asking for a report directory outside the worker's runs directory.
     await plant(record('outside-dir', {}));
@@ -191,8 +160,8 @@ describe('Redis content is data', () => {
         task: { kind: 'module', path: path.join(moduleDir, 'evil-task.mjs') },
       }),
     );
-    worker(['--runs-dir', runsDir, '--concurrency', '2']);
-    const ok = await campaignEnd(store, 'outside-dir');
+    h.worker(['--runs-dir', runsDir, '--concurrency', '2']);
+    const ok = await campaignEnd(h.store, 'outside-dir');
     expect(ok.status).toBe('completed');
     expect(ok.reportDir).toBe(path.join(runsDir, 'outside-dir'));
     expect(existsSync(path.join(runsDir, 'outside-dir', 'report.json'))).toBe(true);
@@ -203,9 +172,9 @@ describe('Redis content is data', () => {
       return log.find((e) => e.type === 'campaign.failed');
     });
     expect('error' in refusal ? refusal.error : '').toContain('--epochs must be at most 10,000');
-    expect(await store.listTrials('huge-epochs')).toEqual([]);
+    expect(await h.store.listTrials('huge-epochs')).toEqual([]);
 
-    const foreign = await campaignEnd(store, 'foreign-module');
+    const foreign = await campaignEnd(h.store, 'foreign-module');
     expect(foreign.status).toBe('failed');
     expect(foreign.error).toContain('outside the directories this process loads modules from');
     expect(existsSync(marker)).toBe(false);
@@ -226,7 +195,7 @@ describe('bounded work', () => {
         '--epochs',
         '100000',
         '--redis-url',
-        server.url,
+        h.server.url,
       ],
       { LGT_DATA_DIR: SHARED_DATASETS },
     );
@@ -234,28 +203,28 @@ describe('bounded work', () => {
     expect(run.stderr).toContain('the trial budget (--trials) must be at most 100,000');
     expect(run.stderr).toContain('--parallel must be at most 1,000');
     expect(run.stderr).toContain('--epochs must be at most 10,000');
-    expect(await store.listCampaigns()).toEqual([]);
+    expect(await h.store.listCampaigns()).toEqual([]);
   });
 
   it('a cancel drops a thousand waiting trials in seconds, and proposals stop', async () => {
     // A driver only: no trial ever starts, so every proposal waits.
-    worker(['--queues', 'campaign']);
+    h.worker(['--queues', 'campaign']);
     const campaign = await start({ maxTrials: 5000, parallel: 1000, epochs: 5 });
     await waitFor(
       'hundreds of waiting trials',
-      async () => (await store.listTrials(campaign.id)).length >= 300,
+      async () => (await h.store.listTrials(campaign.id)).length >= 300,
     );
     const asked = Date.now();
-    const cancel = await runCli(['cancel', campaign.id, '--redis-url', server.url]);
+    const cancel = await runCli(['cancel', campaign.id, '--redis-url', h.server.url]);
     expect(cancel.code).toBe(0);
-    const done = await campaignEnd(store, campaign.id, 60_000);
+    const done = await campaignEnd(h.store, campaign.id, 60_000);
     const seconds = (Date.now() - asked) / 1000;
     expect(done.status).toBe('cancelled');
     expect(seconds).toBeLessThan(30);
-    const trials = await store.listTrials(campaign.id);
+    const trials = await h.store.listTrials(campaign.id);
     expect(trials.length).toBeLessThanOrEqual(1000);
     expect(trials.every((t) => t.state === 'cancelled')).toBe(true);
-    expect(await queues.trials.getWaitingCount()).toBe(0);
+    expect(await h.queues.trials.getWaitingCount()).toBe(0);
   });
 
   it("a worker's second SIGTERM ends it within seconds, even with its Redis gone", async () => {
@@ -263,7 +232,7 @@ describe('bounded work', () => {
     const lonely = await startRedisServer();
     try {
       const stuck = startLgt(['worker', '--redis-url', lonely.url]);
-      processes.push(stuck);
+      h.track(stuck);
       await waitFor('the worker to be ready', async () => stuck.output().includes('worker ready'));
       process.kill(lonely.pid, 'SIGKILL');
       await sleep(500);
@@ -297,7 +266,7 @@ describe('degenerate data and task modules', () => {
       `x,y\n${Array.from({ length: 60 }, (_, i) => `${i * 2},7.5`).join('\n')}\n`,
     );
     const run = (file: string, extra: string[] = []) =>
-      runCli(['run', '--csv', file, '--target', 'y', '--redis-url', server.url, ...extra]);
+      runCli(['run', '--csv', file, '--target', 'y', '--redis-url', h.server.url, ...extra]);
     const one = await run(oneRow, ['--kind', 'regression']);
     expect(one.code).toBe(2);
     expect(one.stderr).toContain('has 1 rows, too few to split into training, validation and test');
@@ -309,7 +278,7 @@ describe('degenerate data and task modules', () => {
     const flat = await run(constant, ['--kind', 'regression']);
     expect(flat.code).toBe(2);
     expect(flat.stderr).toContain('has one value (7.5) in all');
-    expect(await store.listCampaigns()).toEqual([]);
+    expect(await h.store.listCampaigns()).toEqual([]);
   });
 
   it('a campaign with no finite result ends failed, with a non-zero exit', async () => {
@@ -320,7 +289,7 @@ describe('degenerate data and task modules', () => {
         '--trials',
         '2',
         '--redis-url',
-        server.url,
+        h.server.url,
         '--out',
         out,
       ],
@@ -371,7 +340,7 @@ export default defineTabularTask({
         '--epochs',
         '3',
         '--redis-url',
-        server.url,
+        h.server.url,
         '--out',
         out,
         '--json',
@@ -386,22 +355,33 @@ export default defineTabularTask({
 describe('small ones', () => {
   it('a queued campaign cancelled with no worker running is cancelled at once', async () => {
     const campaign = await start({ maxTrials: 3 });
-    const cancel = await runCli(['cancel', campaign.id, '--redis-url', server.url]);
+    const cancel = await runCli(['cancel', campaign.id, '--redis-url', h.server.url]);
     expect(cancel.stdout).toContain(`cancelled ${campaign.id}: it had not started`);
-    expect((await store.getCampaign(campaign.id))!.status).toBe('cancelled');
-    expect(await queues.campaign.getJob(jobIds.driver(campaign.id))).toBeUndefined();
+    expect((await h.store.getCampaign(campaign.id))!.status).toBe('cancelled');
+    expect(await h.queues.campaign.getJob(jobIds.driver(campaign.id))).toBeUndefined();
   });
 
   it("a cancelled campaign's summary names only what was written", async () => {
     const running = runCli(
-      ['run', 'iris', '--trials', '20', '--epochs', '400', '--redis-url', server.url, '--out', out],
+      [
+        'run',
+        'iris',
+        '--trials',
+        '20',
+        '--epochs',
+        '400',
+        '--redis-url',
+        h.server.url,
+        '--out',
+        out,
+      ],
       { LGT_DATA_DIR: SHARED_DATASETS },
     );
     const campaign = await waitFor('the campaign to run', async () => {
-      const [c] = await store.listCampaigns();
+      const [c] = await h.store.listCampaigns();
       return c && (await events(c.id)).some((e) => e.type === 'trial.epoch') ? c : null;
     });
-    await runCli(['cancel', campaign.id, '--redis-url', server.url]);
+    await runCli(['cancel', campaign.id, '--redis-url', h.server.url]);
     const run = await running;
     expect(run.stdout).toContain(`campaign ${campaign.id}: cancelled`);
     expect(run.stdout).toContain('report.json (also trials.csv)');
