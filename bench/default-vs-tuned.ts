@@ -1,0 +1,179 @@
+/**
+ * Does tuning pay off on small data lgt has never seen? For each CSV file (as `lgt run --csv`
+ * would read it), strategy, cross-validation setting and seed, a real campaign of equal trial
+ * budget through the queue and workers, with the default configuration as trial 1. Then, once,
+ * on the test split: the campaign's best (retrained on the training split, as every campaign
+ * does) against the default configuration trained the same way with the same seed. Prints mean
+ * +- std over seeds of both test scores, how often tuning beat the default on the test split,
+ * and how often the campaign itself said its gain was within the noise.
+ *
+ *   npx tsx bench/default-vs-tuned.ts --sets iris.csv:Species,winequality-red.csv:quality:regression \
+ *     --strategies random,tpe --cv 1,5 --seeds 5 --budget 20 --epochs 10 [--out bench/results-default]
+ *
+ * Files are looked for in LGT_DATA_DIR (default ../shared/datasets). Needs a redis-server
+ * binary (started here on a free port). The test split is never used for a tuning decision: the
+ * campaigns pick on validation (or folds); test scores are computed after they end.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CampaignRecord } from '../src/campaign/campaign-records.ts';
+import { createCampaign, prepareCampaign } from '../src/campaign/campaign-service.ts';
+import { CampaignStore } from '../src/campaign/campaign-store.ts';
+import type { DefaultComparison } from '../src/campaign/default-comparison.ts';
+import { openQueues } from '../src/queue/lgt-queues.ts';
+import { createRedis } from '../src/queue/redis-connection.ts';
+import { startRedisServer } from '../src/queue/redis-server-process.ts';
+import { spaceWithEpochs, type TaskKind } from '../src/tasks/task.ts';
+import { TfjsTrainer } from '../src/trainer/tfjs-trainer.ts';
+import { WorkerService } from '../src/worker/worker-service.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    sets: {
+      type: 'string',
+      default:
+        'iris.csv:Species,winequality-red.csv:quality:regression,water-potability.csv:Potability',
+    },
+    strategies: { type: 'string', default: 'random,tpe' },
+    cv: { type: 'string', default: '1,5' },
+    seeds: { type: 'string', default: '5' },
+    budget: { type: 'string', default: '20' },
+    epochs: { type: 'string', default: '10' },
+    out: { type: 'string', default: 'bench/results-default' },
+  },
+});
+const dataDir =
+  process.env['LGT_DATA_DIR'] ?? path.resolve(import.meta.dirname, '../../shared/datasets');
+const seeds = Number(args.seeds);
+const budget = Number(args.budget);
+const epochs = Number(args.epochs);
+mkdirSync(args.out, { recursive: true });
+
+const server = await startRedisServer();
+const client = createRedis(server.url);
+const store = new CampaignStore(client);
+const queues = openQueues(server.url);
+const workers = await WorkerService.start({
+  redisUrl: server.url,
+  concurrency: 2,
+  runsDir: args.out,
+});
+const trainer = new TfjsTrainer();
+
+interface Row {
+  set: string;
+  strategy: string;
+  cv: number;
+  seed: number;
+  metric: string;
+  direction: 'maximize' | 'minimize';
+  tunedTest: number;
+  defaultTest: number;
+  bestIsDefault: boolean;
+  withinNoise: boolean;
+}
+const rows: Row[] = [];
+
+async function finished(id: string): Promise<CampaignRecord> {
+  for (;;) {
+    const c = await store.requireCampaign(id);
+    if (['completed', 'failed', 'cancelled'].includes(c.status)) return c;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+for (const spec of args.sets.split(',')) {
+  const [file, target, kind] = spec.split(':') as [string, string, TaskKind | undefined];
+  for (const cv of args.cv.split(',').map(Number)) {
+    for (const strategy of args.strategies.split(',')) {
+      for (let seed = 0; seed < seeds; seed++) {
+        const prepared = await prepareCampaign({
+          task: {
+            kind: 'csv',
+            file: path.join(dataDir, file),
+            target,
+            ...(kind ? { problem: kind } : {}),
+          },
+          strategy: strategy as never,
+          maxTrials: budget,
+          parallel: 2,
+          seed,
+          splitSeed: 0,
+          pruner: 'none',
+          epochs,
+          cv,
+          outputDir: args.out,
+        });
+        const started = Date.now();
+        const campaign = await createCampaign(store, queues, prepared);
+        const done = await finished(campaign.id);
+        const report = (await store.getReport(campaign.id)) as {
+          best: { final: { test: Record<string, number> }; againstDefault: DefaultComparison };
+        };
+        const task = prepared.task;
+        const metric = task.metric.name;
+        // The default, trained as the best was retrained: training split, campaign seed, test once.
+        const data = await task.load({ splitSeed: 0 });
+        const defaults = spaceWithEpochs(task, epochs).defaults();
+        const byDefault = await trainer.train({
+          task,
+          data,
+          config: defaults,
+          seed,
+          epochs,
+          scoreTest: true,
+        });
+        const row: Row = {
+          set: file,
+          strategy,
+          cv,
+          seed,
+          metric,
+          direction: task.metric.direction,
+          tunedTest: report.best.final.test[metric]!,
+          defaultTest: byDefault.test![metric]!,
+          bestIsDefault: done.best?.trial === report.best.againstDefault.defaultTrial,
+          withinNoise: report.best.againstDefault.verdict.startsWith('no configuration beat'),
+        };
+        rows.push(row);
+        process.stderr.write(
+          `${file} ${strategy} cv=${cv} seed ${seed}: tuned test ${metric} ${row.tunedTest.toFixed(4)}, default ${row.defaultTest.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+        );
+        writeFileSync(path.join(args.out, 'default-vs-tuned.json'), JSON.stringify(rows, null, 2));
+      }
+    }
+  }
+}
+
+const stats = (v: number[]) => {
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1));
+  return `${m.toFixed(4)} ± ${sd.toFixed(4)}`;
+};
+const lines = [
+  `| data set | metric | strategy | cv | tuned (test) | default (test) | tuned beat default | best was the default | gain within the noise |`,
+  `| --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
+];
+const groups = new Map<string, Row[]>();
+for (const r of rows) {
+  const key = `${r.set}|${r.strategy}|${r.cv}`;
+  groups.set(key, [...(groups.get(key) ?? []), r]);
+}
+for (const group of groups.values()) {
+  const r0 = group[0]!;
+  const better = (r: Row) =>
+    r.direction === 'maximize' ? r.tunedTest > r.defaultTest : r.tunedTest < r.defaultTest;
+  lines.push(
+    `| ${r0.set} | ${r0.metric} | ${r0.strategy} | ${r0.cv} | ${stats(group.map((r) => r.tunedTest))} | ${stats(group.map((r) => r.defaultTest))} | ${group.filter(better).length}/${group.length} | ${group.filter((r) => r.bestIsDefault).length}/${group.length} | ${group.filter((r) => r.withinNoise).length}/${group.length} |`,
+  );
+}
+const command = `npx tsx bench/default-vs-tuned.ts --sets ${args.sets} --strategies ${args.strategies} --cv ${args.cv} --seeds ${seeds} --budget ${budget} --epochs ${epochs}`;
+const text = `${command}\n\n${lines.join('\n')}\n`;
+writeFileSync(path.join(args.out, 'default-vs-tuned.md'), text);
+process.stdout.write(text);
+
+await workers.close();
+await queues.close();
+client.disconnect();
+await server.stop();
