@@ -14,7 +14,7 @@
  * binary (started here on a free port). The test split is never used for a tuning decision: the
  * campaigns pick on validation (or folds); test scores are computed after they end.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CampaignRecord } from '../src/campaign/campaign-records.ts';
@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     budget: { type: 'string', default: '20' },
     epochs: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench/results-default' },
+    // Only print the table of an earlier (maybe interrupted) run's <out>/default-vs-tuned.json.
+    'table-only': { type: 'boolean', default: false },
   },
 });
 const dataDir =
@@ -49,17 +51,6 @@ const seeds = Number(args.seeds);
 const budget = Number(args.budget);
 const epochs = Number(args.epochs);
 mkdirSync(args.out, { recursive: true });
-
-const server = await startRedisServer();
-const client = createRedis(server.url);
-const store = new CampaignStore(client);
-const queues = openQueues(server.url);
-const workers = await WorkerService.start({
-  redisUrl: server.url,
-  concurrency: 2,
-  runsDir: args.out,
-});
-const trainer = new TfjsTrainer();
 
 interface Row {
   set: string;
@@ -73,9 +64,13 @@ interface Row {
   bestIsDefault: boolean;
   withinNoise: boolean;
 }
-const rows: Row[] = [];
+const rows: Row[] = args['table-only']
+  ? (JSON.parse(readFileSync(path.join(args.out, 'default-vs-tuned.json'), 'utf8')) as Row[])
+  : [];
 
-async function finished(id: string): Promise<CampaignRecord> {
+if (!args['table-only']) await runAll();
+
+async function finished(store: CampaignStore, id: string): Promise<CampaignRecord> {
   for (;;) {
     const c = await store.requireCampaign(id);
     if (['completed', 'failed', 'cancelled'].includes(c.status)) return c;
@@ -83,67 +78,88 @@ async function finished(id: string): Promise<CampaignRecord> {
   }
 }
 
-for (const spec of args.sets.split(',')) {
-  const [file, target, kind] = spec.split(':') as [string, string, TaskKind | undefined];
-  for (const cv of args.cv.split(',').map(Number)) {
-    for (const strategy of args.strategies.split(',')) {
-      for (let seed = 0; seed < seeds; seed++) {
-        const prepared = await prepareCampaign({
-          task: {
-            kind: 'csv',
-            file: path.join(dataDir, file),
-            target,
-            ...(kind ? { problem: kind } : {}),
-          },
-          strategy: strategy as never,
-          maxTrials: budget,
-          parallel: 2,
-          seed,
-          splitSeed: 0,
-          pruner: 'none',
-          epochs,
-          cv,
-          outputDir: args.out,
-        });
-        const started = Date.now();
-        const campaign = await createCampaign(store, queues, prepared);
-        const done = await finished(campaign.id);
-        const report = (await store.getReport(campaign.id)) as {
-          best: { final: { test: Record<string, number> }; againstDefault: DefaultComparison };
-        };
-        const task = prepared.task;
-        const metric = task.metric.name;
-        // The default, trained as the best was retrained: training split, campaign seed, test once.
-        const data = await task.load({ splitSeed: 0 });
-        const defaults = spaceWithEpochs(task, epochs).defaults();
-        const byDefault = await trainer.train({
-          task,
-          data,
-          config: defaults,
-          seed,
-          epochs,
-          scoreTest: true,
-        });
-        const row: Row = {
-          set: file,
-          strategy,
-          cv,
-          seed,
-          metric,
-          direction: task.metric.direction,
-          tunedTest: report.best.final.test[metric]!,
-          defaultTest: byDefault.test![metric]!,
-          bestIsDefault: done.best?.trial === report.best.againstDefault.defaultTrial,
-          withinNoise: report.best.againstDefault.verdict.startsWith('no configuration beat'),
-        };
-        rows.push(row);
-        process.stderr.write(
-          `${file} ${strategy} cv=${cv} seed ${seed}: tuned test ${metric} ${row.tunedTest.toFixed(4)}, default ${row.defaultTest.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
-        );
-        writeFileSync(path.join(args.out, 'default-vs-tuned.json'), JSON.stringify(rows, null, 2));
+/** Every campaign of the grid, its row saved as soon as it is known. */
+async function runAll(): Promise<void> {
+  const server = await startRedisServer();
+  const client = createRedis(server.url);
+  const store = new CampaignStore(client);
+  const queues = openQueues(server.url);
+  const workers = await WorkerService.start({
+    redisUrl: server.url,
+    concurrency: 2,
+    runsDir: args.out,
+  });
+  const trainer = new TfjsTrainer();
+
+  for (const spec of args.sets.split(',')) {
+    const [file, target, kind] = spec.split(':') as [string, string, TaskKind | undefined];
+    for (const cv of args.cv.split(',').map(Number)) {
+      for (const strategy of args.strategies.split(',')) {
+        for (let seed = 0; seed < seeds; seed++) {
+          const prepared = await prepareCampaign({
+            task: {
+              kind: 'csv',
+              file: path.join(dataDir, file),
+              target,
+              ...(kind ? { problem: kind } : {}),
+            },
+            strategy: strategy as never,
+            maxTrials: budget,
+            parallel: 2,
+            seed,
+            splitSeed: 0,
+            pruner: 'none',
+            epochs,
+            cv,
+            outputDir: args.out,
+          });
+          const started = Date.now();
+          const campaign = await createCampaign(store, queues, prepared);
+          const done = await finished(store, campaign.id);
+          const report = (await store.getReport(campaign.id)) as {
+            best: { final: { test: Record<string, number> }; againstDefault: DefaultComparison };
+          };
+          const task = prepared.task;
+          const metric = task.metric.name;
+          // The default, trained as the best was retrained: training split, campaign seed, test once.
+          const data = await task.load({ splitSeed: 0 });
+          const defaults = spaceWithEpochs(task, epochs).defaults();
+          const byDefault = await trainer.train({
+            task,
+            data,
+            config: defaults,
+            seed,
+            epochs,
+            scoreTest: true,
+          });
+          const row: Row = {
+            set: file,
+            strategy,
+            cv,
+            seed,
+            metric,
+            direction: task.metric.direction,
+            tunedTest: report.best.final.test[metric]!,
+            defaultTest: byDefault.test![metric]!,
+            bestIsDefault: done.best?.trial === report.best.againstDefault.defaultTrial,
+            withinNoise: report.best.againstDefault.verdict.startsWith('no configuration beat'),
+          };
+          rows.push(row);
+          process.stderr.write(
+            `${file} ${strategy} cv=${cv} seed ${seed}: tuned test ${metric} ${row.tunedTest.toFixed(4)}, default ${row.defaultTest.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+          );
+          writeFileSync(
+            path.join(args.out, 'default-vs-tuned.json'),
+            JSON.stringify(rows, null, 2),
+          );
+        }
       }
     }
   }
+  await workers.close();
+  await queues.close();
+  client.disconnect();
+  await server.stop();
 }
 
 const stats = (v: number[]) => {
@@ -172,8 +188,3 @@ const command = `npx tsx bench/default-vs-tuned.ts --sets ${args.sets} --strateg
 const text = `${command}\n\n${lines.join('\n')}\n`;
 writeFileSync(path.join(args.out, 'default-vs-tuned.md'), text);
 process.stdout.write(text);
-
-await workers.close();
-await queues.close();
-client.disconnect();
-await server.stop();
