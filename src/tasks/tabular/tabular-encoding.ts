@@ -55,7 +55,7 @@ export type RawValue = string | number | boolean | null | undefined;
 export type RawRow = Record<string, RawValue>;
 
 /** The label shown for a missing categorical value (kept as a category of its own in training). */
-const MISSING_CATEGORY = '(missing)';
+export const MISSING_CATEGORY = '(missing)';
 
 /** A row that cannot be encoded: says which row (1-based) and which column, and what to fix. */
 export class RowError extends Error {
@@ -135,16 +135,24 @@ export function encodeRows(
       } else {
         raw = numberOf(value, firstRow + i, f.column);
       }
-      let v = Number.isNaN(raw) ? f.fill : raw;
-      if (f.log) v = Math.log1p(Math.max(v, 0));
-      out[offset] = (v - f.shift) / f.scale;
+      out[offset] = encodeNumber(f, raw);
       offset += 1;
     }
   });
   return out;
 }
 
-/** A regression output back in the target's units. */
+/** One numeric input: impute a missing value, maybe log1p, then shift and scale (training too). */
+export function encodeNumber(
+  f: Pick<NumericFeatureSpec, 'fill' | 'log' | 'shift' | 'scale'>,
+  raw: number,
+): number {
+  let v = Number.isNaN(raw) ? f.fill : raw;
+  if (f.log) v = Math.log1p(Math.max(v, 0));
+  return (v - f.shift) / f.scale;
+}
+
+/** A regression output back in the target's units (training's TargetScaler too). */
 export function toTargetUnits(spec: TargetSpec | undefined, value: number): number {
   if (!spec) return value;
   const u = value * spec.scale + spec.shift;

@@ -1,5 +1,11 @@
 import type { Column } from '../../data/table.ts';
-import type { FeatureSpec, TargetSpec } from './tabular-encoding.ts';
+import {
+  encodeNumber,
+  MISSING_CATEGORY,
+  toTargetUnits,
+  type FeatureSpec,
+  type TargetSpec,
+} from './tabular-encoding.ts';
 
 export type Scaling = 'none' | 'standard' | 'minmax' | 'robust';
 export type Imputation = 'mean' | 'median' | 'zero';
@@ -13,9 +19,6 @@ export interface FeatureOptions {
   /** log1p on non-negative numeric columns whose training skewness is above 1. */
   logSkewed: boolean;
 }
-
-/** The label shown for a missing categorical value, which is kept as a category of its own. */
-export const MISSING_CATEGORY = '(missing)';
 
 /** How one numeric input (a numeric column, or an ordinal-coded categorical) becomes a feature. */
 interface NumericPlan {
@@ -113,18 +116,12 @@ export class TabularPreprocessor {
         continue;
       }
       for (let i = 0; i < rows.length; i++) {
-        out[i * width + offset] = applyNumeric(plan, plan.read(rows[i]!));
+        out[i * width + offset] = encodeNumber(plan, plan.read(rows[i]!));
       }
       offset += 1;
     }
     return out;
   }
-}
-
-function applyNumeric(plan: NumericPlan, raw: number): number {
-  let v = Number.isNaN(raw) ? plan.fill : raw;
-  if (plan.log) v = Math.log1p(Math.max(v, 0));
-  return (v - plan.shift) / plan.scale;
 }
 
 function fitNumeric(
@@ -259,9 +256,7 @@ export class TargetScaler {
   }
 
   toOriginal(values: Float32Array): Float32Array {
-    return values.map((v) => {
-      const u = v * this.scale + this.shift;
-      return this.transform === 'log' ? Math.expm1(u) : u;
-    });
+    const spec = this.toSpec();
+    return values.map((v) => toTargetUnits(spec, v));
   }
 }
