@@ -1,7 +1,9 @@
 import type { TrialRecord } from '../src/campaign/campaign-records.ts';
+import { standardError } from '../src/campaign/default-comparison.ts';
 import { describeCondition, describeRange } from '../src/search-space/param.ts';
 import { formatConfig } from '../src/search-space/format-config.ts';
 import type { AnyTask, MetricSpec } from '../src/tasks/task.ts';
+import { describeEpochCap } from '../src/trainer/step-budget.ts';
 import type { EpochRecord } from '../src/trainer/trainer.ts';
 
 /** A trial as the agents see it: its record and its learning curve (validation data only). */
@@ -70,7 +72,11 @@ export function trialLine(t: TrialView, metric: MetricSpec): string {
     t.state === 'failed'
       ? `failed: ${t.error ?? 'unknown error'}`
       : curveInShort(t.curve, metric.name);
-  return `${head}${why}\n    config: ${formatConfig(t.config, ', ')}\n    curve: ${detail}`;
+  const folds = t.foldValues
+    ? ` (mean of ${t.foldValues.length} folds: ${t.foldValues.map(fmt).join(', ')})`
+    : '';
+  const cut = t.epochCap ? `\n    note: trained ${describeEpochCap(t.epochCap)}` : '';
+  return `${head}${folds}${why}\n    config: ${formatConfig(t.config, ', ')}\n    curve: ${detail}${cut}`;
 }
 
 function ranked(trials: TrialView[], metric: MetricSpec): TrialView[] {
@@ -105,8 +111,19 @@ export function historyDigest(trials: TrialView[], metric: MetricSpec): string {
   return parts.join('\n');
 }
 
-/** Run-to-run noise: the spread of the baseline trained with different seeds. */
+/**
+ * How far apart two results may be by chance, from what the campaign measured: the spread of the
+ * baseline trained with two seeds, and with cross-validation the standard error of the difference
+ * of two fold means (the median over trials, times sqrt 2). The larger, when both are known.
+ */
 export function noiseOf(trials: TrialView[]): number | null {
+  const seeds = seedNoise(trials);
+  const folds = foldNoise(trials);
+  if (seeds === null) return folds;
+  return folds === null ? seeds : Math.max(seeds, folds);
+}
+
+function seedNoise(trials: TrialView[]): number | null {
   const values = trials
     .filter(
       (t) =>
@@ -120,10 +137,31 @@ export function noiseOf(trials: TrialView[]): number | null {
   return Math.max(...values) - Math.min(...values);
 }
 
+function foldNoise(trials: TrialView[]): number | null {
+  const errors = trials
+    .filter((t) => t.state === 'completed' && (t.foldValues?.length ?? 0) >= 2)
+    .map((t) => standardError(t.foldValues!))
+    .sort((a, b) => a - b);
+  if (errors.length === 0) return null;
+  return Math.SQRT2 * errors[Math.floor((errors.length - 1) / 2)]!;
+}
+
 export function noiseText(trials: TrialView[], metric: MetricSpec): string {
   const noise = noiseOf(trials);
   if (noise === null) return 'Not measured yet.';
-  return `The baseline trained twice with different seeds differed by ${fmt(noise)} in ${metric.name}: differences smaller than that are noise.`;
+  const seeds = seedNoise(trials);
+  const folds = foldNoise(trials);
+  const parts = [
+    ...(seeds !== null
+      ? [`the baseline trained twice with different seeds differed by ${fmt(seeds)}`]
+      : []),
+    ...(folds !== null
+      ? [
+          `each trial is the mean of ${trials.find((t) => t.foldValues)!.foldValues!.length} cross-validation folds, and two such means differ by about ${fmt(folds)} by chance`,
+        ]
+      : []),
+  ];
+  return `In ${metric.name}, ${parts.join('; ')}: differences smaller than ${fmt(noise)} are noise.`;
 }
 
 export function baselineText(trials: TrialView[], metric: MetricSpec): string {

@@ -32,6 +32,8 @@ export type CampaignEvent =
       validation: Metrics;
       seconds: number;
       epochs: number;
+      /** The step budget cut the configuration's epochs (see step-budget.ts). */
+      epochCap?: { requested: number; allowed: number };
     }
   | { type: 'trial.pruned'; trial: number; epoch: number; value: number; median: number }
   | {

@@ -71,6 +71,16 @@ export const CampaignRequestSchema = z.object({
       'the trial timeout (--trial-timeout) must be at most 7 days',
     )
     .optional(),
+  /**
+   * Most optimizer steps one trial may take, as a multiple of the steps of the task's default
+   * configuration; a configuration past it trains fewer epochs (see step-budget.ts). 0 turns
+   * the cap off; absent: 10.
+   */
+  stepBudget: z
+    .number({ error: 'the step budget (--step-budget) must be a number' })
+    .min(0, 'the step budget (--step-budget) must be >= 0 (0 turns it off)')
+    .max(10_000, 'the step budget (--step-budget) must be at most 10,000')
+    .optional(),
   seed: z.number().int().min(0, 'the seed must be >= 0'),
   splitSeed: z.number().int().min(0, 'the split seed must be >= 0'),
   pruner: z.enum(PRUNER_NAMES, {

@@ -60,11 +60,15 @@ export function compareWithDefault(
 function foldNoise(a: TrialRecord, b: TrialRecord): number | null {
   if (!a.foldValues || !b.foldValues || a.foldValues.length < 2 || b.foldValues.length < 2)
     return null;
-  const squaredError = (v: number[]) => {
-    const m = v.reduce((s, x) => s + x, 0) / v.length;
-    return v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1) / v.length;
-  };
-  return Math.sqrt(squaredError(a.foldValues) + squaredError(b.foldValues));
+  return Math.hypot(standardError(a.foldValues), standardError(b.foldValues));
+}
+
+/** The standard error of the mean of fold values (at least two). */
+export function standardError(values: readonly number[]): number {
+  const m = values.reduce((s, x) => s + x, 0) / values.length;
+  return Math.sqrt(
+    values.reduce((s, x) => s + (x - m) ** 2, 0) / (values.length - 1) / values.length,
+  );
 }
 
 /** The largest spread of one configuration trained with two seeds, or null (none repeated). */

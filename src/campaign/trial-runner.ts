@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import type { EpochRecord, Trainer, TrialResult } from '../trainer/trainer.ts';
+import type { EpochRecord, Trainer, TrialRequest, TrialResult } from '../trainer/trainer.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import {
   FINISHED_TRIAL,
@@ -122,18 +122,29 @@ export class TrialRunner {
         }, limit * 1000);
       const curve: EpochRecord[] = [];
       let lastEvent = 0;
-      let pruned: { epoch: number; value: number; median: number } | null = null;
       // With cross-validation the first fold is the trial's visible run (its curve, events and
       // pruning); the others follow quietly, and the trial's value is the mean of all.
       const folds = request.cv !== undefined && request.cv > 1 && task.folds ? request.cv : 1;
       const foldData = (k: number) =>
         folds > 1 ? task.folds!(data, folds, k, request.splitSeed) : data;
+      // What `lgt status` shows of a running trial: its planned epochs (the step budget may cut
+      // the configuration's) and, with folds, which fold it is on. Written once per fold.
+      const showProgress = (fold: number, planned: number) =>
+        attempt.transition(['running'], 'running', {
+          progress: { plannedEpochs: planned, ...(folds > 1 ? { fold: fold + 1, folds } : {}) },
+        });
+      // A cancel or a stop reaches a trial between epochs, in every fold.
+      const stopIfAsked = async () => {
+        const now = await this.store.getCampaign(id);
+        if (now && stopRequested(now)) abort.abort();
+      };
+      let pruned: { epoch: number; value: number; median: number } | null = null;
       let result: ScoredResult = await this.trainer.train({
         task,
         data: foldData(0),
         config,
         seed: job.seed ?? request.seed,
-        ...(request.epochs !== undefined ? { epochs: request.epochs } : {}),
+        ...trainingLimits(request),
         signal: abort.signal,
         onEpoch: async (record, planned) => {
           curve.push(record);
@@ -141,6 +152,7 @@ export class TrialRunner {
             superseded = true;
             return 'stop';
           }
+          if (record.epoch === 1) await showProgress(0, planned);
           if (Date.now() - lastEvent > EPOCH_EVENT_EVERY_MS || record.epoch === planned) {
             lastEvent = Date.now();
             await this.store.appendEvent(id, {
@@ -152,11 +164,8 @@ export class TrialRunner {
               validationMetric: record.validationMetric,
             });
           }
-          const now = await this.store.getCampaign(id);
-          if (now && stopRequested(now)) {
-            abort.abort();
-            return 'continue';
-          }
+          await stopIfAsked();
+          if (abort.signal.aborted) return 'continue';
           if (pruner && record.epoch < planned) {
             const decision = pruner.decide(curve, await peers!.get());
             if (decision.prune) {
@@ -175,8 +184,17 @@ export class TrialRunner {
             data: foldData(k),
             config,
             seed: job.seed ?? request.seed,
-            ...(request.epochs !== undefined ? { epochs: request.epochs } : {}),
+            ...trainingLimits(request),
             signal: abort.signal,
+            onEpoch: async (record, planned) => {
+              // The fold's one write doubles as the check that this attempt still holds the trial.
+              if (record.epoch === 1 && !(await showProgress(k, planned))) {
+                superseded = true;
+                return 'stop';
+              }
+              await stopIfAsked();
+              return 'continue';
+            },
           });
           // A fold that diverged, or was stopped (timeout, cancel, hand-back), is the trial's outcome.
           if (next.status !== 'completed') result = next;
@@ -230,6 +248,9 @@ export class TrialRunner {
       epochsRun: result.curve.length,
       seconds: result.seconds,
       ...(result.foldValues ? { foldValues: result.foldValues } : {}),
+      ...(result.epochCap
+        ? { epochCap: { requested: result.epochCap.requested, allowed: result.epochCap.allowed } }
+        : {}),
     };
     if (result.status === 'aborted') {
       const now = await this.store.getCampaign(id);
@@ -293,6 +314,7 @@ export class TrialRunner {
       validation: result.validation,
       seconds: result.seconds,
       epochs: result.curve.length,
+      ...(common.epochCap ? { epochCap: common.epochCap } : {}),
     });
     if (value !== null) await this.updateBest(campaign, job, value);
     return out;
@@ -406,7 +428,7 @@ export class TrialRunner {
       data,
       config: parseConfig(task, campaign.request, job.config),
       seed: job.seed ?? campaign.request.seed,
-      ...(campaign.request.epochs !== undefined ? { epochs: campaign.request.epochs } : {}),
+      ...trainingLimits(campaign.request),
       scoreTest: true,
       ...(info.signal ? { signal: info.signal } : {}),
       onModel: async (m, prepared) => {
@@ -443,6 +465,14 @@ class OwnedTrial {
         : null,
     );
   }
+}
+
+/** What the campaign sets for every trial's training, the final retrain included. */
+function trainingLimits(request: CampaignRequest): Pick<TrialRequest, 'epochs' | 'stepBudget'> {
+  return {
+    ...(request.epochs !== undefined ? { epochs: request.epochs } : {}),
+    ...(request.stepBudget !== undefined ? { stepBudget: request.stepBudget } : {}),
+  };
 }
 
 function parseConfig(task: AnyTask, request: CampaignRequest, config: Config): Config {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-service.ts';
 import type { CampaignRecord, TrialRecord } from '../campaign/campaign-records.ts';
+import type { CampaignRequest } from '../campaign/campaign-request.ts';
+import type { EpochRecord } from '../trainer/trainer.ts';
 import { describeTaskSpec } from '../campaign/task-spec.ts';
 import { followCampaign } from './campaign-follower.ts';
 import { addRedisOption, openCampaignContext, type CampaignContext } from './campaign-context.ts';
@@ -106,7 +108,7 @@ export function registerCampaignCommands(program: Command): void {
       );
       if (opts.json) {
         process.stdout.write(
-          `${JSON.stringify({ campaign: c, trials, running: running.map((t) => ({ trial: t.number, epochs: curves.get(t.number)?.length ?? 0, planned: c.request.epochs ?? t.config['epochs'] ?? null })) }, null, 2)}\n`,
+          `${JSON.stringify({ campaign: c, trials, running: running.map((t) => ({ trial: t.number, epochs: curves.get(t.number)?.length ?? 0, planned: plannedEpochs(t, c.request), ...(t.progress?.folds ? { fold: t.progress.fold, folds: t.progress.folds } : {}) })) }, null, 2)}\n`,
         );
         return;
       }
@@ -119,15 +121,7 @@ export function registerCampaignCommands(program: Command): void {
           ? `best #${c.best.trial}: ${c.metric.name} ${formatNumber(c.best.value)}  ${paint('dim', formatConfig(c.best.config))}`
           : 'no finished trial yet',
       ];
-      for (const t of running) {
-        const curve = curves.get(t.number) ?? [];
-        const last = curve.at(-1);
-        // The plan: the campaign's --epochs, else the configuration's (early stopping may end sooner).
-        const planned = r.epochs ?? t.config['epochs'];
-        lines.push(
-          `  #${t.number} running on ${t.worker ?? '?'}: epoch ${curve.length}${typeof planned === 'number' ? `/${planned}` : ''}${last ? `, val ${c.metric.name} ${formatNumber(last.validationMetric)}` : ''}`,
-        );
-      }
+      for (const t of running) lines.push(runningTrialLine(t, curves.get(t.number) ?? [], c));
       if (c.reportDir) lines.push(`report: ${c.reportDir}`);
       if (c.error) lines.push(paint('red', c.error));
       process.stdout.write(`${lines.join('\n')}\n`);
@@ -181,4 +175,34 @@ export function registerCampaignCommands(program: Command): void {
       }
     },
   );
+}
+
+/**
+ * A running trial's planned epochs: what its worker said when it began (the step budget may cut
+ * the configuration's), else the campaign's --epochs or the configuration's own.
+ */
+function plannedEpochs(t: TrialRecord, request: CampaignRequest): number | null {
+  const planned = t.progress?.plannedEpochs ?? request.epochs ?? t.config['epochs'];
+  return typeof planned === 'number' ? planned : null;
+}
+
+/** A running trial in `lgt status`: where it is in its plan, and its last validation metric. */
+export function runningTrialLine(
+  t: TrialRecord,
+  curve: readonly EpochRecord[],
+  c: Pick<CampaignRecord, 'request' | 'metric'>,
+): string {
+  const last = curve.at(-1);
+  const planned = plannedEpochs(t, c.request);
+  const epochs = `epoch ${curve.length}${planned !== null ? `/${planned}` : ''}${last ? `, val ${c.metric.name} ${formatNumber(last.validationMetric)}` : ''}`;
+  // Folds after the first train quietly: their place is known, their epochs are not.
+  const fold = t.progress?.fold;
+  const folds = t.progress?.folds;
+  const where =
+    fold === undefined || folds === undefined
+      ? epochs
+      : fold === 1
+        ? `fold 1/${folds}, ${epochs}`
+        : `fold ${fold}/${folds} (fold 1: ${epochs})`;
+  return `  #${t.number} running on ${t.worker ?? '?'}: ${where}`;
 }

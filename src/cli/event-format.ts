@@ -1,6 +1,7 @@
 import type { LoggedEvent } from '../campaign/campaign-events.ts';
 import { formatConfig } from '../search-space/format-config.ts';
 import { formatNumber, formatSeconds, paint } from './terminal.ts';
+import { describeEpochCap } from '../trainer/step-budget.ts';
 
 function clock(at: number): string {
   return new Date(at).toTimeString().slice(0, 8);
@@ -33,7 +34,7 @@ export function formatEvent(
         ? `${t} ${trial(e.trial)} epoch ${e.epoch}/${e.epochs}  loss ${formatNumber(e.loss)}  val ${metric} ${formatNumber(e.validationMetric)}`
         : null;
     case 'trial.finished':
-      return `${t} ${trial(e.trial)} finished: ${metric} ${formatNumber(e.value)} (${e.epochs} epochs, ${formatSeconds(e.seconds)})`;
+      return `${t} ${trial(e.trial)} finished: ${metric} ${formatNumber(e.value)} (${e.epochCap ? describeEpochCap(e.epochCap) : `${e.epochs} epochs`}, ${formatSeconds(e.seconds)})`;
     case 'trial.pruned':
       return `${t} ${trial(e.trial)} pruned at epoch ${e.epoch}: ${metric} ${formatNumber(e.value)}, median of earlier trials ${formatNumber(e.median)}`;
     case 'trial.failed':

@@ -42,6 +42,7 @@ interface RunOptions {
   parallel: number;
   timeLimit?: number;
   trialTimeout?: number;
+  stepBudget?: number;
   seed: number;
   prune?: boolean;
   pruner: string;
@@ -91,6 +92,11 @@ export function registerRunCommand(program: Command): void {
       '--trial-timeout <duration>',
       'longest one trial may train, e.g. 5m; past it the trial ends as timed out (default: 20 times the median trial once 3 have finished, at least 2 minutes)',
       parseDuration,
+    )
+    .option(
+      '--step-budget <multiple>',
+      "most optimizer steps one trial may take, as a multiple of the task's default configuration's; a configuration past it trains fewer epochs (0: no cap)",
+      parseSigned('--step-budget'),
     )
     .option(
       '--seed <n>',
@@ -197,6 +203,7 @@ export function registerRunCommand(program: Command): void {
       ...agentSettings(opts),
       ...(opts.timeLimit !== undefined ? { timeLimitSeconds: opts.timeLimit } : {}),
       ...(opts.trialTimeout !== undefined ? { trialTimeoutSeconds: opts.trialTimeout } : {}),
+      ...(opts.stepBudget !== undefined ? { stepBudget: opts.stepBudget } : {}),
       ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
       ...(opts.cv !== undefined ? { cv: opts.cv } : {}),
       ...(opts.maxTrain !== undefined ? { maxTrainRows: opts.maxTrain } : {}),
@@ -373,7 +380,7 @@ function note(message: string): void {
   process.stderr.write(`${paint('dim', message, process.stderr)}\n`);
 }
 
-/** Whole numbers, negative ones included, so the campaign request can say what is wrong with them. */
+/** Any finite number, negative ones included, so the campaign request can say what is wrong with it. */
 function parseSigned(label: string) {
   return (value: string): number => {
     const n = Number(value);

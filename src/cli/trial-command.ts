@@ -5,6 +5,7 @@ import type { AnyTask, TaskKind } from '../tasks/task.ts';
 import { selectBackend } from '../trainer/backend.ts';
 import type { Metrics } from '../trainer/metrics.ts';
 import { TfjsTrainer } from '../trainer/tfjs-trainer.ts';
+import { describeEpochCap } from '../trainer/step-budget.ts';
 import type { EpochRecord, TrialResult } from '../trainer/trainer.ts';
 import { resolveTask, printTaskNotes } from './task-resolver.ts';
 import { formatNumber, formatSeconds, paint, sparkline, StatusLine, table } from './terminal.ts';
@@ -20,6 +21,7 @@ interface TrialOptions {
   seed: number;
   splitSeed: number;
   epochs?: number;
+  stepBudget?: number;
   maxTrain?: number;
   dataDir: string[];
   json?: boolean;
@@ -32,6 +34,15 @@ export function parseInteger(label: string, min: number) {
     if (!Number.isInteger(n) || n < min) {
       throw new InvalidArgumentError(`${label} must be an integer >= ${min}, got "${value}"`);
     }
+    return n;
+  };
+}
+
+export function parseNonNegative(label: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+      throw new InvalidArgumentError(`${label} must be a number >= 0, got "${value}"`);
     return n;
   };
 }
@@ -104,6 +115,11 @@ export function registerTrialCommand(program: Command): void {
       0,
     )
     .option('--epochs <n>', "override the configuration's epochs", parseInteger('--epochs', 1))
+    .option(
+      '--step-budget <multiple>',
+      "most optimizer steps, as a multiple of the default configuration's, as in a campaign (0: no cap)",
+      parseNonNegative('--step-budget'),
+    )
     .option('--test', 'also score the test split (do not use it to choose configurations)')
     .option('--json', 'print the result as JSON on stdout (progress stays on stderr)')
     .action(async (opts: TrialOptions) => {
@@ -137,6 +153,7 @@ export function registerTrialCommand(program: Command): void {
         config,
         seed: opts.seed,
         ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+        ...(opts.stepBudget !== undefined ? { stepBudget: opts.stepBudget } : {}),
         scoreTest: opts.test === true,
         onProgress: (epoch, fraction) =>
           status.update(`epoch ${epoch} ${progressBar(fraction)} ${Math.round(fraction * 100)}%`),
@@ -210,7 +227,9 @@ export function formatTrial(task: AnyTask, result: TrialResult): string {
       `${task.name} · ${result.status} · seed ${result.seed} · backend ${result.backend}`,
     ),
   );
-  out.push(`config ${JSON.stringify(result.config)}`, '');
+  out.push(`config ${JSON.stringify(result.config)}`);
+  if (result.epochCap) out.push(paint('yellow', `trained ${describeEpochCap(result.epochCap)}`));
+  out.push('');
   const rows = [['epoch', 'loss', 'val_loss', `val_${metric.name}`, 'lr', 'time', 'samples/s']];
   for (const r of sampleCurve(result.curve)) {
     rows.push([

@@ -6,6 +6,7 @@ import { selectBackend } from './backend.ts';
 import { sampleLosses, weightPenalty } from './losses.ts';
 import { argmaxRows, classificationMetrics, regressionMetrics, type Metrics } from './metrics.ts';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizers.ts';
+import { capEpochs, DEFAULT_STEP_BUDGET } from './step-budget.ts';
 import { learningRateAt, type TrainingPlan } from './training-plan.ts';
 import type { EpochRecord, Trainer, TrialRequest, TrialResult, TrialStatus } from './trainer.ts';
 
@@ -29,6 +30,16 @@ export class TfjsTrainer implements Trainer {
     const data: PreparedData = task.prepare(request.data, config);
     const plan: TrainingPlan = { ...task.trainingPlan(config) };
     if (request.epochs !== undefined) plan.epochs = request.epochs;
+    const defaults = task.trainingPlan(task.space.defaults());
+    const epochCap = capEpochs({
+      epochs: plan.epochs,
+      batchSize: plan.batchSize,
+      trainRows: data.train.count,
+      defaultEpochs: request.epochs ?? defaults.epochs,
+      defaultBatchSize: defaults.batchSize,
+      factor: request.stepBudget ?? DEFAULT_STEP_BUDGET,
+    });
+    if (epochCap) plan.epochs = epochCap.allowed;
 
     const model = task.buildModel(config, {
       featureShape: data.featureShape,
@@ -53,6 +64,7 @@ export class TfjsTrainer implements Trainer {
         curve: outcome.curve,
         reportedEpoch: outcome.reportedEpoch,
         plannedEpochs: plan.epochs,
+        ...(epochCap ? { epochCap } : {}),
         earlyStopped: outcome.earlyStopped,
         seconds: (performance.now() - started) / 1000,
         samplesPerSecond: outcome.samplesPerSecond,

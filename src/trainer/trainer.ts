@@ -2,6 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Config } from '../search-space/search-space.ts';
 import type { AnyTask, MetricSpec, PreparedData } from '../tasks/task.ts';
 import type { Metrics } from './metrics.ts';
+import type { EpochCap } from './step-budget.ts';
 
 /** One epoch of a learning curve (validation split only). */
 export interface EpochRecord {
@@ -27,6 +28,11 @@ export interface TrialRequest {
   seed: number;
   /** Overrides the configuration's epochs (quick looks, tests). */
   epochs?: number;
+  /**
+   * Most optimizer steps the trial may take, as a multiple of the default configuration's
+   * (see step-budget.ts); its epochs are cut to fit. Absent: DEFAULT_STEP_BUDGET; 0: no cap.
+   */
+  stepBudget?: number;
   /** Score the test split at the end. Only the final report of a campaign does this. */
   scoreTest?: boolean;
   /** Aborts between batches at the next chance; the result so far comes back as 'aborted'. */
@@ -57,6 +63,8 @@ export interface TrialResult {
   /** The epoch whose weights the result reports (the best one under early stopping). */
   reportedEpoch: number;
   plannedEpochs: number;
+  /** Set when the step budget cut the configuration's epochs (plannedEpochs is the cut value). */
+  epochCap?: EpochCap;
   earlyStopped: boolean;
   seconds: number;
   samplesPerSecond: number;

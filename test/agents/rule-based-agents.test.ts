@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrialView } from '../../agents/campaign-digest.ts';
+import { noiseOf, noiseText, type TrialView } from '../../agents/campaign-digest.ts';
 import { RuleBasedAdvisor } from '../../agents/rule-based-advisor.ts';
 import { RuleBasedEvaluator } from '../../agents/rule-based-evaluator.ts';
 import { promptFile } from '../../agents/prompt-templates.ts';
@@ -235,6 +235,45 @@ describe('RuleBasedEvaluator', () => {
     expect(answer.output.lessons[0]).toMatch(/^(helped|hurt): /);
     expect(answer.output.textual_gradient).toContain('#3');
     expect(answer.meta.rules).toBe(true);
+  });
+
+  it('takes the noise from cross-validation folds when the trials were cross-validated', async () => {
+    const flat = curve([
+      [1, 1, 0.8],
+      [0.9, 0.9, 0.8],
+      [0.9, 0.9, 0.8],
+    ]);
+    const folded = (n: number, config: Config, folds: number[]): TrialView => ({
+      ...trial(
+        n,
+        config,
+        folds.reduce((a, b) => a + b, 0) / folds.length,
+        flat,
+        n === 1 ? 'default' : 'lgt',
+      ),
+      foldValues: folds,
+    });
+    // Folds that scatter by about 0.1: a mean 0.04 higher is within the noise.
+    const wide = [
+      folded(1, iris.baseline, [0.7, 0.8, 0.9]),
+      folded(2, { ...iris.baseline, learningRate: 0.002 }, [0.74, 0.84, 0.94]),
+    ];
+    expect(noiseOf(wide)).toBeCloseTo((Math.SQRT2 * 0.1) / Math.sqrt(3), 6);
+    expect(noiseText(wide, iris.metric)).toContain('mean of 3 cross-validation folds');
+    const judge = (trials: TrialView[]) =>
+      new RuleBasedEvaluator().evaluate({
+        task: iris,
+        trials,
+        round: trials.slice(1),
+        lessons: [],
+      });
+    expect((await judge(wide)).output.verdicts[0]!.verdict).toBe('inconclusive');
+    // The same gain over folds that agree closely is real.
+    const tight = [
+      folded(1, iris.baseline, [0.79, 0.8, 0.81]),
+      folded(2, { ...iris.baseline, learningRate: 0.002 }, [0.83, 0.84, 0.85]),
+    ];
+    expect((await judge(tight)).output.verdicts[0]!.verdict).toBe('improved');
   });
 });
 

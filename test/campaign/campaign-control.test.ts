@@ -14,6 +14,7 @@ import { campaignEnd, campaignEvents, startCampaign } from '../helpers/campaign-
 import { startLgt, waitFor } from '../helpers/lgt-process.ts';
 import { REPO_ROOT, sharedDataset } from '../helpers/paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { runningTrialLine } from '../../src/cli/campaign-commands.ts';
 
 /** Cancelling, pruning, time limits, graceful shutdown and the campaign commands, on a real Redis. */
 const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-control-'));
@@ -250,5 +251,49 @@ describe('campaign control', () => {
     expect(trials.filter((t) => t.state === 'completed').length).toBeGreaterThan(2);
     const log = await events(campaign.id);
     expect(log.filter((e) => e.type === 'trial.timed-out')).toHaveLength(timedOut.length);
+  });
+
+  it('cuts epochs to the step budget and tells where a cross-validated trial is', async () => {
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
+    // Half the default's steps: the default configuration itself (100 epochs) gets 50.
+    const campaign = await start({ maxTrials: 3, cv: 3, stepBudget: 0.5 });
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    const trials = await store.listTrials(campaign.id);
+    const byDefault = trials.find((t) => t.number === 1)!;
+    expect(byDefault.source).toBe('default');
+    expect(byDefault.epochCap).toEqual({ requested: 100, allowed: 50 });
+    expect(byDefault.progress).toEqual({ plannedEpochs: 50, fold: 3, folds: 3 });
+    for (const t of trials.filter((x) => x.state === 'completed')) {
+      expect(t.foldValues).toHaveLength(3);
+      // The last fold said where it was, with the epochs it planned: cut or not as the first
+      // fold (folds differ by a row, so a cut may differ by an epoch).
+      expect(t.progress).toMatchObject({ fold: 3, folds: 3 });
+      const planned = t.epochCap?.allowed ?? (t.config['epochs'] as number);
+      expect(Math.abs(t.progress!.plannedEpochs - planned)).toBeLessThanOrEqual(1);
+      expect(t.epochsRun!).toBeLessThanOrEqual(planned);
+    }
+    const logs = await runCli(['logs', campaign.id, '--redis-url', server.url]);
+    expect(logs.stdout).toMatch(
+      /#1 finished: accuracy [\d.]+ \(50 of its 100 epochs \(cut by the step budget\)/,
+    );
+    // lgt status on a trial in its third fold: the fold, and the first fold's curve.
+    const curve = [
+      {
+        epoch: 1,
+        loss: 1,
+        validationLoss: 1,
+        validationMetric: 0.5,
+        learningRate: 0.01,
+        seconds: 0.1,
+        samplesPerSecond: 10,
+      },
+    ];
+    const line = runningTrialLine(
+      { ...byDefault, worker: 'w:1', progress: { plannedEpochs: 50, fold: 3, folds: 3 } },
+      [...curve, { ...curve[0]!, epoch: 2, validationMetric: 0.75 }],
+      done,
+    );
+    expect(line).toBe('  #1 running on w:1: fold 3/3 (fold 1: epoch 2/50, val accuracy 0.75)');
   });
 });

@@ -134,6 +134,55 @@ describe('TfjsTrainer on iris', () => {
     expect(aborted.status).toBe('aborted');
     expect(aborted.curve).toHaveLength(2);
   });
+
+  it("cuts a configuration's epochs to the step budget, measured in the default configuration's steps", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const rows = iris.prepare(irisData as any, iris.space.defaults()).train.count;
+    const defaults = iris.space.defaults();
+    const defaultSteps =
+      (defaults.epochs as number) * Math.ceil(rows / (defaults.batchSize as number));
+    // A corner: the smallest batch for many epochs. With half the default's steps allowed:
+    const corner = iris.space.parse({ batchSize: 4, epochs: 400, learningRate: 0.01 });
+    const allowed = Math.floor(Math.ceil(0.5 * defaultSteps) / Math.ceil(rows / 4));
+    const planned: number[] = [];
+    const cut = await trainer.train({
+      task: iris,
+      data: irisData,
+      config: corner,
+      seed: 1,
+      stepBudget: 0.5,
+      onEpoch: (_record, p) => {
+        planned.push(p);
+      },
+    });
+    expect(allowed).toBeGreaterThan(1);
+    expect(cut.epochCap).toEqual({
+      requested: 400,
+      allowed,
+      maxSteps: Math.ceil(0.5 * defaultSteps),
+    });
+    expect(cut.plannedEpochs).toBe(allowed);
+    expect(cut.curve).toHaveLength(allowed);
+    expect(new Set(planned)).toEqual(new Set([allowed]));
+    // The default configuration fits a budget of its own steps exactly; 0 turns the cap off.
+    const byDefault = await trainer.train({
+      task: iris,
+      data: irisData,
+      config: defaults,
+      seed: 1,
+      stepBudget: 1,
+    });
+    expect(byDefault.epochCap).toBeUndefined();
+    const uncapped = await trainer.train({
+      task: iris,
+      data: irisData,
+      config: { ...corner, epochs: allowed + 2 },
+      seed: 1,
+      stepBudget: 0,
+    });
+    expect(uncapped.epochCap).toBeUndefined();
+    expect(uncapped.curve).toHaveLength(allowed + 2);
+  });
 });
 
 describe('TfjsTrainer on regression tasks', () => {
