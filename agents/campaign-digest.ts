@@ -1,5 +1,6 @@
 import type { TrialRecord } from '../src/campaign/campaign-records.ts';
 import { standardError } from '../src/campaign/default-comparison.ts';
+import { formatNumber } from '../src/format/format-number.ts';
 import { describeCondition, describeRange } from '../src/search-space/param.ts';
 import { formatConfig } from '../src/search-space/format-config.ts';
 import type { AnyTask, MetricSpec } from '../src/tasks/task.ts';
@@ -9,10 +10,9 @@ import type { EpochRecord } from '../src/trainer/trainer.ts';
 /** A trial as the agents see it: its record and its learning curve (validation data only). */
 export type TrialView = TrialRecord & { curve: EpochRecord[]; seed?: number };
 
-const fmt = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v)
-    ? 'n/a'
-    : Number(v.toPrecision(4)).toString();
+/** Numbers as people read them (missing ones as n/a, which reads better to an LLM than '-'). */
+export const formatValue = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : formatNumber(v);
 
 /** What the task is, its metric, and every dimension with its range and default. */
 export function taskCard(task: AnyTask): string {
@@ -42,9 +42,9 @@ export function curveInShort(curve: readonly EpochRecord[], metric: string): str
   ];
   const at = picks.map((i) => curve[i]!);
   const epochs = at.map((r) => r.epoch).join('/');
-  const val = at.map((r) => fmt(r.validationMetric)).join('→');
-  const loss = at.map((r) => fmt(r.loss)).join('→');
-  const vloss = at.map((r) => fmt(r.validationLoss)).join('→');
+  const val = at.map((r) => formatValue(r.validationMetric)).join('→');
+  const loss = at.map((r) => formatValue(r.loss)).join('→');
+  const vloss = at.map((r) => formatValue(r.validationLoss)).join('→');
   return `val ${metric} ${val}, train loss ${loss}, val loss ${vloss} (epochs ${epochs}); ${curveTrend(curve)}`;
 }
 
@@ -66,14 +66,14 @@ export function curveTrend(curve: readonly EpochRecord[]): string {
 }
 
 export function trialLine(t: TrialView, metric: MetricSpec): string {
-  const head = `#${t.number} [${t.state}${t.source === 'baseline' ? ', baseline' : ''}] ${metric.name} ${fmt(t.value)}`;
+  const head = `#${t.number} [${t.state}${t.source === 'baseline' ? ', baseline' : ''}] ${metric.name} ${formatValue(t.value)}`;
   const why = t.reason ? ` — proposed because: ${t.reason}` : '';
   const detail =
     t.state === 'failed'
       ? `failed: ${t.error ?? 'unknown error'}`
       : curveInShort(t.curve, metric.name);
   const folds = t.foldValues
-    ? ` (mean of ${t.foldValues.length} folds: ${t.foldValues.map(fmt).join(', ')})`
+    ? ` (mean of ${t.foldValues.length} folds: ${t.foldValues.map(formatValue).join(', ')})`
     : '';
   const cut = t.epochCap ? `\n    note: trained ${describeEpochCap(t.epochCap)}` : '';
   return `${head}${folds}${why}\n    config: ${formatConfig(t.config, ', ')}\n    curve: ${detail}${cut}`;
@@ -151,17 +151,20 @@ export function noiseText(trials: TrialView[], metric: MetricSpec): string {
   if (noise === null) return 'Not measured yet.';
   const seeds = seedNoise(trials);
   const folds = foldNoise(trials);
-  const parts = [
+  const k = trials.find((t) => t.foldValues)?.foldValues?.length;
+  return [
     ...(seeds !== null
-      ? [`the baseline trained twice with different seeds differed by ${fmt(seeds)}`]
+      ? [
+          `The baseline trained twice with different seeds differed by ${formatValue(seeds)} in ${metric.name}.`,
+        ]
       : []),
     ...(folds !== null
       ? [
-          `each trial is the mean of ${trials.find((t) => t.foldValues)!.foldValues!.length} cross-validation folds, and two such means differ by about ${fmt(folds)} by chance`,
+          `Each trial is the mean of ${k} cross-validation folds; two such means differ by about ${formatValue(folds)} in ${metric.name} by chance.`,
         ]
       : []),
-  ];
-  return `In ${metric.name}, ${parts.join('; ')}: differences smaller than ${fmt(noise)} are noise.`;
+    `Differences smaller than ${formatValue(noise)} are noise.`,
+  ].join(' ');
 }
 
 export function baselineText(trials: TrialView[], metric: MetricSpec): string {

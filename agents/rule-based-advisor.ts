@@ -3,7 +3,7 @@ import type { Config, SearchSpace } from '../src/search-space/search-space.ts';
 import { configKey } from '../src/strategies/config-sampling.ts';
 import type { AdvisorReply } from './agent-schemas.ts';
 import { RULES_META, type AdvisorInput, type AgentAnswer, type Advisor } from './agent-types.ts';
-import { bestOf, curveTrend, type TrialView } from './campaign-digest.ts';
+import { bestOf, curveTrend, formatValue, type TrialView } from './campaign-digest.ts';
 
 /** One change a rule suggests, with its reason and the effect it should have. */
 interface Move {
@@ -269,7 +269,7 @@ export class RuleBasedAdvisor implements Advisor {
     });
     for (const m of explorationMoves(space, base)) offer(m.change, `rule: ${m.reason}`, m.expected);
     const analysis = reference
-      ? `Rules, not an LLM: starting from #${reference.number} (${task.metric.name} ${reference.value ?? 'n/a'}); its curve: ${reference.curve.length ? curveTrend(reference.curve) : 'not available'}; ${fixMoves.length} plain fixes apply.`
+      ? `Rules, not an LLM: starting from #${reference.number} (${task.metric.name} ${formatValue(reference.value)}); its curve: ${reference.curve.length ? curveTrend(reference.curve) : 'not available'}; ${fixMoves.length} plain fixes apply.`
       : 'Rules, not an LLM: no finished trial yet; fixing the baseline.';
     return {
       output: { analysis, proposals },

@@ -9,6 +9,7 @@
  *
  *   npx tsx bench/default-vs-tuned.ts --sets iris.csv:Species,winequality-red.csv:quality:regression \
  *     --strategies random,tpe --cv 1,5 --seeds 5 --budget 20 --epochs 10 [--out bench/results-default]
+ *     [--resume: go on with an interrupted run in the same --out]
  *
  * Files are looked for in LGT_DATA_DIR (default ../shared/datasets). Needs a redis-server
  * binary (started here on a free port). The test split is never used for a tuning decision: the
@@ -43,6 +44,8 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench/results-default' },
     // Only print the table of an earlier (maybe interrupted) run's <out>/default-vs-tuned.json.
     'table-only': { type: 'boolean', default: false },
+    // Go on with an interrupted run: campaigns whose row <out>/default-vs-tuned.json has are skipped.
+    resume: { type: 'boolean', default: false },
   },
 });
 const dataDir =
@@ -64,9 +67,10 @@ interface Row {
   bestIsDefault: boolean;
   withinNoise: boolean;
 }
-const rows: Row[] = args['table-only']
-  ? (JSON.parse(readFileSync(path.join(args.out, 'default-vs-tuned.json'), 'utf8')) as Row[])
-  : [];
+const rows: Row[] =
+  args['table-only'] || args.resume
+    ? (JSON.parse(readFileSync(path.join(args.out, 'default-vs-tuned.json'), 'utf8')) as Row[])
+    : [];
 
 if (!args['table-only']) await runAll();
 
@@ -96,6 +100,9 @@ async function runAll(): Promise<void> {
     for (const cv of args.cv.split(',').map(Number)) {
       for (const strategy of args.strategies.split(',')) {
         for (let seed = 0; seed < seeds; seed++) {
+          const measured = (r: Row) =>
+            r.set === file && r.strategy === strategy && r.cv === cv && r.seed === seed;
+          if (rows.some(measured)) continue;
           const prepared = await prepareCampaign({
             task: {
               kind: 'csv',

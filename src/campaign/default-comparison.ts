@@ -1,3 +1,4 @@
+import { formatNumber } from '../format/format-number.ts';
 import type { MetricSpec } from '../tasks/task.ts';
 import { DEFAULT_SOURCE } from '../strategies/default-first-strategy.ts';
 import type { TrialRecord } from './campaign-records.ts';
@@ -38,7 +39,7 @@ export function compareWithDefault(
   const gain = sign * (best.value! - byDefault.value!);
   const noise = foldNoise(best, byDefault) ?? seedSpread(trials);
   const name = metric.name;
-  const fmt = (v: number) => Number(v.toPrecision(4));
+  const fmt = formatNumber;
   const verdict =
     best === byDefault
       ? `the default configuration (#${byDefault.number}) is the best found: no configuration beat it`

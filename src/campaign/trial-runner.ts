@@ -326,11 +326,15 @@ export class TrialRunner {
     value: number,
   ): Promise<void> {
     let previous: number | null = null;
-    const better = (a: number, b: number) =>
-      campaign.metric.direction === 'maximize' ? a > b : a < b;
+    // A tie goes to the earlier trial, whichever finished first: the best does not depend on
+    // which worker was quicker, and a tie with the default (trial 1) is no gain over it.
+    const better = (best: { trial: number; value: number }) =>
+      campaign.metric.direction === 'maximize'
+        ? value > best.value || (value === best.value && job.trial < best.trial)
+        : value < best.value || (value === best.value && job.trial < best.trial);
     const updated = await this.store.updateCampaign(campaign.id, (c) => {
       previous = c.best?.value ?? null;
-      if (c.best && !better(value, c.best.value)) return null;
+      if (c.best && !better(c.best)) return null;
       return {
         ...c,
         best: {

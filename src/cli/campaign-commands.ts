@@ -9,7 +9,8 @@ import { addRedisOption, openCampaignContext, type CampaignContext } from './cam
 import { formatConfig } from '../search-space/format-config.ts';
 import { carryOut } from './run-command.ts';
 import { parseInteger } from './trial-command.ts';
-import { formatNumber, paint, table } from './terminal.ts';
+import { formatNumber } from '../format/format-number.ts';
+import { paint, table } from './terminal.ts';
 
 async function withContext(
   opts: { redisUrl?: string },

@@ -3,7 +3,8 @@ import { FINISHED_CAMPAIGN, type CampaignRecord } from '../campaign/campaign-rec
 import type { LoggedEvent } from '../campaign/campaign-events.ts';
 import type { CampaignStore } from '../campaign/campaign-store.ts';
 import { formatEvent } from './event-format.ts';
-import { formatNumber, formatSeconds, StatusLine } from './terminal.ts';
+import { formatNumber } from '../format/format-number.ts';
+import { formatSeconds, StatusLine } from './terminal.ts';
 
 export interface FollowOptions {
   /** Print the events already logged too (else only new ones). */

@@ -1,6 +1,7 @@
 import type { LoggedEvent } from '../campaign/campaign-events.ts';
 import { formatConfig } from '../search-space/format-config.ts';
-import { formatNumber, formatSeconds, paint } from './terminal.ts';
+import { formatNumber } from '../format/format-number.ts';
+import { formatSeconds, paint } from './terminal.ts';
 import { describeEpochCap } from '../trainer/step-budget.ts';
 
 function clock(at: number): string {
@@ -54,7 +55,7 @@ export function formatEvent(
     case 'best.improved':
       return paint(
         'green',
-        `${clock(e.at)} best so far: #${e.trial} ${metric} ${formatNumber(e.value)}${e.previous === null ? '' : ` (was ${formatNumber(e.previous)})`}`,
+        `${clock(e.at)} best so far: #${e.trial} ${metric} ${formatNumber(e.value)}${e.previous === null ? '' : e.previous === e.value ? ' (a tie: the earlier trial counts)' : ` (was ${formatNumber(e.previous)})`}`,
         s,
       );
     case 'campaign.cancelling':

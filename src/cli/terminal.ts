@@ -18,16 +18,6 @@ export function paint(
   return useColour(stream) ? styleText(style, text) : text;
 }
 
-/** A number with a sensible count of digits for a metric or a loss. */
-export function formatNumber(value: number | null | undefined, digits = 4): string {
-  if (value === null || value === undefined || Number.isNaN(value)) return '-';
-  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(2);
-  if (abs >= 1000) return value.toLocaleString('en-US', { maximumFractionDigits: 1 });
-  return Number(value.toPrecision(digits)).toString();
-}
-
 export function formatSeconds(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)}s`;
   const m = Math.floor(seconds / 60);

@@ -1,3 +1,4 @@
+import { formatNumber } from '../format/format-number.ts';
 import { createTwoFilesPatch } from 'diff';
 import type { EvaluatorReply } from '../../agents/agent-schemas.ts';
 import type { AgentAnswer, Advisor, Evaluator, PromptOptimizer } from '../../agents/agent-types.ts';
@@ -305,7 +306,7 @@ export class LgtStrategy implements Strategy {
           type: 'prompt.reverted',
           from: active.version,
           to: active.parent,
-          reason: `mean ${this.task.metric.name} ${mine.toPrecision(4)} over ${sinceRewrite.length} rounds vs ${theirs.toPrecision(4)} before the rewrite`,
+          reason: `mean ${this.task.metric.name} ${formatNumber(mine)} over ${sinceRewrite.length} rounds vs ${formatNumber(theirs)} before the rewrite`,
         });
         return reverted ?? state;
       }
@@ -407,7 +408,7 @@ export class LgtStrategy implements Strategy {
                 `  #${t.number} ${this.task.metric.name} ${t.value ?? 'n/a'} (${t.state}): ${t.reason}`,
             ),
         );
-        return `Version ${p.version}${p.parent !== null ? ` (from v${p.parent}: ${p.rationale})` : ''}: ${rounds.length} rounds, mean ${this.meanScore(rounds)?.toPrecision(4) ?? 'n/a'}\n${lines.join('\n')}`;
+        return `Version ${p.version}${p.parent !== null ? ` (from v${p.parent}: ${p.rationale})` : ''}: ${rounds.length} rounds, mean ${formatNumber(this.meanScore(rounds))}\n${lines.join('\n')}`;
       })
       .join('\n');
   }
