@@ -27,6 +27,13 @@ export function registerPredictCommand(program: Command): void {
       const predictor = await loadPredictor(path.resolve(opts.model)).catch((error: Error) => {
         throw new UsageError(error.message);
       });
+      const encoding = predictor.encoding;
+      if (encoding.format === 'lgt-image-encoding') {
+        predictor.dispose();
+        throw new UsageError(
+          `${opts.model} is an image model (${encoding.height}x${encoding.width}x${encoding.channels}, ${encoding.classNames.length} classes) and lgt predict reads CSV rows: classify images from a script with loadPredictor('${opts.model}') and predictImages (see "Predicting with the best model" in the README)`,
+        );
+      }
       const csv = await readCsvRecords(opts.csv).catch((error: Error) => {
         throw new UsageError(error.message);
       });
@@ -61,7 +68,7 @@ export function registerPredictCommand(program: Command): void {
         process.stdout.write(predictions.map((p) => `${JSON.stringify(p)}\n`).join(''));
         return;
       }
-      const text = predictionsCsv(csv.names, csv.rows, predictions, predictor.encoding.classNames);
+      const text = predictionsCsv(csv.names, csv.rows, predictions, encoding.classNames);
       if (opts.out) {
         await writeFile(opts.out, text);
         process.stderr.write(`lgt: ${predictions.length} predictions written to ${opts.out}\n`);

@@ -54,7 +54,7 @@ export interface PreparedData {
   /**
    * How a raw row becomes this input and the output a label or a value, as data (what the
    * preprocessing fitted): saved beside the best model as preprocessing.json, so the model can be
-   * used on new rows (lgt predict). Tabular tasks give one; see tabular-encoding.ts.
+   * used on new rows (lgt predict, loadPredictor): see tabular-encoding.ts and image-encoding.ts.
    */
   encoding?: ModelEncoding;
 }

@@ -9,7 +9,9 @@ import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis
 import { createCsvTask } from '../../src/tasks/csv-task.ts';
 import type { RawRow } from '../../src/tasks/tabular/tabular-encoding.ts';
 import type { TabularData } from '../../src/tasks/tabular/tabular-task.ts';
-import { sharedDataset } from '../helpers/paths.ts';
+import fashionMnist from '../../tasks/fashion-mnist.ts';
+import type { ImageData } from '../../src/tasks/image/image-task.ts';
+import { FASHION_MNIST_DIR, requireFile, sharedDataset } from '../helpers/paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 /**
@@ -165,5 +167,61 @@ describe('a model you can use', () => {
     const none = await runCli(['predict', '--model', out, '--csv', gap], offline);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('model.json is missing');
+  });
+
+  it('an image model: predictImages gives the campaign its test accuracy; lgt predict says how to use it', async () => {
+    requireFile(
+      `${FASHION_MNIST_DIR}/train-images-idx3-ubyte.gz`,
+      'apt-get install dataset-fashion-mnist',
+    );
+    const run = await runCli([
+      'run',
+      'fashion-mnist',
+      '--trials',
+      '1',
+      '--epochs',
+      '1',
+      '--max-train',
+      '600',
+      '--redis-url',
+      server.url,
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const campaign = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as CampaignRecord;
+    const modelDir = path.join(campaign.reportDir!, 'model');
+    const report = JSON.parse(readFileSync(path.join(campaign.reportDir!, 'report.json'), 'utf8'));
+    const encoding = JSON.parse(readFileSync(path.join(modelDir, 'preprocessing.json'), 'utf8'));
+    expect(encoding).toMatchObject({
+      format: 'lgt-image-encoding',
+      height: 28,
+      width: 28,
+      channels: 1,
+    });
+    expect(encoding.classNames).toHaveLength(10);
+
+    const data = (await fashionMnist.load({ splitSeed: 0, maxTrainRows: 600 })) as ImageData;
+    const size = 28 * 28;
+    const images = Array.from({ length: data.test.count }, (_, i) =>
+      data.test.images.subarray(i * size, (i + 1) * size),
+    );
+    const predictor = await loadPredictor(modelDir);
+    const predictions = predictor.predictImages(images);
+    const correct = predictions.filter(
+      (p, i) => p.label === data.classNames[data.test.labels[i]!],
+    ).length;
+    expect(correct / images.length).toBeCloseTo(report.best.final.test.accuracy, 6);
+    expect(() => predictor.predict([{ a: '1' }])).toThrow('this is an image model (28x28x1)');
+    expect(() => predictor.predictImages([images[0]!, new Uint8Array(10)])).toThrow(
+      'image 2 has 10 bytes; the model takes 28x28x1 = 784',
+    );
+    predictor.dispose();
+
+    const cli = await runCli(['predict', '--model', modelDir, '--csv', 'rows.csv'], offline);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain('is an image model (28x28x1, 10 classes)');
+    expect(cli.stderr).toContain('predictImages');
   });
 });

@@ -17,6 +17,7 @@ import {
 } from '../common-params.ts';
 import type { LoadOptions, PreparedData, Task } from '../task.ts';
 import { augmentImages } from './augment-images.ts';
+import { imageEncoding } from './image-encoding.ts';
 
 export interface ImageData {
   train: ImageSet;
@@ -208,6 +209,12 @@ function prepareImages(data: ImageData, config: Config): PreparedData {
     validation: part(data.validation),
     test: part(data.test),
     classNames: data.classNames,
+    encoding: imageEncoding(
+      { height: train.height, width: train.width, channels: c },
+      mean,
+      std,
+      data.classNames,
+    ),
     ...(flip || shift > 0
       ? {
           augment: (batch, count, rng) =>
