@@ -502,11 +502,11 @@ export class LgtStrategy implements Strategy {
   private async budgetText(views: TrialView[]): Promise<string> {
     const r = this.campaign.request;
     const parts = [`${r.maxTrials - views.length} of ${r.maxTrials} trials left`];
-    if (r.timeLimitSeconds && this.campaign.startedAt) {
-      parts.push(
-        `${Math.max(0, Math.round(r.timeLimitSeconds - (Date.now() - this.campaign.startedAt) / 1000))} s of wall-clock time left`,
-      );
-    }
+    // The limit, not the seconds left: the prompt must be the same whenever it is asked, or a
+    // campaign with a time limit could never be replayed from the LLM cache (nor a resumed
+    // driver ask what the dead one asked). The driver stops the trials when the time is up.
+    if (r.timeLimitSeconds)
+      parts.push(`a wall-clock limit of ${r.timeLimitSeconds} s for the whole campaign`);
     if (r.llmBudget && r.agents === 'llm') {
       const spent = await this.store.getLlmUsage(this.campaign.id);
       if (r.llmBudget.tokens !== undefined)

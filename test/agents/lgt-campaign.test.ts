@@ -375,14 +375,27 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     expect((await store.listTrials(campaign.id)).length).toBeLessThan(20);
   });
 
-  it('replays a cached campaign with zero new calls', async () => {
-    // Its own seed, so no other test's replies are in the cache.
-    const first = await start({ maxTrials: 6, seed: 5 });
+  it('replays a cached campaign with zero new calls, a campaign with a time limit too', async () => {
+    // Its own seed, so no other test's replies are in the cache. The time limit is in the
+    // Advisor's budget text: the prompt must not change with the clock, or nothing replays.
+    // The first run's first verdict is slow: its later Advisor calls come later on its clock
+    // than the second run's do (the same words as the default reply, only late).
+    llm.script('evaluator', {
+      delayMs: 2500,
+      content: { verdicts: [], textual_gradient: 'scripted gradient 0', lessons: ['lesson 0'] },
+    });
+    const first = await start({ maxTrials: 10, seed: 5, timeLimitSeconds: 3600 });
     await finished(first.id);
     const calls = llm.requests.length;
-    expect(calls).toBeGreaterThan(0);
+    // An Advisor call after the slow verdict, whose budget text the clock could change.
+    expect(llm.requests.map((r) => r.agent).slice(0, 3)).toEqual([
+      'advisor',
+      'evaluator',
+      'advisor',
+    ]);
+    expect(JSON.stringify(llm.requests)).toContain('a wall-clock limit of 3600 s');
     proposalCounter = 0;
-    const second = await start({ maxTrials: 6, seed: 5 });
+    const second = await start({ maxTrials: 10, seed: 5, timeLimitSeconds: 3600 });
     await finished(second.id);
     expect(llm.requests.length).toBe(calls);
     const configs = async (id: string) => (await store.listTrials(id)).map((t) => t.config);
