@@ -1,3 +1,4 @@
+import { trialOutcome } from './trial-outcome.ts';
 import { z } from 'zod';
 import type { TrialRecord } from '../campaign/campaign-records.ts';
 import { labelledRng } from '../random/rng.ts';
@@ -256,15 +257,10 @@ export class CmaEsStrategy implements Strategy {
     }
   }
 
+  /** A failed or cancelled member ranks last (an infinite loss). */
   private outcome(trial: TrialRecord): Outcome {
-    if (!['completed', 'pruned', 'failed', 'cancelled'].includes(trial.state))
-      return { kind: 'pending' };
-    if (trial.state === 'failed' || trial.state === 'cancelled' || typeof trial.value !== 'number')
-      return { kind: 'finished', loss: Infinity };
-    return {
-      kind: 'finished',
-      loss: this.direction === 'maximize' ? -trial.value : trial.value,
-    };
+    const o = trialOutcome(trial, this.direction);
+    return o.kind === 'finished' ? { kind: 'finished', loss: o.loss ?? Infinity } : o;
   }
 
   /**

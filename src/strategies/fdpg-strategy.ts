@@ -1,3 +1,5 @@
+import { adamStep, newAdamState, type AdamState } from './adam.ts';
+import { scoreOf } from './trial-outcome.ts';
 import { z } from 'zod';
 import type { TrialRecord } from '../campaign/campaign-records.ts';
 import { labelledRng, Rng } from '../random/rng.ts';
@@ -108,12 +110,6 @@ interface Evaluation {
   score: number;
 }
 
-interface Adam {
-  m: number[];
-  v: number[];
-  t: number;
-}
-
 /**
  * f-DPG over configurations: a parametric proposal distribution q_theta (independent Gaussians
  * with a mean and a log-std per normalized numeric coordinate, sampled and clamped into [0, 1];
@@ -222,7 +218,7 @@ export class FdpgStrategy implements Strategy {
     const logP = own.map((e) => this.logPrior(e, foreign) + (e.score - mean) / scale / o.beta);
     const logq = own.map((e) => e.logq!);
 
-    const adam: Adam = { m: zeros(size(theta)), v: zeros(size(theta)), t: 0 };
+    const adam = newAdamState(size(theta));
     let baseline: number | undefined;
     let effectiveSize = 0;
     for (
@@ -275,17 +271,15 @@ export class FdpgStrategy implements Strategy {
     // A cancelled trial says nothing about its configuration (unlike CMA-ES and ZO, f-DPG has
     // no generation that must be completed), so it is left out like a running one.
     const finished = history.filter((t) => ['completed', 'pruned', 'failed'].includes(t.state));
-    const scoreOf = (t: TrialRecord) =>
+    const scoreOfTrial = (t: TrialRecord) =>
       (t.state === 'completed' || t.state === 'pruned') && typeof t.value === 'number'
-        ? this.direction === 'maximize'
-          ? t.value
-          : -t.value
+        ? scoreOf(t.value, this.direction)
         : null;
-    const finite = finished.map(scoreOf).filter((s): s is number => s !== null);
+    const finite = finished.map(scoreOfTrial).filter((s): s is number => s !== null);
     const worst = finite.length ? Math.min(...finite) : 0;
     const d = this.encoding.numeric.length;
     return finished.map((t) => {
-      const score = scoreOf(t) ?? worst;
+      const score = scoreOfTrial(t) ?? worst;
       const parsed = proposalMeta.safeParse(t.meta);
       if (
         parsed.success &&
@@ -334,18 +328,12 @@ export class FdpgStrategy implements Strategy {
   }
 
   /** Adam on the flattened parameters, then the ranges that keep q_theta well-behaved. */
-  private adamStep(theta: ProposalDistribution, grad: number[], adam: Adam): void {
-    const params = flatten(theta);
-    adam.t += 1;
-    const b1 = 0.9;
-    const b2 = 0.999;
-    for (let i = 0; i < params.length; i++) {
-      adam.m[i] = b1 * adam.m[i]! + (1 - b1) * grad[i]!;
-      adam.v[i] = b2 * adam.v[i]! + (1 - b2) * grad[i]! * grad[i]!;
-      const mHat = adam.m[i]! / (1 - b1 ** adam.t);
-      const vHat = adam.v[i]! / (1 - b2 ** adam.t);
-      params[i]! -= (this.options.learningRate * mHat) / (Math.sqrt(vHat) + 1e-8);
-    }
+  private adamStep(theta: ProposalDistribution, grad: number[], adam: AdamState): void {
+    const params = adamStep(flatten(theta), grad, adam, {
+      learningRate: this.options.learningRate,
+      beta1: 0.9,
+      beta2: 0.999,
+    });
     unflatten(theta, params);
     theta.mean = theta.mean.map((m) => clamp(m, MEAN_RANGE[0], MEAN_RANGE[1]));
     theta.logStd = theta.logStd.map((s) => clamp(s, MIN_LOG_STD, MAX_LOG_STD));

@@ -1,3 +1,4 @@
+import { lossOf } from './trial-outcome.ts';
 import type { TrialRecord } from '../campaign/campaign-records.ts';
 import { Rng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
@@ -148,9 +149,7 @@ export class TpeStrategy implements Strategy {
     const scored = history.filter(
       (t) => (t.state === 'completed' || t.state === 'pruned') && typeof t.value === 'number',
     );
-    const losses = scored.map((t) =>
-      this.direction === 'maximize' ? -(t.value as number) : (t.value as number),
-    );
+    const losses = scored.map((t) => lossOf(t.value as number, this.direction));
     const worst = losses.length ? Math.max(...losses) : 0;
     const failed = history.filter(
       (t) => t.state === 'failed' || (t.state === 'completed' && t.value === null),

@@ -1,3 +1,5 @@
+import { adamStep, newAdamState } from './adam.ts';
+import { trialOutcome, type TrialOutcome } from './trial-outcome.ts';
 import { z } from 'zod';
 import type { TrialRecord } from '../campaign/campaign-records.ts';
 import { labelledRng } from '../random/rng.ts';
@@ -56,8 +58,7 @@ const pointMeta = z.object({
 });
 type PointMeta = z.infer<typeof pointMeta>['zo'];
 
-type Outcome =
-  { kind: 'finished'; loss: number | null } | { kind: 'pending' } | { kind: 'unproposed' };
+type Outcome = TrialOutcome | { kind: 'unproposed' };
 
 interface Point {
   role: 'center' | 'plus' | 'minus';
@@ -77,12 +78,6 @@ export interface ZeroOrderState {
   start: Start;
   /** L(theta) at every finished step (null when theta's trial failed). */
   centerLosses: (number | null)[];
-}
-
-export interface AdamState {
-  m: number[];
-  v: number[];
-  t: number;
 }
 
 /**
@@ -197,7 +192,7 @@ export class ZeroOrderStrategy implements Strategy {
       start,
       centerLosses: [],
     };
-    const adam: AdamState = { m: zeros(this.d), v: zeros(this.d), t: 0 };
+    const adam = newAdamState(this.d);
     let worstSeen = -Infinity;
     let freeSteps = 0;
     for (;;) {
@@ -296,11 +291,7 @@ export class ZeroOrderStrategy implements Strategy {
   }
 
   private outcome(trial: TrialRecord): Outcome {
-    if (!['completed', 'pruned', 'failed', 'cancelled'].includes(trial.state))
-      return { kind: 'pending' };
-    if (trial.state === 'failed' || trial.state === 'cancelled' || typeof trial.value !== 'number')
-      return { kind: 'finished', loss: null };
-    return { kind: 'finished', loss: this.direction === 'maximize' ? -trial.value : trial.value };
+    return trialOutcome(trial, this.direction);
   }
 
   private startOf(
@@ -374,23 +365,6 @@ export function clipNorm(g: readonly number[], max: number): number[] {
 }
 
 /** One Adam step on x against gradient g; updates the moment estimates in place. */
-export function adamStep(
-  x: readonly number[],
-  g: readonly number[],
-  state: AdamState,
-  opts: { learningRate: number; beta1: number; beta2: number },
-): number[] {
-  state.t += 1;
-  const { beta1, beta2, learningRate } = opts;
-  return x.map((xi, j) => {
-    state.m[j] = beta1 * state.m[j]! + (1 - beta1) * g[j]!;
-    state.v[j] = beta2 * state.v[j]! + (1 - beta2) * g[j]! * g[j]!;
-    const mHat = state.m[j]! / (1 - beta1 ** state.t);
-    const vHat = state.v[j]! / (1 - beta2 ** state.t);
-    return xi - (learningRate * mHat) / (Math.sqrt(vHat) + 1e-8);
-  });
-}
-
 function zeros(n: number): number[] {
   return new Array<number>(n).fill(0);
 }
