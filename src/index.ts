@@ -45,7 +45,7 @@ export { buildCnn } from './models/cnn.ts';
 export { TfjsTrainer } from './trainer/tfjs-trainer.ts';
 export type { TrialRequest, TrialResult, EpochRecord } from './trainer/trainer.ts';
 export type { TrainingPlan } from './trainer/training-plan.ts';
-export { builtInTasks, findBuiltInTask } from '../tasks/index.ts';
+export { builtInTasks, findBuiltInTask } from './tasks/task-registry.ts';
 export { loadPredictor, Predictor, type Prediction } from './predict/predictor.ts';
 export {
   RowError,

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { loadTaskModule, looksLikePath, resolveTask } from '../cli/task-resolver.ts';
+import { loadTaskModule, looksLikePath, resolveTask } from '../tasks/task-registry.ts';
 import type { AnyTask } from '../tasks/task.ts';
 import type { TaskSpec } from './campaign-request.ts';
 

@@ -10,6 +10,7 @@ import { registerRunCommand } from './run-command.ts';
 import { registerTasksCommand } from './tasks-command.ts';
 import { registerTrialCommand } from './trial-command.ts';
 import { registerWorkerCommand } from './worker-command.ts';
+import { RequestError } from '../errors/request-error.ts';
 import { UsageError } from './usage-error.ts';
 
 const program = new Command()
@@ -44,6 +45,7 @@ function reportError(error: unknown): number {
   }
   if (
     error instanceof UsageError ||
+    error instanceof RequestError ||
     error instanceof InvalidConfigError ||
     error instanceof InvalidCampaignRequestError
   ) {

@@ -24,9 +24,8 @@ import {
 import { formatConfig } from '../search-space/format-config.ts';
 import { addTaskOptions, parseInteger } from './trial-command.ts';
 import { formatNumber } from '../format/format-number.ts';
-import { paint, table } from './terminal.ts';
+import { paint, printTaskNotes, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
-import { printTaskNotes } from './task-resolver.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 
 interface RunOptions {

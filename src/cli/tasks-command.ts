@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { builtInTasks } from '../../tasks/index.ts';
 import { describeCondition, describeRange, type Area } from '../search-space/param.ts';
 import type { AnyTask, TaskKind } from '../tasks/task.ts';
 import { paint, table } from './terminal.ts';
-import { printTaskNotes, resolveTask } from './task-resolver.ts';
+import { builtInTasks, resolveTask } from '../tasks/task-registry.ts';
+import { printTaskNotes } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
 import { missingCount } from '../data/table.ts';
 import type { TabularData } from '../tasks/tabular/tabular-task.ts';

@@ -88,3 +88,8 @@ export class StatusLine {
     this.shown = false;
   }
 }
+
+/** Tells a person what lgt decided about their data (rows dropped, columns left out). */
+export function printTaskNotes(task: { notes?: string[] }): void {
+  for (const note of task.notes ?? []) process.stderr.write(`lgt: note: ${note}\n`);
+}

@@ -7,9 +7,9 @@ import type { Metrics } from '../trainer/metrics.ts';
 import { TfjsTrainer } from '../trainer/tfjs-trainer.ts';
 import { describeEpochCap } from '../trainer/step-budget.ts';
 import type { EpochRecord, TrialResult } from '../trainer/trainer.ts';
-import { resolveTask, printTaskNotes } from './task-resolver.ts';
+import { resolveTask } from '../tasks/task-registry.ts';
 import { formatNumber } from '../format/format-number.ts';
-import { formatSeconds, paint, sparkline, StatusLine, table } from './terminal.ts';
+import { formatSeconds, paint, printTaskNotes, sparkline, StatusLine, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
 
 interface TrialOptions {

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { AGENT_SCHEMAS, type AgentSchemaName } from '../../agents/agent-schemas.ts';
+import type { z } from 'zod';
 import { CachedLlmClient } from './cached-llm-client.ts';
 import type { LlmClient, LlmResult } from './llm-client.ts';
 import { llmSettingsFromEnv } from './llm-settings.ts';
@@ -10,10 +10,12 @@ import { queuePrefix } from '../queue/lgt-queues.ts';
 
 /**
  * Makes the LLM calls of the `agents` queue with this process's settings (LGT_LLM_BASE_URL,
- * OPENAI_API_KEY, ...), through the response cache.
+ * OPENAI_API_KEY, ...), through the response cache. A job names its reply schema; the schemas
+ * are handed in (the agents own them), so this layer knows no agent.
  */
 export function agentCallProcessor(
   redis: Redis,
+  schemas: Readonly<Record<string, z.ZodType>>,
 ): (job: Job<AgentJobData>) => Promise<LlmResult<unknown>> {
   let client: LlmClient | null = null;
   return async (job) => {
@@ -39,9 +41,7 @@ export function agentCallProcessor(
         settings.cacheTtlSeconds,
       );
     }
-    const schema = Object.hasOwn(AGENT_SCHEMAS, data.schemaName)
-      ? AGENT_SCHEMAS[data.schemaName as AgentSchemaName]
-      : undefined;
+    const schema = Object.hasOwn(schemas, data.schemaName) ? schemas[data.schemaName] : undefined;
     if (!schema) throw new Error(`unknown reply schema ${data.schemaName}`);
     // Nobody waits past the caller's deadline: the call (and its retries) ends there too.
     const left = data.deadline !== undefined ? data.deadline - Date.now() : undefined;

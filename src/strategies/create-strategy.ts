@@ -15,7 +15,7 @@ import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
 import { GridStrategy } from './grid-strategy.ts';
 import { DefaultFirstStrategy } from './default-first-strategy.ts';
-import { LgtStrategy, type LgtAgents } from './lgt-strategy.ts';
+import { LgtStrategy, type LgtAgents } from '../../agents/lgt-strategy.ts';
 import { RandomStrategy } from './random-strategy.ts';
 import type { Strategy } from './strategy.ts';
 

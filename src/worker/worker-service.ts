@@ -9,6 +9,9 @@ import { CAMPAIGN_ID_PATTERN, InvalidStoredRecordError } from '../campaign/campa
 import { environmentWithoutSecrets, redactSecrets } from '../secrets/redact.ts';
 import { connectionOptions, createRedis } from '../queue/redis-connection.ts';
 import { openQueues, queuePrefix, type LgtQueues, type QueueName } from '../queue/lgt-queues.ts';
+// A composition root: the agents' reply schemas reach the LLM layer here (nothing else under
+// src/ but the strategy factory and the task registry imports agents/ or tasks/).
+import { AGENT_SCHEMAS } from '../../agents/agent-schemas.ts';
 import { agentCallProcessor } from '../llm/agent-call-processor.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
 
@@ -194,7 +197,7 @@ export class WorkerService {
     if (!settings) return;
     const redis = createRedis(this.opts.redisUrl);
     this.connections.push(redis);
-    const worker = new Worker('agents', agentCallProcessor(redis), {
+    const worker = new Worker('agents', agentCallProcessor(redis, AGENT_SCHEMAS), {
       connection: connectionOptions(this.opts.redisUrl),
       prefix: queuePrefix(),
       concurrency: 4,

@@ -1,21 +1,21 @@
-import { formatNumber } from '../format/format-number.ts';
+import { formatNumber } from '../src/format/format-number.ts';
 import { createTwoFilesPatch } from 'diff';
-import type { EvaluatorReply } from '../../agents/agent-schemas.ts';
-import type { AgentAnswer, Advisor, Evaluator, PromptOptimizer } from '../../agents/agent-types.ts';
-import { bestOf, type TrialView } from '../../agents/campaign-digest.ts';
-import { formatConfig } from '../search-space/format-config.ts';
-import { promptFile, templateProblem, templateVariables } from '../../agents/prompt-templates.ts';
-import type { CampaignEvent } from '../campaign/campaign-events.ts';
+import type { EvaluatorReply } from './agent-schemas.ts';
+import type { AgentAnswer, Advisor, Evaluator, PromptOptimizer } from './agent-types.ts';
+import { bestOf, type TrialView } from './campaign-digest.ts';
+import { formatConfig } from '../src/search-space/format-config.ts';
+import { promptFile, templateProblem, templateVariables } from './prompt-templates.ts';
+import type { CampaignEvent } from '../src/campaign/campaign-events.ts';
 import {
   FINISHED_TRIAL,
   type CampaignRecord,
   type TrialRecord,
-} from '../campaign/campaign-records.ts';
-import type { CampaignStore } from '../campaign/campaign-store.ts';
-import type { Config } from '../search-space/search-space.ts';
-import type { AnyTask } from '../tasks/task.ts';
-import { configKey } from './config-sampling.ts';
-import type { Proposal, Strategy } from './strategy.ts';
+} from '../src/campaign/campaign-records.ts';
+import type { CampaignStore } from '../src/campaign/campaign-store.ts';
+import type { Config } from '../src/search-space/search-space.ts';
+import type { AnyTask } from '../src/tasks/task.ts';
+import { configKey } from '../src/strategies/config-sampling.ts';
+import type { Proposal, Strategy } from '../src/strategies/strategy.ts';
 
 /** The agents a campaign talks to; the rule-based stand-ins when no LLM is configured. */
 export interface LgtAgents {
