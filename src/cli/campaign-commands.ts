@@ -5,7 +5,8 @@ import type { CampaignRequest } from '../campaign/campaign-request.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
 import { describeTaskSpec } from '../campaign/task-spec.ts';
 import { followCampaign } from './campaign-follower.ts';
-import { addRedisOption, openCampaignContext, type CampaignContext } from './campaign-context.ts';
+import type { CampaignContext } from '../campaign/campaign-context.ts';
+import { addRedisOption, openCommandContext } from './cli-options.ts';
 import { formatConfig } from '../search-space/format-config.ts';
 import { carryOut } from './run-command.ts';
 import { parseInteger } from './trial-command.ts';
@@ -16,7 +17,7 @@ async function withContext(
   opts: { redisUrl?: string },
   f: (ctx: CampaignContext) => Promise<void>,
 ): Promise<void> {
-  const ctx = await openCampaignContext(opts.redisUrl ? { redisUrl: opts.redisUrl } : {});
+  const ctx = await openCommandContext(opts.redisUrl ? { redisUrl: opts.redisUrl } : {});
   try {
     await f(ctx);
   } finally {
@@ -160,7 +161,7 @@ export function registerCampaignCommands(program: Command): void {
       id: string,
       opts: { workers?: number; localWorkers: boolean; json?: boolean; redisUrl?: string },
     ) => {
-      const ctx = await openCampaignContext({
+      const ctx = await openCommandContext({
         ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
         allowEmbedded: true,
       });

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { FINISHED_CAMPAIGN, type CampaignRecord } from '../campaign/campaign-records.ts';
-import type { LoggedEvent } from '../campaign/campaign-events.ts';
+import { CampaignProgress, followEvents } from '../campaign/campaign-progress.ts';
+import type { CampaignRecord } from '../campaign/campaign-records.ts';
 import type { CampaignStore } from '../campaign/campaign-store.ts';
 import { formatEvent } from './event-format.ts';
 import { formatNumber } from '../format/format-number.ts';
@@ -30,23 +30,17 @@ export async function followCampaign(
   id: string,
   opts: FollowOptions,
 ): Promise<CampaignRecord> {
-  let campaign = await store.requireCampaign(id);
+  const campaign = await store.requireCampaign(id);
   const metric = campaign.metric.name;
   const status = new StatusLine(process.stderr);
-  const progress = new ProgressTracker(campaign);
-  let after = opts.fromStart ? '0' : '$';
-  if (!opts.fromStart) {
-    // '$' would miss what happens before the first read: start from the current last id.
-    const last = await lastEventId(store, id);
-    after = last ?? '0';
-  }
+  const progress = new CampaignProgress(campaign);
   const started = Date.now();
-  for (;;) {
-    if (opts.signal?.aborted) return campaign;
-    const events = await store.readEvents(id, after, {
-      count: 500,
-      ...(opts.follow ? { blockMs: 1000, client: blocking } : {}),
-    });
+  for await (const events of followEvents(store, id, {
+    fromStart: opts.fromStart,
+    follow: opts.follow,
+    blocking,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  })) {
     for (const e of events) {
       progress.add(e);
       if (opts.json) {
@@ -57,75 +51,24 @@ export async function followCampaign(
       const line = formatEvent(e, metric, opts.epochs ? { epochs: true } : {});
       if (line !== null) status.log(line, process.stdout);
     }
-    if (events.length > 0) after = events.at(-1)!.id;
-    if (opts.statusLine) status.update(progress.summary(Date.now() - started));
-    if (!opts.follow && events.length === 0) return store.requireCampaign(id);
-    if (events.some((e) => e.type === 'campaign.finished' || e.type === 'campaign.failed')) break;
-    if (events.length === 0) {
-      campaign = await store.requireCampaign(id);
-      if (FINISHED_CAMPAIGN.includes(campaign.status)) break;
-    }
+    if (opts.statusLine) status.update(statusText(progress, Date.now() - started));
   }
   status.clear();
-  return store.requireCampaign(id);
+  return opts.signal?.aborted ? campaign : store.requireCampaign(id);
 }
 
-async function lastEventId(store: CampaignStore, id: string): Promise<string | null> {
-  let after = '0';
-  let last: string | null = null;
-  for (;;) {
-    const batch = await store.readEvents(id, after, { count: 1000 });
-    if (batch.length === 0) return last;
-    last = batch.at(-1)!.id;
-    after = last;
-  }
-}
-
-/** What the status line shows, kept up to date from the events. */
-class ProgressTracker {
-  private finished = 0;
-  private best: { trial: number; value: number } | null;
-  private readonly running = new Map<number, string>();
-
-  constructor(private readonly campaign: CampaignRecord) {
-    this.best = campaign.best ? { trial: campaign.best.trial, value: campaign.best.value } : null;
-  }
-
-  add(e: LoggedEvent): void {
-    switch (e.type) {
-      case 'trial.started':
-        this.running.set(e.trial, 'starting');
-        break;
-      case 'trial.epoch':
-        this.running.set(e.trial, `epoch ${e.epoch}/${e.epochs}`);
-        break;
-      case 'trial.finished':
-      case 'trial.pruned':
-      case 'trial.cancelled':
-        this.finished++;
-        this.running.delete(e.trial);
-        break;
-      case 'trial.failed':
-        if (e.final) {
-          this.finished++;
-          this.running.delete(e.trial);
-        }
-        break;
-      case 'best.improved':
-        this.best = { trial: e.trial, value: e.value };
-        break;
-    }
-  }
-
-  summary(elapsedMs: number): string {
-    const parts = [`${this.finished}/${this.campaign.request.maxTrials} trials done`];
-    if (this.best)
-      parts.push(
-        `best ${this.campaign.metric.name} ${formatNumber(this.best.value)} (#${this.best.trial})`,
-      );
-    const running = [...this.running.entries()].map(([n, what]) => `#${n} ${what}`);
-    if (running.length) parts.push(`running ${running.join(', ')}`);
-    parts.push(formatSeconds(elapsedMs / 1000));
-    return parts.join(' · ');
-  }
+/** The status line: trials done, the best so far, the running trials' epochs, the time. */
+function statusText(progress: CampaignProgress, elapsedMs: number): string {
+  const { campaign } = progress;
+  const parts = [`${progress.finished}/${campaign.request.maxTrials} trials done`];
+  if (progress.best)
+    parts.push(
+      `best ${campaign.metric.name} ${formatNumber(progress.best.value)} (#${progress.best.trial})`,
+    );
+  const running = progress.running.map(
+    (r) => `#${r.trial} ${r.phase === 'starting' ? 'starting' : `epoch ${r.epoch}/${r.epochs}`}`,
+  );
+  if (running.length) parts.push(`running ${running.join(', ')}`);
+  parts.push(formatSeconds(elapsedMs / 1000));
+  return parts.join(' · ');
 }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CampaignRecord } from '../campaign/campaign-records.ts';
@@ -15,12 +14,9 @@ import type { TaskKind } from '../tasks/task.ts';
 import { WorkerService } from '../worker/worker-service.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
 import { followCampaign } from './campaign-follower.ts';
-import {
-  addRedisOption,
-  openCampaignContext,
-  parseDuration,
-  type CampaignContext,
-} from './campaign-context.ts';
+import type { CampaignContext } from '../campaign/campaign-context.ts';
+import { summarizeCampaign, type CampaignSummary } from '../campaign/campaign-summary.ts';
+import { addRedisOption, openCommandContext, parseDuration } from './cli-options.ts';
 import { formatConfig } from '../search-space/format-config.ts';
 import { addTaskOptions, parseInteger } from './trial-command.ts';
 import { formatNumber } from '../format/format-number.ts';
@@ -219,7 +215,7 @@ export function registerRunCommand(program: Command): void {
       note(
         `each trial is scored on ${prepared.request.cv} cross-validation folds of the training and validation rows${opts.cv === undefined ? ` (fewer than ${CV_ROW_THRESHOLD.toLocaleString('en')} rows; --cv 1 turns it off)` : ''}; the test rows stay apart`,
       );
-    const ctx = await openCampaignContext({
+    const ctx = await openCommandContext({
       ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
       allowEmbedded: !opts.detach,
     });
@@ -309,7 +305,7 @@ export async function carryOut(
     }
     if (local) await local.close();
     if (opts.json) process.stdout.write(`${JSON.stringify(final)}\n`);
-    else process.stdout.write(await summary(ctx, final));
+    else process.stdout.write(formatSummary(await summarizeCampaign(ctx.store, final)));
     if (final.status !== 'completed') process.exitCode = 1;
   } finally {
     process.off('SIGINT', onSignal);
@@ -318,25 +314,17 @@ export async function carryOut(
 }
 
 /** The end of a campaign: best configuration, its validation and (once) test metric, the report. */
-async function summary(ctx: CampaignContext, campaign: CampaignRecord): Promise<string> {
-  const trials = await ctx.store.listTrials(campaign.id);
-  const report = (await ctx.store.getReport(campaign.id)) as {
-    best?: {
-      final?: { test?: Record<string, number>; validation?: Record<string, number> } | null;
-      againstDefault?: { verdict: string } | null;
-    };
-  } | null;
+function formatSummary(summary: CampaignSummary): string {
+  const { campaign, counts, final } = summary;
   const metric = campaign.metric.name;
-  const counts = ['completed', 'pruned', 'failed', 'cancelled'].map(
-    (s) => `${trials.filter((t) => t.state === s).length} ${s}`,
-  );
   const lines = [
     '',
     paint('bold', `campaign ${campaign.id}: ${campaign.status}`),
-    `trials: ${counts.join(', ')}`,
+    `trials: ${Object.entries(counts)
+      .map(([state, n]) => `${n} ${state}`)
+      .join(', ')}`,
   ];
   if (campaign.best) {
-    const final = report?.best?.final;
     lines.push(
       table([
         ['best', 'trial', `validation ${metric}`, `test ${metric}`],
@@ -349,20 +337,15 @@ async function summary(ctx: CampaignContext, campaign: CampaignRecord): Promise<
       ]),
       `config: ${formatConfig(campaign.best.config)}`,
     );
-    const against = report?.best?.againstDefault;
-    if (against) lines.push(`against the default: ${against.verdict}`);
+    if (summary.againstDefault) lines.push(`against the default: ${summary.againstDefault}`);
   } else {
     lines.push('no trial finished, so there is no best configuration');
   }
   if (campaign.error) lines.push(paint('red', campaign.error));
-  // Only what was written: a cancelled campaign has a report but no model, a campaign cancelled
-  // before it started has neither.
-  if (campaign.reportDir && existsSync(path.join(campaign.reportDir, 'report.json'))) {
-    const model = existsSync(path.join(campaign.reportDir, 'model', 'model.json'));
+  if (summary.files.report)
     lines.push(
-      `report: ${path.join(campaign.reportDir, 'report.json')} (also trials.csv${model ? ', model/model.json' : ''})`,
+      `report: ${summary.files.report} (also trials.csv${summary.files.model ? ', model/model.json' : ''})`,
     );
-  }
   return `${lines.join('\n')}\n`;
 }
 

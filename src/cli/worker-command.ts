@@ -5,7 +5,7 @@ import { QUEUE_NAMES, type QueueName } from '../queue/lgt-queues.ts';
 import { resolveRedis } from '../queue/redis-connection.ts';
 import { WorkerService } from '../worker/worker-service.ts';
 import { redactSecrets } from '../secrets/redact.ts';
-import { addRedisOption } from './campaign-context.ts';
+import { addRedisOption } from './cli-options.ts';
 import { parseInteger } from './trial-command.ts';
 
 function parseQueues(value: string): QueueName[] {

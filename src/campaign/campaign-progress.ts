@@ -1,0 +1,108 @@
+import type { Redis } from 'ioredis';
+import type { LoggedEvent } from './campaign-events.ts';
+import { FINISHED_CAMPAIGN, type CampaignRecord } from './campaign-records.ts';
+import type { CampaignStore } from './campaign-store.ts';
+
+/** A running trial as the event log tells it: started, or at an epoch of its plan. */
+export type RunningTrial = { trial: number } & (
+  { phase: 'starting' } | { phase: 'training'; epoch: number; epochs: number }
+);
+
+/**
+ * A campaign's progress kept up to date from its events, for anything that shows it live (the
+ * command line's status line; a dashboard): trials finished, the best so far, what runs.
+ */
+export class CampaignProgress {
+  finished = 0;
+  best: { trial: number; value: number } | null;
+  private readonly runningTrials = new Map<number, RunningTrial>();
+
+  constructor(readonly campaign: CampaignRecord) {
+    this.best = campaign.best ? { trial: campaign.best.trial, value: campaign.best.value } : null;
+  }
+
+  get running(): RunningTrial[] {
+    return [...this.runningTrials.values()];
+  }
+
+  add(e: LoggedEvent): void {
+    switch (e.type) {
+      case 'trial.started':
+        this.runningTrials.set(e.trial, { trial: e.trial, phase: 'starting' });
+        break;
+      case 'trial.epoch':
+        this.runningTrials.set(e.trial, {
+          trial: e.trial,
+          phase: 'training',
+          epoch: e.epoch,
+          epochs: e.epochs,
+        });
+        break;
+      case 'trial.finished':
+      case 'trial.pruned':
+      case 'trial.cancelled':
+        this.finished++;
+        this.runningTrials.delete(e.trial);
+        break;
+      case 'trial.failed':
+        if (e.final) {
+          this.finished++;
+          this.runningTrials.delete(e.trial);
+        }
+        break;
+      case 'best.improved':
+        this.best = { trial: e.trial, value: e.value };
+        break;
+    }
+  }
+}
+
+export interface FollowEventsOptions {
+  /** From the first event logged (else only events after the call). */
+  fromStart: boolean;
+  /** Keep reading until the campaign ends (else what is there, then return). */
+  follow: boolean;
+  /** A connection for blocking reads (needed with `follow`). */
+  blocking?: Redis;
+  signal?: AbortSignal;
+}
+
+/**
+ * A campaign's event log as it grows, in batches (an empty batch about once a second while
+ * nothing happens, so a caller can refresh a clock). Ends when the campaign has ended, or at
+ * once without `follow`, or when the signal aborts.
+ */
+export async function* followEvents(
+  store: CampaignStore,
+  id: string,
+  opts: FollowEventsOptions,
+): AsyncGenerator<LoggedEvent[]> {
+  // '$' would miss what happens before the first read: start from the current last id.
+  let after = opts.fromStart ? '0' : ((await lastEventId(store, id)) ?? '0');
+  for (;;) {
+    if (opts.signal?.aborted) return;
+    const events = await store.readEvents(id, after, {
+      count: 500,
+      ...(opts.follow && opts.blocking ? { blockMs: 1000, client: opts.blocking } : {}),
+    });
+    if (events.length > 0) after = events.at(-1)!.id;
+    yield events;
+    if (!opts.follow && events.length === 0) return;
+    if (events.some((e) => e.type === 'campaign.finished' || e.type === 'campaign.failed')) return;
+    if (events.length === 0) {
+      const campaign = await store.requireCampaign(id);
+      if (FINISHED_CAMPAIGN.includes(campaign.status)) return;
+    }
+  }
+}
+
+async function lastEventId(store: CampaignStore, id: string): Promise<string | null> {
+  let after = '0';
+  let last: string | null = null;
+  for (;;) {
+    const batch = await store.readEvents(id, after, { count: 1000 });
+    if (batch.length === 0) return last;
+    last = batch.at(-1)!.id;
+    after = last;
+  }
+}

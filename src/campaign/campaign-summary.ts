@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Metrics } from '../trainer/metrics.ts';
+import type { CampaignRecord, TrialState } from './campaign-records.ts';
+import type { CampaignStore } from './campaign-store.ts';
+
+/** The end of a campaign as data: what `lgt run` prints and a service would answer. */
+export interface CampaignSummary {
+  campaign: CampaignRecord;
+  /** Finished trials by state. */
+  counts: Record<Extract<TrialState, 'completed' | 'pruned' | 'failed' | 'cancelled'>, number>;
+  /** The best configuration's retrain: its validation and (the one time) test metrics. */
+  final?: { validation?: Metrics; test?: Metrics };
+  /** The best against the default, in words (see default-comparison.ts). */
+  againstDefault?: string;
+  /** Files written, only those that exist (a campaign cancelled early has fewer). */
+  files: { report?: string; trialsCsv?: string; model?: string };
+}
+
+export async function summarizeCampaign(
+  store: CampaignStore,
+  campaign: CampaignRecord,
+): Promise<CampaignSummary> {
+  const trials = await store.listTrials(campaign.id);
+  const report = (await store.getReport(campaign.id)) as {
+    best?: {
+      final?: { test?: Metrics; validation?: Metrics } | null;
+      againstDefault?: { verdict: string } | null;
+    };
+  } | null;
+  const count = (s: TrialState) => trials.filter((t) => t.state === s).length;
+  const files: CampaignSummary['files'] = {};
+  if (campaign.reportDir && existsSync(path.join(campaign.reportDir, 'report.json'))) {
+    files.report = path.join(campaign.reportDir, 'report.json');
+    files.trialsCsv = path.join(campaign.reportDir, 'trials.csv');
+    const model = path.join(campaign.reportDir, 'model', 'model.json');
+    if (existsSync(model)) files.model = model;
+  }
+  const final = report?.best?.final;
+  const against = report?.best?.againstDefault;
+  return {
+    campaign,
+    counts: {
+      completed: count('completed'),
+      pruned: count('pruned'),
+      failed: count('failed'),
+      cancelled: count('cancelled'),
+    },
+    ...(final ? { final } : {}),
+    ...(against ? { againstDefault: against.verdict } : {}),
+    files,
+  };
+}
