@@ -1,15 +1,24 @@
 import { z } from 'zod';
 
-const pathText = z.string().min(1).max(4096);
+const pathText = z
+  .string({ error: 'must be a path' })
+  .min(1, 'must not be empty')
+  .max(4096, 'must be at most 4,096 characters');
 
 /** How a job names its task, so any worker on any machine can load the same one. */
 export const TaskSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('builtin'), name: z.string().min(1).max(100) }),
+  z.object({
+    kind: z.literal('builtin'),
+    name: z.string().min(1, 'must name a task').max(100, 'must be at most 100 characters'),
+  }),
   z.object({ kind: z.literal('module'), path: pathText }),
   z.object({
     kind: z.literal('csv'),
     file: pathText,
-    target: z.string().min(1).max(1000),
+    target: z
+      .string({ error: 'must name a column' })
+      .min(1, 'must name a column')
+      .max(1000, 'must be at most 1,000 characters'),
     /** Columns kept although they look like IDs or free text (--keep-columns). */
     keepColumns: z.array(z.string().max(1000)).max(1000).optional(),
     problem: z.enum(['classification', 'regression']).optional(),
@@ -38,38 +47,40 @@ export const REQUEST_LIMITS = {
   optimizeEvery: 1_000,
 } as const;
 
-const positiveInt = (what: string, max: number) =>
+// Messages say what a value must be, not where it came from: the error names the field
+// (maxTrials must be at least 1), and the command line says which flag sets it.
+const positiveInt = (max: number) =>
   z
-    .number({ error: `${what} must be a number` })
-    .int(`${what} must be a whole number`)
-    .min(1, `${what} must be at least 1`)
-    .max(max, `${what} must be at most ${max.toLocaleString('en')}`);
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max.toLocaleString('en')}`);
+
+/** "must be one of a, b, c (got "x")", for an enum's error. */
+const oneOf =
+  (names: readonly string[]) =>
+  (issue: { input?: unknown }): string =>
+    `must be one of ${names.join(', ')} (got ${JSON.stringify(issue.input)})`;
 
 /** Everything that defines a campaign; stored with it, so a resumed driver needs nothing else. */
 export const CampaignRequestSchema = z.object({
   task: TaskSpecSchema,
-  strategy: z.enum(STRATEGY_NAMES, {
-    error: (issue) =>
-      `unknown strategy ${JSON.stringify(issue.input)}: choose one of ${STRATEGY_NAMES.join(', ')}`,
-  }),
-  maxTrials: positiveInt('the trial budget (--trials)', REQUEST_LIMITS.maxTrials),
+  strategy: z.enum(STRATEGY_NAMES, { error: oneOf(STRATEGY_NAMES) }),
+  maxTrials: positiveInt(REQUEST_LIMITS.maxTrials),
   timeLimitSeconds: z
     .number()
-    .positive('the time limit (--time-limit) must be positive')
-    .max(REQUEST_LIMITS.timeLimitSeconds, 'the time limit (--time-limit) must be at most 30 days')
+    .positive('must be positive')
+    .max(REQUEST_LIMITS.timeLimitSeconds, 'must be at most 30 days')
     .optional(),
-  parallel: positiveInt('--parallel', REQUEST_LIMITS.parallel),
+  parallel: positiveInt(REQUEST_LIMITS.parallel),
   /**
    * Longest one trial may train; past it the trial ends as timed out and the campaign goes on.
    * Absent: 20 times the campaign's median trial once 3 have finished (at least 2 minutes).
    */
   trialTimeoutSeconds: z
     .number()
-    .positive('the trial timeout (--trial-timeout) must be positive')
-    .max(
-      REQUEST_LIMITS.trialTimeoutSeconds,
-      'the trial timeout (--trial-timeout) must be at most 7 days',
-    )
+    .positive('must be positive')
+    .max(REQUEST_LIMITS.trialTimeoutSeconds, 'must be at most 7 days')
     .optional(),
   /**
    * Most optimizer steps one trial may take, as a multiple of the steps of the task's default
@@ -77,16 +88,19 @@ export const CampaignRequestSchema = z.object({
    * the cap off; absent: 10.
    */
   stepBudget: z
-    .number({ error: 'the step budget (--step-budget) must be a number' })
-    .min(0, 'the step budget (--step-budget) must be >= 0 (0 turns it off)')
-    .max(10_000, 'the step budget (--step-budget) must be at most 10,000')
+    .number({ error: 'must be a number' })
+    .min(0, 'must be >= 0 (0 turns it off)')
+    .max(10_000, 'must be at most 10,000')
     .optional(),
-  seed: z.number().int().min(0, 'the seed must be >= 0'),
-  splitSeed: z.number().int().min(0, 'the split seed must be >= 0'),
-  pruner: z.enum(PRUNER_NAMES, {
-    error: (issue) =>
-      `unknown pruner ${JSON.stringify(issue.input)}: choose one of ${PRUNER_NAMES.join(', ')}`,
-  }),
+  seed: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be >= 0'),
+  splitSeed: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be >= 0'),
+  pruner: z.enum(PRUNER_NAMES, { error: oneOf(PRUNER_NAMES) }),
   /**
    * Cross-validation folds per trial: a trial's score is the mean over this many folds of the
    * training and validation rows (1: the validation split alone). Absent: decided when the
@@ -94,22 +108,19 @@ export const CampaignRequestSchema = z.object({
    */
   cv: z
     .number()
-    .int('--cv must be a whole number')
-    .min(1, '--cv must be at least 1 (1 = no cross-validation)')
-    .max(20, '--cv must be at most 20')
+    .int('must be a whole number')
+    .min(1, 'must be at least 1 (1 = no cross-validation)')
+    .max(20, 'must be at most 20')
     .optional(),
   /** Epochs for every trial, overriding the configurations' own. */
-  epochs: positiveInt('--epochs', REQUEST_LIMITS.epochs).optional(),
-  maxTrainRows: positiveInt('--max-train', REQUEST_LIMITS.maxTrainRows).optional(),
+  epochs: positiveInt(REQUEST_LIMITS.epochs).optional(),
+  maxTrainRows: positiveInt(REQUEST_LIMITS.maxTrainRows).optional(),
   /** Grid: values per continuous dimension, and the dimensions to vary (default: all). */
   gridResolution: z
     .number()
     .int()
-    .min(2, 'the grid resolution must be at least 2')
-    .max(
-      REQUEST_LIMITS.gridResolution,
-      `the grid resolution must be at most ${REQUEST_LIMITS.gridResolution}`,
-    )
+    .min(2, 'must be at least 2')
+    .max(REQUEST_LIMITS.gridResolution, `must be at most ${REQUEST_LIMITS.gridResolution}`)
     .default(3),
   gridParams: z.array(z.string().max(200)).max(200).optional(),
   /**
@@ -122,31 +133,23 @@ export const CampaignRequestSchema = z.object({
   /** Stop the campaign cleanly once its LLM calls have used this many tokens or this much money. */
   llmBudget: z
     .object({
-      tokens: z.number().int().positive('the LLM token budget must be positive').optional(),
-      costUsd: z.number().positive('the LLM cost budget must be positive').optional(),
+      tokens: z.number().int('must be a whole number').positive('must be positive').optional(),
+      costUsd: z.number().positive('must be positive').optional(),
     })
     .optional(),
   /** hybrid: the numeric strategy whose candidates the Advisor sees. */
   candidates: z
-    .enum(NUMERIC_STRATEGY_NAMES, {
-      error: (issue) =>
-        `unknown candidate strategy ${JSON.stringify(issue.input)}: choose one of ${NUMERIC_STRATEGY_NAMES.join(', ')}`,
-    })
+    .enum(NUMERIC_STRATEGY_NAMES, { error: oneOf(NUMERIC_STRATEGY_NAMES) })
     .default('tpe'),
   /** fdpg (also as hybrid's candidates): the f-divergence its proposal distribution minimizes. */
-  divergence: z
-    .enum(DIVERGENCE_NAMES, {
-      error: (issue) =>
-        `unknown divergence ${JSON.stringify(issue.input)}: choose one of ${DIVERGENCE_NAMES.join(', ')}`,
-    })
-    .default('js'),
+  divergence: z.enum(DIVERGENCE_NAMES, { error: oneOf(DIVERGENCE_NAMES) }).default('js'),
   /**
    * Trial 1 is the search space's default configuration, whatever the strategy: the control the
    * summary and the report compare the best against (--no-default-first turns it off).
    */
   defaultFirst: z.boolean().default(true),
   /** The Optimizer rewrites the Advisor's prompt every this many rounds. */
-  optimizeEvery: positiveInt('--optimize-every', REQUEST_LIMITS.optimizeEvery).default(3),
+  optimizeEvery: positiveInt(REQUEST_LIMITS.optimizeEvery).default(3),
   /** Where the report and the best model are written. */
   outputDir: pathText,
   dataDirs: z.array(pathText).max(20).optional(),
@@ -154,22 +157,39 @@ export const CampaignRequestSchema = z.object({
 export type CampaignRequest = z.infer<typeof CampaignRequestSchema>;
 export type CampaignRequestInput = z.input<typeof CampaignRequestSchema>;
 
-/** Checks a request; the error lists each problem in words, one per line. */
+/** Checks a request; the error names each field that is wrong and what it must be. */
 export function parseCampaignRequest(input: unknown): CampaignRequest {
   const result = CampaignRequestSchema.safeParse(input);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const where = issue.path.join('.');
-    return issue.message.includes(' ') && !issue.message.startsWith('Invalid')
-      ? issue.message
-      : `${where}: ${issue.message}`;
-  });
-  throw new InvalidCampaignRequestError(lines);
+  throw new InvalidCampaignRequestError(
+    result.error.issues.map((issue) => ({
+      field: issue.path.join('.') || '(request)',
+      // Ours say what the value must be; zod's own ("Invalid input: expected number, received
+      // string") follow the field after "is invalid".
+      message: /^(must|names|is|cannot)\b/.test(issue.message)
+        ? issue.message
+        : `is invalid: ${issue.message}`,
+    })),
+  );
 }
 
+/** One thing wrong with a request: the field (a dotted path) and what it must be. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * A request that cannot start a campaign. `fields` names each problem's field, so a caller can
+ * say it in its own terms (the command line: which flag; a service: which body field).
+ */
 export class InvalidCampaignRequestError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+
+  constructor(readonly fields: FieldProblem[]) {
+    const problems = fields.map((f) => `${f.field} ${f.message}`);
     super(`the campaign cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'InvalidCampaignRequestError';
+    this.problems = problems;
   }
 }

@@ -55,7 +55,9 @@ export async function prepareCampaign(
         ...(request.maxTrainRows !== undefined ? { maxTrainRows: request.maxTrainRows } : {}),
       })) as typeof data;
     } catch (error) {
-      throw new InvalidCampaignRequestError([(error as Error).message]);
+      throw new InvalidCampaignRequestError([
+        { field: 'task.file', message: `cannot be used: ${(error as Error).message}` },
+      ]);
     }
     // On small data the validation split is too small to pick the best of many configurations
     // on: unless told (--cv), each trial is scored on cross-validation folds instead.
@@ -66,7 +68,10 @@ export async function prepareCampaign(
     const unknown = request.gridParams.filter((p) => !task.space.param(p));
     if (unknown.length) {
       throw new InvalidCampaignRequestError([
-        `--grid-params names unknown parameters of ${task.name}: ${unknown.join(', ')} (lgt tasks ${task.name} lists them)`,
+        {
+          field: 'gridParams',
+          message: `names unknown parameters of ${task.name}: ${unknown.join(', ')} (lgt tasks ${task.name} lists them)`,
+        },
       ]);
     }
   }

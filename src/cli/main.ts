@@ -11,6 +11,7 @@ import { registerTasksCommand } from './tasks-command.ts';
 import { registerTrialCommand } from './trial-command.ts';
 import { registerWorkerCommand } from './worker-command.ts';
 import { RequestError } from '../errors/request-error.ts';
+import { describeRequestError } from './request-flags.ts';
 import { UsageError } from './usage-error.ts';
 
 const program = new Command()
@@ -43,11 +44,14 @@ function reportError(error: unknown): number {
     // Help and --version end here too, successfully; anything else was a mistake in the request.
     return error.exitCode === 0 ? 0 : 2;
   }
+  if (error instanceof InvalidCampaignRequestError) {
+    process.stderr.write(`lgt: ${describeRequestError(error)}\n`);
+    return 2;
+  }
   if (
     error instanceof UsageError ||
     error instanceof RequestError ||
-    error instanceof InvalidConfigError ||
-    error instanceof InvalidCampaignRequestError
+    error instanceof InvalidConfigError
   ) {
     process.stderr.write(`lgt: ${error.message}\n`);
     return 2;

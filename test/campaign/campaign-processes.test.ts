@@ -211,13 +211,13 @@ describe('campaign requests', () => {
       env,
     );
     expect(negative.code).toBe(2);
-    expect(negative.stderr).toContain('the trial budget (--trials) must be at least 1');
+    expect(negative.stderr).toContain('--trials must be at least 1');
     const strategy = await runCli(
       ['run', 'iris', '--strategy', 'bayes', '--parallel', '0', '--redis-url', h.server.url],
       env,
     );
     expect(strategy.code).toBe(2);
-    expect(strategy.stderr).toContain('unknown strategy "bayes": choose one of random, grid');
+    expect(strategy.stderr).toContain('--strategy must be one of random, grid');
     expect(strategy.stderr).toContain('--parallel must be at least 1');
     const grid = await runCli(
       ['run', 'iris', '--strategy', 'grid', '--grid-params', 'lr', '--redis-url', h.server.url],
@@ -239,7 +239,7 @@ describe('campaign requests', () => {
     );
     expect(divergence.code).toBe(2);
     expect(divergence.stderr).toContain(
-      'unknown divergence "hellinger": choose one of js, kl, rkl, tv',
+      '--divergence must be one of js, kl, rkl, tv (got "hellinger")',
     );
     // Nothing was written for refused requests.
     expect(await h.store.listCampaigns()).toEqual([]);

@@ -263,7 +263,7 @@ describe('CampaignStore against a real Redis', () => {
       "campaign hostile's record in Redis is not a valid lgt record",
     );
     expect((error as Error).message).toContain('id: a campaign id is lower-case letters');
-    expect((error as Error).message).toContain('--epochs must be at most 10,000');
+    expect((error as Error).message).toContain('request.epochs: must be at most 10,000');
     await redis.hset('test:{hostile}:trials', '1', '{"number":1,"state":"exploded"}');
     await expect(store.listTrials('hostile')).rejects.toThrow(
       /trial record in Redis is not a valid lgt record/,

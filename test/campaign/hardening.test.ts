@@ -171,7 +171,9 @@ describe('Redis content is data', () => {
       const log = await events('huge-epochs');
       return log.find((e) => e.type === 'campaign.failed');
     });
-    expect('error' in refusal ? refusal.error : '').toContain('--epochs must be at most 10,000');
+    expect('error' in refusal ? refusal.error : '').toContain(
+      'request.epochs: must be at most 10,000',
+    );
     expect(await h.store.listTrials('huge-epochs')).toEqual([]);
 
     const foreign = await campaignEnd(h.store, 'foreign-module');
@@ -200,7 +202,7 @@ describe('bounded work', () => {
       { LGT_DATA_DIR: SHARED_DATASETS },
     );
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('the trial budget (--trials) must be at most 100,000');
+    expect(run.stderr).toContain('--trials must be at most 100,000');
     expect(run.stderr).toContain('--parallel must be at most 1,000');
     expect(run.stderr).toContain('--epochs must be at most 10,000');
     expect(await h.store.listCampaigns()).toEqual([]);

@@ -192,7 +192,9 @@ describe('FdpgStrategy', () => {
     };
     expect(await learnedBy('tv')).toMatch(/fitted by tv to/);
     expect(await learnedBy()).toMatch(/fitted by js to/);
-    expect(() => campaign('hellinger')).toThrow(/unknown divergence "hellinger"/);
+    expect(() => campaign('hellinger')).toThrow(
+      'divergence must be one of js, kl, rkl, tv (got "hellinger")',
+    );
   });
 
   it('on a flat objective it spreads toward the uniform prior', async () => {

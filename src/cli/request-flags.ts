@@ -1,0 +1,42 @@
+import type { InvalidCampaignRequestError } from '../campaign/campaign-request.ts';
+
+/**
+ * Which flag of `lgt run` sets each field of a campaign request: the campaign layer names fields
+ * (maxTrials must be at least 1), the command line says them as the person typed them.
+ */
+const FLAG_OF_FIELD: Record<string, string> = {
+  strategy: '--strategy',
+  maxTrials: '--trials',
+  parallel: '--parallel',
+  timeLimitSeconds: '--time-limit',
+  trialTimeoutSeconds: '--trial-timeout',
+  stepBudget: '--step-budget',
+  seed: '--seed',
+  splitSeed: '--split-seed',
+  pruner: '--pruner',
+  cv: '--cv',
+  epochs: '--epochs',
+  maxTrainRows: '--max-train',
+  gridResolution: '--grid-resolution',
+  gridParams: '--grid-params',
+  agents: '--agents',
+  'llmBudget.tokens': '--llm-tokens',
+  'llmBudget.costUsd': '--llm-cost',
+  candidates: '--candidates',
+  divergence: '--divergence',
+  optimizeEvery: '--optimize-every',
+  outputDir: '--out',
+  dataDirs: '--data-dir',
+  'task.name': '--task',
+  'task.path': '--task',
+  'task.file': '--csv',
+  'task.target': '--target',
+  'task.keepColumns': '--keep-columns',
+  'task.problem': '--kind',
+};
+
+/** The refusal in the command line's words: each problem after the flag that set its field. */
+export function describeRequestError(error: InvalidCampaignRequestError): string {
+  const lines = error.fields.map((f) => `${FLAG_OF_FIELD[f.field] ?? f.field} ${f.message}`);
+  return `the campaign cannot start:\n${lines.map((l) => `  - ${l}`).join('\n')}`;
+}
