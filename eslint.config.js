@@ -14,4 +14,18 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Type-aware rules for the TypeScript sources: a promise nobody awaits is how a job
+    // processor loses an error or a test passes before its assertion ran.
+    files: ['**/*.ts', '**/*.mts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+    },
+  },
 );

@@ -394,7 +394,7 @@ export class CampaignDriver {
         reportDir,
       });
     }
-    return await this.store.requireCampaign(campaignId);
+    return this.store.requireCampaign(campaignId);
   }
 
   /** Adds (or finds, after a restart) the final job and waits for its result. */
