@@ -6,7 +6,7 @@ import { z } from 'zod';
  * has a cap (TEXT_LIMITS): what one reply says is carried into later prompts and the report, so
  * an overlong one is refused (and repaired) rather than growing every prompt after it.
  */
-export const TEXT_LIMITS = {
+const TEXT_LIMITS = {
   analysis: 2_000,
   reason: 1_000,
   expectedEffect: 600,

@@ -41,7 +41,7 @@ function metaOf(result: LlmResult<unknown>): AgentMeta {
 }
 
 /** The values of the Advisor template's placeholders. */
-export function advisorValues(input: AdvisorInput): Record<string, string> {
+function advisorValues(input: AdvisorInput): Record<string, string> {
   const metric = input.task.metric;
   const feedback = input.feedback
     ? `${input.feedback.textual_gradient}\nVerdicts: ${input.feedback.verdicts.map((v) => `#${v.trial} ${v.verdict} (${v.explanation})`).join('; ')}`

@@ -28,7 +28,7 @@ export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 
 export const NUMERIC_STRATEGY_NAMES = ['random', 'grid', 'tpe', 'cmaes', 'zo', 'fdpg'] as const;
 export const STRATEGY_NAMES = [...NUMERIC_STRATEGY_NAMES, 'lgt', 'hybrid'] as const;
-export const PRUNER_NAMES = ['none', 'median', 'asha'] as const;
+const PRUNER_NAMES = ['none', 'median', 'asha'] as const;
 /** f-DPG's divergences: Jensen-Shannon, forward KL, reverse KL, total variation. */
 export const DIVERGENCE_NAMES = ['js', 'kl', 'rkl', 'tv'] as const;
 
@@ -36,7 +36,7 @@ export const DIVERGENCE_NAMES = ['js', 'kl', 'rkl', 'tv'] as const;
  * Upper bounds of a campaign: far above any real use on one Redis, low enough that a typo or a
  * hostile request cannot make a driver write a million trials or a worker train for days.
  */
-export const REQUEST_LIMITS = {
+const REQUEST_LIMITS = {
   maxTrials: 100_000,
   parallel: 1_000,
   epochs: 10_000,

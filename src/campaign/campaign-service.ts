@@ -17,7 +17,7 @@ import { loadTask, type LoadTaskOptions } from './task-spec.ts';
  * CV_FOLDS cross-validation folds, unless --cv says otherwise.
  */
 export const CV_ROW_THRESHOLD = 1_000;
-export const CV_FOLDS = 5;
+const CV_FOLDS = 5;
 
 /** e.g. iris-20261123-061502-3fa9: sortable, readable, and without ':' (BullMQ ids). */
 export function newCampaignId(taskName: string, now = new Date()): string {

@@ -15,7 +15,7 @@ import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 
 /** Events kept per campaign; older ones are trimmed (the report keeps the full story). */
-export const EVENT_STREAM_CAP = 20_000;
+const EVENT_STREAM_CAP = 20_000;
 
 /**
  * A driver's fence. A driver claims its campaign by taking the next epoch (HINCRBY); every write

@@ -42,7 +42,7 @@ export class TrialHandedBack extends Error {
  * A trial whose job another attempt has taken over (this one's lock expired while Redis was
  * away or its process was paused): it stops training and writes nothing more.
  */
-export class TrialSuperseded extends Error {
+class TrialSuperseded extends Error {
   constructor(trial: number) {
     super(
       `trial ${trial} was taken over by another attempt; ${workerName} stops it without writing`,

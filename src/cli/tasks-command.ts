@@ -11,7 +11,7 @@ import type { TabularData } from '../tasks/tabular/tabular-task.ts';
 const AREAS: Area[] = ['architecture', 'training', 'features', 'regularization'];
 
 /** The machine-readable description of a task, for outside optimizers (`lgt tasks --json`). */
-export function taskToJson(task: AnyTask) {
+function taskToJson(task: AnyTask) {
   return {
     name: task.name,
     title: task.title,

@@ -6,7 +6,7 @@ import { styleText } from 'node:util';
  */
 type Style = Parameters<typeof styleText>[0];
 
-export function useColour(stream: NodeJS.WriteStream): boolean {
+function useColour(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb';
 }
 

@@ -39,7 +39,7 @@ export function parseInteger(label: string, min: number) {
   };
 }
 
-export function parseNonNegative(label: string) {
+function parseNonNegative(label: string) {
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n < 0)
@@ -175,7 +175,7 @@ export function registerTrialCommand(program: Command): void {
 }
 
 /** The configuration from --config (JSON text or a file), validated; the baseline otherwise. */
-export function readConfig(task: AnyTask, source: string | undefined): Config {
+function readConfig(task: AnyTask, source: string | undefined): Config {
   if (source === undefined) return task.baseline;
   // JSON text (an object, or something else a person typed) or else the name of a file.
   const text = /^\s*[{["\d-]/.test(source) && !existsSync(source) ? source : readConfigFile(source);
@@ -219,7 +219,7 @@ function metricsLine(metrics: Metrics): string {
     .join('  ');
 }
 
-export function formatTrial(task: AnyTask, result: TrialResult): string {
+function formatTrial(task: AnyTask, result: TrialResult): string {
   const metric = result.metric;
   const out: string[] = [];
   out.push(

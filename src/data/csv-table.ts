@@ -7,7 +7,7 @@ import type { Column, Table } from './table.ts';
  * writes nothing or NaN, UCI files use ?). Matched exactly, not ignoring case, so that a real
  * category such as "Na" (sodium) stays a category.
  */
-export const MISSING_VALUE_TEXTS: ReadonlySet<string> = new Set([
+const MISSING_VALUE_TEXTS: ReadonlySet<string> = new Set([
   '',
   'NA',
   'N/A',
@@ -58,7 +58,7 @@ export async function readCsvRecords(path: string): Promise<CsvRecords> {
  * trimmed; a row with another number of fields than the header is an error naming its line.
  * `source` names the text in error messages (a file path).
  */
-export function parseCsvRecords(text: string, source: string): CsvRecords {
+function parseCsvRecords(text: string, source: string): CsvRecords {
   const body = text.replace(/^\uFEFF/, '');
   if (body.trim() === '') throw new Error(`${source} is empty: a CSV file needs a header line`);
   const delimiter = detectDelimiter(firstLine(body));

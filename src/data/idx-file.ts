@@ -72,7 +72,7 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
  * Parses the bytes of an (unzipped) IDX file: two zero bytes, the element type, the number of
  * dimensions, one big-endian 32-bit size per dimension, then the values in row-major order.
  */
-export function parseIdx(buffer: Uint8Array, source: string): IdxArray {
+function parseIdx(buffer: Uint8Array, source: string): IdxArray {
   if (buffer.length < 4 || buffer[0] !== 0 || buffer[1] !== 0) {
     throw new Error(
       `${source} is not an IDX file: it must start with two zero bytes, a type byte and the number of dimensions` +

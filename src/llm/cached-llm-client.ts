@@ -63,7 +63,7 @@ export class CachedLlmClient implements LlmClient {
   }
 }
 
-export function cacheKey(
+function cacheKey(
   endpoint: string,
   model: string,
   request: LlmRequest<unknown>,

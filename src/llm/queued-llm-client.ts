@@ -41,7 +41,7 @@ export const AgentJobDataSchema = z.object({
  * included (LGT_AGENT_DEADLINE_MS). Past it the call ends in an error, and the strategy lets
  * the rule-based stand-in answer: a campaign never hangs on an absent worker or a dead endpoint.
  */
-export function agentDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
+function agentDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
   return millisecondsFromEnv('LGT_AGENT_DEADLINE_MS', 180_000, env);
 }
 

@@ -11,7 +11,7 @@ import {
   type RedisServerProcess,
 } from './redis-server-process.ts';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /**
  * Connection options for long-lived clients (workers, drivers, stores): never give up on a

@@ -18,7 +18,7 @@ const REPLACEMENT = '[redacted]';
 const registered = new Set<string>();
 
 /** Adds a secret that did not come from the environment (a --redis-url password, a token). */
-export function registerSecret(value: string | undefined | null): void {
+function registerSecret(value: string | undefined | null): void {
   if (value && value.length >= MIN_SECRET_LENGTH) registered.add(value);
 }
 
@@ -34,7 +34,7 @@ export function registerUrlSecrets(url: string | undefined): void {
 }
 
 /** The secrets this process knows: from its environment and registered at run time. */
-export function knownSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
+function knownSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
   const found = new Set(registered);
   for (const [name, value] of Object.entries(env)) {
     if (!value || value.length < MIN_SECRET_LENGTH) continue;
@@ -69,11 +69,6 @@ export function redactSecrets(text: string, env: NodeJS.ProcessEnv = process.env
   return out
     .replace(/Bearer\s+[A-Za-z0-9._~+/=-]{6,}/gi, `Bearer ${REPLACEMENT}`)
     .replace(/\bsk-[A-Za-z0-9_-]{8,}/g, REPLACEMENT);
-}
-
-/** A value with every string in it redacted (for objects that are written as JSON). */
-export function redactValue<T>(value: T, env: NodeJS.ProcessEnv = process.env): T {
-  return JSON.parse(redactSecrets(JSON.stringify(value), env)) as T;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { ChoiceValue, ParamDef } from '../search-space/param.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 
 /** One value of a dimension drawn uniformly (on its log scale when it has one). */
-export function sampleParam(p: ParamDef, rng: Rng): ChoiceValue {
+function sampleParam(p: ParamDef, rng: Rng): ChoiceValue {
   switch (p.kind) {
     case 'choice':
       return p.choices[rng.int(p.choices.length)]!;

@@ -90,7 +90,7 @@ export function fPrime(divergence: Divergence, logT: number): number {
 }
 
 /** log(1 + e^x) without overflow. */
-export function softplus(x: number): number {
+function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 

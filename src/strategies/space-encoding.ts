@@ -57,7 +57,7 @@ export class SpaceEncoding {
 }
 
 /** A float or integer value to [0, 1] on its dimension's (log) scale. */
-export function toUnit(p: NamedParam, value: number): number {
+function toUnit(p: NamedParam, value: number): number {
   if (p.kind === 'choice') throw new Error(`${p.name} is a choice, not a number`);
   const t = (x: number) => (p.log ? Math.log(x) : x);
   // Integers own [k - 0.5, k + 0.5): widen the range so both ends get a full cell.
@@ -68,7 +68,7 @@ export function toUnit(p: NamedParam, value: number): number {
 }
 
 /** A coordinate in [0, 1] back to a value of the dimension (clamped, rounded for integers). */
-export function fromUnit(p: NamedParam, unit: number): number {
+function fromUnit(p: NamedParam, unit: number): number {
   if (p.kind === 'choice') throw new Error(`${p.name} is a choice, not a number`);
   const u = Math.min(1, Math.max(0, unit));
   const t = (x: number) => (p.log ? Math.log(x) : x);

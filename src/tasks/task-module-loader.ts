@@ -6,7 +6,7 @@ const QUERY = 'lgt-task-module';
 let registered = false;
 
 /** How long a task module may take to load (LGT_TASK_LOAD_TIMEOUT_MS, default 30 s). */
-export function taskLoadTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+function taskLoadTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   return millisecondsFromEnv('LGT_TASK_LOAD_TIMEOUT_MS', 30_000, env);
 }
 

@@ -30,7 +30,7 @@ export interface EpochCap {
   maxSteps: number;
 }
 
-export function stepsPerEpoch(trainRows: number, batchSize: number): number {
+function stepsPerEpoch(trainRows: number, batchSize: number): number {
   return Math.max(1, Math.ceil(trainRows / Math.max(1, batchSize)));
 }
 

@@ -13,7 +13,7 @@ import { sharedDataset } from './paths.ts';
  * each test, when Redis is emptied too (a test's leftover jobs must not reach the next one's
  * workers). `server` may be replaced by a test that restarts Redis.
  */
-export class WorkerProcessHarness {
+class WorkerProcessHarness {
   server!: RedisServerProcess;
   redis!: Redis;
   store!: CampaignStore;

@@ -37,7 +37,7 @@ export function imageEncoding(
 }
 
 /** Bytes per image. */
-export function imageSize(e: ImageEncoding): number {
+function imageSize(e: ImageEncoding): number {
   return e.height * e.width * e.channels;
 }
 

@@ -45,7 +45,7 @@ export interface ImageTaskOptions {
 }
 
 /** The architecture, augmentation and normalization dimensions of a small CNN. */
-export function imageParams(opts: { allowFlip: boolean }) {
+function imageParams(opts: { allowFlip: boolean }) {
   const whenConv = { param: 'convBlocks', atLeast: 1 } as const;
   return {
     convBlocks: int(0, 3, {

@@ -62,7 +62,7 @@ export interface TabularTaskOptions {
 }
 
 /** The architecture and feature-engineering dimensions of an MLP on a table. */
-export function tabularParams(opts: {
+function tabularParams(opts: {
   kind: TaskKind;
   hasMissingValues: boolean;
   hasCategoricalColumns: boolean;
