@@ -11,7 +11,7 @@ import {
   type CampaignRecord,
   type TrialRecord,
 } from '../src/campaign/campaign-records.ts';
-import type { CampaignStore } from '../src/campaign/campaign-store.ts';
+import { llmBudgetSpent, type StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Config } from '../src/search-space/search-space.ts';
 import type { AnyTask } from '../src/tasks/task.ts';
 import { configKey } from '../src/strategies/config-sampling.ts';
@@ -68,8 +68,6 @@ export interface LgtState {
   activeSince: number;
 }
 
-const STATE = 'lgt';
-
 /**
  * Language-Guided Tuning: the untuned baseline is trained twice (different seeds: run-to-run
  * noise); then, round after round, the Advisor proposes configurations with reasons, the trials
@@ -83,7 +81,7 @@ export class LgtStrategy implements Strategy {
     readonly name: 'lgt' | 'hybrid',
     private readonly task: AnyTask,
     private readonly campaign: CampaignRecord,
-    private readonly store: CampaignStore,
+    private readonly context: StrategyContext,
     private readonly agents: LgtAgents,
     private readonly options: LgtOptions,
   ) {}
@@ -100,7 +98,7 @@ export class LgtStrategy implements Strategy {
     if (await this.budgetSpent()) return [];
     const proposals = await this.advise(state, views, count);
     if (proposals.length > 0) {
-      await this.store.updateState<LgtState>(this.campaign.id, STATE, (s) => {
+      await this.context.updateState<LgtState>((s) => {
         const current = s ?? state;
         const round: Round = {
           index: current.rounds.length,
@@ -157,7 +155,7 @@ export class LgtStrategy implements Strategy {
   }
 
   private async state(): Promise<LgtState> {
-    const existing = await this.store.getState<LgtState>(this.campaign.id, STATE);
+    const existing = await this.context.getState<LgtState>();
     if (existing) return existing;
     const initial: LgtState = {
       rounds: [],
@@ -169,22 +167,19 @@ export class LgtStrategy implements Strategy {
       activePrompt: 0,
       activeSince: 0,
     };
-    return (await this.store.updateState<LgtState>(this.campaign.id, STATE, (s) => s ?? initial))!;
+    return (await this.context.updateState<LgtState>((s) => s ?? initial))!;
   }
 
   private async views(history: readonly TrialRecord[]): Promise<TrialView[]> {
-    const curves = await this.store.getCurves(
-      this.campaign.id,
-      history.map((t) => t.number),
-    );
+    const curves = await this.context.curves(history.map((t) => t.number));
     return history.map((t) => ({ ...t, curve: curves.get(t.number) ?? [] }));
   }
 
   private async log(event: CampaignEvent): Promise<void> {
-    await this.store.appendEvent(this.campaign.id, event);
+    await this.context.log(event);
   }
 
-  /** Logs an agent's turn and counts its tokens; stops the campaign when that crosses a budget. */
+  /** Logs an agent's turn and counts its tokens. */
   private async record(
     agent: 'advisor' | 'evaluator' | 'optimizer',
     answer: AgentAnswer<unknown>,
@@ -206,32 +201,17 @@ export class LgtStrategy implements Strategy {
       repaired: m.repaired,
     });
     if (m.rules || m.cached) return;
-    const spent = await this.store.addLlmUsage(this.campaign.id, m.usage.totalTokens, m.costUsd);
-    await this.budgetSpent(spent);
+    await this.context.addLlmUsage(m.usage.totalTokens, m.costUsd);
   }
 
-  /** True when the LLM budget is spent (and then the campaign is told to stop, once). */
-  private async budgetSpent(known?: { tokens: number; costUsd: number }): Promise<boolean> {
+  /**
+   * True once the LLM budget is spent: no agent is asked again. The driver stops the campaign
+   * (it enforces every budget); this only keeps the strategy from spending more meanwhile.
+   */
+  private async budgetSpent(): Promise<boolean> {
     const budget = this.campaign.request.llmBudget;
     if (!budget || this.campaign.request.agents !== 'llm') return false;
-    const spent = known ?? (await this.store.getLlmUsage(this.campaign.id));
-    const over =
-      (budget.tokens !== undefined && spent.tokens >= budget.tokens) ||
-      (budget.costUsd !== undefined && spent.costUsd >= budget.costUsd);
-    if (!over) return false;
-    const stopped = await this.store.updateCampaign(this.campaign.id, (c) =>
-      c.stopReason ? null : { ...c, stopReason: 'llm-budget' },
-    );
-    if (stopped) {
-      const limit = [
-        budget.tokens !== undefined ? `${budget.tokens} tokens` : '',
-        budget.costUsd !== undefined ? `$${budget.costUsd}` : '',
-      ]
-        .filter(Boolean)
-        .join(' / ');
-      await this.log({ type: 'llm.budget', tokens: spent.tokens, costUsd: spent.costUsd, limit });
-    }
-    return true;
+    return llmBudgetSpent(budget, await this.context.llmUsage());
   }
 
   private async evaluate(state: LgtState, round: Round, views: TrialView[]): Promise<LgtState> {
@@ -267,7 +247,7 @@ export class LgtStrategy implements Strategy {
       metric,
     );
     const after = bestOf(views, metric);
-    const updated = await this.store.updateState<LgtState>(this.campaign.id, STATE, (s) => {
+    const updated = await this.context.updateState<LgtState>((s) => {
       const current = s ?? state;
       return {
         ...current,
@@ -353,7 +333,7 @@ export class LgtStrategy implements Strategy {
       .slice(2)
       .join('\n')
       .trim();
-    const updated = await this.store.updateState<LgtState>(this.campaign.id, STATE, (s) => {
+    const updated = await this.context.updateState<LgtState>((s) => {
       const current = s ?? state;
       return {
         ...current,
@@ -381,7 +361,7 @@ export class LgtStrategy implements Strategy {
   }
 
   private async setActive(version: number, since: number): Promise<LgtState | null> {
-    return this.store.updateState<LgtState>(this.campaign.id, STATE, (s) =>
+    return this.context.updateState<LgtState>((s) =>
       s ? { ...s, activePrompt: version, activeSince: since } : null,
     );
   }
@@ -508,7 +488,7 @@ export class LgtStrategy implements Strategy {
     if (r.timeLimitSeconds)
       parts.push(`a wall-clock limit of ${r.timeLimitSeconds} s for the whole campaign`);
     if (r.llmBudget && r.agents === 'llm') {
-      const spent = await this.store.getLlmUsage(this.campaign.id);
+      const spent = await this.context.llmUsage();
       if (r.llmBudget.tokens !== undefined)
         parts.push(`${Math.max(0, r.llmBudget.tokens - spent.tokens)} LLM tokens left`);
       if (r.llmBudget.costUsd !== undefined)

@@ -1,3 +1,4 @@
+import { llmBudgetSpent } from '../strategies/strategy-context.ts';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createStrategy } from '../strategies/create-strategy.ts';
@@ -160,6 +161,8 @@ export class CampaignDriver {
           c.stopReason ? null : { ...c, stopReason: 'time-limit' },
         );
         continue;
+      } else if (await this.llmBudgetSpent(campaign)) {
+        continue;
       } else if (!strategyExhausted) {
         strategyExhausted = await this.proposeMore(campaign, trials, active.length, strategy);
       }
@@ -313,6 +316,35 @@ export class CampaignDriver {
     ) {
       await this.store.appendEvent(campaignId, { type: 'trial.cancelled', trial: t.number });
     }
+  }
+
+  /**
+   * Stops the campaign cleanly once its agents' LLM calls have used the budget (said once, in
+   * the log); true then. The strategy counts the usage, the driver enforces it, as every budget.
+   */
+  private async llmBudgetSpent(c: CampaignRecord): Promise<boolean> {
+    const budget = c.request.llmBudget;
+    if (!budget || c.request.agents !== 'llm') return false;
+    const spent = await this.store.getLlmUsage(c.id);
+    if (!llmBudgetSpent(budget, spent)) return false;
+    const stopped = await this.store.updateCampaign(c.id, (now) =>
+      now.stopReason ? null : { ...now, stopReason: 'llm-budget' },
+    );
+    if (stopped) {
+      const limit = [
+        budget.tokens !== undefined ? `${budget.tokens} tokens` : '',
+        budget.costUsd !== undefined ? `$${budget.costUsd}` : '',
+      ]
+        .filter(Boolean)
+        .join(' / ');
+      await this.store.appendEvent(c.id, {
+        type: 'llm.budget',
+        tokens: spent.tokens,
+        costUsd: spent.costUsd,
+        limit,
+      });
+    }
+    return true;
   }
 
   private timeIsUp(c: CampaignRecord): boolean {

@@ -17,9 +17,11 @@ import { GridStrategy } from './grid-strategy.ts';
 import { DefaultFirstStrategy } from './default-first-strategy.ts';
 import { LgtStrategy, type LgtAgents } from '../../agents/lgt-strategy.ts';
 import { RandomStrategy } from './random-strategy.ts';
+import type { StrategyContext } from './strategy-context.ts';
 import type { Strategy } from './strategy.ts';
 
-export interface StrategyContext {
+/** What the factory builds strategies from (the store only to give each its narrow context). */
+export interface StrategyDeps {
   store: CampaignStore;
   agentsQueue: Queue;
   /** TPE's settings when not the defaults (bench/tuning.ts --tpe-options compares variants). */
@@ -33,19 +35,15 @@ export interface StrategyContext {
 export function createStrategy(
   campaign: CampaignRecord,
   task: AnyTask,
-  context: StrategyContext,
+  deps: StrategyDeps,
 ): Strategy {
-  const strategy = requestedStrategy(campaign, task, context);
+  const strategy = requestedStrategy(campaign, task, deps);
   if (!campaign.request.defaultFirst) return strategy;
   const space = spaceWithEpochs(task, campaign.request.epochs);
   return new DefaultFirstStrategy(strategy, space.defaults() as Config);
 }
 
-function requestedStrategy(
-  campaign: CampaignRecord,
-  task: AnyTask,
-  context: StrategyContext,
-): Strategy {
+function requestedStrategy(campaign: CampaignRecord, task: AnyTask, deps: StrategyDeps): Strategy {
   const request = campaign.request;
   const space = spaceWithEpochs(task, request.epochs);
   if (request.strategy === 'lgt' || request.strategy === 'hybrid') {
@@ -58,8 +56,8 @@ function requestedStrategy(
       request.strategy,
       pinned,
       campaign,
-      context.store,
-      agentsFor(campaign, context),
+      contextOf(deps.store, campaign.id, 'lgt'),
+      agentsFor(campaign, deps),
       {
         optimizeEvery: request.optimizeEvery,
         maxAdvisorTurns: 3,
@@ -73,14 +71,14 @@ function requestedStrategy(
                 request.seed + 7,
                 task,
                 request,
-                context,
+                deps,
               ),
             }
           : {}),
       },
     );
   }
-  return numericStrategy(request.strategy, space, request.seed, task, request, context);
+  return numericStrategy(request.strategy, space, request.seed, task, request, deps);
 }
 
 function numericStrategy(
@@ -89,7 +87,7 @@ function numericStrategy(
   seed: number,
   task: AnyTask,
   request: CampaignRequest,
-  context: StrategyContext,
+  deps: StrategyDeps,
 ): Strategy {
   switch (name) {
     case 'random':
@@ -100,7 +98,7 @@ function numericStrategy(
         ...(request.gridParams ? { params: request.gridParams } : {}),
       });
     case 'tpe':
-      return new TpeStrategy(space, seed, task.metric.direction, context.tpeOptions);
+      return new TpeStrategy(space, seed, task.metric.direction, deps.tpeOptions);
     case 'cmaes':
       return new CmaEsStrategy(space, seed, task.metric.direction);
     case 'zo':
@@ -114,13 +112,13 @@ function numericStrategy(
   }
 }
 
-function agentsFor(campaign: CampaignRecord, context: StrategyContext): LgtAgents {
+function agentsFor(campaign: CampaignRecord, deps: StrategyDeps): LgtAgents {
   const rules = { advisor: new RuleBasedAdvisor(), evaluator: new RuleBasedEvaluator() };
   const fallbacks = { fallbackAdvisor: rules.advisor, fallbackEvaluator: rules.evaluator };
   if (campaign.request.agents !== 'llm') return { ...rules, ...fallbacks };
   const models = campaign.request.llmModels ?? {};
   const client = new QueuedLlmClient(
-    context.agentsQueue,
+    deps.agentsQueue,
     campaign.id,
     {
       advisor: models['advisor'] ?? DEFAULT_MODEL,
@@ -129,7 +127,7 @@ function agentsFor(campaign: CampaignRecord, context: StrategyContext): LgtAgent
     },
     {
       onWaiting: (agent, reason) =>
-        context.store.appendEvent(campaign.id, { type: 'agent.waiting', agent, reason }),
+        deps.store.appendEvent(campaign.id, { type: 'agent.waiting', agent, reason }),
     },
   );
   return {
@@ -137,5 +135,20 @@ function agentsFor(campaign: CampaignRecord, context: StrategyContext): LgtAgent
     evaluator: new LlmEvaluator(client),
     optimizer: new LlmPromptOptimizer(client),
     ...fallbacks,
+  };
+}
+
+/** A strategy's narrow view of its campaign, backed by the store (see StrategyContext). */
+function contextOf(store: CampaignStore, id: string, stateName: string): StrategyContext {
+  return {
+    getState: <T>() => store.getState<T>(id, stateName),
+    updateState: <T>(change: (current: T | null) => T | null) =>
+      store.updateState<T>(id, stateName, change),
+    curves: (trials) => store.getCurves(id, [...trials]),
+    log: async (event) => {
+      await store.appendEvent(id, event);
+    },
+    llmUsage: () => store.getLlmUsage(id),
+    addLlmUsage: (tokens, costUsd) => store.addLlmUsage(id, tokens, costUsd),
   };
 }
