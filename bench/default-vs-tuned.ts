@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import type { CampaignRecord } from '../src/campaign/campaign-records.ts';
 import { createCampaign, prepareCampaign } from '../src/campaign/campaign-service.ts';
 import { CampaignStore } from '../src/campaign/campaign-store.ts';
-import type { DefaultComparison } from '../src/campaign/default-comparison.ts';
+import type { Metrics } from '../src/trainer/metrics.ts';
 import { openQueues } from '../src/queue/lgt-queues.ts';
 import { createRedis } from '../src/queue/redis-connection.ts';
 import { startRedisServer } from '../src/queue/redis-server-process.ts';
@@ -123,9 +123,10 @@ async function runAll(): Promise<void> {
           const started = Date.now();
           const campaign = await createCampaign(store, queues, prepared);
           const done = await finished(store, campaign.id);
-          const report = (await store.getReport(campaign.id)) as {
-            best: { final: { test: Record<string, number> }; againstDefault: DefaultComparison };
-          };
+          const best = (await store.getReport(campaign.id))?.best;
+          if (!best?.final?.test || !best.againstDefault)
+            throw new Error(`campaign ${campaign.id} ended without a scored best: ${done.error}`);
+          const against = best.againstDefault;
           const task = prepared.task;
           const metric = task.metric.name;
           // The default, trained as the best was retrained: training split, campaign seed, test once.
@@ -146,10 +147,10 @@ async function runAll(): Promise<void> {
             seed,
             metric,
             direction: task.metric.direction,
-            tunedTest: report.best.final.test[metric]!,
-            defaultTest: byDefault.test![metric]!,
-            bestIsDefault: done.best?.trial === report.best.againstDefault.defaultTrial,
-            withinNoise: report.best.againstDefault.verdict.startsWith('no configuration beat'),
+            tunedTest: best.final.test[metric as keyof Metrics]!,
+            defaultTest: byDefault.test![metric as keyof Metrics]!,
+            bestIsDefault: done.best?.trial === against.defaultTrial,
+            withinNoise: against.verdict.startsWith('no configuration beat'),
           };
           rows.push(row);
           process.stderr.write(

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { Config } from '../search-space/search-space.ts';
 import type { Metrics } from '../trainer/metrics.ts';
+import { ConfigSchema, MetricsSchema, TrialNumberSchema } from './campaign-records.ts';
 
 /**
  * Every step of a campaign, in the order it happened: the campaign's log (a Redis Stream, capped),
@@ -83,3 +85,79 @@ export type CampaignEventType = CampaignEvent['type'];
 
 /** An event as stored: its stream id and when it happened. */
 export type LoggedEvent = CampaignEvent & { id: string; at: number };
+
+// What comes back from the stream is checked against these, as every record is: a log entry
+// that is not an lgt event is an error naming its stream and id, not a crash later on. A number
+// that may have been NaN (a diverged loss) was written by JSON.stringify as null.
+const trial = TrialNumberSchema;
+const num = z.number().nullable();
+const text = z.string();
+const at = { at: z.number() };
+
+const EVENT_FIELDS: { [K in CampaignEventType]: z.ZodRawShape } = {
+  'campaign.started': {
+    task: text,
+    strategy: text,
+    maxTrials: z.number(),
+    parallel: z.number(),
+    agents: text.optional(),
+  },
+  'campaign.resumed': { by: text },
+  proposal: { trial, config: ConfigSchema, reason: text, source: text },
+  'trial.started': { trial, attempt: z.number(), worker: text },
+  'trial.epoch': { trial, epoch: z.number(), epochs: z.number(), loss: num, validationMetric: num },
+  'trial.finished': {
+    trial,
+    value: num,
+    validation: MetricsSchema,
+    seconds: z.number(),
+    epochs: z.number(),
+    epochCap: z.object({ requested: z.number(), allowed: z.number() }).optional(),
+  },
+  'trial.pruned': { trial, epoch: z.number(), value: num, median: num },
+  'trial.failed': {
+    trial,
+    attempt: z.number(),
+    attempts: z.number(),
+    error: text,
+    final: z.boolean(),
+  },
+  'trial.cancelled': { trial },
+  'trial.timed-out': { trial, seconds: z.number(), epoch: z.number(), limit: z.number() },
+  'best.improved': { trial, value: z.number(), previous: num, config: ConfigSchema },
+  'campaign.cancelling': { reason: text },
+  'campaign.final': { trial, validation: MetricsSchema, test: MetricsSchema },
+  'campaign.finished': {
+    status: text,
+    best: z.object({ trial, value: z.number() }).nullable(),
+    reportDir: text.nullable(),
+  },
+  'campaign.failed': { error: text },
+  'agent.message': {
+    agent: z.enum(['advisor', 'evaluator', 'optimizer']),
+    rules: z.boolean(),
+    model: text,
+    promptVersion: z.number().optional(),
+    inputs: text,
+    reply: z.unknown(),
+    tokens: z.number(),
+    costUsd: z.number(),
+    latencyMs: z.number(),
+    cached: z.boolean(),
+    repaired: z.boolean(),
+  },
+  'agent.fallback': { agent: text, reason: text },
+  'agent.waiting': { agent: text, reason: text },
+  'prompt.rewritten': { version: z.number(), parent: z.number(), rationale: text, diff: text },
+  'prompt.rejected': { reason: text },
+  'prompt.reverted': { from: z.number(), to: z.number(), reason: text },
+  'llm.budget': { tokens: z.number(), costUsd: z.number(), limit: text },
+};
+
+/** An event as the stream holds it (without its id): one schema per type, with its time. */
+export const StoredEventSchema = z.discriminatedUnion(
+  'type',
+  Object.entries(EVENT_FIELDS).map(([type, fields]) =>
+    z.looseObject({ type: z.literal(type), ...at, ...fields }),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+);

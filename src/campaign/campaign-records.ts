@@ -4,6 +4,7 @@ import type { MetricSpec, ModelEncoding } from '../tasks/task.ts';
 import type { Metrics } from '../trainer/metrics.ts';
 import type { EpochRecord, TrialStatus } from '../trainer/trainer.ts';
 import { CampaignRequestSchema, type CampaignRequest } from './campaign-request.ts';
+import type { DefaultComparison } from './default-comparison.ts';
 
 export type CampaignStatus =
   'queued' | 'running' | 'cancelling' | 'cancelled' | 'completed' | 'failed';
@@ -137,12 +138,12 @@ export const CAMPAIGN_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,127}$/;
 const CampaignIdSchema = z
   .string()
   .regex(CAMPAIGN_ID_PATTERN, 'a campaign id is lower-case letters, digits and dashes');
-const ConfigSchema = z.record(
+export const ConfigSchema = z.record(
   z.string().max(200),
   z.union([z.string().max(1000), z.number(), z.boolean()]),
 );
-const TrialNumberSchema = z.number().int().min(1).max(10_000_000);
-const MetricsSchema = z.looseObject({ loss: z.number().nullable() });
+export const TrialNumberSchema = z.number().int().min(1).max(10_000_000);
+export const MetricsSchema = z.looseObject({ loss: z.number().nullable() });
 const finiteOrNull = z.number().nullable();
 
 export const CampaignRecordSchema = z.looseObject({
@@ -187,6 +188,53 @@ export const TrialJobDataSchema = z.object({
   config: ConfigSchema,
   seed: z.number().int().min(0).optional(),
   final: z.boolean().optional(),
+});
+
+/**
+ * What a campaign leaves: report.json, and the same (without the event log) in Redis for
+ * `lgt run`'s summary and a service's answers.
+ */
+export interface CampaignReport {
+  campaign: CampaignRecord;
+  task: { name: string; title: string; kind: string; metric: MetricSpec; description: string };
+  best: {
+    trial: number;
+    config: Config;
+    validation?: Metrics;
+    /** The best configuration retrained with the campaign's seed: the one test score. */
+    final: {
+      validation: Metrics;
+      test?: Metrics;
+      reproduced: boolean;
+      seconds: number;
+      backend: string;
+    } | null;
+    finalError?: string;
+    againstDefault: DefaultComparison | null;
+  } | null;
+  trials: (TrialRecord & { curve: EpochRecord[] })[];
+  /** The agents' state (lgt, hybrid): prompt versions, rounds, feedback, lessons. */
+  agents: unknown;
+  llmUsage: { tokens: number; costUsd: number };
+  generatedAt: string;
+}
+
+export const ReportSchema = z.looseObject({
+  campaign: CampaignRecordSchema,
+  task: z.looseObject({ name: z.string(), kind: z.string() }),
+  best: z
+    .looseObject({
+      trial: TrialNumberSchema,
+      config: ConfigSchema,
+      final: z
+        .looseObject({ validation: MetricsSchema, test: MetricsSchema.optional() })
+        .nullable(),
+      againstDefault: z.looseObject({ verdict: z.string() }).nullable(),
+    })
+    .nullable(),
+  trials: z.array(TrialRecordSchema),
+  llmUsage: z.object({ tokens: z.number(), costUsd: z.number() }),
+  generatedAt: z.string(),
 });
 
 /** Redis held something that is not an lgt record: said with where it was and what is wrong. */

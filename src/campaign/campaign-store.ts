@@ -2,9 +2,13 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { EpochRecord } from '../trainer/trainer.ts';
 import type { CampaignEvent, LoggedEvent } from './campaign-events.ts';
+import { StoredEventSchema } from './campaign-events.ts';
 import {
   CampaignRecordSchema,
+  InvalidStoredRecordError,
   parseStored,
+  ReportSchema,
+  type CampaignReport,
   TrialRecordSchema,
   type CampaignRecord,
   type CampaignStatus,
@@ -208,7 +212,7 @@ export class CampaignStore {
 
   async getCampaign(id: string): Promise<CampaignRecord | null> {
     const raw = await this.redis.hget(this.key(id, 'campaign'), 'record');
-    return raw ? parseCampaign(id, raw) : null;
+    return raw ? parseCampaign(this.key(id, 'campaign'), id, raw) : null;
   }
 
   async requireCampaign(id: string): Promise<CampaignRecord> {
@@ -234,7 +238,7 @@ export class CampaignStore {
   ): Promise<CampaignRecord | null> {
     const key = this.key(id, 'campaign');
     return this.compareAndSet(id, key, key, 'record', 'rev', change, (raw) =>
-      parseCampaign(id, raw),
+      parseCampaign(this.key(id, 'campaign'), id, raw),
     );
   }
 
@@ -280,12 +284,14 @@ export class CampaignStore {
 
   async getTrial(id: string, n: number): Promise<TrialRecord | null> {
     const raw = await this.redis.hget(this.key(id, 'trials'), String(n));
-    return raw ? parseTrial(id, raw) : null;
+    return raw ? parseTrial(this.key(id, 'trials'), id, raw) : null;
   }
 
   async listTrials(id: string): Promise<TrialRecord[]> {
     const all = await this.redis.hvals(this.key(id, 'trials'));
-    return all.map((raw) => parseTrial(id, raw)).sort((a, b) => a.number - b.number);
+    return all
+      .map((raw) => parseTrial(this.key(id, 'trials'), id, raw))
+      .sort((a, b) => a.number - b.number);
   }
 
   /** Moves a trial from one of `from` to `to` with a patch; null when it was not in `from`. */
@@ -313,7 +319,7 @@ export class CampaignStore {
       String(n),
       String(n),
       change,
-      (raw) => parseTrial(id, raw),
+      (raw) => parseTrial(this.key(id, 'trials'), id, raw),
     );
   }
 
@@ -384,8 +390,13 @@ export class CampaignStore {
       afterId,
     )) as [string, [string, string[]][]][] | null;
     if (!reply) return [];
+    const key = this.key(id, 'events');
     return reply[0]![1].map(([eventId, fields]) => ({
-      ...(JSON.parse(fields[1]!) as CampaignEvent & { at: number }),
+      ...decode<CampaignEvent & { at: number }>(
+        StoredEventSchema,
+        `event ${eventId} of campaign ${id}'s log (${key})`,
+        fields[1],
+      ),
       id: eventId,
     }));
   }
@@ -433,13 +444,19 @@ export class CampaignStore {
     return { tokens: Number(t ?? 0), costUsd: Number(c ?? 0) };
   }
 
-  async setReport(id: string, report: object): Promise<void> {
+  async setReport(id: string, report: CampaignReport): Promise<void> {
     await this.redis.set(this.key(id, 'report'), redactedJson(report));
   }
 
-  async getReport(id: string): Promise<object | null> {
+  async getReport(id: string): Promise<CampaignReport | null> {
     const raw = await this.redis.get(this.key(id, 'report'));
-    return raw ? (JSON.parse(raw) as object) : null;
+    return raw
+      ? decode<CampaignReport>(
+          ReportSchema,
+          `campaign ${id}'s report (${this.key(id, 'report')})`,
+          raw,
+        )
+      : null;
   }
 
   /**
@@ -489,18 +506,23 @@ function redactedJson(value: unknown): string {
   return redactSecrets(JSON.stringify(value));
 }
 
-function parseCampaign(id: string, raw: string | unknown): CampaignRecord {
-  return parseStored<CampaignRecord>(
-    CampaignRecordSchema as z.ZodType,
-    `campaign ${id}'s record`,
-    typeof raw === 'string' ? JSON.parse(raw) : raw,
-  );
+function parseCampaign(key: string, id: string, raw: string | unknown): CampaignRecord {
+  return decode(CampaignRecordSchema, `campaign ${id}'s record (${key})`, raw);
 }
 
-function parseTrial(id: string, raw: string | unknown): TrialRecord {
-  return parseStored<TrialRecord>(
-    TrialRecordSchema as z.ZodType,
-    `campaign ${id}'s trial record`,
-    typeof raw === 'string' ? JSON.parse(raw) : raw,
-  );
+function parseTrial(key: string, id: string, raw: string | unknown): TrialRecord {
+  return decode(TrialRecordSchema, `a trial record of campaign ${id} (${key})`, raw);
+}
+
+/** Stored JSON through its schema: anything else is an error naming where it was. */
+function decode<T>(schema: z.ZodType, what: string, raw: string | unknown): T {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new InvalidStoredRecordError(what, ['not JSON']);
+    }
+  }
+  return parseStored<T>(schema, what, value);
 }

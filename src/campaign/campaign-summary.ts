@@ -22,12 +22,7 @@ export async function summarizeCampaign(
   campaign: CampaignRecord,
 ): Promise<CampaignSummary> {
   const trials = await store.listTrials(campaign.id);
-  const report = (await store.getReport(campaign.id)) as {
-    best?: {
-      final?: { test?: Metrics; validation?: Metrics } | null;
-      againstDefault?: { verdict: string } | null;
-    };
-  } | null;
+  const report = await store.getReport(campaign.id);
   const count = (s: TrialState) => trials.filter((t) => t.state === s).length;
   const files: CampaignSummary['files'] = {};
   if (campaign.reportDir && existsSync(path.join(campaign.reportDir, 'report.json'))) {

@@ -260,13 +260,29 @@ describe('CampaignStore against a real Redis', () => {
     const error = await store.getCampaign('hostile').catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain(
-      "campaign hostile's record in Redis is not a valid lgt record",
+      "campaign hostile's record (test:{hostile}:campaign) in Redis is not a valid lgt record",
     );
     expect((error as Error).message).toContain('id: a campaign id is lower-case letters');
     expect((error as Error).message).toContain('request.epochs: must be at most 10,000');
     await redis.hset('test:{hostile}:trials', '1', '{"number":1,"state":"exploded"}');
     await expect(store.listTrials('hostile')).rejects.toThrow(
-      /trial record in Redis is not a valid lgt record/,
+      'a trial record of campaign hostile (test:{hostile}:trials) in Redis is not a valid lgt record',
+    );
+    // The event log and the report are read through their schemas too.
+    await store.appendEvent('hostile', { type: 'trial.cancelled', trial: 1 });
+    expect((await store.readEvents('hostile')).map((e) => e.type)).toEqual(['trial.cancelled']);
+    const forged = await redis.xadd(
+      'test:{hostile}:events',
+      '*',
+      'event',
+      '{"type":"rm -rf","at":1}',
+    );
+    await expect(store.readEvents('hostile')).rejects.toThrow(
+      `event ${forged} of campaign hostile's log (test:{hostile}:events) in Redis is not a valid lgt record`,
+    );
+    await redis.set('test:{hostile}:report', '{"campaign": 1');
+    await expect(store.getReport('hostile')).rejects.toThrow(
+      "campaign hostile's report (test:{hostile}:report) in Redis is not a valid lgt record, so it is refused (was it written by something else?): not JSON",
     );
   });
 
