@@ -16,7 +16,7 @@ import {
 import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './campaign-store.ts';
 import { reportDirFor, writeReport } from './report-writer.ts';
 import { loadTask } from './task-spec.ts';
-import { workerName } from './trial-runner.ts';
+import { workerName } from '../env/worker-name.ts';
 
 export interface DriverOptions {
   /** Longest wait for news between two looks at the campaign. */

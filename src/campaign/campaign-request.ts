@@ -101,6 +101,23 @@ export const CampaignRequestSchema = z.object({
     .int('must be a whole number')
     .min(0, 'must be >= 0'),
   pruner: z.enum(PRUNER_NAMES, { error: oneOf(PRUNER_NAMES) }),
+  /** The pruner's settings; absent ones take its defaults. */
+  prunerOptions: z
+    .object({
+      /** median: finished trials that must have reached an epoch before it prunes there (3). */
+      minTrials: positiveInt(1_000).optional(),
+      /** median: epochs before it prunes at all (2). */
+      warmupEpochs: z.number().int('must be a whole number').min(0, 'must be >= 0').optional(),
+      /** asha: epochs at the first rung (1). */
+      minEpochs: positiveInt(REQUEST_LIMITS.epochs).optional(),
+      /** asha: eta; rungs at minEpochs * eta^k, the best 1/eta go on (3). */
+      reductionFactor: z
+        .number({ error: 'must be a number' })
+        .min(1.5, 'must be at least 1.5')
+        .max(100, 'must be at most 100')
+        .optional(),
+    })
+    .optional(),
   /**
    * Cross-validation folds per trial: a trial's score is the mean over this many folds of the
    * training and validation rows (1: the validation split alone). Absent: decided when the
@@ -155,6 +172,7 @@ export const CampaignRequestSchema = z.object({
   dataDirs: z.array(pathText).max(20).optional(),
 });
 export type CampaignRequest = z.infer<typeof CampaignRequestSchema>;
+export type PrunerOptions = NonNullable<CampaignRequest['prunerOptions']>;
 export type CampaignRequestInput = z.input<typeof CampaignRequestSchema>;
 
 /** Checks a request; the error names each field that is wrong and what it must be. */

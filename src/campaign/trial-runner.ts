@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
+import { workerName } from '../env/worker-name.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EpochRecord, Trainer, TrialRequest, TrialResult } from '../trainer/trainer.ts';
 import type { CampaignStore } from './campaign-store.ts';
@@ -15,12 +15,9 @@ import {
 import type { Config } from '../search-space/search-space.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
 import type { CampaignRequest } from './campaign-request.ts';
-import { AshaPruner } from './asha-pruner.ts';
-import { MedianPruner } from './median-pruner.ts';
+import { createPruner } from './create-pruner.ts';
 import type { Pruner } from './pruner.ts';
 import type { TaskDataCache } from './task-data-cache.ts';
-
-export const workerName = `${os.hostname()}:${process.pid}`;
 
 /** How often a running trial emits an epoch event (its curve is stored at every epoch). */
 const EPOCH_EVENT_EVERY_MS = 500;
@@ -107,7 +104,7 @@ export class TrialRunner {
       // The configuration came through Redis: it is checked against the task's space, bounds
       // included, as `lgt trial` checks what a person types.
       const config = parseConfig(task, request, job.config);
-      const pruner = createPruner(request.pruner, task.metric.direction);
+      const pruner = createPruner(request.pruner, task.metric.direction, request.prunerOptions);
       const peers = pruner ? new PeerCurves(this.store, id, job.trial, pruner) : null;
       const abort = new AbortController();
       info.signal?.addEventListener('abort', () => abort.abort());
@@ -510,20 +507,6 @@ function withFoldMean(
     foldValues: finite,
     seconds: (Date.now() - startedAt) / 1000,
   };
-}
-
-function createPruner(
-  name: CampaignRecord['request']['pruner'],
-  direction: 'maximize' | 'minimize',
-): Pruner | null {
-  switch (name) {
-    case 'median':
-      return new MedianPruner(direction);
-    case 'asha':
-      return new AshaPruner(direction);
-    case 'none':
-      return null;
-  }
 }
 
 function stopRequested(c: CampaignRecord): boolean {

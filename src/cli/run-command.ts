@@ -42,6 +42,10 @@ interface RunOptions {
   seed: number;
   prune?: boolean;
   pruner: string;
+  pruneWarmup?: number;
+  pruneMinTrials?: number;
+  ashaMinEpochs?: number;
+  ashaEta?: number;
   candidates: string;
   divergence: string;
   epochs?: number;
@@ -106,6 +110,26 @@ export function registerRunCommand(program: Command): void {
       'none',
     )
     .option('--prune', 'the same as --pruner median')
+    .option(
+      '--prune-warmup <epochs>',
+      'median pruner: epochs before it prunes at all (default 2)',
+      parseSigned('--prune-warmup'),
+    )
+    .option(
+      '--prune-min-trials <n>',
+      'median pruner: finished trials that must have reached an epoch before it prunes there (default 3)',
+      parseSigned('--prune-min-trials'),
+    )
+    .option(
+      '--asha-min-epochs <n>',
+      'asha pruner: epochs at the first rung (default 1)',
+      parseSigned('--asha-min-epochs'),
+    )
+    .option(
+      '--asha-eta <eta>',
+      'asha pruner: rungs at min-epochs * eta^k, the best 1/eta of each go on (default 3)',
+      parseSigned('--asha-eta'),
+    )
     .option(
       '--candidates <strategy>',
       `hybrid: the numeric strategy whose candidates the Advisor sees (${NUMERIC_STRATEGY_NAMES.join(', ')})`,
@@ -200,6 +224,7 @@ export function registerRunCommand(program: Command): void {
       ...(opts.timeLimit !== undefined ? { timeLimitSeconds: opts.timeLimit } : {}),
       ...(opts.trialTimeout !== undefined ? { trialTimeoutSeconds: opts.trialTimeout } : {}),
       ...(opts.stepBudget !== undefined ? { stepBudget: opts.stepBudget } : {}),
+      ...prunerOptionsOf(opts),
       ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
       ...(opts.cv !== undefined ? { cv: opts.cv } : {}),
       ...(opts.maxTrain !== undefined ? { maxTrainRows: opts.maxTrain } : {}),
@@ -391,4 +416,14 @@ function agentSettings(opts: RunOptions): Partial<CampaignRequestInput> {
     ...(Object.keys(budget).length ? { llmBudget: budget } : {}),
     ...(opts.optimizeEvery !== undefined ? { optimizeEvery: opts.optimizeEvery } : {}),
   };
+}
+
+function prunerOptionsOf(opts: RunOptions): Pick<CampaignRequestInput, 'prunerOptions'> {
+  const options = {
+    ...(opts.pruneWarmup !== undefined ? { warmupEpochs: opts.pruneWarmup } : {}),
+    ...(opts.pruneMinTrials !== undefined ? { minTrials: opts.pruneMinTrials } : {}),
+    ...(opts.ashaMinEpochs !== undefined ? { minEpochs: opts.ashaMinEpochs } : {}),
+    ...(opts.ashaEta !== undefined ? { reductionFactor: opts.ashaEta } : {}),
+  };
+  return Object.keys(options).length ? { prunerOptions: options } : {};
 }

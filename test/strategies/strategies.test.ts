@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../../src/campaign/campaign-records.ts';
 import { AshaPruner, rungs } from '../../src/campaign/asha-pruner.ts';
 import { MedianPruner } from '../../src/campaign/median-pruner.ts';
+import { createPruner } from '../../src/campaign/create-pruner.ts';
 import { choice, float, int } from '../../src/search-space/param.ts';
 import { SearchSpace, type Config } from '../../src/search-space/search-space.ts';
 import { configKey } from '../../src/strategies/config-sampling.ts';
@@ -189,6 +190,35 @@ describe('AshaPruner', () => {
     const peers = [curve([5, 4]), curve([3, 2])];
     expect(minimize.decide(curve([9, 1]), peers).prune).toBe(false);
     expect(minimize.decide(curve([9, 4.5]), peers).prune).toBe(true);
+  });
+
+  it("are built from a campaign's pruner options", () => {
+    const peers = [curve([5, 5, 5, 5]), curve([6, 6, 6, 6]), curve([7, 7, 7, 7])];
+    const low = curve([1, 1, 1, 1]);
+    // The median rule's warm-up: not before epoch 4 when asked, from epoch 2 by default.
+    const patient = createPruner('median', 'maximize', { warmupEpochs: 4 })!;
+    expect(patient.decide(low.slice(0, 3), peers).prune).toBe(false);
+    expect(patient.decide(low, peers).prune).toBe(true);
+    expect(createPruner('median', 'maximize')!.decide(low.slice(0, 2), peers).prune).toBe(true);
+    // ASHA's first rung and eta: rungs at 2 and 4 here, not at 1 and 3.
+    const asha = createPruner('asha', 'maximize', { minEpochs: 2, reductionFactor: 2 })!;
+    expect(asha.decide(low.slice(0, 1), peers).prune).toBe(false);
+    expect(asha.decide(low.slice(0, 2), peers).prune).toBe(true);
+    expect(asha.decide(low.slice(0, 3), peers).prune).toBe(false);
+    expect(createPruner('none', 'maximize')).toBeNull();
+    expect(() =>
+      parseCampaignRequest({
+        task: { kind: 'builtin', name: 'iris' },
+        strategy: 'random',
+        maxTrials: 5,
+        parallel: 1,
+        seed: 0,
+        splitSeed: 0,
+        pruner: 'asha',
+        prunerOptions: { reductionFactor: 1 },
+        outputDir: '/tmp',
+      }),
+    ).toThrow('prunerOptions.reductionFactor must be at least 1.5');
   });
 });
 
