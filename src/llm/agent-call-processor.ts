@@ -1,10 +1,9 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import { CachedLlmClient } from './cached-llm-client.ts';
+import { createLlmClient } from './create-llm-client.ts';
 import type { LlmClient, LlmResult } from './llm-client.ts';
 import { llmSettingsFromEnv } from './llm-settings.ts';
-import { OpenAiLlmClient } from './openai-llm-client.ts';
 import { AgentJobDataSchema, type AgentJobData } from './queued-llm-client.ts';
 import { queuePrefix } from '../queue/lgt-queues.ts';
 
@@ -31,15 +30,7 @@ export function agentCallProcessor(
         throw new Error(
           'this worker has no LLM settings (LGT_LLM_BASE_URL / OPENAI_API_KEY): it cannot serve the agents queue',
         );
-      client = new CachedLlmClient(
-        new OpenAiLlmClient(settings),
-        redis,
-        settings.cache,
-        settings.temperature,
-        queuePrefix(),
-        settings.baseUrl,
-        settings.cacheTtlSeconds,
-      );
+      client = createLlmClient(settings, redis, queuePrefix());
     }
     const schema = Object.hasOwn(schemas, data.schemaName) ? schemas[data.schemaName] : undefined;
     if (!schema) throw new Error(`unknown reply schema ${data.schemaName}`);

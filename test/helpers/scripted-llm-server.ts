@@ -15,6 +15,8 @@ export interface ScriptedReply {
   delayMs?: number;
   headers?: Record<string, string>;
   tokens?: { prompt: number; completion: number };
+  /** Per token of the content: its log-probability and the top alternatives (as OpenAI sends). */
+  logprobs?: { token: string; logprob: number; top: { token: string; logprob: number }[] }[];
 }
 
 export interface RecordedRequest {
@@ -24,6 +26,8 @@ export interface RecordedRequest {
     messages: { role: string; content: string }[];
     temperature?: number;
     response_format?: { type: string; json_schema?: { name: string; schema: unknown } };
+    logprobs?: boolean;
+    top_logprobs?: number;
   };
   headers: http.IncomingHttpHeaders;
 }
@@ -107,7 +111,25 @@ export class ScriptedLlmServer {
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content },
+            finish_reason: 'stop',
+            ...(reply.logprobs
+              ? {
+                  logprobs: {
+                    content: reply.logprobs.map((t) => ({
+                      token: t.token,
+                      logprob: t.logprob,
+                      bytes: null,
+                      top_logprobs: t.top.map((a) => ({ ...a, bytes: null })),
+                    })),
+                  },
+                }
+              : {}),
+          },
+        ],
         usage: {
           prompt_tokens: tokens.prompt,
           completion_tokens: tokens.completion,

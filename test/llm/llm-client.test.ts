@@ -11,7 +11,8 @@ import { extractJson, parseReply } from '../../src/llm/json-reply.ts';
 import { LlmReplyError } from '../../src/llm/llm-client.ts';
 import { costOf } from '../../src/llm/llm-pricing.ts';
 import { llmSettingsFromEnv, type LlmSettings } from '../../src/llm/llm-settings.ts';
-import { OpenAiLlmClient } from '../../src/llm/openai-llm-client.ts';
+import { OpenAiChatModel } from '../../src/llm/openai-chat-model.ts';
+import { StructuredLlmClient } from '../../src/llm/structured-llm-client.ts';
 import { redactSecrets } from '../../src/secrets/redact.ts';
 import { ScriptedLlmServer } from '../helpers/scripted-llm-server.ts';
 
@@ -119,7 +120,7 @@ describe('prompt templates', () => {
   });
 });
 
-describe('OpenAiLlmClient against a scripted server', () => {
+describe('the LLM client (OpenAI chat model, structured replies) against a scripted server', () => {
   const server = new ScriptedLlmServer({
     advisor: () => ({ content: { answer: 1, words: ['ok'] } }),
     evaluator: () => ({ content: {} }),
@@ -138,7 +139,7 @@ describe('OpenAiLlmClient against a scripted server', () => {
   afterAll(() => server.stop());
 
   const ask = () =>
-    new OpenAiLlmClient(settings).complete({
+    new StructuredLlmClient(new OpenAiChatModel(settings), settings).complete({
       agent: 'advisor',
       messages: [{ role: 'user', content: 'hi' }],
       schema: Reply,
@@ -166,11 +167,55 @@ describe('OpenAiLlmClient against a scripted server', () => {
     server.script('advisor', { status: 500 }, { status: 500 }, { status: 500 });
     await expect(ask()).rejects.toThrow(/the advisor call to gpt-4o-mini failed: 500/);
     server.script('advisor', { content: 'nope' }, { content: { answer: 'x' } });
-    const error = await ask().catch((e) => e);
+    const error = (await ask().catch((e: unknown) => e)) as LlmReplyError;
     expect(error).toBeInstanceOf(LlmReplyError);
     expect(error.message).toContain(
       "the advisor's reply was invalid twice: it does not match the schema",
     );
     expect(error.usage.totalTokens).toBe(300);
+  });
+
+  it('the chat model gives the log-probabilities of the reply tokens when asked, and none otherwise', async () => {
+    const chat = new OpenAiChatModel(settings);
+    server.script('advisor', {
+      content: 'A',
+      logprobs: [
+        {
+          token: 'A',
+          logprob: -0.1,
+          top: [
+            { token: 'A', logprob: -0.1 },
+            { token: 'B', logprob: -2.4 },
+          ],
+        },
+      ],
+    });
+    const request = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'A or B?' }],
+      temperature: 0,
+      caller: 'advisor',
+    };
+    const reply = await chat.chat({ ...request, topLogprobs: 2 });
+    const sent = server.requests.at(-1)!.body;
+    expect(sent.logprobs).toBe(true);
+    expect(sent.top_logprobs).toBe(2);
+    expect(reply.text).toBe('A');
+    expect(reply.logprobs).toEqual([
+      {
+        token: 'A',
+        logprob: -0.1,
+        top: [
+          { token: 'A', logprob: -0.1 },
+          { token: 'B', logprob: -2.4 },
+        ],
+      },
+    ]);
+    expect(reply.usage.totalTokens).toBe(150);
+    // A server that gives none: the reply says so by having none (not made-up numbers).
+    server.script('advisor', { content: 'B' });
+    const plain = await chat.chat({ ...request, topLogprobs: 2 });
+    expect(plain.text).toBe('B');
+    expect(plain.logprobs).toBeUndefined();
   });
 });

@@ -1,4 +1,3 @@
-import OpenAI from 'openai';
 import { z } from 'zod';
 import {
   addUsage,
@@ -11,28 +10,26 @@ import {
   type LlmResult,
   type LlmUsage,
 } from './llm-client.ts';
+import type { ChatModel } from './chat-model.ts';
 import type { LlmSettings } from './llm-settings.ts';
 import { costOf } from './llm-pricing.ts';
 import { parseReply } from './json-reply.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 
 /**
- * Any OpenAI-compatible endpoint through the `openai` SDK: the reply's zod schema goes out as a
+ * Structured replies on top of a chat model: the reply's zod schema goes out as a
  * structured-output JSON schema; what comes back is extracted and validated, and when it does not
- * fit (a server that ignores schemas, broken JSON) the model is asked once more with the exact
- * problem (a repair turn). The SDK retries timeouts, 429 and 5xx with exponential backoff.
+ * fit (a server that ignores schemas, broken JSON, an overlong reply) the model is asked once
+ * more with the exact problem (a repair turn). Usage is summed over the turns and priced.
  */
-export class OpenAiLlmClient implements LlmClient {
-  private readonly client: OpenAI;
-
-  constructor(private readonly settings: LlmSettings) {
-    this.client = new OpenAI({
-      baseURL: settings.baseUrl,
-      apiKey: settings.apiKey,
-      timeout: settings.timeoutMs,
-      maxRetries: settings.maxRetries,
-    });
-  }
+export class StructuredLlmClient implements LlmClient {
+  constructor(
+    private readonly chat: ChatModel,
+    private readonly settings: Pick<
+      LlmSettings,
+      'models' | 'temperature' | 'maxReplyChars' | 'price'
+    >,
+  ) {}
 
   readonly model = (agent: AgentName): string => this.settings.models[agent];
 
@@ -48,13 +45,18 @@ export class OpenAiLlmClient implements LlmClient {
     let calls = 0;
     const messages: ChatMessage[] = [...request.messages];
     for (let turn = 0; turn < 2; turn++) {
-      const {
-        text: raw,
-        turnUsage,
-        attempts,
-      } = await this.call(model, messages, request, jsonSchema);
-      usage = addUsage(usage, turnUsage);
-      calls += attempts;
+      const reply = await this.chat.chat({
+        model,
+        messages,
+        temperature: request.temperature ?? this.settings.temperature,
+        ...(request.seed !== undefined ? { seed: request.seed } : {}),
+        responseSchema: { name: request.schemaName, jsonSchema },
+        ...(request.signal ? { signal: request.signal } : {}),
+        caller: request.agent,
+      });
+      const raw = reply.text;
+      usage = addUsage(usage, reply.usage);
+      calls += 1;
       // A reply is data: a secret it echoes (the key, a token) is gone before anything keeps it.
       const text = redactSecrets(raw);
       const limit = this.settings.maxReplyChars;
@@ -95,47 +97,5 @@ export class OpenAiLlmClient implements LlmClient {
       );
     }
     throw new Error('unreachable');
-  }
-
-  private async call(
-    model: string,
-    messages: ChatMessage[],
-    request: LlmRequest<unknown>,
-    jsonSchema: Record<string, unknown>,
-  ): Promise<{ text: string; turnUsage: LlmUsage; attempts: number }> {
-    try {
-      const data = await this.client.chat.completions.create(
-        {
-          model,
-          messages,
-          temperature: request.temperature ?? this.settings.temperature,
-          ...(request.seed !== undefined ? { seed: request.seed } : {}),
-          response_format: {
-            type: 'json_schema',
-            json_schema: { name: request.schemaName, schema: jsonSchema, strict: false },
-          },
-        },
-        request.signal ? { signal: request.signal } : undefined,
-      );
-      const text = data.choices[0]?.message?.content ?? '';
-      return {
-        text,
-        turnUsage: {
-          promptTokens: data.usage?.prompt_tokens ?? 0,
-          completionTokens: data.usage?.completion_tokens ?? 0,
-          totalTokens: data.usage?.total_tokens ?? 0,
-        },
-        attempts: 1,
-      };
-    } catch (error) {
-      if (request.signal?.aborted)
-        throw new Error(
-          `the ${request.agent} call to ${model} did not finish within its deadline (LGT_AGENT_DEADLINE_MS)`,
-        );
-      // SDK errors can carry request details: only their redacted message travels further.
-      throw new Error(
-        `the ${request.agent} call to ${model} failed: ${redactSecrets((error as Error).message)}`,
-      );
-    }
   }
 }
