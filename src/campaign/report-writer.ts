@@ -1,16 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AnyTask } from '../tasks/task.ts';
-import type {
-  CampaignRecord,
-  SavedModel,
-  TrialJobResult,
-  TrialRecord,
-} from './campaign-records.ts';
+import type { CampaignRecord, TrialJobResult, TrialRecord } from './campaign-records.ts';
 import type { LoggedEvent } from './campaign-events.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import { compareWithDefault } from './default-comparison.ts';
+import { writeModel } from '../trials/saved-model.ts';
 
 /**
  * Where a campaign's report goes: <outputDir>/<id> when the request's outputDir lies inside
@@ -147,26 +143,4 @@ export function trialsCsv(trials: TrialRecord[], fieldOrder: string[]): string {
       .join(','),
   );
   return `${[header.join(','), ...rows].join('\n')}\n`;
-}
-
-/**
- * model.json with its weights manifest, and weights.bin: what tf.loadLayersModel reads; and
- * preprocessing.json, what turns a raw row into its input (lgt predict, loadPredictor).
- */
-async function writeModel(dir: string, model: SavedModel): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'weights.bin'), Buffer.from(model.weightData, 'base64'));
-  const manifest = {
-    modelTopology: model.modelTopology,
-    format: model.format ?? 'layers-model',
-    generatedBy: model.generatedBy,
-    convertedBy: model.convertedBy ?? null,
-    weightsManifest: [{ paths: ['weights.bin'], weights: model.weightSpecs }],
-  };
-  await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
-  if (model.encoding)
-    await writeFile(
-      path.join(dir, 'preprocessing.json'),
-      `${JSON.stringify(model.encoding, null, 2)}\n`,
-    );
 }

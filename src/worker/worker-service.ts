@@ -43,7 +43,7 @@ function timing() {
 /** Attempts of a campaign's driver job that end in the same kind of error before the campaign fails. */
 const DRIVER_FAILURES_BEFORE_GIVING_UP = 5;
 
-const TRIAL_PROCESSOR = path.join(import.meta.dirname, '../campaign/trial-processor.ts');
+const TRIAL_PROCESSOR = path.join(import.meta.dirname, '../trials/trial-processor.ts');
 
 /**
  * A worker process's BullMQ workers: campaign drivers (in-process: they mostly wait), trials

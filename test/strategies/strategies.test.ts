@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../../src/campaign/campaign-records.ts';
-import { AshaPruner, rungs } from '../../src/campaign/asha-pruner.ts';
-import { MedianPruner } from '../../src/campaign/median-pruner.ts';
-import { createPruner } from '../../src/campaign/create-pruner.ts';
+import { AshaPruner, rungs } from '../../src/trials/asha-pruner.ts';
+import { MedianPruner } from '../../src/trials/median-pruner.ts';
+import { createPruner } from '../../src/trials/create-pruner.ts';
 import { choice, float, int } from '../../src/search-space/param.ts';
 import { SearchSpace, type Config } from '../../src/search-space/search-space.ts';
 import { configKey } from '../../src/strategies/config-sampling.ts';

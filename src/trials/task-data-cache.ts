@@ -1,6 +1,6 @@
 import type { AnyTask } from '../tasks/task.ts';
-import type { CampaignRequest } from './campaign-request.ts';
-import { loadTask } from './task-spec.ts';
+import type { CampaignRequest } from '../campaign/campaign-request.ts';
+import { loadTask } from '../campaign/task-spec.ts';
 
 /**
  * Tasks and their loaded data, kept by a worker process between trials: reading and splitting

@@ -13,8 +13,8 @@ import {
   TrialJobDataSchema,
   type TrialJobData,
   type TrialJobResult,
-} from './campaign-records.ts';
-import { CampaignStore } from './campaign-store.ts';
+} from '../campaign/campaign-records.ts';
+import { CampaignStore } from '../campaign/campaign-store.ts';
 import { TaskDataCache } from './task-data-cache.ts';
 import { TrialHandedBack, TrialRunner } from './trial-runner.ts';
 

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { workerName } from '../env/worker-name.ts';
-import * as tf from '@tensorflow/tfjs-core';
 import type { EpochRecord, Trainer, TrialRequest, TrialResult } from '../trainer/trainer.ts';
-import type { CampaignStore } from './campaign-store.ts';
+import type { CampaignStore } from '../campaign/campaign-store.ts';
 import {
   FINISHED_TRIAL,
   type CampaignRecord,
@@ -11,18 +10,18 @@ import {
   type TrialJobResult,
   type TrialRecord,
   type TrialState,
-} from './campaign-records.ts';
+} from '../campaign/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
-import type { CampaignRequest } from './campaign-request.ts';
+import type { CampaignRequest } from '../campaign/campaign-request.ts';
 import { createPruner } from './create-pruner.ts';
-import type { Pruner } from './pruner.ts';
 import type { TaskDataCache } from './task-data-cache.ts';
+import { epochHooks, type EpochHook } from './epoch-hooks.ts';
+import { PeerCurves } from './peer-curves.ts';
+import { serializeModel } from './saved-model.ts';
 
 /** How often a running trial emits an epoch event (its curve is stored at every epoch). */
 const EPOCH_EVENT_EVERY_MS = 500;
-/** How often a running trial re-reads other trials' curves for the pruner. */
-const PEERS_REFRESH_MS = 2000;
 /** Without --trial-timeout: this many times the campaign's median trial, and at least this long. */
 const TYPICAL_TIMEOUT_FACTOR = 20;
 const TYPICAL_TIMEOUT_MIN_S = 120;
@@ -136,6 +135,44 @@ export class TrialRunner {
         if (now && stopRequested(now)) abort.abort();
       };
       let pruned: { epoch: number; value: number; median: number } | null = null;
+      // Between epochs, one concern per hook (epoch-hooks.ts), in this order.
+      const keepCurve: EpochHook = async (record) => {
+        curve.push(record);
+        if (!(await this.store.appendEpoch(id, job.trial, token, record))) {
+          superseded = true;
+          return 'stop';
+        }
+      };
+      // A fold's one progress write doubles as the check that this attempt still holds the trial.
+      const sayProgress =
+        (fold: number): EpochHook =>
+        async (record, planned) => {
+          if (record.epoch === 1 && !(await showProgress(fold, planned))) {
+            superseded = true;
+            return 'stop';
+          }
+        };
+      const tellLog: EpochHook = async (record, planned) => {
+        if (Date.now() - lastEvent <= EPOCH_EVENT_EVERY_MS && record.epoch !== planned) return;
+        lastEvent = Date.now();
+        await this.store.appendEvent(id, {
+          type: 'trial.epoch',
+          trial: job.trial,
+          epoch: record.epoch,
+          epochs: planned,
+          loss: record.loss,
+          validationMetric: record.validationMetric,
+        });
+      };
+      // A stop aborts the run: the trainer ends it as aborted (not pruned), so no pruning after.
+      const stopOnRequest: EpochHook = () => stopIfAsked();
+      const prune: EpochHook = async (record, planned) => {
+        if (!pruner || abort.signal.aborted || record.epoch >= planned) return;
+        const decision = pruner.decide(curve, await peers!.get());
+        if (!decision.prune) return;
+        pruned = { epoch: record.epoch, value: decision.value, median: decision.median! };
+        return 'stop';
+      };
       let result: ScoredResult = await this.trainer.train({
         task,
         data: foldData(0),
@@ -143,35 +180,7 @@ export class TrialRunner {
         seed: job.seed ?? request.seed,
         ...trainingLimits(request),
         signal: abort.signal,
-        onEpoch: async (record, planned) => {
-          curve.push(record);
-          if (!(await this.store.appendEpoch(id, job.trial, token, record))) {
-            superseded = true;
-            return 'stop';
-          }
-          if (record.epoch === 1) await showProgress(0, planned);
-          if (Date.now() - lastEvent > EPOCH_EVENT_EVERY_MS || record.epoch === planned) {
-            lastEvent = Date.now();
-            await this.store.appendEvent(id, {
-              type: 'trial.epoch',
-              trial: job.trial,
-              epoch: record.epoch,
-              epochs: planned,
-              loss: record.loss,
-              validationMetric: record.validationMetric,
-            });
-          }
-          await stopIfAsked();
-          if (abort.signal.aborted) return 'continue';
-          if (pruner && record.epoch < planned) {
-            const decision = pruner.decide(curve, await peers!.get());
-            if (decision.prune) {
-              pruned = { epoch: record.epoch, value: decision.value, median: decision.median! };
-              return 'stop';
-            }
-          }
-          return 'continue';
-        },
+        onEpoch: epochHooks(keepCurve, sayProgress(0), tellLog, stopOnRequest, prune),
       });
       if (folds > 1 && !superseded && result.status === 'completed' && !pruned) {
         const values = [result.metric.value];
@@ -183,15 +192,7 @@ export class TrialRunner {
             seed: job.seed ?? request.seed,
             ...trainingLimits(request),
             signal: abort.signal,
-            onEpoch: async (record, planned) => {
-              // The fold's one write doubles as the check that this attempt still holds the trial.
-              if (record.epoch === 1 && !(await showProgress(k, planned))) {
-                superseded = true;
-                return 'stop';
-              }
-              await stopIfAsked();
-              return 'continue';
-            },
+            onEpoch: epochHooks(sayProgress(k), stopOnRequest),
           });
           // A fold that diverged, or was stopped (timeout, cancel, hand-back), is the trial's outcome.
           if (next.status !== 'completed') result = next;
@@ -542,51 +543,4 @@ function emptyResult(status: TrialResult['status']): TrialJobResult {
     backend: '',
     worker: workerName,
   };
-}
-
-/** The model in TF.js's format (topology and weight manifest), weights as base64. */
-async function serializeModel(model: {
-  save: (h: tf.io.IOHandler) => Promise<unknown>;
-}): Promise<SavedModel> {
-  let saved: SavedModel | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const weights = artifacts.weightData as ArrayBuffer;
-      saved = {
-        modelTopology: artifacts.modelTopology as object,
-        weightSpecs: (artifacts.weightSpecs ?? []) as object[],
-        weightData: Buffer.from(weights).toString('base64'),
-        ...(artifacts.format ? { format: artifacts.format } : {}),
-        ...(artifacts.generatedBy ? { generatedBy: artifacts.generatedBy } : {}),
-        convertedBy: artifacts.convertedBy ?? null,
-      };
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-}
-
-/** Learning curves of the campaign's other trials (those the pruner learns from), re-read every few seconds. */
-class PeerCurves {
-  private cached: EpochRecord[][] = [];
-  private readAt = 0;
-
-  constructor(
-    private readonly store: CampaignStore,
-    private readonly campaignId: string,
-    private readonly self: number,
-    private readonly pruner: Pruner,
-  ) {}
-
-  async get(): Promise<EpochRecord[][]> {
-    if (Date.now() - this.readAt < PEERS_REFRESH_MS) return this.cached;
-    const trials = await this.store.listTrials(this.campaignId);
-    const done = trials
-      .filter((t) => t.number !== this.self && this.pruner.peerStates.includes(t.state))
-      .map((t) => t.number);
-    const curves = await this.store.getCurves(this.campaignId, done);
-    this.cached = [...curves.values()];
-    this.readAt = Date.now();
-    return this.cached;
-  }
 }

@@ -1,0 +1,53 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { SavedModel } from '../campaign/campaign-records.ts';
+
+/**
+ * A trained model as lgt keeps it: serialized for a job's return value (the final retrain sends
+ * it to the driver), and written to a model directory (what loadPredictor reads).
+ */
+
+/** The model in TF.js's format (topology and weight manifest), weights as base64. */
+export async function serializeModel(model: {
+  save: (h: tf.io.IOHandler) => Promise<unknown>;
+}): Promise<SavedModel> {
+  let saved: SavedModel | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = artifacts.weightData as ArrayBuffer;
+      saved = {
+        modelTopology: artifacts.modelTopology as object,
+        weightSpecs: (artifacts.weightSpecs ?? []) as object[],
+        weightData: Buffer.from(weights).toString('base64'),
+        ...(artifacts.format ? { format: artifacts.format } : {}),
+        ...(artifacts.generatedBy ? { generatedBy: artifacts.generatedBy } : {}),
+        convertedBy: artifacts.convertedBy ?? null,
+      };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return saved!;
+}
+
+/**
+ * model.json with its weights manifest, and weights.bin: what tf.loadLayersModel reads; and
+ * preprocessing.json, what turns a raw row into its input (lgt predict, loadPredictor).
+ */
+export async function writeModel(dir: string, model: SavedModel): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'weights.bin'), Buffer.from(model.weightData, 'base64'));
+  const manifest = {
+    modelTopology: model.modelTopology,
+    format: model.format ?? 'layers-model',
+    generatedBy: model.generatedBy,
+    convertedBy: model.convertedBy ?? null,
+    weightsManifest: [{ paths: ['weights.bin'], weights: model.weightSpecs }],
+  };
+  await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
+  if (model.encoding)
+    await writeFile(
+      path.join(dir, 'preprocessing.json'),
+      `${JSON.stringify(model.encoding, null, 2)}\n`,
+    );
+}
