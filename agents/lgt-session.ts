@@ -1,0 +1,87 @@
+import type { CampaignEvent } from '../src/campaign/campaign-events.ts';
+import type { CampaignRecord } from '../src/campaign/campaign-records.ts';
+import type { StrategyContext } from '../src/strategies/strategy-context.ts';
+import type { Strategy } from '../src/strategies/strategy.ts';
+import type { AnyTask } from '../src/tasks/task.ts';
+import type { EvaluatorReply } from './agent-schemas.ts';
+import type { AgentAnswer, Advisor, Evaluator, PromptOptimizer } from './agent-types.ts';
+
+/** The agents a campaign talks to; the rule-based stand-ins when no LLM is configured. */
+export interface LgtAgents {
+  advisor: Advisor;
+  evaluator: Evaluator;
+  /** Absent without an LLM: rules do not rewrite prompts. */
+  optimizer?: PromptOptimizer;
+  /** Used when an LLM agent fails (or its replies stay invalid): the answer comes from rules. */
+  fallbackAdvisor: Advisor;
+  fallbackEvaluator: Evaluator;
+}
+
+export interface LgtOptions {
+  /** Rewrite the Advisor's prompt every this many evaluated rounds (or on stagnation). */
+  optimizeEvery: number;
+  /** Advisor turns per round when proposals are invalid, before numeric ones replace them. */
+  maxAdvisorTurns: number;
+  /** Numeric candidates the Advisor chooses among and edits (the `hybrid` strategy). */
+  candidates?: Strategy;
+  /** Numeric proposals that replace invalid ones. */
+  numericFallback: Strategy;
+}
+
+export interface Round {
+  index: number;
+  firstTrial: number;
+  size: number;
+  promptVersion: number;
+  evaluated: boolean;
+  /** Mean validation metric of the round's trials, once evaluated (for prompt rollbacks). */
+  score?: number | null;
+  improvedBest?: boolean;
+}
+
+export interface PromptVersion {
+  version: number;
+  template: string;
+  rationale: string;
+  parent: number | null;
+}
+
+/** All the Language-Guided Tuning state of a campaign, kept in Redis so a driver can resume. */
+export interface LgtState {
+  rounds: Round[];
+  feedback: EvaluatorReply | null;
+  lessons: string[];
+  prompts: PromptVersion[];
+  activePrompt: number;
+  /** Index of the round when the active prompt was set. */
+  activeSince: number;
+}
+
+/**
+ * What the parts of the LGT loop share (the loop itself, the Advisor's turns, the prompt
+ * versions): the campaign's task and request, its narrow context, the agents, and how an agent's
+ * turn is logged and counted.
+ */
+export interface LgtSession {
+  readonly name: 'lgt' | 'hybrid';
+  readonly task: AnyTask;
+  readonly campaign: CampaignRecord;
+  readonly context: StrategyContext;
+  readonly agents: LgtAgents;
+  readonly options: LgtOptions;
+  log(event: CampaignEvent): Promise<void>;
+  /** Logs an agent's turn and counts its tokens. */
+  record(
+    agent: 'advisor' | 'evaluator' | 'optimizer',
+    answer: AgentAnswer<unknown>,
+    promptVersion?: number,
+  ): Promise<void>;
+  /** True once the LLM budget is spent: no agent is asked again. */
+  budgetSpent(): Promise<boolean>;
+}
+
+/** Mean score of evaluated rounds (null when none has one). */
+export function meanScore(rounds: Round[]): number | null {
+  const scores = rounds.map((r) => r.score).filter((v): v is number => typeof v === 'number');
+  return scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
+}
