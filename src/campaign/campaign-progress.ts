@@ -58,8 +58,8 @@ export class CampaignProgress {
 }
 
 export interface FollowEventsOptions {
-  /** From the first event logged (else only events after the call). */
-  fromStart: boolean;
+  /** Only events after this stream id (a reader that resumes); default: from the first one. */
+  after?: string;
   /** Keep reading until the campaign ends (else what is there, then return). */
   follow: boolean;
   /** A connection for blocking reads (needed with `follow`). */
@@ -77,8 +77,7 @@ export async function* followEvents(
   id: string,
   opts: FollowEventsOptions,
 ): AsyncGenerator<LoggedEvent[]> {
-  // '$' would miss what happens before the first read: start from the current last id.
-  let after = opts.fromStart ? '0' : ((await lastEventId(store, id)) ?? '0');
+  let after = opts.after ?? '0';
   for (;;) {
     if (opts.signal?.aborted) return;
     const events = await store.readEvents(id, after, {
@@ -93,16 +92,5 @@ export async function* followEvents(
       const campaign = await store.requireCampaign(id);
       if (FINISHED_CAMPAIGN.includes(campaign.status)) return;
     }
-  }
-}
-
-async function lastEventId(store: CampaignStore, id: string): Promise<string | null> {
-  let after = '0';
-  let last: string | null = null;
-  for (;;) {
-    const batch = await store.readEvents(id, after, { count: 1000 });
-    if (batch.length === 0) return last;
-    last = batch.at(-1)!.id;
-    after = last;
   }
 }

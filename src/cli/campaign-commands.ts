@@ -51,7 +51,6 @@ export function registerCampaignCommands(program: Command): void {
         const stop = new AbortController();
         process.once('SIGINT', () => stop.abort());
         await followCampaign(ctx.store, ctx.blocking, id, {
-          fromStart: true,
           follow: opts.follow === true,
           json: opts.json === true,
           epochs: opts.epochs === true,

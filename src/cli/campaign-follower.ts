@@ -7,8 +7,6 @@ import { formatNumber } from '../format/format-number.ts';
 import { formatSeconds, StatusLine } from './terminal.ts';
 
 export interface FollowOptions {
-  /** Print the events already logged too (else only new ones). */
-  fromStart: boolean;
   /** Keep following until the campaign ends (else print what is there and return). */
   follow: boolean;
   /** JSON lines instead of text. */
@@ -35,8 +33,8 @@ export async function followCampaign(
   const status = new StatusLine(process.stderr);
   const progress = new CampaignProgress(campaign);
   const started = Date.now();
+  // The whole log, from its first event: what `lgt logs` and `lgt run` show.
   for await (const events of followEvents(store, id, {
-    fromStart: opts.fromStart,
     follow: opts.follow,
     blocking,
     ...(opts.signal ? { signal: opts.signal } : {}),

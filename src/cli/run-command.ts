@@ -314,7 +314,6 @@ export async function carryOut(
   process.once('SIGTERM', onSignal);
   try {
     const final = await followCampaign(ctx.store, ctx.blocking, campaign.id, {
-      fromStart: true,
       follow: true,
       json: opts.json,
       statusLine: !opts.json,
