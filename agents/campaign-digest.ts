@@ -1,5 +1,5 @@
-import type { TrialRecord } from '../src/campaign/campaign-records.ts';
-import { standardError } from '../src/campaign/default-comparison.ts';
+import type { TrialRecord } from '../src/contracts/campaign-records.ts';
+import { standardError } from '../src/stats/standard-error.ts';
 import { formatNumber } from '../src/format/format-number.ts';
 import { describeCondition, describeRange } from '../src/search-space/param.ts';
 import { formatConfig } from '../src/search-space/format-config.ts';

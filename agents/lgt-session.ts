@@ -1,5 +1,5 @@
-import type { CampaignEvent } from '../src/campaign/campaign-events.ts';
-import type { CampaignRecord } from '../src/campaign/campaign-records.ts';
+import type { CampaignEvent } from '../src/contracts/campaign-events.ts';
+import type { CampaignRecord } from '../src/contracts/campaign-records.ts';
 import type { StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Strategy } from '../src/strategies/strategy.ts';
 import type { AnyTask } from '../src/tasks/task.ts';

@@ -1,9 +1,9 @@
-import type { CampaignEvent } from '../src/campaign/campaign-events.ts';
+import type { CampaignEvent } from '../src/contracts/campaign-events.ts';
 import {
   FINISHED_TRIAL,
   type CampaignRecord,
   type TrialRecord,
-} from '../src/campaign/campaign-records.ts';
+} from '../src/contracts/campaign-records.ts';
 import { llmBudgetSpent, type StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Proposal, Strategy } from '../src/strategies/strategy.ts';
 import type { AnyTask } from '../src/tasks/task.ts';

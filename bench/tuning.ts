@@ -20,14 +20,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import type { CampaignRecord, TrialRecord } from '../src/campaign/campaign-records.ts';
-import { parseCampaignRequest, STRATEGY_NAMES } from '../src/campaign/campaign-request.ts';
+import type { CampaignRecord, TrialRecord } from '../src/contracts/campaign-records.ts';
+import { parseCampaignRequest, STRATEGY_NAMES } from '../src/contracts/campaign-request.ts';
 import { CampaignStore } from '../src/campaign/campaign-store.ts';
 import { createRedis } from '../src/queue/redis-connection.ts';
 import { startRedisServer } from '../src/queue/redis-server-process.ts';
 import type { Config } from '../src/search-space/search-space.ts';
 import { configKey } from '../src/strategies/config-sampling.ts';
 import { createStrategy } from '../src/strategies/create-strategy.ts';
+import { strategyContextsOf } from '../src/campaign/campaign-strategy-context.ts';
 import type { TpeOptions } from '../src/strategies/tpe-strategy.ts';
 import type { AnyTask } from '../src/tasks/task.ts';
 import { TfjsTrainer } from '../src/trainer/tfjs-trainer.ts';
@@ -153,7 +154,7 @@ async function campaign(
   await store.createCampaign(record);
   // Rules stand in for the LLM: the agents queue is never used.
   const strategy = createStrategy(record, task, {
-    store,
+    context: strategyContextsOf(store, record.id),
     agentsQueue: null as never,
     ...(tpeOptions ? { tpeOptions } : {}),
   });

@@ -44,7 +44,7 @@ export { buildMlp } from './models/mlp.ts';
 export { buildCnn } from './models/cnn.ts';
 export { TfjsTrainer } from './trainer/tfjs-trainer.ts';
 export type { TrialRequest, TrialResult, EpochRecord } from './trainer/trainer.ts';
-export type { TrainingPlan } from './trainer/training-plan.ts';
+export type { TrainingPlan } from './tasks/training-plan.ts';
 export { builtInTasks, findBuiltInTask } from './tasks/task-registry.ts';
 export { loadPredictor, Predictor, type Prediction } from './predict/predictor.ts';
 export {

@@ -2,6 +2,7 @@ import { llmBudgetSpent } from '../strategies/strategy-context.ts';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createStrategy } from '../strategies/create-strategy.ts';
+import { strategyContextsOf } from './campaign-strategy-context.ts';
 import type { Strategy } from '../strategies/strategy.ts';
 import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
 import type { AnyTask } from '../tasks/task.ts';
@@ -12,10 +13,10 @@ import {
   type TrialJobData,
   type TrialJobResult,
   type TrialRecord,
-} from './campaign-records.ts';
+} from '../contracts/campaign-records.ts';
 import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './campaign-store.ts';
 import { reportDirFor, writeReport } from './report-writer.ts';
-import { loadTask } from './task-spec.ts';
+import { loadTask } from '../tasks/task-registry.ts';
 import { workerName } from '../env/worker-name.ts';
 
 export interface DriverOptions {
@@ -126,7 +127,7 @@ export class CampaignDriver {
       this.options.taskDirs ? { taskDirs: this.options.taskDirs } : {},
     );
     const strategy = createStrategy(campaign, task, {
-      store: this.store,
+      context: strategyContextsOf(this.store, campaignId),
       agentsQueue: this.queues.agents,
     });
     let lastEventId = '$';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { LoggedEvent } from './campaign-events.ts';
-import { FINISHED_CAMPAIGN, type CampaignRecord } from './campaign-records.ts';
+import type { LoggedEvent } from '../contracts/campaign-events.ts';
+import { FINISHED_CAMPAIGN, type CampaignRecord } from '../contracts/campaign-records.ts';
 import type { CampaignStore } from './campaign-store.ts';
 
 /** A running trial as the event log tells it: started, or at an epoch of its plan. */

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
-import type { CampaignRecord } from './campaign-records.ts';
+import type { CampaignRecord } from '../contracts/campaign-records.ts';
 import {
   InvalidCampaignRequestError,
   parseCampaignRequest,
   type CampaignRequest,
   type CampaignRequestInput,
-} from './campaign-request.ts';
+} from '../contracts/campaign-request.ts';
 import type { AnyTask } from '../tasks/task.ts';
 import type { CampaignStore } from './campaign-store.ts';
-import { loadTask, type LoadTaskOptions } from './task-spec.ts';
+import { loadTask, type LoadTaskOptions } from '../tasks/task-registry.ts';
 
 /**
  * A --csv campaign with fewer training and validation rows than this scores each trial on

@@ -1,8 +1,9 @@
+import type { TrialStore } from '../trials/trial-store.ts';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { EpochRecord } from '../trainer/trainer.ts';
-import type { CampaignEvent, LoggedEvent } from './campaign-events.ts';
-import { StoredEventSchema } from './campaign-events.ts';
+import type { CampaignEvent, LoggedEvent } from '../contracts/campaign-events.ts';
+import { StoredEventSchema } from '../contracts/campaign-events.ts';
 import {
   CampaignRecordSchema,
   InvalidStoredRecordError,
@@ -14,7 +15,7 @@ import {
   type CampaignStatus,
   type TrialRecord,
   type TrialState,
-} from './campaign-records.ts';
+} from '../contracts/campaign-records.ts';
 import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 
@@ -152,7 +153,7 @@ type RedisWithScripts = Redis & {
  * drivers and workers may act at once without a lost update; a driver that dies leaves nothing
  * another cannot pick up.
  */
-export class CampaignStore {
+export class CampaignStore implements TrialStore {
   private readonly redis: RedisWithScripts;
 
   constructor(

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Metrics } from '../trainer/metrics.ts';
-import type { CampaignRecord, TrialState } from './campaign-records.ts';
+import type { CampaignRecord, TrialState } from '../contracts/campaign-records.ts';
 import type { CampaignStore } from './campaign-store.ts';
 
 /** The end of a campaign as data: what `lgt run` prints and a service would answer. */

@@ -1,25 +1,8 @@
 import { formatNumber } from '../format/format-number.ts';
 import type { MetricSpec } from '../tasks/task.ts';
 import { DEFAULT_SOURCE } from '../strategies/default-first-strategy.ts';
-import type { TrialRecord } from './campaign-records.ts';
-
-/** The campaign's best trial against its default trial, on validation, with the noise if known. */
-export interface DefaultComparison {
-  defaultTrial: number;
-  defaultValue: number;
-  bestTrial: number;
-  bestValue: number;
-  /** How much better the best is (positive = better, in the metric's units). */
-  gain: number;
-  /**
-   * The noise of the difference, when the campaign measured it: with cross-validation, the
-   * standard error of the two fold means; else the spread of one configuration trained with two
-   * seeds (the lgt strategy's baseline pair). Null otherwise.
-   */
-  noise: number | null;
-  /** In words: what a person should conclude. */
-  verdict: string;
-}
+import type { DefaultComparison, TrialRecord } from '../contracts/campaign-records.ts';
+import { standardError } from '../stats/standard-error.ts';
 
 /**
  * Compares the best finished trial with the default trial (see DefaultFirstStrategy); null when
@@ -62,14 +45,6 @@ function foldNoise(a: TrialRecord, b: TrialRecord): number | null {
   if (!a.foldValues || !b.foldValues || a.foldValues.length < 2 || b.foldValues.length < 2)
     return null;
   return Math.hypot(standardError(a.foldValues), standardError(b.foldValues));
-}
-
-/** The standard error of the mean of fold values (at least two). */
-export function standardError(values: readonly number[]): number {
-  const m = values.reduce((s, x) => s + x, 0) / values.length;
-  return Math.sqrt(
-    values.reduce((s, x) => s + (x - m) ** 2, 0) / (values.length - 1) / values.length,
-  );
 }
 
 /** The largest spread of one configuration trained with two seeds, or null (none repeated). */

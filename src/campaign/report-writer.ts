@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AnyTask } from '../tasks/task.ts';
-import type { CampaignRecord, TrialJobResult, TrialRecord } from './campaign-records.ts';
-import type { LoggedEvent } from './campaign-events.ts';
+import type { CampaignRecord, TrialJobResult, TrialRecord } from '../contracts/campaign-records.ts';
+import type { LoggedEvent } from '../contracts/campaign-events.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import { compareWithDefault } from './default-comparison.ts';

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-service.ts';
-import type { CampaignRecord, TrialRecord } from '../campaign/campaign-records.ts';
-import type { CampaignRequest } from '../campaign/campaign-request.ts';
+import type { CampaignRecord, TrialRecord } from '../contracts/campaign-records.ts';
+import type { CampaignRequest } from '../contracts/campaign-request.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
-import { describeTaskSpec } from '../campaign/task-spec.ts';
+import { describeTaskSpec } from '../tasks/task-spec.ts';
 import { followCampaign } from './campaign-follower.ts';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
 import { addRedisOption, openCommandContext } from './cli-options.ts';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { CampaignProgress, followEvents } from '../campaign/campaign-progress.ts';
-import type { CampaignRecord } from '../campaign/campaign-records.ts';
+import type { CampaignRecord } from '../contracts/campaign-records.ts';
 import type { CampaignStore } from '../campaign/campaign-store.ts';
 import { formatEvent } from './event-format.ts';
 import { formatNumber } from '../format/format-number.ts';

@@ -1,4 +1,4 @@
-import type { LoggedEvent } from '../campaign/campaign-events.ts';
+import type { LoggedEvent } from '../contracts/campaign-events.ts';
 import { formatConfig } from '../search-space/format-config.ts';
 import { formatNumber } from '../format/format-number.ts';
 import { formatSeconds, paint } from './terminal.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExpectedFailure } from '../errors/expected-failure.ts';
-import { InvalidCampaignRequestError } from '../campaign/campaign-request.ts';
+import { InvalidCampaignRequestError } from '../contracts/campaign-request.ts';
 import { MissingDataFileError } from '../data/data-files.ts';
 import { InvalidConfigError } from '../search-space/search-space.ts';
 import { registerCampaignCommands } from './campaign-commands.ts';

@@ -1,4 +1,4 @@
-import type { InvalidCampaignRequestError } from '../campaign/campaign-request.ts';
+import type { InvalidCampaignRequestError } from '../contracts/campaign-request.ts';
 
 /**
  * Which flag of `lgt run` sets each field of a campaign request: the campaign layer names fields

@@ -1,14 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { CampaignRecord } from '../campaign/campaign-records.ts';
+import type { CampaignRecord } from '../contracts/campaign-records.ts';
 import {
   DIVERGENCE_NAMES,
   NUMERIC_STRATEGY_NAMES,
   STRATEGY_NAMES,
   type CampaignRequestInput,
-} from '../campaign/campaign-request.ts';
+} from '../contracts/campaign-request.ts';
 import { createCampaign, CV_ROW_THRESHOLD, prepareCampaign } from '../campaign/campaign-service.ts';
-import { taskSpecOf } from '../campaign/task-spec.ts';
+import { taskSpecOf } from '../tasks/task-spec.ts';
 import { resolveDataFile } from '../data/data-files.ts';
 import type { TaskKind } from '../tasks/task.ts';
 import { WorkerService } from '../worker/worker-service.ts';

@@ -2,14 +2,13 @@ import { LlmAdvisor, LlmEvaluator, LlmPromptOptimizer } from '../../agents/llm-a
 import { RuleBasedAdvisor } from '../../agents/rule-based-advisor.ts';
 import { RuleBasedEvaluator } from '../../agents/rule-based-evaluator.ts';
 import type { Queue } from 'bullmq';
-import type { CampaignRecord } from '../campaign/campaign-records.ts';
-import type { CampaignRequest, NUMERIC_STRATEGY_NAMES } from '../campaign/campaign-request.ts';
+import type { CampaignRecord } from '../contracts/campaign-records.ts';
+import type { CampaignRequest, NUMERIC_STRATEGY_NAMES } from '../contracts/campaign-request.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { CmaEsStrategy } from './cmaes-strategy.ts';
 import { FdpgStrategy } from './fdpg-strategy.ts';
 import { TpeStrategy, type TpeOptions } from './tpe-strategy.ts';
 import { ZeroOrderStrategy } from './zo-strategy.ts';
-import type { CampaignStore } from '../campaign/campaign-store.ts';
 import { QueuedLlmClient } from '../llm/queued-llm-client.ts';
 import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
@@ -21,9 +20,10 @@ import { RandomStrategy } from './random-strategy.ts';
 import type { StrategyContext } from './strategy-context.ts';
 import type { Strategy } from './strategy.ts';
 
-/** What the factory builds strategies from (the store only to give each its narrow context). */
+/** What the factory builds strategies from. */
 export interface StrategyDeps {
-  store: CampaignStore;
+  /** The campaign's narrow view for a strategy that keeps state under `stateName`. */
+  context: (stateName: string) => StrategyContext;
   agentsQueue: Queue;
   /** TPE's settings when not the defaults (bench/tuning.ts --tpe-options compares variants). */
   tpeOptions?: Partial<TpeOptions>;
@@ -57,7 +57,7 @@ function requestedStrategy(campaign: CampaignRecord, task: AnyTask, deps: Strate
       request.strategy,
       pinned,
       campaign,
-      contextOf(deps.store, campaign.id, 'lgt'),
+      deps.context('lgt'),
       agentsFor(campaign, deps),
       {
         optimizeEvery: request.optimizeEvery,
@@ -128,7 +128,7 @@ function agentsFor(campaign: CampaignRecord, deps: StrategyDeps): LgtAgents {
     },
     {
       onWaiting: (agent, reason) =>
-        deps.store.appendEvent(campaign.id, { type: 'agent.waiting', agent, reason }),
+        deps.context('lgt').log({ type: 'agent.waiting', agent, reason }),
     },
   );
   return {
@@ -136,20 +136,5 @@ function agentsFor(campaign: CampaignRecord, deps: StrategyDeps): LgtAgents {
     evaluator: new LlmEvaluator(client),
     optimizer: new LlmPromptOptimizer(client),
     ...fallbacks,
-  };
-}
-
-/** A strategy's narrow view of its campaign, backed by the store (see StrategyContext). */
-function contextOf(store: CampaignStore, id: string, stateName: string): StrategyContext {
-  return {
-    getState: <T>() => store.getState<T>(id, stateName),
-    updateState: <T>(change: (current: T | null) => T | null) =>
-      store.updateState<T>(id, stateName, change),
-    curves: (trials) => store.getCurves(id, [...trials]),
-    log: async (event) => {
-      await store.appendEvent(id, event);
-    },
-    llmUsage: () => store.getLlmUsage(id),
-    addLlmUsage: (tokens, costUsd) => store.addLlmUsage(id, tokens, costUsd),
   };
 }

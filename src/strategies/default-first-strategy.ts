@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../campaign/campaign-records.ts';
+import type { TrialRecord } from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 

@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../campaign/campaign-records.ts';
+import type { TrialRecord } from '../contracts/campaign-records.ts';
 import { Rng } from '../random/rng.ts';
 import type { ChoiceValue, ParamDef } from '../search-space/param.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';

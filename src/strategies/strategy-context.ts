@@ -1,4 +1,4 @@
-import type { CampaignEvent } from '../campaign/campaign-events.ts';
+import type { CampaignEvent } from '../contracts/campaign-events.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
 
 export interface LlmUsage {

@@ -1,4 +1,4 @@
-import { FINISHED_TRIAL, type TrialRecord } from '../campaign/campaign-records.ts';
+import { FINISHED_TRIAL, type TrialRecord } from '../contracts/campaign-records.ts';
 import type { MetricSpec } from '../tasks/task.ts';
 
 type Direction = MetricSpec['direction'];

@@ -1,7 +1,7 @@
 import { choice, float, int } from '../search-space/param.ts';
 import type { TaskKind } from './task.ts';
 import type { Config } from '../search-space/search-space.ts';
-import type { LossName, TrainingPlan } from '../trainer/training-plan.ts';
+import type { LossName, TrainingPlan } from './training-plan.ts';
 
 /**
  * Dimensions every task shares, under the same names, so configurations read the same across

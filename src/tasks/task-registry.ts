@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 // The task registry is where src/ meets the built-in task modules of tasks/ (a composition root:
 // nothing else under src/ imports them, test/architecture/layers.test.ts checks it).
@@ -8,6 +8,7 @@ import { SearchSpace } from '../search-space/search-space.ts';
 import { createCsvTask } from './csv-task.ts';
 import { importTaskModule } from './task-module-loader.ts';
 import type { AnyTask, TaskKind } from './task.ts';
+import { looksLikePath, type TaskSpec } from './task-spec.ts';
 
 export { builtInTasks, findBuiltInTask };
 
@@ -60,10 +61,6 @@ export async function resolveTask(selection: TaskSelection): Promise<AnyTask> {
   return task;
 }
 
-export function looksLikePath(name: string): boolean {
-  return name.includes('/') || name.includes('\\') || /\.(ts|js|mjs|mts)$/.test(name);
-}
-
 const REQUIRED_MEMBERS = ['load', 'prepare', 'buildModel', 'trainingPlan'] as const;
 
 /** Imports a task module (its default export, or an export named `task`) and checks its shape. */
@@ -98,4 +95,61 @@ export async function loadTaskModule(file: string): Promise<AnyTask> {
     );
   }
   return task as AnyTask;
+}
+
+export interface LoadTaskOptions {
+  /** Directories task modules may come from, besides the working directory and LGT_TASK_DIRS. */
+  taskDirs?: readonly string[];
+}
+
+/**
+ * The directories a process loads task modules from: its working directory, LGT_TASK_DIRS
+ * (path-delimited; how a worker tells its trial processes its --task-dir) and `extra`.
+ */
+export function allowedTaskDirs(extra: readonly string[] = []): string[] {
+  const fromEnv = (process.env['LGT_TASK_DIRS'] ?? '').split(path.delimiter).filter(Boolean);
+  return [process.cwd(), ...fromEnv, ...extra].map((d) => path.resolve(d));
+}
+
+/**
+ * Refuses a module path outside the allowed directories: a spec in Redis (or a request body) is
+ * data, and importing a module runs its code, so only the operator chooses where modules live.
+ */
+function checkModuleAllowed(file: string, dirs: readonly string[]): void {
+  const real = realOrResolved(file);
+  const allowed = dirs.some((d) => {
+    const root = realOrResolved(d);
+    return real === root || real.startsWith(root + path.sep);
+  });
+  if (!allowed) {
+    throw new Error(
+      `task module ${file} is outside the directories this process loads modules from (${dirs.join(', ')}); start the worker with --task-dir <dir> to allow its directory`,
+    );
+  }
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/** Loads the task a spec names (built-in, module or CSV). */
+export function loadTask(spec: TaskSpec, options: LoadTaskOptions = {}): Promise<AnyTask> {
+  switch (spec.kind) {
+    case 'builtin':
+      return resolveTask({ task: spec.name });
+    case 'module':
+      checkModuleAllowed(spec.path, allowedTaskDirs(options.taskDirs));
+      return loadTaskModule(spec.path);
+    case 'csv':
+      return resolveTask({
+        csv: spec.file,
+        target: spec.target,
+        ...(spec.problem ? { kind: spec.problem } : {}),
+        ...(spec.keepColumns ? { keepColumns: spec.keepColumns } : {}),
+      });
+  }
 }

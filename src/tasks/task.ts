@@ -2,7 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { DataFileSpec } from '../data/data-files.ts';
 import type { Rng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
-import type { TrainingPlan } from '../trainer/training-plan.ts';
+import type { TrainingPlan } from './training-plan.ts';
 
 export type TaskKind = 'classification' | 'regression';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossName, PenaltyName } from './training-plan.ts';
+import type { LossName, PenaltyName } from '../tasks/training-plan.ts';
 
 /**
  * Per-sample losses. Classification models output logits and `target` is one-hot; regression

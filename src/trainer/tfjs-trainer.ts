@@ -7,7 +7,7 @@ import { sampleLosses, weightPenalty } from './losses.ts';
 import { argmaxRows, classificationMetrics, regressionMetrics, type Metrics } from './metrics.ts';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizers.ts';
 import { capEpochs, DEFAULT_STEP_BUDGET } from './step-budget.ts';
-import { learningRateAt, type TrainingPlan } from './training-plan.ts';
+import { learningRateAt, type TrainingPlan } from '../tasks/training-plan.ts';
 import type { EpochRecord, Trainer, TrialRequest, TrialResult, TrialStatus } from './trainer.ts';
 
 /** Samples per forward pass when scoring a split (memory, not accuracy, decides it). */

@@ -1,5 +1,5 @@
 import { AshaPruner } from './asha-pruner.ts';
-import type { CampaignRequest, PrunerOptions } from '../campaign/campaign-request.ts';
+import type { CampaignRequest, PrunerOptions } from '../contracts/campaign-request.ts';
 import { MedianPruner } from './median-pruner.ts';
 import type { Pruner } from './pruner.ts';
 

@@ -1,4 +1,4 @@
-import type { CampaignStore } from '../campaign/campaign-store.ts';
+import type { TrialStore } from './trial-store.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
 import type { Pruner } from './pruner.ts';
 
@@ -11,7 +11,7 @@ export class PeerCurves {
   private readAt = 0;
 
   constructor(
-    private readonly store: CampaignStore,
+    private readonly store: TrialStore,
     private readonly campaignId: string,
     private readonly self: number,
     private readonly pruner: Pruner,

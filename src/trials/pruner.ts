@@ -1,5 +1,5 @@
 import type { EpochRecord } from '../trainer/trainer.ts';
-import type { TrialState } from '../campaign/campaign-records.ts';
+import type { TrialState } from '../contracts/campaign-records.ts';
 
 export interface PruneDecision {
   prune: boolean;

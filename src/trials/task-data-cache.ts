@@ -1,6 +1,6 @@
 import type { AnyTask } from '../tasks/task.ts';
-import type { CampaignRequest } from '../campaign/campaign-request.ts';
-import { loadTask } from '../campaign/task-spec.ts';
+import type { CampaignRequest } from '../contracts/campaign-request.ts';
+import { loadTask } from '../tasks/task-registry.ts';
 
 /**
  * Tasks and their loaded data, kept by a worker process between trials: reading and splitting

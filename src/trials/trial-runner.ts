@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { workerName } from '../env/worker-name.ts';
 import type { EpochRecord, Trainer, TrialRequest, TrialResult } from '../trainer/trainer.ts';
-import type { CampaignStore } from '../campaign/campaign-store.ts';
+import type { TrialStore } from './trial-store.ts';
 import {
   FINISHED_TRIAL,
   type CampaignRecord,
@@ -10,10 +10,10 @@ import {
   type TrialJobResult,
   type TrialRecord,
   type TrialState,
-} from '../campaign/campaign-records.ts';
+} from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
-import type { CampaignRequest } from '../campaign/campaign-request.ts';
+import type { CampaignRequest } from '../contracts/campaign-request.ts';
 import { createPruner } from './create-pruner.ts';
 import type { TaskDataCache } from './task-data-cache.ts';
 import { epochHooks, type EpochHook } from './epoch-hooks.ts';
@@ -60,7 +60,7 @@ export interface AttemptInfo {
  */
 export class TrialRunner {
   constructor(
-    private readonly store: CampaignStore,
+    private readonly store: TrialStore,
     private readonly trainer: Trainer,
     private readonly cache: TaskDataCache,
   ) {}
@@ -450,7 +450,7 @@ export class TrialRunner {
  */
 class OwnedTrial {
   constructor(
-    private readonly store: CampaignStore,
+    private readonly store: TrialStore,
     readonly campaignId: string,
     readonly trial: number,
     private readonly token: string,

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { CampaignDriver, DriverHandedBack } from '../campaign/campaign-driver.ts';
 import { failCampaign } from '../campaign/campaign-service.ts';
 import { CampaignStore, FencedOutError } from '../campaign/campaign-store.ts';
-import { CAMPAIGN_ID_PATTERN, InvalidStoredRecordError } from '../campaign/campaign-records.ts';
+import { CAMPAIGN_ID_PATTERN, InvalidStoredRecordError } from '../contracts/campaign-records.ts';
 import { environmentWithoutSecrets, redactSecrets } from '../secrets/redact.ts';
 import { connectionOptions, createRedis } from '../queue/redis-connection.ts';
 import { openQueues, queuePrefix, type LgtQueues, type QueueName } from '../queue/lgt-queues.ts';
@@ -43,7 +43,7 @@ function timing() {
 /** Attempts of a campaign's driver job that end in the same kind of error before the campaign fails. */
 const DRIVER_FAILURES_BEFORE_GIVING_UP = 5;
 
-const TRIAL_PROCESSOR = path.join(import.meta.dirname, '../trials/trial-processor.ts');
+const TRIAL_PROCESSOR = path.join(import.meta.dirname, './trial-processor.ts');
 
 /**
  * A worker process's BullMQ workers: campaign drivers (in-process: they mostly wait), trials

@@ -7,7 +7,7 @@ import { noiseOf, noiseText, type TrialView } from '../../agents/campaign-digest
 import { RuleBasedAdvisor } from '../../agents/rule-based-advisor.ts';
 import { RuleBasedEvaluator } from '../../agents/rule-based-evaluator.ts';
 import { promptFile } from '../../agents/prompt-templates.ts';
-import type { LoggedEvent } from '../../src/campaign/campaign-events.ts';
+import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';
 import { openQueues, type LgtQueues } from '../../src/queue/lgt-queues.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   InvalidCampaignRequestError,
   parseCampaignRequest,
-} from '../../src/campaign/campaign-request.ts';
+} from '../../src/contracts/campaign-request.ts';
 import { describeRequestError } from '../../src/cli/request-flags.ts';
 
 const valid = {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import type { CampaignRecord, TrialRecord } from '../../src/campaign/campaign-records.ts';
-import type { LoggedEvent } from '../../src/campaign/campaign-events.ts';
+import type { CampaignRecord, TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
 import {
   CampaignStore,
   FencedOutError,

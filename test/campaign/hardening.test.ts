@@ -2,8 +2,8 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CampaignRecord, TrialRecord } from '../../src/campaign/campaign-records.ts';
-import type { CampaignRequestInput } from '../../src/campaign/campaign-request.ts';
+import type { CampaignRecord, TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { CampaignRequestInput } from '../../src/contracts/campaign-request.ts';
 import { jobIds } from '../../src/queue/lgt-queues.ts';
 import { answersPing } from '../../src/queue/redis-server-process.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';

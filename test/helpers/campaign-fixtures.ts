@@ -1,10 +1,10 @@
-import type { LoggedEvent } from '../../src/campaign/campaign-events.ts';
+import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
 import { expect } from 'vitest';
-import type { CampaignRecord, TrialRecord } from '../../src/campaign/campaign-records.ts';
-import type { CampaignRequestInput } from '../../src/campaign/campaign-request.ts';
+import type { CampaignRecord, TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { CampaignRequestInput } from '../../src/contracts/campaign-request.ts';
 import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
 import type { CampaignStore } from '../../src/campaign/campaign-store.ts';
-import type { LoadTaskOptions } from '../../src/campaign/task-spec.ts';
+import type { LoadTaskOptions } from '../../src/tasks/task-registry.ts';
 import type { LgtQueues } from '../../src/queue/lgt-queues.ts';
 import { waitFor } from './lgt-process.ts';
 import { SHARED_DATASETS } from './paths.ts';

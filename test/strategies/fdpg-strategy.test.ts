@@ -3,7 +3,7 @@ import type {
   CampaignRecord,
   TrialRecord,
   TrialState,
-} from '../../src/campaign/campaign-records.ts';
+} from '../../src/contracts/campaign-records.ts';
 import { choice, int } from '../../src/search-space/param.ts';
 import { SearchSpace, type Config } from '../../src/search-space/search-space.ts';
 import { configKey } from '../../src/strategies/config-sampling.ts';
@@ -15,7 +15,7 @@ import {
   type Divergence,
   type ProposalDistribution,
 } from '../../src/strategies/fdpg-strategy.ts';
-import { parseCampaignRequest } from '../../src/campaign/campaign-request.ts';
+import { parseCampaignRequest } from '../../src/contracts/campaign-request.ts';
 import { createStrategy } from '../../src/strategies/create-strategy.ts';
 import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
 import iris from '../../tasks/iris.ts';
@@ -182,7 +182,7 @@ describe('FdpgStrategy', () => {
       }) as CampaignRecord;
     const learnedBy = async (divergence?: string) => {
       const strategy = createStrategy(campaign(divergence), iris, {
-        store: null!,
+        context: () => null!,
         agentsQueue: null!,
       });
       const { trials } = await runSynthetic(strategy, (c) => c['learningRate'] as number, {

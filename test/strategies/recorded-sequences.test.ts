@@ -2,13 +2,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CampaignRecord } from '../../src/campaign/campaign-records.ts';
-import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/campaign/campaign-request.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
+import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/contracts/campaign-request.ts';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import type { Config } from '../../src/search-space/search-space.ts';
 import { createStrategy } from '../../src/strategies/create-strategy.ts';
+import { strategyContextsOf } from '../../src/campaign/campaign-strategy-context.ts';
 import type { EpochRecord } from '../../src/trainer/trainer.ts';
 import iris from '../../tasks/iris.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
@@ -89,7 +90,10 @@ async function sequence(strategyName: string, extra: Record<string, unknown>): P
   };
   await store.createCampaign(record);
   // Rules stand in for the LLM: the agents queue is never used.
-  const strategy = createStrategy(record, iris, { store, agentsQueue: null as never });
+  const strategy = createStrategy(record, iris, {
+    context: strategyContextsOf(store, record.id),
+    agentsQueue: null as never,
+  });
   const out: Recorded[] = [];
   for (;;) {
     const history = await store.listTrials(record.id);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../src/campaign/campaign-records.ts';
+import type { TrialRecord } from '../../src/contracts/campaign-records.ts';
 import { AshaPruner, rungs } from '../../src/trials/asha-pruner.ts';
 import { MedianPruner } from '../../src/trials/median-pruner.ts';
 import { createPruner } from '../../src/trials/create-pruner.ts';
@@ -9,8 +9,8 @@ import { configKey } from '../../src/strategies/config-sampling.ts';
 import { GridStrategy, gridValues } from '../../src/strategies/grid-strategy.ts';
 import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
 import { createStrategy } from '../../src/strategies/create-strategy.ts';
-import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/campaign/campaign-request.ts';
-import type { CampaignRecord } from '../../src/campaign/campaign-records.ts';
+import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/contracts/campaign-request.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
 import iris from '../../tasks/iris.ts';
 
 const asHistory = (configs: Config[]): TrialRecord[] =>
@@ -242,7 +242,7 @@ describe('default first', () => {
       status: 'running',
       createdAt: 0,
     }) as CampaignRecord;
-  const context = { store: null as never, agentsQueue: null as never };
+  const context = { context: () => null as never, agentsQueue: null as never };
 
   it("makes the space's default configuration trial 1 for every strategy", async () => {
     for (const name of STRATEGY_NAMES) {

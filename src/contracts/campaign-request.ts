@@ -1,30 +1,5 @@
 import { z } from 'zod';
-
-const pathText = z
-  .string({ error: 'must be a path' })
-  .min(1, 'must not be empty')
-  .max(4096, 'must be at most 4,096 characters');
-
-/** How a job names its task, so any worker on any machine can load the same one. */
-export const TaskSpecSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('builtin'),
-    name: z.string().min(1, 'must name a task').max(100, 'must be at most 100 characters'),
-  }),
-  z.object({ kind: z.literal('module'), path: pathText }),
-  z.object({
-    kind: z.literal('csv'),
-    file: pathText,
-    target: z
-      .string({ error: 'must name a column' })
-      .min(1, 'must name a column')
-      .max(1000, 'must be at most 1,000 characters'),
-    /** Columns kept although they look like IDs or free text (--keep-columns). */
-    keepColumns: z.array(z.string().max(1000)).max(1000).optional(),
-    problem: z.enum(['classification', 'regression']).optional(),
-  }),
-]);
-export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+import { PathTextSchema, TaskSpecSchema } from '../tasks/task-spec.ts';
 
 export const NUMERIC_STRATEGY_NAMES = ['random', 'grid', 'tpe', 'cmaes', 'zo', 'fdpg'] as const;
 export const STRATEGY_NAMES = [...NUMERIC_STRATEGY_NAMES, 'lgt', 'hybrid'] as const;
@@ -168,8 +143,8 @@ export const CampaignRequestSchema = z.object({
   /** The Optimizer rewrites the Advisor's prompt every this many rounds. */
   optimizeEvery: positiveInt(REQUEST_LIMITS.optimizeEvery).default(3),
   /** Where the report and the best model are written. */
-  outputDir: pathText,
-  dataDirs: z.array(pathText).max(20).optional(),
+  outputDir: PathTextSchema,
+  dataDirs: z.array(PathTextSchema).max(20).optional(),
 });
 export type CampaignRequest = z.infer<typeof CampaignRequestSchema>;
 export type PrunerOptions = NonNullable<CampaignRequest['prunerOptions']>;

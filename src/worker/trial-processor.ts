@@ -13,10 +13,10 @@ import {
   TrialJobDataSchema,
   type TrialJobData,
   type TrialJobResult,
-} from '../campaign/campaign-records.ts';
+} from '../contracts/campaign-records.ts';
 import { CampaignStore } from '../campaign/campaign-store.ts';
-import { TaskDataCache } from './task-data-cache.ts';
-import { TrialHandedBack, TrialRunner } from './trial-runner.ts';
+import { TaskDataCache } from '../trials/task-data-cache.ts';
+import { TrialHandedBack, TrialRunner } from '../trials/trial-runner.ts';
 
 let runner: TrialRunner | undefined;
 

@@ -4,7 +4,6 @@ import type { MetricSpec, ModelEncoding } from '../tasks/task.ts';
 import type { Metrics } from '../trainer/metrics.ts';
 import type { EpochRecord, TrialStatus } from '../trainer/trainer.ts';
 import { CampaignRequestSchema, type CampaignRequest } from './campaign-request.ts';
-import type { DefaultComparison } from './default-comparison.ts';
 
 export type CampaignStatus =
   'queued' | 'running' | 'cancelling' | 'cancelled' | 'completed' | 'failed';
@@ -189,6 +188,24 @@ export const TrialJobDataSchema = z.object({
   seed: z.number().int().min(0).optional(),
   final: z.boolean().optional(),
 });
+
+/** The campaign's best trial against its default trial, on validation, with the noise if known. */
+export interface DefaultComparison {
+  defaultTrial: number;
+  defaultValue: number;
+  bestTrial: number;
+  bestValue: number;
+  /** How much better the best is (positive = better, in the metric's units). */
+  gain: number;
+  /**
+   * The noise of the difference, when the campaign measured it: with cross-validation, the
+   * standard error of the two fold means; else the spread of one configuration trained with two
+   * seeds (the lgt strategy's baseline pair). Null otherwise.
+   */
+  noise: number | null;
+  /** In words: what a person should conclude. */
+  verdict: string;
+}
 
 /**
  * What a campaign leaves: report.json, and the same (without the event log) in Redis for

@@ -1,0 +1,23 @@
+import type { StrategyContext } from '../strategies/strategy-context.ts';
+import type { CampaignStore } from './campaign-store.ts';
+
+/**
+ * The narrow views a campaign's strategies get of it (see StrategyContext), backed by the store:
+ * one per state name, so a strategy and the ones it wraps keep their states apart.
+ */
+export function strategyContextsOf(
+  store: CampaignStore,
+  id: string,
+): (stateName: string) => StrategyContext {
+  return (stateName) => ({
+    getState: <T>() => store.getState<T>(id, stateName),
+    updateState: <T>(change: (current: T | null) => T | null) =>
+      store.updateState<T>(id, stateName, change),
+    curves: (trials) => store.getCurves(id, [...trials]),
+    log: async (event) => {
+      await store.appendEvent(id, event);
+    },
+    llmUsage: () => store.getLlmUsage(id),
+    addLlmUsage: (tokens, costUsd) => store.addLlmUsage(id, tokens, costUsd),
+  });
+}
