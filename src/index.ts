@@ -53,3 +53,28 @@ export {
   type RawValue,
   type TabularEncoding,
 } from './tasks/tabular/tabular-encoding.ts';
+// Campaigns from a script: in this process (`startCampaign`) or through `lgt serve` (`LgtClient`),
+// both answering the same handle.
+export {
+  startCampaign,
+  type ScriptRequest,
+  type StartCampaignOptions,
+} from './client/start-campaign.ts';
+export {
+  LgtClient,
+  LgtApiError,
+  type CampaignBody,
+  type LgtClientOptions,
+} from './client/lgt-client.ts';
+export {
+  CampaignEndedWithoutReport,
+  type CampaignHandle,
+  type EventsOptions,
+} from './client/campaign-handle.ts';
+export type { CampaignOverview } from './contracts/campaign-overview.ts';
+export type { CampaignReport, CampaignRecord, TrialRecord } from './contracts/campaign-records.ts';
+export type { LoggedEvent } from './contracts/campaign-events.ts';
+export {
+  InvalidCampaignRequestError,
+  type CampaignRequestInput,
+} from './contracts/campaign-request.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
-import type { CampaignRecord } from '../contracts/campaign-records.ts';
+import { FINISHED_CAMPAIGN, type CampaignRecord } from '../contracts/campaign-records.ts';
 import {
   InvalidCampaignRequestError,
   parseCampaignRequest,
@@ -147,4 +147,25 @@ export async function failCampaign(store: CampaignStore, id: string, error: stri
     error,
   });
   if (failed) await store.appendEvent(id, { type: 'campaign.failed', error });
+}
+
+/**
+ * Makes sure a campaign that has not ended is carried on: its driver job is queued again when
+ * it is gone (removed, or finished while the campaign was left unfinished); a driver already
+ * waiting or running is left alone. Null when the campaign has ended (nothing to resume).
+ */
+export async function resumeCampaign(
+  store: CampaignStore,
+  queues: LgtQueues,
+  id: string,
+): Promise<CampaignRecord | null> {
+  const campaign = await store.requireCampaign(id);
+  if (FINISHED_CAMPAIGN.includes(campaign.status)) return null;
+  const job = await queues.campaign.getJob(jobIds.driver(id));
+  const state = job ? await job.getState() : 'missing';
+  if (state === 'completed' || state === 'failed') await job?.remove();
+  if (state === 'completed' || state === 'failed' || state === 'missing' || state === 'unknown') {
+    await queues.campaign.add('drive', { campaignId: id }, { jobId: jobIds.driver(id) });
+  }
+  return campaign;
 }

@@ -5,6 +5,7 @@ import type { EpochRecord } from '../trainer/trainer.ts';
 import type { CampaignEvent, LoggedEvent } from '../contracts/campaign-events.ts';
 import { StoredEventSchema } from '../contracts/campaign-events.ts';
 import {
+  EpochRecordSchema,
   CampaignRecordSchema,
   InvalidStoredRecordError,
   parseStored,
@@ -211,6 +212,11 @@ export class CampaignStore implements TrialStore {
     await this.redis.zadd(`${this.prefix}:campaigns`, record.createdAt, record.id);
   }
 
+  /** Resolves when Redis answers (the service's health check). */
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
   async getCampaign(id: string): Promise<CampaignRecord | null> {
     const raw = await this.redis.hget(this.key(id, 'campaign'), 'record');
     return raw ? parseCampaign(this.key(id, 'campaign'), id, raw) : null;
@@ -355,7 +361,13 @@ export class CampaignStore implements TrialStore {
     return new Map(
       numbers.map((n, i) => [
         n,
-        ((replies[i]?.[1] as string[]) ?? []).map((r) => JSON.parse(r) as EpochRecord),
+        ((replies[i]?.[1] as string[]) ?? []).map((r) =>
+          decode<EpochRecord>(
+            EpochRecordSchema,
+            `trial ${n}'s curve (${this.key(id, `curve:${n}`)})`,
+            r,
+          ),
+        ),
       ]),
     );
   }
@@ -376,6 +388,15 @@ export class CampaignStore implements TrialStore {
    * Events after `afterId` ('0' = from the start), at most `count`; with `blockMs`, waits that
    * long for the first new one.
    */
+  /** The id of the campaign's last event, or null when its log is empty. */
+  async lastEventId(id: string): Promise<string | null> {
+    const last = (await this.redis.xrevrange(this.key(id, 'events'), '+', '-', 'COUNT', 1)) as [
+      string,
+      string[],
+    ][];
+    return last[0]?.[0] ?? null;
+  }
+
   async readEvents(
     id: string,
     afterId = '0',
@@ -432,17 +453,24 @@ export class CampaignStore implements TrialStore {
     tokens: number,
     costUsd: number,
   ): Promise<{ tokens: number; costUsd: number }> {
-    const [[, t], [, c]] = (await this.redis
+    const [[, t], , [, c]] = (await this.redis
       .pipeline()
       .hincrby(this.key(id, 'counters'), 'llm-tokens', tokens)
+      .hincrby(this.key(id, 'counters'), 'llm-calls', 1)
       .hincrbyfloat(this.key(id, 'counters'), 'llm-cost', costUsd)
-      .exec()) as [[unknown, number], [unknown, string]];
+      .exec()) as [[unknown, number], [unknown, number], [unknown, string]];
     return { tokens: Number(t), costUsd: Number(c) };
   }
 
-  async getLlmUsage(id: string): Promise<{ tokens: number; costUsd: number }> {
-    const [t, c] = await this.redis.hmget(this.key(id, 'counters'), 'llm-tokens', 'llm-cost');
-    return { tokens: Number(t ?? 0), costUsd: Number(c ?? 0) };
+  /** The campaign's LLM calls (answered by a model, not replayed from the cache), tokens and cost. */
+  async getLlmUsage(id: string): Promise<{ calls: number; tokens: number; costUsd: number }> {
+    const [t, c, n] = await this.redis.hmget(
+      this.key(id, 'counters'),
+      'llm-tokens',
+      'llm-cost',
+      'llm-calls',
+    );
+    return { calls: Number(n ?? 0), tokens: Number(t ?? 0), costUsd: Number(c ?? 0) };
   }
 
   async setReport(id: string, report: CampaignReport): Promise<void> {

@@ -10,6 +10,7 @@ import { registerRunCommand } from './run-command.ts';
 import { registerTasksCommand } from './tasks-command.ts';
 import { registerTrialCommand } from './trial-command.ts';
 import { registerWorkerCommand } from './worker-command.ts';
+import { registerServeCommand } from './serve-command.ts';
 import { RequestError } from '../errors/request-error.ts';
 import { describeRequestError } from './request-flags.ts';
 import { UsageError } from './usage-error.ts';
@@ -31,6 +32,7 @@ registerRunCommand(program);
 registerWorkerCommand(program);
 registerCampaignCommands(program);
 registerPredictCommand(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -23,6 +23,7 @@ import { formatNumber } from '../format/format-number.ts';
 import { paint, printTaskNotes, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
 import { redactSecrets } from '../secrets/redact.ts';
+import { dataDirsOf } from '../env/data-dirs.ts';
 
 interface RunOptions {
   task?: string;
@@ -371,16 +372,6 @@ function formatSummary(summary: CampaignSummary): string {
       `report: ${summary.files.report} (also trials.csv${summary.files.model ? ', model/model.json' : ''})`,
     );
   return `${lines.join('\n')}\n`;
-}
-
-/**
- * The data directories a campaign keeps (--data-dir, then LGT_DATA_DIR), absolute: stored with
- * it, so `lgt resume` and workers elsewhere find the files without the variable.
- */
-function dataDirsOf(given: string[]): { dataDirs?: string[] } {
-  const fromEnv = (process.env['LGT_DATA_DIR'] ?? '').split(path.delimiter).filter(Boolean);
-  const dirs = [...new Set([...given, ...fromEnv].map((d) => path.resolve(d)))];
-  return dirs.length ? { dataDirs: dirs } : {};
 }
 
 function note(message: string): void {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { describeCondition, describeRange, type Area } from '../search-space/param.ts';
 import type { AnyTask, TaskKind } from '../tasks/task.ts';
 import { paint, table } from './terminal.ts';
+import { describeTaskJson } from '../tasks/task-description.ts';
 import { builtInTasks, resolveTask } from '../tasks/task-registry.ts';
 import { printTaskNotes } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
@@ -9,20 +10,6 @@ import { missingCount } from '../data/table.ts';
 import type { TabularData } from '../tasks/tabular/tabular-task.ts';
 
 const AREAS: Area[] = ['architecture', 'training', 'features', 'regularization'];
-
-/** The machine-readable description of a task, for outside optimizers (`lgt tasks --json`). */
-function taskToJson(task: AnyTask) {
-  return {
-    name: task.name,
-    title: task.title,
-    kind: task.kind,
-    metric: task.metric,
-    description: task.description,
-    data: task.dataSummary,
-    baseline: task.baseline,
-    space: task.space.toJSON(),
-  };
-}
 
 export function registerTasksCommand(program: Command): void {
   program
@@ -60,7 +47,7 @@ export function registerTasksCommand(program: Command): void {
         const data = (await task.load({ splitSeed: 0 })) as TabularData;
         if (opts.json) {
           process.stdout.write(
-            `${JSON.stringify({ ...taskToJson(task), ...csvSummary(data) }, null, 2)}\n`,
+            `${JSON.stringify({ ...describeTaskJson(task), ...csvSummary(data) }, null, 2)}\n`,
           );
           return;
         }
@@ -70,7 +57,7 @@ export function registerTasksCommand(program: Command): void {
       }
       const tasks = name ? [await resolveTask({ task: name })] : builtInTasks;
       if (opts.json) {
-        const json = tasks.map(taskToJson);
+        const json = tasks.map(describeTaskJson);
         process.stdout.write(`${JSON.stringify(name ? json[0] : json, null, 2)}\n`);
         return;
       }

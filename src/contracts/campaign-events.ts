@@ -161,3 +161,13 @@ export const StoredEventSchema = z.discriminatedUnion(
     z.looseObject({ type: z.literal(type), ...at, ...fields }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]],
 );
+
+/**
+ * An event as the API gives it: its stream id, type and time, with the type's fields (checked on
+ * the way out of Redis by StoredEventSchema; this only describes the envelope).
+ */
+export const LoggedEventSchema = z.looseObject({
+  id: z.string(),
+  type: z.enum(Object.keys(EVENT_FIELDS) as [CampaignEventType, ...CampaignEventType[]]),
+  at: z.number(),
+});

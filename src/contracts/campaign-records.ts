@@ -145,6 +145,7 @@ export const TrialNumberSchema = z.number().int().min(1).max(10_000_000);
 export const MetricsSchema = z.looseObject({ loss: z.number().nullable() });
 const finiteOrNull = z.number().nullable();
 
+// Typed as the record it checks (zod infers an open object: extra fields are kept, not typed).
 export const CampaignRecordSchema = z.looseObject({
   id: CampaignIdSchema,
   request: CampaignRequestSchema,
@@ -165,8 +166,9 @@ export const CampaignRecordSchema = z.looseObject({
   stopReason: z.enum(['time-limit', 'llm-budget', 'trials-failing']).optional(),
   error: z.string().optional(),
   reportDir: z.string().optional(),
-});
+}) as unknown as z.ZodType<CampaignRecord>;
 
+// Typed as the record it checks (zod infers an open object: extra fields are kept, not typed).
 export const TrialRecordSchema = z.looseObject({
   number: TrialNumberSchema,
   state: z.enum(['proposed', 'queued', 'running', 'completed', 'pruned', 'failed', 'cancelled']),
@@ -179,7 +181,18 @@ export const TrialRecordSchema = z.looseObject({
   attemptToken: z.string().max(100).optional(),
   value: finiteOrNull.optional(),
   validation: MetricsSchema.optional(),
-});
+}) as unknown as z.ZodType<TrialRecord>;
+
+/** One epoch of a trial's learning curve as stored (a diverged loss, NaN, comes back as null). */
+export const EpochRecordSchema = z.looseObject({
+  epoch: z.number().int().min(1),
+  loss: finiteOrNull,
+  validationLoss: finiteOrNull,
+  validationMetric: finiteOrNull,
+  learningRate: z.number(),
+  seconds: z.number(),
+  samplesPerSecond: z.number(),
+}) as unknown as z.ZodType<EpochRecord>;
 
 export const TrialJobDataSchema = z.object({
   campaignId: CampaignIdSchema,
@@ -236,6 +249,7 @@ export interface CampaignReport {
   generatedAt: string;
 }
 
+// Typed as the record it checks (zod infers an open object: extra fields are kept, not typed).
 export const ReportSchema = z.looseObject({
   campaign: CampaignRecordSchema,
   task: z.looseObject({ name: z.string(), kind: z.string() }),
@@ -252,7 +266,7 @@ export const ReportSchema = z.looseObject({
   trials: z.array(TrialRecordSchema),
   llmUsage: z.object({ tokens: z.number(), costUsd: z.number() }),
   generatedAt: z.string(),
-});
+}) as unknown as z.ZodType<CampaignReport>;
 
 /** Redis held something that is not an lgt record: said with where it was and what is wrong. */
 export class InvalidStoredRecordError extends Error {

@@ -40,14 +40,15 @@ const oneOf =
 /** Everything that defines a campaign; stored with it, so a resumed driver needs nothing else. */
 export const CampaignRequestSchema = z.object({
   task: TaskSpecSchema,
-  strategy: z.enum(STRATEGY_NAMES, { error: oneOf(STRATEGY_NAMES) }),
-  maxTrials: positiveInt(REQUEST_LIMITS.maxTrials),
+  // The defaults are `lgt run`'s, so a script or an API body may leave them out.
+  strategy: z.enum(STRATEGY_NAMES, { error: oneOf(STRATEGY_NAMES) }).default('random'),
+  maxTrials: positiveInt(REQUEST_LIMITS.maxTrials).default(20),
   timeLimitSeconds: z
     .number()
     .positive('must be positive')
     .max(REQUEST_LIMITS.timeLimitSeconds, 'must be at most 30 days')
     .optional(),
-  parallel: positiveInt(REQUEST_LIMITS.parallel),
+  parallel: positiveInt(REQUEST_LIMITS.parallel).default(2),
   /**
    * Longest one trial may train; past it the trial ends as timed out and the campaign goes on.
    * Absent: 20 times the campaign's median trial once 3 have finished (at least 2 minutes).
@@ -70,12 +71,14 @@ export const CampaignRequestSchema = z.object({
   seed: z
     .number({ error: 'must be a number' })
     .int('must be a whole number')
-    .min(0, 'must be >= 0'),
+    .min(0, 'must be >= 0')
+    .default(0),
   splitSeed: z
     .number({ error: 'must be a number' })
     .int('must be a whole number')
-    .min(0, 'must be >= 0'),
-  pruner: z.enum(PRUNER_NAMES, { error: oneOf(PRUNER_NAMES) }),
+    .min(0, 'must be >= 0')
+    .default(0),
+  pruner: z.enum(PRUNER_NAMES, { error: oneOf(PRUNER_NAMES) }).default('none'),
   /** The pruner's settings; absent ones take its defaults. */
   prunerOptions: z
     .object({

@@ -1,4 +1,5 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { isInsideDirectories } from '../files/path-inside.ts';
 import path from 'node:path';
 // The task registry is where src/ meets the built-in task modules of tasks/ (a composition root:
 // nothing else under src/ imports them, test/architecture/layers.test.ts checks it).
@@ -116,23 +117,10 @@ export function allowedTaskDirs(extra: readonly string[] = []): string[] {
  * data, and importing a module runs its code, so only the operator chooses where modules live.
  */
 function checkModuleAllowed(file: string, dirs: readonly string[]): void {
-  const real = realOrResolved(file);
-  const allowed = dirs.some((d) => {
-    const root = realOrResolved(d);
-    return real === root || real.startsWith(root + path.sep);
-  });
-  if (!allowed) {
+  if (!isInsideDirectories(file, dirs)) {
     throw new Error(
       `task module ${file} is outside the directories this process loads modules from (${dirs.join(', ')}); start the worker with --task-dir <dir> to allow its directory`,
     );
-  }
-}
-
-function realOrResolved(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return path.resolve(p);
   }
 }
 

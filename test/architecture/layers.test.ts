@@ -15,7 +15,7 @@ import { REPO_ROOT } from '../helpers/paths.ts';
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['src/index.ts'], // the package's entry
-  ['src/cli', 'src/server'], // the command line and the HTTP service
+  ['src/cli', 'src/server', 'src/client'], // the command line, the HTTP service, scripts' client
   ['src/worker'], // the BullMQ workers and the trial processor: composition of what runs
   ['src/campaign'], // requests in, the driver, the store, reports
   ['src/strategies', 'agents'], // what to try next: samplers and the LGT method
@@ -24,7 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/trainer'],
   ['src/tasks', 'tasks'], // task families and the built-in tasks
   ['src/data', 'src/search-space', 'src/models', 'src/queue'],
-  ['src/random', 'src/format', 'src/errors', 'src/env', 'src/secrets', 'src/stats'],
+  ['src/random', 'src/format', 'src/errors', 'src/env', 'src/secrets', 'src/stats', 'src/files'],
 ];
 
 /** A file's layer: the index in LAYERS of the directory (or file) that holds it, or -1. */

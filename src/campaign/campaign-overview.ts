@@ -1,0 +1,115 @@
+import type {
+  CampaignListItem,
+  CampaignOverview,
+  RunningTrialView,
+  TrialCounts,
+} from '../contracts/campaign-overview.ts';
+import type { CampaignRecord, TrialRecord } from '../contracts/campaign-records.ts';
+import type { CampaignRequest } from '../contracts/campaign-request.ts';
+import type { EpochRecord } from '../trainer/trainer.ts';
+import type { CampaignStore } from './campaign-store.ts';
+
+/**
+ * One campaign as a person looks at it, built in one place so that `lgt status`, the API and the
+ * dashboard show the same numbers: trials by state, budgets used, the running trials' epochs.
+ */
+export async function campaignOverview(
+  store: CampaignStore,
+  id: string,
+  now = Date.now(),
+): Promise<CampaignOverview> {
+  const campaign = await store.requireCampaign(id);
+  const trials = await store.listTrials(id);
+  const running = trials.filter((t) => t.state === 'running');
+  const [curves, llm] = await Promise.all([
+    store.getCurves(
+      id,
+      running.map((t) => t.number),
+    ),
+    store.getLlmUsage(id),
+  ]);
+  const counts = countTrials(trials);
+  const r = campaign.request;
+  return {
+    campaign,
+    counts,
+    budget: {
+      trials: { finished: finishedCount(counts), max: r.maxTrials },
+      seconds: {
+        elapsed: campaign.startedAt
+          ? ((campaign.finishedAt ?? now) - campaign.startedAt) / 1000
+          : 0,
+        limit: r.timeLimitSeconds ?? null,
+      },
+      llm: {
+        ...llm,
+        tokenLimit: r.llmBudget?.tokens ?? null,
+        costLimit: r.llmBudget?.costUsd ?? null,
+      },
+    },
+    running: running.map((t) => runningTrialView(t, curves.get(t.number) ?? [], r)),
+  };
+}
+
+/** The most recent campaigns with their trials by state (`lgt list`, the dashboard's list). */
+export async function listCampaignOverviews(
+  store: CampaignStore,
+  limit = 50,
+): Promise<CampaignListItem[]> {
+  const campaigns = await store.listCampaigns(limit);
+  return Promise.all(
+    campaigns.map(async (campaign) => ({
+      campaign,
+      counts: countTrials(await store.listTrials(campaign.id)),
+    })),
+  );
+}
+
+export function countTrials(trials: readonly TrialRecord[]): TrialCounts {
+  const counts: TrialCounts = {
+    proposed: 0,
+    queued: 0,
+    running: 0,
+    completed: 0,
+    pruned: 0,
+    failed: 0,
+    cancelled: 0,
+  };
+  for (const t of trials) counts[t.state]++;
+  return counts;
+}
+
+export function finishedCount(counts: TrialCounts): number {
+  return counts.completed + counts.pruned + counts.failed + counts.cancelled;
+}
+
+/**
+ * A running trial's planned epochs: what its worker said when it began (the step budget may cut
+ * the configuration's), else the campaign's --epochs or the configuration's own.
+ */
+function plannedEpochs(t: TrialRecord, request: CampaignRequest): number | null {
+  const planned = t.progress?.plannedEpochs ?? request.epochs ?? t.config['epochs'];
+  return typeof planned === 'number' ? planned : null;
+}
+
+export function runningTrialView(
+  t: TrialRecord,
+  curve: readonly EpochRecord[],
+  request: CampaignRequest,
+): RunningTrialView {
+  return {
+    trial: t.number,
+    worker: t.worker ?? null,
+    epoch: curve.length,
+    plannedEpochs: plannedEpochs(t, request),
+    ...(t.progress?.folds !== undefined && t.progress.fold !== undefined
+      ? { fold: t.progress.fold, folds: t.progress.folds }
+      : {}),
+    lastValue: curve.at(-1)?.validationMetric ?? null,
+  };
+}
+
+/** Finished trials over the budget, e.g. "12/20". */
+export function trialProgress(campaign: CampaignRecord, counts: TrialCounts): string {
+  return `${finishedCount(counts)}/${campaign.request.maxTrials}`;
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { CampaignRecordSchema, TrialNumberSchema } from './campaign-records.ts';
+
+/** Trials by state (what `lgt status`, `lgt list` and the dashboard count). */
+export const TrialCountsSchema = z.object({
+  proposed: z.number().int(),
+  queued: z.number().int(),
+  running: z.number().int(),
+  completed: z.number().int(),
+  pruned: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+});
+export type TrialCounts = z.infer<typeof TrialCountsSchema>;
+
+/** A running trial: where it is in its plan and its last validation metric. */
+export const RunningTrialViewSchema = z.object({
+  trial: TrialNumberSchema,
+  worker: z.string().nullable(),
+  /** Epochs trained so far (of the first fold, with cross-validation). */
+  epoch: z.number().int(),
+  plannedEpochs: z.number().int().nullable(),
+  fold: z.number().int().optional(),
+  folds: z.number().int().optional(),
+  lastValue: z.number().nullable(),
+});
+export type RunningTrialView = z.infer<typeof RunningTrialViewSchema>;
+
+/** How much of each budget the campaign has used (null: that budget is not set). */
+export const BudgetUsedSchema = z.object({
+  trials: z.object({ finished: z.number().int(), max: z.number().int() }),
+  seconds: z.object({ elapsed: z.number(), limit: z.number().nullable() }),
+  llm: z.object({
+    tokens: z.number(),
+    costUsd: z.number(),
+    tokenLimit: z.number().nullable(),
+    costLimit: z.number().nullable(),
+  }),
+});
+export type BudgetUsed = z.infer<typeof BudgetUsedSchema>;
+
+/** One campaign as a person looks at it: the record, trials by state, budgets used, what runs. */
+export const CampaignOverviewSchema = z.object({
+  campaign: CampaignRecordSchema,
+  counts: TrialCountsSchema,
+  budget: BudgetUsedSchema,
+  running: z.array(RunningTrialViewSchema),
+});
+export type CampaignOverview = z.infer<typeof CampaignOverviewSchema>;
+
+/** A line of the campaign list. */
+export const CampaignListItemSchema = z.object({
+  campaign: CampaignRecordSchema,
+  counts: TrialCountsSchema,
+});
+export type CampaignListItem = z.infer<typeof CampaignListItemSchema>;

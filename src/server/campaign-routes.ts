@@ -1,0 +1,362 @@
+import { createTwoFilesPatch } from 'diff';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { CampaignContext } from '../campaign/campaign-context.ts';
+import { campaignOverview, listCampaignOverviews } from '../campaign/campaign-overview.ts';
+import {
+  cancelCampaign,
+  createCampaign,
+  prepareCampaign,
+  resumeCampaign,
+} from '../campaign/campaign-service.ts';
+import { ApiErrorSchema } from '../contracts/api-error.ts';
+import { LoggedEventSchema } from '../contracts/campaign-events.ts';
+import { CampaignListItemSchema, CampaignOverviewSchema } from '../contracts/campaign-overview.ts';
+import {
+  CampaignRecordSchema,
+  CAMPAIGN_ID_PATTERN,
+  EpochRecordSchema,
+  parseStored,
+  ReportSchema,
+  TrialRecordSchema,
+  type TrialRecord,
+} from '../contracts/campaign-records.ts';
+import { CampaignRequestSchema, type CampaignRequestInput } from '../contracts/campaign-request.ts';
+import {
+  PromptHistorySchema,
+  StoredPromptsSchema,
+  type PromptHistory,
+} from '../contracts/prompt-history.ts';
+import { builtInTasks } from '../tasks/task-registry.ts';
+import { describeTaskJson, TaskDescriptionSchema } from '../tasks/task-description.ts';
+import { ApiHttpError, notFound } from './api-http-error.ts';
+import { placeBodyTask, type AllowedPlaces } from './body-task.ts';
+import type { CampaignEventHub } from './event-hub.ts';
+import { streamCampaignEvents } from './event-stream.ts';
+
+export interface CampaignRoutesDeps extends AllowedPlaces {
+  ctx: CampaignContext;
+  hub: CampaignEventHub;
+  /** Where the server's campaigns write their reports (lgt serve --out): never the body's. */
+  runsDir: string;
+}
+
+/** The fields a body may not set: the server decides them. */
+const SERVER_OWNED = { outputDir: '--out', dataDirs: '--data-dir' } as const;
+
+/** What POST /api/campaigns takes: everything `lgt run` can ask for, but where files go. */
+export const CreateCampaignBodySchema = CampaignRequestSchema.omit({
+  outputDir: true,
+  dataDirs: true,
+}).strict();
+
+const IdParams = z.object({
+  id: z
+    .string()
+    .regex(CAMPAIGN_ID_PATTERN, 'must be a campaign id (GET /api/campaigns lists them)'),
+});
+
+const errors = {
+  400: ApiErrorSchema,
+  401: ApiErrorSchema,
+  404: ApiErrorSchema,
+  409: ApiErrorSchema,
+};
+
+/** A trial as the API shows it: the record without the attempt's fencing token. */
+function publicTrial(t: TrialRecord): TrialRecord {
+  const { attemptToken: _token, ...rest } = t;
+  return rest;
+}
+
+export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoutesDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const { store, queues } = deps.ctx;
+
+  const requireCampaign = async (id: string) => {
+    const c = await store.getCampaign(id);
+    if (!c) throw notFound(`campaign ${id}`, 'GET /api/campaigns lists the campaigns');
+    return c;
+  };
+
+  api.get(
+    '/api/tasks',
+    {
+      schema: {
+        summary: 'The built-in tasks with their metric and search space',
+        response: { 200: z.array(TaskDescriptionSchema) },
+      },
+    },
+    async () => builtInTasks.map(describeTaskJson),
+  );
+
+  api.get(
+    '/api/campaigns',
+    {
+      schema: {
+        summary: 'The most recent campaigns, with their trials by state',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
+        response: { 200: z.array(CampaignListItemSchema), ...errors },
+      },
+    },
+    async (req) => listCampaignOverviews(store, req.query.limit),
+  );
+
+  api.post(
+    '/api/campaigns',
+    {
+      schema: {
+        summary: 'Start a campaign (what `lgt run` asks for); workers carry it out',
+        body: z.unknown(),
+        response: { 201: CampaignRecordSchema, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new ApiHttpError(
+          400,
+          'invalid-request',
+          'the body must be a JSON object: a campaign request',
+        );
+      }
+      const owned = Object.entries(SERVER_OWNED)
+        .filter(([field]) => field in body)
+        .map(([field, flag]) => ({
+          field,
+          message: `is the server's to set (lgt serve ${flag}); leave it out`,
+        }));
+      if (owned.length) {
+        throw new ApiHttpError(400, 'invalid-request', describeFields(owned), owned);
+      }
+      const parsed = CreateCampaignBodySchema.safeParse(body);
+      if (!parsed.success) throw invalidBody(parsed.error);
+      const request: CampaignRequestInput = {
+        ...(body as CampaignRequestInput),
+        task: placeBodyTask(parsed.data.task, deps),
+        outputDir: deps.runsDir,
+        ...(deps.dataDirs.length ? { dataDirs: [...deps.dataDirs] } : {}),
+      };
+      const prepared = await prepareCampaign(request, { taskDirs: deps.taskDirs });
+      const record = await createCampaign(store, queues, prepared);
+      reply.code(201);
+      return record;
+    },
+  );
+
+  api.get(
+    '/api/campaigns/:id',
+    {
+      schema: {
+        summary: 'A campaign: status, budget used, best, running trials and their epochs',
+        params: IdParams,
+        response: { 200: CampaignOverviewSchema, ...errors },
+      },
+    },
+    async (req) => {
+      await requireCampaign(req.params.id);
+      return campaignOverview(store, req.params.id);
+    },
+  );
+
+  api.get(
+    '/api/campaigns/:id/trials',
+    {
+      schema: {
+        summary: "A campaign's trials, in order",
+        params: IdParams,
+        response: { 200: z.array(TrialRecordSchema), ...errors },
+      },
+    },
+    async (req) => {
+      await requireCampaign(req.params.id);
+      return (await store.listTrials(req.params.id)).map(publicTrial);
+    },
+  );
+
+  api.get(
+    '/api/campaigns/:id/curves',
+    {
+      schema: {
+        summary: 'Learning curves of some trials (validation metric and loss by epoch)',
+        params: IdParams,
+        querystring: z.object({
+          trials: z
+            .string()
+            .regex(/^\d+(,\d+)*$/, 'must be trial numbers separated by commas, e.g. 1,4,7')
+            .refine((s) => s.split(',').length <= 200, 'must name at most 200 trials'),
+        }),
+        response: { 200: z.record(z.string(), z.array(EpochRecordSchema)), ...errors },
+      },
+    },
+    async (req) => {
+      await requireCampaign(req.params.id);
+      const numbers = req.query.trials.split(',').map(Number);
+      return Object.fromEntries(await store.getCurves(req.params.id, numbers));
+    },
+  );
+
+  api.post(
+    '/api/campaigns/:id/cancel',
+    {
+      schema: {
+        summary: 'Stop a campaign: waiting trials are dropped, running ones stop between epochs',
+        params: IdParams,
+        response: { 200: CampaignRecordSchema, ...errors },
+      },
+    },
+    async (req) => {
+      const c = await requireCampaign(req.params.id);
+      if (!['queued', 'running'].includes(c.status)) {
+        throw new ApiHttpError(
+          409,
+          'not-running',
+          `campaign ${c.id} is ${c.status}; only a queued or running campaign can be cancelled`,
+        );
+      }
+      return cancelCampaign(store, c.id, 'cancelled through the API', queues);
+    },
+  );
+
+  api.post(
+    '/api/campaigns/:id/resume',
+    {
+      schema: {
+        summary:
+          'Carry on with a campaign whose driver stopped (its job is queued again); workers do the rest',
+        params: IdParams,
+        response: { 200: CampaignRecordSchema, ...errors },
+      },
+    },
+    async (req) => {
+      const c = await requireCampaign(req.params.id);
+      const resumed = await resumeCampaign(store, queues, c.id);
+      if (!resumed) {
+        throw new ApiHttpError(
+          409,
+          'finished',
+          `campaign ${c.id} is ${c.status}; a finished campaign cannot be resumed (start a new one)`,
+        );
+      }
+      return resumed;
+    },
+  );
+
+  api.get(
+    '/api/campaigns/:id/report',
+    {
+      schema: {
+        summary: "A finished campaign's report (what report.json holds)",
+        params: IdParams,
+        response: { 200: ReportSchema, ...errors },
+      },
+    },
+    async (req) => {
+      const c = await requireCampaign(req.params.id);
+      const report = await store.getReport(c.id);
+      if (!report) {
+        throw new ApiHttpError(
+          404,
+          'no-report',
+          `campaign ${c.id} is ${c.status} and has no report yet; it is written when the campaign ends`,
+        );
+      }
+      return report;
+    },
+  );
+
+  api.get(
+    '/api/campaigns/:id/prompts',
+    {
+      schema: {
+        summary: "The Advisor's prompt versions (lgt and hybrid campaigns), each with its diff",
+        params: IdParams,
+        response: { 200: PromptHistorySchema, ...errors },
+      },
+    },
+    async (req) => {
+      const c = await requireCampaign(req.params.id);
+      const raw = await store.getState<unknown>(c.id, 'lgt');
+      return promptHistory(raw, c.id);
+    },
+  );
+
+  api.get(
+    '/api/campaigns/:id/events',
+    {
+      schema: {
+        summary:
+          'The agent log and trial progress as Server-Sent Events; resumes after Last-Event-ID (or ?after=)',
+        params: IdParams,
+        querystring: z.object({
+          after: z
+            .string()
+            .regex(/^\d+-\d+$/, 'must be an event id such as 1764680000000-0')
+            .optional(),
+          follow: z.enum(['true', 'false']).default('true'),
+        }),
+        headers: z.looseObject({
+          'last-event-id': z
+            .string()
+            .regex(/^\d+-\d+$/, 'must be an event id')
+            .optional(),
+        }),
+        response: {
+          200: z.array(LoggedEventSchema).describe('with follow=false: the events as JSON'),
+          ...errors,
+        },
+      },
+    },
+    async (req, reply) => {
+      await requireCampaign(req.params.id);
+      const after = req.headers['last-event-id'] ?? req.query.after;
+      if (req.query.follow === 'false') {
+        return store.readEvents(req.params.id, after ?? '0', { count: 10_000 });
+      }
+      await streamCampaignEvents(deps.hub, req.params.id, after, req, reply);
+      return reply;
+    },
+  );
+}
+
+function promptHistory(raw: unknown, id: string): PromptHistory {
+  if (raw === null) return { active: null, versions: [] };
+  const stored = parseStored<z.infer<typeof StoredPromptsSchema>>(
+    StoredPromptsSchema,
+    `campaign ${id}'s agent state`,
+    raw,
+  );
+  const byVersion = new Map(stored.prompts.map((p) => [p.version, p]));
+  return {
+    active: stored.activePrompt,
+    versions: stored.prompts.map((p) => {
+      const parent = p.parent === null ? undefined : byVersion.get(p.parent);
+      return {
+        ...p,
+        diff: parent
+          ? createTwoFilesPatch(`v${parent.version}`, `v${p.version}`, parent.template, p.template)
+          : null,
+      };
+    }),
+  };
+}
+
+function describeFields(fields: { field: string; message: string }[]): string {
+  return `the campaign cannot start: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`;
+}
+
+function invalidBody(error: z.ZodError): ApiHttpError {
+  const fields = error.issues.map((issue) => ({
+    field:
+      issue.path.join('.') ||
+      (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '(body)'),
+    message:
+      issue.code === 'unrecognized_keys'
+        ? `is not a field of a campaign request (GET /openapi.json lists them)`
+        : /^(must|names|is|cannot)\b/.test(issue.message)
+          ? issue.message
+          : `is invalid: ${issue.message}`,
+  }));
+  return new ApiHttpError(400, 'invalid-request', describeFields(fields), fields);
+}

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+
+const DASHBOARD_DIR = path.join(import.meta.dirname, 'dashboard');
+const UPLOT_DIR = path.dirname(createRequire(import.meta.url).resolve('uplot'));
+
+/**
+ * The dashboard's files: a fixed list, served as they are (plain HTML, CSS and ES modules, and
+ * uPlot from node_modules: no build step). A request never names a file path.
+ */
+const FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: path.join(DASHBOARD_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/dashboard/app.js': {
+    file: path.join(DASHBOARD_DIR, 'app.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/dashboard/charts.js': {
+    file: path.join(DASHBOARD_DIR, 'charts.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/dashboard/style.css': {
+    file: path.join(DASHBOARD_DIR, 'style.css'),
+    type: 'text/css; charset=utf-8',
+  },
+  '/dashboard/vendor/uPlot.esm.js': {
+    file: path.join(UPLOT_DIR, 'uPlot.esm.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/dashboard/vendor/uPlot.min.css': {
+    file: path.join(UPLOT_DIR, 'uPlot.min.css'),
+    type: 'text/css; charset=utf-8',
+  },
+};
+
+export function registerDashboardRoutes(app: FastifyInstance): void {
+  for (const [url, { file, type }] of Object.entries(FILES)) {
+    app.get(url, { schema: { hide: true } }, async (_req, reply) => {
+      void reply
+        .header('content-type', type)
+        .header('cache-control', 'no-cache')
+        .header(
+          'content-security-policy',
+          "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+        );
+      return readFile(file);
+    });
+  }
+}
