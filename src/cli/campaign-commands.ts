@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-service.ts';
-import type { CampaignRecord, TrialRecord } from '../contracts/campaign-records.ts';
-import type { CampaignRequest } from '../contracts/campaign-request.ts';
-import type { EpochRecord } from '../trainer/trainer.ts';
+import {
+  campaignOverview,
+  listCampaignOverviews,
+  trialProgress,
+} from '../campaign/campaign-overview.ts';
+import type { BudgetUsed, RunningTrialView } from '../contracts/campaign-overview.ts';
 import { describeTaskSpec } from '../tasks/task-spec.ts';
 import { followCampaign } from './campaign-follower.ts';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
@@ -11,7 +14,7 @@ import { formatConfig } from '../search-space/format-config.ts';
 import { carryOut } from './run-command.ts';
 import { parseInteger } from './trial-command.ts';
 import { formatNumber } from '../format/format-number.ts';
-import { paint, table } from './terminal.ts';
+import { formatSeconds, paint, table } from './terminal.ts';
 
 async function withContext(
   opts: { redisUrl?: string },
@@ -23,13 +26,6 @@ async function withContext(
   } finally {
     await ctx.close();
   }
-}
-
-function progressOf(campaign: CampaignRecord, trials: TrialRecord[]): string {
-  const done = trials.filter((t) =>
-    ['completed', 'pruned', 'failed', 'cancelled'].includes(t.state),
-  ).length;
-  return `${done}/${campaign.request.maxTrials}`;
 }
 
 export function registerCampaignCommands(program: Command): void {
@@ -66,24 +62,23 @@ export function registerCampaignCommands(program: Command): void {
       .option('--json', 'machine-readable'),
   ).action(async (opts: { json?: boolean; redisUrl?: string }) =>
     withContext(opts, async (ctx) => {
-      const campaigns = await ctx.store.listCampaigns();
+      const items = await listCampaignOverviews(ctx.store);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(campaigns, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
         return;
       }
-      if (campaigns.length === 0) {
+      if (items.length === 0) {
         process.stdout.write('no campaigns yet: lgt run <task> starts one\n');
         return;
       }
       const rows = [['campaign', 'task', 'strategy', 'status', 'trials', 'best', 'created']];
-      for (const c of campaigns) {
-        const trials = await ctx.store.listTrials(c.id);
+      for (const { campaign: c, counts } of items) {
         rows.push([
           c.id,
           c.taskName,
           c.request.strategy,
           c.status,
-          progressOf(c, trials),
+          trialProgress(c, counts),
           c.best ? `${c.metric.name} ${formatNumber(c.best.value)} (#${c.best.trial})` : '-',
           new Date(c.createdAt).toISOString().replace('T', ' ').slice(0, 19),
         ]);
@@ -100,29 +95,24 @@ export function registerCampaignCommands(program: Command): void {
       .option('--json', 'machine-readable'),
   ).action(async (id: string, opts: { json?: boolean; redisUrl?: string }) =>
     withContext(opts, async (ctx) => {
-      const c = await ctx.store.requireCampaign(id);
-      const trials = await ctx.store.listTrials(id);
-      const running = trials.filter((t) => t.state === 'running');
-      const curves = await ctx.store.getCurves(
-        id,
-        running.map((t) => t.number),
-      );
+      // The same overview the API and the dashboard show.
+      const overview = await campaignOverview(ctx.store, id);
       if (opts.json) {
-        process.stdout.write(
-          `${JSON.stringify({ campaign: c, trials, running: running.map((t) => ({ trial: t.number, epochs: curves.get(t.number)?.length ?? 0, planned: plannedEpochs(t, c.request), ...(t.progress?.folds ? { fold: t.progress.fold, folds: t.progress.folds } : {}) })) }, null, 2)}\n`,
-        );
+        process.stdout.write(`${JSON.stringify(overview, null, 2)}\n`);
         return;
       }
+      const { campaign: c, counts, budget } = overview;
       const r = c.request;
       const lines = [
         paint('bold', `${c.id}: ${c.status}`),
         `task ${describeTaskSpec(r.task)} · strategy ${r.strategy} · ${r.parallel} at a time · seed ${r.seed}${r.pruner !== 'none' ? ` · ${r.pruner} pruner` : ''}${r.timeLimitSeconds ? ` · time limit ${r.timeLimitSeconds}s` : ''}${r.trialTimeoutSeconds ? ` · trial timeout ${r.trialTimeoutSeconds}s` : ''}`,
-        `trials ${progressOf(c, trials)} done: ${['completed', 'pruned', 'failed', 'cancelled', 'running', 'queued'].map((s) => `${trials.filter((t) => t.state === s).length} ${s}`).join(', ')}`,
+        `trials ${trialProgress(c, counts)} done: ${(['completed', 'pruned', 'failed', 'cancelled', 'running', 'queued'] as const).map((s) => `${counts[s]} ${s}`).join(', ')}`,
+        budgetLine(budget),
         c.best
           ? `best #${c.best.trial}: ${c.metric.name} ${formatNumber(c.best.value)}  ${paint('dim', formatConfig(c.best.config))}`
           : 'no finished trial yet',
       ];
-      for (const t of running) lines.push(runningTrialLine(t, curves.get(t.number) ?? [], c));
+      for (const t of overview.running) lines.push(runningTrialLine(t, c.metric.name));
       if (c.reportDir) lines.push(`report: ${c.reportDir}`);
       if (c.error) lines.push(paint('red', c.error));
       process.stdout.write(`${lines.join('\n')}\n`);
@@ -178,32 +168,28 @@ export function registerCampaignCommands(program: Command): void {
   );
 }
 
-/**
- * A running trial's planned epochs: what its worker said when it began (the step budget may cut
- * the configuration's), else the campaign's --epochs or the configuration's own.
- */
-function plannedEpochs(t: TrialRecord, request: CampaignRequest): number | null {
-  const planned = t.progress?.plannedEpochs ?? request.epochs ?? t.config['epochs'];
-  return typeof planned === 'number' ? planned : null;
+/** The budgets used: time, and the LLM's tokens and cost (those the campaign set limits for, or used). */
+function budgetLine(b: BudgetUsed): string {
+  const parts = [
+    `time ${formatSeconds(b.seconds.elapsed)}${b.seconds.limit !== null ? ` of ${formatSeconds(b.seconds.limit)}` : ''}`,
+  ];
+  if (b.llm.tokens > 0 || b.llm.tokenLimit !== null || b.llm.costLimit !== null) {
+    parts.push(
+      `LLM ${b.llm.tokens.toLocaleString('en')} tokens${b.llm.tokenLimit !== null ? ` of ${b.llm.tokenLimit.toLocaleString('en')}` : ''}, $${formatNumber(b.llm.costUsd)}${b.llm.costLimit !== null ? ` of $${formatNumber(b.llm.costLimit)}` : ''}`,
+    );
+  }
+  return `budget used: ${parts.join(', ')}`;
 }
 
 /** A running trial in `lgt status`: where it is in its plan, and its last validation metric. */
-export function runningTrialLine(
-  t: TrialRecord,
-  curve: readonly EpochRecord[],
-  c: Pick<CampaignRecord, 'request' | 'metric'>,
-): string {
-  const last = curve.at(-1);
-  const planned = plannedEpochs(t, c.request);
-  const epochs = `epoch ${curve.length}${planned !== null ? `/${planned}` : ''}${last ? `, val ${c.metric.name} ${formatNumber(last.validationMetric)}` : ''}`;
+export function runningTrialLine(t: RunningTrialView, metricName: string): string {
+  const epochs = `epoch ${t.epoch}${t.plannedEpochs !== null ? `/${t.plannedEpochs}` : ''}${t.lastValue !== null ? `, val ${metricName} ${formatNumber(t.lastValue)}` : ''}`;
   // Folds after the first train quietly: their place is known, their epochs are not.
-  const fold = t.progress?.fold;
-  const folds = t.progress?.folds;
   const where =
-    fold === undefined || folds === undefined
+    t.fold === undefined || t.folds === undefined
       ? epochs
-      : fold === 1
-        ? `fold 1/${folds}, ${epochs}`
-        : `fold ${fold}/${folds} (fold 1: ${epochs})`;
-  return `  #${t.number} running on ${t.worker ?? '?'}: ${where}`;
+      : t.fold === 1
+        ? `fold 1/${t.folds}, ${epochs}`
+        : `fold ${t.fold}/${t.folds} (fold 1: ${epochs})`;
+  return `  #${t.trial} running on ${t.worker ?? '?'}: ${where}`;
 }

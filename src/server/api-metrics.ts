@@ -18,48 +18,8 @@ export function createApiMetrics(
   store: CampaignStore,
   queues: LgtQueues,
   hub: CampaignEventHub,
-): Registry {
+): { contentType: string; metrics(): Promise<string> } {
   const registry = new Registry();
-  // Registered first, so that at each scrape it refreshes every metric below from Redis before
-  // they are written out.
-  new Gauge({
-    name: 'lgt_metrics_scrape_campaigns',
-    help: 'Campaigns read by the last scrape',
-    registers: [registry],
-    async collect() {
-      const recent = await store.listCampaigns(CAMPAIGNS_COUNTED);
-      trials.reset();
-      campaigns.reset();
-      durations.reset();
-      let calls = 0;
-      let tokens = 0;
-      let cost = 0;
-      for (const c of recent) {
-        campaigns.inc({ status: c.status });
-        for (const t of await store.listTrials(c.id)) {
-          trials.inc({ state: t.state });
-          if (typeof t.seconds === 'number') durations.observe(t.seconds);
-        }
-        const usage = await store.getLlmUsage(c.id);
-        calls += usage.calls;
-        tokens += usage.tokens;
-        cost += usage.costUsd;
-      }
-      llmCalls.set(calls);
-      llmTokens.set(tokens);
-      llmCost.set(cost);
-      queued.reset();
-      for (const [name, queue] of Object.entries({
-        campaign: queues.campaign,
-        trials: queues.trials,
-        agents: queues.agents,
-      })) {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-        for (const [state, n] of Object.entries(counts)) queued.set({ queue: name, state }, n);
-      }
-      this.set(recent.length);
-    },
-  });
   const trials = new Gauge({
     name: 'lgt_trials',
     help: 'Trials of the most recent campaigns, by state',
@@ -117,5 +77,46 @@ export function createApiMetrics(
     },
   });
 
-  return registry;
+  // Refreshed from Redis before each scrape is written out (prom-client collects metrics
+  // concurrently, so one metric's collect cannot refresh the others).
+  const refresh = async () => {
+    const recent = await store.listCampaigns(CAMPAIGNS_COUNTED);
+    trials.reset();
+    campaigns.reset();
+    durations.reset();
+    let calls = 0;
+    let tokens = 0;
+    let cost = 0;
+    for (const c of recent) {
+      campaigns.inc({ status: c.status });
+      for (const t of await store.listTrials(c.id)) {
+        trials.inc({ state: t.state });
+        if (typeof t.seconds === 'number') durations.observe(t.seconds);
+      }
+      const usage = await store.getLlmUsage(c.id);
+      calls += usage.calls;
+      tokens += usage.tokens;
+      cost += usage.costUsd;
+    }
+    llmCalls.set(calls);
+    llmTokens.set(tokens);
+    llmCost.set(cost);
+    queued.reset();
+    for (const [name, queue] of Object.entries({
+      campaign: queues.campaign,
+      trials: queues.trials,
+      agents: queues.agents,
+    })) {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      for (const [state, n] of Object.entries(counts)) queued.set({ queue: name, state }, n);
+    }
+  };
+
+  return {
+    contentType: registry.contentType,
+    async metrics() {
+      await refresh();
+      return registry.metrics();
+    },
+  };
 }

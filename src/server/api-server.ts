@@ -36,8 +36,8 @@ export interface ApiServerOptions {
   dataDirs: string[];
   /** Where a body's task module may be; none: modules are refused. */
   taskDirs: string[];
-  /** pino logging (false in tests); the Authorization header is never logged. */
-  logger?: boolean;
+  /** Request logging (pino): to standard output, to a stream, or off; the token is never logged. */
+  logger?: boolean | { stream: NodeJS.WritableStream };
 }
 
 /** Paths anyone may read without the token: liveness, and the dashboard's own files (no data). */
@@ -55,6 +55,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
       ? {
           level: process.env['LGT_LOG_LEVEL'] ?? 'info',
           redact: ['req.headers.authorization', 'req.headers.cookie'],
+          ...(typeof opts.logger === 'object' ? { stream: opts.logger.stream } : {}),
         }
       : false,
   });
@@ -100,12 +101,10 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     void reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .code(404)
-      .send({
-        error: 'not-found',
-        message: `no route ${req.method} ${req.url.split('?')[0]}; GET /openapi.json lists them`,
-      });
+    void reply.code(404).send({
+      error: 'not-found',
+      message: `no route ${req.method} ${req.url.split('?')[0]}; GET /openapi.json lists them`,
+    });
   });
 
   const api = app.withTypeProvider<ZodTypeProvider>();

@@ -15,6 +15,7 @@ import { startLgt, waitFor } from '../helpers/lgt-process.ts';
 import { REPO_ROOT, sharedDataset } from '../helpers/paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { runningTrialLine } from '../../src/cli/campaign-commands.ts';
+import { runningTrialView } from '../../src/campaign/campaign-overview.ts';
 
 /** Cancelling, pruning, time limits, graceful shutdown and the campaign commands, on a real Redis. */
 const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-control-'));
@@ -291,9 +292,12 @@ describe('campaign control', () => {
       },
     ];
     const line = runningTrialLine(
-      { ...byDefault, worker: 'w:1', progress: { plannedEpochs: 50, fold: 3, folds: 3 } },
-      [...curve, { ...curve[0]!, epoch: 2, validationMetric: 0.75 }],
-      done,
+      runningTrialView(
+        { ...byDefault, worker: 'w:1', progress: { plannedEpochs: 50, fold: 3, folds: 3 } },
+        [...curve, { ...curve[0]!, epoch: 2, validationMetric: 0.75 }],
+        done.request,
+      ),
+      done.metric.name,
     );
     expect(line).toBe('  #1 running on w:1: fold 3/3 (fold 1: epoch 2/50, val accuracy 0.75)');
   });
