@@ -295,6 +295,11 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
             .regex(/^\d+-\d+$/, 'must be an event id such as 1764680000000-0')
             .optional(),
           follow: z.enum(['true', 'false']).default('true'),
+          types: z
+            .string()
+            .regex(/^[a-z.-]+(,[a-z.-]+)*$/, 'must be event types separated by commas')
+            .optional()
+            .describe('with follow=false: only these event types (e.g. agent.message,proposal)'),
         }),
         headers: z.looseObject({
           'last-event-id': z
@@ -312,7 +317,19 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       await requireCampaign(req.params.id);
       const after = req.headers['last-event-id'] ?? req.query.after;
       if (req.query.follow === 'false') {
-        return store.readEvents(req.params.id, after ?? '0', { count: 10_000 });
+        // The log as it is (capped in Redis), filtered here rather than sent whole: the header
+        // says where it ended, so a live stream can carry on from there.
+        const types = req.query.types ? new Set(req.query.types.split(',')) : null;
+        const out = [];
+        let last = after ?? '0';
+        for (;;) {
+          const page = await store.readEvents(req.params.id, last, { count: 5000 });
+          if (page.length === 0) break;
+          last = page.at(-1)!.id;
+          out.push(...(types ? page.filter((e) => types.has(e.type)) : page));
+        }
+        void reply.header('x-last-event-id', last);
+        return out;
       }
       await streamCampaignEvents(deps.hub, req.params.id, after, req, reply);
       return reply;
@@ -336,6 +353,10 @@ function promptHistory(raw: unknown, id: string): PromptHistory {
         ...p,
         diff: parent
           ? createTwoFilesPatch(`v${parent.version}`, `v${p.version}`, parent.template, p.template)
+              // Without the "Index:" and "====" lines: the file names follow.
+              .split('\n')
+              .slice(2)
+              .join('\n')
           : null,
       };
     }),

@@ -1,0 +1,826 @@
+// The lgt dashboard: plain ES modules, no build step. Everything shown comes from the API
+// (the same overview `lgt status` prints); text from trials and agents is set as text, never
+// parsed as HTML.
+import { CurvesChart, drawParallel, ProgressChart } from '/dashboard/charts.js';
+
+const app = document.getElementById('app');
+const errorBox = document.getElementById('error');
+const tokenInput = document.getElementById('token');
+tokenInput.value = localStorage.getItem('lgt-token') ?? '';
+tokenInput.addEventListener('change', () =>
+  localStorage.setItem('lgt-token', tokenInput.value.trim()),
+);
+
+/** Table rows drawn at most: the page stays quick on a campaign of 10,000 trials. */
+const MAX_ROWS = 300;
+const CONVERSATION_TYPES = [
+  'campaign.started',
+  'proposal',
+  'agent.message',
+  'agent.fallback',
+  'agent.waiting',
+  'prompt.rewritten',
+  'prompt.rejected',
+  'prompt.reverted',
+  'best.improved',
+  'llm.budget',
+  'campaign.cancelling',
+  'campaign.finished',
+  'campaign.failed',
+];
+
+let cleanup = () => {};
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') el.className = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function authHeaders() {
+  const token = tokenInput.value.trim();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+function showError(message) {
+  errorBox.textContent = message;
+  errorBox.hidden = !message;
+}
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: { ...authHeaders(), ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      message = (await res.json()).message ?? message;
+    } catch {}
+    if (res.status === 401) message += ' (paste the token in the field at the top)';
+    throw new Error(message);
+  }
+  return res;
+}
+
+const getJson = async (path) => (await api('GET', path)).json();
+
+export function formatNumber(v) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '-';
+  if (typeof v !== 'number') return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(2);
+  return String(Number(v.toPrecision(4)));
+}
+
+function formatSeconds(s) {
+  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+function age(ms) {
+  return `${formatSeconds((Date.now() - ms) / 1000)} ago`;
+}
+
+function formatConfig(config) {
+  return Object.entries(config)
+    .map(([k, v]) => `${k}=${formatNumber(v)}`)
+    .join(' ');
+}
+
+const finishedCount = (c) => c.completed + c.pruned + c.failed + c.cancelled;
+
+/** Calls `f` at most once per `ms`, the last call winning. */
+function throttle(f, ms) {
+  let timer = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      f();
+    }, ms);
+  };
+}
+
+// ---------------------------------------------------------------- the campaign list
+
+async function listPage() {
+  const tasks = await getJson('/api/tasks').catch(() => []);
+  const tbody = h('tbody');
+  const table = h(
+    'table',
+    { id: 'campaigns' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['campaign', 'task', 'strategy', 'status', 'trials', 'best', 'age'].map((c) =>
+          h('th', {}, c),
+        ),
+      ),
+    ),
+    tbody,
+  );
+  const taskSelect = h(
+    'select',
+    { name: 'task' },
+    tasks.map((t) => h('option', { value: t.name }, t.name)),
+  );
+  const strategy = h(
+    'select',
+    { name: 'strategy' },
+    ['random', 'tpe', 'cmaes', 'grid', 'zo', 'fdpg', 'lgt', 'hybrid'].map((s) =>
+      h('option', { value: s }, s),
+    ),
+  );
+  const trials = h('input', { name: 'trials', type: 'number', value: '20', min: '1' });
+  const parallel = h('input', { name: 'parallel', type: 'number', value: '2', min: '1' });
+  const epochs = h('input', {
+    name: 'epochs',
+    type: 'number',
+    min: '1',
+    placeholder: 'per config',
+  });
+  const agents = h(
+    'select',
+    { name: 'agents' },
+    h('option', { value: 'rules' }, 'rule-based'),
+    h('option', { value: 'llm' }, 'LLM'),
+  );
+  const optimizeEvery = h('input', { name: 'optimizeEvery', type: 'number', min: '1', value: '3' });
+  const form = h(
+    'form',
+    {
+      class: 'new-campaign',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          const body = {
+            task: { kind: 'builtin', name: taskSelect.value },
+            strategy: strategy.value,
+            maxTrials: Number(trials.value),
+            parallel: Number(parallel.value),
+            ...(epochs.value ? { epochs: Number(epochs.value) } : {}),
+            ...(['lgt', 'hybrid'].includes(strategy.value)
+              ? { agents: agents.value, optimizeEvery: Number(optimizeEvery.value) }
+              : {}),
+          };
+          const record = await (await api('POST', '/api/campaigns', body)).json();
+          showError('');
+          location.hash = `#/c/${record.id}`;
+        } catch (err) {
+          showError(err.message);
+        }
+      },
+    },
+    h('label', {}, 'task', taskSelect),
+    h('label', {}, 'strategy', strategy),
+    h('label', {}, 'trials', trials),
+    h('label', {}, 'at a time', parallel),
+    h('label', {}, 'epochs', epochs),
+    h('label', {}, 'agents (lgt, hybrid)', agents),
+    h('label', {}, 'rewrite prompt every', optimizeEvery),
+    h('button', { class: 'primary', type: 'submit', id: 'start' }, 'Start campaign'),
+  );
+  app.replaceChildren(
+    h('div', { class: 'card' }, h('h1', {}, 'Campaigns'), table),
+    h('div', { class: 'card' }, h('h2', {}, 'New campaign'), form),
+  );
+  const refresh = async () => {
+    const items = await getJson('/api/campaigns');
+    tbody.replaceChildren(
+      ...(items.length === 0
+        ? [
+            h(
+              'tr',
+              {},
+              h(
+                'td',
+                { colspan: 7, class: 'muted' },
+                'no campaigns yet: start one below, or with lgt run',
+              ),
+            ),
+          ]
+        : items.map(({ campaign: c, counts }) =>
+            h(
+              'tr',
+              { onclick: () => (location.hash = `#/c/${c.id}`), 'data-id': c.id },
+              h('td', {}, h('a', { href: `#/c/${c.id}` }, c.id)),
+              h('td', {}, c.taskName),
+              h('td', {}, c.request.strategy),
+              h('td', {}, h('span', { class: `status ${c.status}` }, c.status)),
+              h('td', {}, `${finishedCount(counts)}/${c.request.maxTrials}`),
+              h(
+                'td',
+                {},
+                c.best ? `${c.metric.name} ${formatNumber(c.best.value)} (#${c.best.trial})` : '-',
+              ),
+              h('td', {}, age(c.createdAt)),
+            ),
+          )),
+    );
+  };
+  await refresh();
+  const timer = setInterval(() => refresh().catch((e) => showError(e.message)), 3000);
+  return () => clearInterval(timer);
+}
+
+// ---------------------------------------------------------------- one campaign
+
+/** The space as the trials show it: numbers by their observed range, everything else as choices. */
+function observedSpace(trials) {
+  const names = new Map();
+  for (const t of trials)
+    for (const [k, v] of Object.entries(t.config)) {
+      if (!names.has(k)) names.set(k, []);
+      names.get(k).push(v);
+    }
+  return [...names.entries()]
+    .map(([name, vs]) => {
+      if (vs.every((v) => typeof v === 'number')) {
+        const low = Math.min(...vs);
+        const high = Math.max(...vs);
+        if (low === high) return null;
+        return { name, kind: 'float', low, high, log: low > 0 && high / low > 50 };
+      }
+      const choices = [...new Set(vs.map(String))];
+      if (choices.length < 2) return null;
+      return { name, kind: 'choice', choices, map: (v) => String(v) };
+    })
+    .filter(Boolean);
+}
+
+function conversationEntry(e, metric) {
+  const when = new Date(e.at).toLocaleTimeString();
+  const msg = (who, cls, ...body) =>
+    h(
+      'div',
+      { class: `message ${cls}`, 'data-type': e.type },
+      h('span', { class: 'who' }, who),
+      h('span', { class: 'when' }, when),
+      ...body,
+    );
+  switch (e.type) {
+    case 'proposal':
+      return msg(
+        `#${e.trial} proposed by ${e.source}`,
+        e.source === 'advisor' || e.source === 'llm' ? 'advisor' : '',
+        h('p', {}, e.reason),
+        h('p', { class: 'muted' }, formatConfig(e.config)),
+      );
+    case 'agent.message': {
+      const reply = e.reply ?? {};
+      const parts = [];
+      if (e.agent === 'evaluator') {
+        // Verdicts on the round's trials, then the textual gradient: what to change next.
+        for (const v of reply.verdicts ?? [])
+          parts.push(h('p', {}, h('b', {}, `#${v.trial} ${v.verdict}: `), v.explanation));
+        if (reply.textual_gradient)
+          parts.push(
+            h('p', { class: 'gradient' }, h('b', {}, 'textual gradient: '), reply.textual_gradient),
+          );
+        if (reply.lessons?.length)
+          parts.push(
+            h(
+              'ul',
+              {},
+              reply.lessons.map((l) => h('li', {}, l)),
+            ),
+          );
+      } else if (e.agent === 'optimizer') {
+        if (reply.rationale) parts.push(h('p', {}, reply.rationale));
+      } else {
+        if (reply.analysis) parts.push(h('p', {}, reply.analysis));
+        for (const p of reply.proposals ?? [])
+          parts.push(
+            h(
+              'p',
+              {},
+              h('b', {}, 'proposes: '),
+              p.reason,
+              h('br'),
+              h('span', { class: 'muted' }, formatConfig(p.config ?? {})),
+            ),
+          );
+      }
+      if (parts.length === 0)
+        parts.push(h('pre', { class: 'muted' }, JSON.stringify(reply, null, 1).slice(0, 1500)));
+      const by = e.rules ? 'rule-based stand-in' : `${e.model}${e.cached ? ', cached' : ''}`;
+      const cost = e.rules ? '' : ` · ${e.tokens} tokens, $${formatNumber(e.costUsd)}`;
+      return msg(
+        `${e.agent[0].toUpperCase()}${e.agent.slice(1)} (${by}${e.promptVersion ? `, prompt v${e.promptVersion}` : ''}${cost})`,
+        e.agent,
+        ...parts,
+      );
+    }
+    case 'prompt.rewritten':
+      return msg(
+        `Optimizer: prompt v${e.parent} → v${e.version}`,
+        'optimizer',
+        h('p', {}, e.rationale),
+        diffBlock(e.diff),
+      );
+    case 'prompt.rejected':
+      return msg('Optimizer: rewrite refused', 'optimizer', h('p', {}, e.reason));
+    case 'prompt.reverted':
+      return msg(`prompt v${e.from} rolled back to v${e.to}`, 'optimizer', h('p', {}, e.reason));
+    case 'agent.fallback':
+    case 'agent.waiting':
+      return msg(
+        `${e.agent}: ${e.type === 'agent.fallback' ? 'fallback' : 'waiting'}`,
+        '',
+        h('p', {}, e.reason),
+      );
+    case 'best.improved':
+      return msg(
+        `new best: #${e.trial}`,
+        '',
+        h(
+          'p',
+          {},
+          `${metric} ${formatNumber(e.value)}${e.previous !== null ? ` (was ${formatNumber(e.previous)})` : ''}`,
+        ),
+      );
+    case 'campaign.started':
+      return msg(
+        'campaign started',
+        '',
+        h('p', {}, `${e.task}, ${e.strategy}, ${e.maxTrials} trials, ${e.parallel} at a time`),
+      );
+    case 'campaign.finished':
+      return msg(
+        `campaign ${e.status}`,
+        '',
+        e.best
+          ? h('p', {}, `best #${e.best.trial}: ${metric} ${formatNumber(e.best.value)}`)
+          : null,
+      );
+    case 'campaign.failed':
+      return msg('campaign failed', '', h('p', {}, e.error));
+    case 'campaign.cancelling':
+      return msg('cancelling', '', h('p', {}, e.reason));
+    case 'llm.budget':
+      return msg('LLM budget spent', '', h('p', {}, e.limit));
+    default:
+      return null;
+  }
+}
+
+function diffBlock(diff) {
+  return h(
+    'pre',
+    { class: 'diff' },
+    (diff ?? '')
+      .split('\n')
+      .map((line) =>
+        h(
+          'span',
+          {
+            class:
+              line.startsWith('+') && !line.startsWith('+++')
+                ? 'add'
+                : line.startsWith('-') && !line.startsWith('---')
+                  ? 'del'
+                  : '',
+          },
+          `${line}\n`,
+        ),
+      ),
+  );
+}
+
+async function campaignPage(id) {
+  const stop = new AbortController();
+  let overview = await getJson(`/api/campaigns/${id}`);
+  const c = overview.campaign;
+  const metric = c.metric.name;
+  const trials = new Map((await getJson(`/api/campaigns/${id}/trials`)).map((t) => [t.number, t]));
+  const selected = new Set();
+  let sortKey = 'number';
+  let sortDir = 1;
+
+  const stats = h('div', { class: 'row', id: 'stats' });
+  const running = h('div', { id: 'running', class: 'muted' });
+  const cancelButton = h('button', { id: 'cancel', onclick: () => act('cancel') }, 'Cancel');
+  const resumeButton = h('button', { id: 'resume', onclick: () => act('resume') }, 'Resume');
+  const statusBadge = h('span', { class: `status ${c.status}`, id: 'status' }, c.status);
+  const progressEl = h('div', { id: 'progress-chart' });
+  const curvesEl = h('div', { id: 'curves-chart' });
+  const curvesNote = h(
+    'p',
+    { class: 'muted' },
+    'click rows of the table to compare their learning curves',
+  );
+  const parallelCanvas = h('canvas', { class: 'parallel', id: 'parallel' });
+  const tbody = h('tbody');
+  const tableNote = h('p', { class: 'muted', id: 'table-note' });
+  const conversation = h('div', { class: 'conversation', id: 'conversation' });
+  const promptSelect = h('select', { id: 'prompt-version' });
+  const promptView = h('div', { id: 'prompt-view' });
+  const columns = [
+    ['number', '#'],
+    ['state', 'state'],
+    ['value', `validation ${metric}`],
+    ['source', 'source'],
+    ['seconds', 'time'],
+    ['epochsRun', 'epochs'],
+    ['config', 'configuration'],
+  ];
+  const thead = h(
+    'thead',
+    {},
+    h(
+      'tr',
+      {},
+      columns.map(([key, label]) =>
+        h(
+          'th',
+          key === 'config'
+            ? {}
+            : {
+                'data-sort': key,
+                onclick: () => {
+                  sortDir =
+                    sortKey === key
+                      ? -sortDir
+                      : key === 'value' && c.metric.direction === 'maximize'
+                        ? -1
+                        : 1;
+                  sortKey = key;
+                  renderTable();
+                },
+              },
+          label,
+        ),
+      ),
+    ),
+  );
+
+  app.replaceChildren(
+    h(
+      'div',
+      { class: 'card' },
+      h('h1', {}, h('a', { href: '#/' }, 'campaigns'), ' / ', id, ' ', statusBadge),
+      h(
+        'p',
+        { class: 'muted' },
+        `${c.taskName} · ${c.request.strategy} · ${c.request.parallel} at a time · seed ${c.request.seed} · ${metric} (${c.metric.direction === 'maximize' ? 'higher' : 'lower'} is better)`,
+      ),
+      stats,
+      running,
+      h('div', { class: 'row' }, cancelButton, resumeButton),
+    ),
+    h(
+      'div',
+      { class: 'grid' },
+      h(
+        'div',
+        { class: 'card' },
+        h('h2', {}, `${metric} by trial, and the best so far`),
+        progressEl,
+      ),
+      h('div', { class: 'card' }, h('h2', {}, 'learning curves'), curvesEl, curvesNote),
+    ),
+    h(
+      'div',
+      { class: 'card' },
+      h('h2', {}, 'configuration against metric (parallel coordinates)'),
+      parallelCanvas,
+    ),
+    h(
+      'div',
+      { class: 'card' },
+      h('h2', {}, 'trials'),
+      tableNote,
+      h('table', { id: 'trials' }, thead, tbody),
+    ),
+    h(
+      'div',
+      { class: 'grid' },
+      h('div', { class: 'card' }, h('h2', {}, 'agents'), conversation),
+      h('div', { class: 'card' }, h('h2', {}, 'prompt versions'), promptSelect, promptView),
+    ),
+  );
+
+  const progress = new ProgressChart(progressEl, metric, c.metric.direction);
+  const curves = new CurvesChart(curvesEl, metric);
+
+  async function act(what) {
+    try {
+      await api('POST', `/api/campaigns/${id}/${what}`);
+      showError('');
+      await refreshOverview();
+    } catch (err) {
+      showError(err.message);
+    }
+  }
+
+  function renderStats() {
+    const { campaign, counts, budget } = overview;
+    statusBadge.textContent = campaign.status;
+    statusBadge.className = `status ${campaign.status}`;
+    const live = ['queued', 'running'].includes(campaign.status);
+    cancelButton.disabled = !live;
+    resumeButton.disabled = !live && campaign.status !== 'cancelling';
+    const stat = (label, value, sid) =>
+      h(
+        'div',
+        { class: 'stat', id: sid },
+        h('div', { class: 'label' }, label),
+        h('div', { class: 'value' }, value),
+      );
+    stats.replaceChildren(
+      stat('trials', `${budget.trials.finished}/${budget.trials.max}`, 'stat-trials'),
+      stat(
+        'best',
+        campaign.best ? `${formatNumber(campaign.best.value)} (#${campaign.best.trial})` : '-',
+        'stat-best',
+      ),
+      stat(
+        'time',
+        `${formatSeconds(budget.seconds.elapsed)}${budget.seconds.limit ? ` of ${formatSeconds(budget.seconds.limit)}` : ''}`,
+        'stat-time',
+      ),
+      stat(
+        'LLM tokens',
+        `${budget.llm.tokens.toLocaleString('en')}${budget.llm.tokenLimit ? ` of ${budget.llm.tokenLimit.toLocaleString('en')}` : ''}`,
+        'stat-tokens',
+      ),
+      stat(
+        'LLM cost',
+        `$${formatNumber(budget.llm.costUsd)}${budget.llm.costLimit ? ` of $${formatNumber(budget.llm.costLimit)}` : ''}`,
+        'stat-cost',
+      ),
+      stat(
+        'states',
+        `${counts.completed} done · ${counts.pruned} pruned · ${counts.failed} failed · ${counts.running} running`,
+        'stat-states',
+      ),
+    );
+    running.replaceChildren(
+      ...overview.running.map((r) =>
+        h(
+          'div',
+          {},
+          `#${r.trial} on ${r.worker ?? '?'}: epoch ${r.epoch}${r.plannedEpochs ? `/${r.plannedEpochs}` : ''}${r.lastValue !== null ? `, val ${metric} ${formatNumber(r.lastValue)}` : ''}${r.folds ? ` (fold ${r.fold}/${r.folds})` : ''}`,
+        ),
+      ),
+    );
+    if (campaign.error) running.append(h('div', { class: 'status failed' }, campaign.error));
+  }
+
+  function renderTable() {
+    const rows = [...trials.values()].sort((a, b) => {
+      const x = a[sortKey];
+      const y = b[sortKey];
+      if (x === y) return a.number - b.number;
+      if (x === undefined || x === null) return 1;
+      if (y === undefined || y === null) return -1;
+      return (x < y ? -1 : 1) * sortDir;
+    });
+    tableNote.textContent =
+      rows.length > MAX_ROWS
+        ? `showing ${MAX_ROWS} of ${rows.length.toLocaleString('en')} trials (sort by a column to see others)`
+        : `${rows.length} trials`;
+    tbody.replaceChildren(
+      ...rows
+        .slice(0, MAX_ROWS)
+        .map((t) =>
+          h(
+            'tr',
+            {
+              class: selected.has(t.number) ? 'selected' : '',
+              'data-trial': t.number,
+              onclick: () => toggle(t.number),
+            },
+            h('td', {}, `#${t.number}`),
+            h('td', {}, h('span', { class: `status ${t.state}` }, t.state)),
+            h('td', {}, formatNumber(t.value)),
+            h('td', {}, t.source),
+            h('td', {}, t.seconds !== undefined ? formatSeconds(t.seconds) : '-'),
+            h('td', {}, t.epochsRun ?? '-'),
+            h('td', { class: 'config' }, formatConfig(t.config)),
+          ),
+        ),
+    );
+  }
+
+  function renderCharts() {
+    const list = [...trials.values()];
+    progress.update(list);
+    drawParallel(parallelCanvas, observedSpace(list), list, metric, c.metric.direction);
+  }
+
+  async function renderCurves() {
+    if (selected.size === 0) {
+      // The best few by default.
+      const best = [...trials.values()]
+        .filter((t) => typeof t.value === 'number')
+        .sort((a, b) => (c.metric.direction === 'maximize' ? b.value - a.value : a.value - b.value))
+        .slice(0, 3);
+      for (const t of best) selected.add(t.number);
+    }
+    if (selected.size === 0) return;
+    const got = await getJson(`/api/campaigns/${id}/curves?trials=${[...selected].join(',')}`);
+    curves.update(new Map(Object.entries(got).map(([k, v]) => [Number(k), v])));
+  }
+
+  function toggle(n) {
+    if (selected.has(n)) selected.delete(n);
+    else selected.add(n);
+    renderTable();
+    renderCurves().catch((e) => showError(e.message));
+  }
+
+  async function refreshOverview() {
+    overview = await getJson(`/api/campaigns/${id}`);
+    renderStats();
+  }
+
+  async function loadPrompts() {
+    const history = await getJson(`/api/campaigns/${id}/prompts`);
+    promptSelect.replaceChildren(
+      ...history.versions.map((v) =>
+        h(
+          'option',
+          { value: v.version },
+          `v${v.version}${v.version === history.active ? ' (active)' : ''}`,
+        ),
+      ),
+    );
+    const show = () => {
+      const v = history.versions.find((x) => String(x.version) === promptSelect.value);
+      if (!v) {
+        promptView.replaceChildren(
+          h(
+            'p',
+            { class: 'muted' },
+            'no prompt versions: only lgt and hybrid campaigns have an Advisor prompt',
+          ),
+        );
+        return;
+      }
+      promptView.replaceChildren(
+        h('p', {}, v.rationale),
+        v.diff ? diffBlock(v.diff) : h('pre', { class: 'diff' }, v.template),
+      );
+    };
+    promptSelect.onchange = show;
+    if (history.versions.length) promptSelect.value = String(history.versions.at(-1).version);
+    show();
+  }
+
+  function applyEvent(e) {
+    const t = trials.get(e.trial);
+    switch (e.type) {
+      case 'proposal':
+        trials.set(e.trial, {
+          number: e.trial,
+          state: 'queued',
+          config: e.config,
+          source: e.source,
+          reason: e.reason,
+        });
+        break;
+      case 'trial.started':
+        if (t) t.state = 'running';
+        break;
+      case 'trial.finished':
+        if (t)
+          Object.assign(t, {
+            state: 'completed',
+            value: e.value,
+            seconds: e.seconds,
+            epochsRun: e.epochs,
+          });
+        break;
+      case 'trial.pruned':
+        if (t) Object.assign(t, { state: 'pruned', value: e.value, epochsRun: e.epoch });
+        break;
+      case 'trial.failed':
+        if (t && e.final) Object.assign(t, { state: 'failed', value: null });
+        break;
+      case 'trial.cancelled':
+        if (t) t.state = 'cancelled';
+        break;
+    }
+    if (CONVERSATION_TYPES.includes(e.type)) {
+      const entry = conversationEntry(e, metric);
+      if (entry) {
+        const atBottom =
+          conversation.scrollTop + conversation.clientHeight >= conversation.scrollHeight - 20;
+        conversation.append(entry);
+        if (atBottom) conversation.scrollTop = conversation.scrollHeight;
+      }
+    }
+  }
+
+  renderStats();
+  renderTable();
+  renderCharts();
+  await renderCurves().catch((e) => showError(e.message));
+  loadPrompts().catch((e) => showError(e.message));
+
+  // The conversation so far (only the event types it shows), then live from where it ended.
+  const past = await api(
+    'GET',
+    `/api/campaigns/${id}/events?follow=false&types=${CONVERSATION_TYPES.join(',')}`,
+  );
+  const lastId = past.headers.get('x-last-event-id');
+  for (const e of await past.json()) {
+    const entry = conversationEntry(e, metric);
+    if (entry) conversation.append(entry);
+  }
+  conversation.scrollTop = conversation.scrollHeight;
+
+  const redraw = throttle(() => {
+    renderTable();
+    renderCharts();
+  }, 500);
+  const reloadOverview = throttle(() => refreshOverview().catch(() => {}), 1000);
+  const reloadCurves = throttle(() => renderCurves().catch(() => {}), 3000);
+  const reloadPrompts = throttle(() => loadPrompts().catch(() => {}), 2000);
+  followEvents(id, lastId, stop.signal, (events) => {
+    for (const e of events) {
+      applyEvent(e);
+      if (e.type === 'prompt.rewritten' || e.type === 'prompt.reverted') reloadPrompts();
+      if (e.type === 'trial.epoch') reloadCurves();
+    }
+    redraw();
+    reloadOverview();
+  }).catch((e) => showError(e.message));
+  // The clock and running epochs move without events too.
+  const timer = setInterval(() => reloadOverview(), 5000);
+  return () => {
+    stop.abort();
+    clearInterval(timer);
+  };
+}
+
+/**
+ * The campaign's live event stream (Server-Sent Events read with fetch, so the token goes in a
+ * header, not the URL); reconnects with Last-Event-ID until the campaign ends.
+ */
+async function followEvents(id, after, signal, onEvents) {
+  let last = after;
+  while (!signal.aborted) {
+    try {
+      const res = await fetch(`/api/campaigns/${id}/events`, {
+        headers: { ...authHeaders(), ...(last ? { 'last-event-id': last } : {}) },
+        signal,
+      });
+      if (!res.ok) throw new Error(`event stream: ${res.status}`);
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        const blocks = buffer.split('\n\n');
+        buffer = blocks.pop();
+        const batch = [];
+        for (const block of blocks) {
+          if (block.startsWith('event: end')) return;
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          const eid = /^id: (.*)$/m.exec(block)?.[1];
+          if (data && eid) {
+            last = eid;
+            batch.push(JSON.parse(data));
+          }
+        }
+        if (batch.length) onEvents(batch);
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+async function route() {
+  cleanup();
+  cleanup = () => {};
+  showError('');
+  const m = /^#\/c\/([a-z0-9-]+)$/.exec(location.hash);
+  try {
+    cleanup = (m ? await campaignPage(m[1]) : await listPage()) ?? (() => {});
+  } catch (err) {
+    showError(err.message);
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,180 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCampaignContext, type CampaignContext } from '../../src/campaign/campaign-context.ts';
+import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
+import { buildApiServer } from '../../src/server/api-server.ts';
+import { WorkerService } from '../../src/worker/worker-service.ts';
+import { promptFile } from '../../agents/prompt-templates.ts';
+import { SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
+import {
+  firstUserMessage,
+  ScriptedLlmServer,
+  type RecordedRequest,
+} from '../helpers/scripted-llm-server.ts';
+
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core): start a campaign
+ * from the page, watch trials arrive and the chart grow, read the agents' conversation (the
+ * scripted LLM server answers for them: not an LLM's result) and a prompt diff.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const TOKEN = 'dashboard-token-0123456789';
+const SCREENSHOT =
+  process.env['LGT_SCREENSHOT'] ??
+  path.join(mkdtempSync(path.join(os.tmpdir(), 'lgt-shot-')), 'dashboard.png');
+const savedEnv = { ...process.env };
+let redis: RedisServerProcess;
+let ctx: CampaignContext;
+let workers: WorkerService;
+let app: FastifyInstance;
+let llm: ScriptedLlmServer;
+let browser: Browser;
+let base: string;
+
+let proposals = 0;
+function advisor(r: RecordedRequest) {
+  const count = Number(/(\d+) (?:replacement )?configuration/.exec(firstUserMessage(r))?.[1] ?? 1);
+  return {
+    content: {
+      analysis: 'scripted analysis: wider layers did better so far',
+      proposals: Array.from({ length: count }, () => {
+        proposals++;
+        return {
+          config: { hiddenLayers: 1, units1: 8 + proposals, learningRate: 0.01, epochs: 3 },
+          reason: `scripted proposal ${proposals}: try ${8 + proposals} units`,
+          expected_effect: 'higher accuracy',
+        };
+      }),
+    },
+  };
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  }
+  sharedDataset('iris.csv');
+  llm = new ScriptedLlmServer({
+    advisor,
+    evaluator: (_r, i) => ({
+      content: {
+        verdicts: [],
+        textual_gradient: `scripted gradient ${i}: raise the learning rate`,
+        lessons: [`lesson ${i}`],
+      },
+    }),
+    optimizer: (_r, i) => ({
+      content: {
+        prompt: `${promptFile('advisor')}\nREWRITE-${i}: read the curves twice before proposing.`,
+        rationale: `scripted rewrite ${i}`,
+      },
+    }),
+  });
+  process.env['LGT_LLM_BASE_URL'] = await llm.start();
+  process.env['OPENAI_API_KEY'] = 'sk-dashboard-test-key-not-real';
+  redis = await startRedisServer();
+  ctx = await openCampaignContext({ redisUrl: redis.url });
+  const runsDir = mkdtempSync(path.join(os.tmpdir(), 'lgt-dash-runs-'));
+  workers = await WorkerService.start({ redisUrl: redis.url, concurrency: 2, runsDir });
+  app = await buildApiServer({
+    ctx,
+    token: TOKEN,
+    host: '127.0.0.1',
+    runsDir,
+    dataDirs: [SHARED_DATASETS],
+    taskDirs: [],
+  });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await workers?.close(true);
+  await ctx?.close();
+  await redis?.stop();
+  await llm?.stop();
+  process.env = { ...savedEnv };
+});
+
+async function rows(page: Page): Promise<number> {
+  return page.locator('#trials tbody tr').count();
+}
+
+describe('dashboard', () => {
+  it('starts a campaign, shows it live, the agents talking and a prompt diff', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(base);
+    await expect.poll(() => page.locator('#campaigns').textContent()).toContain('no campaigns yet');
+
+    // Without the token the server refuses, and the page says what to do.
+    await page.selectOption('select[name=strategy]', 'lgt');
+    await page.click('#start');
+    await expect.poll(() => page.locator('#error').textContent()).toContain('token');
+
+    await page.fill('#token', TOKEN);
+    await page.dispatchEvent('#token', 'change');
+    await page.selectOption('select[name=task]', 'iris');
+    await page.selectOption('select[name=agents]', 'llm');
+    await page.fill('input[name=trials]', '8');
+    await page.fill('input[name=epochs]', '3');
+    await page.fill('input[name=optimizeEvery]', '1');
+    await page.click('#start');
+    await page.waitForURL(/#\/c\/iris-/);
+
+    // Trials arrive and the chart grows while the campaign runs.
+    await expect.poll(() => rows(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    const points = () =>
+      page.locator('#progress-chart').evaluate((el) => Number(el.dataset['points'] ?? 0));
+    await expect.poll(points, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+    const early = await points();
+    await expect.poll(points, { timeout: 90_000 }).toBeGreaterThan(early);
+
+    // The conversation: the Advisor's reasons, the Evaluator's textual gradient.
+    await expect
+      .poll(() => page.locator('#conversation').textContent(), { timeout: 60_000 })
+      .toContain('scripted proposal');
+    await expect
+      .poll(() => page.locator('#conversation .message.evaluator').first().textContent(), {
+        timeout: 60_000,
+      })
+      .toContain('textual gradient');
+
+    // A prompt version with its diff against its parent.
+    await expect
+      .poll(() => page.locator('#prompt-version option').count(), { timeout: 90_000 })
+      .toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => page.locator('#prompt-view pre.diff .add').allTextContents(), {
+        timeout: 10_000,
+      })
+      .toEqual(expect.arrayContaining([expect.stringContaining('REWRITE-')]));
+
+    // The end: every trial in the table, the status says so, cancel is off.
+    await expect
+      .poll(() => page.locator('#status').textContent(), { timeout: 120_000 })
+      .toBe('completed');
+    await expect.poll(() => rows(page)).toBe(8);
+    expect(await page.locator('#cancel').isDisabled()).toBe(true);
+    await expect.poll(() => page.locator('#stat-trials').textContent()).toContain('8/8');
+
+    // Sorting by the metric puts the best trial first.
+    await page.click('th[data-sort=value]');
+    const best = (await ctx.store.listCampaigns())[0]!.best!;
+    await expect
+      .poll(() => page.locator('#trials tbody tr').first().getAttribute('data-trial'))
+      .toBe(String(best.trial));
+
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 240_000);
+});
