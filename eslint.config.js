@@ -15,6 +15,30 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard runs in the browser.
+    files: ['src/server/dashboard/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        localStorage: 'readonly',
+        fetch: 'readonly',
+        Node: 'readonly',
+        TextDecoderStream: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        AbortController: 'readonly',
+      },
+    },
+  },
+  {
+    // Plain JavaScript scripts run by Node.
+    files: ['bench/**/*.mjs'],
+    languageOptions: { globals: { fetch: 'readonly', TextDecoder: 'readonly' } },
+  },
+  {
     // Type-aware rules for the TypeScript sources: a promise nobody awaits is how a job
     // processor loses an error or a test passes before its assertion ran.
     files: ['**/*.ts', '**/*.mts'],

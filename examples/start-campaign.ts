@@ -4,7 +4,11 @@
  */
 import { startCampaign } from 'lgt';
 
-const campaign = await startCampaign({ task: { kind: 'builtin', name: 'iris' }, maxTrials: 4 });
+const campaign = await startCampaign({
+  task: { kind: 'builtin', name: 'iris' },
+  maxTrials: 4,
+  epochs: 20,
+});
 for await (const event of campaign.events()) {
   if (event.type === 'trial.finished') console.log(`trial ${event.trial}: ${event.value}`);
 }

@@ -19,8 +19,7 @@ export async function campaignOverview(
   now = Date.now(),
 ): Promise<CampaignOverview> {
   const campaign = await store.requireCampaign(id);
-  const trials = await store.listTrials(id);
-  const running = trials.filter((t) => t.state === 'running');
+  const { counts, running } = await store.trialCensus(id);
   const [curves, llm] = await Promise.all([
     store.getCurves(
       id,
@@ -28,7 +27,6 @@ export async function campaignOverview(
     ),
     store.getLlmUsage(id),
   ]);
-  const counts = countTrials(trials);
   const r = campaign.request;
   return {
     campaign,
@@ -60,23 +58,9 @@ export async function listCampaignOverviews(
   return Promise.all(
     campaigns.map(async (campaign) => ({
       campaign,
-      counts: countTrials(await store.listTrials(campaign.id)),
+      counts: (await store.trialCensus(campaign.id)).counts,
     })),
   );
-}
-
-export function countTrials(trials: readonly TrialRecord[]): TrialCounts {
-  const counts: TrialCounts = {
-    proposed: 0,
-    queued: 0,
-    running: 0,
-    completed: 0,
-    pruned: 0,
-    failed: 0,
-    cancelled: 0,
-  };
-  for (const t of trials) counts[t.state]++;
-  return counts;
 }
 
 export function finishedCount(counts: TrialCounts): number {

@@ -12,6 +12,9 @@ import {
   ReportSchema,
   type CampaignReport,
   TrialRecordSchema,
+  TrialSummarySchema,
+  TRIAL_STATES,
+  type TrialSummary,
   type CampaignRecord,
   type CampaignStatus,
   type TrialRecord,
@@ -298,6 +301,51 @@ export class CampaignStore implements TrialStore {
     const all = await this.redis.hvals(this.key(id, 'trials'));
     return all
       .map((raw) => parseTrial(this.key(id, 'trials'), id, raw))
+      .sort((a, b) => a.number - b.number);
+  }
+
+  /**
+   * The campaign's trials by state, and the running ones, without checking every whole record (a
+   * 10,000-trial campaign's overview would spend most of its time there): each record's state is
+   * read and checked, and the running trials' records in full.
+   */
+  async trialCensus(
+    id: string,
+  ): Promise<{ counts: Record<TrialState, number>; running: TrialRecord[] }> {
+    const key = this.key(id, 'trials');
+    const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<
+      TrialState,
+      number
+    >;
+    const running: TrialRecord[] = [];
+    for (const raw of await this.redis.hvals(key)) {
+      let value: { state?: unknown };
+      try {
+        value = JSON.parse(raw) as { state?: unknown };
+      } catch {
+        throw new InvalidStoredRecordError(`a trial record of campaign ${id} (${key})`, [
+          'not JSON',
+        ]);
+      }
+      const state = value.state;
+      if (typeof state !== 'string' || !(state in counts)) {
+        throw new InvalidStoredRecordError(`a trial record of campaign ${id} (${key})`, [
+          `state: ${JSON.stringify(state)} is not one of ${TRIAL_STATES.join(', ')}`,
+        ]);
+      }
+      counts[state as TrialState]++;
+      if (state === 'running') running.push(parseTrial(key, id, value));
+    }
+    return { counts, running: running.sort((a, b) => a.number - b.number) };
+  }
+
+  /** Every trial's summary (number, state, value, source, time, epochs), in order. */
+  async listTrialSummaries(id: string): Promise<TrialSummary[]> {
+    const key = this.key(id, 'trials');
+    return (await this.redis.hvals(key))
+      .map((raw) =>
+        decode<TrialSummary>(TrialSummarySchema, `a trial record of campaign ${id} (${key})`, raw),
+      )
       .sort((a, b) => a.number - b.number);
   }
 

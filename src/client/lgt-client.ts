@@ -12,7 +12,6 @@ import {
   FINISHED_CAMPAIGN,
   ReportSchema,
   TrialRecordSchema,
-  type CampaignRecord,
   type CampaignReport,
   type TrialRecord,
 } from '../contracts/campaign-records.ts';
@@ -62,15 +61,14 @@ export class LgtClient {
   /** A handle on an existing campaign. */
   campaign(id: string): CampaignHandle {
     const path = `/api/campaigns/${encodeURIComponent(id)}`;
-    const client = this;
     return {
       id,
-      events: (opts?: EventsOptions) => client.events(id, opts),
-      status: () => client.call('GET', path, CampaignOverviewSchema),
+      events: (opts?: EventsOptions) => this.events(id, opts),
+      status: () => this.call('GET', path, CampaignOverviewSchema),
       cancel: async () => {
-        await client.call('POST', `${path}/cancel`, CampaignRecordSchema);
+        await this.call('POST', `${path}/cancel`, CampaignRecordSchema);
       },
-      result: () => client.result(id),
+      result: () => this.result(id),
       close: async () => {},
     };
   }

@@ -22,7 +22,7 @@ export interface StartCampaignOptions {
   localWorkers?: boolean;
 }
 
-/** A request from a script: `lgt run`'s fields, with its defaults; the output directory ./runs. */
+/** A request from a script: `lgt run`'s fields, with its defaults; the output directory LGT_RUNS_DIR, else ./runs. */
 export type ScriptRequest = Omit<CampaignRequestInput, 'outputDir'> & { outputDir?: string };
 
 /**
@@ -41,7 +41,7 @@ export async function startCampaign(
     {
       ...dataDirsOf(request.dataDirs ?? []),
       ...request,
-      outputDir: path.resolve(request.outputDir ?? 'runs'),
+      outputDir: path.resolve(request.outputDir ?? process.env['LGT_RUNS_DIR'] ?? 'runs'),
       ...(request.task.kind === 'module'
         ? { task: { ...request.task, path: path.resolve(request.task.path) } }
         : request.task.kind === 'csv'

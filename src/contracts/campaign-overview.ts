@@ -31,6 +31,8 @@ export const BudgetUsedSchema = z.object({
   trials: z.object({ finished: z.number().int(), max: z.number().int() }),
   seconds: z.object({ elapsed: z.number(), limit: z.number().nullable() }),
   llm: z.object({
+    /** Calls answered by a model (not the rule-based stand-ins, not replayed from the cache). */
+    calls: z.number(),
     tokens: z.number(),
     costUsd: z.number(),
     tokenLimit: z.number().nullable(),

@@ -45,6 +45,16 @@ export interface CampaignRecord {
 export type TrialState =
   'proposed' | 'queued' | 'running' | 'completed' | 'pruned' | 'failed' | 'cancelled';
 
+export const TRIAL_STATES: readonly TrialState[] = [
+  'proposed',
+  'queued',
+  'running',
+  'completed',
+  'pruned',
+  'failed',
+  'cancelled',
+];
+
 export const FINISHED_TRIAL: readonly TrialState[] = ['completed', 'pruned', 'failed', 'cancelled'];
 
 export interface TrialRecord {
@@ -193,6 +203,20 @@ export const EpochRecordSchema = z.looseObject({
   seconds: z.number(),
   samplesPerSecond: z.number(),
 }) as unknown as z.ZodType<EpochRecord>;
+
+/**
+ * What a long listing needs of each trial (the dashboard's table and chart): the numbers, not
+ * the configuration or the reasons. Checked field by field like the whole record.
+ */
+export const TrialSummarySchema = z.object({
+  number: TrialNumberSchema,
+  state: z.enum(['proposed', 'queued', 'running', 'completed', 'pruned', 'failed', 'cancelled']),
+  source: z.string().max(200),
+  value: finiteOrNull.optional(),
+  seconds: z.number().optional(),
+  epochsRun: z.number().optional(),
+});
+export type TrialSummary = z.infer<typeof TrialSummarySchema>;
 
 export const TrialJobDataSchema = z.object({
   campaignId: CampaignIdSchema,

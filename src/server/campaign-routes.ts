@@ -20,6 +20,7 @@ import {
   parseStored,
   ReportSchema,
   TrialRecordSchema,
+  TrialSummarySchema,
   type TrialRecord,
 } from '../contracts/campaign-records.ts';
 import { CampaignRequestSchema, type CampaignRequestInput } from '../contracts/campaign-request.ts';
@@ -164,13 +165,22 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
     '/api/campaigns/:id/trials',
     {
       schema: {
-        summary: "A campaign's trials, in order",
+        summary:
+          "A campaign's trials, in order (with ?view=summary, only number, state, value, source, time and epochs)",
         params: IdParams,
-        response: { 200: z.array(TrialRecordSchema), ...errors },
+        querystring: z.object({
+          view: z.enum(['full', 'summary'], { error: 'must be full or summary' }).default('full'),
+        }),
+        response: {
+          200: z.union([z.array(TrialRecordSchema), z.array(TrialSummarySchema)]),
+          ...errors,
+        },
       },
     },
     async (req) => {
       await requireCampaign(req.params.id);
+      // A long campaign's summary is a tenth of its records, and quicker to read.
+      if (req.query.view === 'summary') return store.listTrialSummaries(req.params.id);
       return (await store.listTrials(req.params.id)).map(publicTrial);
     },
   );
@@ -300,6 +310,13 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
             .regex(/^[a-z.-]+(,[a-z.-]+)*$/, 'must be event types separated by commas')
             .optional()
             .describe('with follow=false: only these event types (e.g. agent.message,proposal)'),
+          limit: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(100_000)
+            .optional()
+            .describe('with follow=false: only the last this many (after the type filter)'),
         }),
         headers: z.looseObject({
           'last-event-id': z
@@ -327,6 +344,12 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
           if (page.length === 0) break;
           last = page.at(-1)!.id;
           out.push(...(types ? page.filter((e) => types.has(e.type)) : page));
+          if (req.query.limit && out.length > 2 * req.query.limit) {
+            out.splice(0, out.length - req.query.limit);
+          }
+        }
+        if (req.query.limit && out.length > req.query.limit) {
+          out.splice(0, out.length - req.query.limit);
         }
         void reply.header('x-last-event-id', last);
         return out;

@@ -65,7 +65,9 @@ async function api(method, path, body) {
     let message = `${res.status} ${res.statusText}`;
     try {
       message = (await res.json()).message ?? message;
-    } catch {}
+    } catch {
+      // Not JSON: the status line says it.
+    }
     if (res.status === 401) message += ' (paste the token in the field at the top)';
     throw new Error(message);
   }
@@ -383,31 +385,36 @@ function diffBlock(diff) {
   return h(
     'pre',
     { class: 'diff' },
-    (diff ?? '')
-      .split('\n')
-      .map((line) =>
-        h(
-          'span',
-          {
-            class:
-              line.startsWith('+') && !line.startsWith('+++')
-                ? 'add'
-                : line.startsWith('-') && !line.startsWith('---')
-                  ? 'del'
-                  : '',
-          },
-          `${line}\n`,
-        ),
+    (diff ?? '').split('\n').map((line) =>
+      h(
+        'span',
+        {
+          class:
+            line.startsWith('+') && !line.startsWith('+++')
+              ? 'add'
+              : line.startsWith('-') && !line.startsWith('---')
+                ? 'del'
+                : '',
+        },
+        `${line}\n`,
       ),
+    ),
   );
 }
 
 async function campaignPage(id) {
   const stop = new AbortController();
-  let overview = await getJson(`/api/campaigns/${id}`);
+  // First what the table and the chart need (small, however long the campaign), with the
+  // overview; the configurations (the bulk of a long campaign) follow, for the configuration
+  // column and the parallel coordinates.
+  const [first, light] = await Promise.all([
+    getJson(`/api/campaigns/${id}`),
+    getJson(`/api/campaigns/${id}/trials?view=summary`),
+  ]);
+  let overview = first;
   const c = overview.campaign;
   const metric = c.metric.name;
-  const trials = new Map((await getJson(`/api/campaigns/${id}/trials`)).map((t) => [t.number, t]));
+  const trials = new Map(light.map((t) => [t.number, { config: {}, ...t }]));
   const selected = new Set();
   let sortKey = 'number';
   let sortDir = 1;
@@ -596,25 +603,23 @@ async function campaignPage(id) {
         ? `showing ${MAX_ROWS} of ${rows.length.toLocaleString('en')} trials (sort by a column to see others)`
         : `${rows.length} trials`;
     tbody.replaceChildren(
-      ...rows
-        .slice(0, MAX_ROWS)
-        .map((t) =>
-          h(
-            'tr',
-            {
-              class: selected.has(t.number) ? 'selected' : '',
-              'data-trial': t.number,
-              onclick: () => toggle(t.number),
-            },
-            h('td', {}, `#${t.number}`),
-            h('td', {}, h('span', { class: `status ${t.state}` }, t.state)),
-            h('td', {}, formatNumber(t.value)),
-            h('td', {}, t.source),
-            h('td', {}, t.seconds !== undefined ? formatSeconds(t.seconds) : '-'),
-            h('td', {}, t.epochsRun ?? '-'),
-            h('td', { class: 'config' }, formatConfig(t.config)),
-          ),
+      ...rows.slice(0, MAX_ROWS).map((t) =>
+        h(
+          'tr',
+          {
+            class: selected.has(t.number) ? 'selected' : '',
+            'data-trial': t.number,
+            onclick: () => toggle(t.number),
+          },
+          h('td', {}, `#${t.number}`),
+          h('td', {}, h('span', { class: `status ${t.state}` }, t.state)),
+          h('td', {}, formatNumber(t.value)),
+          h('td', {}, t.source),
+          h('td', {}, t.seconds !== undefined ? formatSeconds(t.seconds) : '-'),
+          h('td', {}, t.epochsRun ?? '-'),
+          h('td', { class: 'config' }, formatConfig(t.config)),
         ),
+      ),
     );
   }
 
@@ -730,6 +735,10 @@ async function campaignPage(id) {
 
   renderStats();
   renderTable();
+  progress.update([...trials.values()]);
+  const full = await getJson(`/api/campaigns/${id}/trials`);
+  for (const t of full) trials.set(t.number, { ...trials.get(t.number), ...t });
+  renderTable();
   renderCharts();
   await renderCurves().catch((e) => showError(e.message));
   loadPrompts().catch((e) => showError(e.message));
@@ -803,7 +812,8 @@ async function followEvents(id, after, signal, onEvents) {
         }
         if (batch.length) onEvents(batch);
       }
-    } catch (err) {
+    } catch {
+      // The connection dropped: reconnect below, unless the page left.
       if (signal.aborted) return;
     }
     await new Promise((r) => setTimeout(r, 2000));

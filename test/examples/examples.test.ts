@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
+import { REPO_ROOT, SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
+
+/** The typed examples under examples/ run as a person would run them (tsx, importing 'lgt'). */
+let redis: RedisServerProcess;
+
+beforeAll(async () => {
+  sharedDataset('iris.csv');
+  redis = await startRedisServer();
+});
+
+afterAll(async () => {
+  await redis?.stop();
+});
+
+function runExample(file: string, env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(REPO_ROOT, file)],
+      { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('examples', () => {
+  it('examples/start-campaign.ts starts a campaign in-process, follows it and prints the best', async () => {
+    const runs = mkdtempSync(path.join(os.tmpdir(), 'lgt-example-runs-'));
+    const result = await runExample('examples/start-campaign.ts', {
+      REDIS_URL: redis.url,
+      LGT_DATA_DIR: SHARED_DATASETS,
+      LGT_RUNS_DIR: runs,
+    });
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    const trialLines = result.stdout.split('\n').filter((l) => /^trial \d+: [\d.]+$/.test(l));
+    expect(trialLines).toHaveLength(4);
+    expect(result.stdout).toMatch(/^best: trial \d+ \{.*"learningRate"/m);
+    // The report and the best model were written where LGT_RUNS_DIR says.
+    const [dir] = readdirSync(runs);
+    expect(existsSync(path.join(runs, dir!, 'report.json'))).toBe(true);
+  }, 180_000);
+});
