@@ -1,4 +1,5 @@
 import type { CampaignEvent } from '../src/contracts/campaign-events.ts';
+import type { PromptVersion } from '../src/contracts/prompt-history.ts';
 import type { CampaignRecord } from '../src/contracts/campaign-records.ts';
 import type { StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Strategy } from '../src/strategies/strategy.ts';
@@ -37,13 +38,6 @@ export interface Round {
   /** Mean validation metric of the round's trials, once evaluated (for prompt rollbacks). */
   score?: number | null;
   improvedBest?: boolean;
-}
-
-export interface PromptVersion {
-  version: number;
-  template: string;
-  rationale: string;
-  parent: number | null;
 }
 
 /** All the Language-Guided Tuning state of a campaign, kept in Redis so a driver can resume. */

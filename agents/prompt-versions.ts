@@ -73,7 +73,7 @@ export class PromptVersions {
       { context: 1 },
     )
       .split('\n')
-      .slice(2)
+      .slice(1)
       .join('\n')
       .trim();
     const updated = await this.s.context.updateState<LgtState>((s) => {

@@ -1,8 +1,8 @@
 /**
  * What `lgt serve` costs, against a redis-server and workers this script starts:
  *  1. event-stream clients: the same campaign (iris, random search, fixed epochs) run with no
- *     client, then with N clients (in a process of their own) following its event stream, twice
- *     each in turn; trials per minute each time (the difference is what the clients cost);
+ *     client, then with N clients (in a process of their own) following its event stream, three
+ *     times each in turn; trials per minute each time (the difference is what the clients cost);
  *  2. a 10,000-trial campaign (records written straight through the store: 10,000 finished trials
  *     with configurations, values and 10-epoch curves, and their events): how long the API takes
  *     to answer its overview, trials and curves, and how long Chromium takes until its dashboard
@@ -137,7 +137,14 @@ async function streamClients(): Promise<void> {
   const runs: { clients: number; perMinute: number; bytes: number }[] = [];
   // Warm-up (the trial processes load TF.js and the data once).
   await campaignRun(0);
-  for (const clients of [0, Number(values.clients), 0, Number(values.clients)]) {
+  for (const clients of [
+    0,
+    Number(values.clients),
+    0,
+    Number(values.clients),
+    0,
+    Number(values.clients),
+  ]) {
     const r = await campaignRun(clients);
     runs.push({ clients, ...r });
     console.log(
@@ -148,172 +155,177 @@ async function streamClients(): Promise<void> {
   const without = mean(runs.filter((r) => r.clients === 0).map((r) => r.perMinute));
   const withClients = mean(runs.filter((r) => r.clients > 0).map((r) => r.perMinute));
   console.log(
-    `   with ${values.clients} clients: ${(((without - withClients) / without) * 100).toFixed(1)}% slower (mean of two runs each)`,
+    `   with ${values.clients} clients: ${(((without - withClients) / without) * 100).toFixed(1)}% slower (mean of three runs each)`,
   );
   await workers.close(true);
 }
 
 // ------------------------------------------------------------------ 2. a 10,000-trial campaign
-const n = Number(values.big);
-const task = findBuiltInTask('wine-quality')!;
-const id = `bench-big-${Date.now()}`;
-const request = parseCampaignRequest({
-  task: { kind: 'builtin', name: task.name },
-  maxTrials: n,
-  outputDir: runsDir,
-});
-await ctx.store.createCampaign({
-  id,
-  request,
-  taskName: task.name,
-  metric: task.metric,
-  status: 'completed',
-  createdAt: Date.now() - 3600_000,
-  startedAt: Date.now() - 3600_000,
-  finishedAt: Date.now(),
-});
-const { store: fenced } = await ctx.store.claimDriver(id);
-const rng = new Rng(1);
-const writeStart = Date.now();
-let best: {
-  trial: number;
-  value: number;
-  config: Record<string, string | number | boolean>;
-} | null = null;
-for (let i = 0; i < n; i += 200) {
-  await Promise.all(
-    Array.from({ length: Math.min(200, n - i) }, async () => {
-      const config = sampleConfig(task.space, rng);
-      const trial = await fenced.addTrial(
-        id,
-        {
-          state: 'running',
-          config,
-          reason: 'bench',
-          source: 'random',
-          proposedAt: Date.now(),
-          attempts: 1,
-          attemptToken: 'bench',
-        },
-        { type: 'proposal', config, reason: 'bench', source: 'random' },
-      );
-      const value = 0.4 + 0.3 * rng.next();
-      for (let e = 1; e <= 10; e++) {
-        await fenced.appendEpoch(id, trial.number, 'bench', {
-          epoch: e,
-          loss: 1 / e,
-          validationLoss: 1 / e,
-          validationMetric: value + 0.5 / e,
-          learningRate: 0.001,
-          seconds: 0.1,
-          samplesPerSecond: 1000,
-        });
-      }
-      await fenced.updateTrial(id, trial.number, (t) => ({
-        ...t,
-        state: 'completed',
-        value,
-        seconds: 1,
-        epochsRun: 10,
-        validation: { loss: value, mae: value },
-      }));
-      await fenced.appendEvent(id, {
-        type: 'trial.finished',
-        trial: trial.number,
-        value,
-        validation: { loss: value },
-        seconds: 1,
-        epochs: 10,
-      });
-      if (!best || value < best.value) best = { trial: trial.number, value, config };
-    }),
-  );
-}
-await ctx.store.updateCampaign(id, (c) => ({ ...c, ...(best ? { best } : {}) }));
-console.log(
-  `2. a campaign of ${n.toLocaleString('en')} trials (written in ${((Date.now() - writeStart) / 1000).toFixed(0)} s; Redis ${await redisMemory()} MiB)`,
-);
+if (Number(values.big) > 0) await bigCampaign();
 
-async function timed(url: string): Promise<string> {
-  const times: number[] = [];
-  let size = 0;
-  for (let k = 0; k < 3; k++) {
-    const t = performance.now();
-    const res = await fetch(`${base}${url}`, { headers: auth });
-    size = (await res.arrayBuffer()).byteLength;
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return `${times[1]!.toFixed(0)} ms (median of 3, ${(size / 1024).toFixed(0)} KiB)`;
-}
-
-async function redisMemory(): Promise<string> {
-  const info = await ctx.blocking.info('memory');
-  return (Number(/used_memory:(\d+)/.exec(info)?.[1]) / 2 ** 20).toFixed(0);
-}
-
-console.log(`   GET /api/campaigns/:id          ${await timed(`/api/campaigns/${id}`)}`);
-console.log(`   GET /api/campaigns/:id/trials   ${await timed(`/api/campaigns/${id}/trials`)}`);
-console.log(
-  `   GET /api/campaigns/:id/curves   ${await timed(`/api/campaigns/${id}/curves?trials=1,2,3`)}`,
-);
-console.log(`   GET /api/campaigns              ${await timed('/api/campaigns')}`);
-
-{
-  // What the page asks first, both at once, from here (no browser on the machine's cores).
-  const t = performance.now();
-  await Promise.all(
-    [`/api/campaigns/${id}`, `/api/campaigns/${id}/trials?view=summary`].map(async (u) =>
-      (await fetch(`${base}${u}`, { headers: auth })).arrayBuffer(),
-    ),
-  );
-  console.log(
-    `   the page's first two requests at once, from Node: ${(performance.now() - t).toFixed(0)} ms`,
-  );
-}
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-});
-const loads: number[] = [];
-for (let k = 0; k < 3; k++) {
-  // A person opening the campaign's page: a new tab on its address, the token already stored.
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  await page.addInitScript(
-    (t) => (globalThis as unknown as BrowserGlobals).localStorage.setItem('lgt-token', t),
-    TOKEN,
-  );
-  const requests: string[] = [];
-  page.on('requestfinished', (r) => {
-    const timing = r.timing();
-    if (r.url().includes('/api/'))
-      requests.push(
-        `${r.url().replace(base, '').split('?')[0]} ${Math.round(timing.responseEnd)} ms`,
-      );
+async function bigCampaign(): Promise<void> {
+  const n = Number(values.big);
+  const task = findBuiltInTask('wine-quality')!;
+  const id = `bench-big-${Date.now()}`;
+  const request = parseCampaignRequest({
+    task: { kind: 'builtin', name: task.name },
+    maxTrials: n,
+    outputDir: runsDir,
   });
-  const t = performance.now();
-  await page.goto(`${base}/#/c/${id}`);
-  // Usable: the trial table drawn and the chart holding every trial.
-  await page.waitForFunction(
-    (count) => {
-      const d = (globalThis as unknown as BrowserGlobals).document;
-      return (
-        d.querySelectorAll('#trials tbody tr').length > 0 &&
-        Number(d.querySelector('#progress-chart')?.dataset['points']) === count
-      );
-    },
-    n,
-    { timeout: 60_000 },
+  await ctx.store.createCampaign({
+    id,
+    request,
+    taskName: task.name,
+    metric: task.metric,
+    status: 'completed',
+    createdAt: Date.now() - 3600_000,
+    startedAt: Date.now() - 3600_000,
+    finishedAt: Date.now(),
+  });
+  const { store: fenced } = await ctx.store.claimDriver(id);
+  const rng = new Rng(1);
+  const writeStart = Date.now();
+  let best: {
+    trial: number;
+    value: number;
+    config: Record<string, string | number | boolean>;
+  } | null = null;
+  for (let i = 0; i < n; i += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, n - i) }, async () => {
+        const config = sampleConfig(task.space, rng);
+        const trial = await fenced.addTrial(
+          id,
+          {
+            state: 'running',
+            config,
+            reason: 'bench',
+            source: 'random',
+            proposedAt: Date.now(),
+            attempts: 1,
+            attemptToken: 'bench',
+          },
+          { type: 'proposal', config, reason: 'bench', source: 'random' },
+        );
+        const value = 0.4 + 0.3 * rng.next();
+        for (let e = 1; e <= 10; e++) {
+          await fenced.appendEpoch(id, trial.number, 'bench', {
+            epoch: e,
+            loss: 1 / e,
+            validationLoss: 1 / e,
+            validationMetric: value + 0.5 / e,
+            learningRate: 0.001,
+            seconds: 0.1,
+            samplesPerSecond: 1000,
+          });
+        }
+        await fenced.updateTrial(id, trial.number, (t) => ({
+          ...t,
+          state: 'completed',
+          value,
+          seconds: 1,
+          epochsRun: 10,
+          validation: { loss: value, mae: value },
+        }));
+        await fenced.appendEvent(id, {
+          type: 'trial.finished',
+          trial: trial.number,
+          value,
+          validation: { loss: value },
+          seconds: 1,
+          epochs: 10,
+        });
+        if (!best || value < best.value) best = { trial: trial.number, value, config };
+      }),
+    );
+  }
+  await ctx.store.updateCampaign(id, (c) => ({ ...c, ...(best ? { best } : {}) }));
+  console.log(
+    `2. a campaign of ${n.toLocaleString('en')} trials (written in ${((Date.now() - writeStart) / 1000).toFixed(0)} s; Redis ${await redisMemory()} MiB)`,
   );
-  loads.push(performance.now() - t);
-  if (k === 0) console.log(`   the page's requests (until each ended): ${requests.join(', ')}`);
-  await page.close();
+
+  async function timed(url: string): Promise<string> {
+    const times: number[] = [];
+    let size = 0;
+    for (let k = 0; k < 3; k++) {
+      const t = performance.now();
+      const res = await fetch(`${base}${url}`, { headers: auth });
+      size = (await res.arrayBuffer()).byteLength;
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    return `${times[1]!.toFixed(0)} ms (median of 3, ${(size / 1024).toFixed(0)} KiB)`;
+  }
+
+  async function redisMemory(): Promise<string> {
+    const info = await ctx.blocking.info('memory');
+    return (Number(/used_memory:(\d+)/.exec(info)?.[1]) / 2 ** 20).toFixed(0);
+  }
+
+  console.log(`   GET /api/campaigns/:id          ${await timed(`/api/campaigns/${id}`)}`);
+  console.log(`   GET /api/campaigns/:id/trials   ${await timed(`/api/campaigns/${id}/trials`)}`);
+  console.log(
+    `   GET /api/campaigns/:id/curves   ${await timed(`/api/campaigns/${id}/curves?trials=1,2,3`)}`,
+  );
+  console.log(`   GET /api/campaigns              ${await timed('/api/campaigns')}`);
+  console.log(`   GET /metrics                    ${await timed('/metrics')}`);
+
+  {
+    // What the page asks first, both at once, from here (no browser on the machine's cores).
+    const t = performance.now();
+    await Promise.all(
+      [`/api/campaigns/${id}`, `/api/campaigns/${id}/trials?view=summary`].map(async (u) =>
+        (await fetch(`${base}${u}`, { headers: auth })).arrayBuffer(),
+      ),
+    );
+    console.log(
+      `   the page's first two requests at once, from Node: ${(performance.now() - t).toFixed(0)} ms`,
+    );
+  }
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
+  const loads: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    // A person opening the campaign's page: a new tab on its address, the token already stored.
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.addInitScript(
+      (t) => (globalThis as unknown as BrowserGlobals).localStorage.setItem('lgt-token', t),
+      TOKEN,
+    );
+    const requests: string[] = [];
+    page.on('requestfinished', (r) => {
+      const timing = r.timing();
+      if (r.url().includes('/api/'))
+        requests.push(
+          `${r.url().replace(base, '').split('?')[0]} ${Math.round(timing.responseEnd)} ms`,
+        );
+    });
+    const t = performance.now();
+    await page.goto(`${base}/#/c/${id}`);
+    // Usable: the trial table drawn and the chart holding every trial.
+    await page.waitForFunction(
+      (count) => {
+        const d = (globalThis as unknown as BrowserGlobals).document;
+        return (
+          d.querySelectorAll('#trials tbody tr').length > 0 &&
+          Number(d.querySelector('#progress-chart')?.dataset['points']) === count
+        );
+      },
+      n,
+      { timeout: 60_000 },
+    );
+    loads.push(performance.now() - t);
+    if (k === 0) console.log(`   the page's requests (until each ended): ${requests.join(', ')}`);
+    await page.close();
+  }
+  await browser.close();
+  loads.sort((a, b) => a - b);
+  console.log(
+    `   dashboard page usable (table drawn, chart with every trial): ${(loads[1]! / 1000).toFixed(2)} s (median of 3; ${loads.map((l) => (l / 1000).toFixed(2)).join(', ')})`,
+  );
 }
-await browser.close();
-loads.sort((a, b) => a - b);
-console.log(
-  `   dashboard page usable (table drawn, chart with every trial): ${(loads[1]! / 1000).toFixed(2)} s (median of 3; ${loads.map((l) => (l / 1000).toFixed(2)).join(', ')})`,
-);
 
 await app.close();
 await ctx.close();

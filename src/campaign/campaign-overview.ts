@@ -18,6 +18,8 @@ export async function campaignOverview(
   id: string,
   now = Date.now(),
 ): Promise<CampaignOverview> {
+  // The log's position first: whatever happens while the rest is read comes after it.
+  const lastEventId = await store.lastEventId(id);
   const campaign = await store.requireCampaign(id);
   const { counts, running } = await store.trialCensus(id);
   const [curves, llm] = await Promise.all([
@@ -46,6 +48,7 @@ export async function campaignOverview(
       },
     },
     running: running.map((t) => runningTrialView(t, curves.get(t.number) ?? [], r)),
+    lastEventId,
   };
 }
 
@@ -63,7 +66,7 @@ export async function listCampaignOverviews(
   );
 }
 
-export function finishedCount(counts: TrialCounts): number {
+function finishedCount(counts: TrialCounts): number {
   return counts.completed + counts.pruned + counts.failed + counts.cancelled;
 }
 

@@ -47,6 +47,11 @@ export const CampaignOverviewSchema = z.object({
   counts: TrialCountsSchema,
   budget: BudgetUsedSchema,
   running: z.array(RunningTrialViewSchema),
+  /**
+   * The campaign's last event when the overview was read (null: none yet): a page that follows
+   * the event stream from here misses nothing that happened after these numbers were read.
+   */
+  lastEventId: z.string().nullable(),
 });
 export type CampaignOverview = z.infer<typeof CampaignOverviewSchema>;
 

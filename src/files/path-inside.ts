@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 
 /** A path with its symbolic links resolved (as far as it exists), so a link cannot lead outside. */
-export function realOrResolved(p: string): string {
+function realOrResolved(p: string): string {
   try {
     return realpathSync(p);
   } catch {

@@ -89,7 +89,7 @@ export function createApiMetrics(
     let cost = 0;
     for (const c of recent) {
       campaigns.inc({ status: c.status });
-      for (const t of await store.listTrials(c.id)) {
+      for (const t of await store.listTrialSummaries(c.id)) {
         trials.inc({ state: t.state });
         if (typeof t.seconds === 'number') durations.observe(t.seconds);
       }

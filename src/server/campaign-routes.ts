@@ -47,7 +47,7 @@ export interface CampaignRoutesDeps extends AllowedPlaces {
 const SERVER_OWNED = { outputDir: '--out', dataDirs: '--data-dir' } as const;
 
 /** What POST /api/campaigns takes: everything `lgt run` can ask for, but where files go. */
-export const CreateCampaignBodySchema = CampaignRequestSchema.omit({
+const CreateCampaignBodySchema = CampaignRequestSchema.omit({
   outputDir: true,
   dataDirs: true,
 }).strict();
@@ -177,8 +177,11 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       await requireCampaign(req.params.id);
+      // Where the log was before the trials were read: following the event stream from there
+      // misses nothing that changed them since.
+      void reply.header('x-last-event-id', (await store.lastEventId(req.params.id)) ?? '0');
       // A long campaign's summary is a tenth of its records, and quicker to read.
       if (req.query.view === 'summary') return store.listTrialSummaries(req.params.id);
       return (await store.listTrials(req.params.id)).map(publicTrial);
@@ -376,9 +379,9 @@ function promptHistory(raw: unknown, id: string): PromptHistory {
         ...p,
         diff: parent
           ? createTwoFilesPatch(`v${parent.version}`, `v${p.version}`, parent.template, p.template)
-              // Without the "Index:" and "====" lines: the file names follow.
+              // Without the "====" line: the file names follow.
               .split('\n')
-              .slice(2)
+              .slice(1)
               .join('\n')
           : null,
       };

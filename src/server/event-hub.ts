@@ -5,13 +5,13 @@ import type { LoggedEvent } from '../contracts/campaign-events.ts';
 import { FINISHED_CAMPAIGN } from '../contracts/campaign-records.ts';
 
 /** Whether stream id `a` comes after `b` ("<ms>-<seq>", compared as numbers). */
-export function streamIdAfter(a: string, b: string): boolean {
+function streamIdAfter(a: string, b: string): boolean {
   const [am, as] = a.split('-').map(Number) as [number, number?];
   const [bm, bs] = b.split('-').map(Number) as [number, number?];
   return am !== bm ? am > bm : (as ?? 0) > (bs ?? 0);
 }
 
-export interface EventSubscriber {
+interface EventSubscriber {
   /** Events in order, each once, from after the id the subscriber asked for. */
   onEvents(events: LoggedEvent[]): void;
   /** The campaign has ended (its last events were delivered), or the hub is closing. */

@@ -18,7 +18,7 @@ export const TaskDescriptionSchema = z.object({
     z.looseObject({ name: z.string(), kind: z.enum(['float', 'int', 'choice']), area: z.string() }),
   ),
 });
-export type TaskDescription = z.infer<typeof TaskDescriptionSchema>;
+type TaskDescription = z.infer<typeof TaskDescriptionSchema>;
 
 export function describeTaskJson(task: AnyTask): TaskDescription {
   return {

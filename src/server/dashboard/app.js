@@ -13,6 +13,8 @@ tokenInput.addEventListener('change', () =>
 
 /** Table rows drawn at most: the page stays quick on a campaign of 10,000 trials. */
 const MAX_ROWS = 300;
+/** Conversation entries loaded with the page (the most recent; live ones are added after). */
+const MAX_MESSAGES = 400;
 const CONVERSATION_TYPES = [
   'campaign.started',
   'proposal',
@@ -102,6 +104,13 @@ function formatConfig(config) {
 }
 
 const finishedCount = (c) => c.completed + c.pruned + c.failed + c.cancelled;
+
+/** The earlier of two event ids ("<ms>-<seq>"). */
+function earlierEventId(a, b) {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am < bm || (am === bm && (as ?? 0) <= (bs ?? 0)) ? a : b;
+}
 
 /** Calls `f` at most once per `ms`, the last call winning. */
 function throttle(f, ms) {
@@ -407,15 +416,24 @@ async function campaignPage(id) {
   // First what the table and the chart need (small, however long the campaign), with the
   // overview; the configurations (the bulk of a long campaign) follow, for the configuration
   // column and the parallel coordinates.
-  const [first, light] = await Promise.all([
+  const [first, lightResponse] = await Promise.all([
     getJson(`/api/campaigns/${id}`),
-    getJson(`/api/campaigns/${id}/trials?view=summary`),
+    api('GET', `/api/campaigns/${id}/trials?view=summary`),
   ]);
+  const light = await lightResponse.json();
+  // The live stream starts from the earlier of the two reads' positions in the log, so neither
+  // misses what happened after it (what is replayed is applied again harmlessly).
+  const since = earlierEventId(
+    first.lastEventId ?? '0',
+    lightResponse.headers.get('x-last-event-id') ?? '0',
+  );
   let overview = first;
   const c = overview.campaign;
   const metric = c.metric.name;
   const trials = new Map(light.map((t) => [t.number, { config: {}, ...t }]));
   const selected = new Set();
+  /** Conversation entries already shown (the live stream may replay some of the past ones). */
+  const shown = new Set();
   let sortKey = 'number';
   let sortDir = 1;
 
@@ -692,13 +710,15 @@ async function campaignPage(id) {
     const t = trials.get(e.trial);
     switch (e.type) {
       case 'proposal':
-        trials.set(e.trial, {
-          number: e.trial,
-          state: 'queued',
-          config: e.config,
-          source: e.source,
-          reason: e.reason,
-        });
+        // Events after the page's snapshot are replayed: a trial it already has stays as it is.
+        if (!t)
+          trials.set(e.trial, {
+            number: e.trial,
+            state: 'queued',
+            config: e.config,
+            source: e.source,
+            reason: e.reason,
+          });
         break;
       case 'trial.started':
         if (t) t.state = 'running';
@@ -722,7 +742,8 @@ async function campaignPage(id) {
         if (t) t.state = 'cancelled';
         break;
     }
-    if (CONVERSATION_TYPES.includes(e.type)) {
+    if (CONVERSATION_TYPES.includes(e.type) && !shown.has(e.id)) {
+      shown.add(e.id);
       const entry = conversationEntry(e, metric);
       if (entry) {
         const atBottom =
@@ -746,10 +767,11 @@ async function campaignPage(id) {
   // The conversation so far (only the event types it shows), then live from where it ended.
   const past = await api(
     'GET',
-    `/api/campaigns/${id}/events?follow=false&types=${CONVERSATION_TYPES.join(',')}`,
+    `/api/campaigns/${id}/events?follow=false&limit=${MAX_MESSAGES}&types=${CONVERSATION_TYPES.join(',')}`,
   );
-  const lastId = past.headers.get('x-last-event-id');
   for (const e of await past.json()) {
+    if (shown.has(e.id)) continue;
+    shown.add(e.id);
     const entry = conversationEntry(e, metric);
     if (entry) conversation.append(entry);
   }
@@ -762,7 +784,8 @@ async function campaignPage(id) {
   const reloadOverview = throttle(() => refreshOverview().catch(() => {}), 1000);
   const reloadCurves = throttle(() => renderCurves().catch(() => {}), 3000);
   const reloadPrompts = throttle(() => loadPrompts().catch(() => {}), 2000);
-  followEvents(id, lastId, stop.signal, (events) => {
+  // From where the page's first reads were made: nothing after them is missed.
+  followEvents(id, since, stop.signal, (events) => {
     for (const e of events) {
       applyEvent(e);
       if (e.type === 'prompt.rewritten' || e.type === 'prompt.reverted') reloadPrompts();
@@ -788,7 +811,7 @@ async function followEvents(id, after, signal, onEvents) {
   while (!signal.aborted) {
     try {
       const res = await fetch(`/api/campaigns/${id}/events`, {
-        headers: { ...authHeaders(), ...(last ? { 'last-event-id': last } : {}) },
+        headers: { ...authHeaders(), ...(last && last !== '0' ? { 'last-event-id': last } : {}) },
         signal,
       });
       if (!res.ok) throw new Error(`event stream: ${res.status}`);
