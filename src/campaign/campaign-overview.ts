@@ -4,7 +4,7 @@ import type {
   RunningTrialView,
   TrialCounts,
 } from '../contracts/campaign-overview.ts';
-import type { CampaignRecord, TrialRecord } from '../contracts/campaign-records.ts';
+import type { CampaignRecord, TrialRecord, TrialSummary } from '../contracts/campaign-records.ts';
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
 import type { CampaignStore } from './campaign-store.ts';
@@ -18,10 +18,19 @@ export async function campaignOverview(
   id: string,
   now = Date.now(),
 ): Promise<CampaignOverview> {
+  return (await campaignOverviewWithTrials(store, id, now)).overview;
+}
+
+/** The overview and every trial's summary, from one read of the trials (the dashboard's first). */
+export async function campaignOverviewWithTrials(
+  store: CampaignStore,
+  id: string,
+  now = Date.now(),
+): Promise<{ overview: CampaignOverview; trials: TrialSummary[] }> {
   // The log's position first: whatever happens while the rest is read comes after it.
   const lastEventId = await store.lastEventId(id);
   const campaign = await store.requireCampaign(id);
-  const { counts, running } = await store.trialCensus(id);
+  const { counts, running, summaries } = await store.trialCensus(id);
   const [curves, llm] = await Promise.all([
     store.getCurves(
       id,
@@ -30,7 +39,7 @@ export async function campaignOverview(
     store.getLlmUsage(id),
   ]);
   const r = campaign.request;
-  return {
+  const overview: CampaignOverview = {
     campaign,
     counts,
     budget: {
@@ -50,6 +59,7 @@ export async function campaignOverview(
     running: running.map((t) => runningTrialView(t, curves.get(t.number) ?? [], r)),
     lastEventId,
   };
+  return { overview, trials: summaries };
 }
 
 /** The most recent campaigns with their trials by state (`lgt list`, the dashboard's list). */

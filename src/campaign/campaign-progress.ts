@@ -1,61 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
-import { FINISHED_CAMPAIGN, type CampaignRecord } from '../contracts/campaign-records.ts';
+import { FINISHED_CAMPAIGN } from '../contracts/campaign-records.ts';
 import type { CampaignStore } from './campaign-store.ts';
-
-/** A running trial as the event log tells it: started, or at an epoch of its plan. */
-export type RunningTrial = { trial: number } & (
-  { phase: 'starting' } | { phase: 'training'; epoch: number; epochs: number }
-);
-
-/**
- * A campaign's progress kept up to date from its events, for anything that shows it live (the
- * command line's status line; a dashboard): trials finished, the best so far, what runs.
- */
-export class CampaignProgress {
-  finished = 0;
-  best: { trial: number; value: number } | null;
-  private readonly runningTrials = new Map<number, RunningTrial>();
-
-  constructor(readonly campaign: CampaignRecord) {
-    this.best = campaign.best ? { trial: campaign.best.trial, value: campaign.best.value } : null;
-  }
-
-  get running(): RunningTrial[] {
-    return [...this.runningTrials.values()];
-  }
-
-  add(e: LoggedEvent): void {
-    switch (e.type) {
-      case 'trial.started':
-        this.runningTrials.set(e.trial, { trial: e.trial, phase: 'starting' });
-        break;
-      case 'trial.epoch':
-        this.runningTrials.set(e.trial, {
-          trial: e.trial,
-          phase: 'training',
-          epoch: e.epoch,
-          epochs: e.epochs,
-        });
-        break;
-      case 'trial.finished':
-      case 'trial.pruned':
-      case 'trial.cancelled':
-        this.finished++;
-        this.runningTrials.delete(e.trial);
-        break;
-      case 'trial.failed':
-        if (e.final) {
-          this.finished++;
-          this.runningTrials.delete(e.trial);
-        }
-        break;
-      case 'best.improved':
-        this.best = { trial: e.trial, value: e.value };
-        break;
-    }
-  }
-}
 
 export interface FollowEventsOptions {
   /** Only events after this stream id (a reader that resumes); default: from the first one. */

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
-import { CampaignProgress, followEvents } from '../campaign/campaign-progress.ts';
+import { campaignOverview } from '../campaign/campaign-overview.ts';
+import { followEvents } from '../campaign/campaign-progress.ts';
+import type { CampaignOverview } from '../contracts/campaign-overview.ts';
 import type { CampaignRecord } from '../contracts/campaign-records.ts';
 import type { CampaignStore } from '../campaign/campaign-store.ts';
 import { formatEvent } from './event-format.ts';
@@ -31,8 +33,12 @@ export async function followCampaign(
   const campaign = await store.requireCampaign(id);
   const metric = campaign.metric.name;
   const status = new StatusLine(process.stderr);
-  const progress = new CampaignProgress(campaign);
   const started = Date.now();
+  // The status line shows the overview that `lgt status`, the API and the dashboard show (the
+  // same code, so the same numbers), read again at most once a second.
+  const wantStatus = opts.statusLine === true && process.stderr.isTTY === true;
+  let overview: CampaignOverview | null = null;
+  let readAt = 0;
   // The whole log, from its first event: what `lgt logs` and `lgt run` show.
   for await (const events of followEvents(store, id, {
     follow: opts.follow,
@@ -40,7 +46,6 @@ export async function followCampaign(
     ...(opts.signal ? { signal: opts.signal } : {}),
   })) {
     for (const e of events) {
-      progress.add(e);
       if (opts.json) {
         status.clear();
         process.stdout.write(`${JSON.stringify(e)}\n`);
@@ -49,22 +54,28 @@ export async function followCampaign(
       const line = formatEvent(e, metric, opts.epochs ? { epochs: true } : {});
       if (line !== null) status.log(line, process.stdout);
     }
-    if (opts.statusLine) status.update(statusText(progress, Date.now() - started));
+    if (wantStatus) {
+      if (Date.now() - readAt >= 1000) {
+        overview = await campaignOverview(store, id);
+        readAt = Date.now();
+      }
+      if (overview) status.update(statusText(overview, Date.now() - started));
+    }
   }
   status.clear();
   return opts.signal?.aborted ? campaign : store.requireCampaign(id);
 }
 
 /** The status line: trials done, the best so far, the running trials' epochs, the time. */
-function statusText(progress: CampaignProgress, elapsedMs: number): string {
-  const { campaign } = progress;
-  const parts = [`${progress.finished}/${campaign.request.maxTrials} trials done`];
-  if (progress.best)
+function statusText(o: CampaignOverview, elapsedMs: number): string {
+  const { campaign, budget } = o;
+  const parts = [`${budget.trials.finished}/${budget.trials.max} trials done`];
+  if (campaign.best)
     parts.push(
-      `best ${campaign.metric.name} ${formatNumber(progress.best.value)} (#${progress.best.trial})`,
+      `best ${campaign.metric.name} ${formatNumber(campaign.best.value)} (#${campaign.best.trial})`,
     );
-  const running = progress.running.map(
-    (r) => `#${r.trial} ${r.phase === 'starting' ? 'starting' : `epoch ${r.epoch}/${r.epochs}`}`,
+  const running = o.running.map(
+    (r) => `#${r.trial} epoch ${r.epoch}${r.plannedEpochs !== null ? `/${r.plannedEpochs}` : ''}`,
   );
   if (running.length) parts.push(`running ${running.join(', ')}`);
   parts.push(formatSeconds(elapsedMs / 1000));

@@ -3,7 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
-import { campaignOverview, listCampaignOverviews } from '../campaign/campaign-overview.ts';
+import {
+  campaignOverview,
+  campaignOverviewWithTrials,
+  listCampaignOverviews,
+} from '../campaign/campaign-overview.ts';
 import {
   cancelCampaign,
   createCampaign,
@@ -150,14 +154,24 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
     '/api/campaigns/:id',
     {
       schema: {
-        summary: 'A campaign: status, budget used, best, running trials and their epochs',
+        summary:
+          "A campaign: status, budget used, best, running trials and their epochs (with ?trials=summary, every trial's summary too)",
         params: IdParams,
-        response: { 200: CampaignOverviewSchema, ...errors },
+        querystring: z.object({
+          trials: z.enum(['none', 'summary'], { error: 'must be none or summary' }).default('none'),
+        }),
+        response: {
+          200: CampaignOverviewSchema.extend({ trials: z.array(TrialSummarySchema).optional() }),
+          ...errors,
+        },
       },
     },
     async (req) => {
       await requireCampaign(req.params.id);
-      return campaignOverview(store, req.params.id);
+      if (req.query.trials === 'none') return campaignOverview(store, req.params.id);
+      // One read of the trials for both: what a long campaign's page needs first.
+      const { overview, trials } = await campaignOverviewWithTrials(store, req.params.id);
+      return { ...overview, trials };
     },
   );
 

@@ -133,6 +133,20 @@ describe('lgt serve API', () => {
     expect(overview.budget.trials).toEqual({ finished: 3, max: 3 });
     expect(overview.running).toEqual([]);
 
+    // The page's first request: the overview with every trial's summary, and no configurations.
+    const withTrials = await json<{ counts: object; trials: Record<string, unknown>[] }>(
+      await call('GET', `/api/campaigns/${record.id}?trials=summary`),
+    );
+    expect(withTrials.counts).toEqual(overview.counts);
+    expect(withTrials.trials.map((t) => t['number'])).toEqual([1, 2, 3]);
+    expect(withTrials.trials.every((t) => typeof t['value'] === 'number')).toBe(true);
+    expect(withTrials.trials[0]).not.toHaveProperty('config');
+    const badView = await call('GET', `/api/campaigns/${record.id}?trials=all`);
+    expect(badView.status).toBe(400);
+    expect((await json<{ fields: { field: string }[] }>(badView)).fields[0]!.field).toContain(
+      'trials',
+    );
+
     const trials = await json<{ number: number; attemptToken?: string }[]>(
       await call('GET', `/api/campaigns/${record.id}/trials`),
     );

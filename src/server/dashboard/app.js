@@ -105,13 +105,6 @@ function formatConfig(config) {
 
 const finishedCount = (c) => c.completed + c.pruned + c.failed + c.cancelled;
 
-/** The earlier of two event ids ("<ms>-<seq>"). */
-function earlierEventId(a, b) {
-  const [am, as] = a.split('-').map(Number);
-  const [bm, bs] = b.split('-').map(Number);
-  return am < bm || (am === bm && (as ?? 0) <= (bs ?? 0)) ? a : b;
-}
-
 /** Calls `f` at most once per `ms`, the last call winning. */
 function throttle(f, ms) {
   let timer = null;
@@ -416,17 +409,11 @@ async function campaignPage(id) {
   // First what the table and the chart need (small, however long the campaign), with the
   // overview; the configurations (the bulk of a long campaign) follow, for the configuration
   // column and the parallel coordinates.
-  const [first, lightResponse] = await Promise.all([
-    getJson(`/api/campaigns/${id}`),
-    api('GET', `/api/campaigns/${id}/trials?view=summary`),
-  ]);
-  const light = await lightResponse.json();
-  // The live stream starts from the earlier of the two reads' positions in the log, so neither
-  // misses what happened after it (what is replayed is applied again harmlessly).
-  const since = earlierEventId(
-    first.lastEventId ?? '0',
-    lightResponse.headers.get('x-last-event-id') ?? '0',
-  );
+  // One request for what the table and the chart need (the overview with every trial's summary:
+  // small, however long the campaign); the configurations (the bulk of a long campaign) follow.
+  const { trials: light, ...first } = await getJson(`/api/campaigns/${id}?trials=summary`);
+  // The live stream starts where the log was when these were read: nothing after is missed.
+  const since = first.lastEventId ?? '0';
   let overview = first;
   const c = overview.campaign;
   const metric = c.metric.name;
