@@ -361,6 +361,43 @@ describe('lgt serve API', () => {
     }
   });
 
+  it('LgtClient: a stream dropped by a server restart resumes where it stopped, each event once', async () => {
+    const options = {
+      ctx,
+      token: TOKEN,
+      host: '127.0.0.1',
+      runsDir,
+      dataDirs: [SHARED_DATASETS],
+      taskDirs: [],
+    };
+    let second = await buildApiServer(options);
+    const url = await second.listen({ host: '127.0.0.1', port: 0 });
+    const port = Number(new URL(url).port);
+    const client = new LgtClient({ url, token: TOKEN, reconnectMs: 200 });
+    const campaign = await client.startCampaign({
+      task: { kind: 'builtin', name: 'iris' },
+      maxTrials: 6,
+      parallel: 1,
+      epochs: 20,
+    });
+    const seen: LoggedEvent[] = [];
+    let restarted = false;
+    for await (const e of campaign.events()) {
+      seen.push(e);
+      if (!restarted && e.type === 'trial.finished') {
+        // The server goes away mid-campaign and comes back on the same port.
+        restarted = true;
+        await second.close();
+        second = await buildApiServer(options);
+        await second.listen({ host: '127.0.0.1', port });
+      }
+    }
+    await second.close();
+    expect(restarted, seen.map((e) => e.type).join(',')).toBe(true);
+    const all = await ctx.store.readEvents(campaign.id, '0', { count: 100_000 });
+    expect(seen.map((e) => e.id)).toEqual(all.map((e) => e.id));
+  }, 120_000);
+
   it('LgtClient: starts a campaign, follows its events and awaits its report', async () => {
     const client = new LgtClient({ url: base, token: TOKEN });
     const campaign = await client.startCampaign({
