@@ -113,12 +113,15 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
     {
       schema: {
         summary: 'Start a campaign (what `lgt run` asks for); workers carry it out',
-        body: z.unknown(),
+        body: CreateCampaignBodySchema,
         response: { 201: CampaignRecordSchema, ...errors },
       },
+      // The schema documents the body; the handler checks it, so that a refusal names the
+      // server's own fields and unknown ones in words (the generic check would not).
+      validatorCompiler: () => (data) => ({ value: data }),
     },
     async (req, reply) => {
-      const body = req.body;
+      const body = req.body as unknown;
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new ApiHttpError(
           400,

@@ -323,6 +323,15 @@ describe('lgt serve API', () => {
         '/healthz',
       ]),
     );
+    const body = (
+      spec.paths['/api/campaigns']!['post'] as unknown as {
+        requestBody: { content: Record<string, { schema: { properties: object } }> };
+      }
+    ).requestBody.content['application/json']!.schema;
+    expect(Object.keys(body.properties)).toEqual(
+      expect.arrayContaining(['task', 'strategy', 'maxTrials', 'parallel']),
+    );
+    expect(Object.keys(body.properties)).not.toContain('outputDir');
     const tasks = await json<{ name: string; space: { name: string; kind: string }[] }[]>(
       await call('GET', '/api/tasks'),
     );

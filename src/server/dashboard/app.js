@@ -406,9 +406,6 @@ function diffBlock(diff) {
 
 async function campaignPage(id) {
   const stop = new AbortController();
-  // First what the table and the chart need (small, however long the campaign), with the
-  // overview; the configurations (the bulk of a long campaign) follow, for the configuration
-  // column and the parallel coordinates.
   // One request for what the table and the chart need (the overview with every trial's summary:
   // small, however long the campaign); the configurations (the bulk of a long campaign) follow.
   const { trials: light, ...first } = await getJson(`/api/campaigns/${id}?trials=summary`);
