@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import { REPO_ROOT, SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
+import { runNode } from '../helpers/run-cli.ts';
 
 /** The typed examples under examples/ run as a person would run them (tsx, importing 'lgt'). */
 let redis: RedisServerProcess;
@@ -18,20 +18,12 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** An example as a person runs it: `npx tsx examples/<file>`. */
 function runExample(file: string, env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(REPO_ROOT, file)],
-      { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runNode(
+    [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(REPO_ROOT, file)],
+    env,
+  );
 }
 
 describe('examples', () => {

@@ -14,8 +14,17 @@ export function runCli(
   env: Record<string, string> = {},
   cwd = REPO_ROOT,
 ): Promise<CliResult> {
+  return runNode([path.join(REPO_ROOT, 'bin/lgt.js'), ...args], env, cwd);
+}
+
+/** Runs Node with `args` (a script and its arguments) in a child process, its output captured. */
+export function runNode(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = REPO_ROOT,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/lgt.js'), ...args], {
+    const child = spawn(process.execPath, args, {
       cwd,
       env: { ...process.env, NO_COLOR: '1', ...env },
     });
