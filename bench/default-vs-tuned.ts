@@ -25,7 +25,7 @@ import type { Metrics } from '../src/trainer/metrics.ts';
 import { openQueues } from '../src/queue/lgt-queues.ts';
 import { createRedis } from '../src/queue/redis-connection.ts';
 import { startRedisServer } from '../src/queue/redis-server-process.ts';
-import { spaceWithEpochs, type TaskKind } from '../src/tasks/task.ts';
+import { spaceWithEpochs, type AnyModelTask, type TaskKind } from '../src/tasks/task.ts';
 import { TfjsTrainer } from '../src/trainer/tfjs-trainer.ts';
 import { WorkerService } from '../src/worker/worker-service.ts';
 
@@ -130,7 +130,7 @@ async function runAll(): Promise<void> {
           const task = prepared.task;
           const metric = task.metric.name;
           // The default, trained as the best was retrained: training split, campaign seed, test once.
-          const data = await task.load({ splitSeed: 0 });
+          const data = await (task as AnyModelTask).load({ splitSeed: 0 });
           const defaults = spaceWithEpochs(task, epochs).defaults();
           const byDefault = await trainer.train({
             task,

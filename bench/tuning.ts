@@ -31,7 +31,8 @@ import { createStrategy } from '../src/strategies/create-strategy.ts';
 import { strategyContextsOf } from '../src/campaign/campaign-strategy-context.ts';
 import type { TpeOptions } from '../src/strategies/tpe-strategy.ts';
 import type { AnyTask } from '../src/tasks/task.ts';
-import { TfjsTrainer } from '../src/trainer/tfjs-trainer.ts';
+import { isObjectiveTask } from '../src/tasks/objective.ts';
+import { TaskTrainer } from '../src/trainer/task-trainer.ts';
 import type { EpochRecord } from '../src/trainer/trainer.ts';
 import { findBuiltInTask } from '../tasks/index.ts';
 import { bestSoFarChart } from './tuning-chart.ts';
@@ -103,7 +104,7 @@ let replayed = 0;
 const redis = await startRedisServer();
 const client = createRedis(redis.url);
 const store = new CampaignStore(client, 'bench');
-const trainer = new TfjsTrainer();
+const trainer = new TaskTrainer();
 
 async function trial(
   task: AnyTask,
@@ -223,7 +224,9 @@ const summary: string[] = [];
 const checkpoints = [10, 20, 50].filter((b) => b <= budget);
 for (const task of tasks) {
   process.stderr.write(`${task.name}: loading data\n`);
-  const data = await task.load({ splitSeed: 0, dataDirs: [dataDir] });
+  const data = isObjectiveTask(task)
+    ? undefined
+    : await task.load({ splitSeed: 0, dataDirs: [dataDir] });
   const target = TARGETS[task.name];
   const rows: string[][] = [
     [

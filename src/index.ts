@@ -26,6 +26,14 @@ export type {
   Task,
   TaskKind,
 } from './tasks/task.ts';
+export {
+  defineObjective,
+  type ObjectiveDefinition,
+  type ObjectiveMetrics,
+  type ObjectiveOutcome,
+  type ObjectiveTask,
+  type ObjectiveTrial,
+} from './tasks/objective.ts';
 export { defineTabularTask, type TabularTaskOptions } from './tasks/tabular/tabular-task.ts';
 export { defineImageTask, type ImageTaskOptions } from './tasks/image/image-task.ts';
 export {

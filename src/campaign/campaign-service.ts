@@ -9,6 +9,7 @@ import {
   type CampaignRequestInput,
 } from '../contracts/campaign-request.ts';
 import type { AnyTask } from '../tasks/task.ts';
+import { isObjectiveTask } from '../tasks/objective.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import { loadTask, type LoadTaskOptions } from '../tasks/task-registry.ts';
 
@@ -45,7 +46,7 @@ export async function prepareCampaign(
 ): Promise<PreparedCampaign> {
   const request = parseCampaignRequest(input);
   const task = await loadTask(request.task, options);
-  if (request.task.kind === 'csv') {
+  if (request.task.kind === 'csv' && !isObjectiveTask(task)) {
     // A person's own file: too few rows or a constant target is refused now, with the numbers,
     // not after a campaign of trials that score NaN.
     let data: { split?: { train: ArrayLike<number>; validation: ArrayLike<number> } };

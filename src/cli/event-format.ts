@@ -32,7 +32,7 @@ export function formatEvent(
       return `${t} ${trial(e.trial)} started on ${e.worker}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
     case 'trial.epoch':
       return opts.epochs
-        ? `${t} ${trial(e.trial)} epoch ${e.epoch}/${e.epochs}  loss ${formatNumber(e.loss)}  val ${metric} ${formatNumber(e.validationMetric)}`
+        ? `${t} ${trial(e.trial)} epoch ${e.epoch}${e.epochs > 0 ? `/${e.epochs}` : ''}  loss ${formatNumber(e.loss)}  val ${metric} ${formatNumber(e.validationMetric)}`
         : null;
     case 'trial.finished':
       return `${t} ${trial(e.trial)} finished: ${metric} ${formatNumber(e.value)} (${e.epochCap ? describeEpochCap(e.epochCap) : `${e.epochs} epochs`}, ${formatSeconds(e.seconds)})`;

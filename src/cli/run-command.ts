@@ -11,6 +11,7 @@ import { createCampaign, CV_ROW_THRESHOLD, prepareCampaign } from '../campaign/c
 import { taskSpecOf } from '../tasks/task-spec.ts';
 import { resolveDataFile } from '../data/data-files.ts';
 import type { TaskKind } from '../tasks/task.ts';
+import { isObjectiveTask } from '../tasks/objective.ts';
 import { WorkerService } from '../worker/worker-service.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
 import { followCampaign } from './campaign-follower.ts';
@@ -250,7 +251,7 @@ export function registerRunCommand(program: Command): void {
       // error now, not every trial failing three times. (Workers elsewhere have their own data
       // directories, so nothing is checked for them.)
       if (!opts.detach && opts.localWorkers && (await ctx.queues.trials.getWorkersCount()) === 0) {
-        for (const spec of prepared.task.dataFiles ?? []) {
+        for (const spec of isObjectiveTask(prepared.task) ? [] : (prepared.task.dataFiles ?? [])) {
           await resolveDataFile(spec, {
             ...(request.dataDirs ? { dataDirs: request.dataDirs } : {}),
             onProgress: note,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeCondition, describeRange, type Area } from '../search-space/param.ts';
-import type { AnyTask, TaskKind } from '../tasks/task.ts';
+import type { AnyModelTask, AnyTask, TaskKind } from '../tasks/task.ts';
 import { paint, table } from './terminal.ts';
 import { describeTaskJson } from '../tasks/task-description.ts';
 import { builtInTasks, resolveTask } from '../tasks/task-registry.ts';
@@ -44,7 +44,8 @@ export function registerTasksCommand(program: Command): void {
         });
         printTaskNotes(task);
         // Before anything runs: the schema as inferred, the rows of each split, the space.
-        const data = (await task.load({ splitSeed: 0 })) as TabularData;
+        // A CSV is always a model task (a table lgt trains on).
+        const data = (await (task as AnyModelTask).load({ splitSeed: 0 })) as TabularData;
         if (opts.json) {
           process.stdout.write(
             `${JSON.stringify({ ...describeTaskJson(task), ...csvSummary(data) }, null, 2)}\n`,

@@ -4,7 +4,8 @@ import type { Config } from '../search-space/search-space.ts';
 import type { AnyTask, TaskKind } from '../tasks/task.ts';
 import { selectBackend } from '../trainer/backend.ts';
 import type { Metrics } from '../trainer/metrics.ts';
-import { TfjsTrainer } from '../trainer/tfjs-trainer.ts';
+import { TaskTrainer } from '../trainer/task-trainer.ts';
+import { isObjectiveTask } from '../tasks/objective.ts';
 import { describeEpochCap } from '../trainer/step-budget.ts';
 import type { EpochRecord, TrialResult } from '../trainer/trainer.ts';
 import { resolveTask } from '../tasks/task-registry.ts';
@@ -135,20 +136,30 @@ export function registerTrialCommand(program: Command): void {
         if (!opts.json) status.log(paint('dim', text, process.stderr));
         else status.update(text);
       };
-      const backend = await selectBackend();
-      say(`${task.name}: loading data…`);
-      const loadStart = performance.now();
-      const data = await task.load({
-        splitSeed: opts.splitSeed,
-        ...(opts.maxTrain !== undefined ? { maxTrainRows: opts.maxTrain } : {}),
-        ...(opts.dataDir.length ? { dataDirs: opts.dataDir } : {}),
-        onProgress: (message: string) => status.update(message),
-      });
-      say(
-        `${task.name}: data ready in ${formatSeconds((performance.now() - loadStart) / 1000)}; training on ${backend.note}`,
-      );
+      let data: unknown;
+      if (isObjectiveTask(task)) {
+        say(`${task.name}: running the objective with ${JSON.stringify(config)}`);
+      } else {
+        const backend = await selectBackend();
+        say(`${task.name}: loading data…`);
+        const loadStart = performance.now();
+        data = await task.load({
+          splitSeed: opts.splitSeed,
+          ...(opts.maxTrain !== undefined ? { maxTrainRows: opts.maxTrain } : {}),
+          ...(opts.dataDir.length ? { dataDirs: opts.dataDir } : {}),
+          onProgress: (message: string) => status.update(message),
+        });
+        say(
+          `${task.name}: data ready in ${formatSeconds((performance.now() - loadStart) / 1000)}; training on ${backend.note}`,
+        );
+      }
       const metricName = task.metric.name;
-      const result = await new TfjsTrainer().train({
+      // Ctrl-C stops the trial (an objective's command with its whole process group).
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const result = await new TaskTrainer().train({
         task,
         data,
         config,
@@ -156,14 +167,17 @@ export function registerTrialCommand(program: Command): void {
         ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
         ...(opts.stepBudget !== undefined ? { stepBudget: opts.stepBudget } : {}),
         scoreTest: opts.test === true,
+        signal: abort.signal,
         onProgress: (epoch, fraction) =>
           status.update(`epoch ${epoch} ${progressBar(fraction)} ${Math.round(fraction * 100)}%`),
         onEpoch: (record, planned) => {
-          const line = `epoch ${record.epoch}/${planned}  loss ${formatNumber(record.loss)}  val_loss ${formatNumber(record.validationLoss)}  val_${metricName} ${formatNumber(record.validationMetric)}  ${formatSeconds(record.seconds)}`;
+          const line = `epoch ${record.epoch}${planned > 0 ? `/${planned}` : ''}  loss ${formatNumber(record.loss)}  val_loss ${formatNumber(record.validationLoss)}  val_${metricName} ${formatNumber(record.validationMetric)}  ${formatSeconds(record.seconds)}`;
           if (opts.json) status.update(line);
           else status.log(paint('dim', line, process.stderr));
         },
       });
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
       status.clear();
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ task: task.name, ...result }, null, 2)}\n`);

@@ -93,7 +93,7 @@ export interface TrialRecord {
   /** With cross-validation: the metric on each fold (`value` is their mean). */
   foldValues?: number[];
   /** While it runs: the epochs it plans, and with cross-validation the fold it is on (1-based). */
-  progress?: { plannedEpochs: number; fold?: number; folds?: number };
+  progress?: { plannedEpochs?: number; fold?: number; folds?: number };
   /** The step budget cut the configuration's epochs from `requested` to `allowed`. */
   epochCap?: { requested: number; allowed: number };
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readCsvTable } from '../data/csv-table.ts';
 import { findColumn, missingCount, type Column, type Table } from '../data/table.ts';
 import { defineTabularTask } from './tabular/tabular-task.ts';
-import type { AnyTask, TaskKind } from './task.ts';
+import type { AnyModelTask, TaskKind } from './task.ts';
 
 export interface CsvTaskOptions {
   file: string;
@@ -22,7 +22,7 @@ const MIN_VALUES_FOR_ID = 10;
  * an encoding knob and missing values an imputation knob, and the kind of problem is guessed
  * from the target unless given.
  */
-export async function createCsvTask(opts: CsvTaskOptions): Promise<AnyTask> {
+export async function createCsvTask(opts: CsvTaskOptions): Promise<AnyModelTask> {
   const read = await readCsvTable(opts.file);
   findColumn(read, opts.target);
   for (const name of opts.keepColumns ?? []) findColumn(read, name);

@@ -9,7 +9,7 @@ import type { AnyTask } from './task.ts';
 export const TaskDescriptionSchema = z.object({
   name: z.string(),
   title: z.string(),
-  kind: z.enum(['classification', 'regression']),
+  kind: z.enum(['classification', 'regression', 'objective']),
   metric: z.object({ name: z.string(), direction: z.enum(['maximize', 'minimize']) }),
   description: z.string(),
   data: z.string(),

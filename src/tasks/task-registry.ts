@@ -74,20 +74,23 @@ export async function loadTaskModule(file: string): Promise<AnyTask> {
   } catch (error) {
     throw new RequestError(`could not load task module ${file}: ${(error as Error).message}`);
   }
-  const task = (mod['default'] ?? mod['task']) as Partial<AnyTask> | undefined;
+  // Checked member by member before it is trusted as a task.
+  const task = (mod['default'] ?? mod['task']) as
+    (Record<string, unknown> & { metric?: { name?: unknown; direction?: unknown } }) | undefined;
   const problems: string[] = [];
   if (!task || typeof task !== 'object') {
     throw new RequestError(
-      `${file} must export a task as its default export (export default defineTabularTask({...})) or as \`task\``,
+      `${file} must export a task as its default export (export default defineObjective({...}) or defineTabularTask({...})) or as \`task\``,
     );
   }
   if (typeof task.name !== 'string' || task.name === '') problems.push('name (a string)');
-  if (task.kind !== 'classification' && task.kind !== 'regression') {
-    problems.push('kind ("classification" or "regression")');
+  if (task.kind !== 'classification' && task.kind !== 'regression' && task.kind !== 'objective') {
+    problems.push('kind ("classification", "regression", or "objective" from defineObjective)');
   }
   if (!task.metric?.name || !task.metric.direction) problems.push('metric ({ name, direction })');
   if (!(task.space instanceof SearchSpace)) problems.push('space (a SearchSpace)');
-  for (const member of REQUIRED_MEMBERS) {
+  const members = task.kind === 'objective' ? (['objective'] as const) : REQUIRED_MEMBERS;
+  for (const member of members) {
     if (typeof task[member] !== 'function') problems.push(`${member}() (a function)`);
   }
   if (problems.length > 0) {
@@ -95,7 +98,7 @@ export async function loadTaskModule(file: string): Promise<AnyTask> {
       `${file} exports a task without: ${problems.join(', ')}; see "Your own task" in the README`,
     );
   }
-  return task as AnyTask;
+  return task as unknown as AnyTask;
 }
 
 export interface LoadTaskOptions {

@@ -2,15 +2,21 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { DataFileSpec } from '../data/data-files.ts';
 import type { Rng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
+import type { ObjectiveTask } from './objective.ts';
 import type { TrainingPlan } from './training-plan.ts';
 
 export type TaskKind = 'classification' | 'regression';
 
 export type MetricName = 'accuracy' | 'macroF1' | 'mae' | 'rmse' | 'r2';
 
+/** The metric tuning decisions use: any name for an objective, one lgt computes for a model. */
 export interface MetricSpec {
-  name: MetricName;
+  name: string;
   direction: 'maximize' | 'minimize';
+}
+
+export interface ModelMetricSpec extends MetricSpec {
+  name: MetricName;
 }
 
 export interface LoadOptions {
@@ -81,7 +87,7 @@ export interface Task<D = unknown, C extends Config = Config> {
   description: string;
   kind: TaskKind;
   /** The metric tuning decisions use, on the validation split. */
-  metric: MetricSpec;
+  metric: ModelMetricSpec;
   space: SearchSpace;
   /** A deliberately plain starting configuration, as in the LGT paper. */
   baseline: C;
@@ -110,9 +116,16 @@ export interface Task<D = unknown, C extends Config = Config> {
   trainingPlan(config: C): TrainingPlan;
 }
 
-/** A task with its type parameters erased, as registries and the command line hold them. */
+/** A model task with its type parameters erased. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyTask = Task<any, any>;
+export type AnyModelTask = Task<any, any>;
+
+/**
+ * Any task as registries and the command line hold them: a model lgt builds and trains, or an
+ * objective (a function, a command, a benchmark function) that trains itself.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTask = AnyModelTask | ObjectiveTask<any>;
 
 /**
  * The space a campaign searches: the task's, with the epochs pinned when the campaign sets them

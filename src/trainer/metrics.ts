@@ -10,6 +10,8 @@ export interface Metrics {
   mae?: number;
   rmse?: number;
   r2?: number;
+  /** An objective's own metrics, by the names it reports them under. */
+  [metric: string]: number | undefined;
 }
 
 /** Predicted class = argmax of each row of logits. */

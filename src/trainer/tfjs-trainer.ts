@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { Rng } from '../random/rng.ts';
 import type { ArraySplit, MetricSpec, PreparedData, TaskKind } from '../tasks/task.ts';
+import { isObjectiveTask } from '../tasks/objective.ts';
 import { selectBackend } from './backend.ts';
 import { sampleLosses, weightPenalty } from './losses.ts';
 import { argmaxRows, classificationMetrics, regressionMetrics, type Metrics } from './metrics.ts';
@@ -27,6 +28,8 @@ export class TfjsTrainer implements Trainer {
     const started = performance.now();
     const tensorsBefore = tf.memory().numTensors;
     const { task, config, seed } = request;
+    if (isObjectiveTask(task))
+      throw new Error(`task ${task.name} is an objective: TaskTrainer runs it, not TfjsTrainer`);
     const data: PreparedData = task.prepare(request.data, config);
     const plan: TrainingPlan = { ...task.trainingPlan(config) };
     if (request.epochs !== undefined) plan.epochs = request.epochs;

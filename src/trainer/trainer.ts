@@ -26,6 +26,8 @@ export interface TrialRequest {
   data: unknown;
   config: Config;
   seed: number;
+  /** The trial's number in its campaign, for an objective's own use (trial.number). */
+  trialNumber?: number;
   /** Overrides the configuration's epochs (quick looks, tests). */
   epochs?: number;
   /**

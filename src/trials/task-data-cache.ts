@@ -1,6 +1,7 @@
 import type { AnyTask } from '../tasks/task.ts';
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
 import { loadTask } from '../tasks/task-registry.ts';
+import { isObjectiveTask } from '../tasks/objective.ts';
 
 /**
  * Tasks and their loaded data, kept by a worker process between trials: reading and splitting
@@ -35,6 +36,8 @@ export class TaskDataCache {
       request.maxTrainRows ?? null,
       request.dataDirs ?? null,
     ]);
+    // An objective loads nothing: its own code reads its data, trial by trial.
+    if (isObjectiveTask(task)) return { task, data: undefined };
     let data = this.data.get(key);
     if (data) {
       // Most recently used goes last.

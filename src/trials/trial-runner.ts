@@ -13,6 +13,7 @@ import {
 } from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
+import { isObjectiveTask } from '../tasks/objective.ts';
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
 import { createPruner } from './create-pruner.ts';
 import type { TaskDataCache } from './task-data-cache.ts';
@@ -120,14 +121,18 @@ export class TrialRunner {
       let lastEvent = 0;
       // With cross-validation the first fold is the trial's visible run (its curve, events and
       // pruning); the others follow quietly, and the trial's value is the mean of all.
-      const folds = request.cv !== undefined && request.cv > 1 && task.folds ? request.cv : 1;
+      const foldsOf = isObjectiveTask(task) ? undefined : task.folds?.bind(task);
+      const folds = request.cv !== undefined && request.cv > 1 && foldsOf ? request.cv : 1;
       const foldData = (k: number) =>
-        folds > 1 ? task.folds!(data, folds, k, request.splitSeed) : data;
+        folds > 1 ? foldsOf!(data, folds, k, request.splitSeed) : data;
       // What `lgt status` shows of a running trial: its planned epochs (the step budget may cut
       // the configuration's) and, with folds, which fold it is on. Written once per fold.
       const showProgress = (fold: number, planned: number) =>
         attempt.transition(['running'], 'running', {
-          progress: { plannedEpochs: planned, ...(folds > 1 ? { fold: fold + 1, folds } : {}) },
+          progress: {
+            ...(planned > 0 ? { plannedEpochs: planned } : {}),
+            ...(folds > 1 ? { fold: fold + 1, folds } : {}),
+          },
         });
       // A cancel or a stop reaches a trial between epochs, in every fold.
       const stopIfAsked = async () => {
@@ -167,7 +172,8 @@ export class TrialRunner {
       // A stop aborts the run: the trainer ends it as aborted (not pruned), so no pruning after.
       const stopOnRequest: EpochHook = () => stopIfAsked();
       const prune: EpochHook = async (record, planned) => {
-        if (!pruner || abort.signal.aborted || record.epoch >= planned) return;
+        // The last epoch is not pruned (0 planned: an objective that did not say how many).
+        if (!pruner || abort.signal.aborted || (planned > 0 && record.epoch >= planned)) return;
         const decision = pruner.decide(curve, await peers!.get());
         if (!decision.prune) return;
         pruned = { epoch: record.epoch, value: decision.value, median: decision.median! };
@@ -178,6 +184,7 @@ export class TrialRunner {
         data: foldData(0),
         config,
         seed: job.seed ?? request.seed,
+        trialNumber: job.trial,
         ...trainingLimits(request),
         signal: abort.signal,
         onEpoch: epochHooks(keepCurve, sayProgress(0), tellLog, stopOnRequest, prune),

@@ -7,7 +7,7 @@
 import { WaitingError, type SandboxedJob } from 'bullmq';
 import { createRedis } from '../queue/redis-connection.ts';
 import { queuePrefix } from '../queue/lgt-queues.ts';
-import { TfjsTrainer } from '../trainer/tfjs-trainer.ts';
+import { TaskTrainer } from '../trainer/task-trainer.ts';
 import {
   parseStored,
   TrialJobDataSchema,
@@ -30,7 +30,7 @@ function trialRunner(): TrialRunner {
     if (!url) throw new Error('LGT_WORKER_REDIS_URL is not set in the trial process');
     runner = new TrialRunner(
       new CampaignStore(createRedis(url), queuePrefix()),
-      new TfjsTrainer(),
+      new TaskTrainer(),
       new TaskDataCache(),
     );
   }

@@ -18,7 +18,7 @@ import {
 } from '../common-params.ts';
 import { floatSplit } from '../array-splits.ts';
 import type { TabularEncoding } from './tabular-encoding.ts';
-import type { LoadOptions, MetricSpec, PreparedData, Task, TaskKind } from '../task.ts';
+import type { LoadOptions, ModelMetricSpec, PreparedData, Task, TaskKind } from '../task.ts';
 import {
   TabularPreprocessor,
   TargetScaler,
@@ -43,7 +43,7 @@ export interface TabularTaskOptions {
   title: string;
   description: string;
   kind: TaskKind;
-  metric: MetricSpec;
+  metric: ModelMetricSpec;
   /** The CSV file (found or downloaded by name), or a function that reads the table. */
   source: DataFileSpec | ((options: LoadOptions) => Promise<Table>);
   dataSummary: string;
