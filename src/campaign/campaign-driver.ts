@@ -26,6 +26,8 @@ export interface DriverOptions {
   runsDir?: string;
   /** Directories task modules may be loaded from (see allowedTaskDirs). */
   taskDirs?: string[];
+  /** Command lines that may run as objectives (see allowedCommands). */
+  commands?: string[];
 }
 
 /**
@@ -122,10 +124,10 @@ export class CampaignDriver {
     } else {
       await this.store.appendEvent(campaignId, { type: 'campaign.resumed', by: workerName });
     }
-    const task = await loadTask(
-      campaign.request.task,
-      this.options.taskDirs ? { taskDirs: this.options.taskDirs } : {},
-    );
+    const task = await loadTask(campaign.request.task, {
+      ...(this.options.taskDirs ? { taskDirs: this.options.taskDirs } : {}),
+      ...(this.options.commands ? { commands: this.options.commands } : {}),
+    });
     const strategy = createStrategy(campaign, task, {
       context: strategyContextsOf(this.store, campaignId),
       agentsQueue: this.queues.agents,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-service.ts';
 import {
@@ -156,10 +157,16 @@ export function registerCampaignCommands(program: Command): void {
       });
       try {
         const campaign = await ctx.store.requireCampaign(id);
+        // Resuming by id is choosing the campaign, with what it runs: said, then allowed here.
+        const spec = campaign.request.task;
+        if (spec.kind === 'command')
+          process.stderr.write(`lgt: resuming runs the command: ${spec.command}\n`);
         await carryOut(ctx, campaign, {
           localWorkers: opts.localWorkers,
           workers: opts.workers ?? campaign.request.parallel,
           json: opts.json === true,
+          ...(spec.kind === 'command' ? { commands: [spec.command] } : {}),
+          ...(spec.kind === 'module' ? { taskDirs: [path.dirname(spec.path)] } : {}),
         });
       } finally {
         await ctx.close();

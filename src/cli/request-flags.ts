@@ -37,6 +37,10 @@ const FLAG_OF_FIELD: Record<string, string> = {
   'task.target': '--target',
   'task.keepColumns': '--keep-columns',
   'task.problem': '--kind',
+  'task.command': '--command',
+  'task.space': '--space',
+  'task.metric': '--metric',
+  'task.direction': '--direction',
 };
 
 /** The refusal in the command line's words: each problem after the flag that set its field. */

@@ -32,6 +32,10 @@ interface RunOptions {
   target?: string;
   kind?: TaskKind;
   keepColumns?: string[];
+  command?: string;
+  space?: string;
+  metric?: string;
+  direction?: 'minimize' | 'maximize';
   dataDir: string[];
   splitSeed: number;
   maxTrain?: number;
@@ -205,9 +209,9 @@ export function registerRunCommand(program: Command): void {
     const selection = { ...opts, ...(taskArg ? { task: taskArg } : {}) };
     if (selection.csv && !selection.target)
       throw new UsageError('--csv needs --target <column>: the column to predict');
-    if (!selection.task && !selection.csv)
+    if (!selection.task && !selection.csv && selection.command === undefined)
       throw new UsageError(
-        'name a task: lgt run iris (lgt tasks lists them), or lgt run --csv data.csv --target y',
+        "name a task: lgt run iris (lgt tasks lists them), lgt run --csv data.csv --target y, lgt run --task ./my-objective.ts, or lgt run --command 'python3 train.py --lr {lr}' --space space.yaml",
       );
     const request: CampaignRequestInput = {
       task: taskSpecOf(selection),
@@ -236,7 +240,9 @@ export function registerRunCommand(program: Command): void {
     // A module named on this command line is the operator's choice: its directory is allowed.
     const taskDirs = request.task.kind === 'module' ? [path.dirname(request.task.path)] : [];
     // Refused before anything is written, or even connected to.
-    const prepared = await prepareCampaign(request, { taskDirs });
+    // So is a command: this process and its own workers may run it (others need --allow-command).
+    const commands = request.task.kind === 'command' ? [request.task.command] : [];
+    const prepared = await prepareCampaign(request, { taskDirs, commands });
     printTaskNotes(prepared.task);
     if ((prepared.request.cv ?? 1) > 1)
       note(
@@ -272,6 +278,7 @@ export function registerRunCommand(program: Command): void {
         workers: opts.workers ?? opts.parallel,
         json: opts.json === true,
         taskDirs,
+        commands,
       });
     } finally {
       await ctx.close();
@@ -287,7 +294,13 @@ export function registerRunCommand(program: Command): void {
 export async function carryOut(
   ctx: CampaignContext,
   campaign: CampaignRecord,
-  opts: { localWorkers: boolean; workers: number; json: boolean; taskDirs?: string[] },
+  opts: {
+    localWorkers: boolean;
+    workers: number;
+    json: boolean;
+    taskDirs?: string[];
+    commands?: string[];
+  },
 ): Promise<void> {
   const elsewhere = await ctx.queues.trials.getWorkersCount();
   let local: WorkerService | null = null;
@@ -298,6 +311,7 @@ export async function carryOut(
       // This command's own workers write where its --out said.
       runsDir: campaign.request.outputDir,
       ...(opts.taskDirs?.length ? { taskDirs: opts.taskDirs } : {}),
+      ...(opts.commands?.length ? { commands: opts.commands } : {}),
       log: (m) => note(m),
     });
     note(

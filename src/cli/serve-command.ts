@@ -17,6 +17,7 @@ interface ServeOptions {
   out: string;
   dataDir: string[];
   taskDir: string[];
+  allowCommand: string[];
   workers: number;
   redisUrl?: string;
 }
@@ -46,6 +47,12 @@ export function registerServeCommand(program: Command): void {
       .option(
         '--task-dir <dir>',
         'a directory whose task modules requests may name (repeatable; none: modules refused)',
+        collect,
+        [] as string[],
+      )
+      .option(
+        '--allow-command <command>',
+        'a command line requests may name as their objective, word for word (repeatable; none: commands refused)',
         collect,
         [] as string[],
       )
@@ -96,6 +103,7 @@ export function registerServeCommand(program: Command): void {
           concurrency: opts.workers,
           runsDir,
           ...(taskDirs.length ? { taskDirs } : {}),
+          ...(opts.allowCommand.length ? { commands: opts.allowCommand } : {}),
           log: (m) => process.stderr.write(`${m}\n`),
         });
       }
@@ -106,6 +114,7 @@ export function registerServeCommand(program: Command): void {
         runsDir,
         dataDirs,
         taskDirs,
+        commands: opts.allowCommand,
         logger: true,
       });
       const address = await app.listen({ host: opts.host, port: opts.port });

@@ -19,6 +19,10 @@ interface TrialOptions {
   target?: string;
   kind?: TaskKind;
   keepColumns?: string[];
+  command?: string;
+  space?: string;
+  metric?: string;
+  direction?: 'minimize' | 'maximize';
   config?: string;
   seed: number;
   splitSeed: number;
@@ -54,6 +58,24 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** The options that choose a task, shared by every command that takes one. */
 export function addTaskOptions(command: Command): Command {
   return command
+    .option(
+      '--command <command line>',
+      'tune a command in any language: {param} placeholders, LGT_CONFIG; it prints JSON lines such as {"epoch": 3, "val_loss": 0.4} (with --space, --metric, --direction)',
+    )
+    .option('--space <file>', 'the parameters --command takes (YAML or JSON)')
+    .option(
+      '--metric <name>',
+      "the JSON field of --command's output to tune (or metric: in --space)",
+    )
+    .option(
+      '--direction <direction>',
+      'minimize or maximize --metric (or direction: in --space)',
+      (v) => {
+        if (v !== 'minimize' && v !== 'maximize')
+          throw new InvalidArgumentError('--direction must be minimize or maximize');
+        return v;
+      },
+    )
     .option(
       '--task <name|file>',
       'a built-in task (see lgt tasks) or a task module such as ./my-task.ts',

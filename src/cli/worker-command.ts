@@ -48,6 +48,12 @@ export function registerWorkerCommand(program: Command): void {
         'also load task modules from this directory (repeatable; the working directory is always allowed)',
         (value: string, previous: string[]) => [...previous, value],
         [] as string[],
+      )
+      .option(
+        '--allow-command <command>',
+        'let trials run this command line as an objective, exactly as lgt run --command gave it (repeatable; none by default)',
+        (value: string, previous: string[]) => [...previous, value],
+        [] as string[],
       ),
   ).action(
     async (opts: {
@@ -56,6 +62,7 @@ export function registerWorkerCommand(program: Command): void {
       redisUrl?: string;
       runsDir?: string;
       taskDir: string[];
+      allowCommand: string[];
     }) => {
       const log = pino({ name: 'lgt-worker', level: process.env['LGT_LOG_LEVEL'] ?? 'info' });
       const redis = await resolveRedis({
@@ -68,6 +75,7 @@ export function registerWorkerCommand(program: Command): void {
         queues: opts.queues,
         ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
         ...(opts.taskDir.length ? { taskDirs: opts.taskDir } : {}),
+        ...(opts.allowCommand.length ? { commands: opts.allowCommand } : {}),
         log: (message) => log.warn(message),
       });
       log.info(

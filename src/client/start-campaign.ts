@@ -37,6 +37,8 @@ export async function startCampaign(
 ): Promise<CampaignHandle> {
   const taskDirs =
     request.task.kind === 'module' ? [path.dirname(path.resolve(request.task.path))] : [];
+  // A command a script names is that script's person's choice, as on the command line.
+  const commands = request.task.kind === 'command' ? [request.task.command] : [];
   const prepared = await prepareCampaign(
     {
       ...dataDirsOf(request.dataDirs ?? []),
@@ -46,9 +48,11 @@ export async function startCampaign(
         ? { task: { ...request.task, path: path.resolve(request.task.path) } }
         : request.task.kind === 'csv'
           ? { task: { ...request.task, file: path.resolve(request.task.file) } }
-          : {}),
+          : request.task.kind === 'command'
+            ? { task: { ...request.task, cwd: path.resolve(request.task.cwd) } }
+            : {}),
     },
-    { taskDirs },
+    { taskDirs, commands },
   );
   const ctx = await openCampaignContext({
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
@@ -62,6 +66,7 @@ export async function startCampaign(
         concurrency: options.workers ?? prepared.request.parallel,
         runsDir: prepared.request.outputDir,
         ...(taskDirs.length ? { taskDirs } : {}),
+        ...(commands.length ? { commands } : {}),
       });
     }
     const record = await createCampaign(ctx.store, ctx.queues, prepared);

@@ -35,6 +35,8 @@ export interface ApiServerOptions {
   dataDirs: string[];
   /** Where a body's task module may be; none: modules are refused. */
   taskDirs: string[];
+  /** Command lines a body may name as its objective (lgt serve --allow-command). */
+  commands?: string[];
   /** Request logging (pino): to standard output, to a stream, or off; the token is never logged. */
   logger?: boolean | { stream: NodeJS.WritableStream };
 }
@@ -150,6 +152,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     runsDir: opts.runsDir,
     dataDirs: opts.dataDirs,
     taskDirs: opts.taskDirs,
+    commands: opts.commands ?? [],
   });
   registerDashboardRoutes(app);
 

@@ -9,6 +9,8 @@ export interface AllowedPlaces {
   dataDirs: readonly string[];
   /** Where a body's task module may be (lgt serve --task-dir); none: modules are refused. */
   taskDirs: readonly string[];
+  /** Command lines a body may name as its objective (lgt serve --allow-command); none by default. */
+  commands: readonly string[];
 }
 
 /**
@@ -37,6 +39,18 @@ export function placeBodyTask(spec: TaskSpec, places: AllowedPlaces): TaskSpec {
         ...spec,
         path: place(spec.path, places.taskDirs, 'task.path', 'task', '--task-dir'),
       };
+    case 'command':
+      // A command runs as the server's user: only one its operator named, word for word.
+      if (!places.commands.includes(spec.command)) {
+        throw refusal(
+          'task.command',
+          places.commands.length === 0
+            ? 'cannot be used: this server runs no commands (its operator can allow one with lgt serve --allow-command)'
+            : `is not one this server runs; it runs: ${places.commands.join(' | ')}`,
+        );
+      }
+      // It runs where the server was started, not in a directory a body chose.
+      return { ...spec, cwd: process.cwd() };
   }
 }
 

@@ -146,7 +146,10 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
         outputDir: deps.runsDir,
         ...(deps.dataDirs.length ? { dataDirs: [...deps.dataDirs] } : {}),
       };
-      const prepared = await prepareCampaign(request, { taskDirs: deps.taskDirs });
+      const prepared = await prepareCampaign(request, {
+        taskDirs: deps.taskDirs,
+        commands: deps.commands,
+      });
       const record = await createCampaign(store, queues, prepared);
       reply.code(201);
       return record;

@@ -17,7 +17,8 @@ export interface ObjectiveTrial {
   readonly signal: AbortSignal;
   /**
    * True on the campaign's final run of its best configuration: the one run that may score a
-   * test split (return it as `test_<metric>`); every tuning decision uses the metric itself.
+   * test split (report or return it under testMetricName(metric): val_loss -> test_loss,
+   * accuracy -> test_accuracy); every tuning decision uses the metric itself.
    */
   readonly final: boolean;
   /**
@@ -121,4 +122,9 @@ export function isObjectiveTask<T extends { kind: string }>(
   task: T,
 ): task is Extract<T, { kind: 'objective' }> {
   return task.kind === 'objective';
+}
+
+/** Where an objective puts its test score on the final run: val_x -> test_x, x -> test_x. */
+export function testMetricName(metric: string): string {
+  return `test_${metric.startsWith('val_') ? metric.slice(4) : metric}`;
 }

@@ -9,7 +9,8 @@ import { SearchSpace } from '../search-space/search-space.ts';
 import { createCsvTask } from './csv-task.ts';
 import { importTaskModule } from './task-module-loader.ts';
 import type { AnyTask, TaskKind } from './task.ts';
-import { looksLikePath, type TaskSpec } from './task-spec.ts';
+import { looksLikePath, taskSpecOf, type CommandTaskSpec, type TaskSpec } from './task-spec.ts';
+import { commandObjective } from './command-objective.ts';
 
 export { builtInTasks, findBuiltInTask };
 
@@ -21,6 +22,11 @@ export interface TaskSelection {
   kind?: TaskKind;
   keepColumns?: string[];
   dataDirs?: string[];
+  /** A command line to tune (with --space, --metric, --direction): see command-objective.ts. */
+  command?: string;
+  space?: string;
+  metric?: string;
+  direction?: 'maximize' | 'minimize';
 }
 
 /**
@@ -28,6 +34,9 @@ export interface TaskSelection {
  * interface, or a CSV file with a target column.
  */
 export async function resolveTask(selection: TaskSelection): Promise<AnyTask> {
+  // Named on this command line, so this person's choice: allowed without a list.
+  if (selection.command !== undefined)
+    return objectiveOfCommand(taskSpecOf(selection) as CommandTaskSpec);
   if (selection.csv) {
     if (selection.task) throw new RequestError('give either --task or --csv, not both');
     if (!selection.target) {
@@ -104,6 +113,35 @@ export async function loadTaskModule(file: string): Promise<AnyTask> {
 export interface LoadTaskOptions {
   /** Directories task modules may come from, besides the working directory and LGT_TASK_DIRS. */
   taskDirs?: readonly string[];
+  /** Command lines this process may run as objectives, besides LGT_ALLOW_COMMANDS. */
+  commands?: readonly string[];
+}
+
+/**
+ * The command lines a process runs as objectives: LGT_ALLOW_COMMANDS (a JSON array; how a worker
+ * tells its trial processes its --allow-command) and `extra`. Nothing else: a command in Redis or
+ * in a request body is data until the operator has named it.
+ */
+export function allowedCommands(extra: readonly string[] = []): string[] {
+  const text = process.env['LGT_ALLOW_COMMANDS'];
+  let fromEnv: string[] = [];
+  if (text) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) fromEnv = parsed.filter((c): c is string => typeof c === 'string');
+    } catch {
+      throw new Error('LGT_ALLOW_COMMANDS must be a JSON array of command lines');
+    }
+  }
+  return [...fromEnv, ...extra];
+}
+
+function objectiveOfCommand(spec: CommandTaskSpec): AnyTask {
+  try {
+    return commandObjective(spec);
+  } catch (error) {
+    throw new RequestError((error as Error).message);
+  }
 }
 
 /**
@@ -135,6 +173,12 @@ export function loadTask(spec: TaskSpec, options: LoadTaskOptions = {}): Promise
     case 'module':
       checkModuleAllowed(spec.path, allowedTaskDirs(options.taskDirs));
       return loadTaskModule(spec.path);
+    case 'command':
+      if (!allowedCommands(options.commands).includes(spec.command))
+        throw new Error(
+          `the command "${spec.command}" is not one this process may run; start the worker with --allow-command '${spec.command}' (or set LGT_ALLOW_COMMANDS) to allow it`,
+        );
+      return Promise.resolve(objectiveOfCommand(spec));
     case 'csv':
       return resolveTask({
         csv: spec.file,

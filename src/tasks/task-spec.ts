@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { readSpaceFile } from '../search-space/space-file.ts';
+import { RequestError } from '../errors/request-error.ts';
 
 /** A file or directory path as a request gives it (checked against allowed places where it is used). */
 export const PathTextSchema = z
@@ -15,6 +17,20 @@ export const TaskSpecSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('module'), path: PathTextSchema }),
   z.object({
+    kind: z.literal('command'),
+    /** The command line with {placeholders}; run without a shell (see command-template.ts). */
+    command: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4,096 characters'),
+    /** Where it runs (absolute). */
+    cwd: PathTextSchema,
+    /** The space file's content: a job carries it, so a worker elsewhere needs no copy. */
+    space: z.record(z.string(), z.unknown()),
+    metric: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,49}$/, 'must be a metric name such as val_loss'),
+    direction: z.enum(['maximize', 'minimize']),
+    name: z.string().min(1).max(100).optional(),
+  }),
+  z.object({
     kind: z.literal('csv'),
     file: PathTextSchema,
     target: z
@@ -27,6 +43,7 @@ export const TaskSpecSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+export type CommandTaskSpec = Extract<TaskSpec, { kind: 'command' }>;
 
 /** The spec a job carries for a task chosen on the command line (paths made absolute). */
 export function taskSpecOf(selection: {
@@ -35,7 +52,13 @@ export function taskSpecOf(selection: {
   target?: string;
   kind?: 'classification' | 'regression';
   keepColumns?: string[];
+  command?: string;
+  space?: string;
+  metric?: string;
+  direction?: 'maximize' | 'minimize';
 }): TaskSpec {
+  if (selection.command !== undefined)
+    return commandSpecOf({ ...selection, command: selection.command });
   if (selection.csv) {
     return {
       kind: 'csv',
@@ -63,5 +86,52 @@ export function describeTaskSpec(spec: TaskSpec): string {
       return spec.path;
     case 'csv':
       return `${spec.file} (target ${spec.target})`;
+    case 'command':
+      return `the command ${spec.command}`;
   }
+}
+
+/**
+ * A command objective's spec from the command line: the space file read and checked now (each
+ * error naming its field), the metric from --metric or the file, the working directory this one.
+ */
+function commandSpecOf(selection: {
+  command: string;
+  space?: string;
+  metric?: string;
+  direction?: 'maximize' | 'minimize';
+  task?: string;
+  csv?: string;
+}): CommandTaskSpec {
+  if (selection.task || selection.csv)
+    throw new RequestError('give either --command or a task (--task, --csv), not both');
+  if (!selection.space)
+    throw new RequestError(
+      '--command needs --space <file>: the parameters to tune (YAML or JSON; see "Tune your own code" in the README)',
+    );
+  let file;
+  try {
+    file = readSpaceFile(path.resolve(selection.space));
+  } catch (error) {
+    throw new RequestError((error as Error).message);
+  }
+  const metric = selection.metric ?? file.metric;
+  const direction = selection.direction ?? file.direction;
+  if (!metric)
+    throw new RequestError(
+      '--command needs --metric <name> (or metric: in the space file): the JSON field the command prints, e.g. val_loss',
+    );
+  if (!direction)
+    throw new RequestError(
+      '--command needs --direction minimize|maximize (or direction: in the space file)',
+    );
+  return {
+    kind: 'command',
+    command: selection.command,
+    cwd: process.cwd(),
+    space: file as Record<string, unknown>,
+    metric,
+    direction,
+    ...(file.name ? { name: file.name } : {}),
+  };
 }

@@ -1,4 +1,9 @@
-import { isObjectiveTask, type ObjectiveMetrics, type ObjectiveTrial } from '../tasks/objective.ts';
+import {
+  isObjectiveTask,
+  testMetricName,
+  type ObjectiveMetrics,
+  type ObjectiveTrial,
+} from '../tasks/objective.ts';
 import type { EpochRecord, Trainer, TrialRequest, TrialResult } from './trainer.ts';
 
 /** An objective that does not stop within this long of being asked is left to the caller. */
@@ -76,7 +81,7 @@ export class ObjectiveTrainer implements Trainer {
     const metrics = status === 'completed' ? outcomeMetrics(returned, last, metric) : (last ?? {});
     const value = metrics[metric];
     const seconds = (performance.now() - started) / 1000;
-    const { [`test_${metric}`]: testValue, ...validation } = metrics;
+    const { [testMetricName(metric)]: testValue, ...validation } = metrics;
     return {
       status,
       metric: { ...task.metric, value: typeof value === 'number' ? value : null },

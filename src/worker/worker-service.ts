@@ -27,6 +27,8 @@ export interface WorkerServiceOptions {
   runsDir?: string;
   /** Directories task modules may be loaded from, besides the working directory (--task-dir). */
   taskDirs?: string[];
+  /** Command lines its trials may run as objectives (--allow-command). */
+  commands?: string[];
   log?: (message: string) => void;
 }
 
@@ -98,6 +100,9 @@ export class WorkerService {
           ...(this.opts.taskDirs?.length
             ? { LGT_TASK_DIRS: this.opts.taskDirs.map((d) => path.resolve(d)).join(path.delimiter) }
             : {}),
+          ...(this.opts.commands?.length
+            ? { LGT_ALLOW_COMMANDS: JSON.stringify(this.opts.commands) }
+            : {}),
         },
       },
       lockDuration,
@@ -124,6 +129,7 @@ export class WorkerService {
     const driver = new CampaignDriver(store, this.queues, blocking, {
       runsDir: this.runsDir,
       ...(this.opts.taskDirs ? { taskDirs: this.opts.taskDirs } : {}),
+      ...(this.opts.commands ? { commands: this.opts.commands } : {}),
     });
     const worker: Worker = new Worker(
       'campaign',
