@@ -50,9 +50,12 @@ function curveInShort(curve: readonly EpochRecord[], metric: string): string {
 
 /** The shape of a curve in words: diverging, overfitting, still improving, or flat. */
 export function curveTrend(curve: readonly EpochRecord[]): string {
-  const last = curve.at(-1)!;
-  if (!Number.isFinite(last.loss)) return 'the loss diverged (NaN/inf)';
+  const last = curve.at(-1);
+  if (!last) return 'no learning curve';
+  // An objective that reports only its metric has no loss to diverge.
+  if (!Number.isFinite(last.loss) && !last.metricOnly) return 'the loss diverged (NaN/inf)';
   if (curve.length < 3) return 'too short to judge';
+  if (last.metricOnly) return 'a curve of the metric alone (no losses reported)';
   const minVal = Math.min(...curve.map((r) => r.validationLoss));
   const tail = curve.slice(Math.floor(curve.length * 0.7));
   const trainFalling = tail[0]!.loss > last.loss * 1.05;

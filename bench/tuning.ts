@@ -9,6 +9,14 @@
  *     --strategies random,tpe,hybrid --seeds 5 --budget 50 --epochs 20 [--fast] [--out bench/results]
  *     [--tpe-options '{"multivariate":false}']
  *
+ * On benchmark objectives (functions with a known optimum, no training) it reports regret, the
+ * distance of the best configuration so far to the optimum, at 10/20/50/100 trials, and its area
+ * under the curve (AUC: the mean regret over trials 1..budget, lower is better). On the noisy
+ * one the best so far is chosen by its observed value and scored by its value without noise:
+ *
+ *   npx tsx bench/tuning.ts --tasks bench:branin,bench:hartmann6,bench:rosenbrock10,bench:hartmann6-noisy,bench:mixed \
+ *     --strategies random,grid,tpe,cmaes,zo,fdpg,lgt,hybrid --seeds 20 --budget 100 --out bench/results/functions
+ *
  * Trials run one after another in this process (proposals still come `--parallel` at a time, as
  * a campaign would ask); their results are cached in <out>/trial-cache.json, saved after each
  * campaign. With --fast, a trial already in the cache (same task, configuration, seed, epochs,
@@ -93,6 +101,8 @@ mkdirSync(args.out, { recursive: true });
 interface CachedTrial {
   value: number | null;
   curve: EpochRecord[];
+  /** A noisy objective's value without its noise (true_value), when it reports one. */
+  truth?: number;
 }
 const cachePath = path.join(args.out, 'trial-cache.json');
 const cache: Record<string, CachedTrial> = existsSync(cachePath)
@@ -111,15 +121,29 @@ async function trial(
   data: unknown,
   config: Config,
   seed: number,
+  trialNumber: number,
 ): Promise<CachedTrial> {
-  const key = `${task.name}|${epochs}|${seed}|${configKey(config)}`;
+  const key = `${task.name}|${epochs}|${seed}|${trialNumber}|${configKey(config)}`;
   if (args.fast && cache[key]) {
     replayed++;
     return cache[key];
   }
-  const result = await trainer.train({ task, data, config, seed, epochs });
+  const result = await trainer.train({
+    task,
+    data,
+    config,
+    seed,
+    trialNumber,
+    // An objective trains as it says; --epochs is for the model tasks.
+    ...(isObjectiveTask(task) ? {} : { epochs }),
+  });
   trained++;
-  const out: CachedTrial = { value: result.metric.value, curve: result.curve };
+  const truth = result.validation['true_value'];
+  const out: CachedTrial = {
+    value: result.metric.value,
+    curve: result.curve,
+    ...(truth !== undefined ? { truth } : {}),
+  };
   cache[key] = out;
   return out;
 }
@@ -141,7 +165,7 @@ async function campaign(
       seed,
       splitSeed: 0,
       pruner: 'none',
-      epochs,
+      ...(isObjectiveTask(task) ? {} : { epochs }),
       outputDir: args.out,
       agents: 'rules',
       defaultFirst: args['default-first'],
@@ -153,6 +177,7 @@ async function campaign(
     startedAt: Date.now(),
   };
   await store.createCampaign(record);
+  truths.clear();
   // Rules stand in for the LLM: the agents queue is never used.
   const strategy = createStrategy(record, task, {
     context: strategyContextsOf(store, record.id),
@@ -181,7 +206,8 @@ async function campaign(
       );
     }
     for (const t of added) {
-      const result = await trial(task, data, t.config, t.seed ?? seed);
+      const result = await trial(task, data, t.config, t.seed ?? seed, t.number);
+      if (result.truth !== undefined) truths.set(t.number, result.truth);
       for (const r of result.curve) await store.appendEpoch(record.id, t.number, 'bench', r);
       await store.transitionTrial(
         record.id,
@@ -198,15 +224,32 @@ async function campaign(
   return store.listTrials(record.id);
 }
 
-function bestSoFar(trials: TrialRecord[], direction: 'maximize' | 'minimize'): number[] {
+/** Noise-free values of the last campaign's trials (noisy objectives), by trial number. */
+const truths = new Map<number, number>();
+
+/**
+ * The best value so far after each trial; with `score`, what the best-so-far trial (chosen by
+ * its observed value) scores instead, e.g. its regret without noise.
+ */
+function bestSoFar(
+  trials: TrialRecord[],
+  direction: 'maximize' | 'minimize',
+  score: (t: TrialRecord) => number = (t) => t.value!,
+): number[] {
   const out: number[] = [];
   let best = direction === 'maximize' ? -Infinity : Infinity;
+  let scored = NaN;
   for (const t of trials) {
-    if (typeof t.value === 'number' && (direction === 'maximize' ? t.value > best : t.value < best))
+    if (
+      typeof t.value === 'number' &&
+      (direction === 'maximize' ? t.value > best : t.value < best)
+    ) {
       best = t.value;
-    out.push(best);
+      scored = score(t);
+    }
+    out.push(scored);
   }
-  while (out.length < budget) out.push(best);
+  while (out.length < budget) out.push(scored);
   return out;
 }
 
@@ -221,12 +264,18 @@ const meanStd = (xs: number[]) => {
 
 const csv = ['task,strategy,seed,trial,value,best_so_far'];
 const summary: string[] = [];
-const checkpoints = [10, 20, 50].filter((b) => b <= budget);
+const checkpoints = [10, 20, 50, 100].filter((b) => b <= budget);
 for (const task of tasks) {
   process.stderr.write(`${task.name}: loading data\n`);
   const data = isObjectiveTask(task)
     ? undefined
     : await task.load({ splitSeed: 0, dataDirs: [dataDir] });
+  // A function with a known optimum is judged by regret (value - optimum, minimizing).
+  const optimum = isObjectiveTask(task) ? task.optimum : undefined;
+  if (optimum !== undefined) {
+    await regretTable(task, optimum);
+    continue;
+  }
   const target = TARGETS[task.name];
   const rows: string[][] = [
     [
@@ -298,6 +347,60 @@ for (const task of tasks) {
     ),
   );
 }
+/** One benchmark function: regret at the checkpoints and its AUC per strategy, and a chart. */
+async function regretTable(task: AnyTask, optimum: number): Promise<void> {
+  const rows: string[][] = [
+    ['strategy', ...checkpoints.map((b) => `regret @${b}`), `AUC (mean regret, 1..${budget})`],
+  ];
+  const series = [];
+  for (const strategyName of strategies) {
+    const curves: number[][] = [];
+    const started = Date.now();
+    for (let seed = 0; seed < seeds; seed++) {
+      const trials = await campaign(task, undefined, strategyName, seed);
+      const regret = bestSoFar(
+        trials,
+        'minimize',
+        (t) => (truths.get(t.number) ?? t.value!) - optimum,
+      );
+      curves.push(regret);
+      trials.forEach((t, i) =>
+        csv.push(
+          [task.name, label(strategyName), seed, t.number, t.value ?? '', regret[i]].join(','),
+        ),
+      );
+    }
+    writeFileSync(cachePath, JSON.stringify(cache));
+    const per = (i: number) => meanStd(curves.map((c) => c[i]!));
+    const auc = meanStd(curves.map((c) => c.reduce((a, b) => a + b, 0) / c.length));
+    const fmt = (m: { mean: number; std: number }) =>
+      `${m.mean.toPrecision(3)} ± ${m.std.toPrecision(2)}`;
+    rows.push([label(strategyName), ...checkpoints.map((b) => fmt(per(b - 1))), fmt(auc)]);
+    series.push({
+      name: label(strategyName),
+      mean: curves[0]!.map((_, i) => per(i).mean),
+      std: curves[0]!.map((_, i) => per(i).std),
+    });
+    process.stderr.write(
+      `  ${task.name} ${label(strategyName)}: ${seeds} seeds in ${((Date.now() - started) / 1000).toFixed(0)} s, regret @${budget} ${per(budget - 1).mean.toPrecision(3)}\n`,
+    );
+  }
+  summary.push(
+    `### ${task.name}: regret to the optimum ${optimum} (lower is better), mean ± std over ${seeds} seeds`,
+    '',
+    markdownTable(rows),
+    '',
+  );
+  writeFileSync(
+    path.join(args.out, `tuning-${task.name.replace(':', '-')}.png`),
+    bestSoFarChart(
+      `${task.name}: regret of the best so far (${seeds} seeds, mean ± std)`,
+      'regret',
+      series,
+    ),
+  );
+}
+
 writeFileSync(cachePath, JSON.stringify(cache));
 writeFileSync(path.join(args.out, 'tuning.csv'), `${csv.join('\n')}\n`);
 const command = `npx tsx bench/tuning.ts --tasks ${args.tasks} --strategies ${args.strategies} --seeds ${seeds} --budget ${budget} --epochs ${epochs} --parallel ${parallel}${tpeOptions ? ` --tpe-options '${args['tpe-options']}'` : ''}${args['default-first'] ? ' --default-first' : ''}`;

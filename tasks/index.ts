@@ -6,6 +6,7 @@ import iris from './iris.ts';
 import mnist from './mnist.ts';
 import waterPotability from './water-potability.ts';
 import wineQuality from './wine-quality.ts';
+import { benchmarkObjectives } from './benchmark-functions.ts';
 
 /** The built-in tasks, in the order `lgt tasks` lists them. */
 export const builtInTasks: AnyTask[] = [
@@ -16,6 +17,8 @@ export const builtInTasks: AnyTask[] = [
   fashionMnist,
   mnist,
   cifar10,
+  // Functions with a known optimum, for comparing strategies in seconds (bench/tuning.ts).
+  ...benchmarkObjectives,
 ];
 
 export function findBuiltInTask(name: string): AnyTask | undefined {

@@ -69,6 +69,8 @@ export interface ObjectiveDefinition<C extends Config = Config> {
   /** The untuned starting configuration (default: every dimension's default). */
   baseline?: C;
   optimum?: number;
+  /** What it runs on, in a few words (lgt tasks); default "an objective function of the configuration". */
+  dataSummary?: string;
   objective: (config: C, trial: ObjectiveTrial) => Promise<ObjectiveOutcome>;
 }
 
@@ -111,7 +113,7 @@ export function defineObjective<C extends Config = Config>(
     metric: { name: definition.metric.name, direction: definition.metric.direction },
     space,
     baseline,
-    dataSummary: 'an objective function of the configuration',
+    dataSummary: definition.dataSummary ?? 'an objective function of the configuration',
     ...(definition.optimum !== undefined ? { optimum: definition.optimum } : {}),
     objective: definition.objective,
   };

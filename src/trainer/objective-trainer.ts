@@ -76,6 +76,24 @@ export class ObjectiveTrainer implements Trainer {
       request.signal?.removeEventListener('abort', onAbort);
     }
     const status = abort.signal.aborted ? 'aborted' : stopped ? 'stopped' : 'completed';
+    // An objective that reported no epoch still gets a one-point curve, so every finished trial
+    // has one (the agents, the dashboard and the peers' curves the pruners read all expect it).
+    // Planned as 1, so a pruner does not judge it: it is already over.
+    if (status === 'completed' && failure === undefined && curve.length === 0) {
+      try {
+        const record = epochRecord(
+          1,
+          outcomeMetrics(returned, last, metric),
+          metric,
+          (performance.now() - started) / 1000,
+        );
+        curve.push(record);
+        // Its answer does not matter: the run is over (a superseded attempt is seen by the caller).
+        await request.onEpoch?.(record, 1);
+      } catch (error) {
+        failure = error;
+      }
+    }
     // An objective that throws after being stopped (an AbortError, a killed process) was stopped.
     if (failure !== undefined && status === 'completed') throw failure;
     const metrics = status === 'completed' ? outcomeMetrics(returned, last, metric) : (last ?? {});
@@ -177,9 +195,11 @@ function epochRecord(
   seconds: number,
 ): EpochRecord {
   const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : NaN);
+  const loss = metrics['loss'] ?? metrics['train_loss'];
   return {
     epoch,
-    loss: finite(metrics['loss'] ?? metrics['train_loss']),
+    ...(loss === undefined ? { metricOnly: true } : {}),
+    loss: finite(loss),
     validationLoss: finite(metrics['val_loss']),
     validationMetric: finite(metrics[metric]),
     learningRate: finite(metrics['learning_rate'] ?? metrics['lr']) || 0,

@@ -15,6 +15,8 @@ export interface EpochRecord {
   learningRate: number;
   seconds: number;
   samplesPerSecond: number;
+  /** True when an objective reported no training loss: a missing loss then is not divergence. */
+  metricOnly?: boolean;
 }
 
 /** What a hook between epochs may answer: go on, or stop this trial now (pruning). */
