@@ -32,20 +32,41 @@ const NumericFields = {
   ...common,
 };
 
-const ParamSchema = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({ type: z.literal('float'), ...NumericFields }),
-    z.strictObject({ type: z.literal('int'), ...NumericFields }),
-    z.strictObject({
-      type: z.literal('choice'),
-      choices: z.array(ChoiceValueSchema).min(1, 'must list at least one choice').max(1000),
-      default: ChoiceValueSchema.optional(),
-      ...common,
-    }),
-  ],
-  { error: 'needs type: float, int or choice' },
-);
+const ParamSchema = z
+  .discriminatedUnion(
+    'type',
+    [
+      z.strictObject({ type: z.literal('float'), ...NumericFields }),
+      z.strictObject({ type: z.literal('int'), ...NumericFields }),
+      z.strictObject({
+        type: z.literal('choice'),
+        choices: z.array(ChoiceValueSchema).min(1, 'must list at least one choice').max(1000),
+        default: ChoiceValueSchema.optional(),
+        ...common,
+      }),
+    ],
+    { error: 'needs type: float, int or choice' },
+  )
+  // Each parameter's own consistency, checked even when another parameter is malformed, so one
+  // run names every problem.
+  .superRefine((p, ctx) => {
+    const issue = (message: string, field: string) =>
+      ctx.addIssue({ code: 'custom', message, path: [field] });
+    if (p.type !== 'choice') {
+      if (!(p.low < p.high)) issue(`must be below high (${p.high})`, 'low');
+      if (p.log && p.low <= 0) issue('must be above 0 on a log scale (log: true)', 'low');
+      if (p.type === 'int' && (!Number.isInteger(p.low) || !Number.isInteger(p.high)))
+        issue('an int parameter has whole-number bounds', Number.isInteger(p.low) ? 'high' : 'low');
+      if (p.default !== undefined && (p.default < p.low || p.default > p.high))
+        issue(`must be within ${p.low}..${p.high}`, 'default');
+      if (p.type === 'int' && p.default !== undefined && !Number.isInteger(p.default))
+        issue('must be a whole number', 'default');
+    } else if (p.default !== undefined && !p.choices.includes(p.default)) {
+      issue(`must be one of the choices (${p.choices.join(', ')})`, 'default');
+    }
+    if (p.when && (p.when.oneOf === undefined) === (p.when.atLeast === undefined))
+      issue('give either oneOf: [values] or atLeast: number', 'when');
+  });
 type ParamEntry = z.infer<typeof ParamSchema>;
 
 /**
@@ -70,27 +91,8 @@ export const SpaceFileSchema = z
         ctx.addIssue({ code: 'custom', message, path: ['params', name, ...field] });
       if (!PARAM_NAME.test(name))
         issue('a parameter name is letters, digits and _ (it is also a {placeholder})');
-      if (p.type !== 'choice') {
-        if (!(p.low < p.high)) issue(`must be below high (${p.high})`, 'low');
-        if (p.log && p.low <= 0) issue('must be above 0 on a log scale (log: true)', 'low');
-        if (p.type === 'int' && (!Number.isInteger(p.low) || !Number.isInteger(p.high)))
-          issue(
-            'an int parameter has whole-number bounds',
-            Number.isInteger(p.low) ? 'high' : 'low',
-          );
-        if (p.default !== undefined && (p.default < p.low || p.default > p.high))
-          issue(`must be within ${p.low}..${p.high}`, 'default');
-        if (p.type === 'int' && p.default !== undefined && !Number.isInteger(p.default))
-          issue('must be a whole number', 'default');
-      } else if (p.default !== undefined && !p.choices.includes(p.default)) {
-        issue(`must be one of the choices (${p.choices.join(', ')})`, 'default');
-      }
-      if (p.when) {
-        if (!(p.when.param in file.params) || p.when.param === name)
-          issue(`names no other parameter ("${p.when.param}")`, 'when', 'param');
-        if ((p.when.oneOf === undefined) === (p.when.atLeast === undefined))
-          issue('give either oneOf: [values] or atLeast: number', 'when');
-      }
+      if (p.when && (!(p.when.param in file.params) || p.when.param === name))
+        issue(`names no other parameter ("${p.when.param}")`, 'when', 'param');
     }
   });
 export type SpaceFile = z.infer<typeof SpaceFileSchema>;

@@ -42,12 +42,13 @@ export class ObjectiveTrainer implements Trainer {
           throw new Error(
             `report(${epoch}, ...): epochs are whole numbers from 1, each above the last (the last was ${previous})`,
           );
+        // Once stopped, later reports are not part of the trial: it ended at the pruned epoch.
+        if (stopped || abort.signal.aborted) return;
         last = metrics;
         const now = performance.now();
         const record = epochRecord(epoch, metrics, metric, (now - lastReportAt) / 1000);
         lastReportAt = now;
         curve.push(record);
-        if (stopped || abort.signal.aborted) return;
         if ((await request.onEpoch?.(record, planned)) === 'stop') stopped = true;
       });
       reports = next.catch(() => undefined);
@@ -99,13 +100,20 @@ export class ObjectiveTrainer implements Trainer {
     const metrics = status === 'completed' ? outcomeMetrics(returned, last, metric) : (last ?? {});
     const value = metrics[metric];
     const seconds = (performance.now() - started) / 1000;
-    const { [testMetricName(metric)]: testValue, ...validation } = metrics;
+    // Test scores (test_*) of the final run go to the report's test side, never to validation.
+    const validation = Object.fromEntries(
+      Object.entries(metrics).filter(([name]) => !name.startsWith('test_')),
+    );
+    const testScores = Object.fromEntries(
+      Object.entries(metrics).filter(([name]) => name.startsWith('test_')),
+    );
+    const testValue = metrics[testMetricName(metric)];
     return {
       status,
       metric: { ...task.metric, value: typeof value === 'number' ? value : null },
       validation: { loss: metrics['val_loss'] ?? metrics['loss'] ?? NaN, ...validation },
       ...(request.scoreTest && testValue !== undefined
-        ? { test: { loss: NaN, [metric]: testValue } }
+        ? { test: { loss: NaN, ...testScores, [metric]: testValue } }
         : {}),
       curve,
       reportedEpoch: curve.length,
