@@ -28,6 +28,8 @@ let logText = '';
 logs.on('data', (chunk: Buffer) => (logText += chunk.toString()));
 
 const small = { task: { kind: 'builtin', name: 'iris' }, maxTrials: 3, parallel: 2, epochs: 4 };
+/** The one command this server's operator allowed (lgt serve --allow-command). */
+const ALLOWED_COMMAND = `python3 ${REPO_ROOT}/examples/python/train.py --lr {lr} --epochs {epochs}`;
 
 function call(method: string, url: string, body?: unknown, token: string | null = TOKEN) {
   return fetch(`${base}${url}`, {
@@ -86,7 +88,12 @@ beforeAll(async () => {
   writeFileSync(path.join(taskDir, 'notes.txt'), 'not a task');
   redis = await startRedisServer();
   ctx = await openCampaignContext({ redisUrl: redis.url });
-  workers = await WorkerService.start({ redisUrl: redis.url, concurrency: 2, runsDir });
+  workers = await WorkerService.start({
+    redisUrl: redis.url,
+    concurrency: 2,
+    runsDir,
+    commands: [ALLOWED_COMMAND],
+  });
   app = await buildApiServer({
     ctx,
     token: TOKEN,
@@ -94,6 +101,7 @@ beforeAll(async () => {
     runsDir,
     dataDirs: [SHARED_DATASETS],
     taskDirs: [taskDir],
+    commands: [ALLOWED_COMMAND],
     logger: { stream: logs },
   });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -257,6 +265,51 @@ describe('lgt serve API', () => {
     expect((await json(big))['error']).toBe('body-too-large');
     expect(await campaignCount()).toBe(before);
   });
+
+  it('runs a command from a body only when the operator allowed it, word for word', async () => {
+    const before = await campaignCount();
+    const commandBody = (command: string) => ({
+      maxTrials: 2,
+      parallel: 2,
+      task: {
+        kind: 'command',
+        command,
+        cwd: '/',
+        metric: 'val_loss',
+        direction: 'minimize',
+        space: {
+          params: {
+            lr: { type: 'float', low: 0.01, high: 1, log: true },
+            epochs: { type: 'int', low: 2, high: 4 },
+          },
+        },
+      },
+    });
+    for (const command of ['rm -rf /tmp/x', `${ALLOWED_COMMAND} --extra`]) {
+      const res = await call('POST', '/api/campaigns', commandBody(command));
+      expect(res.status, command).toBe(400);
+      const body = await json<{ fields: { field: string; message: string }[] }>(res);
+      expect(body.fields[0]).toMatchObject({ field: 'task.command' });
+      expect(body.fields[0]!.message).toMatch(/is not one this server runs/);
+    }
+    expect(await campaignCount()).toBe(before);
+    const created = await call('POST', '/api/campaigns', commandBody(ALLOWED_COMMAND));
+    expect(created.status).toBe(201);
+    const { id } = await json<{ id: string }>(created);
+    const done = await waitFor(
+      'the command campaign to end',
+      async () => {
+        const { campaign } = await json<{
+          campaign: { status: string; error?: string; best?: { value: number } };
+        }>(await call('GET', `/api/campaigns/${id}`));
+        return ['completed', 'failed'].includes(campaign.status) ? campaign : null;
+      },
+      120_000,
+    );
+    expect(done.error).toBeUndefined();
+    expect(done.status).toBe('completed');
+    expect(done.best!.value).toBeGreaterThan(0);
+  }, 180_000);
 
   it('cancels a running campaign; its stream ends with the campaign', async () => {
     const created = await json<{ id: string }>(
