@@ -257,6 +257,9 @@ function metricsLine(metrics: Metrics): string {
 
 function formatTrial(task: AnyTask, result: TrialResult): string {
   const metric = result.metric;
+  // An objective's metric is named as it reports it (val_loss), and it has no model to count.
+  const objective = isObjectiveTask(task);
+  const shown = objective ? metric.name : `val ${metric.name}`;
   const out: string[] = [];
   out.push(
     paint(
@@ -267,7 +270,17 @@ function formatTrial(task: AnyTask, result: TrialResult): string {
   out.push(`config ${JSON.stringify(result.config)}`);
   if (result.epochCap) out.push(paint('yellow', `trained ${describeEpochCap(result.epochCap)}`));
   out.push('');
-  const rows = [['epoch', 'loss', 'val_loss', `val_${metric.name}`, 'lr', 'time', 'samples/s']];
+  const rows = [
+    [
+      'epoch',
+      'loss',
+      'val_loss',
+      objective ? metric.name : `val_${metric.name}`,
+      'lr',
+      'time',
+      'samples/s',
+    ],
+  ];
   for (const r of sampleCurve(result.curve)) {
     rows.push([
       String(r.epoch),
@@ -280,19 +293,19 @@ function formatTrial(task: AnyTask, result: TrialResult): string {
     ]);
   }
   out.push(table(rows), '');
-  out.push(
-    `learning curve (val ${metric.name}): ${sparkline(result.curve.map((r) => r.validationMetric))}`,
-  );
+  out.push(`learning curve (${shown}): ${sparkline(result.curve.map((r) => r.validationMetric))}`);
   const best = metric.direction === 'maximize' ? 'higher' : 'lower';
   out.push(
     paint('bold', `validation: ${metricsLine(result.validation)}`) +
-      `  (${metric.name}: ${best} is better; weights of epoch ${result.reportedEpoch}${result.earlyStopped ? ', early stopped' : ''})`,
+      `  (${metric.name}: ${best} is better${objective ? '' : `; weights of epoch ${result.reportedEpoch}${result.earlyStopped ? ', early stopped' : ''}`})`,
   );
   if (result.test) out.push(`test: ${metricsLine(result.test)}`);
   out.push(
     paint(
       'dim',
-      `${result.curve.length} epochs in ${formatSeconds(result.seconds)} (${Math.round(result.samplesPerSecond).toLocaleString('en-US')} samples/s), ${result.parameterCount.toLocaleString('en-US')} parameters`,
+      objective
+        ? `${result.curve.length} epochs in ${formatSeconds(result.seconds)}`
+        : `${result.curve.length} epochs in ${formatSeconds(result.seconds)} (${Math.round(result.samplesPerSecond).toLocaleString('en-US')} samples/s), ${result.parameterCount.toLocaleString('en-US')} parameters`,
     ),
   );
   if (result.status === 'diverged') {

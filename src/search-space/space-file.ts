@@ -100,7 +100,9 @@ export type SpaceFile = z.infer<typeof SpaceFileSchema>;
 /** A space file that cannot be used; the message lists every problem by field. */
 export class SpaceFileError extends Error {
   constructor(file: string, problems: string[]) {
-    super(`${file}: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`);
+    super(
+      `${file}:${problems.length === 1 ? ` ${problems[0]}` : `\n  - ${problems.join('\n  - ')}`}`,
+    );
     this.name = 'SpaceFileError';
   }
 }
