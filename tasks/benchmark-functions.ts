@@ -151,6 +151,21 @@ export function mixed(config: Record<string, unknown>): number {
   }
 }
 
+/** The sphere family's three coordinates, applying only when it is chosen. */
+function sphereCoordinates(): ParamDefs {
+  return Object.fromEntries(
+    [1, 2, 3].map((i) => [
+      `s${i}`,
+      float(-2, 2, {
+        default: 0,
+        area: 'training',
+        description: `sphere coordinate ${i}`,
+        when: { param: 'family', oneOf: ['sphere'] },
+      }),
+    ]),
+  );
+}
+
 export const mixedObjective = defineObjective({
   name: 'bench:mixed',
   title: 'A mixed, conditional space (choices, integers, dimensions that apply only sometimes)',
@@ -176,24 +191,7 @@ export const mixedObjective = defineObjective({
       description: 'the quadratic family’s coordinate',
       when: { param: 'family', oneOf: ['quadratic'] },
     }),
-    s1: float(-2, 2, {
-      default: 0,
-      area: 'training',
-      description: 'sphere coordinate 1',
-      when: { param: 'family', oneOf: ['sphere'] },
-    }),
-    s2: float(-2, 2, {
-      default: 0,
-      area: 'training',
-      description: 'sphere coordinate 2',
-      when: { param: 'family', oneOf: ['sphere'] },
-    }),
-    s3: float(-2, 2, {
-      default: 0,
-      area: 'training',
-      description: 'sphere coordinate 3',
-      when: { param: 'family', oneOf: ['sphere'] },
-    }),
+    ...sphereCoordinates(),
     depth: int(1, 6, {
       default: 1,
       area: 'architecture',
