@@ -25,7 +25,18 @@ describe('lgt tasks', () => {
       'fashion-mnist',
       'mnist',
       'cifar10',
+      'bench:branin',
+      'bench:hartmann6',
+      'bench:rosenbrock10',
+      'bench:hartmann6-noisy',
+      'bench:mixed',
     ]);
+    // A benchmark function is an objective, with its space and conditions like any task's.
+    const mixed = tasks.find((t) => t.name === 'bench:mixed')!;
+    expect(mixed).toMatchObject({ kind: 'objective', metric: { name: 'value' } });
+    expect(mixed.space.find((p) => p['name'] === 'bx1')).toMatchObject({
+      when: { param: 'family', oneOf: ['branin'] },
+    });
     const wine = tasks.find((t) => t.name === 'wine-quality')!;
     expect(wine.metric.name).toBe('mae');
     const byName = Object.fromEntries(wine.space.map((p) => [p['name'], p]));
@@ -47,7 +58,8 @@ describe('lgt tasks', () => {
       choices: ['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad'],
     });
     expect(byName['targetTransform']).toMatchObject({ area: 'features' });
-    for (const task of tasks) {
+    // Every model task's space covers the four areas (the benchmark functions need not).
+    for (const task of tasks.filter((t) => !t.name.startsWith('bench:'))) {
       const areas = new Set(task.space.map((p) => p['area']));
       expect([...areas].sort()).toEqual(['architecture', 'features', 'regularization', 'training']);
     }

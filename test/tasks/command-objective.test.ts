@@ -211,6 +211,54 @@ describe('command objectives', () => {
     );
   }, 120_000);
 
+  it('past --trial-timeout, a command that ignores TERM gets KILL, with whatever it started', async () => {
+    const pids = path.join(dir, 'stubborn-pids');
+    const script = write(
+      'stubborn.py',
+      [
+        'import json, os, signal, subprocess, time',
+        'signal.signal(signal.SIGTERM, signal.SIG_IGN)',
+        'child = subprocess.Popen(["sleep", "300"])',
+        `with open(${JSON.stringify(pids)}, "w") as f: f.write(f"{os.getpid()} {child.pid}")`,
+        'for epoch in range(1, 1000):',
+        '    print(json.dumps({"epoch": epoch, "score": epoch}))',
+        '    time.sleep(0.2)',
+      ].join('\n'),
+    );
+    const space = write('stubborn.yaml', 'params:\n  x: { type: float, low: 0, high: 1 }\n');
+    const run = await runCli(
+      [
+        'run',
+        '--command',
+        `python3 ${script}`,
+        '--space',
+        space,
+        '--metric',
+        'score',
+        '--direction',
+        'maximize',
+        '--trials',
+        '1',
+        '--trial-timeout',
+        '3s',
+        '--redis-url',
+        h.server.url,
+        '--out',
+        path.join(dir, 'runs-stubborn'),
+      ],
+      { ...env, LGT_COMMAND_KILL_GRACE_MS: '500' },
+    );
+    const id = campaignIdOf(run.stdout + run.stderr);
+    const [trial] = await h.store.listTrials(id);
+    expect(trial).toMatchObject({ state: 'failed', timedOut: true });
+    const [script_, grandchild] = readFileSync(pids, 'utf8').split(' ').map(Number);
+    await waitFor(
+      'the command and its child to end',
+      async () => !alive(script_!) && !alive(grandchild!),
+      10_000,
+    );
+  }, 120_000);
+
   it('refuses a malformed space file or an unknown placeholder before anything starts, naming the field', async () => {
     const bad = write(
       'bad.yaml',
