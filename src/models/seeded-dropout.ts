@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { Rng } from '../random/rng.ts';
+import { Rng, type RngState } from '../random/rng.ts';
 
 /**
  * TF.js's Dropout layer draws its masks from Math.random unless given a seed, and with a seed it
@@ -24,6 +24,15 @@ export class SeededDropout extends DropoutBase {
   constructor(args: DropoutArgs & { seed: number }) {
     super(args);
     this.rng = new Rng(args.seed);
+  }
+
+  /** Where its masks' stream stands, for an exact checkpoint of a training run. */
+  generatorState(): RngState {
+    return this.rng.state();
+  }
+
+  restoreGenerator(state: RngState): void {
+    this.rng.restore(state);
   }
 
   override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {

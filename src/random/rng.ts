@@ -3,6 +3,9 @@
  * shuffles, augmentation and weight initialisation are reproducible for a seed.
  * Math.random cannot be seeded, and TF.js draws from it whenever no seed is given.
  */
+/** The whole state of a generator: saved in a checkpoint, it continues the same stream. */
+export type RngState = [number, number, number, number];
+
 export class Rng {
   private a: number;
   private b: number;
@@ -67,6 +70,15 @@ export class Rng {
       items[j] = tmp;
     }
     return items;
+  }
+
+  /** Its state now; `restore` (here or in another generator) continues from this point. */
+  state(): RngState {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  restore(state: RngState): void {
+    [this.a, this.b, this.c, this.d] = state.map((v) => v >>> 0) as RngState;
   }
 
   /** A new generator whose stream is independent of this one's future draws. */

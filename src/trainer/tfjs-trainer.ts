@@ -4,6 +4,8 @@ import { Rng } from '../random/rng.ts';
 import type { ArraySplit, MetricSpec, PreparedData, TaskKind } from '../tasks/task.ts';
 import { isObjectiveTask } from '../tasks/objective.ts';
 import { selectBackend } from './backend.ts';
+import type { TensorData, TrainingCheckpoint } from './checkpoint.ts';
+import { SeededDropout } from '../models/seeded-dropout.ts';
 import { sampleLosses, weightPenalty } from './losses.ts';
 import { argmaxRows, classificationMetrics, regressionMetrics, type Metrics } from './metrics.ts';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizers.ts';
@@ -53,6 +55,7 @@ export class TfjsTrainer implements Trainer {
     const session = new TrainingSession(task.kind, task.metric, data, plan, model, optimizer, seed);
     let result: TrialResult;
     try {
+      if (request.resumeFrom) await session.restore(request.resumeFrom);
       const outcome = await session.run(request);
       const validation = session.evaluate(data.validation);
       const test = request.scoreTest ? session.evaluate(data.test) : undefined;
@@ -103,7 +106,16 @@ class TrainingSession {
   private readonly classWeights: Float32Array | null;
   private readonly shuffleRng: Rng;
   private readonly augmentRng: Rng;
+  private readonly dropouts: SeededDropout[];
   private bestWeights: tf.Tensor[] | null = null;
+  /** The training rows in the order of the last shuffle (each epoch shuffles them further). */
+  private rows: Int32Array;
+  /** Where a run restored from a checkpoint starts, and what it had trained before. */
+  private startEpoch = 0;
+  private priorCurve: EpochRecord[] = [];
+  private bestLoss = Infinity;
+  private bestEpoch = 0;
+  private sinceBest = 0;
 
   constructor(
     private readonly kind: TaskKind,
@@ -126,20 +138,95 @@ class TrainingSession {
     const rng = new Rng(seed ^ 0x5eed);
     this.shuffleRng = rng.fork();
     this.augmentRng = rng.fork();
+    this.dropouts = model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout);
+    this.rows = Int32Array.from({ length: data.train.count }, (_, i) => i);
+  }
+
+  /**
+   * Puts the run where a checkpoint left it. Same weights, generators, row order and early
+   * stopping; the optimizer's slots and step only when its type is the one the checkpoint had
+   * (a new type of optimizer starts with fresh slots, as it would in any framework).
+   */
+  async restore(c: TrainingCheckpoint): Promise<void> {
+    const weights = this.model.weights;
+    if (c.weights.length !== weights.length || c.rows.length !== this.rows.length)
+      throw new Error(
+        `the checkpoint does not fit this run: ${c.weights.length} weights and ${c.rows.length} training rows, this model has ${weights.length} and the data ${this.rows.length} (an architecture change cannot be carried over)`,
+      );
+    const tensors = c.weights.map(toTensor);
+    this.model.setWeights(tensors);
+    tf.dispose(tensors);
+    if (c.optimizer.name === this.plan.optimizer && c.optimizer.slots.length > 0) {
+      const kept = c.optimizer.slots.filter((s) => !s.name.startsWith(HIDDEN_SLOT));
+      const slots = kept.map((s) => ({ name: s.name, tensor: toTensor(s) }));
+      await this.optimizer.setWeights(slots);
+      tf.dispose(slots.map((s) => s.tensor));
+      // setWeights recomputes Adam's beta powers as beta^(step+1), which differs in the last bits
+      // from the product the steps accumulated: the saved ones are put back as they were.
+      for (const s of c.optimizer.slots.filter((s) => s.name.startsWith(HIDDEN_SLOT))) {
+        const variable = hiddenSlots(this.optimizer)[s.name.slice(HIDDEN_SLOT.length)];
+        if (variable) tf.tidy(() => variable.assign(toTensor(s)));
+      }
+    }
+    this.rows = Int32Array.from(c.rows);
+    this.shuffleRng.restore(c.generators.shuffle);
+    this.augmentRng.restore(c.generators.augment);
+    if (c.generators.dropout.length !== this.dropouts.length)
+      throw new Error('the checkpoint has a different number of dropout layers than this model');
+    this.dropouts.forEach((d, i) => d.restoreGenerator(c.generators.dropout[i]!));
+    this.startEpoch = c.epoch;
+    this.priorCurve = c.curve.map((r) => ({ ...r }));
+    this.bestLoss = c.earlyStopping.bestLoss;
+    this.bestEpoch = c.earlyStopping.bestEpoch;
+    this.sinceBest = c.earlyStopping.sinceBest;
+    if (this.bestWeights) tf.dispose(this.bestWeights);
+    this.bestWeights = c.earlyStopping.bestWeights?.map(toTensor) ?? null;
+  }
+
+  /** The run's exact state after `epoch` epochs (see TrainingCheckpoint). */
+  async capture(epoch: number, curve: EpochRecord[]): Promise<TrainingCheckpoint> {
+    const named = this.model.weights.map((w) => w.originalName);
+    const slots = await this.optimizer.getWeights();
+    const checkpoint: TrainingCheckpoint = {
+      epoch,
+      weights: this.model.getWeights().map((t, i) => fromTensor(named[i]!, t)),
+      optimizer: {
+        name: this.plan.optimizer,
+        slots: [
+          ...slots.map((s) => fromTensor(s.name, s.tensor)),
+          ...Object.entries(hiddenSlots(this.optimizer)).map(([name, v]) =>
+            fromTensor(`${HIDDEN_SLOT}${name}`, v),
+          ),
+        ],
+      },
+      rows: Int32Array.from(this.rows),
+      generators: {
+        shuffle: this.shuffleRng.state(),
+        augment: this.augmentRng.state(),
+        dropout: this.dropouts.map((d) => d.generatorState()),
+      },
+      earlyStopping: {
+        bestLoss: this.bestLoss,
+        bestEpoch: this.bestEpoch,
+        sinceBest: this.sinceBest,
+        bestWeights: this.bestWeights?.map((t, i) => fromTensor(named[i]!, t)) ?? null,
+      },
+      curve: curve.map((r) => ({ ...r })),
+    };
+    // getWeights of an optimizer makes new tensors for the step count; they are ours to free.
+    tf.dispose(slots.filter((s) => s.name === 'iter').map((s) => s.tensor));
+    return checkpoint;
   }
 
   async run(request: TrialRequest): Promise<RunOutcome> {
     const { plan, data } = this;
-    const curve: EpochRecord[] = [];
-    const rows = Int32Array.from({ length: data.train.count }, (_, i) => i);
-    let bestLoss = Infinity;
-    let bestEpoch = 0;
-    let sinceBest = 0;
+    const curve: EpochRecord[] = [...this.priorCurve];
+    const rows = this.rows;
     let trainSeconds = 0;
     let status: TrialStatus = 'completed';
     let earlyStopped = false;
 
-    for (let epoch = 0; epoch < plan.epochs; epoch++) {
+    for (let epoch = this.startEpoch; epoch < plan.epochs; epoch++) {
       const learningRate = learningRateAt(plan, epoch);
       setLearningRate(this.optimizer, learningRate);
       const epochStart = performance.now();
@@ -165,20 +252,22 @@ class TrainingSession {
         status = 'diverged';
         break;
       }
-      if (validation.loss < bestLoss) {
-        bestLoss = validation.loss;
-        bestEpoch = epoch + 1;
-        sinceBest = 0;
+      if (validation.loss < this.bestLoss) {
+        this.bestLoss = validation.loss;
+        this.bestEpoch = epoch + 1;
+        this.sinceBest = 0;
         if (plan.earlyStoppingPatience > 0) this.snapshotWeights();
       } else {
-        sinceBest++;
+        this.sinceBest++;
       }
+      if (request.checkpointEpochs?.includes(epoch + 1) && request.onCheckpoint)
+        await request.onCheckpoint(await this.capture(epoch + 1, curve));
       const decision = await request.onEpoch?.(record, plan.epochs);
       if (decision === 'stop') {
         status = 'stopped';
         break;
       }
-      if (plan.earlyStoppingPatience > 0 && sinceBest >= plan.earlyStoppingPatience) {
+      if (plan.earlyStoppingPatience > 0 && this.sinceBest >= plan.earlyStoppingPatience) {
         earlyStopped = epoch + 1 < plan.epochs;
         break;
       }
@@ -191,9 +280,9 @@ class TrainingSession {
     let reportedEpoch = curve.length;
     if (this.bestWeights && status === 'completed') {
       this.model.setWeights(this.bestWeights);
-      reportedEpoch = bestEpoch;
+      reportedEpoch = this.bestEpoch;
     }
-    const trained = curve.length * data.train.count;
+    const trained = (curve.length - this.priorCurve.length) * data.train.count;
     return {
       status,
       curve,
@@ -321,6 +410,32 @@ class TrainingSession {
     if (this.bestWeights) tf.dispose(this.bestWeights);
     this.bestWeights = null;
   }
+}
+
+/** Optimizer state that getWeights leaves out, saved under this prefix. */
+const HIDDEN_SLOT = '__';
+
+/** Adam's (and Adamax's) running powers of beta1 and beta2, part of its exact state. */
+function hiddenSlots(optimizer: tf.Optimizer): Record<string, tf.Variable> {
+  const o = optimizer as unknown as Record<string, unknown>;
+  const out: Record<string, tf.Variable> = {};
+  for (const name of ['accBeta1', 'accBeta2']) {
+    if (o[name] instanceof tf.Variable) out[name] = o[name];
+  }
+  return out;
+}
+
+function toTensor(t: TensorData): tf.Tensor {
+  return tf.tensor(t.values, t.shape, t.dtype);
+}
+
+function fromTensor(name: string, t: tf.Tensor): TensorData {
+  return {
+    name,
+    shape: [...t.shape],
+    dtype: t.dtype === 'int32' ? 'int32' : 'float32',
+    values: t.dtype === 'int32' ? Int32Array.from(t.dataSync()) : Float32Array.from(t.dataSync()),
+  };
 }
 
 /** n / (classes * count of the class), as scikit-learn's "balanced" class weights. */

@@ -3,6 +3,7 @@ import type { Config } from '../search-space/search-space.ts';
 import type { AnyTask, MetricSpec, PreparedData } from '../tasks/task.ts';
 import type { Metrics } from './metrics.ts';
 import type { EpochCap } from './step-budget.ts';
+import type { TrainingCheckpoint } from './checkpoint.ts';
 
 /** One epoch of a learning curve (validation split only). */
 export interface EpochRecord {
@@ -47,6 +48,16 @@ export interface TrialRequest {
   ) => EpochDecision | void | Promise<EpochDecision | void>;
   /** Progress inside an epoch (0..1), a few times a second on long epochs. */
   onProgress?: (epoch: number, fraction: number) => void;
+  /**
+   * Start from this state instead of fresh weights (see checkpoint.ts): the epochs it trained
+   * count toward the plan's. The configuration may differ from the one it was taken under in
+   * what can change mid-run (learning rate, dropout, ...); the optimizer's slots and step are
+   * kept when its type is the same, and start afresh when it changes.
+   */
+  resumeFrom?: TrainingCheckpoint;
+  /** After these epochs (1-based), the run's exact state goes to onCheckpoint. */
+  checkpointEpochs?: readonly number[];
+  onCheckpoint?: (checkpoint: TrainingCheckpoint) => Promise<void>;
   /** Called with the trained model (best epoch restored) before it is freed, e.g. to save it. */
   onModel?: (model: tfl.LayersModel, data: PreparedData) => Promise<void>;
 }
