@@ -270,6 +270,37 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     expect(prompt).toContain('tpe search has seen 2 trials (its model learns from all of them)');
   });
 
+  it("an objective: the Advisor reads its description and space as a built-in task's, and its proposals are evaluated", async () => {
+    let n = 0;
+    llm.answerWith('advisor', (r) => {
+      const count = Number(
+        /(\d+) (?:replacement )?configuration/.exec(firstUserMessage(r))?.[1] ?? 1,
+      );
+      return {
+        content: {
+          analysis: 'scripted analysis of a function',
+          proposals: Array.from({ length: count }, () => ({
+            config: { family: 'branin', scaling: 'standard', bx1: 3 + 0.01 * ++n, bx2: 2.3 },
+            reason: `near a Branin minimum ${n}`,
+            expected_effect: 'a value near 0',
+          })),
+        },
+      };
+    });
+    const campaign = await start({ task: { kind: 'builtin', name: 'bench:mixed' }, maxTrials: 4 });
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    const advisor = llm.requestsOf('advisor')[0]!;
+    const text = `${systemMessage(advisor)}\n${userMessage(advisor)}`;
+    expect(text).toContain('Minimize a function of a family choice');
+    expect(text).toContain('a categorical setting shared by all families');
+    expect(text).toMatch(/bx1.*when family is "branin"/);
+    const trials = await store.listTrials(campaign.id);
+    expect(trials.every((t) => t.state === 'completed')).toBe(true);
+    // Its proposals were run: near a Branin minimum with standard scaling, close to 0.
+    expect(done.best!.value).toBeLessThan(0.1);
+  });
+
   it('rejects a rewritten prompt that drops a placeholder, and says why', async () => {
     llm.script('optimizer', {
       content: { prompt: 'Propose {{count}} things.', rationale: 'shorter' },
