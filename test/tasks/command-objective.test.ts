@@ -33,6 +33,28 @@ function campaignIdOf(output: string): string {
   return id;
 }
 
+/**
+ * A script that would run for minutes, reporting an epoch every 0.2 s, with a `sleep` grandchild
+ * (the whole process group must go, not only the script); it writes both pids to `pids`.
+ */
+function longScript(name: string, opts: { ignoreTerm: boolean }) {
+  const pids = path.join(dir, `${name}-pids`);
+  const script = write(
+    `${name}.py`,
+    [
+      'import json, os, signal, subprocess, time',
+      ...(opts.ignoreTerm ? ['signal.signal(signal.SIGTERM, signal.SIG_IGN)'] : []),
+      'child = subprocess.Popen(["sleep", "300"])',
+      `with open(${JSON.stringify(pids)}, "w") as f: f.write(f"{os.getpid()} {child.pid}")`,
+      'for epoch in range(1, 1000):',
+      '    print(json.dumps({"epoch": epoch, "score": epoch}))',
+      '    time.sleep(0.2)',
+    ].join('\n'),
+  );
+  const space = write(`${name}.yaml`, 'params:\n  x: { type: float, low: 0, high: 1 }\n');
+  return { script, pids, space };
+}
+
 /** Whether a process is still there (a zombie nobody reaped yet counts as gone). */
 function alive(pid: number): boolean {
   try {
@@ -161,20 +183,7 @@ describe('command objectives', () => {
   }, 240_000);
 
   it('a worker killed with -9 during a command trial leaves no process of that trial behind', async () => {
-    const pids = path.join(dir, 'pids');
-    const script = write(
-      'long.py',
-      [
-        'import json, os, subprocess, sys, time',
-        '# A grandchild too: the whole process group must go, not only the script.',
-        'child = subprocess.Popen(["sleep", "300"])',
-        `with open(${JSON.stringify(pids)}, "w") as f: f.write(f"{os.getpid()} {child.pid}")`,
-        'for epoch in range(1, 1000):',
-        '    print(json.dumps({"epoch": epoch, "score": epoch}))',
-        '    time.sleep(0.2)',
-      ].join('\n'),
-    );
-    const space = write('long.yaml', 'params:\n  x: { type: float, low: 0, high: 1 }\n');
+    const { script, pids, space } = longScript('long', { ignoreTerm: false });
     const command = `python3 ${script}`;
     const worker = h.worker(['--allow-command', command, '--concurrency', '1'], env);
     const created = await runCli(
@@ -212,20 +221,7 @@ describe('command objectives', () => {
   }, 120_000);
 
   it('past --trial-timeout, a command that ignores TERM gets KILL, with whatever it started', async () => {
-    const pids = path.join(dir, 'stubborn-pids');
-    const script = write(
-      'stubborn.py',
-      [
-        'import json, os, signal, subprocess, time',
-        'signal.signal(signal.SIGTERM, signal.SIG_IGN)',
-        'child = subprocess.Popen(["sleep", "300"])',
-        `with open(${JSON.stringify(pids)}, "w") as f: f.write(f"{os.getpid()} {child.pid}")`,
-        'for epoch in range(1, 1000):',
-        '    print(json.dumps({"epoch": epoch, "score": epoch}))',
-        '    time.sleep(0.2)',
-      ].join('\n'),
-    );
-    const space = write('stubborn.yaml', 'params:\n  x: { type: float, low: 0, high: 1 }\n');
+    const { script, pids, space } = longScript('stubborn', { ignoreTerm: true });
     const run = await runCli(
       [
         'run',
