@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-service.ts';
+import { ownPermissionsOf } from '../tasks/task-spec.ts';
 import {
   campaignOverview,
   listCampaignOverviews,
@@ -165,8 +165,7 @@ export function registerCampaignCommands(program: Command): void {
           localWorkers: opts.localWorkers,
           workers: opts.workers ?? campaign.request.parallel,
           json: opts.json === true,
-          ...(spec.kind === 'command' ? { commands: [spec.command] } : {}),
-          ...(spec.kind === 'module' ? { taskDirs: [path.dirname(spec.path)] } : {}),
+          ...ownPermissionsOf(spec),
         });
       } finally {
         await ctx.close();

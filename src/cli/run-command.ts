@@ -8,7 +8,7 @@ import {
   type CampaignRequestInput,
 } from '../contracts/campaign-request.ts';
 import { createCampaign, CV_ROW_THRESHOLD, prepareCampaign } from '../campaign/campaign-service.ts';
-import { taskSpecOf } from '../tasks/task-spec.ts';
+import { ownPermissionsOf, taskSpecOf } from '../tasks/task-spec.ts';
 import { resolveDataFile } from '../data/data-files.ts';
 import type { TaskKind } from '../tasks/task.ts';
 import { isObjectiveTask } from '../tasks/objective.ts';
@@ -237,11 +237,10 @@ export function registerRunCommand(program: Command): void {
       ...(opts.gridParams ? { gridParams: opts.gridParams.split(',').map((s) => s.trim()) } : {}),
       ...dataDirsOf(opts.dataDir),
     };
-    // A module named on this command line is the operator's choice: its directory is allowed.
-    const taskDirs = request.task.kind === 'module' ? [path.dirname(request.task.path)] : [];
+    // A module or a command named on this command line is the operator's choice: this process
+    // and its own workers may load or run it.
+    const { taskDirs, commands } = ownPermissionsOf(request.task);
     // Refused before anything is written, or even connected to.
-    // So is a command: this process and its own workers may run it (others need --allow-command).
-    const commands = request.task.kind === 'command' ? [request.task.command] : [];
     const prepared = await prepareCampaign(request, { taskDirs, commands });
     printTaskNotes(prepared.task);
     if ((prepared.request.cv ?? 1) > 1)

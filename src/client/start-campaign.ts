@@ -5,6 +5,7 @@ import { followEvents } from '../campaign/campaign-progress.ts';
 import { cancelCampaign, createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
 import type { CampaignRequestInput } from '../contracts/campaign-request.ts';
 import { dataDirsOf } from '../env/data-dirs.ts';
+import { ownPermissionsOf } from '../tasks/task-spec.ts';
 import { createRedis } from '../queue/redis-connection.ts';
 import { WorkerService } from '../worker/worker-service.ts';
 import {
@@ -35,10 +36,8 @@ export async function startCampaign(
   request: ScriptRequest,
   options: StartCampaignOptions = {},
 ): Promise<CampaignHandle> {
-  const taskDirs =
-    request.task.kind === 'module' ? [path.dirname(path.resolve(request.task.path))] : [];
-  // A command a script names is that script's person's choice, as on the command line.
-  const commands = request.task.kind === 'command' ? [request.task.command] : [];
+  // A module or a command a script names is that script's person's choice, as on the command line.
+  const { taskDirs, commands } = ownPermissionsOf(request.task);
   const prepared = await prepareCampaign(
     {
       ...dataDirsOf(request.dataDirs ?? []),

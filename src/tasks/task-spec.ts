@@ -73,6 +73,18 @@ export function taskSpecOf(selection: {
   return { kind: 'builtin', name };
 }
 
+/**
+ * What a person who names a task allows the processes they start themselves (lgt run, lgt
+ * resume, startCampaign): loading its module's directory, running its command. Other workers
+ * need their operator's --task-dir or --allow-command.
+ */
+export function ownPermissionsOf(spec: TaskSpec): { taskDirs: string[]; commands: string[] } {
+  return {
+    taskDirs: spec.kind === 'module' ? [path.dirname(path.resolve(spec.path))] : [],
+    commands: spec.kind === 'command' ? [spec.command] : [],
+  };
+}
+
 /** Whether a task name is a module path rather than a built-in task's name. */
 export function looksLikePath(name: string): boolean {
   return name.includes('/') || name.includes('\\') || /\.(ts|js|mjs|mts)$/.test(name);

@@ -55,6 +55,11 @@ function longScript(name: string, opts: { ignoreTerm: boolean }) {
   return { script, pids, space };
 }
 
+/** The arguments of a command objective that prints "score", higher is better. */
+function scoreCommand(command: string, space: string): string[] {
+  return ['--command', command, '--space', space, '--metric', 'score', '--direction', 'maximize'];
+}
+
 /** Whether a process is still there (a zombie nobody reaped yet counts as gone). */
 function alive(pid: number): boolean {
   try {
@@ -142,14 +147,7 @@ describe('command objectives', () => {
     const run = await runCli(
       [
         'run',
-        '--command',
-        `python3 ${script}`,
-        '--space',
-        space,
-        '--metric',
-        'score',
-        '--direction',
-        'maximize',
+        ...scoreCommand(`python3 ${script}`, space),
         '--strategy',
         'grid',
         '--trials',
@@ -189,14 +187,7 @@ describe('command objectives', () => {
     const created = await runCli(
       [
         'run',
-        '--command',
-        command,
-        '--space',
-        space,
-        '--metric',
-        'score',
-        '--direction',
-        'maximize',
+        ...scoreCommand(command, space),
         '--trials',
         '1',
         '--detach',
@@ -225,14 +216,7 @@ describe('command objectives', () => {
     const run = await runCli(
       [
         'run',
-        '--command',
-        `python3 ${script}`,
-        '--space',
-        space,
-        '--metric',
-        'score',
-        '--direction',
-        'maximize',
+        ...scoreCommand(`python3 ${script}`, space),
         '--trials',
         '1',
         '--trial-timeout',
@@ -324,14 +308,7 @@ describe('command objectives', () => {
     const created = await runCli(
       [
         'run',
-        '--command',
-        'python3 -c "print(1)"',
-        '--space',
-        space,
-        '--metric',
-        'score',
-        '--direction',
-        'maximize',
+        ...scoreCommand('python3 -c "print(1)"', space),
         '--trials',
         '1',
         '--detach',
