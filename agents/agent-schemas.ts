@@ -69,10 +69,42 @@ export const OptimizerReplySchema = z.object({
 });
 export type OptimizerReply = z.infer<typeof OptimizerReplySchema>;
 
+const ConfigValuesSchema = z
+  .record(
+    z.string().max(L.configValue),
+    z.union([z.string().max(L.configValue), z.number(), z.boolean()]),
+  )
+  .refine((c) => Object.keys(c).length <= L.configFields, {
+    message: `at most ${L.configFields} fields`,
+  });
+
+/** The in-run Advisor's answer: one change to a running training, from the next epoch on. */
+export const InRunChangeReplySchema = z.object({
+  analysis: z.string().max(L.analysis).describe('what the curve so far says, in a few sentences'),
+  change: ConfigValuesSchema.describe(
+    'only the fields to change from the next epoch on: field -> new value (empty: change nothing)',
+  ),
+  reason: z.string().max(L.reason).describe('why this change'),
+  expected_effect: z
+    .string()
+    .max(L.expectedEffect)
+    .describe('what it should do to the validation metric over the next epochs'),
+});
+export type InRunChangeReply = z.infer<typeof InRunChangeReplySchema>;
+
+/** The Evaluator's verdict on a change branch against the no-change branch. */
+export const BranchVerdictReplySchema = z.object({
+  accept: z.boolean().describe('true: the run carries on with the change; false: without it'),
+  reason: z.string().max(L.explanation).describe('why, with the numbers and the noise'),
+});
+export type BranchVerdictReply = z.infer<typeof BranchVerdictReplySchema>;
+
 /** By name, so an `agents` queue worker can check a reply for a job that names its schema. */
 export const AGENT_SCHEMAS = {
   advisor_reply: AdvisorReplySchema,
   evaluator_reply: EvaluatorReplySchema,
   optimizer_reply: OptimizerReplySchema,
+  in_run_change: InRunChangeReplySchema,
+  branch_verdict: BranchVerdictReplySchema,
 } as const;
 export type AgentSchemaName = keyof typeof AGENT_SCHEMAS;

@@ -30,7 +30,7 @@ export function taskCard(task: AnyTask): string {
 }
 
 /** A learning curve in a line: the metric and the training loss at a few epochs, and its trend. */
-function curveInShort(curve: readonly EpochRecord[], metric: string): string {
+export function curveInShort(curve: readonly EpochRecord[], metric: string): string {
   if (curve.length === 0) return 'no epochs';
   const picks = [
     ...new Set([

@@ -8,6 +8,7 @@ import { llmBudgetSpent, type StrategyContext } from '../src/strategies/strategy
 import type { Proposal, Strategy } from '../src/strategies/strategy.ts';
 import type { AnyTask } from '../src/tasks/task.ts';
 import { AdvisorTurns } from './advisor-turns.ts';
+import { logAgentTurn } from './agent-turn-log.ts';
 import type { EvaluatorReply } from './agent-schemas.ts';
 import type { AgentAnswer } from './agent-types.ts';
 import { bestOf, type TrialView } from './campaign-digest.ts';
@@ -138,23 +139,7 @@ export class LgtStrategy implements Strategy, LgtSession {
     answer: AgentAnswer<unknown>,
     promptVersion?: number,
   ): Promise<void> {
-    const m = answer.meta;
-    await this.log({
-      type: 'agent.message',
-      agent,
-      rules: m.rules,
-      model: m.model,
-      ...(promptVersion !== undefined ? { promptVersion } : {}),
-      inputs: answer.summary,
-      reply: answer.output,
-      tokens: m.usage.totalTokens,
-      costUsd: m.costUsd,
-      latencyMs: m.latencyMs,
-      cached: m.cached,
-      repaired: m.repaired,
-    });
-    if (m.rules || m.cached) return;
-    await this.context.addLlmUsage(m.usage.totalTokens, m.costUsd);
+    await logAgentTurn(this.context, agent, answer, promptVersion);
   }
 
   /**

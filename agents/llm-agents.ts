@@ -28,7 +28,7 @@ import {
 import { formatConfig } from '../src/search-space/format-config.ts';
 import { MAX_PROMPT_LENGTH, promptFile, renderTemplate } from './prompt-templates.ts';
 
-function metaOf(result: LlmResult<unknown>): AgentMeta {
+export function metaOf(result: LlmResult<unknown>): AgentMeta {
   return {
     rules: false,
     model: result.model,

@@ -18,6 +18,7 @@ import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './cam
 import { reportDirFor, writeReport } from './report-writer.ts';
 import { loadTask } from '../tasks/task-registry.ts';
 import { workerName } from '../env/worker-name.ts';
+import { epochsCommitted, plannedEpochs } from './epoch-budget.ts';
 
 export interface DriverOptions {
   /** Longest wait for news between two looks at the campaign. */
@@ -55,6 +56,15 @@ function firstTrialsAllFailed(trials: TrialRecord[]): boolean {
     finished.every((t) => t.state === 'failed' && t.trainStatus !== 'diverged' && !t.timedOut)
   );
 }
+
+/**
+ * The most trials a campaign may have. The in-run modes decide their own number of stretches
+ * (the run's epochs, --decide-every, --attempts, --population), so only the hard cap holds there.
+ */
+function trialLimit(request: CampaignRecord['request']): number {
+  return (request.mode ?? 'search') === 'search' ? request.maxTrials : IN_RUN_TRIAL_CAP;
+}
+const IN_RUN_TRIAL_CAP = 100_000;
 
 /** Thrown when a driver hands its campaign back (its worker is shutting down). */
 export class DriverHandedBack extends Error {
@@ -108,10 +118,10 @@ export class CampaignDriver {
         await this.store.appendEvent(campaignId, {
           type: 'campaign.started',
           task: started.taskName,
-          strategy: r.strategy,
+          strategy: (r.mode ?? 'search') === 'search' ? r.strategy : `${r.mode} mode`,
           maxTrials: r.maxTrials,
           parallel: r.parallel,
-          ...(r.strategy === 'lgt' || r.strategy === 'hybrid'
+          ...(r.strategy === 'lgt' || r.strategy === 'hybrid' || r.mode === 'dynamic'
             ? {
                 agents:
                   r.agents === 'llm'
@@ -134,6 +144,7 @@ export class CampaignDriver {
     });
     let lastEventId = '$';
     let strategyExhausted = false;
+    let epochBudgetSpent = false;
 
     for (;;) {
       if (signal?.aborted) throw new DriverHandedBack();
@@ -166,44 +177,57 @@ export class CampaignDriver {
         continue;
       } else if (await this.llmBudgetSpent(campaign)) {
         continue;
-      } else if (!strategyExhausted) {
-        strategyExhausted = await this.proposeMore(campaign, trials, active.length, strategy);
+      } else if (!strategyExhausted && !epochBudgetSpent) {
+        const outcome = await this.proposeMore(campaign, trials, active.length, strategy);
+        strategyExhausted = outcome === 'exhausted';
+        epochBudgetSpent = outcome === 'epoch-budget';
       }
       const stillActive = (await this.store.listTrials(campaignId)).filter(
         (t) => !FINISHED_TRIAL.includes(t.state),
       );
-      const budgetSpent = trials.length >= campaign.request.maxTrials || strategyExhausted;
+      const budgetSpent =
+        trials.length >= trialLimit(campaign.request) || strategyExhausted || epochBudgetSpent;
       const stopping = campaign.status === 'cancelling' || campaign.stopReason !== undefined;
       if (stillActive.length === 0 && (budgetSpent || stopping)) {
         if (campaign.status !== 'cancelling')
           await strategy.conclude?.(await this.store.listTrials(campaignId));
-        return this.finish(campaignId, task);
+        return this.finish(campaignId, task, strategy);
       }
       lastEventId = await this.waitForNews(campaignId, lastEventId);
     }
   }
 
   /**
-   * Proposes and enqueues trials up to the parallelism and the budget. True when the strategy is
-   * done: it offers nothing while no trial runs (with trials running it may just be waiting).
+   * Proposes and enqueues trials up to the parallelism and the budgets. 'exhausted' when the
+   * strategy is done: it offers nothing while no trial runs (with trials running it may just be
+   * waiting); 'epoch-budget' when a proposal would train past --max-epochs (it is not started).
    */
   private async proposeMore(
     campaign: CampaignRecord,
     trials: TrialRecord[],
     active: number,
     strategy: Strategy,
-  ): Promise<boolean> {
+  ): Promise<'more' | 'exhausted' | 'epoch-budget'> {
     const request = campaign.request;
-    const count = Math.min(
-      request.parallel - active,
-      request.maxTrials - trials.length,
-      PROPOSAL_BATCH,
-    );
-    if (count <= 0) return false;
+    const limit = trialLimit(request);
+    const count = Math.min(request.parallel - active, limit - trials.length, PROPOSAL_BATCH);
+    if (count <= 0) return 'more';
+    let committed = epochsCommitted(trials, request);
+    if (request.maxEpochs !== undefined && committed >= request.maxEpochs) return 'epoch-budget';
     const proposals = await strategy.propose(trials, count);
-    if (proposals.length === 0) return active === 0;
+    if (proposals.length === 0) return active === 0 ? 'exhausted' : 'more';
+    const byNumber = new Map(trials.map((t) => [t.number, t]));
     for (const p of proposals.slice(0, count)) {
       const config = p.config;
+      if (request.maxEpochs !== undefined) {
+        const planned = plannedEpochs(
+          { ...(p.segment ? { segment: p.segment } : {}), config } as TrialRecord,
+          request,
+          byNumber,
+        );
+        if (committed + planned > request.maxEpochs) return 'epoch-budget';
+        committed += planned;
+      }
       const source = p.source ?? strategy.name;
       // The trial and its proposal event in one step: a driver killed here leaves both or none.
       // Redis refuses a trial beyond the budget, whatever raced for it.
@@ -218,20 +242,21 @@ export class CampaignDriver {
             source,
             ...(p.seed !== undefined ? { seed: p.seed } : {}),
             ...(p.meta ? { meta: p.meta } : {}),
+            ...(p.segment ? { segment: p.segment } : {}),
             proposedAt: Date.now(),
             attempts: 0,
           },
           { type: 'proposal', config, reason: p.reason, source },
-          request.maxTrials,
+          limit,
         )
         .catch((error: unknown) => {
           if (error instanceof TrialBudgetSpentError) return null;
           throw error;
         });
-      if (!trial) return false;
+      if (!trial) return 'more';
       await this.enqueue(campaign.id, trial);
     }
-    return false;
+    return 'more';
   }
 
   private async enqueue(campaignId: string, trial: TrialRecord): Promise<void> {
@@ -246,6 +271,7 @@ export class CampaignDriver {
       trial: trial.number,
       config: trial.config,
       ...(trial.seed !== undefined ? { seed: trial.seed } : {}),
+      ...(trial.segment ? { segment: trial.segment } : {}),
     };
     await this.queues.trials.add('trial', data, { jobId: jobIds.trial(campaignId, trial.number) });
   }
@@ -368,7 +394,12 @@ export class CampaignDriver {
   }
 
   /** Scores the best configuration on the test split (once), writes the report, closes the campaign. */
-  private async finish(campaignId: string, task: AnyTask): Promise<CampaignRecord> {
+  private async finish(
+    campaignId: string,
+    task: AnyTask,
+    strategy: Strategy,
+  ): Promise<CampaignRecord> {
+    if (strategy.resultTrial) await this.takeResult(campaignId, strategy);
     const campaign = await this.store.requireCampaign(campaignId);
     const cancelled = campaign.status === 'cancelling';
     let final: TrialJobResult | null = null;
@@ -432,15 +463,34 @@ export class CampaignDriver {
     return this.store.requireCampaign(campaignId);
   }
 
+  /**
+   * In-run modes: the campaign's result is the trial the strategy names (the run's end), not
+   * the stretch with the best value; it becomes the campaign's best before the final scoring.
+   */
+  private async takeResult(campaignId: string, strategy: Strategy): Promise<void> {
+    const trials = await this.store.listTrials(campaignId);
+    const number = await strategy.resultTrial!(trials);
+    const t = trials.find((x) => x.number === number);
+    if (!t || typeof t.value !== 'number') return;
+    await this.store.updateCampaign(campaignId, (c) =>
+      c.best?.trial === t.number
+        ? null
+        : { ...c, best: { trial: t.number, value: t.value!, config: t.config } },
+    );
+  }
+
   /** Adds (or finds, after a restart) the final job and waits for its result. */
   private async runFinal(campaign: CampaignRecord): Promise<TrialJobResult> {
     const best = campaign.best!;
+    const trial = await this.store.getTrial(campaign.id, best.trial);
     const data: TrialJobData = {
       campaignId: campaign.id,
       trial: best.trial,
       config: best.config,
       ...(best.seed !== undefined ? { seed: best.seed } : {}),
       final: true,
+      // An in-run result is the run's end state, scored from its checkpoint.
+      ...(trial?.segment ? { segment: { from: best.trial, until: trial.segment.until } } : {}),
     };
     const queue: Queue = this.queues.trials;
     await queue.add('final', data, { jobId: jobIds.final(campaign.id) });

@@ -7,8 +7,10 @@ import {
   parseCampaignRequest,
   type CampaignRequest,
   type CampaignRequestInput,
+  type FieldProblem,
 } from '../contracts/campaign-request.ts';
-import type { AnyTask } from '../tasks/task.ts';
+import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
+import type { Config } from '../search-space/search-space.ts';
 import { isObjectiveTask } from '../tasks/objective.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import { loadTask, type LoadTaskOptions } from '../tasks/task-registry.ts';
@@ -63,8 +65,12 @@ export async function prepareCampaign(
     // On small data the validation split is too small to pick the best of many configurations
     // on: unless told (--cv), each trial is scored on cross-validation folds instead.
     const rows = (data.split?.train.length ?? 0) + (data.split?.validation.length ?? 0);
-    if (request.cv === undefined && task.folds && rows < CV_ROW_THRESHOLD) request.cv = CV_FOLDS;
+    // An in-run stretch trains one run on the validation split (folds would be other runs).
+    const search = (request.mode ?? 'search') === 'search';
+    if (search && request.cv === undefined && task.folds && rows < CV_ROW_THRESHOLD)
+      request.cv = CV_FOLDS;
   }
+  checkInRun(request, task);
   if (request.gridParams) {
     const unknown = request.gridParams.filter((p) => !task.space.param(p));
     if (unknown.length) {
@@ -77,6 +83,62 @@ export async function prepareCampaign(
     }
   }
   return { request, task };
+}
+
+/**
+ * The in-run modes need a model whose state can be checkpointed, and start configurations that
+ * fit the task; a pruner or folds have no place in them. Each problem is named by its field.
+ */
+function checkInRun(request: CampaignRequest, task: AnyTask): void {
+  const mode = request.mode ?? 'search';
+  const problems: FieldProblem[] = [];
+  if (mode === 'search') {
+    if (request.inRun?.starts)
+      problems.push({ field: 'inRun.starts', message: 'is for --mode dynamic only' });
+  } else {
+    if (isObjectiveTask(task))
+      problems.push({
+        field: 'mode',
+        message: `needs a model task whose weights lgt trains and checkpoints; ${task.name} is an objective (tune it with --mode search)`,
+      });
+    if (request.pruner !== 'none')
+      problems.push({
+        field: 'pruner',
+        message: `does not apply to --mode ${mode}: each stretch is judged at its end`,
+      });
+    if ((request.cv ?? 1) > 1)
+      problems.push({ field: 'cv', message: `does not apply to --mode ${mode}: it trains runs` });
+    if (mode === 'pbt' && request.inRun?.starts)
+      problems.push({ field: 'inRun.starts', message: 'is for --mode dynamic only' });
+    request.inRun?.starts?.forEach((config, k) => {
+      const checked = spaceWithEpochs(task, request.epochs).validate(config);
+      if (!checked.ok)
+        problems.push({
+          field: `inRun.starts.${k}`,
+          message: `does not fit ${task.name}: ${checked.errors.map((e) => e.message).join('; ')}`,
+        });
+    });
+  }
+  if (problems.length) throw new InvalidCampaignRequestError(problems);
+}
+
+/**
+ * The configurations of a campaign's best K completed trials (--continue-best K): where the
+ * runs of a dynamic campaign start. Said plainly when the campaign has fewer.
+ */
+export async function bestConfigsOf(
+  store: CampaignStore,
+  campaignId: string,
+  k: number,
+): Promise<Config[]> {
+  const campaign = await store.requireCampaign(campaignId);
+  const sign = campaign.metric.direction === 'maximize' ? 1 : -1;
+  const done = (await store.listTrials(campaignId))
+    .filter((t) => t.state === 'completed' && typeof t.value === 'number' && !t.segment)
+    .sort((a, b) => sign * (b.value! - a.value!) || a.number - b.number);
+  if (done.length === 0)
+    throw new Error(`campaign ${campaignId} has no completed trial to carry on`);
+  return done.slice(0, k).map((t) => t.config);
 }
 
 /** Writes the campaign record and adds its driver job. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Metrics } from '../trainer/metrics.ts';
-import type { CampaignRecord, TrialState } from '../contracts/campaign-records.ts';
+import type { CampaignRecord, InRunReport, TrialState } from '../contracts/campaign-records.ts';
 import type { CampaignStore } from './campaign-store.ts';
 
 /** The end of a campaign as data: what `lgt run` prints and a service would answer. */
@@ -13,6 +13,8 @@ export interface CampaignSummary {
   final?: { validation?: Metrics; test?: Metrics };
   /** The best against the default, in words (see default-comparison.ts). */
   againstDefault?: string;
+  /** In-run modes: what the result's run changed, and what it all cost (see in-run-report.ts). */
+  inRun?: Pick<InRunReport, 'changes' | 'cost' | 'decisions'>;
   /** Files written, only those that exist (a campaign cancelled early has fewer). */
   files: { report?: string; trialsCsv?: string; model?: string };
 }
@@ -43,6 +45,15 @@ export async function summarizeCampaign(
     },
     ...(final ? { final } : {}),
     ...(against ? { againstDefault: against.verdict } : {}),
+    ...(report?.inRun
+      ? {
+          inRun: {
+            changes: report.inRun.changes,
+            cost: report.inRun.cost,
+            decisions: report.inRun.decisions,
+          },
+        }
+      : {}),
     files,
   };
 }

@@ -7,6 +7,7 @@ import type { CampaignStore } from './campaign-store.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import { compareWithDefault } from './default-comparison.ts';
 import { writeModel } from '../trials/saved-model.ts';
+import { inRunReport } from './in-run-report.ts';
 
 /**
  * Where a campaign's report goes: <outputDir>/<id> when the request's outputDir lies inside
@@ -79,6 +80,8 @@ export async function writeReport(
     trials: trials.map((t) => ({ ...t, curve: curves.get(t.number) ?? [] })),
     // The agents' state (lgt, hybrid): prompt versions with their rationale, rounds, feedback, lessons.
     agents: await store.getState(campaign.id, 'lgt'),
+    // In-run modes: the result's run with its accepted changes, and the cost of it all.
+    inRun: inRunReport(campaign, trials, curves, events),
     llmUsage: await store.getLlmUsage(campaign.id),
     generatedAt: new Date().toISOString(),
   };

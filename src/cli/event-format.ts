@@ -23,7 +23,8 @@ export function formatEvent(
   const trial = (n: number) => paint('cyan', `#${n}`, s);
   switch (e.type) {
     case 'campaign.started':
-      return `${t} campaign started: ${e.task}, strategy ${e.strategy}, ${e.maxTrials} trials, ${e.parallel} at a time${e.agents ? `; agents: ${e.agents}` : ''}`;
+      // In-run modes decide their own number of stretches: no trial budget to show.
+      return `${t} campaign started: ${e.task}, ${e.strategy.endsWith(' mode') ? e.strategy : `strategy ${e.strategy}, ${e.maxTrials} trials`}, ${e.parallel} at a time${e.agents ? `; agents: ${e.agents}` : ''}`;
     case 'campaign.resumed':
       return `${t} campaign resumed by ${e.by}`;
     case 'proposal':
@@ -87,6 +88,20 @@ export function formatEvent(
         `${clock(e.at)} LLM budget spent (${e.tokens} tokens, $${e.costUsd.toFixed(4)} of ${e.limit}): the campaign stops`,
         s,
       );
+    case 'inrun.decision': {
+      const head = `${t} ${paint(e.verdict === 'accepted' ? 'green' : 'yellow', e.verdict === 'accepted' ? 'change accepted' : 'change rejected', s)}`;
+      const stretch =
+        e.until === e.epoch + 1 ? `epoch ${e.until}` : `epochs ${e.epoch + 1}-${e.until}`;
+      const where = `run ${e.run}, ${stretch}, attempt ${e.attempt}/${e.attempts}`;
+      const values = `B ${trial(e.changeTrial)} ${metric} ${formatNumber(e.changeValue)} vs C ${trial(e.keepTrial)} ${formatNumber(e.keepValue)}${e.noise === null ? '' : `, noise ${formatNumber(e.noise)}`}`;
+      const cost = e.llmCalls ? `; ${e.llmCalls} LLM calls, ${e.tokens} tokens` : '';
+      return `${head} (${where}): ${e.change}
+         ${values}
+         ${paint('dim', `proposed because: ${e.reason}`, s)}
+         ${paint('dim', `verdict: ${e.why}${cost}`, s)}`;
+    }
+    case 'pbt.exploit':
+      return `${t} pbt generation ${e.generation} (epoch ${e.epoch}): member ${e.member} (${metric} ${formatNumber(e.value)}) copies member ${e.from} (${trial(e.fromTrial)}, ${formatNumber(e.fromValue)}) and explores: ${e.change}`;
   }
 }
 

@@ -3,11 +3,17 @@ import type { Command } from 'commander';
 import type { CampaignRecord } from '../contracts/campaign-records.ts';
 import {
   DIVERGENCE_NAMES,
+  IN_RUN_DEFAULTS,
   NUMERIC_STRATEGY_NAMES,
   STRATEGY_NAMES,
   type CampaignRequestInput,
 } from '../contracts/campaign-request.ts';
-import { createCampaign, CV_ROW_THRESHOLD, prepareCampaign } from '../campaign/campaign-service.ts';
+import {
+  bestConfigsOf,
+  createCampaign,
+  CV_ROW_THRESHOLD,
+  prepareCampaign,
+} from '../campaign/campaign-service.ts';
 import { ownPermissionsOf, taskSpecOf } from '../tasks/task-spec.ts';
 import { resolveDataFile } from '../data/data-files.ts';
 import type { TaskKind } from '../tasks/task.ts';
@@ -69,6 +75,13 @@ interface RunOptions {
   llmTokens?: number;
   llmCost?: number;
   optimizeEvery?: number;
+  mode: string;
+  decideEvery?: number;
+  attempts?: number;
+  population?: number;
+  continueBest?: number;
+  from?: string;
+  maxEpochs?: number;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -87,7 +100,38 @@ export function registerRunCommand(program: Command): void {
       `where configurations come from: ${STRATEGY_NAMES.join(', ')}`,
       'random',
     )
-    .option('--trials <n>', 'trial budget', parseSigned('--trials'), 20)
+    .option(
+      '--mode <mode>',
+      `search (trials of configurations), dynamic (the agents steer one run between epochs) or pbt (population-based training)`,
+      'search',
+    )
+    .option(
+      '--decide-every <epochs>',
+      `dynamic, pbt: epochs between two decisions (default ${IN_RUN_DEFAULTS.decideEvery})`,
+      parseSigned('--decide-every'),
+    )
+    .option(
+      '--attempts <n>',
+      `dynamic: changes tried per decision before the run goes on unchanged (default ${IN_RUN_DEFAULTS.attempts})`,
+      parseSigned('--attempts'),
+    )
+    .option(
+      '--population <n>',
+      `pbt: runs in the population (default ${IN_RUN_DEFAULTS.population})`,
+      parseSigned('--population'),
+    )
+    .option(
+      '--continue-best <k>',
+      'dynamic: start one run from each of the best k trials of the campaign named by --from',
+      parseSigned('--continue-best'),
+    )
+    .option('--from <campaign>', 'the campaign whose best trials --continue-best carries on')
+    .option(
+      '--max-epochs <n>',
+      'epoch budget: stop starting trials once this many epochs are trained or promised in all (branches included)',
+      parseSigned('--max-epochs'),
+    )
+    .option('--trials <n>', 'trial budget (search mode)', parseSigned('--trials'), 20)
     .option('--parallel <n>', 'trials running at once', parseSigned('--parallel'), 2)
     .option(
       '--time-limit <duration>',
@@ -213,8 +257,10 @@ export function registerRunCommand(program: Command): void {
       throw new UsageError(
         "name a task: lgt run iris (lgt tasks lists them), lgt run --csv data.csv --target y, lgt run --task ./my-objective.ts, or lgt run --command 'python3 train.py --lr {lr}' --space space.yaml",
       );
+    const inRun = inRunSettings(opts, command.getOptionValueSource('trials') === 'cli');
     const request: CampaignRequestInput = {
       task: taskSpecOf(selection),
+      ...inRun,
       strategy: opts.strategy as CampaignRequestInput['strategy'],
       maxTrials: opts.trials,
       parallel: opts.parallel,
@@ -236,12 +282,13 @@ export function registerRunCommand(program: Command): void {
       ...(opts.maxTrain !== undefined ? { maxTrainRows: opts.maxTrain } : {}),
       ...(opts.gridParams ? { gridParams: opts.gridParams.split(',').map((s) => s.trim()) } : {}),
       ...dataDirsOf(opts.dataDir),
+      ...(opts.maxEpochs !== undefined ? { maxEpochs: opts.maxEpochs } : {}),
     };
     // A module or a command named on this command line is the operator's choice: this process
     // and its own workers may load or run it.
     const { taskDirs, commands } = ownPermissionsOf(request.task);
     // Refused before anything is written, or even connected to.
-    const prepared = await prepareCampaign(request, { taskDirs, commands });
+    let prepared = await prepareCampaign(request, { taskDirs, commands });
     printTaskNotes(prepared.task);
     if ((prepared.request.cv ?? 1) > 1)
       note(
@@ -263,6 +310,17 @@ export function registerRunCommand(program: Command): void {
           });
         }
       }
+      if (opts.continueBest !== undefined) {
+        // The runs start where another campaign's best trials were (read now, kept in the request).
+        const starts = await bestConfigsOf(ctx.store, opts.from!, opts.continueBest);
+        prepared = await prepareCampaign(
+          { ...request, inRun: { ...request.inRun, starts } },
+          { taskDirs, commands },
+        );
+        note(
+          `the run${starts.length > 1 ? 's start' : ' starts'} from the best ${starts.length} of ${opts.from}`,
+        );
+      }
       const campaign = await createCampaign(ctx.store, ctx.queues, prepared);
       if (opts.detach) {
         process.stdout.write(`${campaign.id}\n`);
@@ -270,7 +328,7 @@ export function registerRunCommand(program: Command): void {
       }
       const metric = prepared.task.metric;
       note(
-        `campaign ${paint('bold', campaign.id, process.stderr)} on ${redactSecrets(ctx.redis.url)}: ${campaign.taskName} (${prepared.task.kind}, ${metric.name}: ${metric.direction === 'maximize' ? 'higher' : 'lower'} is better), ${request.strategy}, ${request.maxTrials} trials, ${request.parallel} at a time`,
+        `campaign ${paint('bold', campaign.id, process.stderr)} on ${redactSecrets(ctx.redis.url)}: ${campaign.taskName} (${prepared.task.kind}, ${metric.name}: ${metric.direction === 'maximize' ? 'higher' : 'lower'} is better), ${opts.mode === 'search' ? `${request.strategy}, ${request.maxTrials} trials` : `--mode ${opts.mode}`}, ${request.parallel} at a time`,
       );
       await carryOut(ctx, campaign, {
         localWorkers: opts.localWorkers,
@@ -377,6 +435,7 @@ function formatSummary(summary: CampaignSummary): string {
       `config: ${formatConfig(campaign.best.config)}`,
     );
     if (summary.againstDefault) lines.push(`against the default: ${summary.againstDefault}`);
+    if (summary.inRun) lines.push(...inRunLines(summary.inRun));
   } else {
     lines.push('no trial finished, so there is no best configuration');
   }
@@ -386,6 +445,15 @@ function formatSummary(summary: CampaignSummary): string {
       `report: ${summary.files.report} (also trials.csv${summary.files.model ? ', model/model.json' : ''})`,
     );
   return `${lines.join('\n')}\n`;
+}
+
+/** An in-run campaign's run: the changes it carried on with, and what it cost. */
+function inRunLines(inRun: NonNullable<CampaignSummary['inRun']>): string[] {
+  const { cost, decisions, changes } = inRun;
+  return [
+    `the run: ${changes.length ? changes.map((c) => `after epoch ${c.epoch}: ${c.change}`).join('; ') : 'no change was kept'}`,
+    `cost: ${cost.epochs} epochs trained in all for a run of ${cost.runEpochs} (${cost.trials} stretches${decisions.accepted + decisions.rejected ? `, ${decisions.accepted} changes accepted, ${decisions.rejected} rejected` : ''}${cost.llmCalls ? `, ${cost.llmCalls} LLM calls, ${cost.tokens} tokens` : ''})`,
+  ];
 }
 
 function note(message: string): void {
@@ -420,6 +488,43 @@ function agentSettings(opts: RunOptions): Partial<CampaignRequestInput> {
     ...(Object.keys(budget).length ? { llmBudget: budget } : {}),
     ...(opts.optimizeEvery !== undefined ? { optimizeEvery: opts.optimizeEvery } : {}),
   };
+}
+
+/**
+ * The mode and its settings. An in-run mode decides how many stretches it trains (the run's
+ * epochs, --decide-every, --attempts, --population), so a --trials budget is refused there.
+ */
+function inRunSettings(
+  opts: RunOptions,
+  trialsGiven: boolean,
+): Pick<CampaignRequestInput, 'mode' | 'inRun'> {
+  const mode = opts.mode as CampaignRequestInput['mode'];
+  const dynamicOnly = { '--attempts': opts.attempts, '--continue-best': opts.continueBest };
+  const inRunOnly = {
+    ...dynamicOnly,
+    '--decide-every': opts.decideEvery,
+    '--population': opts.population,
+  };
+  const given = (flags: Record<string, unknown>) =>
+    Object.entries(flags)
+      .filter(([, v]) => v !== undefined)
+      .map(([flag]) => flag);
+  if (mode === 'search' && given(inRunOnly).length)
+    throw new UsageError(`${given(inRunOnly).join(', ')} need --mode dynamic or --mode pbt`);
+  if (mode === 'pbt' && given(dynamicOnly).length)
+    throw new UsageError(`${given(dynamicOnly).join(', ')} apply to --mode dynamic only`);
+  if (mode !== 'search' && trialsGiven)
+    throw new UsageError(
+      `--trials does not apply to --mode ${opts.mode}: the run's epochs and --decide-every set its stretches; --max-epochs bounds what it trains`,
+    );
+  if ((opts.continueBest === undefined) !== (opts.from === undefined))
+    throw new UsageError('--continue-best <k> and --from <campaign> go together');
+  const settings = {
+    ...(opts.decideEvery !== undefined ? { decideEvery: opts.decideEvery } : {}),
+    ...(opts.attempts !== undefined ? { attempts: opts.attempts } : {}),
+    ...(opts.population !== undefined ? { population: opts.population } : {}),
+  };
+  return { mode, ...(Object.keys(settings).length ? { inRun: settings } : {}) };
 }
 
 function prunerOptionsOf(opts: RunOptions): Pick<CampaignRequestInput, 'prunerOptions'> {

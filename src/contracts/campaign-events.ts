@@ -79,7 +79,42 @@ export type CampaignEvent =
   | { type: 'prompt.rewritten'; version: number; parent: number; rationale: string; diff: string }
   | { type: 'prompt.rejected'; reason: string }
   | { type: 'prompt.reverted'; from: number; to: number; reason: string }
-  | { type: 'llm.budget'; tokens: number; costUsd: number; limit: string };
+  | { type: 'llm.budget'; tokens: number; costUsd: number; limit: string }
+  /**
+   * In-run (dynamic) mode: a proposed change was trained from the run's checkpoint beside the run
+   * without it, and judged on validation. The LLM calls and tokens are this decision's.
+   */
+  | {
+      type: 'inrun.decision';
+      run: number;
+      epoch: number;
+      until: number;
+      attempt: number;
+      attempts: number;
+      change: string;
+      reason: string;
+      changeTrial: number;
+      keepTrial: number;
+      changeValue: number | null;
+      keepValue: number | null;
+      noise: number | null;
+      verdict: 'accepted' | 'rejected';
+      why: string;
+      llmCalls: number;
+      tokens: number;
+    }
+  /** PBT: a member copies a better member's checkpoint (exploit) and perturbs its settings. */
+  | {
+      type: 'pbt.exploit';
+      generation: number;
+      epoch: number;
+      member: number;
+      value: number | null;
+      from: number;
+      fromTrial: number;
+      fromValue: number;
+      change: string;
+    };
 
 export type CampaignEventType = CampaignEvent['type'];
 
@@ -152,6 +187,34 @@ const EVENT_FIELDS: { [K in CampaignEventType]: z.ZodRawShape } = {
   'prompt.rejected': { reason: text },
   'prompt.reverted': { from: z.number(), to: z.number(), reason: text },
   'llm.budget': { tokens: z.number(), costUsd: z.number(), limit: text },
+  'inrun.decision': {
+    run: z.number(),
+    epoch: z.number(),
+    until: z.number(),
+    attempt: z.number(),
+    attempts: z.number(),
+    change: text,
+    reason: text,
+    changeTrial: trial,
+    keepTrial: trial,
+    changeValue: num,
+    keepValue: num,
+    noise: num,
+    verdict: z.enum(['accepted', 'rejected']),
+    why: text,
+    llmCalls: z.number(),
+    tokens: z.number(),
+  },
+  'pbt.exploit': {
+    generation: z.number(),
+    epoch: z.number(),
+    member: z.number(),
+    value: num,
+    from: z.number(),
+    fromTrial: trial,
+    fromValue: z.number(),
+    change: text,
+  },
 };
 
 /** An event as the stream holds it (without its id): one schema per type, with its time. */

@@ -57,6 +57,21 @@ export const TRIAL_STATES: readonly TrialState[] = [
 
 export const FINISHED_TRIAL: readonly TrialState[] = ['completed', 'pruned', 'failed', 'cancelled'];
 
+/**
+ * A trial that trains one stretch of a longer run (in-run modes): from the end state of trial
+ * `from` (fresh weights when absent) up to epoch `until` of the run, its own end state kept as
+ * a checkpoint (see checkpointKey). Its value is the validation metric at `until`.
+ */
+export interface TrialSegment {
+  from?: number;
+  until: number;
+}
+
+/** Where a segment trial's end state is kept in its campaign's artifact store. */
+export function checkpointKey(trial: number): string {
+  return `checkpoints/trial-${trial}.ckpt`;
+}
+
 export interface TrialRecord {
   number: number;
   state: TrialState;
@@ -69,6 +84,8 @@ export interface TrialRecord {
   seed?: number;
   /** What the strategy noted when it proposed this trial (see Proposal.meta). */
   meta?: Record<string, unknown>;
+  /** In-run modes: the stretch of a run this trial trains. */
+  segment?: TrialSegment;
   proposedAt: number;
   startedAt?: number;
   finishedAt?: number;
@@ -134,6 +151,8 @@ export interface TrialJobData {
   seed?: number;
   /** A final job retrains the best configuration, scores the test split and returns the model. */
   final?: boolean;
+  /** In-run modes: the stretch of the run to train (a final job: the end state to score). */
+  segment?: TrialSegment;
 }
 
 /**
@@ -153,6 +172,10 @@ export const ConfigSchema = z.record(
 );
 export const TrialNumberSchema = z.number().int().min(1).max(10_000_000);
 export const MetricsSchema = z.looseObject({ loss: z.number().nullable() });
+const TrialSegmentSchema = z.object({
+  from: TrialNumberSchema.optional(),
+  until: z.number().int().min(1).max(10_000),
+});
 const finiteOrNull = z.number().nullable();
 
 // Typed as the record it checks (zod infers an open object: extra fields are kept, not typed).
@@ -186,6 +209,7 @@ export const TrialRecordSchema = z.looseObject({
   reason: z.string(),
   source: z.string().max(200),
   seed: z.number().int().min(0).optional(),
+  segment: TrialSegmentSchema.optional(),
   proposedAt: z.number(),
   attempts: z.number().int().min(0),
   attemptToken: z.string().max(100).optional(),
@@ -224,6 +248,7 @@ export const TrialJobDataSchema = z.object({
   config: ConfigSchema,
   seed: z.number().int().min(0).optional(),
   final: z.boolean().optional(),
+  segment: TrialSegmentSchema.optional(),
 });
 
 /** The campaign's best trial against its default trial, on validation, with the noise if known. */
@@ -242,6 +267,33 @@ export interface DefaultComparison {
   noise: number | null;
   /** In words: what a person should conclude. */
   verdict: string;
+}
+
+/** A change the result's run carried on with, at the epoch it took effect after. */
+export interface RunChange {
+  epoch: number;
+  trial: number;
+  change: string;
+  reason: string;
+}
+
+/** What an in-run campaign's report adds: the result's run, its changes, and what it all cost. */
+export interface InRunReport {
+  mode: 'dynamic' | 'pbt';
+  /** The stretches the result's run is made of, first to last. */
+  stretches: number[];
+  curve: EpochRecord[];
+  changes: RunChange[];
+  cost: {
+    /** Every epoch trained, rejected branches and losing members included. */
+    epochs: number;
+    /** Epochs of the result's run alone. */
+    runEpochs: number;
+    trials: number;
+    llmCalls: number;
+    tokens: number;
+  };
+  decisions: { accepted: number; rejected: number };
 }
 
 /**
@@ -269,6 +321,8 @@ export interface CampaignReport {
   trials: (TrialRecord & { curve: EpochRecord[] })[];
   /** The agents' state (lgt, hybrid): prompt versions, rounds, feedback, lessons. */
   agents: unknown;
+  /** In-run modes (see in-run-report.ts): the result's run, its accepted changes, the cost. */
+  inRun?: InRunReport | null;
   llmUsage: { tokens: number; costUsd: number };
   generatedAt: string;
 }

@@ -6,6 +6,14 @@ export const STRATEGY_NAMES = [...NUMERIC_STRATEGY_NAMES, 'lgt', 'hybrid'] as co
 const PRUNER_NAMES = ['none', 'median', 'asha'] as const;
 /** f-DPG's divergences: Jensen-Shannon, forward KL, reverse KL, total variation. */
 export const DIVERGENCE_NAMES = ['js', 'kl', 'rkl', 'tv'] as const;
+/**
+ * search: separate trials, each a configuration trained from scratch; dynamic: the agents steer
+ * one run between epochs (the LGT authors' loop); pbt: population-based training.
+ */
+export const MODE_NAMES = ['search', 'dynamic', 'pbt'] as const;
+export type CampaignMode = (typeof MODE_NAMES)[number];
+/** The in-run settings a request leaves out. */
+export const IN_RUN_DEFAULTS = { decideEvery: 1, attempts: 3, population: 4 } as const;
 
 /**
  * Upper bounds of a campaign: far above any real use on one Redis, low enough that a typo or a
@@ -148,6 +156,37 @@ export const CampaignRequestSchema = z.object({
   /** Where the report and the best model are written. */
   outputDir: PathTextSchema,
   dataDirs: z.array(PathTextSchema).max(20).optional(),
+  /** Absent: search (campaigns stored before the modes existed have none). */
+  mode: z.enum(MODE_NAMES, { error: oneOf(MODE_NAMES) }).optional(),
+  /** The in-run modes' settings; absent ones take their defaults (IN_RUN_DEFAULTS). */
+  inRun: z
+    .object({
+      /** Epochs between two decisions (dynamic) or two exploit/explore steps (pbt). */
+      decideEvery: positiveInt(REQUEST_LIMITS.epochs).optional(),
+      /** dynamic: proposals tried per decision before the run carries on unchanged. */
+      attempts: positiveInt(10).optional(),
+      /** pbt: runs in the population. */
+      population: z
+        .number({ error: 'must be a number' })
+        .int('must be a whole number')
+        .min(2, 'must be at least 2')
+        .max(64, 'must be at most 64')
+        .optional(),
+      /**
+       * dynamic: the configurations the runs start from, one run each (--continue-best K fills
+       * them with another campaign's best K); absent: one run from the task's untuned baseline.
+       */
+      starts: z
+        .array(
+          z.record(z.string().max(200), z.union([z.string().max(1000), z.number(), z.boolean()])),
+        )
+        .min(1, 'must hold at least one configuration')
+        .max(16, 'must hold at most 16 configurations')
+        .optional(),
+    })
+    .optional(),
+  /** Stop proposing once this many epochs were trained in all (every trial and branch counted). */
+  maxEpochs: positiveInt(100_000_000).optional(),
 });
 export type CampaignRequest = z.infer<typeof CampaignRequestSchema>;
 export type PrunerOptions = NonNullable<CampaignRequest['prunerOptions']>;

@@ -3,7 +3,11 @@ import { RuleBasedAdvisor } from '../../agents/rule-based-advisor.ts';
 import { RuleBasedEvaluator } from '../../agents/rule-based-evaluator.ts';
 import type { Queue } from 'bullmq';
 import type { CampaignRecord } from '../contracts/campaign-records.ts';
-import type { CampaignRequest, NUMERIC_STRATEGY_NAMES } from '../contracts/campaign-request.ts';
+import {
+  IN_RUN_DEFAULTS,
+  type CampaignRequest,
+  type NUMERIC_STRATEGY_NAMES,
+} from '../contracts/campaign-request.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { CmaEsStrategy } from './cmaes-strategy.ts';
 import { FdpgStrategy } from './fdpg-strategy.ts';
@@ -17,6 +21,12 @@ import { DefaultFirstStrategy } from './default-first-strategy.ts';
 import type { LgtAgents } from '../../agents/lgt-session.ts';
 import { LgtStrategy } from '../../agents/lgt-strategy.ts';
 import { RandomStrategy } from './random-strategy.ts';
+import { PbtStrategy } from './pbt-strategy.ts';
+import { DynamicStrategy } from '../../agents/dynamic-strategy.ts';
+import { RuleBasedInRunAdvisor } from '../../agents/rule-based-in-run-advisor.ts';
+import { RuleBasedBranchJudge } from '../../agents/rule-based-branch-judge.ts';
+import { LlmBranchJudge, LlmInRunAdvisor } from '../../agents/llm-in-run-agents.ts';
+import { isObjectiveTask } from '../tasks/objective.ts';
 import type { StrategyContext } from './strategy-context.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -38,10 +48,56 @@ export function createStrategy(
   task: AnyTask,
   deps: StrategyDeps,
 ): Strategy {
+  if ((campaign.request.mode ?? 'search') !== 'search') return inRunStrategy(campaign, task, deps);
   const strategy = requestedStrategy(campaign, task, deps);
   if (!campaign.request.defaultFirst) return strategy;
   const space = spaceWithEpochs(task, campaign.request.epochs);
   return new DefaultFirstStrategy(strategy, space.defaults() as Config);
+}
+
+/**
+ * The in-run modes: the agents steer runs between epochs (dynamic), or a population does
+ * (pbt). Each run starts from the task's untuned baseline, or from the configurations the
+ * request carries (--continue-best), trained for the campaign's --epochs or the start's own.
+ */
+function inRunStrategy(campaign: CampaignRecord, task: AnyTask, deps: StrategyDeps): Strategy {
+  const request = campaign.request;
+  const inRun = { ...IN_RUN_DEFAULTS, ...request.inRun };
+  if (isObjectiveTask(task))
+    throw new Error(
+      `--mode ${request.mode} needs a model task with checkpoints; ${task.name} is an objective`,
+    );
+  const starts = (inRun.starts ?? [task.baseline as Config]).map((c) => ({ ...c }));
+  const totalEpochs = request.epochs ?? Number(starts[0]!['epochs'] ?? 10);
+  for (const c of starts) if (task.space.param('epochs')) c['epochs'] = totalEpochs;
+  const space = spaceWithEpochs(task, request.epochs);
+  if (request.mode === 'pbt')
+    return new PbtStrategy(space, deps.context('pbt'), {
+      totalEpochs,
+      interval: inRun.decideEvery,
+      population: inRun.population,
+      start: starts[0]!,
+      seed: request.seed,
+      direction: task.metric.direction,
+    });
+  const rules = { advisor: new RuleBasedInRunAdvisor(), judge: new RuleBasedBranchJudge() };
+  const client = request.agents === 'llm' ? llmClientFor(campaign, deps) : null;
+  return new DynamicStrategy(
+    task,
+    deps.context('dynamic'),
+    {
+      advisor: client ? new LlmInRunAdvisor(client) : rules.advisor,
+      judge: client ? new LlmBranchJudge(client) : rules.judge,
+      fallbackAdvisor: rules.advisor,
+      fallbackJudge: rules.judge,
+    },
+    {
+      totalEpochs,
+      decideEvery: inRun.decideEvery,
+      attempts: inRun.attempts,
+      starts,
+    },
+  );
 }
 
 function requestedStrategy(campaign: CampaignRecord, task: AnyTask, deps: StrategyDeps): Strategy {
@@ -117,8 +173,19 @@ function agentsFor(campaign: CampaignRecord, deps: StrategyDeps): LgtAgents {
   const rules = { advisor: new RuleBasedAdvisor(), evaluator: new RuleBasedEvaluator() };
   const fallbacks = { fallbackAdvisor: rules.advisor, fallbackEvaluator: rules.evaluator };
   if (campaign.request.agents !== 'llm') return { ...rules, ...fallbacks };
+  const client = llmClientFor(campaign, deps);
+  return {
+    advisor: new LlmAdvisor(client),
+    evaluator: new LlmEvaluator(client),
+    optimizer: new LlmPromptOptimizer(client),
+    ...fallbacks,
+  };
+}
+
+/** The campaign's LLM, reached through the agents queue (its workers hold the key). */
+function llmClientFor(campaign: CampaignRecord, deps: StrategyDeps): QueuedLlmClient {
   const models = campaign.request.llmModels ?? {};
-  const client = new QueuedLlmClient(
+  return new QueuedLlmClient(
     deps.agentsQueue,
     campaign.id,
     {
@@ -131,10 +198,4 @@ function agentsFor(campaign: CampaignRecord, deps: StrategyDeps): LgtAgents {
         deps.context('lgt').log({ type: 'agent.waiting', agent, reason }),
     },
   );
-  return {
-    advisor: new LlmAdvisor(client),
-    evaluator: new LlmEvaluator(client),
-    optimizer: new LlmPromptOptimizer(client),
-    ...fallbacks,
-  };
 }

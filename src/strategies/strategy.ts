@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { TrialRecord, TrialSegment } from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
 
 export interface Proposal {
@@ -15,6 +15,8 @@ export interface Proposal {
    * log-probability f-DPG's proposal distribution gave it, for later importance weights).
    */
   meta?: Record<string, unknown>;
+  /** In-run modes: the stretch of a run this trial trains, from another trial's end state. */
+  segment?: TrialSegment;
 }
 
 /**
@@ -27,6 +29,11 @@ export interface Proposal {
 export interface Strategy {
   readonly name: string;
   propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]>;
+  /**
+   * In-run modes: the trial whose end state is the campaign's result (the run's last winning
+   * stretch), rather than the trial with the best value. The driver scores that one.
+   */
+  resultTrial?(history: readonly TrialRecord[]): Promise<number | null>;
   /** Called once when the campaign ends normally, e.g. to judge the last round. */
   conclude?(history: readonly TrialRecord[]): Promise<void>;
 }

@@ -171,9 +171,10 @@ class TrainingSession {
     this.rows = Int32Array.from(c.rows);
     this.shuffleRng.restore(c.generators.shuffle);
     this.augmentRng.restore(c.generators.augment);
-    if (c.generators.dropout.length !== this.dropouts.length)
-      throw new Error('the checkpoint has a different number of dropout layers than this model');
-    this.dropouts.forEach((d, i) => d.restoreGenerator(c.generators.dropout[i]!));
+    // Dropout turned on or off mid-run adds or removes layers (no weights): the new ones keep
+    // the generators they were built with, as a changed configuration is another run anyway.
+    if (c.generators.dropout.length === this.dropouts.length)
+      this.dropouts.forEach((d, i) => d.restoreGenerator(c.generators.dropout[i]!));
     this.startEpoch = c.epoch;
     this.priorCurve = c.curve.map((r) => ({ ...r }));
     this.bestLoss = c.earlyStopping.bestLoss;
@@ -226,7 +227,9 @@ class TrainingSession {
     let status: TrialStatus = 'completed';
     let earlyStopped = false;
 
-    for (let epoch = this.startEpoch; epoch < plan.epochs; epoch++) {
+    const segment = request.stopAfterEpoch !== undefined;
+    const lastEpoch = Math.min(plan.epochs, request.stopAfterEpoch ?? plan.epochs);
+    for (let epoch = this.startEpoch; epoch < lastEpoch; epoch++) {
       const learningRate = learningRateAt(plan, epoch);
       setLearningRate(this.optimizer, learningRate);
       const epochStart = performance.now();
@@ -267,7 +270,11 @@ class TrainingSession {
         status = 'stopped';
         break;
       }
-      if (plan.earlyStoppingPatience > 0 && this.sinceBest >= plan.earlyStoppingPatience) {
+      if (
+        !segment &&
+        plan.earlyStoppingPatience > 0 &&
+        this.sinceBest >= plan.earlyStoppingPatience
+      ) {
         earlyStopped = epoch + 1 < plan.epochs;
         break;
       }
@@ -278,7 +285,7 @@ class TrainingSession {
     }
 
     let reportedEpoch = curve.length;
-    if (this.bestWeights && status === 'completed') {
+    if (this.bestWeights && status === 'completed' && !segment) {
       this.model.setWeights(this.bestWeights);
       reportedEpoch = this.bestEpoch;
     }

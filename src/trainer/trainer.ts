@@ -55,6 +55,12 @@ export interface TrialRequest {
    * kept when its type is the same, and start afresh when it changes.
    */
   resumeFrom?: TrainingCheckpoint;
+  /**
+   * Train one segment of a longer run: stop after this epoch (1-based) of the plan. The plan's
+   * epochs still set the learning-rate schedule; early stopping does not end a segment and the
+   * best epoch is not restored (the run goes on from here, as it was).
+   */
+  stopAfterEpoch?: number;
   /** After these epochs (1-based), the run's exact state goes to onCheckpoint. */
   checkpointEpochs?: readonly number[];
   onCheckpoint?: (checkpoint: TrainingCheckpoint) => Promise<void>;

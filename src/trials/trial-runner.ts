@@ -10,6 +10,7 @@ import {
   type TrialJobResult,
   type TrialRecord,
   type TrialState,
+  checkpointKey,
 } from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
@@ -20,6 +21,8 @@ import type { TaskDataCache } from './task-data-cache.ts';
 import { epochHooks, type EpochHook } from './epoch-hooks.ts';
 import { PeerCurves } from './peer-curves.ts';
 import { serializeModel } from './saved-model.ts';
+import type { ArtifactStore } from '../files/artifact-store.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../trainer/checkpoint.ts';
 
 /** How often a running trial emits an epoch event (its curve is stored at every epoch). */
 const EPOCH_EVENT_EVERY_MS = 500;
@@ -64,7 +67,46 @@ export class TrialRunner {
     private readonly store: TrialStore,
     private readonly trainer: Trainer,
     private readonly cache: TaskDataCache,
+    /** Where a campaign's checkpoints are kept (in-run modes' stretches). */
+    private readonly artifactsFor: (campaign: CampaignRecord) => ArtifactStore = () => {
+      throw new Error('this trial runner keeps no checkpoints (no artifact store was given)');
+    },
   ) {}
+
+  /**
+   * What an in-run stretch adds to its training request: the run's state it starts from, where
+   * it stops, and where its end state goes. Nothing for an ordinary trial.
+   */
+  private async segmentOf(
+    campaign: CampaignRecord,
+    job: TrialJobData,
+  ): Promise<
+    Pick<
+      TrialRequest,
+      'resumeFrom' | 'stopAfterEpoch' | 'checkpointEpochs' | 'onCheckpoint' | 'stepBudget'
+    >
+  > {
+    const segment = job.segment;
+    if (!segment) return {};
+    const artifacts = this.artifactsFor(campaign);
+    const resumeFrom =
+      segment.from === undefined
+        ? undefined
+        : decodeCheckpoint(await artifacts.get(checkpointKey(segment.from)));
+    return {
+      ...(resumeFrom ? { resumeFrom } : {}),
+      stopAfterEpoch: segment.until,
+      // A final job only scores the end state; a stretch keeps its own for the next one.
+      ...(job.final
+        ? {}
+        : {
+            checkpointEpochs: [segment.until],
+            onCheckpoint: (c) => artifacts.put(checkpointKey(job.trial), encodeCheckpoint(c)),
+          }),
+      // The run's length is the campaign's decision, not the step budget's.
+      stepBudget: 0,
+    };
+  }
 
   async run(job: TrialJobData, info: AttemptInfo): Promise<TrialJobResult> {
     // A job taken just before its worker began shutting down goes straight back.
@@ -104,7 +146,12 @@ export class TrialRunner {
       // The configuration came through Redis: it is checked against the task's space, bounds
       // included, as `lgt trial` checks what a person types.
       const config = parseConfig(task, request, job.config);
-      const pruner = createPruner(request.pruner, task.metric.direction, request.prunerOptions);
+      // A stretch of a run is judged at its end by the in-run mode, not pruned on the way.
+      const pruner = job.segment
+        ? null
+        : createPruner(request.pruner, task.metric.direction, request.prunerOptions);
+      const segment = await this.segmentOf(campaign, job);
+      const startEpoch = segment.resumeFrom?.epoch ?? 0;
       const peers = pruner ? new PeerCurves(this.store, id, job.trial, pruner) : null;
       const abort = new AbortController();
       info.signal?.addEventListener('abort', () => abort.abort());
@@ -122,7 +169,8 @@ export class TrialRunner {
       // With cross-validation the first fold is the trial's visible run (its curve, events and
       // pruning); the others follow quietly, and the trial's value is the mean of all.
       const foldsOf = isObjectiveTask(task) ? undefined : task.folds?.bind(task);
-      const folds = request.cv !== undefined && request.cv > 1 && foldsOf ? request.cv : 1;
+      const folds =
+        request.cv !== undefined && request.cv > 1 && foldsOf && !job.segment ? request.cv : 1;
       const foldData = (k: number) =>
         folds > 1 ? foldsOf!(data, folds, k, request.splitSeed) : data;
       // What `lgt status` shows of a running trial: its planned epochs (the step budget may cut
@@ -186,9 +234,13 @@ export class TrialRunner {
         seed: job.seed ?? request.seed,
         trialNumber: job.trial,
         ...trainingLimits(request),
+        ...segment,
         signal: abort.signal,
         onEpoch: epochHooks(keepCurve, sayProgress(0), tellLog, stopOnRequest, prune),
       });
+      // A stretch's curve is the epochs it trained (the run's earlier ones are its parents').
+      if (startEpoch > 0)
+        result = { ...result, curve: result.curve.filter((r) => r.epoch > startEpoch) };
       if (folds > 1 && !superseded && result.status === 'completed' && !pruned) {
         const values = [result.metric.value];
         for (let k = 1; k < folds && result.status === 'completed'; k++) {
@@ -321,7 +373,8 @@ export class TrialRunner {
       epochs: result.curve.length,
       ...(common.epochCap ? { epochCap: common.epochCap } : {}),
     });
-    if (value !== null) await this.updateBest(campaign, job, value);
+    // A stretch of a run is not a result on its own: the in-run mode names the campaign's.
+    if (value !== null && !job.segment) await this.updateBest(campaign, job, value);
     return out;
   }
 
@@ -438,6 +491,8 @@ export class TrialRunner {
       config: parseConfig(task, campaign.request, job.config),
       seed: job.seed ?? campaign.request.seed,
       ...trainingLimits(campaign.request),
+      // In-run modes: the run's end state is scored as it is, not trained again.
+      ...(await this.segmentOf(campaign, job)),
       scoreTest: true,
       ...(info.signal ? { signal: info.signal } : {}),
       onModel: async (m, prepared) => {

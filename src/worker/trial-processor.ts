@@ -17,6 +17,8 @@ import {
 import { CampaignStore } from '../campaign/campaign-store.ts';
 import { TaskDataCache } from '../trials/task-data-cache.ts';
 import { TrialHandedBack, TrialRunner } from '../trials/trial-runner.ts';
+import { FileArtifactStore } from '../files/artifact-store.ts';
+import { reportDirFor } from '../campaign/report-writer.ts';
 
 let runner: TrialRunner | undefined;
 
@@ -32,6 +34,11 @@ function trialRunner(): TrialRunner {
       new CampaignStore(createRedis(url), queuePrefix()),
       new TaskTrainer(),
       new TaskDataCache(),
+      // Checkpoints go under the campaign's directory, as its report does (see reportDirFor).
+      (campaign) =>
+        new FileArtifactStore(
+          reportDirFor(campaign, process.env['LGT_WORKER_RUNS_DIR'] || undefined),
+        ),
     );
   }
   return runner;

@@ -97,6 +97,7 @@ export class WorkerService {
         env: {
           ...environmentWithoutSecrets(process.env),
           LGT_WORKER_REDIS_URL: this.opts.redisUrl,
+          LGT_WORKER_RUNS_DIR: this.runsDir,
           ...(this.opts.taskDirs?.length
             ? { LGT_TASK_DIRS: this.opts.taskDirs.map((d) => path.resolve(d)).join(path.delimiter) }
             : {}),

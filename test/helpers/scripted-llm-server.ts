@@ -34,6 +34,18 @@ export interface RecordedRequest {
 
 export type Responder = (request: RecordedRequest, index: number) => ScriptedReply;
 
+/** Which agent asks, by the reply schema it names (the in-run ones are the Advisor and Evaluator). */
+const AGENT_OF_SCHEMA: Record<string, AgentKind> = {
+  advisor_reply: 'advisor',
+  in_run_change: 'advisor',
+  evaluator_reply: 'evaluator',
+  branch_verdict: 'evaluator',
+  optimizer_reply: 'optimizer',
+};
+
+/** The reply schema a request names (in_run_change, branch_verdict, advisor_reply, ...). */
+export const schemaOf = (r: RecordedRequest) => r.body.response_format?.json_schema?.name ?? '';
+
 export class ScriptedLlmServer {
   readonly requests: RecordedRequest[] = [];
   private readonly queues: Record<AgentKind, ScriptedReply[]> = {
@@ -87,7 +99,7 @@ export class ScriptedLlmServer {
     }
     const body = JSON.parse(raw) as RecordedRequest['body'];
     const schemaName = body.response_format?.json_schema?.name ?? '';
-    const agent = (schemaName.replace('_reply', '') || 'advisor') as AgentKind;
+    const agent = AGENT_OF_SCHEMA[schemaName] ?? 'advisor';
     const recorded: RecordedRequest = { agent, body, headers: req.headers };
     this.requests.push(recorded);
     const index = this.requestsOf(agent).length - 1;

@@ -1,0 +1,509 @@
+import {
+  FINISHED_TRIAL,
+  type TrialRecord,
+  type TrialSegment,
+} from '../src/contracts/campaign-records.ts';
+import type { Config } from '../src/search-space/search-space.ts';
+import { applyInRunChange, describeChange } from '../src/strategies/in-run-params.ts';
+import type { StrategyContext } from '../src/strategies/strategy-context.ts';
+import type { Proposal, Strategy } from '../src/strategies/strategy.ts';
+import type { AnyTask } from '../src/tasks/task.ts';
+import type { EpochRecord } from '../src/trainer/trainer.ts';
+import type { AgentAnswer } from './agent-types.ts';
+import { logAgentTurn } from './agent-turn-log.ts';
+import type { BranchVerdictReply, InRunChangeReply } from './agent-schemas.ts';
+import type {
+  BranchJudge,
+  BranchJudgeInput,
+  InRunAdviceInput,
+  InRunAdvisor,
+  TriedChange,
+} from './in-run-agent-types.ts';
+
+/** The in-run agents, and the rule-based ones that answer when an LLM agent fails. */
+export interface InRunAgents {
+  advisor: InRunAdvisor;
+  judge: BranchJudge;
+  fallbackAdvisor: InRunAdvisor;
+  fallbackJudge: BranchJudge;
+}
+
+export interface DynamicOptions {
+  /** The run's length in epochs (the configuration's, or the campaign's --epochs). */
+  totalEpochs: number;
+  /** Epochs between two decisions. */
+  decideEvery: number;
+  /** Proposals tried per decision before the run carries on unchanged. */
+  attempts: number;
+  /** Where each run starts: the baseline, or the best configurations of another campaign. */
+  starts: Config[];
+}
+
+interface Attempt {
+  config: Config;
+  described: string;
+  reason: string;
+  expectedEffect: string;
+  verdict?: 'accepted' | 'rejected';
+  why?: string;
+  /** The run's epoch-to-epoch noise when it was judged (null: not measured yet). */
+  noise?: number | null;
+  /** LLM calls and tokens this attempt took (the Advisor's and the Evaluator's turns). */
+  llmCalls: number;
+  tokens: number;
+}
+
+interface Decision {
+  epoch: number;
+  until: number;
+  attempts: Attempt[];
+  /** The trial the run carries on from, once decided. */
+  winner?: number;
+}
+
+interface RunState {
+  config: Config;
+  /** The trial whose end state the run stands on (null before its first stretch). */
+  head: number | null;
+  epoch: number;
+  decisions: Decision[];
+  done: boolean;
+  failed?: string;
+}
+
+export interface DynamicState {
+  runs: RunState[];
+}
+
+/** What a stretch's trial notes about its place, so the strategy finds it in the history. */
+interface StretchMeta {
+  run: number;
+  decision: number;
+  role: 'start' | 'keep' | 'change';
+  attempt?: number;
+}
+
+/**
+ * The LGT authors' in-run loop, judged on validation: a run trains to its first decision point;
+ * there the Advisor proposes a change of what may change mid-run, and two trials train the next
+ * stretch from the same checkpoint, one with the change (B) and one without (C), so two workers
+ * run them at once. The Evaluator compares them against the run's noise and accepts or rejects
+ * with a reason; up to `attempts` proposals are tried against the same C; the winner carries on.
+ * Every decision is kept in the strategy's state before it is acted on, so a driver that takes
+ * over neither asks again nor decides differently.
+ */
+export class DynamicStrategy implements Strategy {
+  readonly name = 'dynamic';
+
+  constructor(
+    private readonly task: AnyTask,
+    private readonly context: StrategyContext,
+    private readonly agents: InRunAgents,
+    private readonly options: DynamicOptions,
+  ) {}
+
+  /** The state as last read or written by this driver (see save). */
+  private current: DynamicState = { runs: [] };
+
+  async propose(history: readonly TrialRecord[], _count: number): Promise<Proposal[]> {
+    this.current = await this.state();
+    const out: Proposal[] = [];
+    for (let i = 0; i < this.current.runs.length; i++) await this.advance(i, history, out);
+    return out;
+  }
+
+  async resultTrial(history: readonly TrialRecord[]): Promise<number | null> {
+    const state = await this.state();
+    const heads = history.filter((t) => state.runs.some((r) => r.done && r.head === t.number));
+    const sign = this.task.metric.direction === 'maximize' ? 1 : -1;
+    const scored = heads.filter((t) => typeof t.value === 'number');
+    scored.sort((a, b) => sign * (b.value! - a.value!) || a.number - b.number);
+    return scored[0]?.number ?? null;
+  }
+
+  private async state(): Promise<DynamicState> {
+    const initial: DynamicState = {
+      runs: this.options.starts.map((config) => ({
+        config,
+        head: null,
+        epoch: 0,
+        decisions: [],
+        done: false,
+      })),
+    };
+    return (await this.context.updateState<DynamicState>((s) => s ?? initial))!;
+  }
+
+  /** Keeps a new state, in Redis first: a decision is stored before anything acts on it. */
+  private async save(next: DynamicState): Promise<void> {
+    await this.context.updateState<DynamicState>(() => next);
+    this.current = next;
+  }
+
+  /** Saves run i as `run`. */
+  private async saveRun(i: number, run: RunState): Promise<void> {
+    await this.save(withRun(this.current, i, run));
+  }
+
+  /** Moves run i as far as the finished trials allow; what must train next goes to `out`. */
+  private async advance(
+    i: number,
+    history: readonly TrialRecord[],
+    out: Proposal[],
+  ): Promise<void> {
+    const { totalEpochs, decideEvery, attempts: maxAttempts } = this.options;
+    const find = (m: StretchMeta) =>
+      history.find((t) => {
+        const meta = t.meta as Partial<StretchMeta> | undefined;
+        return (
+          meta?.run === m.run &&
+          meta.decision === m.decision &&
+          meta.role === m.role &&
+          meta.attempt === m.attempt
+        );
+      });
+    const finished = (t: TrialRecord | undefined) => !!t && FINISHED_TRIAL.includes(t.state);
+    const succeeded = (t: TrialRecord | undefined) =>
+      !!t && t.state === 'completed' && typeof t.value === 'number';
+    for (;;) {
+      const run = this.current.runs[i]!;
+      if (run.done) return;
+      if (run.head === null) {
+        const start = find({ run: i, decision: 0, role: 'start' });
+        const until = Math.min(decideEvery, totalEpochs);
+        if (!start) {
+          out.push(
+            this.stretch(
+              run.config,
+              { until },
+              { run: i, decision: 0, role: 'start' },
+              'the run starts with its configuration as it is',
+            ),
+          );
+          return;
+        }
+        if (!finished(start)) return;
+        if (!succeeded(start)) {
+          await this.end(
+            i,
+            `its first stretch (#${start.number}) ${start.state}: ${start.error ?? 'no result'}`,
+          );
+          return;
+        }
+        await this.saveRun(i, { ...run, head: start.number, epoch: until });
+        continue;
+      }
+      if (run.epoch >= totalEpochs) {
+        await this.saveRun(i, { ...run, done: true });
+        return;
+      }
+      let decision = run.decisions.at(-1);
+      if (!decision || decision.winner !== undefined) {
+        decision = {
+          epoch: run.epoch,
+          until: Math.min(run.epoch + decideEvery, totalEpochs),
+          attempts: [],
+        };
+        await this.saveRun(i, { ...run, decisions: [...run.decisions, decision] });
+        continue;
+      }
+      const d = run.decisions.length;
+      const segment: TrialSegment = { from: run.head, until: decision.until };
+      const keep = find({ run: i, decision: d, role: 'keep' });
+      // Once per call: the loop comes back here after the Advisor's turn.
+      const keepMeta = (p: Proposal) =>
+        (p.meta as Partial<StretchMeta>).run === i && p.meta?.['role'] === 'keep';
+      if (!keep && !out.some(keepMeta))
+        out.push(
+          this.stretch(
+            run.config,
+            segment,
+            { run: i, decision: d, role: 'keep' },
+            `no change (C): the run as it is, ${epochsText(decision)}`,
+          ),
+        );
+      const open = decision.attempts.at(-1);
+      if (!open || open.verdict) {
+        const exhausted =
+          decision.attempts.length >= maxAttempts ||
+          (open !== undefined && open.described === 'no change');
+        if (exhausted) {
+          if (!finished(keep)) return;
+          if (!succeeded(keep)) {
+            await this.end(
+              i,
+              `the run without a change (#${keep!.number}) ${keep!.state}: ${keep!.error ?? 'no result'}`,
+            );
+            return;
+          }
+          await this.carry(i, run, keep!.number, run.config, decision);
+          continue;
+        }
+        const attempt = await this.ask(run, decision, history);
+        await this.saveRun(i, {
+          ...run,
+          decisions: [
+            ...run.decisions.slice(0, -1),
+            { ...decision, attempts: [...decision.attempts, attempt] },
+          ],
+        });
+        continue;
+      }
+      const a = decision.attempts.length;
+      const change = find({ run: i, decision: d, role: 'change', attempt: a });
+      if (!change) {
+        out.push(
+          this.stretch(
+            open.config,
+            segment,
+            { run: i, decision: d, role: 'change', attempt: a },
+            `change (B), attempt ${a}: ${open.described}: ${open.reason}`,
+            open.expectedEffect,
+          ),
+        );
+        return;
+      }
+      if (!finished(change) || !finished(keep)) return;
+      const judged = await this.judge(run, open, change, keep!, history);
+      const decided: Decision = {
+        ...decision,
+        attempts: [...decision.attempts.slice(0, -1), judged],
+      };
+      await this.context.log({
+        type: 'inrun.decision',
+        run: i,
+        epoch: decision.epoch,
+        until: decision.until,
+        attempt: a,
+        attempts: maxAttempts,
+        change: judged.described,
+        reason: judged.reason,
+        changeTrial: change.number,
+        keepTrial: keep!.number,
+        changeValue: change.value ?? null,
+        keepValue: keep!.value ?? null,
+        noise: judged.noise,
+        verdict: judged.verdict!,
+        why: judged.why!,
+        llmCalls: judged.llmCalls,
+        tokens: judged.tokens,
+      });
+      if (judged.verdict === 'accepted')
+        await this.carry(i, run, change.number, open.config, decided);
+      else await this.saveRun(i, { ...run, decisions: [...run.decisions.slice(0, -1), decided] });
+    }
+  }
+
+  /** Run i (as `run`, its decision open) carries on from `trial`'s end state, with `config`. */
+  private async carry(
+    i: number,
+    run: RunState,
+    trial: number,
+    config: Config,
+    decision: Decision,
+  ): Promise<void> {
+    await this.saveRun(i, {
+      ...run,
+      config,
+      head: trial,
+      epoch: decision.until,
+      decisions: [...run.decisions.slice(0, -1), { ...decision, winner: trial }],
+    });
+  }
+
+  private async end(i: number, why: string): Promise<void> {
+    await this.saveRun(i, { ...this.current.runs[i]!, done: true, failed: why });
+  }
+
+  private stretch(
+    config: Config,
+    segment: TrialSegment,
+    meta: StretchMeta,
+    reason: string,
+    expectedEffect?: string,
+  ): Proposal {
+    return {
+      config,
+      reason,
+      ...(expectedEffect ? { expectedEffect } : {}),
+      source: 'dynamic',
+      segment,
+      meta: { ...meta },
+    };
+  }
+
+  /** The Advisor's change for this attempt (rules answer when the LLM fails). */
+  private async ask(
+    run: RunState,
+    decision: Decision,
+    history: readonly TrialRecord[],
+  ): Promise<Attempt> {
+    const input: InRunAdviceInput = {
+      task: this.task,
+      config: run.config,
+      curve: await this.runCurve(run.head, history),
+      epoch: decision.epoch,
+      totalEpochs: this.options.totalEpochs,
+      attempt: decision.attempts.length + 1,
+      tried: triedChanges(run, decision),
+    };
+    let answer: AgentAnswer<InRunChangeReply>;
+    try {
+      answer = await this.agents.advisor.proposeChange(input);
+    } catch (error) {
+      await this.context.log({
+        type: 'agent.fallback',
+        agent: 'advisor',
+        reason: `the LLM Advisor failed (${(error as Error).message}); rules propose this change`,
+      });
+      answer = await this.agents.fallbackAdvisor.proposeChange(input);
+    }
+    await logAgentTurn(this.context, 'advisor', answer);
+    const { config, ignored } = applyInRunChange(this.task.space, run.config, answer.output.change);
+    const checked = this.task.space.validate(config);
+    // A change outside the ranges or of what cannot change mid-run is no change: said, not run.
+    const valid = checked.ok ? (checked.config as Config) : run.config;
+    const problems = [
+      ...(ignored.length ? [`${ignored.join(', ')} cannot change mid-run`] : []),
+      ...(checked.ok ? [] : checked.errors.map((e) => e.message)),
+    ];
+    const described = describeChange(run.config, valid);
+    const again = decision.attempts.find((a) => a.described === described);
+    return {
+      config: valid,
+      described,
+      reason: problems.length
+        ? `${answer.output.reason} (refused: ${problems.join('; ')})`
+        : answer.output.reason,
+      expectedEffect: answer.output.expected_effect,
+      // Nothing to train for no change, or for a change this decision has already judged.
+      ...(described === 'no change'
+        ? { verdict: 'rejected' as const, why: 'no change was proposed' }
+        : again
+          ? { verdict: 'rejected' as const, why: `already tried at this epoch (${again.why})` }
+          : {}),
+      llmCalls: answer.meta.rules || answer.meta.cached ? 0 : 1,
+      tokens: answer.meta.usage.totalTokens,
+    };
+  }
+
+  private async judge(
+    run: RunState,
+    attempt: Attempt,
+    change: TrialRecord,
+    keep: TrialRecord,
+    history: readonly TrialRecord[],
+  ): Promise<Attempt & { noise: number | null }> {
+    const curve = await this.runCurve(run.head, history);
+    if (change.state !== 'completed' || typeof change.value !== 'number')
+      return {
+        ...attempt,
+        noise: null,
+        verdict: 'rejected',
+        why: `the change branch ${change.state}: ${change.error ?? 'no result'}`,
+      };
+    if (keep.state !== 'completed' || typeof keep.value !== 'number')
+      return {
+        ...attempt,
+        noise: null,
+        verdict: 'accepted',
+        why: `the run without the change ${keep.state} (${keep.error ?? 'no result'}); the change kept it going`,
+      };
+    const curves = await this.context.curves([change.number, keep.number]);
+    const noise = epochNoise([...curve, ...(curves.get(keep.number) ?? [])]);
+    const input: BranchJudgeInput = {
+      task: this.task,
+      curve,
+      change: {
+        trial: change.number,
+        config: change.config,
+        value: change.value,
+        curve: curves.get(change.number) ?? [],
+      },
+      keep: {
+        trial: keep.number,
+        config: keep.config,
+        value: keep.value,
+        curve: curves.get(keep.number) ?? [],
+      },
+      described: attempt.described,
+      reason: attempt.reason,
+      noise,
+    };
+    let answer: AgentAnswer<BranchVerdictReply>;
+    try {
+      answer = await this.agents.judge.judge(input);
+    } catch (error) {
+      await this.context.log({
+        type: 'agent.fallback',
+        agent: 'evaluator',
+        reason: `the LLM Evaluator failed (${(error as Error).message}); rules judge this decision`,
+      });
+      answer = await this.agents.fallbackJudge.judge(input);
+    }
+    await logAgentTurn(this.context, 'evaluator', answer);
+    return {
+      ...attempt,
+      noise,
+      verdict: answer.output.accept ? 'accepted' : 'rejected',
+      why: answer.output.reason,
+      llmCalls: attempt.llmCalls + (answer.meta.rules || answer.meta.cached ? 0 : 1),
+      tokens: attempt.tokens + answer.meta.usage.totalTokens,
+    };
+  }
+
+  /** The run's curve up to its head: the curves of the stretches it is made of, in order. */
+  private async runCurve(
+    head: number | null,
+    history: readonly TrialRecord[],
+  ): Promise<EpochRecord[]> {
+    const byNumber = new Map(history.map((t) => [t.number, t]));
+    const chain: number[] = [];
+    for (let at = head ?? undefined; at !== undefined; at = byNumber.get(at)?.segment?.from)
+      chain.unshift(at);
+    const curves = await this.context.curves(chain);
+    return chain.flatMap((n) => curves.get(n) ?? []);
+  }
+}
+
+/** "epoch 5" or "epochs 5-8": the stretch a decision trains. */
+function epochsText(d: { epoch: number; until: number }): string {
+  return d.until === d.epoch + 1 ? `epoch ${d.until}` : `epochs ${d.epoch + 1}-${d.until}`;
+}
+
+function withRun(state: DynamicState, i: number, run: RunState): DynamicState {
+  return { runs: state.runs.map((r, k) => (k === i ? run : r)) };
+}
+
+/** Changes tried in this run: all of this decision's, and those of the decision before. */
+function triedChanges(run: RunState, decision: Decision): TriedChange[] {
+  const recent = run.decisions.slice(-2).filter((d) => d !== decision);
+  return [...recent, decision].flatMap((d) =>
+    d.attempts
+      .filter((a) => a.verdict)
+      .map((a) => ({ change: a.described, verdict: a.verdict!, why: a.why! })),
+  );
+}
+
+/**
+ * How much the validation metric jitters from one epoch to the next: the spread (scaled median
+ * absolute deviation) of its last four changes around their median, so a steady trend is not
+ * counted as noise. Null before 5 epochs: the first epochs' large moves are not jitter. The two
+ * branches start from one checkpoint and share the data order, so their difference jitters less
+ * than this: the bar is on the cautious side.
+ */
+export function epochNoise(curve: readonly EpochRecord[]): number | null {
+  const values = curve
+    .slice(-5)
+    .map((r) => r.validationMetric)
+    .filter((v) => Number.isFinite(v));
+  if (values.length < 5) return null;
+  const deltas = values.slice(1).map((v, k) => v - values[k]!);
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+  };
+  const center = median(deltas);
+  return 1.4826 * median(deltas.map((d) => Math.abs(d - center)));
+}
