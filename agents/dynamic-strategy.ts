@@ -3,7 +3,7 @@ import {
   type TrialRecord,
   type TrialSegment,
 } from '../src/contracts/campaign-records.ts';
-import type { Config } from '../src/search-space/search-space.ts';
+import type { Config, SearchSpace } from '../src/search-space/search-space.ts';
 import { applyInRunChange, describeChange } from '../src/strategies/in-run-params.ts';
 import type { StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Proposal, Strategy } from '../src/strategies/strategy.ts';
@@ -37,6 +37,8 @@ export interface DynamicOptions {
   attempts: number;
   /** Where each run starts: the baseline, or the best configurations of another campaign. */
   starts: Config[];
+  /** The space changes are checked against (the task's, with --epochs pinned). */
+  space: SearchSpace;
 }
 
 interface Attempt {
@@ -359,8 +361,9 @@ export class DynamicStrategy implements Strategy {
       answer = await this.agents.fallbackAdvisor.proposeChange(input);
     }
     await logAgentTurn(this.context, 'advisor', answer);
-    const { config, ignored } = applyInRunChange(this.task.space, run.config, answer.output.change);
-    const checked = this.task.space.validate(config);
+    const { space } = this.options;
+    const { config, ignored } = applyInRunChange(space, run.config, answer.output.change);
+    const checked = space.validate(config);
     // A change outside the ranges or of what cannot change mid-run is no change: said, not run.
     const valid = checked.ok ? (checked.config as Config) : run.config;
     const problems = [

@@ -96,6 +96,7 @@ function inRunStrategy(campaign: CampaignRecord, task: AnyTask, deps: StrategyDe
       decideEvery: inRun.decideEvery,
       attempts: inRun.attempts,
       starts,
+      space,
     },
   );
 }
