@@ -5,6 +5,7 @@ import {
 } from '../src/contracts/campaign-records.ts';
 import type { Config, SearchSpace } from '../src/search-space/search-space.ts';
 import { applyInRunChange, describeChange } from '../src/strategies/in-run-params.ts';
+import { epochsCommitted } from '../src/trials/epoch-budget.ts';
 import type { StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Proposal, Strategy } from '../src/strategies/strategy.ts';
 import type { AnyTask } from '../src/tasks/task.ts';
@@ -39,6 +40,8 @@ export interface DynamicOptions {
   starts: Config[];
   /** The space changes are checked against (the task's, with --epochs pinned). */
   space: SearchSpace;
+  /** The campaign's epoch budget (--max-epochs), if any. */
+  maxEpochs?: number;
 }
 
 interface Attempt {
@@ -61,6 +64,8 @@ interface Decision {
   attempts: Attempt[];
   /** The trial the run carries on from, once decided. */
   winner?: number;
+  /** No (more) change tried here: the epoch budget keeps what is left for finishing the runs. */
+  overBudget?: boolean;
 }
 
 interface RunState {
@@ -104,6 +109,9 @@ export class DynamicStrategy implements Strategy {
     private readonly options: DynamicOptions,
   ) {}
 
+  /** Set while the campaign ends: runs move only as far as finished trials take them. */
+  private settling = false;
+
   /** The state as last read or written by this driver (see save). */
   private current: DynamicState = { runs: [] };
 
@@ -114,9 +122,20 @@ export class DynamicStrategy implements Strategy {
     return out;
   }
 
+  /**
+   * The best run's head. The runs are first brought up to date without asking any agent (a
+   * campaign may end with stretches finished since the last look): a change not yet judged is
+   * not taken, the run carries on without it. A run cut short by a time limit counts as far as
+   * it got.
+   */
   async resultTrial(history: readonly TrialRecord[]): Promise<number | null> {
-    const state = await this.state();
-    const heads = history.filter((t) => state.runs.some((r) => r.done && r.head === t.number));
+    this.settling = true;
+    try {
+      await this.propose(history, 0);
+    } finally {
+      this.settling = false;
+    }
+    const heads = history.filter((t) => this.current.runs.some((r) => r.head === t.number));
     const sign = this.task.metric.direction === 'maximize' ? 1 : -1;
     const scored = heads.filter((t) => typeof t.value === 'number');
     scored.sort((a, b) => sign * (b.value! - a.value!) || a.number - b.number);
@@ -226,7 +245,27 @@ export class DynamicStrategy implements Strategy {
         );
       const open = decision.attempts.at(-1);
       if (!open || open.verdict) {
+        const keepKnown = keep !== undefined || out.some(keepMeta);
+        const overBudget =
+          !this.settling &&
+          !decision.overBudget &&
+          !this.affordsBranch(i, decision, history, out, keepKnown);
+        // Said once per run; later decisions of it are over the budget too.
+        if (overBudget && !run.decisions.some((d) => d.overBudget)) {
+          await this.context.log({
+            type: 'inrun.budget',
+            run: i,
+            epoch: decision.epoch,
+            budget: this.options.maxEpochs!,
+          });
+        }
+        if (overBudget) {
+          decision = { ...decision, overBudget: true };
+          await this.saveRun(i, { ...run, decisions: [...run.decisions.slice(0, -1), decision] });
+        }
         const exhausted =
+          this.settling ||
+          decision.overBudget === true ||
           decision.attempts.length >= maxAttempts ||
           (open !== undefined && open.described === 'no change');
         if (exhausted) {
@@ -265,7 +304,12 @@ export class DynamicStrategy implements Strategy {
         );
         return;
       }
-      if (!finished(change) || !finished(keep)) return;
+      if (!finished(change) || !finished(keep) || this.settling) {
+        // Ending: the change is not judged; the run goes on from the stretch without it.
+        if (this.settling && succeeded(keep))
+          await this.carry(i, run, keep!.number, run.config, decision);
+        return;
+      }
       const judged = await this.judge(run, open, change, keep!, history);
       const decided: Decision = {
         ...decision,
@@ -294,6 +338,40 @@ export class DynamicStrategy implements Strategy {
         await this.carry(i, run, change.number, open.config, decided);
       else await this.saveRun(i, { ...run, decisions: [...run.decisions.slice(0, -1), decided] });
     }
+  }
+
+  /**
+   * Whether the epoch budget pays for one more change branch at this decision and still leaves
+   * enough to finish every run without branches: a budget ends the exploring, never a run.
+   */
+  private affordsBranch(
+    i: number,
+    decision: Decision,
+    history: readonly TrialRecord[],
+    out: readonly Proposal[],
+    keepKnown: boolean,
+  ): boolean {
+    const { maxEpochs, totalEpochs } = this.options;
+    if (maxEpochs === undefined) return true;
+    const stretch = decision.until - decision.epoch;
+    const planned = out.map((p, k) => ({
+      number: -1 - k,
+      state: 'proposed' as const,
+      config: p.config,
+      reason: p.reason,
+      source: 'dynamic',
+      proposedAt: 0,
+      attempts: 0,
+      ...(p.segment ? { segment: p.segment } : {}),
+    }));
+    const committed = epochsCommitted([...history, ...planned], totalEpochs);
+    // The rest of this run after the stretch, and all of the others' (their stretches in flight
+    // counted twice: on the safe side).
+    const rest = this.current.runs.reduce(
+      (sum, r, k) => sum + (r.done ? 0 : totalEpochs - (k === i ? decision.until : r.epoch)),
+      0,
+    );
+    return committed + stretch + (keepKnown ? 0 : stretch) + rest <= maxEpochs;
   }
 
   /** Run i (as `run`, its decision open) carries on from `trial`'s end state, with `config`. */

@@ -18,7 +18,7 @@ import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './cam
 import { reportDirFor, writeReport } from './report-writer.ts';
 import { loadTask } from '../tasks/task-registry.ts';
 import { workerName } from '../env/worker-name.ts';
-import { epochsCommitted, plannedEpochs } from './epoch-budget.ts';
+import { epochsCommitted, plannedEpochs } from '../trials/epoch-budget.ts';
 
 export interface DriverOptions {
   /** Longest wait for news between two looks at the campaign. */
@@ -212,7 +212,7 @@ export class CampaignDriver {
     const limit = trialLimit(request);
     const count = Math.min(request.parallel - active, limit - trials.length, PROPOSAL_BATCH);
     if (count <= 0) return 'more';
-    let committed = epochsCommitted(trials, request);
+    let committed = epochsCommitted(trials, request.epochs);
     if (request.maxEpochs !== undefined && committed >= request.maxEpochs) return 'epoch-budget';
     const proposals = await strategy.propose(trials, count);
     if (proposals.length === 0) return active === 0 ? 'exhausted' : 'more';
@@ -221,8 +221,8 @@ export class CampaignDriver {
       const config = p.config;
       if (request.maxEpochs !== undefined) {
         const planned = plannedEpochs(
-          { ...(p.segment ? { segment: p.segment } : {}), config } as TrialRecord,
-          request,
+          { config, ...(p.segment ? { segment: p.segment } : {}) },
+          request.epochs,
           byNumber,
         );
         if (committed + planned > request.maxEpochs) return 'epoch-budget';

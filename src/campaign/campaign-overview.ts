@@ -43,7 +43,11 @@ export async function campaignOverviewWithTrials(
     campaign,
     counts,
     budget: {
-      trials: { finished: finishedCount(counts), max: r.maxTrials },
+      trials: { finished: finishedCount(counts), max: trialBudget(r) },
+      epochs: {
+        trained: summaries.reduce((s, t) => s + (t.epochsRun ?? 0), 0),
+        limit: r.maxEpochs ?? null,
+      },
       seconds: {
         elapsed: campaign.startedAt
           ? ((campaign.finishedAt ?? now) - campaign.startedAt) / 1000
@@ -97,8 +101,9 @@ export function runningTrialView(
   return {
     trial: t.number,
     worker: t.worker ?? null,
-    epoch: curve.length,
-    plannedEpochs: plannedEpochs(t, request),
+    // A stretch of an in-run mode counts the run's epochs: it trains epochs 401..800, say.
+    epoch: curve.at(-1)?.epoch ?? 0,
+    plannedEpochs: t.segment ? t.segment.until : plannedEpochs(t, request),
     ...(t.progress?.folds !== undefined && t.progress.fold !== undefined
       ? { fold: t.progress.fold, folds: t.progress.folds }
       : {}),
@@ -106,7 +111,13 @@ export function runningTrialView(
   };
 }
 
-/** Finished trials over the budget, e.g. "12/20". */
+/** Finished trials over the budget, e.g. "12/20" ("12" in the in-run modes). */
 export function trialProgress(campaign: CampaignRecord, counts: TrialCounts): string {
-  return `${finishedCount(counts)}/${campaign.request.maxTrials}`;
+  const max = trialBudget(campaign.request);
+  return `${finishedCount(counts)}${max === null ? '' : `/${max}`}`;
+}
+
+/** The trial budget; none in the in-run modes (the run's epochs set their stretches). */
+function trialBudget(request: CampaignRequest): number | null {
+  return (request.mode ?? 'search') === 'search' ? request.maxTrials : null;
 }

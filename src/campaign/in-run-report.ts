@@ -7,7 +7,7 @@ import type {
 } from '../contracts/campaign-records.ts';
 import { describeChange } from '../strategies/in-run-params.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
-import { epochsTrained } from './epoch-budget.ts';
+import { epochsTrained } from '../trials/epoch-budget.ts';
 
 /** The stretches from the first to `last`, following each one's parent. */
 export function runOf(last: number, trials: readonly TrialRecord[]): TrialRecord[] {

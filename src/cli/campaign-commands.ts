@@ -106,7 +106,7 @@ export function registerCampaignCommands(program: Command): void {
       const r = c.request;
       const lines = [
         paint('bold', `${c.id}: ${c.status}`),
-        `task ${describeTaskSpec(r.task)} · strategy ${r.strategy} · ${r.parallel} at a time · seed ${r.seed}${r.pruner !== 'none' ? ` · ${r.pruner} pruner` : ''}${r.timeLimitSeconds ? ` · time limit ${r.timeLimitSeconds}s` : ''}${r.trialTimeoutSeconds ? ` · trial timeout ${r.trialTimeoutSeconds}s` : ''}`,
+        `task ${describeTaskSpec(r.task)} · ${(r.mode ?? 'search') === 'search' ? `strategy ${r.strategy}` : `--mode ${r.mode}`} · ${r.parallel} at a time · seed ${r.seed}${r.pruner !== 'none' ? ` · ${r.pruner} pruner` : ''}${r.timeLimitSeconds ? ` · time limit ${r.timeLimitSeconds}s` : ''}${r.trialTimeoutSeconds ? ` · trial timeout ${r.trialTimeoutSeconds}s` : ''}`,
         `trials ${trialProgress(c, counts)} done: ${(['completed', 'pruned', 'failed', 'cancelled', 'running', 'queued'] as const).map((s) => `${counts[s]} ${s}`).join(', ')}`,
         budgetLine(budget),
         c.best
@@ -179,6 +179,10 @@ function budgetLine(b: BudgetUsed): string {
   const parts = [
     `time ${formatSeconds(b.seconds.elapsed)}${b.seconds.limit !== null ? ` of ${formatSeconds(b.seconds.limit)}` : ''}`,
   ];
+  if (b.epochs.limit !== null || b.trials.max === null)
+    parts.push(
+      `${b.epochs.trained.toLocaleString('en')} epochs${b.epochs.limit !== null ? ` of ${b.epochs.limit.toLocaleString('en')}` : ''}`,
+    );
   if (b.llm.tokens > 0 || b.llm.tokenLimit !== null || b.llm.costLimit !== null) {
     parts.push(
       `LLM ${b.llm.tokens.toLocaleString('en')} tokens${b.llm.tokenLimit !== null ? ` of ${b.llm.tokenLimit.toLocaleString('en')}` : ''}, $${formatNumber(b.llm.costUsd)}${b.llm.costLimit !== null ? ` of $${formatNumber(b.llm.costLimit)}` : ''}`,

@@ -69,7 +69,8 @@ export async function followCampaign(
 /** The status line: trials done, the best so far, the running trials' epochs, the time. */
 function statusText(o: CampaignOverview, elapsedMs: number): string {
   const { campaign, budget } = o;
-  const parts = [`${budget.trials.finished}/${budget.trials.max} trials done`];
+  const max = budget.trials.max === null ? '' : `/${budget.trials.max}`;
+  const parts = [`${budget.trials.finished}${max} trials done`];
   if (campaign.best)
     parts.push(
       `best ${campaign.metric.name} ${formatNumber(campaign.best.value)} (#${campaign.best.trial})`,

@@ -100,6 +100,12 @@ export function formatEvent(
          ${paint('dim', `proposed because: ${e.reason}`, s)}
          ${paint('dim', `verdict: ${e.why}${cost}`, s)}`;
     }
+    case 'inrun.budget':
+      return paint(
+        'yellow',
+        `${clock(e.at)} epoch budget (${e.budget}): run ${e.run} tries no more changes from epoch ${e.epoch}; what is left finishes it as it is`,
+        s,
+      );
     case 'pbt.exploit':
       return `${t} pbt generation ${e.generation} (epoch ${e.epoch}): member ${e.member} (${metric} ${formatNumber(e.value)}) copies member ${e.from} (${trial(e.fromTrial)}, ${formatNumber(e.fromValue)}) and explores: ${e.change}`;
   }

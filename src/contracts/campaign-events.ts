@@ -103,6 +103,8 @@ export type CampaignEvent =
       llmCalls: number;
       tokens: number;
     }
+  /** In-run (dynamic) mode: the epoch budget leaves no room for more branches in this run. */
+  | { type: 'inrun.budget'; run: number; epoch: number; budget: number }
   /** PBT: a member copies a better member's checkpoint (exploit) and perturbs its settings. */
   | {
       type: 'pbt.exploit';
@@ -205,6 +207,7 @@ const EVENT_FIELDS: { [K in CampaignEventType]: z.ZodRawShape } = {
     llmCalls: z.number(),
     tokens: z.number(),
   },
+  'inrun.budget': { run: z.number(), epoch: z.number(), budget: z.number() },
   'pbt.exploit': {
     generation: z.number(),
     epoch: z.number(),

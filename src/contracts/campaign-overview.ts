@@ -28,7 +28,10 @@ export type RunningTrialView = z.infer<typeof RunningTrialViewSchema>;
 
 /** How much of each budget the campaign has used (null: that budget is not set). */
 export const BudgetUsedSchema = z.object({
-  trials: z.object({ finished: z.number().int(), max: z.number().int() }),
+  /** max is null in the in-run modes: they decide their own number of stretches. */
+  trials: z.object({ finished: z.number().int(), max: z.number().int().nullable() }),
+  /** Epochs trained by finished trials (rejected branches included), and --max-epochs. */
+  epochs: z.object({ trained: z.number(), limit: z.number().nullable() }),
   seconds: z.object({ elapsed: z.number(), limit: z.number().nullable() }),
   llm: z.object({
     /** Calls answered by a model (not the rule-based stand-ins, not replayed from the cache). */

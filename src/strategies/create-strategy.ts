@@ -97,6 +97,7 @@ function inRunStrategy(campaign: CampaignRecord, task: AnyTask, deps: StrategyDe
       attempts: inRun.attempts,
       starts,
       space,
+      ...(request.maxEpochs !== undefined ? { maxEpochs: request.maxEpochs } : {}),
     },
   );
 }

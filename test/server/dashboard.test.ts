@@ -177,4 +177,51 @@ describe('dashboard', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 240_000);
+
+  it('runs a dynamic campaign: the decisions in the conversation, the run with its kept changes', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(base);
+    await page.fill('#token', TOKEN);
+    await page.dispatchEvent('#token', 'change');
+    await page.selectOption('select[name=task]', 'iris');
+    await page.selectOption('select[name=mode]', 'dynamic');
+    await page.selectOption('select[name=agents]', 'rules');
+    await page.fill('input[name=epochs]', '8');
+    await page.click('#start');
+    await page.waitForURL(/#\/c\/iris-/);
+    await expect
+      .poll(() => page.locator('#status').textContent(), { timeout: 120_000 })
+      .toBe('completed');
+    const id = decodeURIComponent(page.url().split('#/c/')[1]!);
+    const report = (await ctx.store.getReport(id))!;
+    const decisions = (await ctx.store.readEvents(id, '0', { count: 10_000 })).filter(
+      (e) => e.type === 'inrun.decision',
+    );
+    expect(decisions.length).toBeGreaterThan(0);
+    // Every decision in the conversation, with the two branches' numbers.
+    await expect
+      .poll(() => page.locator('#conversation .message.decision').count())
+      .toBe(decisions.length);
+    expect(await page.locator('#conversation .message.decision').first().textContent()).toMatch(
+      /B #\d+ accuracy [\d.]+ vs C #\d+/,
+    );
+    // The run drawn epoch by epoch, its kept changes listed (or said to be none).
+    const run = page.locator('#run-chart');
+    await expect.poll(() => run.getAttribute('data-epochs')).toBe('8');
+    expect(await run.getAttribute('data-changes')).toBe(String(report.inRun!.changes.length));
+    await expect
+      .poll(() => page.locator('#run-note').textContent())
+      .toMatch(/epochs trained in all for a run of 8/);
+    const listed = await page.locator('#run-changes li').allTextContents();
+    if (report.inRun!.changes.length)
+      expect(listed).toEqual(report.inRun!.changes.map((c) => expect.stringContaining(c.change)));
+    else expect(listed).toEqual([expect.stringContaining('no change was kept')]);
+    // No trial budget in this mode: the count stands alone.
+    expect(await page.locator('#stat-trials').textContent()).not.toContain('/');
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-dynamic.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 180_000);
 });

@@ -1,7 +1,7 @@
 // The lgt dashboard: plain ES modules, no build step. Everything shown comes from the API
 // (the same overview `lgt status` prints); text from trials and agents is set as text, never
 // parsed as HTML.
-import { CurvesChart, drawParallel, ProgressChart } from '/dashboard/charts.js';
+import { CurvesChart, drawParallel, ProgressChart, RunChart } from '/dashboard/charts.js';
 
 const app = document.getElementById('app');
 const errorBox = document.getElementById('error');
@@ -26,6 +26,9 @@ const CONVERSATION_TYPES = [
   'prompt.reverted',
   'best.improved',
   'llm.budget',
+  'inrun.decision',
+  'inrun.budget',
+  'pbt.exploit',
   'campaign.cancelling',
   'campaign.finished',
   'campaign.failed',
@@ -104,6 +107,9 @@ function formatConfig(config) {
 }
 
 const finishedCount = (c) => c.completed + c.pruned + c.failed + c.cancelled;
+/** dynamic or pbt: the campaign steers runs between epochs (no trial budget of its own). */
+const inRunMode = (request) => request.mode === 'dynamic' || request.mode === 'pbt';
+const howTuned = (request) => (inRunMode(request) ? `${request.mode} mode` : request.strategy);
 
 /** Calls `f` at most once per `ms`, the last call winning. */
 function throttle(f, ms) {
@@ -150,6 +156,13 @@ async function listPage() {
       h('option', { value: s }, s),
     ),
   );
+  const mode = h(
+    'select',
+    { name: 'mode' },
+    h('option', { value: 'search' }, 'search (trials)'),
+    h('option', { value: 'dynamic' }, 'dynamic (agents steer one run)'),
+    h('option', { value: 'pbt' }, 'pbt (population-based training)'),
+  );
   const trials = h('input', { name: 'trials', type: 'number', value: '20', min: '1' });
   const parallel = h('input', { name: 'parallel', type: 'number', value: '2', min: '1' });
   const epochs = h('input', {
@@ -172,15 +185,19 @@ async function listPage() {
       onsubmit: async (e) => {
         e.preventDefault();
         try {
+          // The in-run modes train runs: no strategy or trial budget of their own.
+          const search = mode.value === 'search';
           const body = {
             task: { kind: 'builtin', name: taskSelect.value },
-            strategy: strategy.value,
-            maxTrials: Number(trials.value),
+            ...(search
+              ? { strategy: strategy.value, maxTrials: Number(trials.value) }
+              : { mode: mode.value }),
             parallel: Number(parallel.value),
             ...(epochs.value ? { epochs: Number(epochs.value) } : {}),
-            ...(['lgt', 'hybrid'].includes(strategy.value)
+            ...(search && ['lgt', 'hybrid'].includes(strategy.value)
               ? { agents: agents.value, optimizeEvery: Number(optimizeEvery.value) }
               : {}),
+            ...(mode.value === 'dynamic' ? { agents: agents.value } : {}),
           };
           const record = await (await api('POST', '/api/campaigns', body)).json();
           showError('');
@@ -191,11 +208,12 @@ async function listPage() {
       },
     },
     h('label', {}, 'task', taskSelect),
-    h('label', {}, 'strategy', strategy),
+    h('label', {}, 'mode', mode),
+    h('label', {}, 'strategy (search)', strategy),
     h('label', {}, 'trials', trials),
     h('label', {}, 'at a time', parallel),
     h('label', {}, 'epochs', epochs),
-    h('label', {}, 'agents (lgt, hybrid)', agents),
+    h('label', {}, 'agents (lgt, hybrid, dynamic)', agents),
     h('label', {}, 'rewrite prompt every', optimizeEvery),
     h('button', { class: 'primary', type: 'submit', id: 'start' }, 'Start campaign'),
   );
@@ -224,9 +242,13 @@ async function listPage() {
               { onclick: () => (location.hash = `#/c/${c.id}`), 'data-id': c.id },
               h('td', {}, h('a', { href: `#/c/${c.id}` }, c.id)),
               h('td', {}, c.taskName),
-              h('td', {}, c.request.strategy),
+              h('td', {}, howTuned(c.request)),
               h('td', {}, h('span', { class: `status ${c.status}` }, c.status)),
-              h('td', {}, `${finishedCount(counts)}/${c.request.maxTrials}`),
+              h(
+                'td',
+                {},
+                `${finishedCount(counts)}${inRunMode(c.request) ? '' : `/${c.request.maxTrials}`}`,
+              ),
               h(
                 'td',
                 {},
@@ -288,7 +310,10 @@ function conversationEntry(e, metric) {
     case 'agent.message': {
       const reply = e.reply ?? {};
       const parts = [];
-      if (e.agent === 'evaluator') {
+      if (e.agent === 'evaluator' && typeof reply.accept === 'boolean') {
+        // The in-run verdict on a change branch against the no-change branch.
+        parts.push(h('p', {}, h('b', {}, reply.accept ? 'accept: ' : 'reject: '), reply.reason));
+      } else if (e.agent === 'evaluator') {
         // Verdicts on the round's trials, then the textual gradient: what to change next.
         for (const v of reply.verdicts ?? [])
           parts.push(h('p', {}, h('b', {}, `#${v.trial} ${v.verdict}: `), v.explanation));
@@ -306,6 +331,19 @@ function conversationEntry(e, metric) {
           );
       } else if (e.agent === 'optimizer') {
         if (reply.rationale) parts.push(h('p', {}, reply.rationale));
+      } else if (reply.change) {
+        // The in-run Advisor: one change of the running training, with its reason.
+        if (reply.analysis) parts.push(h('p', {}, reply.analysis));
+        parts.push(
+          h(
+            'p',
+            {},
+            h('b', {}, 'proposes: '),
+            reply.reason,
+            h('br'),
+            h('span', { class: 'muted' }, formatConfig(reply.change) || 'no change'),
+          ),
+        );
       } else {
         if (reply.analysis) parts.push(h('p', {}, reply.analysis));
         for (const p of reply.proposals ?? [])
@@ -378,6 +416,34 @@ function conversationEntry(e, metric) {
       return msg('cancelling', '', h('p', {}, e.reason));
     case 'llm.budget':
       return msg('LLM budget spent', '', h('p', {}, e.limit));
+    case 'inrun.decision':
+      return msg(
+        `run ${e.run}, epochs ${e.epoch + 1}-${e.until}: change ${e.verdict}`,
+        `decision ${e.verdict}`,
+        h('p', {}, h('b', {}, `${e.change} `), `(attempt ${e.attempt}/${e.attempts})`),
+        h(
+          'p',
+          { class: 'muted' },
+          `B #${e.changeTrial} ${metric} ${formatNumber(e.changeValue)} vs C #${e.keepTrial} ${formatNumber(e.keepValue)}${e.noise === null ? '' : `, noise ${formatNumber(e.noise)}`}${e.llmCalls ? ` · ${e.llmCalls} LLM calls, ${e.tokens} tokens` : ''}`,
+        ),
+        h('p', {}, e.why),
+      );
+    case 'inrun.budget':
+      return msg(
+        'epoch budget',
+        '',
+        h('p', {}, `run ${e.run} tries no more changes from epoch ${e.epoch} (budget ${e.budget})`),
+      );
+    case 'pbt.exploit':
+      return msg(
+        `pbt generation ${e.generation}: member ${e.member} copies member ${e.from}`,
+        '',
+        h(
+          'p',
+          {},
+          `${metric} ${formatNumber(e.value)} → the state of #${e.fromTrial} (${formatNumber(e.fromValue)}), exploring ${e.change}`,
+        ),
+      );
     default:
       return null;
   }
@@ -437,6 +503,15 @@ async function campaignPage(id) {
   const tbody = h('tbody');
   const tableNote = h('p', { class: 'muted', id: 'table-note' });
   const conversation = h('div', { class: 'conversation', id: 'conversation' });
+  // In-run modes: the run that is the result, with its accepted changes marked.
+  const inRun = inRunMode(c.request);
+  const runEl = h('div', { id: 'run-chart' });
+  const runChanges = h('ul', { id: 'run-changes' });
+  const runNote = h(
+    'p',
+    { class: 'muted', id: 'run-note' },
+    'the run is drawn when the campaign ends; accepted changes are listed as they come',
+  );
   const promptSelect = h('select', { id: 'prompt-version' });
   const promptView = h('div', { id: 'prompt-view' });
   const columns = [
@@ -486,7 +561,7 @@ async function campaignPage(id) {
       h(
         'p',
         { class: 'muted' },
-        `${c.taskName} · ${c.request.strategy} · ${c.request.parallel} at a time · seed ${c.request.seed} · ${metric} (${c.metric.direction === 'maximize' ? 'higher' : 'lower'} is better)`,
+        `${c.taskName} · ${howTuned(c.request)} · ${c.request.parallel} at a time · seed ${c.request.seed} · ${metric} (${c.metric.direction === 'maximize' ? 'higher' : 'lower'} is better)`,
       ),
       stats,
       running,
@@ -503,6 +578,16 @@ async function campaignPage(id) {
       ),
       h('div', { class: 'card' }, h('h2', {}, 'learning curves'), curvesEl, curvesNote),
     ),
+    inRun
+      ? h(
+          'div',
+          { class: 'card', id: 'run-card' },
+          h('h2', {}, `the run (${c.request.mode} mode) and the changes it kept`),
+          runEl,
+          runNote,
+          runChanges,
+        )
+      : null,
     h(
       'div',
       { class: 'card' },
@@ -526,6 +611,43 @@ async function campaignPage(id) {
 
   const progress = new ProgressChart(progressEl, metric, c.metric.direction);
   const curves = new CurvesChart(curvesEl, metric);
+  const runChart = inRun ? new RunChart(runEl, metric) : null;
+
+  /** Before the report: each accepted change as it is decided. */
+  function noteDecision(e) {
+    if (!runChart || e.verdict !== 'accepted') return;
+    runChanges.append(
+      h(
+        'li',
+        {},
+        h('b', {}, `after epoch ${e.epoch}: `),
+        `${e.change} (run ${e.run}, #${e.changeTrial})`,
+      ),
+    );
+  }
+
+  /** Once finished: the result's run from the report, and the changes it kept. */
+  async function loadRun() {
+    if (!runChart) return;
+    const report = await getJson(`/api/campaigns/${id}/report`).catch(() => null);
+    const run = report?.inRun;
+    if (!run) return;
+    runChart.update(run.curve, run.changes);
+    runNote.textContent = `${run.cost.epochs} epochs trained in all for a run of ${run.cost.runEpochs} (${run.cost.trials} stretches${run.cost.llmCalls ? `, ${run.cost.llmCalls} LLM calls, ${run.cost.tokens} tokens` : ''})`;
+    runChanges.replaceChildren(
+      ...(run.changes.length
+        ? run.changes.map((ch) =>
+            h(
+              'li',
+              {},
+              h('b', {}, `after epoch ${ch.epoch}: `),
+              ch.change,
+              ` (#${ch.trial}) — ${ch.reason}`,
+            ),
+          )
+        : [h('li', { class: 'muted' }, 'no change was kept: the run went on as it started')]),
+    );
+  }
 
   async function act(what) {
     try {
@@ -552,7 +674,11 @@ async function campaignPage(id) {
         h('div', { class: 'value' }, value),
       );
     stats.replaceChildren(
-      stat('trials', `${budget.trials.finished}/${budget.trials.max}`, 'stat-trials'),
+      stat(
+        'trials',
+        `${budget.trials.finished}${budget.trials.max === null ? '' : `/${budget.trials.max}`}`,
+        'stat-trials',
+      ),
       stat(
         'best',
         campaign.best ? `${formatNumber(campaign.best.value)} (#${campaign.best.trial})` : '-',
@@ -725,6 +851,12 @@ async function campaignPage(id) {
       case 'trial.cancelled':
         if (t) t.state = 'cancelled';
         break;
+      case 'inrun.decision':
+        noteDecision(e);
+        break;
+      case 'campaign.finished':
+        loadRun().catch((err) => showError(err.message));
+        break;
     }
     if (CONVERSATION_TYPES.includes(e.type) && !shown.has(e.id)) {
       shown.add(e.id);
@@ -747,6 +879,7 @@ async function campaignPage(id) {
   renderCharts();
   await renderCurves().catch((e) => showError(e.message));
   loadPrompts().catch((e) => showError(e.message));
+  loadRun().catch((e) => showError(e.message));
 
   // The conversation so far (only the event types it shows), then live from where it ended.
   const past = await api(
@@ -756,6 +889,7 @@ async function campaignPage(id) {
   for (const e of await past.json()) {
     if (shown.has(e.id)) continue;
     shown.add(e.id);
+    if (e.type === 'inrun.decision' && !runChart?.plot) noteDecision(e);
     const entry = conversationEntry(e, metric);
     if (entry) conversation.append(entry);
   }
@@ -809,7 +943,11 @@ async function followEvents(id, after, signal, onEvents) {
         buffer = blocks.pop();
         const batch = [];
         for (const block of blocks) {
-          if (block.startsWith('event: end')) return;
+          // The end may come in the same chunk as the last events: those are shown first.
+          if (block.startsWith('event: end')) {
+            if (batch.length) onEvents(batch);
+            return;
+          }
           const data = /^data: (.*)$/m.exec(block)?.[1];
           const eid = /^id: (.*)$/m.exec(block)?.[1];
           if (data && eid) {

@@ -73,15 +73,18 @@ export class CurvesChart {
     this.plot = null;
   }
 
-  /** `curves`: Map trial -> [{epoch, validationMetric}] */
+  /**
+   * `curves`: Map trial -> [{epoch, validationMetric}]. Drawn at each record's own epoch: a
+   * stretch of an in-run mode (epochs 401-800, say) sits where it belongs in its run.
+   */
   update(curves) {
     const trials = [...curves.keys()];
-    const maxEpoch = Math.max(0, ...[...curves.values()].map((c) => c.length));
+    const maxEpoch = Math.max(0, ...[...curves.values()].map((c) => c.at(-1)?.epoch ?? 0));
     const x = Array.from({ length: maxEpoch }, (_, i) => i + 1);
-    const data = [
-      x,
-      ...trials.map((t) => x.map((e) => curves.get(t)[e - 1]?.validationMetric ?? null)),
-    ];
+    const byEpoch = trials.map(
+      (t) => new Map(curves.get(t).map((r) => [r.epoch, r.validationMetric])),
+    );
+    const data = [x, ...byEpoch.map((m) => x.map((e) => m.get(e) ?? null))];
     this.plot?.destroy();
     this.plot = new uPlot(
       {
@@ -101,6 +104,49 @@ export class CurvesChart {
       data,
       this.el,
     );
+  }
+}
+
+/**
+ * An in-run campaign's result: its run's validation metric by epoch, with a point where each
+ * accepted change took effect.
+ */
+export class RunChart {
+  constructor(el, metric) {
+    this.el = el;
+    this.metric = metric;
+    this.plot = null;
+  }
+
+  /** `curve`: [{epoch, validationMetric}]; `changes`: [{epoch}] (after which a change applied). */
+  update(curve, changes) {
+    const x = curve.map((r) => r.epoch);
+    const y = curve.map((r) => r.validationMetric);
+    const at = new Set(changes.map((c) => c.epoch));
+    const marks = curve.map((r) => (at.has(r.epoch) ? r.validationMetric : null));
+    this.plot?.destroy();
+    this.plot = new uPlot(
+      {
+        width: widthOf(this.el),
+        height: 260,
+        scales: { x: { time: false } },
+        axes: [{ label: 'epoch' }, { label: `validation ${this.metric}` }],
+        series: [
+          { label: 'epoch' },
+          { label: 'the run', stroke: '#2563eb', width: 2 },
+          {
+            label: 'change accepted',
+            stroke: '#16a34a',
+            paths: () => null,
+            points: { show: true, size: 10, fill: '#16a34a' },
+          },
+        ],
+      },
+      [x, y, marks],
+      this.el,
+    );
+    this.el.dataset['epochs'] = String(x.length);
+    this.el.dataset['changes'] = String(changes.length);
   }
 }
 

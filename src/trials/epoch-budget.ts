@@ -1,17 +1,19 @@
 import { FINISHED_TRIAL, type TrialRecord } from '../contracts/campaign-records.ts';
-import type { CampaignRequest } from '../contracts/campaign-request.ts';
 
-/** Epochs a trial trains: its stretch in in-run modes, else its configuration's (or --epochs). */
+/**
+ * Epochs a trial trains: its stretch in in-run modes, else its configuration's (or `pinned`,
+ * the campaign's --epochs).
+ */
 export function plannedEpochs(
-  t: TrialRecord,
-  request: CampaignRequest,
-  byNumber: ReadonlyMap<number, TrialRecord>,
+  t: Pick<TrialRecord, 'config' | 'segment'>,
+  pinned: number | undefined,
+  byNumber: ReadonlyMap<number, Pick<TrialRecord, 'segment'>>,
 ): number {
   if (t.segment) {
     const from = t.segment.from === undefined ? undefined : byNumber.get(t.segment.from);
     return t.segment.until - (from?.segment?.until ?? 0);
   }
-  return request.epochs ?? Number(t.config['epochs'] ?? 0);
+  return pinned ?? Number(t.config['epochs'] ?? 0);
 }
 
 /**
@@ -19,12 +21,15 @@ export function plannedEpochs(
  * included), and what the others will train. The epoch budget is checked against this before
  * each proposal, so a campaign never starts what it cannot pay for.
  */
-export function epochsCommitted(trials: readonly TrialRecord[], request: CampaignRequest): number {
+export function epochsCommitted(
+  trials: readonly TrialRecord[],
+  pinned: number | undefined,
+): number {
   const byNumber = new Map(trials.map((t) => [t.number, t]));
   let sum = 0;
   for (const t of trials) {
     if (FINISHED_TRIAL.includes(t.state)) sum += t.epochsRun ?? 0;
-    else sum += plannedEpochs(t, request, byNumber);
+    else sum += plannedEpochs(t, pinned, byNumber);
   }
   return sum;
 }
