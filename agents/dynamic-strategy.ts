@@ -12,7 +12,6 @@ import type { AnyTask } from '../src/tasks/task.ts';
 import type { EpochRecord } from '../src/trainer/trainer.ts';
 import type { AgentAnswer } from './agent-types.ts';
 import { logAgentTurn } from './agent-turn-log.ts';
-import type { BranchVerdictReply, InRunChangeReply } from './agent-schemas.ts';
 import type {
   BranchJudge,
   BranchJudgeInput,
@@ -412,6 +411,32 @@ export class DynamicStrategy implements Strategy {
     };
   }
 
+  /**
+   * One agent's turn, logged and counted: when the LLM agent fails (after its client's retries
+   * and repair turn), the rule-based one answers and the log says why.
+   */
+  private async turn<T>(
+    agent: 'advisor' | 'evaluator',
+    ask: () => Promise<AgentAnswer<T>>,
+    fallback: () => Promise<AgentAnswer<T>>,
+    instead: string,
+  ): Promise<AgentAnswer<T>> {
+    let answer: AgentAnswer<T>;
+    try {
+      answer = await ask();
+    } catch (error) {
+      const who = agent === 'advisor' ? 'Advisor' : 'Evaluator';
+      await this.context.log({
+        type: 'agent.fallback',
+        agent,
+        reason: `the LLM ${who} failed (${(error as Error).message}); ${instead}`,
+      });
+      answer = await fallback();
+    }
+    await logAgentTurn(this.context, agent, answer);
+    return answer;
+  }
+
   /** The Advisor's change for this attempt (rules answer when the LLM fails). */
   private async ask(
     run: RunState,
@@ -427,18 +452,12 @@ export class DynamicStrategy implements Strategy {
       attempt: decision.attempts.length + 1,
       tried: triedChanges(run, decision),
     };
-    let answer: AgentAnswer<InRunChangeReply>;
-    try {
-      answer = await this.agents.advisor.proposeChange(input);
-    } catch (error) {
-      await this.context.log({
-        type: 'agent.fallback',
-        agent: 'advisor',
-        reason: `the LLM Advisor failed (${(error as Error).message}); rules propose this change`,
-      });
-      answer = await this.agents.fallbackAdvisor.proposeChange(input);
-    }
-    await logAgentTurn(this.context, 'advisor', answer);
+    const answer = await this.turn(
+      'advisor',
+      () => this.agents.advisor.proposeChange(input),
+      () => this.agents.fallbackAdvisor.proposeChange(input),
+      'rules propose this change',
+    );
     const { space } = this.options;
     const { config, ignored } = applyInRunChange(space, run.config, answer.output.change);
     const checked = space.validate(config);
@@ -511,18 +530,12 @@ export class DynamicStrategy implements Strategy {
       reason: attempt.reason,
       noise,
     };
-    let answer: AgentAnswer<BranchVerdictReply>;
-    try {
-      answer = await this.agents.judge.judge(input);
-    } catch (error) {
-      await this.context.log({
-        type: 'agent.fallback',
-        agent: 'evaluator',
-        reason: `the LLM Evaluator failed (${(error as Error).message}); rules judge this decision`,
-      });
-      answer = await this.agents.fallbackJudge.judge(input);
-    }
-    await logAgentTurn(this.context, 'evaluator', answer);
+    const answer = await this.turn(
+      'evaluator',
+      () => this.agents.judge.judge(input),
+      () => this.agents.fallbackJudge.judge(input),
+      'rules judge this decision',
+    );
     return {
       ...attempt,
       noise,

@@ -13,12 +13,14 @@ import {
   type TrialJobData,
   type TrialJobResult,
   type TrialRecord,
+  checkpointKey,
 } from '../contracts/campaign-records.ts';
 import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './campaign-store.ts';
 import { reportDirFor, writeReport } from './report-writer.ts';
 import { loadTask } from '../tasks/task-registry.ts';
 import { workerName } from '../env/worker-name.ts';
 import { epochsCommitted, plannedEpochs } from '../trials/epoch-budget.ts';
+import { FileArtifactStore } from '../files/artifact-store.ts';
 
 export interface DriverOptions {
   /** Longest wait for news between two looks at the campaign. */
@@ -446,6 +448,7 @@ export class CampaignDriver {
       final,
       finalError,
     );
+    await this.dropCheckpoints(campaign, reportDir);
     const closed = await this.store.setCampaignStatus(
       campaignId,
       status,
@@ -461,6 +464,18 @@ export class CampaignDriver {
       });
     }
     return this.store.requireCampaign(campaignId);
+  }
+
+  /**
+   * In-run modes: once the result is scored and saved, the stretches' checkpoints are no longer
+   * needed but the result's own (the run's end state, from which it could be trained on).
+   */
+  private async dropCheckpoints(campaign: CampaignRecord, reportDir: string): Promise<void> {
+    if ((campaign.request.mode ?? 'search') === 'search') return;
+    const artifacts = new FileArtifactStore(reportDir);
+    for (const t of await this.store.listTrials(campaign.id))
+      if (t.segment && t.number !== campaign.best?.trial)
+        await artifacts.delete(checkpointKey(t.number));
   }
 
   /**

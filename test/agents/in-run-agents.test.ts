@@ -7,17 +7,7 @@ import type { Config } from '../../src/search-space/search-space.ts';
 import { applyInRunChange, describeChange } from '../../src/strategies/in-run-params.ts';
 import type { EpochRecord } from '../../src/trainer/trainer.ts';
 import iris from '../../tasks/iris.ts';
-
-const curve = (points: [number, number, number][]): EpochRecord[] =>
-  points.map(([loss, validationLoss, validationMetric], i) => ({
-    epoch: i + 1,
-    loss,
-    validationLoss,
-    validationMetric,
-    learningRate: 0.01,
-    seconds: 0.1,
-    samplesPerSecond: 1000,
-  }));
+import { curve } from '../helpers/epoch-curves.ts';
 
 const flat = curve([
   [1.1, 1.1, 0.33],

@@ -18,17 +18,7 @@ import { WorkerService } from '../../src/worker/worker-service.ts';
 import iris from '../../tasks/iris.ts';
 import { campaignEnd, startCampaign } from '../helpers/campaign-fixtures.ts';
 import { sharedDataset } from '../helpers/paths.ts';
-
-const curve = (points: [number, number, number][]): EpochRecord[] =>
-  points.map(([loss, validationLoss, validationMetric], i) => ({
-    epoch: i + 1,
-    loss,
-    validationLoss,
-    validationMetric,
-    learningRate: 0.01,
-    seconds: 0.1,
-    samplesPerSecond: 1000,
-  }));
+import { curve } from '../helpers/epoch-curves.ts';
 
 function trial(
   n: number,
