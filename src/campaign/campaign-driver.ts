@@ -21,6 +21,7 @@ import { loadTask } from '../tasks/task-registry.ts';
 import { workerName } from '../env/worker-name.ts';
 import { epochsCommitted, plannedEpochs } from '../trials/epoch-budget.ts';
 import { FileArtifactStore } from '../files/artifact-store.ts';
+import { describeTuning } from './campaign-overview.ts';
 
 export interface DriverOptions {
   /** Longest wait for news between two looks at the campaign. */
@@ -120,7 +121,7 @@ export class CampaignDriver {
         await this.store.appendEvent(campaignId, {
           type: 'campaign.started',
           task: started.taskName,
-          strategy: (r.mode ?? 'search') === 'search' ? r.strategy : `${r.mode} mode`,
+          strategy: describeTuning(r),
           maxTrials: r.maxTrials,
           parallel: r.parallel,
           ...(r.strategy === 'lgt' || r.strategy === 'hybrid' || r.mode === 'dynamic'

@@ -5,6 +5,7 @@ import {
   campaignOverview,
   listCampaignOverviews,
   trialProgress,
+  describeTuning,
 } from '../campaign/campaign-overview.ts';
 import type { BudgetUsed, RunningTrialView } from '../contracts/campaign-overview.ts';
 import { describeTaskSpec } from '../tasks/task-spec.ts';
@@ -77,7 +78,7 @@ export function registerCampaignCommands(program: Command): void {
         rows.push([
           c.id,
           c.taskName,
-          c.request.strategy,
+          describeTuning(c.request),
           c.status,
           trialProgress(c, counts),
           c.best ? `${c.metric.name} ${formatNumber(c.best.value)} (#${c.best.trial})` : '-',
@@ -106,7 +107,7 @@ export function registerCampaignCommands(program: Command): void {
       const r = c.request;
       const lines = [
         paint('bold', `${c.id}: ${c.status}`),
-        `task ${describeTaskSpec(r.task)} · ${(r.mode ?? 'search') === 'search' ? `strategy ${r.strategy}` : `--mode ${r.mode}`} · ${r.parallel} at a time · seed ${r.seed}${r.pruner !== 'none' ? ` · ${r.pruner} pruner` : ''}${r.timeLimitSeconds ? ` · time limit ${r.timeLimitSeconds}s` : ''}${r.trialTimeoutSeconds ? ` · trial timeout ${r.trialTimeoutSeconds}s` : ''}`,
+        `task ${describeTaskSpec(r.task)} · ${(r.mode ?? 'search') === 'search' ? 'strategy ' : ''}${describeTuning(r)} · ${r.parallel} at a time · seed ${r.seed}${r.pruner !== 'none' ? ` · ${r.pruner} pruner` : ''}${r.timeLimitSeconds ? ` · time limit ${r.timeLimitSeconds}s` : ''}${r.trialTimeoutSeconds ? ` · trial timeout ${r.trialTimeoutSeconds}s` : ''}`,
         `trials ${trialProgress(c, counts)} done: ${(['completed', 'pruned', 'failed', 'cancelled', 'running', 'queued'] as const).map((s) => `${counts[s]} ${s}`).join(', ')}`,
         budgetLine(budget),
         c.best
