@@ -220,6 +220,22 @@ describe('in-run tuning with the rule-based stand-ins', () => {
     expect(report.inRun!.cost.epochs).toBe(24);
   });
 
+  it('keeps to an epoch budget: dynamic stops trying changes but finishes its run; search starts no trial past it', async () => {
+    await workers();
+    // A run of 6 epochs and decisions every 2: the budget leaves room for one branch only.
+    const dynamic = await run({ ...DYNAMIC, maxEpochs: 9 });
+    expect(dynamic.done.status).toBe('completed');
+    const spent = dynamic.trials.reduce((s, t) => s + (t.epochsRun ?? 0), 0);
+    expect(spent).toBeLessThanOrEqual(9);
+    expect(dynamic.report.inRun!.curve.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(dynamic.events.filter((e) => e.type === 'inrun.budget')).toHaveLength(1);
+    expect(decisionsOf(dynamic.events)).toHaveLength(1);
+    // Search mode: trials of 4 epochs within 10 epochs are two.
+    const search = await run({ strategy: 'random', maxTrials: 50, epochs: 4, maxEpochs: 10 });
+    expect(search.done.status).toBe('completed');
+    expect(search.trials).toHaveLength(2);
+  });
+
   it('refuses what the modes cannot do, naming the field', async () => {
     await expect(
       startCampaign(store, queues, out, { ...DYNAMIC, pruner: 'median' }),
