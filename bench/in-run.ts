@@ -2,7 +2,9 @@
  * Does tuning inside one run pay off, and against what? For each task and seed, from the task's
  * untuned baseline and with the same run length T: the baseline trained plainly for T epochs;
  * `--mode dynamic` (the rule-based agents; no LLM is called here); `--mode pbt`; and static
- * `tpe` and `random` campaigns of T-epoch trials. Every tuned method gets the same epoch budget,
+ * `tpe` and `random` campaigns of T-epoch trials, over the knobs the in-run modes turn (the rest
+ * fixed at the baseline's: methods tpe-knobs, random-knobs; see bench/tasks/) and over the whole
+ * search space (tpe, random). Every tuned method gets the same epoch budget,
  * B = factor x T (PBT's population is the factor, so it spends exactly B; dynamic stops trying
  * changes when the rest of B is needed to finish its run). All through the real queue, workers
  * and Redis. The validation score drives every decision; the test split is scored once per
@@ -11,7 +13,8 @@
  *   npx tsx bench/in-run.ts --tasks wine-quality:30:3,fashion-mnist:10:1 --max-train fashion-mnist=6000 \
  *     --seeds 3 --factor 8 [--out bench/results/in-run] [--table-only]
  *
- * A task is name:T:E (E: epochs between decisions, also PBT's interval). Files are looked for
+ * A task is name:T:E (E: epochs between decisions, also PBT's interval). Method pbt-N is PBT
+ * with N members (N x T epochs, e.g. about what dynamic spends) instead of the budget's. Files are looked for
  * in LGT_DATA_DIR (default ../shared/datasets). Rows are saved after each campaign; --resume
  * goes on with an interrupted run.
  */
@@ -37,7 +40,10 @@ const { values: args } = parseArgs({
   options: {
     tasks: { type: 'string', default: 'wine-quality:30:3,fashion-mnist:10:1' },
     'max-train': { type: 'string', default: 'fashion-mnist=6000' },
-    methods: { type: 'string', default: 'baseline,dynamic,pbt,tpe,random' },
+    methods: {
+      type: 'string',
+      default: 'baseline,dynamic,pbt,tpe-knobs,random-knobs,tpe,random',
+    },
     seeds: { type: 'string', default: '3' },
     factor: { type: 'string', default: '8' },
     out: { type: 'string', default: 'bench/results/in-run' },
@@ -58,6 +64,8 @@ const maxTrain = Object.fromEntries(
 );
 mkdirSync(args.out, { recursive: true });
 const resultsFile = path.join(args.out, 'in-run.json');
+/** Where the tasks with only the in-run knobs free live (methods tpe-knobs, random-knobs). */
+const KNOB_TASKS = path.resolve(import.meta.dirname, 'tasks');
 
 interface Row {
   task: string;
@@ -87,6 +95,7 @@ async function runAll(): Promise<void> {
     redisUrl: server.url,
     concurrency: 2,
     runsDir: args.out,
+    taskDirs: [KNOB_TASKS],
   });
   try {
     for (const spec of args.tasks.split(',')) {
@@ -169,19 +178,26 @@ async function campaign(
   seed: number,
 ): Promise<Omit<Row, 'seconds'>> {
   const budget = factor * T;
+  // tpe-knobs: TPE over the knobs the in-run modes turn, the rest fixed at the baseline's.
+  const knobs = method.endsWith('-knobs');
+  const strategy = method.replace('-knobs', '') as 'tpe' | 'random';
   const request: CampaignRequestInput =
     method === 'dynamic'
       ? { ...base, mode: 'dynamic', inRun: { decideEvery: E }, maxEpochs: budget }
-      : method === 'pbt'
-        ? { ...base, mode: 'pbt', inRun: { decideEvery: E, population: factor } }
+      : method.startsWith('pbt')
+        ? // pbt: a population of `factor` (the budget); pbt-N: N members (N x T epochs).
+          { ...base, mode: 'pbt', inRun: { decideEvery: E, population: populationOf(method) } }
         : {
             ...base,
-            strategy: method as 'tpe' | 'random',
+            ...(knobs
+              ? { task: { kind: 'module', path: path.join(KNOB_TASKS, `${name}-knobs.ts`) } }
+              : {}),
+            strategy,
             maxTrials: 100_000,
             maxEpochs: budget,
             defaultFirst: false,
           };
-  const prepared = await prepareCampaign(request);
+  const prepared = await prepareCampaign(request, { taskDirs: [KNOB_TASKS] });
   const created = await createCampaign(store, queues, prepared);
   for (;;) {
     const c = await store.requireCampaign(created.id);
@@ -207,6 +223,26 @@ async function campaign(
   };
 }
 
+/** The table's order: the baseline, the in-run modes, then static search. */
+function rank(method: string): number {
+  const order = [
+    'baseline',
+    'dynamic',
+    'pbt-',
+    'pbt',
+    'tpe-knobs',
+    'random-knobs',
+    'tpe',
+    'random',
+  ];
+  const exact = order.indexOf(method);
+  return exact >= 0 ? exact : method.startsWith('pbt-') ? 2 : order.length;
+}
+
+function populationOf(method: string): number {
+  return method === 'pbt' ? factor : Number(method.slice('pbt-'.length));
+}
+
 function printTable(): void {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const sd = (xs: number[]) =>
@@ -215,19 +251,27 @@ function printTable(): void {
       : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
   const fmt = (xs: number[]) => `${mean(xs).toFixed(4)} ± ${sd(xs).toFixed(4)}`;
   const lines = [
-    '| task | method | validation | test | epochs trained (mean) | seconds (mean) |',
-    '|---|---|---|---|---|---|',
+    '| task | method | validation | test | epochs trained (mean) |',
+    '|---|---|---|---|---|',
   ];
   const tasks = [...new Set(rows.map((r) => r.task))];
   for (const task of tasks) {
-    for (const method of [...new Set(rows.filter((r) => r.task === task).map((r) => r.method))]) {
+    const methods = [...new Set(rows.filter((r) => r.task === task).map((r) => r.method))];
+    for (const method of methods.sort((a, b) => rank(a) - rank(b))) {
       const rs = rows.filter((r) => r.task === task && r.method === method);
       const label =
         method === 'dynamic'
           ? `dynamic (rules; ${mean(rs.map((r) => r.accepted ?? 0)).toFixed(1)} changes kept)`
-          : method;
+          : method.endsWith('-knobs')
+            ? `${method.replace('-knobs', '')}, the in-run knobs only`
+            : ['tpe', 'random'].includes(method)
+              ? `${method}, the whole space`
+              : method.startsWith('pbt')
+                ? // Every member trains the run's T epochs: the population is epochs / T.
+                  `pbt, population ${Math.round(mean(rs.map((r) => r.epochs / r.runEpochs)))}`
+                : method;
       lines.push(
-        `| ${task} (${rs[0]!.metric}, ${rs[0]!.direction === 'maximize' ? 'higher' : 'lower'} is better) | ${label} | ${fmt(rs.map((r) => r.validation))} | ${fmt(rs.map((r) => r.test))} | ${Math.round(mean(rs.map((r) => r.epochs)))} | ${mean(rs.map((r) => r.seconds)).toFixed(1)} |`,
+        `| ${task} (${rs[0]!.metric}, ${rs[0]!.direction === 'maximize' ? 'higher' : 'lower'} is better) | ${label} | ${fmt(rs.map((r) => r.validation))} | ${fmt(rs.map((r) => r.test))} | ${Math.round(mean(rs.map((r) => r.epochs)))} |`,
       );
     }
   }
