@@ -8,6 +8,7 @@ import {
   type LlmResult,
 } from './llm-client.ts';
 import { redactSecrets } from '../secrets/redact.ts';
+import type { LabelDecision, LabelDecisionRequest } from './label-decision.ts';
 
 /**
  * A response cache in front of an LlmClient, keyed by endpoint, model, messages, temperature,
@@ -27,7 +28,42 @@ export class CachedLlmClient implements LlmClient {
     /** The endpoint's base URL: part of the key. */
     private readonly endpoint = '',
     private readonly ttlSeconds = 0,
+    /** What else decides a label decision (the proxy's models and alpha): part of its key. */
+    private readonly decisionVariant = '',
   ) {}
+
+  /**
+   * A label decision, cached like a reply (decisions are made at temperature 0): the same
+   * question, labels and proxy settings give the same choice without a call.
+   */
+  async decide(request: LabelDecisionRequest): Promise<LabelDecision> {
+    if (!this.inner.decide) throw new Error('this LLM client cannot make label decisions');
+    if (this.mode === 'off') return this.inner.decide(request);
+    const model = request.model ?? this.model(request.agent);
+    const key = `${this.prefix}:llm-cache:${createHash('sha256')
+      .update(
+        JSON.stringify({
+          endpoint: this.endpoint,
+          model,
+          messages: request.messages,
+          labels: request.labels,
+          variant: this.decisionVariant,
+          decision: true,
+        }),
+      )
+      .digest('hex')}`;
+    const hit = await this.redis.get(key);
+    if (hit) {
+      const stored = JSON.parse(hit) as LabelDecision;
+      if (request.labels.includes(stored.label))
+        return { ...stored, usage: NO_USAGE, cached: true };
+    }
+    const decision = await this.inner.decide(request);
+    const entry = redactSecrets(JSON.stringify(decision));
+    if (this.ttlSeconds > 0) await this.redis.set(key, entry, 'EX', this.ttlSeconds);
+    else await this.redis.set(key, entry);
+    return decision;
+  }
 
   readonly model = (agent: AgentName): string => this.inner.model(agent);
 

@@ -5,6 +5,7 @@ import type { LlmClient } from './llm-client.ts';
 import type { LlmSettings } from './llm-settings.ts';
 import { OpenAiChatModel } from './openai-chat-model.ts';
 import { StructuredLlmClient } from './structured-llm-client.ts';
+import { ProxyTunedLlmClient, type DecisionEndpoint } from './proxy-tuned-llm-client.ts';
 
 /**
  * The LLM client of a process, composed in one place: a chat model (the endpoint), structured
@@ -18,13 +19,43 @@ export function createLlmClient(
   chat: ChatModel = new OpenAiChatModel(settings),
 ): LlmClient {
   const structured = new StructuredLlmClient(chat, settings);
+  // Label decisions from logprobs, steered where an agent has an expert/anti-expert pair.
+  const tuning = Object.fromEntries(
+    Object.entries(settings.proxyTuning ?? {}).map(([agent, t]) => [
+      agent,
+      {
+        expert: endpointOf(t.expert, settings),
+        anti: endpointOf(t.anti, settings),
+        alpha: t.alpha,
+      },
+    ]),
+  );
+  const decisions = new ProxyTunedLlmClient(structured, { chat, name: settings.baseUrl }, tuning);
   return new CachedLlmClient(
-    structured,
+    decisions,
     redis,
     settings.cache,
     settings.temperature,
     prefix,
     settings.baseUrl,
     settings.cacheTtlSeconds,
+    // The proxy's endpoints, models and alpha (no keys) decide a decision too.
+    JSON.stringify(settings.proxyTuning ?? {}, (k, v) => (k === 'apiKeyEnv' ? undefined : v)),
   );
+}
+
+function endpointOf(
+  e: { baseUrl: string; model: string; apiKeyEnv?: string | undefined },
+  settings: LlmSettings,
+): DecisionEndpoint {
+  return {
+    chat: new OpenAiChatModel({
+      baseUrl: e.baseUrl,
+      apiKey: (e.apiKeyEnv && process.env[e.apiKeyEnv]) || 'not-needed',
+      timeoutMs: settings.timeoutMs,
+      maxRetries: settings.maxRetries,
+    }),
+    model: e.model,
+    name: e.baseUrl,
+  };
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { LabelDecision, LabelDecisionRequest } from './label-decision.ts';
 
 export type AgentName = 'advisor' | 'evaluator' | 'optimizer';
 
@@ -45,6 +46,11 @@ export interface LlmResult<T> {
 export interface LlmClient {
   readonly model: (agent: AgentName) => string;
   complete<T>(request: LlmRequest<T>): Promise<LlmResult<T>>;
+  /**
+   * A choice among labelled options from the labels' next-token log-probabilities (see
+   * proxy-tuned-llm-client.ts); absent on clients that cannot make one.
+   */
+  decide?(request: LabelDecisionRequest): Promise<LabelDecision>;
 }
 
 /** The model's reply could not be made to fit the schema, even after a repair turn. */

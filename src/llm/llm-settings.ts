@@ -1,4 +1,26 @@
+import { z } from 'zod';
 import type { AgentName } from './llm-client.ts';
+
+const DecisionEndpointSchema = z.strictObject({
+  baseUrl: z.url('must be a URL such as http://127.0.0.1:8001/v1'),
+  model: z.string().min(1, 'must name the model served there'),
+  /** The environment variable holding its key (a key is never written in this setting). */
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')
+    .optional(),
+});
+const ProxyTuningSchema = z.strictObject({
+  expert: DecisionEndpointSchema,
+  anti: DecisionEndpointSchema,
+  alpha: z.number().min(0, 'must be >= 0 (0: the base model alone)').max(10).default(1),
+});
+/** LGT_PROXY_TUNING: per agent, the expert/anti-expert pair and alpha (see ProxyTunedLlmClient). */
+const ProxyTuningSettingsSchema = z.partialRecord(
+  z.enum(['advisor', 'evaluator', 'optimizer']),
+  ProxyTuningSchema,
+);
+export type ProxyTuningSettings = z.infer<typeof ProxyTuningSettingsSchema>;
 
 /**
  * Where the LLM is and how to talk to it, from the environment (never stored with a campaign:
@@ -13,6 +35,8 @@ import type { AgentName } from './llm-client.ts';
  *   LGT_LLM_RATE_LIMIT calls per minute across all workers (default 60)
  *   LGT_LLM_MAX_REPLY_CHARS  longer replies are refused like malformed ones (default 20000)
  *   LGT_LLM_CACHE_TTL  seconds a cached reply is kept (default 604800, a week; 0 = no expiry)
+ *   LGT_PROXY_TUNING   JSON, per agent: {"evaluator": {"expert": {"baseUrl", "model",
+ *                      "apiKeyEnv"?}, "anti": {...}, "alpha": 1}}: proxy-tuned label decisions
  */
 export interface LlmSettings {
   baseUrl: string;
@@ -26,6 +50,7 @@ export interface LlmSettings {
   ratePerMinute: number;
   maxReplyChars: number;
   cacheTtlSeconds: number;
+  proxyTuning?: ProxyTuningSettings;
 }
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -75,5 +100,26 @@ export function llmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): LlmSet
     ratePerMinute: number('LGT_LLM_RATE_LIMIT', 60),
     maxReplyChars: number('LGT_LLM_MAX_REPLY_CHARS', 20_000),
     cacheTtlSeconds: number('LGT_LLM_CACHE_TTL', 7 * 24 * 3600),
+    ...proxyTuningFromEnv(env),
   };
+}
+
+/** LGT_PROXY_TUNING, checked: each problem named by its path in the JSON. */
+function proxyTuningFromEnv(env: NodeJS.ProcessEnv): { proxyTuning?: ProxyTuningSettings } {
+  const text = env['LGT_PROXY_TUNING'];
+  if (!text) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new Error(
+      'LGT_PROXY_TUNING must be JSON: {"evaluator": {"expert": {...}, "anti": {...}}}',
+    );
+  }
+  const parsed = ProxyTuningSettingsSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new Error(
+      `LGT_PROXY_TUNING is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(setting)'}: ${i.message}`).join('; ')}`,
+    );
+  return { proxyTuning: parsed.data };
 }
