@@ -58,11 +58,18 @@ export class LlmInRunAdvisor implements InRunAdvisor {
   }
 }
 
-/** The Evaluator's in-run verdict through an LLM: accept or reject, with a reason. */
+/**
+ * The Evaluator's in-run verdict through an LLM: accept or reject, with a reason. In decision
+ * form (the campaign's evaluator decisions are proxy-tuned), it asks for the label alone and
+ * takes the one the labels' logprobs pick (see ProxyTunedLlmClient).
+ */
 export class LlmBranchJudge implements BranchJudge {
   private readonly template = promptFile('branch-judge');
 
-  constructor(private readonly client: LlmClient) {}
+  constructor(
+    private readonly client: LlmClient,
+    private readonly options: { decisionForm?: boolean } = {},
+  ) {}
 
   async judge(input: BranchJudgeInput): Promise<AgentAnswer<BranchVerdictReply>> {
     const metric = input.task.metric.name;
@@ -80,22 +87,44 @@ export class LlmBranchJudge implements BranchJudge {
           ? 'Not measured yet (too few epochs).'
           : `The validation ${metric} jitters by about ${formatValue(input.noise)} from epoch to epoch in this run.`,
     });
+    const ask = `Judge B (#${input.change.trial}) against C (#${input.keep.trial}).`;
+    const summary = `#${input.change.trial} vs #${input.keep.trial}`;
+    if (this.options.decisionForm && this.client.decide) {
+      const decision = await this.client.decide({
+        agent: 'evaluator',
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: `${ask} Answer with one word: accept or reject.` },
+        ],
+        labels: ['accept', 'reject'],
+      });
+      const coverage = decision.coverage.map((c) => `${c.covered}/${c.of}`).join(', ');
+      return {
+        output: {
+          accept: decision.label === 'accept',
+          reason: `proxy-tuned decision: ${decision.label} (p ${formatValue(decision.probabilities[decision.label])}; labels in the top-k lists: ${coverage})`,
+        },
+        meta: {
+          rules: false,
+          model: this.client.model('evaluator'),
+          usage: decision.usage,
+          costUsd: 0,
+          latencyMs: 0,
+          cached: decision.cached,
+          repaired: false,
+        },
+        summary: `${summary}, decision form`,
+      };
+    }
     const result = await this.client.complete({
       agent: 'evaluator',
       messages: [
         { role: 'system', content: system },
-        {
-          role: 'user',
-          content: `Judge B (#${input.change.trial}) against C (#${input.keep.trial}).`,
-        },
+        { role: 'user', content: ask },
       ],
       schema: BranchVerdictReplySchema,
       schemaName: 'branch_verdict',
     });
-    return {
-      output: result.value,
-      meta: metaOf(result),
-      summary: `#${input.change.trial} vs #${input.keep.trial}`,
-    };
+    return { output: result.value, meta: metaOf(result), summary };
   }
 }

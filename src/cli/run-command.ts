@@ -485,6 +485,12 @@ function agentSettings(opts: RunOptions): Partial<CampaignRequestInput> {
   return {
     agents,
     ...(agents === 'llm' && settings ? { llmModels: settings.models } : {}),
+    // Agents with an expert/anti-expert pair decide among labels (the decision form).
+    ...(agents === 'llm' && settings?.proxyTuning
+      ? {
+          proxyDecisions: Object.keys(settings.proxyTuning) as ('advisor' | 'evaluator')[],
+        }
+      : {}),
     ...(Object.keys(budget).length ? { llmBudget: budget } : {}),
     ...(opts.optimizeEvery !== undefined ? { optimizeEvery: opts.optimizeEvery } : {}),
   };

@@ -140,6 +140,14 @@ export const CampaignRequestSchema = z.object({
       costUsd: z.number().positive('must be positive').optional(),
     })
     .optional(),
+  /**
+   * The agents whose choices among labels are proxy-tuned decisions (LGT_PROXY_TUNING on the
+   * agents workers): their prompts take the decision form. Set when the campaign is created.
+   */
+  proxyDecisions: z
+    .array(z.enum(['advisor', 'evaluator', 'optimizer']))
+    .max(3)
+    .optional(),
   /** hybrid: the numeric strategy whose candidates the Advisor sees. */
   candidates: z
     .enum(NUMERIC_STRATEGY_NAMES, { error: oneOf(NUMERIC_STRATEGY_NAMES) })

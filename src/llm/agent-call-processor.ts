@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { createLlmClient } from './create-llm-client.ts';
 import type { LlmClient, LlmResult } from './llm-client.ts';
+import type { LabelDecision } from './label-decision.ts';
 import { llmSettingsFromEnv } from './llm-settings.ts';
 import { AgentJobDataSchema, type AgentJobData } from './queued-llm-client.ts';
 import { queuePrefix } from '../queue/lgt-queues.ts';
@@ -15,7 +16,7 @@ import { queuePrefix } from '../queue/lgt-queues.ts';
 export function agentCallProcessor(
   redis: Redis,
   schemas: Readonly<Record<string, z.ZodType>>,
-): (job: Job<AgentJobData>) => Promise<LlmResult<unknown>> {
+): (job: Job<AgentJobData>) => Promise<LlmResult<unknown> | LabelDecision> {
   let client: LlmClient | null = null;
   return async (job) => {
     const checked = AgentJobDataSchema.safeParse(job.data);
@@ -32,12 +33,22 @@ export function agentCallProcessor(
         );
       client = createLlmClient(settings, redis, queuePrefix());
     }
-    const schema = Object.hasOwn(schemas, data.schemaName) ? schemas[data.schemaName] : undefined;
-    if (!schema) throw new Error(`unknown reply schema ${data.schemaName}`);
     // Nobody waits past the caller's deadline: the call (and its retries) ends there too.
     const left = data.deadline !== undefined ? data.deadline - Date.now() : undefined;
     if (left !== undefined && left <= 0)
       throw new Error('the caller stopped waiting for this call before it started');
+    if (data.labels) {
+      if (!client.decide) throw new Error("this worker's LLM client cannot make label decisions");
+      return client.decide({
+        ...(left !== undefined ? { signal: AbortSignal.timeout(left) } : {}),
+        agent: data.agent,
+        model: data.model,
+        messages: data.messages,
+        labels: data.labels,
+      });
+    }
+    const schema = Object.hasOwn(schemas, data.schemaName) ? schemas[data.schemaName] : undefined;
+    if (!schema) throw new Error(`unknown reply schema ${data.schemaName}`);
     return client.complete({
       ...(left !== undefined ? { signal: AbortSignal.timeout(left) } : {}),
       agent: data.agent,

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { millisecondsFromEnv } from '../env/milliseconds-from-env.ts';
 import type { AgentName, ChatMessage, LlmClient, LlmRequest, LlmResult } from './llm-client.ts';
+import type { LabelDecision, LabelDecisionRequest } from './label-decision.ts';
 
 /** An `agents` job: one LLM call with the name of the schema its reply must fit. */
 export interface AgentJobData {
@@ -14,6 +15,8 @@ export interface AgentJobData {
   seed?: number;
   /** Epoch ms after which nobody waits for the answer: the worker gives up too. */
   deadline?: number;
+  /** A label decision (see label-decision.ts) among these labels, instead of a reply. */
+  labels?: string[];
 }
 
 /** An agents job as a worker accepts it: data from Redis, checked before any call is made. */
@@ -34,6 +37,7 @@ export const AgentJobDataSchema = z.object({
   temperature: z.number().min(0).max(2).optional(),
   seed: z.number().int().optional(),
   deadline: z.number().optional(),
+  labels: z.array(z.string().min(1).max(50)).min(2).max(26).optional(),
 });
 
 /**
@@ -70,7 +74,7 @@ export class QueuedLlmClient implements LlmClient {
   readonly model = (agent: AgentName): string => this.models[agent];
 
   async complete<T>(request: LlmRequest<T>): Promise<LlmResult<T>> {
-    const data: AgentJobData = {
+    const result = (await this.call({
       campaignId: this.campaignId,
       agent: request.agent,
       model: request.model ?? this.model(request.agent),
@@ -78,6 +82,30 @@ export class QueuedLlmClient implements LlmClient {
       messages: request.messages,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
+    })) as LlmResult<unknown>;
+    return { ...result, value: request.schema.parse(result.value) };
+  }
+
+  /** A label decision, made by an agents worker (where the endpoints and keys are). */
+  async decide(request: LabelDecisionRequest): Promise<LabelDecision> {
+    const decision = (await this.call({
+      campaignId: this.campaignId,
+      agent: request.agent,
+      model: request.model ?? this.model(request.agent),
+      schemaName: 'label_decision',
+      messages: request.messages,
+      labels: [...request.labels],
+    })) as LabelDecision;
+    if (!request.labels.includes(decision.label))
+      throw new Error(`the ${request.agent} decision named no offered label`);
+    return decision;
+  }
+
+  /** Adds the call's job and waits for its return value, within the agent deadline. */
+  private async call(call: Omit<AgentJobData, 'deadline'>): Promise<unknown> {
+    const request = { agent: call.agent };
+    const data: AgentJobData = {
+      ...call,
       // The worker stops trying (timeouts, retries) when the driver would stop waiting.
       deadline: Date.now() + this.deadlineMs,
     };
@@ -95,10 +123,7 @@ export class QueuedLlmClient implements LlmClient {
       const state = await this.queue.getJobState(job.id!);
       const current =
         state === 'completed' || state === 'failed' ? await this.queue.getJob(job.id!) : null;
-      if (state === 'completed') {
-        const result = current!.returnvalue as LlmResult<unknown>;
-        return { ...result, value: request.schema.parse(result.value) };
-      }
+      if (state === 'completed') return current!.returnvalue as unknown;
       if (state === 'failed')
         throw new Error(current!.failedReason || `the ${request.agent} call failed`);
       if (state === 'unknown')

@@ -87,7 +87,11 @@ function inRunStrategy(campaign: CampaignRecord, task: AnyTask, deps: StrategyDe
     deps.context('dynamic'),
     {
       advisor: client ? new LlmInRunAdvisor(client) : rules.advisor,
-      judge: client ? new LlmBranchJudge(client) : rules.judge,
+      judge: client
+        ? new LlmBranchJudge(client, {
+            decisionForm: request.proxyDecisions?.includes('evaluator') ?? false,
+          })
+        : rules.judge,
       fallbackAdvisor: rules.advisor,
       fallbackJudge: rules.judge,
     },

@@ -36,6 +36,7 @@ import {
   schemaOf,
   systemMessage,
   type RecordedRequest,
+  type ScriptedReply,
 } from '../helpers/scripted-llm-server.ts';
 
 /**
@@ -262,17 +263,19 @@ describe('in-run tuning against a scripted OpenAI-compatible server', () => {
     return { ...(task.baseline as Config), epochs: 6 };
   };
 
+  // A new learning rate at every call, so no proposal repeats one already judged.
+  const changeReply = (i: number): ScriptedReply => ({
+    content: {
+      analysis: 'scripted analysis',
+      change: { learningRate: Number((0.05 + 0.01 * i).toFixed(2)) },
+      reason: `scripted change ${i}`,
+      expected_effect: 'faster progress',
+    },
+  });
+
   async function scriptedWorkers(verdict: (r: RecordedRequest, i: number) => boolean) {
     llm = new ScriptedLlmServer({
-      // A new learning rate at every call, so no proposal repeats one already judged.
-      advisor: (_r, i) => ({
-        content: {
-          analysis: 'scripted analysis',
-          change: { learningRate: Number((0.05 + 0.01 * i).toFixed(2)) },
-          reason: `scripted change ${i}`,
-          expected_effect: 'faster progress',
-        },
-      }),
+      advisor: (_r, i) => changeReply(i),
       evaluator: (r, i) => ({
         content: { accept: verdict(r, i), reason: `scripted verdict ${i}` },
       }),
@@ -334,6 +337,62 @@ describe('in-run tuning against a scripted OpenAI-compatible server', () => {
     // And not the plain run's.
     const plain = await trainByHand(DYNAMIC, [{ config: start, until: 6 }]);
     expect(modelWeights(done).equals(plain.weights)).toBe(false);
+  });
+
+  it('proxy-tuned verdicts: an expert/anti-expert pair turns the base model\'s "reject" into "accept"', async () => {
+    /** One token, with these top logprobs (scripted, not a model's). */
+    const logprobs = (top: Record<string, number>): ScriptedReply => ({
+      content: Object.keys(top)[0],
+      logprobs: [
+        {
+          token: Object.keys(top)[0]!,
+          logprob: Object.values(top)[0]!,
+          top: Object.entries(top).map(([token, logprob]) => ({ token, logprob })),
+        },
+      ],
+    });
+    const pair = await Promise.all(
+      [
+        { accept: -0.1, reject: -3 },
+        { reject: -0.1, accept: -3 },
+      ].map(async (top) => {
+        const reply = () => logprobs(top);
+        const server = new ScriptedLlmServer({
+          advisor: reply,
+          evaluator: reply,
+          optimizer: reply,
+        });
+        await server.start();
+        return server;
+      }),
+    );
+    const [expert, anti] = pair as [ScriptedLlmServer, ScriptedLlmServer];
+    try {
+      process.env['LGT_PROXY_TUNING'] = JSON.stringify({
+        evaluator: {
+          expert: { baseUrl: expert.url, model: 'small-tuned' },
+          anti: { baseUrl: anti.url, model: 'small-base' },
+        },
+      });
+      await scriptedWorkers(() => false);
+      // The base endpoint answers decisions (asked for logprobs) with "reject" as its favourite.
+      llm!.answerWith('advisor', (r, i) =>
+        r.body.logprobs ? logprobs({ reject: -0.3, accept: -1.5 }) : changeReply(i),
+      );
+      const { done, events } = await run({ ...llmCampaign, proxyDecisions: ['evaluator'] });
+      expect(done.status).toBe('completed');
+      const decisions = decisionsOf(events);
+      // accept: -1.5 + (-0.1 + 3) = 1.4 beats reject: -0.3 + (-3 + 0.1) = -3.2, at every decision.
+      expect(decisions.map((d) => d.verdict)).toEqual(['accepted', 'accepted']);
+      expect(decisions[0]!.why).toMatch(/^proxy-tuned decision: accept \(p 0\.99/);
+      expect(decisions[0]!.why).toMatch(/labels in the top-k lists: 2\/2, 2\/2, 2\/2/);
+      // The verdicts were label decisions (logprobs asked of all three), not structured replies.
+      expect(llm!.requests.filter((r) => schemaOf(r) === 'branch_verdict')).toHaveLength(0);
+      expect(expert.requests).toHaveLength(2);
+      expect(anti.requests[0]!.body).toMatchObject({ logprobs: true, model: 'small-base' });
+    } finally {
+      await Promise.all(pair.map((s) => s.stop()));
+    }
   });
 
   it('falls back to the rules when the LLM answers garbage, and says so', async () => {
