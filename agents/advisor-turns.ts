@@ -25,6 +25,8 @@ export class AdvisorTurns {
       ? await this.s.options.candidates.propose(views, count * 2)
       : undefined;
     let rejected: string | undefined;
+    if (candidates?.length && this.s.agents.chooser)
+      accepted.push(...(await this.chosen(state, views, candidates, count, seen, template)));
     let advisor = this.s.agents.advisor;
     for (let turn = 0; turn < this.s.options.maxAdvisorTurns && accepted.length < count; turn++) {
       const input = {
@@ -97,6 +99,51 @@ export class AdvisorTurns {
       }
     }
     return accepted;
+  }
+
+  /**
+   * The decision form (hybrid with proxy-tuned Advisor decisions): the most probable of the
+   * candidates by their labels' logprobs. A failure leaves the round to the Advisor's turns.
+   */
+  private async chosen(
+    state: LgtState,
+    views: TrialView[],
+    candidates: Proposal[],
+    count: number,
+    seen: Set<string>,
+    template: string,
+  ): Promise<Proposal[]> {
+    const fresh = candidates.filter((c) => !seen.has(configKey(c.config)));
+    if (fresh.length < 2) return [];
+    try {
+      const answer = await this.s.agents.chooser!.choose({
+        task: this.s.task,
+        trials: views,
+        feedback: state.feedback,
+        lessons: state.lessons,
+        count,
+        budget: this.budgetText(views),
+        template,
+        candidates: fresh,
+      });
+      await this.s.record('advisor', answer, state.activePrompt);
+      return answer.output.proposals.map((p) => {
+        seen.add(configKey(p.config as Config));
+        return {
+          config: p.config as Config,
+          reason: p.reason,
+          expectedEffect: p.expected_effect,
+          source: this.s.name,
+        };
+      });
+    } catch (error) {
+      await this.s.log({
+        type: 'agent.fallback',
+        agent: 'advisor',
+        reason: `the proxy-tuned choice among candidates failed (${(error as Error).message}); the Advisor proposes instead`,
+      });
+      return [];
+    }
   }
 
   private budgetText(views: TrialView[]): string {

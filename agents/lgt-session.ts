@@ -6,6 +6,7 @@ import type { Strategy } from '../src/strategies/strategy.ts';
 import type { AnyTask } from '../src/tasks/task.ts';
 import type { EvaluatorReply } from './agent-schemas.ts';
 import type { AgentAnswer, Advisor, Evaluator, PromptOptimizer } from './agent-types.ts';
+import type { LlmCandidateChooser } from './llm-agents.ts';
 
 /** The agents a campaign talks to; the rule-based stand-ins when no LLM is configured. */
 export interface LgtAgents {
@@ -13,6 +14,8 @@ export interface LgtAgents {
   evaluator: Evaluator;
   /** Absent without an LLM: rules do not rewrite prompts. */
   optimizer?: PromptOptimizer;
+  /** hybrid with proxy-tuned Advisor decisions: picks among the candidates by label logprobs. */
+  chooser?: LlmCandidateChooser;
   /** Used when an LLM agent fails (or its replies stay invalid): the answer comes from rules. */
   fallbackAdvisor: Advisor;
   fallbackEvaluator: Evaluator;

@@ -26,6 +26,8 @@ import {
   trialLine,
 } from './campaign-digest.ts';
 import { formatConfig } from '../src/search-space/format-config.ts';
+import { formatNumber } from '../src/format/format-number.ts';
+import type { Proposal } from '../src/strategies/strategy.ts';
 import { MAX_PROMPT_LENGTH, promptFile, renderTemplate } from './prompt-templates.ts';
 
 export function metaOf(result: LlmResult<unknown>): AgentMeta {
@@ -91,6 +93,70 @@ export class LlmAdvisor implements Advisor {
       output: result.value,
       meta: metaOf(result),
       summary: `${input.trials.length} trials${best ? `, best #${best.number} ${input.task.metric.name} ${best.value}` : ''}; asked for ${input.count}${input.rejected ? ' replacements' : ''}${input.candidates?.length ? ` with ${input.candidates.length} numeric candidates` : ''}`,
+    };
+  }
+}
+
+/** Labels of K candidates in a decision: A, B, C, ... */
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/**
+ * The Advisor in decision form (hybrid, with its decisions proxy-tuned): it sees what the
+ * Advisor sees, the candidates labelled A, B, C..., and answers one letter; the labels'
+ * logprobs (base, and the expert/anti-expert pair) pick. The `count` most probable candidates
+ * become the round's proposals.
+ */
+export class LlmCandidateChooser {
+  constructor(private readonly client: LlmClient) {}
+
+  async choose(
+    input: AdvisorInput & { candidates: Proposal[] },
+  ): Promise<AgentAnswer<AdvisorReply>> {
+    if (!this.client.decide) throw new Error('this LLM client cannot make label decisions');
+    const candidates = input.candidates.slice(0, LETTERS.length);
+    const labels = candidates.map((_, i) => LETTERS[i]!);
+    const system = await renderTemplate(input.template, {
+      ...advisorValues(input),
+      candidates: '',
+    });
+    const listed = candidates
+      .map((c, i) => `${labels[i]}: ${formatConfig(c.config, ', ')} (${c.reason})`)
+      .join('\n');
+    const decision = await this.client.decide({
+      agent: 'advisor',
+      messages: [
+        { role: 'system', content: system },
+        {
+          role: 'user',
+          content: `Candidates from the numeric strategy:\n${listed}\nWhich one should be trained next? Answer with one letter: ${labels.join(', ')}.`,
+        },
+      ],
+      labels,
+    });
+    const ranked = labels
+      .map((label, i) => ({ label, i, p: decision.probabilities[label] ?? 0 }))
+      .sort((a, b) => b.p - a.p || a.i - b.i)
+      .slice(0, input.count);
+    const coverage = decision.coverage.map((c) => `${c.covered}/${c.of}`).join(', ');
+    return {
+      output: {
+        analysis: `proxy-tuned choice among ${labels.length} candidates (labels in the top-k lists: ${coverage})`,
+        proposals: ranked.map((r) => ({
+          config: candidates[r.i]!.config,
+          reason: `proxy-tuned choice ${r.label} (p ${formatNumber(r.p)}) among ${labels.length} candidates: ${candidates[r.i]!.reason}`,
+          expected_effect: candidates[r.i]!.expectedEffect ?? 'as the numeric strategy expects',
+        })),
+      },
+      meta: {
+        rules: false,
+        model: this.client.model('advisor'),
+        usage: decision.usage,
+        costUsd: 0,
+        latencyMs: 0,
+        cached: decision.cached,
+        repaired: false,
+      },
+      summary: `${labels.length} candidates, decision form; asked for ${input.count}`,
     };
   }
 }

@@ -1,4 +1,9 @@
-import { LlmAdvisor, LlmEvaluator, LlmPromptOptimizer } from '../../agents/llm-agents.ts';
+import {
+  LlmAdvisor,
+  LlmCandidateChooser,
+  LlmEvaluator,
+  LlmPromptOptimizer,
+} from '../../agents/llm-agents.ts';
 import { RuleBasedAdvisor } from '../../agents/rule-based-advisor.ts';
 import { RuleBasedEvaluator } from '../../agents/rule-based-evaluator.ts';
 import type { Queue } from 'bullmq';
@@ -180,10 +185,14 @@ function agentsFor(campaign: CampaignRecord, deps: StrategyDeps): LgtAgents {
   const fallbacks = { fallbackAdvisor: rules.advisor, fallbackEvaluator: rules.evaluator };
   if (campaign.request.agents !== 'llm') return { ...rules, ...fallbacks };
   const client = llmClientFor(campaign, deps);
+  const choose =
+    campaign.request.strategy === 'hybrid' &&
+    (campaign.request.proxyDecisions?.includes('advisor') ?? false);
   return {
     advisor: new LlmAdvisor(client),
     evaluator: new LlmEvaluator(client),
     optimizer: new LlmPromptOptimizer(client),
+    ...(choose ? { chooser: new LlmCandidateChooser(client) } : {}),
     ...fallbacks,
   };
 }

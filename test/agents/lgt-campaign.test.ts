@@ -20,6 +20,7 @@ import {
   systemMessage,
   userMessage,
   type RecordedRequest,
+  type ScriptedReply,
 } from '../helpers/scripted-llm-server.ts';
 
 /**
@@ -268,6 +269,62 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     expect(prompt).toContain('## Candidates from the numeric strategy');
     expect(prompt).toMatch(/C1: hiddenLayers=\d/);
     expect(prompt).toContain('tpe search has seen 2 trials (its model learns from all of them)');
+  });
+
+  it('hybrid with proxy-tuned Advisor decisions: the candidates are labelled and the steered labels are trained', async () => {
+    /** One token with these top logprobs (scripted, not a model's). */
+    const logprobs = (top: Record<string, number>): ScriptedReply => ({
+      content: Object.keys(top)[0],
+      logprobs: [
+        {
+          token: Object.keys(top)[0]!,
+          logprob: Object.values(top)[0]!,
+          top: Object.entries(top).map(([token, logprob]) => ({ token, logprob })),
+        },
+      ],
+    });
+    const servers = await Promise.all(
+      [
+        { D: -0.1, A: -4, B: -4, C: -4 },
+        { A: -0.1, B: -4, C: -4, D: -4 },
+      ].map(async (top) => {
+        const reply = () => logprobs(top);
+        const server = new ScriptedLlmServer({
+          advisor: reply,
+          evaluator: reply,
+          optimizer: reply,
+        });
+        await server.start();
+        return server;
+      }),
+    );
+    try {
+      process.env['LGT_PROXY_TUNING'] = JSON.stringify({
+        advisor: {
+          expert: { baseUrl: servers[0]!.url, model: 'small-tuned' },
+          anti: { baseUrl: servers[1]!.url, model: 'small-base' },
+        },
+      });
+      // The base endpoint answers a decision (asked for logprobs) preferring A, then B, C, D.
+      llm.answerWith('advisor', (r) =>
+        r.body.logprobs ? logprobs({ A: -0.5, B: -1, C: -1.5, D: -2 }) : defaultAdvisor(r),
+      );
+      const campaign = await start({
+        strategy: 'hybrid',
+        maxTrials: 4,
+        proxyDecisions: ['advisor'],
+      });
+      await finished(campaign.id);
+      const decision = llm.requestsOf('advisor').find((r) => r.body.logprobs)!;
+      expect(userMessage(decision)).toMatch(/A: hiddenLayers=.*\nB: .*\nC: .*\nD: /);
+      expect(userMessage(decision)).toContain('Answer with one letter: A, B, C, D.');
+      // D: -2 + (-0.1 + 4) = 1.9, then B: -1, C: -1.5, A: -0.5 + (-4 + 0.1) = -4.4.
+      const round = (await store.listTrials(campaign.id)).slice(2);
+      expect(round.map((t) => /^proxy-tuned choice (\w)/.exec(t.reason)?.[1])).toEqual(['D', 'B']);
+      expect(servers[0]!.requests).toHaveLength(1);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
   });
 
   it("an objective: the Advisor reads its description and space as a built-in task's, and its proposals are evaluated", async () => {
