@@ -107,6 +107,9 @@ const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
  * become the round's proposals.
  */
 export class LlmCandidateChooser {
+  // Its own prompt: the Advisor's asks for JSON, and a decision reads the answer's first token.
+  private readonly template = promptFile('advisor-decision');
+
   constructor(private readonly client: LlmClient) {}
 
   async choose(
@@ -115,10 +118,7 @@ export class LlmCandidateChooser {
     if (!this.client.decide) throw new Error('this LLM client cannot make label decisions');
     const candidates = input.candidates.slice(0, LETTERS.length);
     const labels = candidates.map((_, i) => LETTERS[i]!);
-    const system = await renderTemplate(input.template, {
-      ...advisorValues(input),
-      candidates: '',
-    });
+    const system = await renderTemplate(this.template, advisorValues(input));
     const listed = candidates
       .map((c, i) => `${labels[i]}: ${formatConfig(c.config, ', ')} (${c.reason})`)
       .join('\n');

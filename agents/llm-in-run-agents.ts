@@ -65,6 +65,8 @@ export class LlmInRunAdvisor implements InRunAdvisor {
  */
 export class LlmBranchJudge implements BranchJudge {
   private readonly template = promptFile('branch-judge');
+  // The decision form's own prompt: it asks for the label alone (its first token is read).
+  private readonly decisionTemplate = promptFile('branch-decision');
 
   constructor(
     private readonly client: LlmClient,
@@ -75,7 +77,8 @@ export class LlmBranchJudge implements BranchJudge {
     const metric = input.task.metric.name;
     const branch = (b: BranchView) =>
       `val ${metric} ${formatValue(b.value)} at the end; ${curveInShort(b.curve, metric)}`;
-    const system = await renderTemplate(this.template, {
+    const decisionForm = this.options.decisionForm === true && this.client.decide !== undefined;
+    const system = await renderTemplate(decisionForm ? this.decisionTemplate : this.template, {
       task_card: taskCard(input.task),
       curve: input.curve.length ? curveInShort(input.curve, metric) : 'no epochs before',
       change: input.described,
@@ -89,8 +92,8 @@ export class LlmBranchJudge implements BranchJudge {
     });
     const ask = `Judge B (#${input.change.trial}) against C (#${input.keep.trial}).`;
     const summary = `#${input.change.trial} vs #${input.keep.trial}`;
-    if (this.options.decisionForm && this.client.decide) {
-      const decision = await this.client.decide({
+    if (decisionForm) {
+      const decision = await this.client.decide!({
         agent: 'evaluator',
         messages: [
           { role: 'system', content: system },

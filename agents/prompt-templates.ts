@@ -9,7 +9,9 @@ const PROMPTS_DIR = path.resolve(import.meta.dirname, '../prompts');
 export const MAX_PROMPT_LENGTH = 8000;
 
 /** An agent's prompt file (prompts/<agent>.md): version 0 of its template. */
-export function promptFile(agent: AgentName | 'in-run-advisor' | 'branch-judge'): string {
+export function promptFile(
+  agent: AgentName | 'in-run-advisor' | 'branch-judge' | 'advisor-decision' | 'branch-decision',
+): string {
   return readFileSync(path.join(PROMPTS_DIR, `${agent}.md`), 'utf8');
 }
 

@@ -389,6 +389,10 @@ describe('in-run tuning against a scripted OpenAI-compatible server', () => {
       // The verdicts were label decisions (logprobs asked of all three), not structured replies.
       expect(llm!.requests.filter((r) => schemaOf(r) === 'branch_verdict')).toHaveLength(0);
       expect(expert.requests).toHaveLength(2);
+      // The decision form's own prompt asks for the word alone (its first token is read).
+      expect(systemMessage(expert.requests[0]!)).toContain(
+        'One word, and nothing else: accept or reject.',
+      );
       expect(anti.requests[0]!.body).toMatchObject({ logprobs: true, model: 'small-base' });
     } finally {
       await Promise.all(pair.map((s) => s.stop()));

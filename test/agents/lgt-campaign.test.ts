@@ -318,6 +318,8 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
       const decision = llm.requestsOf('advisor').find((r) => r.body.logprobs)!;
       expect(userMessage(decision)).toMatch(/A: hiddenLayers=.*\nB: .*\nC: .*\nD: /);
       expect(userMessage(decision)).toContain('Answer with one letter: A, B, C, D.');
+      // Its own prompt, which asks for the letter alone (the Advisor's asks for JSON).
+      expect(systemMessage(decision)).toContain('The letter of one candidate, and nothing else.');
       // D: -2 + (-0.1 + 4) = 1.9, then B: -1, C: -1.5, A: -0.5 + (-4 + 0.1) = -4.4.
       const round = (await store.listTrials(campaign.id)).slice(2);
       expect(round.map((t) => /^proxy-tuned choice (\w)/.exec(t.reason)?.[1])).toEqual(['D', 'B']);
