@@ -35,6 +35,8 @@ import {
   ScriptedLlmServer,
   schemaOf,
   systemMessage,
+  logprobReply,
+  logprobServer,
   type RecordedRequest,
   type ScriptedReply,
 } from '../helpers/scripted-llm-server.ts';
@@ -340,31 +342,11 @@ describe('in-run tuning against a scripted OpenAI-compatible server', () => {
   });
 
   it('proxy-tuned verdicts: an expert/anti-expert pair turns the base model\'s "reject" into "accept"', async () => {
-    /** One token, with these top logprobs (scripted, not a model's). */
-    const logprobs = (top: Record<string, number>): ScriptedReply => ({
-      content: Object.keys(top)[0],
-      logprobs: [
-        {
-          token: Object.keys(top)[0]!,
-          logprob: Object.values(top)[0]!,
-          top: Object.entries(top).map(([token, logprob]) => ({ token, logprob })),
-        },
-      ],
-    });
     const pair = await Promise.all(
       [
         { accept: -0.1, reject: -3 },
         { reject: -0.1, accept: -3 },
-      ].map(async (top) => {
-        const reply = () => logprobs(top);
-        const server = new ScriptedLlmServer({
-          advisor: reply,
-          evaluator: reply,
-          optimizer: reply,
-        });
-        await server.start();
-        return server;
-      }),
+      ].map(logprobServer),
     );
     const [expert, anti] = pair as [ScriptedLlmServer, ScriptedLlmServer];
     try {
@@ -377,7 +359,7 @@ describe('in-run tuning against a scripted OpenAI-compatible server', () => {
       await scriptedWorkers(() => false);
       // The base endpoint answers decisions (asked for logprobs) with "reject" as its favourite.
       llm!.answerWith('advisor', (r, i) =>
-        r.body.logprobs ? logprobs({ reject: -0.3, accept: -1.5 }) : changeReply(i),
+        r.body.logprobs ? logprobReply({ reject: -0.3, accept: -1.5 }) : changeReply(i),
       );
       const { done, events } = await run({ ...llmCampaign, proxyDecisions: ['evaluator'] });
       expect(done.status).toBe('completed');

@@ -19,8 +19,9 @@ import {
   ScriptedLlmServer,
   systemMessage,
   userMessage,
+  logprobReply,
+  logprobServer,
   type RecordedRequest,
-  type ScriptedReply,
 } from '../helpers/scripted-llm-server.ts';
 
 /**
@@ -272,31 +273,11 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
   });
 
   it('hybrid with proxy-tuned Advisor decisions: the candidates are labelled and the steered labels are trained', async () => {
-    /** One token with these top logprobs (scripted, not a model's). */
-    const logprobs = (top: Record<string, number>): ScriptedReply => ({
-      content: Object.keys(top)[0],
-      logprobs: [
-        {
-          token: Object.keys(top)[0]!,
-          logprob: Object.values(top)[0]!,
-          top: Object.entries(top).map(([token, logprob]) => ({ token, logprob })),
-        },
-      ],
-    });
     const servers = await Promise.all(
       [
         { D: -0.1, A: -4, B: -4, C: -4 },
         { A: -0.1, B: -4, C: -4, D: -4 },
-      ].map(async (top) => {
-        const reply = () => logprobs(top);
-        const server = new ScriptedLlmServer({
-          advisor: reply,
-          evaluator: reply,
-          optimizer: reply,
-        });
-        await server.start();
-        return server;
-      }),
+      ].map(logprobServer),
     );
     try {
       process.env['LGT_PROXY_TUNING'] = JSON.stringify({
@@ -307,7 +288,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
       });
       // The base endpoint answers a decision (asked for logprobs) preferring A, then B, C, D.
       llm.answerWith('advisor', (r) =>
-        r.body.logprobs ? logprobs({ A: -0.5, B: -1, C: -1.5, D: -2 }) : defaultAdvisor(r),
+        r.body.logprobs ? logprobReply({ A: -0.5, B: -1, C: -1.5, D: -2 }) : defaultAdvisor(r),
       );
       const campaign = await start({
         strategy: 'hybrid',

@@ -159,3 +159,29 @@ export const userMessage = (r: RecordedRequest) =>
   r.body.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
 export const systemMessage = (r: RecordedRequest) =>
   r.body.messages.find((m) => m.role === 'system')?.content ?? '';
+
+/**
+ * A reply of one token with these top logprobs, the first entry the token answered (scripted,
+ * not a model's): what proxy-tuned decisions read.
+ */
+export function logprobReply(top: Record<string, number>): ScriptedReply {
+  const [token, logprob] = Object.entries(top)[0]!;
+  return {
+    content: token,
+    logprobs: [
+      {
+        token,
+        logprob,
+        top: Object.entries(top).map(([t, l]) => ({ token: t, logprob: l })),
+      },
+    ],
+  };
+}
+
+/** A started server whose every answer, for any agent, is logprobReply(top). */
+export async function logprobServer(top: Record<string, number>): Promise<ScriptedLlmServer> {
+  const reply = () => logprobReply(top);
+  const server = new ScriptedLlmServer({ advisor: reply, evaluator: reply, optimizer: reply });
+  await server.start();
+  return server;
+}

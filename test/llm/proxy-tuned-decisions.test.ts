@@ -6,7 +6,7 @@ import type { LlmClient } from '../../src/llm/llm-client.ts';
 import { llmSettingsFromEnv } from '../../src/llm/llm-settings.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
-import { ScriptedLlmServer, type ScriptedReply } from '../helpers/scripted-llm-server.ts';
+import { logprobServer, ScriptedLlmServer } from '../helpers/scripted-llm-server.ts';
 
 /**
  * Proxy-tuned label decisions through the real `openai` client against three scripted
@@ -17,21 +17,9 @@ let redisServer: RedisServerProcess;
 let redis: Redis;
 const servers: ScriptedLlmServer[] = [];
 
-/** A server whose every answer is one token with these top logprobs (most likely first). */
+/** A started logprob server, stopped after the test. */
 async function serverOf(top: Record<string, number>): Promise<ScriptedLlmServer> {
-  const entries = Object.entries(top).sort((a, b) => b[1] - a[1]);
-  const reply = (): ScriptedReply => ({
-    content: entries[0]![0],
-    logprobs: [
-      {
-        token: entries[0]![0],
-        logprob: entries[0]![1],
-        top: entries.map(([token, logprob]) => ({ token, logprob })),
-      },
-    ],
-  });
-  const server = new ScriptedLlmServer({ advisor: reply, evaluator: reply, optimizer: reply });
-  await server.start();
+  const server = await logprobServer(top);
   servers.push(server);
   return server;
 }
