@@ -1,4 +1,5 @@
 import type { LlmClient, LlmResult } from '../src/llm/llm-client.ts';
+import type { LabelDecision } from '../src/llm/label-decision.ts';
 import {
   AdvisorReplySchema,
   EvaluatorReplySchema,
@@ -40,6 +41,24 @@ export function metaOf(result: LlmResult<unknown>): AgentMeta {
     cached: result.cached,
     repaired: result.repaired,
   };
+}
+
+/** How a label decision was obtained, as an agent's answer says it (no text, no repair turn). */
+export function decisionMetaOf(model: string, decision: LabelDecision): AgentMeta {
+  return {
+    rules: false,
+    model,
+    usage: decision.usage,
+    costUsd: 0,
+    latencyMs: 0,
+    cached: decision.cached,
+    repaired: false,
+  };
+}
+
+/** "2/2, 2/2, 1/2": how many labels each endpoint's top-k list held (base, expert, anti). */
+export function coverageText(decision: LabelDecision): string {
+  return decision.coverage.map((c) => `${c.covered}/${c.of}`).join(', ');
 }
 
 /** The values of the Advisor template's placeholders. */
@@ -137,25 +156,16 @@ export class LlmCandidateChooser {
       .map((label, i) => ({ label, i, p: decision.probabilities[label] ?? 0 }))
       .sort((a, b) => b.p - a.p || a.i - b.i)
       .slice(0, input.count);
-    const coverage = decision.coverage.map((c) => `${c.covered}/${c.of}`).join(', ');
     return {
       output: {
-        analysis: `proxy-tuned choice among ${labels.length} candidates (labels in the top-k lists: ${coverage})`,
+        analysis: `proxy-tuned choice among ${labels.length} candidates (labels in the top-k lists: ${coverageText(decision)})`,
         proposals: ranked.map((r) => ({
           config: candidates[r.i]!.config,
           reason: `proxy-tuned choice ${r.label} (p ${formatNumber(r.p)}) among ${labels.length} candidates: ${candidates[r.i]!.reason}`,
           expected_effect: candidates[r.i]!.expectedEffect ?? 'as the numeric strategy expects',
         })),
       },
-      meta: {
-        rules: false,
-        model: this.client.model('advisor'),
-        usage: decision.usage,
-        costUsd: 0,
-        latencyMs: 0,
-        cached: decision.cached,
-        repaired: false,
-      },
+      meta: decisionMetaOf(this.client.model('advisor'), decision),
       summary: `${labels.length} candidates, decision form; asked for ${input.count}`,
     };
   }

@@ -17,7 +17,7 @@ import type {
   InRunAdviceInput,
   InRunAdvisor,
 } from './in-run-agent-types.ts';
-import { metaOf } from './llm-agents.ts';
+import { coverageText, decisionMetaOf, metaOf } from './llm-agents.ts';
 import { promptFile, renderTemplate } from './prompt-templates.ts';
 
 /** The in-run Advisor through an LLM: one structured reply per attempt. */
@@ -101,21 +101,12 @@ export class LlmBranchJudge implements BranchJudge {
         ],
         labels: ['accept', 'reject'],
       });
-      const coverage = decision.coverage.map((c) => `${c.covered}/${c.of}`).join(', ');
       return {
         output: {
           accept: decision.label === 'accept',
-          reason: `proxy-tuned decision: ${decision.label} (p ${formatValue(decision.probabilities[decision.label])}; labels in the top-k lists: ${coverage})`,
+          reason: `proxy-tuned decision: ${decision.label} (p ${formatValue(decision.probabilities[decision.label])}; labels in the top-k lists: ${coverageText(decision)})`,
         },
-        meta: {
-          rules: false,
-          model: this.client.model('evaluator'),
-          usage: decision.usage,
-          costUsd: 0,
-          latencyMs: 0,
-          cached: decision.cached,
-          repaired: false,
-        },
+        meta: decisionMetaOf(this.client.model('evaluator'), decision),
         summary: `${summary}, decision form`,
       };
     }
