@@ -17,6 +17,21 @@ function widthOf(el) {
   return Math.max(320, el.clientWidth - 8);
 }
 
+/** A chart of the validation metric against epochs, with these series after the epoch axis. */
+function epochChart(el, metric, series, data) {
+  return new uPlot(
+    {
+      width: widthOf(el),
+      height: 260,
+      scales: { x: { time: false } },
+      axes: [{ label: 'epoch' }, { label: `validation ${metric}` }],
+      series: [{ label: 'epoch' }, ...series],
+    },
+    data,
+    el,
+  );
+}
+
 /** Every finished trial's metric (points) and the best so far (a line), against the trial number. */
 export class ProgressChart {
   constructor(el, metric, direction) {
@@ -86,23 +101,11 @@ export class CurvesChart {
     );
     const data = [x, ...byEpoch.map((m) => x.map((e) => m.get(e) ?? null))];
     this.plot?.destroy();
-    this.plot = new uPlot(
-      {
-        width: widthOf(this.el),
-        height: 260,
-        scales: { x: { time: false } },
-        axes: [{ label: 'epoch' }, { label: `validation ${this.metric}` }],
-        series: [
-          { label: 'epoch' },
-          ...trials.map((t, i) => ({
-            label: `#${t}`,
-            stroke: COLORS[i % COLORS.length],
-            width: 2,
-          })),
-        ],
-      },
-      data,
+    this.plot = epochChart(
       this.el,
+      this.metric,
+      trials.map((t, i) => ({ label: `#${t}`, stroke: COLORS[i % COLORS.length], width: 2 })),
+      data,
     );
   }
 }
@@ -125,25 +128,19 @@ export class RunChart {
     const at = new Set(changes.map((c) => c.epoch));
     const marks = curve.map((r) => (at.has(r.epoch) ? r.validationMetric : null));
     this.plot?.destroy();
-    this.plot = new uPlot(
-      {
-        width: widthOf(this.el),
-        height: 260,
-        scales: { x: { time: false } },
-        axes: [{ label: 'epoch' }, { label: `validation ${this.metric}` }],
-        series: [
-          { label: 'epoch' },
-          { label: 'the run', stroke: '#2563eb', width: 2 },
-          {
-            label: 'change accepted',
-            stroke: '#16a34a',
-            paths: () => null,
-            points: { show: true, size: 10, fill: '#16a34a' },
-          },
-        ],
-      },
-      [x, y, marks],
+    this.plot = epochChart(
       this.el,
+      this.metric,
+      [
+        { label: 'the run', stroke: '#2563eb', width: 2 },
+        {
+          label: 'change accepted',
+          stroke: '#16a34a',
+          paths: () => null,
+          points: { show: true, size: 10, fill: '#16a34a' },
+        },
+      ],
+      [x, y, marks],
     );
     this.el.dataset['epochs'] = String(x.length);
     this.el.dataset['changes'] = String(changes.length);
