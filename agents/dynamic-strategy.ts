@@ -151,7 +151,11 @@ export class DynamicStrategy implements Strategy {
         done: false,
       })),
     };
-    return (await this.context.updateState<DynamicState>((s) => s ?? initial))!;
+    // Read first: the driver asks at every look, and only the first look has anything to write.
+    return (
+      (await this.context.getState<DynamicState>()) ??
+      (await this.context.updateState<DynamicState>((s) => s ?? initial))!
+    );
   }
 
   /** Keeps a new state, in Redis first: a decision is stored before anything acts on it. */
