@@ -1,8 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
 import type {
   CampaignReport,
@@ -13,10 +12,6 @@ import {
   parseCampaignRequest,
   type CampaignRequestInput,
 } from '../../src/contracts/campaign-request.ts';
-import { CampaignStore } from '../../src/campaign/campaign-store.ts';
-import { openQueues, type LgtQueues } from '../../src/queue/lgt-queues.ts';
-import { createRedis } from '../../src/queue/redis-connection.ts';
-import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import { WorkerService } from '../../src/worker/worker-service.ts';
 import { TaskDataCache } from '../../src/trials/task-data-cache.ts';
 import { TaskTrainer } from '../../src/trainer/task-trainer.ts';
@@ -40,6 +35,7 @@ import {
   type RecordedRequest,
   type ScriptedReply,
 } from '../helpers/scripted-llm-server.ts';
+import { useCampaignRedis } from '../helpers/campaign-redis.ts';
 
 /**
  * The in-run modes end to end on iris, with real workers and Redis: the rule-based stand-ins,
@@ -48,10 +44,7 @@ import {
  * the same training done by hand.
  */
 const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-in-run-'));
-let redisServer: RedisServerProcess;
-let redis: Redis;
-let store: CampaignStore;
-let queues: LgtQueues;
+const db = useCampaignRedis();
 let service: WorkerService | null = null;
 let llm: ScriptedLlmServer | null = null;
 const savedEnv = { ...process.env };
@@ -63,13 +56,7 @@ const DYNAMIC: Partial<CampaignRequestInput> = {
   inRun: { decideEvery: 2 },
 };
 
-beforeAll(async () => {
-  sharedDataset('iris.csv');
-  redisServer = await startRedisServer();
-  redis = createRedis(redisServer.url);
-  store = new CampaignStore(redis);
-  queues = openQueues(redisServer.url);
-});
+beforeAll(() => sharedDataset('iris.csv'));
 
 afterEach(async () => {
   await service?.close(true);
@@ -77,18 +64,12 @@ afterEach(async () => {
   await llm?.stop();
   llm = null;
   process.env = { ...savedEnv };
-  await redis.flushall();
-});
-
-afterAll(async () => {
-  await queues.close();
-  redis.disconnect();
-  await redisServer.stop();
+  await db.redis.flushall();
 });
 
 async function workers(): Promise<void> {
   service = await WorkerService.start({
-    redisUrl: redisServer.url,
+    redisUrl: db.server.url,
     concurrency: 2,
     runsDir: out,
     log: () => {},
@@ -96,10 +77,10 @@ async function workers(): Promise<void> {
 }
 
 async function run(overrides: Partial<CampaignRequestInput>) {
-  const started = await startCampaign(store, queues, out, overrides);
-  const done = await campaignEnd(store, started.id, 180_000);
-  const trials = await store.listTrials(done.id);
-  const events = await campaignEvents(store, done.id);
+  const started = await startCampaign(db.store, db.queues, out, overrides);
+  const done = await campaignEnd(db.store, started.id, 180_000);
+  const trials = await db.store.listTrials(done.id);
+  const events = await campaignEvents(db.store, done.id);
   const report = JSON.parse(
     readFileSync(path.join(done.reportDir!, 'report.json'), 'utf8'),
   ) as CampaignReport;
@@ -241,16 +222,16 @@ describe('in-run tuning with the rule-based stand-ins', () => {
 
   it('refuses what the modes cannot do, naming the field', async () => {
     await expect(
-      startCampaign(store, queues, out, { ...DYNAMIC, pruner: 'median' }),
+      startCampaign(db.store, db.queues, out, { ...DYNAMIC, pruner: 'median' }),
     ).rejects.toThrow(/pruner does not apply to --mode dynamic/);
     await expect(
-      startCampaign(store, queues, out, {
+      startCampaign(db.store, db.queues, out, {
         ...DYNAMIC,
         task: { kind: 'builtin', name: 'bench:branin' },
       }),
     ).rejects.toThrow(/mode needs a model task .* bench:branin is an objective/);
     await expect(
-      startCampaign(store, queues, out, {
+      startCampaign(db.store, db.queues, out, {
         ...DYNAMIC,
         inRun: { starts: [{ units1: 4000 }] },
       }),

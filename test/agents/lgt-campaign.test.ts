@@ -1,15 +1,11 @@
+import type { Redis } from 'ioredis';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { promptFile } from '../../agents/prompt-templates.ts';
 import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
 import type { CampaignRequestInput } from '../../src/contracts/campaign-request.ts';
-import { CampaignStore } from '../../src/campaign/campaign-store.ts';
-import { openQueues, type LgtQueues } from '../../src/queue/lgt-queues.ts';
-import { createRedis } from '../../src/queue/redis-connection.ts';
-import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import { WorkerService } from '../../src/worker/worker-service.ts';
 import { campaignEnd, campaignEvents, startCampaign } from '../helpers/campaign-fixtures.ts';
 import { waitFor } from '../helpers/lgt-process.ts';
@@ -23,6 +19,7 @@ import {
   logprobServer,
   type RecordedRequest,
 } from '../helpers/scripted-llm-server.ts';
+import { useCampaignRedis } from '../helpers/campaign-redis.ts';
 
 /**
  * Whole `lgt` campaigns whose agents talk to a scripted OpenAI-compatible server (a test double
@@ -30,10 +27,7 @@ import {
  */
 const PLANTED_KEY = 'sk-lgt-PLANTED-0123456789abcdef';
 const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-agents-'));
-let redisServer: RedisServerProcess;
-let redis: Redis;
-let store: CampaignStore;
-let queues: LgtQueues;
+const db = useCampaignRedis();
 let llm: ScriptedLlmServer;
 let service: WorkerService | null = null;
 const savedEnv = { ...process.env };
@@ -63,7 +57,7 @@ function rewrittenPrompt(marker: string): string {
 }
 
 const start = (overrides: Partial<CampaignRequestInput> = {}) =>
-  startCampaign(store, queues, out, {
+  startCampaign(db.store, db.queues, out, {
     strategy: 'lgt',
     maxTrials: 6,
     agents: 'llm',
@@ -78,16 +72,10 @@ const start = (overrides: Partial<CampaignRequestInput> = {}) =>
     defaultFirst: false,
     ...overrides,
   });
-const finished = (id: string) => campaignEnd(store, id);
-const events = (id: string) => campaignEvents(store, id);
+const finished = (id: string) => campaignEnd(db.store, id);
+const events = (id: string) => campaignEvents(db.store, id);
 
-beforeAll(async () => {
-  sharedDataset('iris.csv');
-  redisServer = await startRedisServer();
-  redis = createRedis(redisServer.url);
-  store = new CampaignStore(redis);
-  queues = openQueues(redisServer.url);
-});
+beforeAll(() => sharedDataset('iris.csv'));
 
 beforeEach(async () => {
   llm = new ScriptedLlmServer({
@@ -107,7 +95,7 @@ beforeEach(async () => {
   process.env['OPENAI_API_KEY'] = PLANTED_KEY;
   process.env['LGT_LLM_MAX_RETRIES'] = '2';
   service = await WorkerService.start({
-    redisUrl: redisServer.url,
+    redisUrl: db.server.url,
     concurrency: 2,
     log: (m) => logged.push(m),
   });
@@ -117,13 +105,7 @@ afterEach(async () => {
   await service?.close(true);
   await llm.stop();
   process.env = { ...savedEnv };
-  await redis.flushall();
-});
-
-afterAll(async () => {
-  await queues.close();
-  redis.disconnect();
-  await redisServer.stop();
+  await db.redis.flushall();
 });
 
 describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
@@ -177,7 +159,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
       'lgt',
       'lgt',
     ]);
-    const trials = await store.listTrials(campaign.id);
+    const trials = await db.store.listTrials(campaign.id);
     expect(trials[2]!.expectedEffect).toBe('higher accuracy');
   });
 
@@ -255,7 +237,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     expect(systemMessage(advisor.at(-1)!)).not.toContain('REWRITE-');
     const report = JSON.parse(
       readFileSync(
-        path.join((await store.getCampaign(campaign.id))!.reportDir!, 'report.json'),
+        path.join((await db.store.getCampaign(campaign.id))!.reportDir!, 'report.json'),
         'utf8',
       ),
     );
@@ -302,7 +284,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
       // Its own prompt, which asks for the letter alone (the Advisor's asks for JSON).
       expect(systemMessage(decision)).toContain('The letter of one candidate, and nothing else.');
       // D: -2 + (-0.1 + 4) = 1.9, then B: -1, C: -1.5, A: -0.5 + (-4 + 0.1) = -4.4.
-      const round = (await store.listTrials(campaign.id)).slice(2);
+      const round = (await db.store.listTrials(campaign.id)).slice(2);
       expect(round.map((t) => /^proxy-tuned choice (\w)/.exec(t.reason)?.[1])).toEqual(['D', 'B']);
       expect(servers[0]!.requests).toHaveLength(1);
     } finally {
@@ -335,7 +317,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     expect(text).toContain('Minimize a function of a family choice');
     expect(text).toContain('a categorical setting shared by all families');
     expect(text).toMatch(/bx1.*when family is "branin"/);
-    const trials = await store.listTrials(campaign.id);
+    const trials = await db.store.listTrials(campaign.id);
     expect(trials.every((t) => t.state === 'completed')).toBe(true);
     // Its proposals were run: near a Branin minimum with standard scaling, close to 0.
     expect(done.best!.value).toBeLessThan(0.1);
@@ -396,7 +378,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
       'proposal 1: learningRate: got 5, allowed a number in 1e-5..1 (log scale)',
     );
     expect(userMessage(advisor[1]!)).toContain('Propose 1 replacement configuration(s)');
-    const trials = await store.listTrials(campaign.id);
+    const trials = await db.store.listTrials(campaign.id);
     expect(trials.map((t) => t.config['learningRate'])).not.toContain(5);
   });
 
@@ -417,7 +399,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     >;
     expect(fallback.reason).toContain('1 proposal(s) replaced by random search');
     expect(fallback.reason).toContain('optimizer: got "adamw"');
-    const trials = await store.listTrials(campaign.id);
+    const trials = await db.store.listTrials(campaign.id);
     expect(trials[2]!.source).toBe('fallback-random');
   });
 
@@ -443,7 +425,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
       { type: 'llm.budget' }
     >;
     expect(budget.tokens).toBe(450);
-    expect((await store.listTrials(campaign.id)).length).toBeLessThan(20);
+    expect((await db.store.listTrials(campaign.id)).length).toBeLessThan(20);
   });
 
   it('replays a cached campaign with zero new calls, a campaign with a time limit too', async () => {
@@ -469,7 +451,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     const second = await start({ maxTrials: 10, seed: 5, timeLimitSeconds: 3600 });
     await finished(second.id);
     expect(llm.requests.length).toBe(calls);
-    const configs = async (id: string) => (await store.listTrials(id)).map((t) => t.config);
+    const configs = async (id: string) => (await db.store.listTrials(id)).map((t) => t.config);
     expect(await configs(second.id)).toEqual(await configs(first.id));
     const cached = (await events(second.id)).filter((e) => e.type === 'agent.message') as Extract<
       LoggedEvent,
@@ -494,7 +476,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
       ...readdirSync(done.reportDir!)
         .filter((f) => f.endsWith('.json') || f.endsWith('.csv'))
         .map((f) => readFileSync(path.join(done.reportDir!, f), 'utf8')),
-      JSON.stringify(await store.getCampaign(campaign.id)),
+      JSON.stringify(await db.store.getCampaign(campaign.id)),
       logged.join('\n'),
     ].join('\n');
     expect(written).not.toContain(PLANTED_KEY);
@@ -550,7 +532,7 @@ function childEnvironments(): string[] {
 async function restartService(options: Partial<Parameters<typeof WorkerService.start>[0]> = {}) {
   await service?.close(true);
   service = await WorkerService.start({
-    redisUrl: redisServer.url,
+    redisUrl: db.server.url,
     concurrency: 2,
     log: (m) => logged.push(m),
     ...options,
@@ -588,7 +570,7 @@ describe('a hostile or absent endpoint', () => {
       expect(env).not.toContain('LGT_LLM_BASE_URL');
     }
     const written = [
-      await dumpRedis(redis),
+      await dumpRedis(db.redis),
       ...readdirSync(done.reportDir!)
         .filter((f) => f.endsWith('.json') || f.endsWith('.csv'))
         .map((f) => readFileSync(path.join(done.reportDir!, f), 'utf8')),
@@ -639,7 +621,7 @@ describe('a hostile or absent endpoint', () => {
     // The repair turn quoted only the start of the overlong reply; no later prompt grew.
     for (const r of llm.requests) expect(JSON.stringify(r.body).length).toBeLessThan(60_000);
     expect(statSync(path.join(done.reportDir!, 'report.json')).size).toBeLessThan(1_000_000);
-    const state = (await store.getState(campaign.id, 'lgt')) as {
+    const state = (await db.store.getState(campaign.id, 'lgt')) as {
       feedback: { verdicts: { trial: number }[] } | null;
     };
     const judged = log
