@@ -172,6 +172,13 @@ describe('dashboard', () => {
       .poll(() => page.locator('#trials tbody tr').first().getAttribute('data-trial'))
       .toBe(String(best.trial));
 
+    // Nothing but cards on the page: no stray text (a null printed between them, once).
+    const strayText = await page.locator('#app').evaluate((el) =>
+      Array.from(el.childNodes as ArrayLike<{ nodeType: number; textContent: string | null }>)
+        .filter((n) => n.nodeType === 3)
+        .map((n) => n.textContent),
+    );
+    expect(strayText).toEqual([]);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
     expect(pageErrors).toEqual([]);

@@ -578,16 +578,19 @@ async function campaignPage(id) {
       ),
       h('div', { class: 'card' }, h('h2', {}, 'learning curves'), curvesEl, curvesNote),
     ),
-    inRun
-      ? h(
-          'div',
-          { class: 'card', id: 'run-card' },
-          h('h2', {}, `the run (${c.request.mode} mode) and the changes it kept`),
-          runEl,
-          runNote,
-          runChanges,
-        )
-      : null,
+    // replaceChildren would print a null as text: the card is there or nothing is.
+    ...(inRun
+      ? [
+          h(
+            'div',
+            { class: 'card', id: 'run-card' },
+            h('h2', {}, `the run (${c.request.mode} mode) and the changes it kept`),
+            runEl,
+            runNote,
+            runChanges,
+          ),
+        ]
+      : []),
     h(
       'div',
       { class: 'card' },
