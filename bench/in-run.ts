@@ -1,6 +1,7 @@
 /**
  * Does tuning inside one run pay off, and against what? For each task and seed, from the task's
- * untuned baseline and with the same run length T: the baseline trained plainly for T epochs;
+ * untuned baseline and with the same run length T: the baseline trained plainly for T epochs
+ * (and, for comparison, the search space's default configuration, method `default`);
  * `--mode dynamic` (the rule-based agents; no LLM is called here); `--mode pbt`; and static
  * `tpe` and `random` campaigns of T-epoch trials, over the knobs the in-run modes turn (the rest
  * fixed at the baseline's: methods tpe-knobs, random-knobs; see bench/tasks/) and over the whole
@@ -42,7 +43,7 @@ const { values: args } = parseArgs({
     'max-train': { type: 'string', default: 'fashion-mnist=6000' },
     methods: {
       type: 'string',
-      default: 'baseline,dynamic,pbt,tpe-knobs,random-knobs,tpe,random',
+      default: 'baseline,default,dynamic,pbt,tpe-knobs,random-knobs,tpe,random',
     },
     seeds: { type: 'string', default: '3' },
     factor: { type: 'string', default: '8' },
@@ -117,8 +118,8 @@ async function runAll(): Promise<void> {
           };
           const started = Date.now();
           const row =
-            method === 'baseline'
-              ? await plain(base, name, seed)
+            method === 'baseline' || method === 'default'
+              ? await plain(base, name, seed, method)
               : await campaign(store, queues, method, base, T, E, name, seed);
           rows.push({ ...row, seconds: (Date.now() - started) / 1000 });
           writeFileSync(resultsFile, `${JSON.stringify(rows, null, 1)}\n`);
@@ -136,18 +137,23 @@ async function runAll(): Promise<void> {
   }
 }
 
-/** The untuned baseline trained plainly for T epochs: validation, and test once. */
+/**
+ * A configuration trained plainly for T epochs, validation and test once: the untuned baseline
+ * (where every method starts), or the search space's default (a sensible configuration).
+ */
 async function plain(
   input: CampaignRequestInput,
   name: string,
   seed: number,
+  method: 'baseline' | 'default',
 ): Promise<Omit<Row, 'seconds'>> {
   const request = parseCampaignRequest(input);
   const { task, data } = await new TaskDataCache().load(request);
+  const start = method === 'baseline' ? task.baseline : task.space.defaults();
   const result = await new TaskTrainer().train({
     task,
     data,
-    config: { ...(task.baseline as Config), epochs: request.epochs! },
+    config: { ...(start as Config), epochs: request.epochs! },
     seed,
     epochs: request.epochs!,
     scoreTest: true,
@@ -155,7 +161,7 @@ async function plain(
   const metric = task.metric.name;
   return {
     task: name,
-    method: 'baseline',
+    method,
     seed,
     metric,
     direction: task.metric.direction,
@@ -227,6 +233,7 @@ async function campaign(
 function rank(method: string): number {
   const order = [
     'baseline',
+    'default',
     'dynamic',
     'pbt-',
     'pbt',
@@ -236,7 +243,7 @@ function rank(method: string): number {
     'random',
   ];
   const exact = order.indexOf(method);
-  return exact >= 0 ? exact : method.startsWith('pbt-') ? 2 : order.length;
+  return exact >= 0 ? exact : method.startsWith('pbt-') ? order.indexOf('pbt-') : order.length;
 }
 
 function populationOf(method: string): number {
