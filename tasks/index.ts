@@ -6,12 +6,14 @@ import iris from './iris.ts';
 import mnist from './mnist.ts';
 import waterPotability from './water-potability.ts';
 import wineQuality from './wine-quality.ts';
+import wineAdapter from './wine-adapter.ts';
 import { benchmarkObjectives } from './benchmark-functions.ts';
 
 /** The built-in tasks, in the order `lgt tasks` lists them. */
 export const builtInTasks: AnyTask[] = [
   iris,
   wineQuality,
+  wineAdapter,
   waterPotability,
   californiaHousing,
   fashionMnist,

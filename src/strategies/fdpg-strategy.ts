@@ -1,4 +1,4 @@
-import { adamStep, newAdamState, type AdamState } from './adam.ts';
+import { adamStep, newAdamState, type AdamState } from '../maths/adam.ts';
 import { scoreOf } from './trial-outcome.ts';
 import { z } from 'zod';
 import type { TrialRecord } from '../contracts/campaign-records.ts';

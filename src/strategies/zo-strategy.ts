@@ -1,4 +1,10 @@
-import { adamStep, newAdamState } from './adam.ts';
+import { adamStep, newAdamState } from '../maths/adam.ts';
+import {
+  clipNorm,
+  estimateGradient,
+  unitDirection,
+  type DifferenceSample,
+} from '../maths/zeroth-order.ts';
 import { trialOutcome, type TrialOutcome } from './trial-outcome.ts';
 import { z } from 'zod';
 import type { TrialRecord } from '../contracts/campaign-records.ts';
@@ -323,50 +329,8 @@ export class ZeroOrderStrategy implements Strategy {
 
   /** Direction i of a step: a normalized Gaussian vector, uniform on the unit sphere. */
   private directionAt(step: number, i: number): number[] {
-    const rng = labelledRng(this.seed, step, i);
-    for (;;) {
-      const v = Array.from({ length: this.d }, () => rng.normal());
-      const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-      if (n > 1e-12) return v.map((x) => x / n);
-    }
+    return unitDirection(labelledRng(this.seed, step, i), this.d);
   }
-}
-
-export interface DifferenceSample {
-  /** Where the probe went relative to its reference point (eps u, or 2 eps u when central). */
-  displacement: number[];
-  /** L(probe) - L(reference). */
-  difference: number;
-}
-
-/**
- * The zeroth-order gradient estimate from q probes in d dimensions:
- *   g = (d / q) * sum_i [difference_i / |delta_i|] * delta_i / |delta_i|,
- * which is the estimator above when delta_i = eps u_i (and the central one when delta_i = 2 eps
- * u_i). Probes that did not move are skipped.
- */
-export function estimateGradient(samples: readonly DifferenceSample[], d: number): number[] {
-  const g = zeros(d);
-  const q = samples.length;
-  if (q === 0) return g;
-  for (const s of samples) {
-    const length = Math.sqrt(s.displacement.reduce((a, v) => a + v * v, 0));
-    if (length < 1e-12) continue;
-    const slope = s.difference / length;
-    for (let j = 0; j < d; j++) g[j]! += (d / q) * slope * (s.displacement[j]! / length);
-  }
-  return g;
-}
-
-/** g scaled down to norm `max` when it is longer (one bad probe should not throw theta away). */
-export function clipNorm(g: readonly number[], max: number): number[] {
-  const n = Math.sqrt(g.reduce((a, v) => a + v * v, 0));
-  return n > max ? g.map((v) => (v * max) / n) : [...g];
-}
-
-/** One Adam step on x against gradient g; updates the moment estimates in place. */
-function zeros(n: number): number[] {
-  return new Array<number>(n).fill(0);
 }
 
 function clamp01(x: number): number {

@@ -55,6 +55,8 @@ export interface ObjectiveTask<C extends Config = Config> {
   /** The best value the metric can take, when it is known (benchmark functions): for regret. */
   optimum?: number;
   notes?: string[];
+  /** The objective computes with TF.js: the trial selects a backend before it runs. */
+  tensorflow?: boolean;
   objective(config: C, trial: ObjectiveTrial): Promise<ObjectiveOutcome>;
 }
 
@@ -71,6 +73,8 @@ export interface ObjectiveDefinition<C extends Config = Config> {
   optimum?: number;
   /** What it runs on, in a few words (lgt tasks); default "an objective function of the configuration". */
   dataSummary?: string;
+  /** The objective computes with TF.js (lgt selects the backend first: wasm, or native). */
+  tensorflow?: boolean;
   objective: (config: C, trial: ObjectiveTrial) => Promise<ObjectiveOutcome>;
 }
 
@@ -115,6 +119,7 @@ export function defineObjective<C extends Config = Config>(
     baseline,
     dataSummary: definition.dataSummary ?? 'an objective function of the configuration',
     ...(definition.optimum !== undefined ? { optimum: definition.optimum } : {}),
+    ...(definition.tensorflow ? { tensorflow: true } : {}),
     objective: definition.objective,
   };
 }

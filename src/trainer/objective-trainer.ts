@@ -4,6 +4,7 @@ import {
   type ObjectiveMetrics,
   type ObjectiveTrial,
 } from '../tasks/objective.ts';
+import { selectBackend } from './backend.ts';
 import type { EpochRecord, Trainer, TrialRequest, TrialResult } from './trainer.ts';
 
 /** An objective that does not stop within this long of being asked is left to the caller. */
@@ -19,6 +20,8 @@ export class ObjectiveTrainer implements Trainer {
     const task = request.task;
     if (!isObjectiveTask(task)) throw new Error(`task ${task.name} is not an objective`);
     const metric = task.metric.name;
+    // TF.js has no backend until one is chosen; only objectives that say they use it pay for that.
+    if (task.tensorflow) await selectBackend();
     const started = performance.now();
     const configEpochs = request.config['epochs'];
     // 0: the objective did not say how many epochs it plans (pruning then has no last epoch).

@@ -24,7 +24,16 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/trainer'],
   ['src/tasks', 'tasks'], // task families and the built-in tasks
   ['src/data', 'src/search-space', 'src/models', 'src/queue'],
-  ['src/random', 'src/format', 'src/errors', 'src/env', 'src/secrets', 'src/stats', 'src/files'],
+  [
+    'src/random',
+    'src/format',
+    'src/errors',
+    'src/env',
+    'src/secrets',
+    'src/stats',
+    'src/files',
+    'src/maths',
+  ],
 ];
 
 /** A file's layer: the index in LAYERS of the directory (or file) that holds it, or -1. */

@@ -7,8 +7,9 @@ import { configKey } from '../../src/strategies/config-sampling.ts';
 import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
 import { SpaceEncoding } from '../../src/strategies/space-encoding.ts';
 import type { Proposal } from '../../src/strategies/strategy.ts';
-import { adamStep } from '../../src/strategies/adam.ts';
-import { clipNorm, estimateGradient, ZeroOrderStrategy } from '../../src/strategies/zo-strategy.ts';
+import { adamStep } from '../../src/maths/adam.ts';
+import { clipNorm, estimateGradient } from '../../src/maths/zeroth-order.ts';
+import { ZeroOrderStrategy } from '../../src/strategies/zo-strategy.ts';
 import { runSynthetic } from '../helpers/synthetic-campaign.ts';
 import {
   FAR,
