@@ -36,14 +36,15 @@ export interface InputOffsetFit {
  * and at delta + eps u_i for q random unit directions (estimateGradient, the estimator of the
  * `zo` strategy), clips it and moves delta by Adam. The same rows at every query make the
  * differences paired. delta is in standard deviations of each input (`scale`), so one epsilon
- * suits inputs of any range. The best delta seen (by its measured loss) is kept.
+ * suits inputs of any range. The best delta seen (by its measured loss) is kept; an aborted
+ * fit keeps the best so far.
  */
-export function fitInputOffset(
+export async function fitInputOffset(
   model: BlackBoxModel,
   rows: { x: Float32Array; y: Float32Array; count: number },
   scale: Float32Array,
   options: InputOffsetOptions,
-): InputOffsetFit {
+): Promise<InputOffsetFit> {
   const d = model.inputSize;
   const queriesBefore = model.queries;
   const rowsBefore = model.queriedRows;
@@ -62,6 +63,8 @@ export function fitInputOffset(
   let best = { delta, loss: startLoss };
   const adam = newAdamState(d);
   for (let step = 0; step < options.steps; step++) {
+    // A step is up to 23 queries: let a cancel or a timeout through between steps.
+    await new Promise((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) break;
     const center = step === 0 ? startLoss : loss(delta);
     if (center < best.loss) best = { delta, loss: center };
