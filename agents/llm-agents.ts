@@ -49,7 +49,7 @@ export function decisionMetaOf(model: string, decision: LabelDecision): AgentMet
     rules: false,
     model,
     usage: decision.usage,
-    costUsd: 0,
+    costUsd: decision.costUsd,
     latencyMs: 0,
     cached: decision.cached,
     repaired: false,

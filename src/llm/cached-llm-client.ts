@@ -56,7 +56,7 @@ export class CachedLlmClient implements LlmClient {
     if (hit) {
       const stored = JSON.parse(hit) as LabelDecision;
       if (request.labels.includes(stored.label))
-        return { ...stored, usage: NO_USAGE, cached: true };
+        return { ...stored, usage: NO_USAGE, costUsd: 0, cached: true };
     }
     const decision = await this.inner.decide(request);
     const entry = redactSecrets(JSON.stringify(decision));

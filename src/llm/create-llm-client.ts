@@ -30,7 +30,12 @@ export function createLlmClient(
       },
     ]),
   );
-  const decisions = new ProxyTunedLlmClient(structured, { chat, name: settings.baseUrl }, tuning);
+  const decisions = new ProxyTunedLlmClient(
+    structured,
+    // LGT_LLM_PRICE prices the agents' own model; the pair's models are priced when known.
+    { chat, name: settings.baseUrl, ...(settings.price ? { price: settings.price } : {}) },
+    tuning,
+  );
   return new CachedLlmClient(
     decisions,
     redis,

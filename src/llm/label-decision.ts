@@ -31,6 +31,8 @@ export interface LabelDecision {
   scores: Record<string, number>;
   coverage: LabelCoverage[];
   usage: LlmUsage;
+  /** What the calls cost (each endpoint's model priced as llm-pricing.ts says; 0 from the cache). */
+  costUsd: number;
   cached: boolean;
 }
 

@@ -1,4 +1,5 @@
 import type { ChatModel } from './chat-model.ts';
+import { costOf } from './llm-pricing.ts';
 import {
   labelLogprobs,
   softmax,
@@ -21,6 +22,8 @@ export interface DecisionEndpoint {
   model: string;
   /** Its base URL, for the coverage log and error messages (never its key). */
   name: string;
+  /** USD per million tokens, when the model is not one llm-pricing.ts knows (LGT_LLM_PRICE). */
+  price?: { input: number; output: number };
 }
 
 /** An agent's proxy-tuning: the expert/anti-expert pair and how hard it steers. */
@@ -47,7 +50,7 @@ export class ProxyTunedLlmClient implements LlmClient {
   constructor(
     private readonly inner: LlmClient,
     /** The agents' own endpoint, asked for the base log-probabilities. */
-    private readonly base: { chat: ChatModel; name: string },
+    private readonly base: Omit<DecisionEndpoint, 'model'>,
     private readonly tuning: Partial<Record<AgentName, ProxyTuning>>,
   ) {}
 
@@ -98,6 +101,10 @@ export class ProxyTunedLlmClient implements LlmClient {
       scores,
       coverage: read.map((r) => r.coverage) satisfies LabelCoverage[],
       usage: replies.reduce((u, r) => addUsage(u, r.reply.usage), NO_USAGE),
+      costUsd: replies.reduce(
+        (sum, r) => sum + costOf(r.endpoint.model, r.reply.usage, r.endpoint.price),
+        0,
+      ),
       cached: false,
     };
   }

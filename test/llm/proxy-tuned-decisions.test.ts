@@ -109,6 +109,9 @@ describe('proxy-tuned label decisions', () => {
     expect(steered.scores['C']).toBeCloseTo(0.9, 12);
     expect(steered.scores['B']).toBeCloseTo(-3.3, 12);
     expect(steered.usage.totalTokens).toBe(450);
+    // Priced per endpoint: the base's gpt-4o-mini (100 in, 50 out) at $0.15/$0.60 per million;
+    // the pair's own small models have no known price.
+    expect(steered.costUsd).toBeCloseTo((100 * 0.15 + 50 * 0.6) / 1e6, 15);
     // A gentle alpha leaves the base's choice: 0.1 x the expert's margin is not enough.
     const gentle = await client(base, { expert, anti, alpha: 0.1 }).decide!(question);
     expect(gentle.label).toBe('B');
@@ -144,8 +147,9 @@ describe('proxy-tuned label decisions', () => {
     const cached = client(base, { expert, anti }, 'on');
     const first = await cached.decide!(question);
     const again = await cached.decide!(question);
-    expect(again).toEqual({ ...first, usage: again.usage, cached: true });
+    expect(again).toEqual({ ...first, usage: again.usage, costUsd: 0, cached: true });
     expect(again.usage.totalTokens).toBe(0);
+    expect(first.costUsd).toBeGreaterThan(0);
     expect(base.requests).toHaveLength(1);
   });
 
