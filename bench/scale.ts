@@ -1,0 +1,161 @@
+/**
+ * How lgt's cost per trial grows with a campaign's length. Trivial trials (a benchmark function,
+ * microseconds of work) go through the real queue, driver, trial runner and Redis, so what is
+ * left is lgt's own overhead: the driver reading the campaign and asking its strategy, the
+ * queue's round trips, the store's writes.
+ *
+ *   npx tsx bench/scale.ts [--trials 10000] [--strategies random,tpe,cmaes] [--parallel 8]
+ *     [--at 100,1000,5000,10000] [--task bench:hartmann6]
+ *
+ * Prints, per strategy, the wall time per trial around trials 100, 1,000, 5,000 and 10,000
+ * (the median gap between consecutive finishes in a window of 101 trials around each: the
+ * overhead per trial at that length of history), and Redis memory per trial at the end. The
+ * driver and the trial workers run in this process (BullMQ workers with an in-process
+ * processor: a benchmark function needs no sandbox), against a redis-server started here.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'bullmq';
+import { createCampaign, prepareCampaign } from '../src/campaign/campaign-service.ts';
+import { CampaignStore } from '../src/campaign/campaign-store.ts';
+import { reportDirFor } from '../src/campaign/report-writer.ts';
+import type { TrialJobData } from '../src/contracts/campaign-records.ts';
+import { STRATEGY_NAMES } from '../src/contracts/campaign-request.ts';
+import { FileArtifactStore } from '../src/files/artifact-store.ts';
+import { openQueues, queuePrefix } from '../src/queue/lgt-queues.ts';
+import { connectionOptions, createRedis } from '../src/queue/redis-connection.ts';
+import { startRedisServer } from '../src/queue/redis-server-process.ts';
+import { TaskTrainer } from '../src/trainer/task-trainer.ts';
+import { TaskDataCache } from '../src/trials/task-data-cache.ts';
+import { TrialRunner } from '../src/trials/trial-runner.ts';
+import { WorkerService } from '../src/worker/worker-service.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    trials: { type: 'string', default: '10000' },
+    strategies: { type: 'string', default: 'random,tpe,cmaes' },
+    parallel: { type: 'string', default: '8' },
+    at: { type: 'string', default: '100,1000,5000,10000' },
+    task: { type: 'string', default: 'bench:hartmann6' },
+  },
+});
+const trials = Number(args.trials);
+const parallel = Number(args.parallel);
+const checkpoints = args.at
+  .split(',')
+  .map(Number)
+  .filter((k) => k <= trials);
+const WINDOW = 50;
+
+const server = await startRedisServer();
+const redis = createRedis(server.url);
+const store = new CampaignStore(redis, queuePrefix());
+const queues = openQueues(server.url);
+const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-bench-scale-'));
+const runner = new TrialRunner(
+  store,
+  new TaskTrainer(),
+  new TaskDataCache(),
+  (campaign) => new FileArtifactStore(reportDirFor(campaign, out)),
+);
+// The driver as a worker runs it; the trials in this process, `parallel` at a time.
+const drivers = await WorkerService.start({
+  redisUrl: server.url,
+  queues: ['campaign'],
+  runsDir: out,
+});
+const trialWorker = new Worker(
+  'trials',
+  (job) =>
+    runner.run(job.data as TrialJobData, {
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? 1,
+    }),
+  { connection: connectionOptions(server.url), prefix: queuePrefix(), concurrency: parallel },
+);
+
+const rows: string[] = [];
+for (const strategy of args.strategies.split(',')) {
+  const memoryBefore = await usedMemory();
+  const started = performance.now();
+  const campaign = await createCampaign(
+    store,
+    queues,
+    await prepareCampaign({
+      task: { kind: 'builtin', name: args.task },
+      strategy: strategy as (typeof STRATEGY_NAMES)[number],
+      maxTrials: trials,
+      parallel,
+      seed: 1,
+      pruner: 'none',
+      outputDir: out,
+    }),
+  );
+  let last = 0;
+  for (;;) {
+    const c = await store.requireCampaign(campaign.id);
+    if (['completed', 'failed', 'cancelled'].includes(c.status)) {
+      if (c.status !== 'completed')
+        throw new Error(`${strategy}: campaign ${c.status}: ${c.error ?? ''}`);
+      break;
+    }
+    const done = (await store.trialCensus(campaign.id)).counts.completed;
+    if (done >= last + 500) {
+      last = done - (done % 500);
+      process.stderr.write(
+        `  ${strategy}: ${done} trials in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const records = await store.listTrials(campaign.id);
+  const finished = records
+    .filter((t) => t.state === 'completed' && t.finishedAt !== undefined)
+    .map((t) => t.finishedAt!)
+    .sort((a, b) => a - b);
+  const perTrial = checkpoints.map((k) => {
+    const from = Math.max(1, k - WINDOW);
+    const to = Math.min(finished.length - 1, k + WINDOW);
+    const gaps: number[] = [];
+    for (let i = from; i <= to; i++) gaps.push(finished[i]! - finished[i - 1]!);
+    gaps.sort((a, b) => a - b);
+    return gaps.length ? gaps[Math.floor(gaps.length / 2)]! : NaN;
+  });
+  // The mean over the window says more than the median when the gaps come in bursts.
+  const meanPerTrial = checkpoints.map((k) => {
+    const from = Math.max(0, k - WINDOW - 1);
+    const to = Math.min(finished.length - 1, k + WINDOW);
+    return (finished[to]! - finished[from]!) / (to - from);
+  });
+  const memory = (await usedMemory()) - memoryBefore;
+  rows.push(
+    `| ${strategy} | ${records.length} | ${seconds.toFixed(0)} | ${meanPerTrial.map((v) => v.toFixed(1)).join(' | ')} | ${perTrial.map((v) => v.toFixed(1)).join(' | ')} | ${(meanPerTrial.at(-1)! / meanPerTrial[0]!).toFixed(2)} | ${(memory / records.length / 1024).toFixed(1)} |`,
+  );
+  process.stderr.write(`${strategy}: ${records.length} trials in ${seconds.toFixed(0)} s\n`);
+}
+
+console.log(
+  `\n${args.task}, ${trials} trials, ${parallel} at a time, trials and driver in one process (2-core machine)\n`,
+);
+console.log(
+  `| strategy | trials | seconds | ${checkpoints.map((k) => `ms/trial at ${k} (mean)`).join(' | ')} | ${checkpoints.map((k) => `at ${k} (median)`).join(' | ')} | last/first | Redis KiB/trial |`,
+);
+console.log(`|${' --- |'.repeat(4 + checkpoints.length * 2 + 1)}`);
+for (const r of rows) console.log(r);
+console.log(
+  `\nnpx tsx bench/scale.ts --trials ${trials} --strategies ${args.strategies} --parallel ${parallel} --at ${args.at} --task ${args.task}`,
+);
+
+await trialWorker.close();
+await drivers.close();
+await queues.close();
+redis.disconnect();
+await server.stop();
+
+async function usedMemory(): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+}
