@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { createStrategy } from '../strategies/create-strategy.ts';
 import { strategyContextsOf } from './campaign-strategy-context.ts';
 import type { Strategy } from '../strategies/strategy.ts';
+import { TrialView } from './trial-view.ts';
 import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
 import type { AnyTask } from '../tasks/task.ts';
 import {
@@ -145,6 +146,8 @@ export class CampaignDriver {
       context: strategyContextsOf(this.store, campaignId),
       agentsQueue: this.queues.agents,
     });
+    // What this driver has read of the trials; each round reads only what changed since.
+    const view = new TrialView(this.store, campaignId);
     let lastEventId = '$';
     let strategyExhausted = false;
     let epochBudgetSpent = false;
@@ -156,7 +159,7 @@ export class CampaignDriver {
       campaign = await this.store.requireCampaign(campaignId);
       // Cancelled while queued, before any driver ran: nothing to do.
       if (FINISHED_CAMPAIGN.includes(campaign.status)) return campaign;
-      const trials = await this.store.listTrials(campaignId);
+      const trials = await view.refresh();
       await this.reconcile(campaign, trials);
       const active = trials.filter((t) => !FINISHED_TRIAL.includes(t.state));
       if (campaign.status === 'cancelling' || campaign.stopReason) {
@@ -185,15 +188,13 @@ export class CampaignDriver {
         strategyExhausted = outcome === 'exhausted';
         epochBudgetSpent = outcome === 'epoch-budget';
       }
-      const stillActive = (await this.store.listTrials(campaignId)).filter(
-        (t) => !FINISHED_TRIAL.includes(t.state),
-      );
+      const stillActive = (await view.refresh()).filter((t) => !FINISHED_TRIAL.includes(t.state));
       const budgetSpent =
         trials.length >= trialLimit(campaign.request) || strategyExhausted || epochBudgetSpent;
       const stopping = campaign.status === 'cancelling' || campaign.stopReason !== undefined;
       if (stillActive.length === 0 && (budgetSpent || stopping)) {
         if (campaign.status !== 'cancelling')
-          await strategy.conclude?.(await this.store.listTrials(campaignId));
+          await strategy.conclude?.(await view.refresh());
         return this.finish(campaignId, task, strategy);
       }
       lastEventId = await this.waitForNews(campaignId, lastEventId);
@@ -215,11 +216,13 @@ export class CampaignDriver {
     const limit = trialLimit(request);
     const count = Math.min(request.parallel - active, limit - trials.length, PROPOSAL_BATCH);
     if (count <= 0) return 'more';
-    let committed = epochsCommitted(trials, request.epochs);
-    if (request.maxEpochs !== undefined && committed >= request.maxEpochs) return 'epoch-budget';
+    // Counted only under an epoch budget: a pass over every trial that nothing else needs.
+    const budgeted = request.maxEpochs !== undefined;
+    let committed = budgeted ? epochsCommitted(trials, request.epochs) : 0;
+    if (budgeted && committed >= request.maxEpochs!) return 'epoch-budget';
     const proposals = await strategy.propose(trials, count);
     if (proposals.length === 0) return active === 0 ? 'exhausted' : 'more';
-    const byNumber = new Map(trials.map((t) => [t.number, t]));
+    const byNumber = new Map(budgeted ? trials.map((t) => [t.number, t]) : []);
     for (const p of proposals.slice(0, count)) {
       const config = p.config;
       if (request.maxEpochs !== undefined) {

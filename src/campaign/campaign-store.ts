@@ -39,6 +39,16 @@ end
 `;
 
 /**
+ * Logs that a trial changed (KEYS[4], a sorted set: trial number scored by the campaign's change
+ * sequence), so a reader learns what changed since it last looked without reading every trial
+ * (see CampaignStore.trialsChangedSince). Each trial is in it once, at its latest change.
+ */
+const LOG_CHANGE = (member: string) => `
+if ${member} ~= '' then
+  redis.call('ZADD', KEYS[4], redis.call('HINCRBY', KEYS[1], 'trial-changes', 1), ${member})
+end`;
+
+/**
  * Sets a JSON record only if its revision is still the one the caller read (compare-and-set).
  * One hash holds the records, another their revisions: every key of a campaign shares the hash
  * tag {id}, so the script stays within one cluster slot. KEYS[1] is the counters hash (fence).
@@ -48,6 +58,7 @@ local rev = tonumber(redis.call('HGET', KEYS[3], ARGV[3]) or '0')
 if rev ~= tonumber(ARGV[4]) then return -1 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[5])
 redis.call('HSET', KEYS[3], ARGV[3], rev + 1)
+${LOG_CHANGE('ARGV[6]')}
 return rev + 1
 `;
 
@@ -65,8 +76,9 @@ redis.call('HSET', KEYS[2], n, record)
 redis.call('HSET', KEYS[3], n, 1)
 if ARGV[3] ~= '' then
   local event = string.gsub(ARGV[3], '"trial":0', '"trial":' .. n, 1)
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'e', event)
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'e', event)
 end
+${LOG_CHANGE('tostring(n)')}
 return n
 `;
 
@@ -118,16 +130,19 @@ type RedisWithScripts = Redis & {
     counters: string,
     records: string,
     revs: string,
+    changes: string,
     epoch: string,
     field: string,
     revField: string,
     rev: number,
     json: string,
+    changed: string,
   ): Promise<number>;
   lgtAddTrial(
     counters: string,
     records: string,
     revs: string,
+    changes: string,
     events: string,
     epoch: string,
     json: string,
@@ -168,8 +183,8 @@ export class CampaignStore implements TrialStore {
   ) {
     this.redis = redis as RedisWithScripts;
     if (!('lgtCas' in redis)) {
-      redis.defineCommand('lgtCas', { numberOfKeys: 3, lua: CAS_SCRIPT });
-      redis.defineCommand('lgtAddTrial', { numberOfKeys: 4, lua: ADD_TRIAL_SCRIPT });
+      redis.defineCommand('lgtCas', { numberOfKeys: 4, lua: CAS_SCRIPT });
+      redis.defineCommand('lgtAddTrial', { numberOfKeys: 5, lua: ADD_TRIAL_SCRIPT });
       redis.defineCommand('lgtAddEvent', { numberOfKeys: 2, lua: ADD_EVENT_SCRIPT });
       redis.defineCommand('lgtAppendEpoch', { numberOfKeys: 2, lua: APPEND_EPOCH_SCRIPT });
     }
@@ -280,6 +295,7 @@ export class CampaignStore implements TrialStore {
         this.key(id, 'counters'),
         this.key(id, 'trials'),
         this.key(id, 'trial-revs'),
+        this.key(id, 'trial-changes'),
         this.key(id, 'events'),
         this.epochFor(id),
         json,
@@ -302,6 +318,43 @@ export class CampaignStore implements TrialStore {
     return all
       .map((raw) => parseTrial(this.key(id, 'trials'), id, raw))
       .sort((a, b) => a.number - b.number);
+  }
+
+  /** The trials with these numbers (those that exist), in the order asked. */
+  async getTrials(id: string, numbers: readonly number[]): Promise<TrialRecord[]> {
+    if (numbers.length === 0) return [];
+    const key = this.key(id, 'trials');
+    const raws = await this.redis.hmget(key, ...numbers.map(String));
+    return raws.flatMap((raw) => (raw === null ? [] : [parseTrial(key, id, raw)]));
+  }
+
+  /** The campaign's latest trial change (0 before any): where trialsChangedSince goes on from. */
+  async trialChangeSequence(id: string): Promise<number> {
+    return Number((await this.redis.hget(this.key(id, 'counters'), 'trial-changes')) ?? 0);
+  }
+
+  /**
+   * The numbers of the trials added or changed after change `since` of the campaign (0: all
+   * there are), and the latest change's sequence number to ask from next time. One sorted-set
+   * read: its cost follows what changed, not how many trials the campaign has.
+   */
+  async trialsChangedSince(
+    id: string,
+    since: number,
+  ): Promise<{ numbers: number[]; sequence: number }> {
+    const flat = await this.redis.zrangebyscore(
+      this.key(id, 'trial-changes'),
+      `(${since}`,
+      '+inf',
+      'WITHSCORES',
+    );
+    const numbers: number[] = [];
+    let sequence = since;
+    for (let i = 0; i < flat.length; i += 2) {
+      numbers.push(Number(flat[i]));
+      sequence = Math.max(sequence, Number(flat[i + 1]));
+    }
+    return { numbers, sequence };
   }
 
   /**
@@ -370,6 +423,8 @@ export class CampaignStore implements TrialStore {
       String(n),
       change,
       (raw) => parseTrial(this.key(id, 'trials'), id, raw),
+      false,
+      true,
     );
   }
 
@@ -545,6 +600,8 @@ export class CampaignStore implements TrialStore {
     change: (current: T) => T | null,
     parse: (raw: unknown) => T,
     create = false,
+    /** A trial's record: its number goes into the change log (trialsChangedSince). */
+    logsChange = false,
   ): Promise<T | null> {
     for (let attempt = 0; attempt < 100; attempt++) {
       const [[, raw], [, rev]] = (await this.redis
@@ -560,11 +617,13 @@ export class CampaignStore implements TrialStore {
           this.key(id, 'counters'),
           recordKey,
           revKey,
+          this.key(id, 'trial-changes'),
           this.epochFor(id),
           field,
           revField,
           Number(rev ?? 0),
           redactedJson(next),
+          logsChange ? field : '',
         )
         .catch((error: unknown) => rethrowFenced(id, error));
       if (stored !== -1) return next;

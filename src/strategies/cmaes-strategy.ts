@@ -6,6 +6,7 @@ import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { configKey } from './config-sampling.ts';
 import { SpaceEncoding } from './space-encoding.ts';
 import type { Proposal, Strategy } from './strategy.ts';
+import type { StrategyContext } from './strategy-context.ts';
 
 export interface CmaEsOptions {
   /** Step size at the start of every run, in normalized units (the box is [0, 1] per axis). */
@@ -32,6 +33,28 @@ const DEFAULTS: CmaEsOptions = {
   minStd: 1e-3,
   flatTolerance: 1e-9,
 };
+
+/** Generations replayed between two snapshots stored for a driver that takes over. */
+const SNAPSHOT_EVERY = 25;
+
+const snapshotSchema = z.object({
+  state: z.object({
+    run: z.number().int().min(0),
+    generation: z.number().int().min(0),
+    lambda: z.number().int().min(2),
+    mean: z.array(z.number()),
+    sigma: z.number(),
+    C: z.array(z.array(z.number())),
+    B: z.array(z.array(z.number())),
+    D: z.array(z.number()),
+    pSigma: z.array(z.number()),
+    pC: z.array(z.number()),
+    start: z.array(z.number()),
+  }),
+  freeGenerations: z.number().int().min(0),
+});
+/** Where a replay may go on from: the state after every finished generation up to it. */
+type Replayed = z.infer<typeof snapshotSchema>;
 
 /** IPOP doubles the population at each restart; past this it stops growing. */
 const MAX_POPULATION = 1024;
@@ -83,6 +106,14 @@ interface Constants {
   chiN: number;
 }
 
+/** What a trial says to the replay, worked out once per trial (its meta and config never change). */
+interface TrialFacts {
+  meta: MemberMeta | null;
+  configKey: string;
+  /** Its loss once it finished: a result never changes in a campaign. */
+  loss?: number;
+}
+
 type Outcome = { kind: 'finished'; loss: number } | { kind: 'pending' } | { kind: 'unproposed' };
 
 interface Member {
@@ -102,8 +133,13 @@ interface CurrentGeneration {
  * CMA-ES (weighted recombination, rank-mu and rank-one covariance updates, cumulative step-size
  * adaptation) over the unit cube of the space's encoding, with IPOP restarts.
  *
- * Stateless: every call replays the generations from the trials this strategy proposed, found
- * by `meta.cmaes` = { run, generation, index, z }, so a resumed driver continues exactly. A
+ * Deterministic from the history: the generations are replayed from the trials this strategy
+ * proposed, found by `meta.cmaes` = { run, generation, index, z }, so a resumed driver continues
+ * exactly. The replay is incremental: the state after the last finished generation is kept
+ * between calls (a finished generation never changes), so a call replays only the generations
+ * finished since, and each trial's meta is read once. With a `snapshots` context that state is
+ * also stored beside the campaign every SNAPSHOT_EVERY generations, so a driver that takes over
+ * a long campaign starts from it rather than from generation 0. A
  * member's z comes from a generator seeded by (seed, run, generation, index), so whichever call
  * proposes it, it is the same point. Trials of other sources do not enter the update (their
  * configurations were not drawn from this distribution, and ranking them with its members would
@@ -140,12 +176,22 @@ export class CmaEsStrategy implements Strategy {
   /** Index of each choice dimension that gets a coordinate, and its number of options. */
   private readonly choiceAxes: { dim: number; options: number }[];
   private readonly n: number;
+  /** Each trial's facts, by number, and the lookups built from them (see index()). */
+  private readonly facts = new Map<number, TrialFacts>();
+  private readonly own = new Map<string, { trial: TrialRecord; meta: MemberMeta }>();
+  private readonly byConfig = new Map<string, TrialRecord>();
+  /** The state after the last finished generation this instance replayed (or loaded). */
+  private replayed: Replayed | null = null;
+  private snapshotLoaded = false;
+  private snapshotGeneration = 0;
 
   constructor(
     space: SearchSpace,
     private readonly seed: number,
     private readonly direction: 'maximize' | 'minimize',
     options: Partial<CmaEsOptions> = {},
+    /** Where snapshots of the replay are kept for a driver that takes over (optional). */
+    private readonly snapshots?: Pick<StrategyContext, 'getState' | 'updateState'>,
   ) {
     this.encoding = new SpaceEncoding(space);
     this.options = { ...DEFAULTS, ...options };
@@ -164,7 +210,9 @@ export class CmaEsStrategy implements Strategy {
         ? [{ config, reason: 'CMA-ES: the space has a single configuration' }]
         : [];
     }
+    await this.loadSnapshot();
     const current = this.replayToCurrent(history);
+    await this.saveSnapshot();
     if (!current) return [];
     const { state, members } = current;
     const proposals: Proposal[] = [];
@@ -200,25 +248,17 @@ export class CmaEsStrategy implements Strategy {
   /**
    * Replays every generation whose members all have results, restarting where the criteria say
    * so, and returns the first generation that does not: the one to propose from or wait for.
+   * Starts from the last finished generation it knows (see `replayed`).
    */
   private replayToCurrent(history: readonly TrialRecord[]): CurrentGeneration | null {
-    const own = new Map<string, { trial: TrialRecord; meta: MemberMeta }>();
-    for (const trial of history) {
-      const parsed = memberMeta.safeParse(trial.meta);
-      if (!parsed.success || parsed.data.cmaes.z.length !== this.n) continue;
-      const m = parsed.data.cmaes;
-      const key = memberKey(m.run, m.generation, m.index);
-      if (!own.has(key)) own.set(key, { trial, meta: m });
-    }
-    const byConfig = new Map<string, TrialRecord>();
-    for (const t of history) {
-      const key = configKey(t.config);
-      if (!byConfig.has(key)) byConfig.set(key, t);
-    }
-
-    let state = this.newRun(0, history, own);
+    this.index(history);
+    const own = this.own;
+    const from = this.replayed ?? {
+      state: this.newRun(0, history, own),
+      freeGenerations: 0,
+    };
+    let { state, freeGenerations } = structuredClone(from);
     let constants = this.constants(state.lambda);
-    let freeGenerations = 0;
     for (;;) {
       const members: Member[] = [];
       for (let index = 0; index < state.lambda; index++) {
@@ -234,7 +274,7 @@ export class CmaEsStrategy implements Strategy {
         }
         const z = this.drawZ(state.run, state.generation, index);
         const config = this.decode(this.point(state, z));
-        const twin = byConfig.get(configKey(config));
+        const twin = this.byConfig.get(configKey(config));
         members.push({
           index,
           z,
@@ -254,7 +294,90 @@ export class CmaEsStrategy implements Strategy {
         state = this.newRun(state.run + 1, history, own);
         constants = this.constants(state.lambda);
       }
+      // A finished generation never changes: the next call goes on from here.
+      this.replayed = structuredClone({ state, freeGenerations });
     }
+  }
+
+  /**
+   * Brings the lookups up to date with the history: each trial's meta is parsed once, and the
+   * records (whose state and value change) replace the older copies.
+   */
+  private index(history: readonly TrialRecord[]): void {
+    if (!this.extends(history)) {
+      // Not the history seen before plus what happened since (a caller asking about another
+      // history, as tests do): what was learned from the old one does not hold.
+      this.facts.clear();
+      this.own.clear();
+      this.byConfig.clear();
+      this.replayed = null;
+    }
+    for (const trial of history) {
+      let facts = this.facts.get(trial.number);
+      if (!facts) {
+        const parsed = memberMeta.safeParse(trial.meta);
+        facts = {
+          meta: parsed.success && parsed.data.cmaes.z.length === this.n ? parsed.data.cmaes : null,
+          configKey: configKey(trial.config),
+        };
+        this.facts.set(trial.number, facts);
+      }
+      if (facts.meta) {
+        const key = memberKey(facts.meta.run, facts.meta.generation, facts.meta.index);
+        const known = this.own.get(key);
+        if (!known || known.trial.number === trial.number)
+          this.own.set(key, { trial, meta: facts.meta });
+      }
+      const twin = this.byConfig.get(facts.configKey);
+      if (!twin || twin.number === trial.number) this.byConfig.set(facts.configKey, trial);
+      const outcome = this.outcome(trial);
+      if (outcome.kind === 'finished') facts.loss = outcome.loss;
+    }
+  }
+
+  /**
+   * Whether `history` is the one indexed before plus what happened since: every trial known is
+   * still there with its configuration, and every result known is unchanged. A driver's history
+   * always is; then the replay goes on from where it stopped.
+   */
+  private extends(history: readonly TrialRecord[]): boolean {
+    let known = 0;
+    for (const trial of history) {
+      const facts = this.facts.get(trial.number);
+      if (!facts) continue;
+      known += 1;
+      if (facts.loss !== undefined) {
+        const outcome = this.outcome(trial);
+        if (outcome.kind !== 'finished' || outcome.loss !== facts.loss) return false;
+      }
+    }
+    return known === this.facts.size;
+  }
+
+  /** A new instance (a driver that took over) starts from the stored snapshot, if any. */
+  private async loadSnapshot(): Promise<void> {
+    if (this.snapshotLoaded || !this.snapshots) return;
+    this.snapshotLoaded = true;
+    const parsed = snapshotSchema.safeParse(await this.snapshots.getState());
+    // One of another shape (another space, an older lgt) is left alone: the replay starts over.
+    if (!parsed.success || parsed.data.state.mean.length !== this.n) return;
+    this.replayed = parsed.data;
+    this.snapshotGeneration = generationCount(parsed.data.state);
+  }
+
+  private async saveSnapshot(): Promise<void> {
+    if (!this.snapshots || !this.replayed) return;
+    const generations = generationCount(this.replayed.state);
+    if (generations - this.snapshotGeneration < SNAPSHOT_EVERY) return;
+    const snapshot = this.replayed;
+    // Only forward: a slower driver never overwrites a later snapshot with an earlier one.
+    await this.snapshots.updateState<Replayed>((current) => {
+      const stored = snapshotSchema.safeParse(current);
+      return stored.success && generationCount(stored.data.state) >= generations
+        ? null
+        : snapshot;
+    });
+    this.snapshotGeneration = generations;
   }
 
   /** A failed or cancelled member ranks last (an infinite loss). */
@@ -517,6 +640,11 @@ function matVec(m: readonly (readonly number[])[], x: readonly number[]): number
 
 function norm(x: readonly number[]): number {
   return Math.sqrt(x.reduce((s, v) => s + v * v, 0));
+}
+
+/** How far a replay has come, as one number that only grows (runs, then generations). */
+function generationCount(state: { run: number; generation: number }): number {
+  return state.run * 1_000_000 + state.generation;
 }
 
 function memberKey(run: number, generation: number, index: number): string {

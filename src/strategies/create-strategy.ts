@@ -168,7 +168,8 @@ function numericStrategy(
     case 'tpe':
       return new TpeStrategy(space, seed, task.metric.direction, deps.tpeOptions);
     case 'cmaes':
-      return new CmaEsStrategy(space, seed, task.metric.direction);
+      // Its replay's snapshot is kept beside the campaign for a driver that takes over.
+      return new CmaEsStrategy(space, seed, task.metric.direction, {}, deps.context('cmaes'));
     case 'zo':
       // A local refiner: it starts from the best trial so far (the defaults when there is none).
       return new ZeroOrderStrategy(space, seed, task.metric.direction, { start: 'incumbent' });
