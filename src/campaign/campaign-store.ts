@@ -320,6 +320,16 @@ export class CampaignStore implements TrialStore {
       .sort((a, b) => a.number - b.number);
   }
 
+  /** The campaign's `count` latest trials (by number), oldest first. */
+  async latestTrials(id: string, count: number): Promise<TrialRecord[]> {
+    const n = Number((await this.redis.hget(this.key(id, 'counters'), 'trials')) ?? 0);
+    const from = Math.max(1, n - count + 1);
+    return this.getTrials(
+      id,
+      Array.from({ length: n - from + 1 }, (_, i) => from + i),
+    );
+  }
+
   /** The trials with these numbers (those that exist), in the order asked. */
   async getTrials(id: string, numbers: readonly number[]): Promise<TrialRecord[]> {
     if (numbers.length === 0) return [];

@@ -30,8 +30,25 @@ export function sampleConfig(space: SearchSpace, rng: Rng): Config {
   return space.parse(raw) as Config;
 }
 
+/**
+ * Keys already worked out, by configuration object: strategies key every trial of the history at
+ * every proposal, and a trial's config object stays the same while its record is unchanged (the
+ * driver's TrialView keeps it), so a long campaign's history is keyed once, not once per round.
+ * Configurations are never changed in place once made.
+ */
+const keys = new WeakMap<Config, string>();
+
 /** Identical for configurations that train identically (key order and float noise ignored). */
 export function configKey(config: Config): string {
+  let key = keys.get(config);
+  if (key === undefined) {
+    key = keyOf(config);
+    keys.set(config, key);
+  }
+  return key;
+}
+
+function keyOf(config: Config): string {
   return JSON.stringify(
     Object.keys(config)
       .sort()

@@ -18,6 +18,8 @@ export interface TrialStore {
   ): Promise<CampaignRecord | null>;
   getTrial(id: string, n: number): Promise<TrialRecord | null>;
   listTrials(id: string): Promise<TrialRecord[]>;
+  /** The campaign's `count` latest trials (by number): a bounded read, whatever its length. */
+  latestTrials(id: string, count: number): Promise<TrialRecord[]>;
   /** Atomic read-modify-write; `change` returns null to leave the record as it is. */
   updateTrial(
     id: string,
