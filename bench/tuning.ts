@@ -264,7 +264,7 @@ const meanStd = (xs: number[]) => {
 
 const csv = ['task,strategy,seed,trial,value,best_so_far'];
 const summary: string[] = [];
-const checkpoints = [10, 20, 50, 100].filter((b) => b <= budget);
+const checkpoints = [10, 20, 50, 100, 300, 1000, 3000, 10000].filter((b) => b <= budget);
 for (const task of tasks) {
   process.stderr.write(`${task.name}: loading data\n`);
   const data = isObjectiveTask(task)
@@ -422,6 +422,8 @@ function parseTpeOptions(text: string | undefined): Partial<TpeOptions> | undefi
     priorWeight: z.number().positive().optional(),
     multivariate: z.boolean().optional(),
     tiesToBad: z.boolean().optional(),
+    // A large number (1e9) for no window.
+    window: z.number().int().min(1).optional(),
   });
   let json: unknown;
   try {

@@ -37,6 +37,12 @@ export interface TpeOptions {
    * or the split cuts through them in history order (false, as Optuna does).
    */
   tiesToBad: boolean;
+  /**
+   * The model learns from the latest `window` results and the best ones of all (as many as the
+   * good group holds), not from every result: a proposal's cost is then bounded however long
+   * the campaign. Campaigns of up to `window` results are unaffected. Infinity: every result.
+   */
+  window: number;
 }
 
 const DEFAULTS: TpeOptions = {
@@ -45,6 +51,7 @@ const DEFAULTS: TpeOptions = {
   priorWeight: 1,
   multivariate: true,
   tiesToBad: true,
+  window: 300,
 };
 
 interface Observation extends JointPoint {
@@ -88,6 +95,8 @@ export class TpeStrategy implements Strategy {
   private readonly encoding: SpaceEncoding;
   private readonly options: TpeOptions;
   private readonly startup: RandomStrategy;
+  /** Each configuration's encoding, worked out once (configurations never change). */
+  private readonly encoded = new WeakMap<Config, Omit<Observation, 'config' | 'loss'>>();
 
   constructor(
     private readonly space: SearchSpace,
@@ -145,29 +154,57 @@ export class TpeStrategy implements Strategy {
   }
 
   /** Finished trials as losses to minimize; failed ones (no value) count as the worst. */
+  /**
+   * The results the model learns from: within the window (see TpeOptions.window), the latest
+   * ones and the best of all; failures count as a little worse than the worst result.
+   */
   private observations(history: readonly TrialRecord[]): Observation[] {
-    const scored = history.filter(
-      (t) => (t.state === 'completed' || t.state === 'pruned') && typeof t.value === 'number',
-    );
-    const losses = scored.map((t) => lossOf(t.value as number, this.direction));
-    const worst = losses.length ? Math.max(...losses) : 0;
-    const failed = history.filter(
-      (t) => t.state === 'failed' || (t.state === 'completed' && t.value === null),
-    );
+    const scored: { trial: TrialRecord; loss: number; at: number }[] = [];
+    const failed: { trial: TrialRecord; at: number }[] = [];
+    const resultAt: number[] = [];
+    history.forEach((t, at) => {
+      if ((t.state === 'completed' || t.state === 'pruned') && typeof t.value === 'number')
+        scored.push({ trial: t, loss: lossOf(t.value, this.direction), at });
+      else if (t.state === 'failed' || (t.state === 'completed' && t.value === null))
+        failed.push({ trial: t, at });
+      else return;
+      resultAt.push(at);
+    });
+    let worst = -Infinity;
+    for (const r of scored) if (r.loss > worst) worst = r.loss;
+    const failedLoss = (scored.length ? worst : 0) + 1;
+    let keep = (_at: number) => true;
+    const window = this.options.window;
+    if (resultAt.length > window) {
+      const cut = resultAt[resultAt.length - window]!;
+      // The latest `window` results, and the best of the older ones (as many as the good group
+      // takes) so the incumbent's region is never forgotten: a selection, not a sort of all.
+      const best = new Set(
+        smallest(
+          scored.filter((r) => r.at < cut),
+          goodCount(window),
+          (r) => r.loss,
+        ).map((r) => r.at),
+      );
+      keep = (at) => at >= cut || best.has(at);
+    }
     return [
-      ...scored.map((t, i) => this.observe(t.config, losses[i]!)),
-      ...failed.map((t) => this.observe(t.config, worst + 1)),
+      ...scored.filter((r) => keep(r.at)).map((r) => this.observe(r.trial.config, r.loss)),
+      ...failed.filter((r) => keep(r.at)).map((r) => this.observe(r.trial.config, failedLoss)),
     ];
   }
 
   private observe(config: Config, loss: number): Observation {
-    return {
-      config,
-      ...this.encoding.encode(config),
-      numericActive: this.encoding.numeric.map((p) => this.encoding.isActive(p.name, config)),
-      choiceActive: this.encoding.categorical.map((p) => this.encoding.isActive(p.name, config)),
-      loss,
-    };
+    let encoded = this.encoded.get(config);
+    if (!encoded) {
+      encoded = {
+        ...this.encoding.encode(config),
+        numericActive: this.encoding.numeric.map((p) => this.encoding.isActive(p.name, config)),
+        choiceActive: this.encoding.categorical.map((p) => this.encoding.isActive(p.name, config)),
+      };
+      this.encoded.set(config, encoded);
+    }
+    return { config, ...encoded, loss };
   }
 
   /** The candidate with the largest log l(x) - log g(x), or none when every one was tried. */
@@ -258,4 +295,18 @@ export class TpeStrategy implements Strategy {
 interface Density {
   sample(rng: Rng): { u: number[]; choices: number[] };
   logDensity(x: JointPoint): number;
+}
+
+/** The `k` items with the smallest `key`, in their original order (k small, items many). */
+function smallest<T>(items: readonly T[], k: number, key: (item: T) => number): T[] {
+  const best: { item: T; key: number; at: number }[] = [];
+  items.forEach((item, at) => {
+    const v = key(item);
+    if (best.length === k && v >= best[k - 1]!.key) return;
+    let i = best.length;
+    while (i > 0 && best[i - 1]!.key > v) i--;
+    best.splice(i, 0, { item, key: v, at });
+    if (best.length > k) best.pop();
+  });
+  return best.sort((a, b) => a.at - b.at).map((b) => b.item);
 }

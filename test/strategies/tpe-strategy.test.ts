@@ -246,3 +246,29 @@ describe('TpeStrategy', () => {
     for (const t of history) expect('units3' in t.config).toBe(t.config['layers'] === 3);
   });
 });
+
+describe('TPE on long histories: the window', () => {
+  /** A finished history of `n` random configurations scored by the objective. */
+  async function history(n: number): Promise<TrialRecord[]> {
+    const { trials } = await runSynthetic(new RandomStrategy(space, 9), objective, { budget: n });
+    return trials;
+  }
+  const keys = async (tpe: TpeStrategy, h: TrialRecord[]) =>
+    (await tpe.propose(h, 3)).map((p) => configKey(p.config));
+
+  it('changes nothing while the results fit in it', async () => {
+    const h = await history(60);
+    expect(await keys(new TpeStrategy(space, 2, 'minimize', { window: 60 }), h)).toEqual(
+      await keys(new TpeStrategy(space, 2, 'minimize', { window: 1e9 }), h),
+    );
+  });
+
+  it('past it, learns from the latest results and the best older ones only', async () => {
+    const h = await history(300);
+    const bounded = await new TpeStrategy(space, 2, 'minimize', { window: 50 }).propose(h, 1);
+    // The latest 50 and the best 5 of the 250 before them (goodCount(50) = 5).
+    expect(bounded[0]!.reason).toMatch(/ of 55 results/);
+    const whole = await new TpeStrategy(space, 2, 'minimize', { window: 1e9 }).propose(h, 1);
+    expect(whole[0]!.reason).toMatch(/ of 300 results/);
+  });
+});
