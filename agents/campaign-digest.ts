@@ -91,7 +91,14 @@ function ranked(trials: TrialView[], metric: MetricSpec): TrialView[] {
   );
 }
 
-/** The best trials, the most recent ones, and the failed and pruned ones, without repeats. */
+/** Failed and pruned trials listed in the digest; the older ones are counted, not listed. */
+const TROUBLED_LISTED = 8;
+
+/**
+ * The best trials, the most recent ones, and the latest failed and pruned ones, without
+ * repeats. Its size does not grow with the campaign: a prompt at trial 10,000 is as long as one
+ * at trial 100 (the older failures are a count).
+ */
 export function historyDigest(trials: TrialView[], metric: MetricSpec): string {
   if (trials.length === 0) return 'No trials yet.';
   const best = ranked(trials, metric).slice(0, 3);
@@ -100,13 +107,16 @@ export function historyDigest(trials: TrialView[], metric: MetricSpec): string {
     (t) =>
       (t.state === 'failed' || t.state === 'pruned') && !best.includes(t) && !recent.includes(t),
   );
+  const listed = troubled.slice(-TROUBLED_LISTED);
   const parts = [`${trials.length} trials so far.`];
   if (best.length) parts.push('Best:', ...best.map((t) => trialLine(t, metric)));
   if (recent.length) parts.push('Most recent:', ...recent.map((t) => trialLine(t, metric)));
-  if (troubled.length)
+  if (listed.length)
     parts.push(
-      'Failed or pruned earlier:',
-      ...troubled.map(
+      troubled.length > listed.length
+        ? `Failed or pruned earlier (the latest ${listed.length} of ${troubled.length}):`
+        : 'Failed or pruned earlier:',
+      ...listed.map(
         (t) =>
           `#${t.number} [${t.state}] ${formatConfig(t.config, ', ')}${t.error ? ` (${t.error})` : ''}`,
       ),

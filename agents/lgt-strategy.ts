@@ -1,4 +1,5 @@
 import type { CampaignEvent } from '../src/contracts/campaign-events.ts';
+import type { EpochRecord } from '../src/trainer/trainer.ts';
 import {
   FINISHED_TRIAL,
   type CampaignRecord,
@@ -27,6 +28,8 @@ import { promptFile } from './prompt-templates.ts';
 export class LgtStrategy implements Strategy, LgtSession {
   private readonly prompts: PromptVersions;
   private readonly advisorTurns: AdvisorTurns;
+  /** Curves of finished trials, by number (they never change once finished). */
+  private readonly finishedCurves = new Map<number, EpochRecord[]>();
 
   constructor(
     readonly name: 'lgt' | 'hybrid',
@@ -125,8 +128,17 @@ export class LgtStrategy implements Strategy, LgtSession {
   }
 
   private async views(history: readonly TrialRecord[]): Promise<TrialView[]> {
-    const curves = await this.context.curves(history.map((t) => t.number));
-    return history.map((t) => ({ ...t, curve: curves.get(t.number) ?? [] }));
+    // A finished trial's curve never changes: read once, so a round reads the curves of the
+    // trials that are new or still running, not the whole campaign's.
+    const unread = history.filter((t) => !this.finishedCurves.has(t.number)).map((t) => t.number);
+    const curves = await this.context.curves(unread);
+    for (const t of history)
+      if (FINISHED_TRIAL.includes(t.state) && curves.has(t.number))
+        this.finishedCurves.set(t.number, curves.get(t.number)!);
+    return history.map((t) => ({
+      ...t,
+      curve: this.finishedCurves.get(t.number) ?? curves.get(t.number) ?? [],
+    }));
   }
 
   async log(event: CampaignEvent): Promise<void> {

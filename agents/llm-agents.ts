@@ -61,8 +61,8 @@ export function coverageText(decision: LabelDecision): string {
   return decision.coverage.map((c) => `${c.covered}/${c.of}`).join(', ');
 }
 
-/** The values of the Advisor template's placeholders. */
-function advisorValues(input: AdvisorInput): Record<string, string> {
+/** The values of the Advisor template's placeholders (exported to measure prompt sizes). */
+export function advisorValues(input: AdvisorInput): Record<string, string> {
   const metric = input.task.metric;
   const feedback = input.feedback
     ? `${input.feedback.textual_gradient}\nVerdicts: ${input.feedback.verdicts.map((v) => `#${v.trial} ${v.verdict} (${v.explanation})`).join('; ')}`
