@@ -193,8 +193,7 @@ export class CampaignDriver {
         trials.length >= trialLimit(campaign.request) || strategyExhausted || epochBudgetSpent;
       const stopping = campaign.status === 'cancelling' || campaign.stopReason !== undefined;
       if (stillActive.length === 0 && (budgetSpent || stopping)) {
-        if (campaign.status !== 'cancelling')
-          await strategy.conclude?.(await view.refresh());
+        if (campaign.status !== 'cancelling') await strategy.conclude?.(await view.refresh());
         return this.finish(campaignId, task, strategy);
       }
       lastEventId = await this.waitForNews(campaignId, lastEventId);

@@ -4,9 +4,10 @@ import type { TrialRecord } from '../contracts/campaign-records.ts';
 import { labelledRng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { configKey } from './config-sampling.ts';
+import { ReplayIndex } from './replay-index.ts';
+import { ReplaySnapshots, type SnapshotContext } from './replay-snapshots.ts';
 import { SpaceEncoding } from './space-encoding.ts';
 import type { Proposal, Strategy } from './strategy.ts';
-import type { StrategyContext } from './strategy-context.ts';
 
 export interface CmaEsOptions {
   /** Step size at the start of every run, in normalized units (the box is [0, 1] per axis). */
@@ -106,14 +107,6 @@ interface Constants {
   chiN: number;
 }
 
-/** What a trial says to the replay, worked out once per trial (its meta and config never change). */
-interface TrialFacts {
-  meta: MemberMeta | null;
-  configKey: string;
-  /** Its loss once it finished: a result never changes in a campaign. */
-  loss?: number;
-}
-
 type Outcome = { kind: 'finished'; loss: number } | { kind: 'pending' } | { kind: 'unproposed' };
 
 interface Member {
@@ -176,14 +169,11 @@ export class CmaEsStrategy implements Strategy {
   /** Index of each choice dimension that gets a coordinate, and its number of options. */
   private readonly choiceAxes: { dim: number; options: number }[];
   private readonly n: number;
-  /** Each trial's facts, by number, and the lookups built from them (see index()). */
-  private readonly facts = new Map<number, TrialFacts>();
-  private readonly own = new Map<string, { trial: TrialRecord; meta: MemberMeta }>();
-  private readonly byConfig = new Map<string, TrialRecord>();
+  /** Its own trials and the configurations tried, kept up to date across calls. */
+  private readonly index: ReplayIndex<MemberMeta>;
   /** The state after the last finished generation this instance replayed (or loaded). */
   private replayed: Replayed | null = null;
-  private snapshotLoaded = false;
-  private snapshotGeneration = 0;
+  private readonly snapshots: ReplaySnapshots<Replayed>;
 
   constructor(
     space: SearchSpace,
@@ -191,7 +181,7 @@ export class CmaEsStrategy implements Strategy {
     private readonly direction: 'maximize' | 'minimize',
     options: Partial<CmaEsOptions> = {},
     /** Where snapshots of the replay are kept for a driver that takes over (optional). */
-    private readonly snapshots?: Pick<StrategyContext, 'getState' | 'updateState'>,
+    context?: SnapshotContext,
   ) {
     this.encoding = new SpaceEncoding(space);
     this.options = { ...DEFAULTS, ...options };
@@ -199,6 +189,20 @@ export class CmaEsStrategy implements Strategy {
       .map((options, dim) => ({ dim, options }))
       .filter((a) => a.options > 1);
     this.n = this.encoding.numeric.length + this.choiceAxes.length;
+    this.index = new ReplayIndex<MemberMeta>(
+      (trial) => {
+        const parsed = memberMeta.safeParse(trial.meta);
+        return parsed.success && parsed.data.cmaes.z.length === this.n ? parsed.data.cmaes : null;
+      },
+      (m) => memberKey(m.run, m.generation, m.index),
+      direction,
+    );
+    this.snapshots = new ReplaySnapshots<Replayed>(
+      context,
+      snapshotSchema,
+      (r) => generationCount(r.state),
+      SNAPSHOT_EVERY,
+    );
   }
 
   async propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]> {
@@ -210,9 +214,10 @@ export class CmaEsStrategy implements Strategy {
         ? [{ config, reason: 'CMA-ES: the space has a single configuration' }]
         : [];
     }
-    await this.loadSnapshot();
+    // A new instance (a driver that took over) starts from the stored snapshot, if any.
+    this.replayed ??= await this.snapshots.load((r) => r.state.mean.length === this.n);
     const current = this.replayToCurrent(history);
-    await this.saveSnapshot();
+    await this.snapshots.save(this.replayed);
     if (!current) return [];
     const { state, members } = current;
     const proposals: Proposal[] = [];
@@ -251,8 +256,9 @@ export class CmaEsStrategy implements Strategy {
    * Starts from the last finished generation it knows (see `replayed`).
    */
   private replayToCurrent(history: readonly TrialRecord[]): CurrentGeneration | null {
-    this.index(history);
-    const own = this.own;
+    // Another history than the one replayed so far: start over.
+    if (!this.index.update(history)) this.replayed = null;
+    const own = this.index.own;
     const from = this.replayed ?? {
       state: this.newRun(0, history, own),
       freeGenerations: 0,
@@ -274,7 +280,7 @@ export class CmaEsStrategy implements Strategy {
         }
         const z = this.drawZ(state.run, state.generation, index);
         const config = this.decode(this.point(state, z));
-        const twin = this.byConfig.get(configKey(config));
+        const twin = this.index.twin(configKey(config));
         members.push({
           index,
           z,
@@ -297,87 +303,6 @@ export class CmaEsStrategy implements Strategy {
       // A finished generation never changes: the next call goes on from here.
       this.replayed = structuredClone({ state, freeGenerations });
     }
-  }
-
-  /**
-   * Brings the lookups up to date with the history: each trial's meta is parsed once, and the
-   * records (whose state and value change) replace the older copies.
-   */
-  private index(history: readonly TrialRecord[]): void {
-    if (!this.extends(history)) {
-      // Not the history seen before plus what happened since (a caller asking about another
-      // history, as tests do): what was learned from the old one does not hold.
-      this.facts.clear();
-      this.own.clear();
-      this.byConfig.clear();
-      this.replayed = null;
-    }
-    for (const trial of history) {
-      let facts = this.facts.get(trial.number);
-      if (!facts) {
-        const parsed = memberMeta.safeParse(trial.meta);
-        facts = {
-          meta: parsed.success && parsed.data.cmaes.z.length === this.n ? parsed.data.cmaes : null,
-          configKey: configKey(trial.config),
-        };
-        this.facts.set(trial.number, facts);
-      }
-      if (facts.meta) {
-        const key = memberKey(facts.meta.run, facts.meta.generation, facts.meta.index);
-        const known = this.own.get(key);
-        if (!known || known.trial.number === trial.number)
-          this.own.set(key, { trial, meta: facts.meta });
-      }
-      const twin = this.byConfig.get(facts.configKey);
-      if (!twin || twin.number === trial.number) this.byConfig.set(facts.configKey, trial);
-      const outcome = this.outcome(trial);
-      if (outcome.kind === 'finished') facts.loss = outcome.loss;
-    }
-  }
-
-  /**
-   * Whether `history` is the one indexed before plus what happened since: every trial known is
-   * still there with its configuration, and every result known is unchanged. A driver's history
-   * always is; then the replay goes on from where it stopped.
-   */
-  private extends(history: readonly TrialRecord[]): boolean {
-    let known = 0;
-    for (const trial of history) {
-      const facts = this.facts.get(trial.number);
-      if (!facts) continue;
-      known += 1;
-      if (facts.loss !== undefined) {
-        const outcome = this.outcome(trial);
-        if (outcome.kind !== 'finished' || outcome.loss !== facts.loss) return false;
-      }
-    }
-    return known === this.facts.size;
-  }
-
-  /** A new instance (a driver that took over) starts from the stored snapshot, if any. */
-  private async loadSnapshot(): Promise<void> {
-    if (this.snapshotLoaded || !this.snapshots) return;
-    this.snapshotLoaded = true;
-    const parsed = snapshotSchema.safeParse(await this.snapshots.getState());
-    // One of another shape (another space, an older lgt) is left alone: the replay starts over.
-    if (!parsed.success || parsed.data.state.mean.length !== this.n) return;
-    this.replayed = parsed.data;
-    this.snapshotGeneration = generationCount(parsed.data.state);
-  }
-
-  private async saveSnapshot(): Promise<void> {
-    if (!this.snapshots || !this.replayed) return;
-    const generations = generationCount(this.replayed.state);
-    if (generations - this.snapshotGeneration < SNAPSHOT_EVERY) return;
-    const snapshot = this.replayed;
-    // Only forward: a slower driver never overwrites a later snapshot with an earlier one.
-    await this.snapshots.updateState<Replayed>((current) => {
-      const stored = snapshotSchema.safeParse(current);
-      return stored.success && generationCount(stored.data.state) >= generations
-        ? null
-        : snapshot;
-    });
-    this.snapshotGeneration = generations;
   }
 
   /** A failed or cancelled member ranks last (an infinite loss). */

@@ -172,7 +172,13 @@ function numericStrategy(
       return new CmaEsStrategy(space, seed, task.metric.direction, {}, deps.context('cmaes'));
     case 'zo':
       // A local refiner: it starts from the best trial so far (the defaults when there is none).
-      return new ZeroOrderStrategy(space, seed, task.metric.direction, { start: 'incumbent' });
+      return new ZeroOrderStrategy(
+        space,
+        seed,
+        task.metric.direction,
+        { start: 'incumbent' },
+        deps.context('zo'),
+      );
     case 'fdpg':
       // Campaigns stored before the option existed have none: the default.
       return new FdpgStrategy(space, seed, task.metric.direction, {

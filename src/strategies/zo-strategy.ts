@@ -13,6 +13,8 @@ import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { configKey } from './config-sampling.ts';
 import { SpaceEncoding } from './space-encoding.ts';
 import type { Proposal, Strategy } from './strategy.ts';
+import { ReplayIndex } from './replay-index.ts';
+import { ReplaySnapshots, type SnapshotContext } from './replay-snapshots.ts';
 
 export interface ZeroOrderOptions {
   /** Random directions per step (q); the number of numeric dimensions when absent. */
@@ -66,6 +68,25 @@ type PointMeta = z.infer<typeof pointMeta>['zo'];
 
 type Outcome = TrialOutcome | { kind: 'unproposed' };
 
+/** Steps replayed between two snapshots stored for a driver that takes over. */
+const SNAPSHOT_EVERY = 25;
+
+const replayedSchema = z.object({
+  state: z.object({
+    step: z.number().int().min(0),
+    theta: z.array(z.number()),
+    choices: z.array(z.number().int()),
+    start: startSchema,
+    centerLosses: z.array(z.number().nullable()),
+  }),
+  adam: z.object({ m: z.array(z.number()), v: z.array(z.number()), t: z.number().int().min(0) }),
+  /** The worst loss seen so far (null before any). */
+  worstSeen: z.number().nullable(),
+  freeSteps: z.number().int().min(0),
+});
+/** Where a replay may go on from: everything after its last finished step. */
+type Replayed = z.infer<typeof replayedSchema>;
+
 interface Point {
   role: 'center' | 'plus' | 'minus';
   direction?: number;
@@ -98,10 +119,13 @@ export interface ZeroOrderState {
  * training seed and data order (every trial does, unless a proposal asks for another seed), so
  * the differences are common-random-number differences: the seed's noise mostly cancels.
  *
- * Stateless: each call replays the steps from the trials this strategy proposed, found by
- * `meta.zo` = { step, role, direction }; directions come from a generator seeded by (seed, step,
- * direction), and the start (theta and the choices) is stored with step 0's trials, so a resumed
- * driver continues exactly and a later, better incumbent does not move a running refinement.
+ * Deterministic from the history: the steps are replayed from the trials this strategy
+ * proposed, found by `meta.zo` = { step, role, direction }; directions come from a generator
+ * seeded by (seed, step, direction), and the start (theta and the choices) is stored with step
+ * 0's trials, so a resumed driver continues exactly and a later, better incumbent does not move a
+ * running refinement. The replay is incremental (the state after the last finished step is kept
+ * between calls) and, with a context, snapshotted beside the campaign every 25 steps for a
+ * driver that takes over (as CMA-ES does).
  *
  * A probe that would leave the cube has the offending components of its direction flipped (the
  * probe stays a full eps away, so the difference quotient is exact for the direction used);
@@ -119,12 +143,19 @@ export class ZeroOrderStrategy implements Strategy {
   private readonly options: ZeroOrderOptions;
   private readonly d: number;
   private readonly q: number;
+  /** Its own trials and the configurations tried, kept up to date across calls. */
+  private readonly index: ReplayIndex<PointMeta>;
+  /** Where the replay stopped last time: after the last finished step. */
+  private replayed: Replayed | null = null;
+  private readonly snapshots: ReplaySnapshots<Replayed>;
 
   constructor(
     space: SearchSpace,
     private readonly seed: number,
     private readonly direction: 'maximize' | 'minimize',
     options: Partial<ZeroOrderOptions> = {},
+    /** Where snapshots of the replay are kept for a driver that takes over (optional). */
+    context?: SnapshotContext,
   ) {
     this.encoding = new SpaceEncoding(space);
     this.options = { ...DEFAULTS, ...options };
@@ -132,11 +163,28 @@ export class ZeroOrderStrategy implements Strategy {
       throw new Error(`zo: epsilon must be in (0, 0.5], got ${this.options.epsilon}`);
     this.d = this.encoding.numeric.length;
     this.q = Math.max(1, Math.round(this.options.directions ?? this.d));
+    this.index = new ReplayIndex<PointMeta>(
+      (trial) => {
+        const parsed = pointMeta.safeParse(trial.meta);
+        return parsed.success ? parsed.data.zo : null;
+      },
+      (m) => pointKey(m.step, m.role, m.direction),
+      direction,
+    );
+    this.snapshots = new ReplaySnapshots<Replayed>(
+      context,
+      replayedSchema,
+      (r) => r.state.step,
+      SNAPSHOT_EVERY,
+    );
   }
 
   async propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]> {
     if (this.d === 0) return [];
+    // A new instance (a driver that took over) starts from the stored snapshot, if any.
+    this.replayed ??= await this.snapshots.load((r) => r.state.theta.length === this.d);
     const current = this.replay(history);
+    await this.snapshots.save(this.replayed);
     if (!current) return [];
     const { state, points } = current;
     const seen = new Set(history.map((t) => configKey(t.config)));
@@ -176,32 +224,19 @@ export class ZeroOrderStrategy implements Strategy {
   private replay(
     history: readonly TrialRecord[],
   ): { state: ZeroOrderState; points: Point[] } | null {
-    const own = new Map<string, { trial: TrialRecord; meta: PointMeta }>();
-    for (const trial of history) {
-      const parsed = pointMeta.safeParse(trial.meta);
-      if (!parsed.success) continue;
-      const m = parsed.data.zo;
-      const key = pointKey(m.step, m.role, m.direction);
-      if (!own.has(key)) own.set(key, { trial, meta: m });
-    }
-    const byConfig = new Map<string, TrialRecord>();
-    for (const t of history) {
-      const key = configKey(t.config);
-      if (!byConfig.has(key)) byConfig.set(key, t);
-    }
-
-    const start = this.startOf(history, own);
-    const state: ZeroOrderState = {
-      step: 0,
-      theta: [...start.u],
-      choices: [...start.choices],
-      start,
-      centerLosses: [],
-    };
-    const adam = newAdamState(this.d);
-    let worstSeen = -Infinity;
-    let freeSteps = 0;
+    // Another history than the one replayed so far: start over.
+    if (!this.index.update(history)) this.replayed = null;
+    const own = this.index.own;
+    let replayed: Replayed = this.replayed
+      ? structuredClone(this.replayed)
+      : {
+          state: this.firstState(history, own),
+          adam: newAdamState(this.d),
+          worstSeen: null,
+          freeSteps: 0,
+        };
     for (;;) {
+      const { state, adam } = replayed;
       const points = this.layout(state).map((layout): Point => {
         const mine = own.get(pointKey(state.step, layout.role, layout.direction));
         if (mine)
@@ -212,7 +247,7 @@ export class ZeroOrderStrategy implements Strategy {
             proposedHere: true,
           };
         const config = this.encoding.decode(layout.x, state.choices);
-        const twin = byConfig.get(configKey(config));
+        const twin = this.index.twin(configKey(config));
         return {
           ...layout,
           config,
@@ -221,12 +256,13 @@ export class ZeroOrderStrategy implements Strategy {
         };
       });
       if (points.some((p) => p.outcome.kind !== 'finished')) return { state, points };
-      freeSteps = points.some((p) => p.proposedHere) ? 0 : freeSteps + 1;
+      const freeSteps = points.some((p) => p.proposedHere) ? 0 : replayed.freeSteps + 1;
       if (freeSteps >= MAX_FREE_STEPS) return null;
 
       // Failures are judged against what the refinement has seen up to this step only, so a
       // later failure never rewrites an earlier step (and the trials proposed since).
       const raw = points.map((p) => (p.outcome as { loss: number | null }).loss);
+      let worstSeen = replayed.worstSeen ?? -Infinity;
       for (const v of raw) if (v !== null) worstSeen = Math.max(worstSeen, v);
       const loss = raw.map((v) => v ?? (Number.isFinite(worstSeen) ? worstSeen : 0));
       const center = points.findIndex((p) => p.role === 'center');
@@ -238,7 +274,29 @@ export class ZeroOrderStrategy implements Strategy {
         Math.min(1, Math.max(0, v)),
       );
       state.step += 1;
+      replayed = {
+        state,
+        adam,
+        worstSeen: Number.isFinite(worstSeen) ? worstSeen : null,
+        freeSteps,
+      };
+      // A finished step never changes: the next call goes on from here.
+      this.replayed = structuredClone(replayed);
     }
+  }
+
+  private firstState(
+    history: readonly TrialRecord[],
+    own: ReadonlyMap<string, { trial: TrialRecord; meta: PointMeta }>,
+  ): ZeroOrderState {
+    const start = this.startOf(history, own);
+    return {
+      step: 0,
+      theta: [...start.u],
+      choices: [...start.choices],
+      start,
+      centerLosses: [],
+    };
   }
 
   /** The points of the current step: theta (forward differences), then each probe. */
@@ -302,7 +360,7 @@ export class ZeroOrderStrategy implements Strategy {
 
   private startOf(
     history: readonly TrialRecord[],
-    own: Map<string, { trial: TrialRecord; meta: PointMeta }>,
+    own: ReadonlyMap<string, { trial: TrialRecord; meta: PointMeta }>,
   ): Start {
     for (const { meta } of own.values()) {
       if (

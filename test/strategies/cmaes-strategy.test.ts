@@ -9,6 +9,9 @@ import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
 import { SpaceEncoding } from '../../src/strategies/space-encoding.ts';
 import type { Proposal } from '../../src/strategies/strategy.ts';
 import { runSynthetic } from '../helpers/synthetic-campaign.ts';
+import { stateBox } from '../helpers/state-box.ts';
+import { replayAgreement } from '../helpers/replay-agreement.ts';
+import type { SnapshotContext } from '../../src/strategies/replay-snapshots.ts';
 import { FAR, mixedSpace, NEAR, quadratic, trialOf } from '../helpers/synthetic-objectives.ts';
 
 const space = mixedSpace;
@@ -318,63 +321,20 @@ describe('CmaEsStrategy', () => {
 });
 
 describe('CMA-ES at length: incremental replay and snapshots', () => {
-  /** A strategy context that keeps one piece of state in memory, as Redis would. */
-  function stateBox() {
-    let state: unknown = null;
-    let writes = 0;
-    return {
-      writes: () => writes,
-      peek: () => state,
-      poke: (s: unknown) => (state = s),
-      context: {
-        getState: <T>() => Promise.resolve(state as T | null),
-        updateState: <T>(change: (current: T | null) => T | null) => {
-          const next = change(state as T | null);
-          if (next !== null) {
-            state = structuredClone(next);
-            writes += 1;
-          }
-          return Promise.resolve(next);
-        },
-      },
-    };
-  }
-
   it('a long campaign proposes the same from memory, from a snapshot plus the trials since, and from a full replay', async () => {
-    const box = stateBox();
-    const driver = new CmaEsStrategy(space, 4, 'minimize', {}, box.context);
-    const history: TrialRecord[] = [];
+    const make = (context: SnapshotContext) => new CmaEsStrategy(space, 4, 'minimize', {}, context);
+    const { history, compared, box } = await replayAgreement(make, objective, {
+      trials: 600,
+      batch: 4,
+      compareEvery: 150,
+    });
     const keys = (ps: Proposal[]) => ps.map((p) => configKey(p.config));
-    let compared = 0;
-    while (history.length < 600) {
-      const proposals = await driver.propose(history, 4);
-      expect(proposals.length).toBeGreaterThan(0);
-      if (history.length > 100 && compared < history.length / 150) {
-        compared += 1;
-        // A driver that takes over: the stored snapshot and the trials after it.
-        const takeover = new CmaEsStrategy(space, 4, 'minimize', {}, stateBox().context);
-        const fromSnapshot = new CmaEsStrategy(
-          space,
-          4,
-          'minimize',
-          {},
-          {
-            getState: box.context.getState,
-            updateState: () => Promise.resolve(null),
-          },
-        );
-        expect(keys(await fromSnapshot.propose(history, 4))).toEqual(keys(proposals));
-        expect(keys(await takeover.propose(history, 4))).toEqual(keys(proposals));
-      }
-      for (const p of proposals) history.push(record(history.length + 1, p, 'running'));
-      for (const t of history.slice(-proposals.length))
-        Object.assign(t, { state: 'completed', value: objective(t.config) });
-    }
-    expect(compared).toBeGreaterThanOrEqual(3);
+    expect(compared).toBe(3);
     // Snapshots were written as the campaign went (every 25 generations), not at every call.
     const generations = cmaMeta(history.at(-1)!).generation;
     expect(box.writes()).toBeGreaterThan(0);
     expect(box.writes()).toBeLessThanOrEqual(Math.ceil(generations / 25) + 10);
+    const driver = make(box.context);
 
     // The snapshot is really what a new driver starts from: a different one leads elsewhere.
     const stored = structuredClone(box.peek()) as { state: { mean: number[] } };

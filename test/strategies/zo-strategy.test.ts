@@ -11,6 +11,8 @@ import { adamStep } from '../../src/maths/adam.ts';
 import { clipNorm, estimateGradient } from '../../src/maths/zeroth-order.ts';
 import { ZeroOrderStrategy } from '../../src/strategies/zo-strategy.ts';
 import { runSynthetic } from '../helpers/synthetic-campaign.ts';
+import { replayAgreement } from '../helpers/replay-agreement.ts';
+import type { SnapshotContext } from '../../src/strategies/replay-snapshots.ts';
 import {
   FAR,
   mixedSpace,
@@ -296,5 +298,24 @@ describe('ZeroOrderStrategy', () => {
       act: choice(['relu', 'tanh'], { default: 'relu', area: 'architecture', description: '' }),
     });
     expect(await new ZeroOrderStrategy(choicesOnly, 0, 'minimize').propose([], 4)).toEqual([]);
+  });
+});
+
+describe('ZO at length: incremental replay and snapshots', () => {
+  it('a long refinement proposes the same from memory, from a snapshot plus the trials since, and from a full replay', async () => {
+    const make = (context: SnapshotContext) =>
+      new ZeroOrderStrategy(space, 6, 'minimize', { start: 'defaults' }, context);
+    const { history, compared, box } = await replayAgreement(make, objective, {
+      trials: 500,
+      batch: 4,
+      compareEvery: 120,
+    });
+    expect(compared).toBe(4);
+    const steps = zoMeta(history.at(-1)!).step;
+    expect(steps).toBeGreaterThan(50);
+    // Written every 25 steps, and only forward.
+    expect(box.writes()).toBeGreaterThanOrEqual(2);
+    expect(box.writes()).toBeLessThanOrEqual(Math.ceil(steps / 25));
+    expect((box.peek() as { state: { step: number } }).state.step).toBeGreaterThanOrEqual(50);
   });
 });
