@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'bullmq';
 import { createCampaign, prepareCampaign } from '../src/campaign/campaign-service.ts';
 import { CampaignStore } from '../src/campaign/campaign-store.ts';
+import { campaignOverview, listCampaignOverviews } from '../src/campaign/campaign-overview.ts';
 import { reportDirFor } from '../src/campaign/report-writer.ts';
 import type { TrialJobData } from '../src/contracts/campaign-records.ts';
 import { STRATEGY_NAMES } from '../src/contracts/campaign-request.ts';
@@ -77,6 +78,7 @@ const trialWorker = new Worker(
 );
 
 const rows: string[] = [];
+const statusMs: string[] = [];
 for (const strategy of args.strategies.split(',')) {
   const memoryBefore = await usedMemory();
   const started = performance.now();
@@ -132,6 +134,14 @@ for (const strategy of args.strategies.split(',')) {
     return (finished[to]! - finished[from]!) / (to - from);
   });
   const memory = (await usedMemory()) - memoryBefore;
+  // What a person waits for: `lgt status` (the overview) and `lgt list` on this campaign.
+  const t0 = performance.now();
+  await campaignOverview(store, campaign.id);
+  const t1 = performance.now();
+  await listCampaignOverviews(store, 1);
+  statusMs.push(
+    `${strategy}: lgt status ${(t1 - t0).toFixed(0)} ms, lgt list ${(performance.now() - t1).toFixed(0)} ms`,
+  );
   rows.push(
     `| ${strategy} | ${records.length} | ${seconds.toFixed(0)} | ${meanPerTrial.map((v) => v.toFixed(1)).join(' | ')} | ${perTrial.map((v) => v.toFixed(1)).join(' | ')} | ${(meanPerTrial.at(-1)! / meanPerTrial[0]!).toFixed(2)} | ${(memory / records.length / 1024).toFixed(1)} |`,
   );
@@ -146,6 +156,7 @@ console.log(
 );
 console.log(`|${' --- |'.repeat(4 + checkpoints.length * 2 + 1)}`);
 for (const r of rows) console.log(r);
+console.log(`\nread at the end (${trials} trials): ${statusMs.join('; ')}`);
 console.log(
   `\nnpx tsx bench/scale.ts --trials ${trials} --strategies ${args.strategies} --parallel ${parallel} --at ${args.at} --task ${args.task}`,
 );

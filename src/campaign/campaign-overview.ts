@@ -18,7 +18,12 @@ export async function campaignOverview(
   id: string,
   now = Date.now(),
 ): Promise<CampaignOverview> {
-  return (await campaignOverviewWithTrials(store, id, now)).overview;
+  // The tally the trial writes keep: no trial is read but the running ones.
+  const lastEventId = await store.lastEventId(id);
+  const campaign = await store.requireCampaign(id);
+  const tally = await store.trialTally(id);
+  if (!tally) return (await campaignOverviewWithTrials(store, id, now)).overview;
+  return overviewOf(store, campaign, tally, lastEventId, now);
 }
 
 /** The overview and every trial's summary, from one read of the trials (the dashboard's first). */
@@ -31,21 +36,40 @@ export async function campaignOverviewWithTrials(
   const lastEventId = await store.lastEventId(id);
   const campaign = await store.requireCampaign(id);
   const { counts, running, summaries } = await store.trialCensus(id);
+  const epochsRun = summaries.reduce((s, t) => s + (t.epochsRun ?? 0), 0);
+  const overview = await overviewOf(
+    store,
+    campaign,
+    { counts, running, epochsRun },
+    lastEventId,
+    now,
+  );
+  return { overview, trials: summaries };
+}
+
+async function overviewOf(
+  store: CampaignStore,
+  campaign: CampaignRecord,
+  trials: { counts: TrialCounts; running: TrialRecord[]; epochsRun: number },
+  lastEventId: string | null,
+  now: number,
+): Promise<CampaignOverview> {
+  const { counts, running } = trials;
   const [curves, llm] = await Promise.all([
     store.getCurves(
-      id,
+      campaign.id,
       running.map((t) => t.number),
     ),
-    store.getLlmUsage(id),
+    store.getLlmUsage(campaign.id),
   ]);
   const r = campaign.request;
-  const overview: CampaignOverview = {
+  return {
     campaign,
     counts,
     budget: {
       trials: { finished: finishedCount(counts), max: trialBudget(r) },
       epochs: {
-        trained: summaries.reduce((s, t) => s + (t.epochsRun ?? 0), 0),
+        trained: trials.epochsRun,
         limit: r.maxEpochs ?? null,
       },
       seconds: {
@@ -63,7 +87,6 @@ export async function campaignOverviewWithTrials(
     running: running.map((t) => runningTrialView(t, curves.get(t.number) ?? [], r)),
     lastEventId,
   };
-  return { overview, trials: summaries };
 }
 
 /** The most recent campaigns with their trials by state (`lgt list`, the dashboard's list). */
@@ -75,7 +98,9 @@ export async function listCampaignOverviews(
   return Promise.all(
     campaigns.map(async (campaign) => ({
       campaign,
-      counts: (await store.trialCensus(campaign.id)).counts,
+      counts:
+        (await store.trialTally(campaign.id))?.counts ??
+        (await store.trialCensus(campaign.id)).counts,
     })),
   );
 }

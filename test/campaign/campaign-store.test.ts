@@ -311,4 +311,36 @@ describe('CampaignStore against a real Redis', () => {
       delete process.env['OPENAI_API_KEY'];
     }
   });
+  it('tallies trials by state, epochs and the running ones as they are written, as a full read counts them', async () => {
+    await store.createCampaign(campaign('tally'));
+    for (let i = 0; i < 6; i++) await store.addTrial('tally', trial());
+    const others = new CampaignStore(createRedis(server.url), 'test');
+    // Two clients at once, as a driver and a worker would write.
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        (n % 2 ? store : others).transitionTrial('tally', n, ['proposed'], 'running'),
+      ),
+    );
+    await store.transitionTrial('tally', 1, ['running'], 'completed', { epochsRun: 7, value: 1 });
+    await others.transitionTrial('tally', 2, ['running'], 'pruned', { epochsRun: 3, value: 0.5 });
+    await store.transitionTrial('tally', 3, ['running'], 'failed', { epochsRun: 2, value: null });
+    // A patch that changes no state moves only the epochs.
+    await store.updateTrial('tally', 4, (t) => ({ ...t, epochsRun: 1 }));
+    const tally = (await store.trialTally('tally'))!;
+    const census = await store.trialCensus('tally');
+    expect(tally.counts).toEqual(census.counts);
+    expect(tally.counts).toMatchObject({ proposed: 1, running: 2, completed: 1, pruned: 1 });
+    expect(tally.running.map((t) => t.number)).toEqual(census.running.map((t) => t.number));
+    expect(tally.running.map((t) => t.number)).toEqual([4, 5]);
+    expect(tally.epochsRun).toBe(7 + 3 + 2 + 1);
+    // What changed since a reader looked: the numbers written after its sequence.
+    const since = await store.trialChangeSequence('tally');
+    await store.transitionTrial('tally', 5, ['running'], 'completed', { value: 2 });
+    expect((await store.trialsChangedSince('tally', since)).numbers).toEqual([5]);
+    expect((await store.trialTally('tally'))!.running.map((t) => t.number)).toEqual([4]);
+
+    // A campaign made before the tally existed has no mark: it is counted by reading (null).
+    await redis.hdel('test:{tally}:counters', 'tallied');
+    expect(await store.trialTally('tally')).toBeNull();
+  });
 });
