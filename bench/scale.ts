@@ -6,13 +6,21 @@
  *
  *   npx tsx bench/scale.ts [--trials 10000] [--strategies random,tpe,cmaes] [--parallel 8]
  *     [--at 100,1000,5000,10000] [--task bench:hartmann6]
+ *     [--workers 200] [--processes 4] [--fleet-trials 4000] [--fleet-only]
  *
  * Prints, per strategy, the wall time per trial around trials 100, 1,000, 5,000 and 10,000
  * (the median gap between consecutive finishes in a window of 101 trials around each: the
  * overhead per trial at that length of history), and Redis memory per trial at the end. The
  * driver and the trial workers run in this process (BullMQ workers with an in-process
  * processor: a benchmark function needs no sandbox), against a redis-server started here.
+ *
+ * Part 2, the fleet: `--workers` trial slots (BullMQ concurrency) spread over `--processes`
+ * worker processes (bench/scale-worker.ts) on one random campaign of `--fleet-trials` trials,
+ * then on ten campaigns sharing them: trials per second, queue latency (proposed to started),
+ * Redis memory per trial, and the trials lost (not completed) or started twice (counted from
+ * the event log).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +48,13 @@ const { values: args } = parseArgs({
     parallel: { type: 'string', default: '8' },
     at: { type: 'string', default: '100,1000,5000,10000' },
     task: { type: 'string', default: 'bench:hartmann6' },
+    // Part 2: a fleet of `workers` trial slots over `processes` processes, on one campaign and
+    // on ten at once (0 workers: skip it).
+    workers: { type: 'string', default: '200' },
+    processes: { type: 'string', default: '4' },
+    'fleet-trials': { type: 'string', default: '4000' },
+    // Skip part 1 (the long single campaigns).
+    'fleet-only': { type: 'boolean', default: false },
   },
 });
 const trials = Number(args.trials);
@@ -79,7 +94,7 @@ const trialWorker = new Worker(
 
 const rows: string[] = [];
 const statusMs: string[] = [];
-for (const strategy of args.strategies.split(',')) {
+for (const strategy of args['fleet-only'] ? [] : args.strategies.split(',')) {
   const memoryBefore = await usedMemory();
   const started = performance.now();
   const campaign = await createCampaign(
@@ -161,7 +176,99 @@ console.log(
   `\nnpx tsx bench/scale.ts --trials ${trials} --strategies ${args.strategies} --parallel ${parallel} --at ${args.at} --task ${args.task}`,
 );
 
-await trialWorker.close();
+const fleetWorkers = Number(args.workers);
+if (fleetWorkers > 0) {
+  // The in-process trial slots step aside: the fleet alone runs trials now.
+  await trialWorker.close();
+  const processes = Number(args.processes);
+  const fleet = Array.from({ length: processes }, () =>
+    spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(import.meta.dirname, 'scale-worker.ts'),
+        server.url,
+        String(Math.ceil(fleetWorkers / processes)),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
+  );
+  await Promise.all(fleet.map((p) => new Promise((resolve) => p.stdout!.once('data', resolve))));
+  const fleetRows: string[] = [];
+  for (const campaignCount of [1, 10]) {
+    const perCampaign = Math.floor(Number(args['fleet-trials']) / campaignCount);
+    const memoryBefore = await usedMemory();
+    const started = performance.now();
+    const ids = await Promise.all(
+      Array.from(
+        { length: campaignCount },
+        async (_, i) =>
+          (
+            await createCampaign(
+              store,
+              queues,
+              await prepareCampaign({
+                task: { kind: 'builtin', name: args.task },
+                strategy: 'random',
+                maxTrials: perCampaign,
+                parallel: fleetWorkers,
+                seed: i,
+                pruner: 'none',
+                outputDir: out,
+              }),
+            )
+          ).id,
+      ),
+    );
+    for (;;) {
+      const done = await Promise.all(ids.map((id) => store.requireCampaign(id)));
+      if (done.every((c) => ['completed', 'failed', 'cancelled'].includes(c.status))) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    let completed = 0;
+    let total = 0;
+    let duplicated = 0;
+    const latencies: number[] = [];
+    for (const id of ids) {
+      const trials = await store.listTrials(id);
+      total += trials.length;
+      completed += trials.filter((t) => t.state === 'completed').length;
+      for (const t of trials)
+        if (t.startedAt !== undefined) latencies.push(t.startedAt - t.proposedAt);
+      // A trial started twice (two workers on one job) shows as two trial.started events.
+      const starts = new Map<number, number>();
+      let after = '0';
+      for (;;) {
+        const batch = await store.readEvents(id, after, { count: 1000 });
+        if (batch.length === 0) break;
+        for (const e of batch)
+          if (e.type === 'trial.started') starts.set(e.trial, (starts.get(e.trial) ?? 0) + 1);
+        after = batch.at(-1)!.id;
+      }
+      duplicated += [...starts.values()].filter((n) => n > 1).length;
+    }
+    latencies.sort((a, b) => a - b);
+    const at = (q: number) => latencies[Math.floor(q * (latencies.length - 1))] ?? NaN;
+    const memory = (await usedMemory()) - memoryBefore;
+    fleetRows.push(
+      `| ${campaignCount} | ${perCampaign * campaignCount} | ${completed} | ${perCampaign * campaignCount - completed} | ${duplicated} | ${seconds.toFixed(1)} | ${(completed / seconds).toFixed(0)} | ${at(0.5)} | ${at(0.95)} | ${(memory / Math.max(1, total) / 1024).toFixed(1)} |`,
+    );
+    process.stderr.write(`fleet: ${campaignCount} campaign(s) done in ${seconds.toFixed(0)} s\n`);
+  }
+  for (const p of fleet) p.kill('SIGTERM');
+  console.log(
+    `\n${fleetWorkers} trial slots over ${processes} worker processes, random on ${args.task}, drivers in one process\n`,
+  );
+  console.log(
+    '| campaigns | trials asked | completed | lost | started twice | seconds | trials/s | queue latency p50 (ms) | p95 (ms) | Redis KiB/trial |',
+  );
+  console.log(`|${' --- |'.repeat(10)}`);
+  for (const r of fleetRows) console.log(r);
+} else {
+  await trialWorker.close();
+}
 await drivers.close();
 await queues.close();
 redis.disconnect();
