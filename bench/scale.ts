@@ -25,21 +25,15 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Worker } from 'bullmq';
 import { createCampaign, prepareCampaign } from '../src/campaign/campaign-service.ts';
 import { CampaignStore } from '../src/campaign/campaign-store.ts';
 import { campaignOverview, listCampaignOverviews } from '../src/campaign/campaign-overview.ts';
-import { reportDirFor } from '../src/campaign/report-writer.ts';
-import type { TrialJobData } from '../src/contracts/campaign-records.ts';
 import { STRATEGY_NAMES } from '../src/contracts/campaign-request.ts';
-import { FileArtifactStore } from '../src/files/artifact-store.ts';
 import { openQueues, queuePrefix } from '../src/queue/lgt-queues.ts';
-import { connectionOptions, createRedis } from '../src/queue/redis-connection.ts';
+import { createRedis } from '../src/queue/redis-connection.ts';
 import { startRedisServer } from '../src/queue/redis-server-process.ts';
-import { TaskTrainer } from '../src/trainer/task-trainer.ts';
-import { TaskDataCache } from '../src/trials/task-data-cache.ts';
-import { TrialRunner } from '../src/trials/trial-runner.ts';
 import { WorkerService } from '../src/worker/worker-service.ts';
+import { inProcessTrialWorker } from './in-process-trials.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,27 +64,13 @@ const redis = createRedis(server.url);
 const store = new CampaignStore(redis, queuePrefix());
 const queues = openQueues(server.url);
 const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-bench-scale-'));
-const runner = new TrialRunner(
-  store,
-  new TaskTrainer(),
-  new TaskDataCache(),
-  (campaign) => new FileArtifactStore(reportDirFor(campaign, out)),
-);
 // The driver as a worker runs it; the trials in this process, `parallel` at a time.
 const drivers = await WorkerService.start({
   redisUrl: server.url,
   queues: ['campaign'],
   runsDir: out,
 });
-const trialWorker = new Worker(
-  'trials',
-  (job) =>
-    runner.run(job.data as TrialJobData, {
-      attempt: job.attemptsMade + 1,
-      maxAttempts: job.opts.attempts ?? 1,
-    }),
-  { connection: connectionOptions(server.url), prefix: queuePrefix(), concurrency: parallel },
-);
+const trialWorker = inProcessTrialWorker(server.url, parallel);
 
 const rows: string[] = [];
 const statusMs: string[] = [];

@@ -1,0 +1,37 @@
+/**
+ * A BullMQ worker on the trials queue that runs trials in this process, through the real trial
+ * runner and store: for benchmark functions, which need no sandbox (bench/scale.ts and its fleet
+ * processes, bench/scale-worker.ts).
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'bullmq';
+import { CampaignStore } from '../src/campaign/campaign-store.ts';
+import { reportDirFor } from '../src/campaign/report-writer.ts';
+import type { TrialJobData } from '../src/contracts/campaign-records.ts';
+import { FileArtifactStore } from '../src/files/artifact-store.ts';
+import { queuePrefix } from '../src/queue/lgt-queues.ts';
+import { connectionOptions, createRedis } from '../src/queue/redis-connection.ts';
+import { TaskTrainer } from '../src/trainer/task-trainer.ts';
+import { TaskDataCache } from '../src/trials/task-data-cache.ts';
+import { TrialRunner } from '../src/trials/trial-runner.ts';
+
+export function inProcessTrialWorker(url: string, concurrency: number): Worker {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-bench-trials-'));
+  const runner = new TrialRunner(
+    new CampaignStore(createRedis(url), queuePrefix()),
+    new TaskTrainer(),
+    new TaskDataCache(),
+    (campaign) => new FileArtifactStore(reportDirFor(campaign, out)),
+  );
+  return new Worker(
+    'trials',
+    (job) =>
+      runner.run(job.data as TrialJobData, {
+        attempt: job.attemptsMade + 1,
+        maxAttempts: job.opts.attempts ?? 1,
+      }),
+    { connection: connectionOptions(url), prefix: queuePrefix(), concurrency },
+  );
+}
