@@ -264,7 +264,9 @@ const meanStd = (xs: number[]) => {
 
 const csv = ['task,strategy,seed,trial,value,best_so_far'];
 const summary: string[] = [];
-const checkpoints = [10, 20, 50, 100, 300, 1000, 3000, 10000].filter((b) => b <= budget);
+const checkpoints = [
+  ...new Set([...[10, 20, 50, 100, 300, 1000, 3000, 10000].filter((b) => b <= budget), budget]),
+];
 for (const task of tasks) {
   process.stderr.write(`${task.name}: loading data\n`);
   const data = isObjectiveTask(task)

@@ -9,7 +9,7 @@ import { dataSources } from '../src/data/data-sources.ts';
 import { resolveDataFile, defaultDataDirs } from '../src/data/data-files.ts';
 import { splitIndices } from '../src/data/split.ts';
 import { findColumn, type Table } from '../src/data/table.ts';
-import { choice, float, int } from '../src/search-space/param.ts';
+import { choice, flag, float, int } from '../src/search-space/param.ts';
 import { SearchSpace } from '../src/search-space/search-space.ts';
 import type { BlackBoxModel } from '../src/tasks/black-box/black-box-model.ts';
 import { fitInputOffset, shiftRows } from '../src/tasks/black-box/input-offset.ts';
@@ -102,16 +102,23 @@ const space = new SearchSpace({
     description:
       'passes over the white-wine training rows (0: no adapter, the frozen model is used as it is); the best epoch by validation MAE is kept',
   }),
-  zoSteps: int(0, 40, {
-    default: 0,
+  inputOffset: flag({
+    default: false,
     area: 'features',
     description:
-      'steps of the zeroth-order search for an offset added to every input before the frozen model sees it (0: none); each step queries the model 1 + zoDirections times on the training rows',
+      'fit an offset added to every input before the frozen model sees it, by zeroth-order descent from queries alone (its settings are the zo* dimensions)',
+  }),
+  zoSteps: int(1, 40, {
+    default: 10,
+    area: 'features',
+    when: { param: 'inputOffset', oneOf: [true] },
+    description:
+      'steps of the zeroth-order search for the input offset; each step queries the model 1 + zoDirections times on the training rows',
   }),
   zoDirections: int(1, 22, {
     default: 11,
     area: 'features',
-    when: { param: 'zoSteps', atLeast: 1 },
+    when: { param: 'inputOffset', oneOf: [true] },
     description:
       'random directions probed per zeroth-order step (q; the inputs are 11, and the estimate is noisier with fewer)',
   }),
@@ -119,14 +126,14 @@ const space = new SearchSpace({
     default: 0.1,
     log: true,
     area: 'features',
-    when: { param: 'zoSteps', atLeast: 1 },
+    when: { param: 'inputOffset', oneOf: [true] },
     description: "the zeroth-order probes' distance, in standard deviations of each input",
   }),
   zoLearningRate: float(0.005, 0.5, {
     default: 0.05,
     log: true,
     area: 'features',
-    when: { param: 'zoSteps', atLeast: 1 },
+    when: { param: 'inputOffset', oneOf: [true] },
     description: "Adam's step size for the input offset, in standard deviations of each input",
   }),
 });
@@ -210,14 +217,15 @@ export type WineAdapterConfig = {
   headLearningRate: number;
   batchSize: number;
   epochs: number;
-  zoSteps: number;
+  inputOffset: boolean;
+  zoSteps?: number;
   zoDirections?: number;
   zoEpsilon?: number;
   zoLearningRate?: number;
 };
 
 /**
- * One trial: the input offset (when zoSteps > 0), the frozen model's outputs and features on
+ * One trial: the input offset (when inputOffset is on), the frozen model's outputs and features on
  * the shifted rows, then the adapter (when epochs > 0), reported epoch by epoch as validation
  * MAE. The result says how many queries the model answered. `model` is all it touches of the
  * frozen model: a BlackBoxModel has predict() and nothing else.
@@ -233,9 +241,9 @@ export async function adaptWineModel(
   const queriedRows = model.queriedRows;
   let offset: Float32Array = new Float32Array(WINE_INPUTS.length);
   const metrics: ObjectiveMetrics = {};
-  if (config.zoSteps > 0) {
+  if (config.inputOffset) {
     const fit = await fitInputOffset(model, white.train, whiteStd, {
-      steps: config.zoSteps,
+      steps: config.zoSteps ?? 10,
       directions: config.zoDirections ?? 11,
       epsilon: config.zoEpsilon ?? 0.1,
       learningRate: config.zoLearningRate ?? 0.05,
@@ -249,7 +257,7 @@ export async function adaptWineModel(
   const ask = (rows: WineRows): AdapterRows => ({
     count: rows.count,
     y: rows.y,
-    ...model.predict(config.zoSteps > 0 ? shiftRows(rows.x, offset) : rows.x, rows.count),
+    ...model.predict(config.inputOffset ? shiftRows(rows.x, offset) : rows.x, rows.count),
   });
   const train = ask(white.train);
   const validation = ask(white.validation);
@@ -300,7 +308,7 @@ export default defineObjective<WineAdapterConfig>({
     "A small neural network trained on red wine (1,599 rows, 11 physico-chemical measurements -> quality score 3-8) is frozen and reachable only through predict(), which returns its predicted quality and its last hidden layer's 16 features: no weights, no gradients. It is adapted to white wine (4,898 rows, the same 11 measurements; more residual sugar, less acidity, quality 3-9) by a trainable output adapter: the features are refined as f' = alpha * A(f) + (1 - alpha) * f, A a bottleneck MLP, and a linear head adds a correction to the frozen prediction (zero at first). Optionally an offset added to every input is fitted first by zeroth-order descent, from queries only; each query costs a call of the model. The metric is the mean absolute error in quality points on white wine's validation rows (lower is better); the frozen model as it is scores about 1.0 there, worse than always predicting the white wines' mean (0.69) or median (0.65): the shift from red to white is real.",
   metric: { name: 'mae', direction: 'minimize' },
   space,
-  baseline: { ...(space.defaults() as WineAdapterConfig), epochs: 0, zoSteps: 0 },
+  baseline: { ...(space.defaults() as WineAdapterConfig), epochs: 0, inputOffset: false },
   dataSummary:
     'winequality-red.csv (the frozen model) and winequality-white.csv (4,898 rows; 60/20/20 split)',
   tensorflow: true,

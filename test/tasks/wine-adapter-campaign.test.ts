@@ -48,7 +48,7 @@ describe('wine-adapter campaign', () => {
     for (const t of trials) {
       const v = t.validation!;
       // Two queries (training and validation rows) plus the offset's, when there is one.
-      const offset = (t.config['zoSteps'] as number) > 0 ? v['offset_queries']! : 0;
+      const offset = t.config['inputOffset'] === true ? v['offset_queries']! : 0;
       expect(v['queries'], JSON.stringify(v)).toBe(2 + offset);
       if (offset > 0) expect(offset).toBeGreaterThan(t.config['zoSteps'] as number);
       expect(v).not.toHaveProperty('test_mae');

@@ -51,7 +51,7 @@ function trialStub(final = false) {
   return {
     reports,
     trial: {
-      seed: 3,
+      seed: 0,
       signal: new AbortController().signal,
       final,
       report: (epoch: number, metrics: ObjectiveMetrics) => {
@@ -109,7 +109,13 @@ describe('wine-adapter', () => {
       frozen,
       white,
       whiteStd,
-      config({ zoSteps: 3, zoDirections: 4, epochs: 4, headLearningRate: 0.01 }),
+      config({
+        inputOffset: true,
+        zoSteps: 3,
+        zoDirections: 4,
+        epochs: 4,
+        headLearningRate: 0.01,
+      }),
       trial,
     );
     const after = weightsOf(model);

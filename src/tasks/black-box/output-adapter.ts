@@ -59,15 +59,16 @@ export class OutputAdapter {
     const f = featureSize;
     this.mean = tf.keep(tf.tensor1d(stats.mean));
     this.std = tf.keep(tf.tensor1d(stats.std));
-    // Glorot-normal scales; seeded, so a configuration trains the same on every worker.
+    // Glorot-normal scales; seeded, so a configuration trains the same on every worker. TF.js
+    // takes a seed of 0 for "no seed" (Math.random), so the two seeds are drawn from ours.
+    const seeds = new Rng(seed);
+    const scale = Math.sqrt(2 / (f + bottleneck));
+    const draw = (shape: [number, number]) =>
+      tf.randomNormal(shape, 0, scale, 'float32', 1 + seeds.int(2 ** 31 - 2));
     this.adapter = [
-      tf.variable(
-        tf.randomNormal([f, bottleneck], 0, Math.sqrt(2 / (f + bottleneck)), 'float32', seed),
-      ),
+      tf.variable(draw([f, bottleneck])),
       tf.variable(tf.zeros([bottleneck])),
-      tf.variable(
-        tf.randomNormal([bottleneck, f], 0, Math.sqrt(2 / (f + bottleneck)), 'float32', seed + 1),
-      ),
+      tf.variable(draw([bottleneck, f])),
       tf.variable(tf.zeros([f])),
     ];
     this.head = [tf.variable(tf.zeros([f, 1])), tf.variable(tf.zeros([1]))];

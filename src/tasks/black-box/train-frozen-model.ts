@@ -27,12 +27,14 @@ export async function trainFrozenModel(
   const { x, y, count, inputSize } = rows;
   const scaling = scalingOf(rows);
   const model = tfl.sequential();
+  // TF.js reads a seed of 0 as "no seed" (Math.random): the initializers get ours plus one.
+  const seedOf = (layer: number) => options.seed * 1000 + layer + 1;
   options.hidden.forEach((units, i) =>
     model.add(
       tfl.layers.dense({
         units,
         activation: 'relu',
-        kernelInitializer: tfl.initializers.glorotUniform({ seed: options.seed + i }),
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: seedOf(i) }),
         ...(i === 0 ? { inputShape: [inputSize] } : {}),
       }),
     ),
@@ -40,7 +42,7 @@ export async function trainFrozenModel(
   model.add(
     tfl.layers.dense({
       units: 1,
-      kernelInitializer: tfl.initializers.glorotUniform({ seed: options.seed + 100 }),
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seedOf(options.hidden.length) }),
     }),
   );
   const xs = new Float32Array(x.length);
