@@ -17,7 +17,6 @@ export interface TrialStore {
     change: (c: CampaignRecord) => CampaignRecord | null,
   ): Promise<CampaignRecord | null>;
   getTrial(id: string, n: number): Promise<TrialRecord | null>;
-  listTrials(id: string): Promise<TrialRecord[]>;
   /** The campaign's `count` latest trials (by number): a bounded read, whatever its length. */
   latestTrials(id: string, count: number): Promise<TrialRecord[]>;
   /** Atomic read-modify-write; `change` returns null to leave the record as it is. */
