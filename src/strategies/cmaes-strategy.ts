@@ -130,9 +130,9 @@ interface CurrentGeneration {
  * proposed, found by `meta.cmaes` = { run, generation, index, z }, so a resumed driver continues
  * exactly. The replay is incremental: the state after the last finished generation is kept
  * between calls (a finished generation never changes), so a call replays only the generations
- * finished since, and each trial's meta is read once. With a `snapshots` context that state is
- * also stored beside the campaign every SNAPSHOT_EVERY generations, so a driver that takes over
- * a long campaign starts from it rather than from generation 0. A
+ * finished since, and each trial's meta is read once. With a context (its strategy state), that
+ * state is also stored beside the campaign every SNAPSHOT_EVERY generations, so a driver that
+ * takes over a long campaign starts from it rather than from generation 0. A
  * member's z comes from a generator seeded by (seed, run, generation, index), so whichever call
  * proposes it, it is the same point. Trials of other sources do not enter the update (their
  * configurations were not drawn from this distribution, and ranking them with its members would
