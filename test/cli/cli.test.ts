@@ -20,6 +20,7 @@ describe('lgt tasks', () => {
     expect(tasks.map((t) => t.name)).toEqual([
       'iris',
       'wine-quality',
+      'wine-adapter',
       'water-potability',
       'california-housing',
       'fashion-mnist',
