@@ -203,8 +203,9 @@ export class CampaignDriver {
         trials.length >= trialLimit(campaign.request) || strategyExhausted || epochBudgetSpent;
       const stopping = campaign.status === 'cancelling' || campaign.stopReason !== undefined;
       if (stillActive.length === 0 && (budgetSpent || stopping)) {
-        if (campaign.status !== 'cancelling') await strategy.conclude?.(await view.refresh());
-        return this.finish(campaignId, task, strategy);
+        const finished = await view.refresh();
+        if (campaign.status !== 'cancelling') await strategy.conclude?.(finished);
+        return this.finish(campaignId, task, strategy, finished);
       }
       lastEventId = await this.waitForNews(campaignId, lastEventId);
     }
@@ -408,13 +409,61 @@ export class CampaignDriver {
     return events.at(-1)?.id ?? afterId;
   }
 
+  /**
+   * Makes the campaign's best agree with its trials before it finishes. A worker writes a
+   * finished trial, then the best: a driver can see the trial before the best (it did, under
+   * load: a one-trial campaign then "found nothing"), and a worker that dies in between leaves
+   * the best unwritten. The best completed trial is written here when the record lacks it, with
+   * the worker's rule (a tie goes to the earlier trial).
+   */
+  private async settleBest(campaignId: string, trials: readonly TrialRecord[]): Promise<void> {
+    const campaign = await this.store.requireCampaign(campaignId);
+    const maximize = campaign.metric.direction === 'maximize';
+    const better = (a: { trial: number; value: number }, b: { trial: number; value: number }) =>
+      maximize
+        ? a.value > b.value || (a.value === b.value && a.trial < b.trial)
+        : a.value < b.value || (a.value === b.value && a.trial < b.trial);
+    let best: { trial: number; value: number; record: TrialRecord } | undefined;
+    for (const t of trials) {
+      if (t.state !== 'completed' || typeof t.value !== 'number' || t.segment) continue;
+      const candidate = { trial: t.number, value: t.value, record: t };
+      if (!best || better(candidate, best)) best = candidate;
+    }
+    if (!best) return;
+    const found = best;
+    let previous: number | null = null;
+    const updated = await this.store.updateCampaign(campaignId, (c) => {
+      if (c.best && !better(found, c.best)) return null;
+      previous = c.best?.value ?? null;
+      return {
+        ...c,
+        best: {
+          trial: found.trial,
+          value: found.value,
+          config: found.record.config,
+          ...(found.record.seed !== undefined ? { seed: found.record.seed } : {}),
+        },
+      };
+    });
+    if (updated)
+      await this.store.appendEvent(campaignId, {
+        type: 'best.improved',
+        trial: found.trial,
+        value: found.value,
+        previous,
+        config: found.record.config,
+      });
+  }
+
   /** Scores the best configuration on the test split (once), writes the report, closes the campaign. */
   private async finish(
     campaignId: string,
     task: AnyTask,
     strategy: Strategy,
+    trials: readonly TrialRecord[],
   ): Promise<CampaignRecord> {
     if (strategy.resultTrial) await this.takeResult(campaignId, strategy);
+    else await this.settleBest(campaignId, trials);
     const campaign = await this.store.requireCampaign(campaignId);
     const cancelled = campaign.status === 'cancelling';
     let final: TrialJobResult | null = null;
