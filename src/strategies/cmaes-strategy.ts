@@ -38,20 +38,26 @@ const DEFAULTS: CmaEsOptions = {
 /** Generations replayed between two snapshots stored for a driver that takes over. */
 const SNAPSHOT_EVERY = 25;
 
+/** The state of one CMA-ES run after some generations: everything a new generation needs. */
+const stateSchema = z.object({
+  run: z.number().int().min(0),
+  generation: z.number().int().min(0),
+  lambda: z.number().int().min(2),
+  mean: z.array(z.number()),
+  sigma: z.number(),
+  /** Covariance matrix and its eigen-decomposition C = B diag(D^2) B^T. */
+  C: z.array(z.array(z.number())),
+  B: z.array(z.array(z.number())),
+  D: z.array(z.number()),
+  pSigma: z.array(z.number()),
+  pC: z.array(z.number()),
+  /** Where the run started (stored with its first generation's members). */
+  start: z.array(z.number()),
+});
+export type CmaEsState = z.infer<typeof stateSchema>;
+
 const snapshotSchema = z.object({
-  state: z.object({
-    run: z.number().int().min(0),
-    generation: z.number().int().min(0),
-    lambda: z.number().int().min(2),
-    mean: z.array(z.number()),
-    sigma: z.number(),
-    C: z.array(z.array(z.number())),
-    B: z.array(z.array(z.number())),
-    D: z.array(z.number()),
-    pSigma: z.array(z.number()),
-    pC: z.array(z.number()),
-    start: z.array(z.number()),
-  }),
+  state: stateSchema,
   freeGenerations: z.number().int().min(0),
 });
 /** Where a replay may go on from: the state after every finished generation up to it. */
@@ -77,23 +83,6 @@ const memberMeta = z.object({
   }),
 });
 type MemberMeta = z.infer<typeof memberMeta>['cmaes'];
-
-/** The state of one CMA-ES run after some generations: everything a new generation needs. */
-export interface CmaEsState {
-  run: number;
-  generation: number;
-  lambda: number;
-  mean: number[];
-  sigma: number;
-  /** Covariance matrix and its eigen-decomposition C = B diag(D^2) B^T. */
-  C: number[][];
-  B: number[][];
-  D: number[];
-  pSigma: number[];
-  pC: number[];
-  /** Where the run started (stored with its first generation's members). */
-  start: number[];
-}
 
 interface Constants {
   mu: number;

@@ -71,14 +71,19 @@ type Outcome = TrialOutcome | { kind: 'unproposed' };
 /** Steps replayed between two snapshots stored for a driver that takes over. */
 const SNAPSHOT_EVERY = 25;
 
+/** Where the replay stopped: a step still waiting for proposals or results. */
+const stateSchema = z.object({
+  step: z.number().int().min(0),
+  theta: z.array(z.number()),
+  choices: z.array(z.number().int()),
+  start: startSchema,
+  /** L(theta) at every finished step (null when theta's trial failed). */
+  centerLosses: z.array(z.number().nullable()),
+});
+export type ZeroOrderState = z.infer<typeof stateSchema>;
+
 const replayedSchema = z.object({
-  state: z.object({
-    step: z.number().int().min(0),
-    theta: z.array(z.number()),
-    choices: z.array(z.number().int()),
-    start: startSchema,
-    centerLosses: z.array(z.number().nullable()),
-  }),
+  state: stateSchema,
   adam: z.object({ m: z.array(z.number()), v: z.array(z.number()), t: z.number().int().min(0) }),
   /** The worst loss seen so far (null before any). */
   worstSeen: z.number().nullable(),
@@ -95,16 +100,6 @@ interface Point {
   config: Config;
   outcome: Outcome;
   proposedHere: boolean;
-}
-
-/** Where the replay stopped: a step still waiting for proposals or results. */
-export interface ZeroOrderState {
-  step: number;
-  theta: number[];
-  choices: number[];
-  start: Start;
-  /** L(theta) at every finished step (null when theta's trial failed). */
-  centerLosses: (number | null)[];
 }
 
 /**
