@@ -18,12 +18,26 @@ export async function campaignOverview(
   id: string,
   now = Date.now(),
 ): Promise<CampaignOverview> {
-  // The tally the trial writes keep: no trial is read but the running ones.
+  // The log's position first: whatever happens while the rest is read comes after it.
   const lastEventId = await store.lastEventId(id);
   const campaign = await store.requireCampaign(id);
-  const tally = await store.trialTally(id);
-  if (!tally) return (await campaignOverviewWithTrials(store, id, now)).overview;
+  // The tally the trial writes keep (no trial is read but the running ones); a campaign made
+  // before it existed is counted by reading its trials.
+  const tally = (await store.trialTally(id)) ?? tallyOf(await store.trialCensus(id));
   return overviewOf(store, campaign, tally, lastEventId, now);
+}
+
+/** What the overview needs of the trials, from a full read of them. */
+function tallyOf(census: Awaited<ReturnType<CampaignStore['trialCensus']>>): {
+  counts: TrialCounts;
+  running: TrialRecord[];
+  epochsRun: number;
+} {
+  return {
+    counts: census.counts,
+    running: census.running,
+    epochsRun: census.summaries.reduce((s, t) => s + (t.epochsRun ?? 0), 0),
+  };
 }
 
 /** The overview and every trial's summary, from one read of the trials (the dashboard's first). */
@@ -35,16 +49,9 @@ export async function campaignOverviewWithTrials(
   // The log's position first: whatever happens while the rest is read comes after it.
   const lastEventId = await store.lastEventId(id);
   const campaign = await store.requireCampaign(id);
-  const { counts, running, summaries } = await store.trialCensus(id);
-  const epochsRun = summaries.reduce((s, t) => s + (t.epochsRun ?? 0), 0);
-  const overview = await overviewOf(
-    store,
-    campaign,
-    { counts, running, epochsRun },
-    lastEventId,
-    now,
-  );
-  return { overview, trials: summaries };
+  const census = await store.trialCensus(id);
+  const overview = await overviewOf(store, campaign, tallyOf(census), lastEventId, now);
+  return { overview, trials: census.summaries };
 }
 
 async function overviewOf(
