@@ -123,7 +123,7 @@ async function runAll(): Promise<void> {
           const started = Date.now();
           const campaign = await createCampaign(store, queues, prepared);
           const done = await finished(store, campaign.id);
-          const best = (await store.getReport(campaign.id))?.best;
+          const best = (await store.getReportHead(campaign.id))?.best;
           if (!best?.final?.test || !best.againstDefault)
             throw new Error(`campaign ${campaign.id} ended without a scored best: ${done.error}`);
           const against = best.againstDefault;

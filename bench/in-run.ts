@@ -22,7 +22,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CampaignReport } from '../src/contracts/campaign-records.ts';
+import { readReport } from '../src/campaign/report-stream.ts';
 import {
   parseCampaignRequest,
   type CampaignRequestInput,
@@ -210,7 +210,7 @@ async function campaign(
     if (['completed', 'failed', 'cancelled'].includes(c.status)) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const report = (await store.getReport(created.id)) as CampaignReport | null;
+  const report = await readReport(store, created.id);
   const final = report?.best?.final;
   const metric = prepared.task.metric.name;
   if (!final?.test) throw new Error(`campaign ${created.id} ended without a scored result`);

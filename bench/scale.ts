@@ -21,13 +21,16 @@
  * the event log).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCampaign, prepareCampaign } from '../src/campaign/campaign-service.ts';
 import { CampaignStore } from '../src/campaign/campaign-store.ts';
 import { campaignOverview, listCampaignOverviews } from '../src/campaign/campaign-overview.ts';
+import { summarizeCampaign } from '../src/campaign/campaign-summary.ts';
+import { writeReport } from '../src/campaign/report-writer.ts';
+import { reportStream } from '../src/campaign/report-stream.ts';
 import { STRATEGY_NAMES } from '../src/contracts/campaign-request.ts';
 import { openQueues, queuePrefix } from '../src/queue/lgt-queues.ts';
 import { createRedis } from '../src/queue/redis-connection.ts';
@@ -77,19 +80,16 @@ const statusMs: string[] = [];
 for (const strategy of args['fleet-only'] ? [] : args.strategies.split(',')) {
   const memoryBefore = await usedMemory();
   const started = performance.now();
-  const campaign = await createCampaign(
-    store,
-    queues,
-    await prepareCampaign({
-      task: { kind: 'builtin', name: args.task },
-      strategy: strategy as (typeof STRATEGY_NAMES)[number],
-      maxTrials: trials,
-      parallel,
-      seed: 1,
-      pruner: 'none',
-      outputDir: out,
-    }),
-  );
+  const prepared = await prepareCampaign({
+    task: { kind: 'builtin', name: args.task },
+    strategy: strategy as (typeof STRATEGY_NAMES)[number],
+    maxTrials: trials,
+    parallel,
+    seed: 1,
+    pruner: 'none',
+    outputDir: out,
+  });
+  const campaign = await createCampaign(store, queues, prepared);
   let last = 0;
   for (;;) {
     const c = await store.requireCampaign(campaign.id);
@@ -134,8 +134,30 @@ for (const strategy of args['fleet-only'] ? [] : args.strategies.split(',')) {
   await campaignOverview(store, campaign.id);
   const t1 = performance.now();
   await listCampaignOverviews(store, 1);
+  const t2 = performance.now();
+  const ended = await store.requireCampaign(campaign.id);
+  await summarizeCampaign(store, ended);
+  // The report again (the driver wrote it already): its time, its size, the heap it needed,
+  // and the API's answer streamed to the end.
+  const t3 = performance.now();
+  // The heap's peak while it is written, sampled every 10 ms.
+  const heapBefore = process.memoryUsage().heapUsed;
+  let heapPeak = heapBefore;
+  const sampler = setInterval(() => {
+    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  }, 10);
+  const dir = await writeReport(
+    store,
+    { ...ended, reportDir: path.join(out, 'again') },
+    prepared.task,
+    null,
+  );
+  clearInterval(sampler);
+  const t4 = performance.now();
+  let bytes = 0;
+  for await (const piece of (await reportStream(store, campaign.id))!) bytes += piece.length;
   statusMs.push(
-    `${strategy}: lgt status ${(t1 - t0).toFixed(0)} ms, lgt list ${(performance.now() - t1).toFixed(0)} ms`,
+    `${strategy}: lgt status ${(t1 - t0).toFixed(0)} ms, lgt list ${(t2 - t1).toFixed(0)} ms, lgt run's summary ${(t3 - t2).toFixed(0)} ms, report.json written in ${((t4 - t3) / 1000).toFixed(1)} s (${(statSync(path.join(dir, 'report.json')).size / 2 ** 20).toFixed(0)} MiB, heap peak ${((heapPeak - heapBefore) / 2 ** 20).toFixed(0)} MiB above before), API report streamed in ${((performance.now() - t4) / 1000).toFixed(1)} s (${(bytes / 2 ** 20).toFixed(0)} MiB)`,
   );
   rows.push(
     `| ${strategy} | ${records.length} | ${seconds.toFixed(0)} | ${meanPerTrial.map((v) => v.toFixed(1)).join(' | ')} | ${perTrial.map((v) => v.toFixed(1)).join(' | ')} | ${(meanPerTrial.at(-1)! / meanPerTrial[0]!).toFixed(2)} | ${(memory / records.length / 1024).toFixed(1)} |`,

@@ -9,8 +9,9 @@ import {
   CampaignRecordSchema,
   InvalidStoredRecordError,
   parseStored,
-  ReportSchema,
+  ReportHeadSchema,
   type CampaignReport,
+  type CampaignReportHead,
   TrialRecordSchema,
   TrialSummarySchema,
   TRIAL_STATES,
@@ -349,7 +350,7 @@ export class CampaignStore implements TrialStore {
 
   /** The campaign's `count` latest trials (by number), oldest first. */
   async latestTrials(id: string, count: number): Promise<TrialRecord[]> {
-    const n = Number((await this.redis.hget(this.key(id, 'counters'), 'trials')) ?? 0);
+    const n = await this.trialCount(id);
     const from = Math.max(1, n - count + 1);
     return this.getTrials(
       id,
@@ -633,19 +634,30 @@ export class CampaignStore implements TrialStore {
     return { calls: Number(n ?? 0), tokens: Number(t ?? 0), costUsd: Number(c ?? 0) };
   }
 
-  async setReport(id: string, report: CampaignReport): Promise<void> {
-    await this.redis.set(this.key(id, 'report'), redactedJson(report));
+  /** Keeps a finished campaign's report head (see CampaignReportHead; any trials are left out). */
+  async setReport(id: string, report: CampaignReportHead | CampaignReport): Promise<void> {
+    const { trials: _trials, ...head } = report as CampaignReport;
+    await this.redis.set(this.key(id, 'report'), redactedJson(head));
   }
 
-  async getReport(id: string): Promise<CampaignReport | null> {
+  /**
+   * The report's head, or null before the campaign has ended. A report kept by an earlier
+   * version held the trials too: they are dropped here, as the records are read for them.
+   */
+  async getReportHead(id: string): Promise<CampaignReportHead | null> {
     const raw = await this.redis.get(this.key(id, 'report'));
-    return raw
-      ? decode<CampaignReport>(
-          ReportSchema,
-          `campaign ${id}'s report (${this.key(id, 'report')})`,
-          raw,
-        )
-      : null;
+    if (!raw) return null;
+    const { trials: _trials, ...head } = decode<CampaignReport>(
+      ReportHeadSchema,
+      `campaign ${id}'s report (${this.key(id, 'report')})`,
+      raw,
+    );
+    return head;
+  }
+
+  /** How many trials the campaign has made (numbered 1 to this). */
+  async trialCount(id: string): Promise<number> {
+    return Number((await this.redis.hget(this.key(id, 'counters'), 'trials')) ?? 0);
   }
 
   /**

@@ -23,9 +23,10 @@ export async function summarizeCampaign(
   store: CampaignStore,
   campaign: CampaignRecord,
 ): Promise<CampaignSummary> {
-  const trials = await store.listTrials(campaign.id);
-  const report = await store.getReport(campaign.id);
-  const count = (s: TrialState) => trials.filter((t) => t.state === s).length;
+  // The tally and the report's head: neither reads the trials of a long campaign.
+  const counts =
+    (await store.trialTally(campaign.id))?.counts ?? (await store.trialCensus(campaign.id)).counts;
+  const report = await store.getReportHead(campaign.id);
   const files: CampaignSummary['files'] = {};
   if (campaign.reportDir && existsSync(path.join(campaign.reportDir, 'report.json'))) {
     files.report = path.join(campaign.reportDir, 'report.json');
@@ -38,10 +39,10 @@ export async function summarizeCampaign(
   return {
     campaign,
     counts: {
-      completed: count('completed'),
-      pruned: count('pruned'),
-      failed: count('failed'),
-      cancelled: count('cancelled'),
+      completed: counts.completed,
+      pruned: counts.pruned,
+      failed: counts.failed,
+      cancelled: counts.cancelled,
     },
     ...(final ? { final } : {}),
     ...(against ? { againstDefault: against.verdict } : {}),

@@ -1,10 +1,19 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { AnyTask } from '../tasks/task.ts';
-import type { CampaignRecord, TrialJobResult, TrialRecord } from '../contracts/campaign-records.ts';
+import type {
+  CampaignRecord,
+  CampaignReportHead,
+  InRunReport,
+  TrialJobResult,
+  TrialRecord,
+} from '../contracts/campaign-records.ts';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
 import type { CampaignStore } from './campaign-store.ts';
-import { redactSecrets } from '../secrets/redact.ts';
+import { eventPages, reportJson, trialsWithCurves } from './report-stream.ts';
 import { compareWithDefault } from './default-comparison.ts';
 import { writeModel } from '../trials/saved-model.ts';
 import { inRunReport } from './in-run-report.ts';
@@ -28,7 +37,11 @@ export function reportDirFor(campaign: CampaignRecord, runsDir?: string): string
  * Writes runs/<campaign>/ (campaign.reportDir): report.json (the campaign, every trial with its
  * configuration, curve and metrics, the final test score, the event log), trials.csv (one row
  * per trial, one column per configuration field), and model/ (the best model in TF.js's file
- * format). Returns the directory. The report, without the event log, is also kept in Redis.
+ * format). Returns the directory. The report's head (all but the trials) is also kept in Redis.
+ *
+ * Both files are written as streams, a page of trials and events at a time, each under a
+ * temporary name first: a long campaign's report is never one string in memory, and a reader
+ * never finds half a report.
  */
 export async function writeReport(
   store: CampaignStore,
@@ -39,16 +52,12 @@ export async function writeReport(
 ): Promise<string> {
   const dir = campaign.reportDir ?? reportDirFor(campaign);
   await mkdir(dir, { recursive: true });
+  // The records without their curves: what the comparison with the default reads.
   const trials = await store.listTrials(campaign.id);
-  const curves = await store.getCurves(
-    campaign.id,
-    trials.map((t) => t.number),
-  );
-  const events = await allEvents(store, campaign.id);
   const bestTrial = campaign.best
     ? trials.find((t) => t.number === campaign.best!.trial)
     : undefined;
-  const report = {
+  const head: CampaignReportHead = {
     campaign,
     task: {
       name: task.name,
@@ -77,43 +86,61 @@ export async function writeReport(
           againstDefault: compareWithDefault(trials, campaign.metric),
         }
       : null,
-    trials: trials.map((t) => ({ ...t, curve: curves.get(t.number) ?? [] })),
     // The agents' state (lgt, hybrid): prompt versions with their rationale, rounds, feedback, lessons.
     agents: await store.getState(campaign.id, 'lgt'),
     // In-run modes: the result's run with its accepted changes, and the cost of it all.
-    inRun: inRunReport(campaign, trials, curves, events),
+    inRun: await inRunReportOf(store, campaign, trials),
     llmUsage: await store.getLlmUsage(campaign.id),
     generatedAt: new Date().toISOString(),
   };
-  await writeFile(
+  await writeAtomically(
     path.join(dir, 'report.json'),
-    `${redactSecrets(JSON.stringify({ ...report, events }, null, 2))}\n`,
+    reportJson(head, trialsWithCurves(store, campaign.id, trials), eventPages(store, campaign.id)),
   );
-  await writeFile(
+  await writeAtomically(
     path.join(dir, 'trials.csv'),
-    trialsCsv(
+    trialsCsvLines(
       trials,
       task.space.params.map((p) => p.name),
     ),
   );
   if (final?.model) await writeModel(path.join(dir, 'model'), final.model);
-  await store.setReport(campaign.id, report);
+  await store.setReport(campaign.id, head);
   return dir;
 }
 
-async function allEvents(store: CampaignStore, id: string): Promise<LoggedEvent[]> {
+/** Null in search mode; an in-run campaign's few stretches are read whole (see in-run-report.ts). */
+async function inRunReportOf(
+  store: CampaignStore,
+  campaign: CampaignRecord,
+  trials: TrialRecord[],
+): Promise<InRunReport | null> {
+  const mode = campaign.request.mode;
+  if (mode !== 'dynamic' && mode !== 'pbt') return null;
+  const curves = await store.getCurves(
+    campaign.id,
+    trials.map((t) => t.number),
+  );
   const events: LoggedEvent[] = [];
-  let after = '0';
-  for (;;) {
-    const batch = await store.readEvents(id, after, { count: 1000 });
-    if (batch.length === 0) return events;
-    events.push(...batch);
-    after = batch.at(-1)!.id;
-  }
+  for await (const page of eventPages(store, campaign.id)) events.push(...page);
+  return inRunReport(campaign, trials, curves, events);
 }
 
-/** One row per trial; configuration fields in the search space's order, after the outcome. */
-export function trialsCsv(trials: TrialRecord[], fieldOrder: string[]): string {
+/** Writes the pieces to `file`.partial, then renames it over `file`. */
+async function writeAtomically(
+  file: string,
+  pieces: AsyncIterable<string> | Iterable<string>,
+): Promise<void> {
+  const partial = `${file}.partial`;
+  await pipeline(Readable.from(pieces), createWriteStream(partial));
+  await rename(partial, file);
+}
+
+/**
+ * trials.csv line by line (each with its newline): one row per trial, configuration fields in
+ * the search space's order, after the outcome.
+ */
+function* trialsCsvLines(trials: TrialRecord[], fieldOrder: string[]): Generator<string> {
   const present = new Set(trials.flatMap((t) => Object.keys(t.config)));
   const fields = fieldOrder.filter((f) => present.has(f));
   const header = [
@@ -131,8 +158,9 @@ export function trialsCsv(trials: TrialRecord[], fieldOrder: string[]): string {
     const s = String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  const rows = trials.map((t) =>
-    [
+  yield `${header.join(',')}\n`;
+  for (const t of trials)
+    yield `${[
       t.number,
       t.state,
       t.value,
@@ -143,7 +171,5 @@ export function trialsCsv(trials: TrialRecord[], fieldOrder: string[]): string {
       ...fields.map((f) => t.config[f]),
     ]
       .map(cell)
-      .join(','),
-  );
-  return `${[header.join(','), ...rows].join('\n')}\n`;
+      .join(',')}\n`;
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { openCampaignContext, type CampaignContext } from '../campaign/campaign-context.ts';
 import { campaignOverview } from '../campaign/campaign-overview.ts';
 import { followEvents } from '../campaign/campaign-progress.ts';
+import { readReport } from '../campaign/report-stream.ts';
 import { cancelCampaign, createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
 import type { CampaignRequestInput } from '../contracts/campaign-request.ts';
 import { dataDirsOf } from '../env/data-dirs.ts';
@@ -120,7 +121,7 @@ class LocalCampaign implements CampaignHandle {
       })) {
         // Until the campaign has ended.
       }
-      const report = await this.ctx.store.getReport(this.id);
+      const report = await readReport(this.ctx.store, this.id);
       if (!report) {
         const c = await this.ctx.store.requireCampaign(this.id);
         throw new CampaignEndedWithoutReport(this.id, c.status, c.error);

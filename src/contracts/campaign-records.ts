@@ -297,8 +297,9 @@ export interface InRunReport {
 }
 
 /**
- * What a campaign leaves: report.json, and the same (without the event log) in Redis for
- * `lgt run`'s summary and a service's answers.
+ * What a campaign leaves: report.json (this, then the event log), and in Redis its head (all but
+ * the trials, which Redis holds already as records and curves) for `lgt run`'s summary and a
+ * service's answers; a whole report is put together from the two when asked for.
  */
 export interface CampaignReport {
   campaign: CampaignRecord;
@@ -318,7 +319,7 @@ export interface CampaignReport {
     finalError?: string;
     againstDefault: DefaultComparison | null;
   } | null;
-  trials: (TrialRecord & { curve: EpochRecord[] })[];
+  trials: ReportTrial[];
   /** The agents' state (lgt, hybrid): prompt versions, rounds, feedback, lessons. */
   agents: unknown;
   /** In-run modes (see in-run-report.ts): the result's run, its accepted changes, the cost. */
@@ -327,8 +328,21 @@ export interface CampaignReport {
   generatedAt: string;
 }
 
-// Typed as the record it checks (zod infers an open object: extra fields are kept, not typed).
-export const ReportSchema = z.looseObject({
+/** A trial as reports and the API show it: its record (less the attempt's token) and its curve. */
+export type ReportTrial = PublicTrialRecord & { curve: EpochRecord[] };
+
+/** A trial record as it leaves lgt: the token that fences its attempt stays inside. */
+export type PublicTrialRecord = Omit<TrialRecord, 'attemptToken'>;
+
+export function publicTrial(t: TrialRecord): PublicTrialRecord {
+  const { attemptToken: _token, ...rest } = t;
+  return rest;
+}
+
+/** The report without its trials: what Redis keeps of it (its size does not grow with them). */
+export type CampaignReportHead = Omit<CampaignReport, 'trials'>;
+
+const reportHeadShape = {
   campaign: CampaignRecordSchema,
   task: z.looseObject({ name: z.string(), kind: z.string() }),
   best: z
@@ -341,9 +355,18 @@ export const ReportSchema = z.looseObject({
       againstDefault: z.looseObject({ verdict: z.string() }).nullable(),
     })
     .nullable(),
-  trials: z.array(TrialRecordSchema),
-  llmUsage: z.object({ tokens: z.number(), costUsd: z.number() }),
+  llmUsage: z.looseObject({ tokens: z.number(), costUsd: z.number() }),
   generatedAt: z.string(),
+};
+
+// Typed as the record it checks (zod infers an open object: extra fields are kept, not typed).
+export const ReportHeadSchema = z.looseObject(
+  reportHeadShape,
+) as unknown as z.ZodType<CampaignReportHead>;
+
+export const ReportSchema = z.looseObject({
+  ...reportHeadShape,
+  trials: z.array(TrialRecordSchema),
 }) as unknown as z.ZodType<CampaignReport>;
 
 /** Redis held something that is not an lgt record: said with where it was and what is wrong. */

@@ -281,7 +281,7 @@ describe('CampaignStore against a real Redis', () => {
       `event ${forged} of campaign hostile's log (test:{hostile}:events) in Redis is not a valid lgt record`,
     );
     await redis.set('test:{hostile}:report', '{"campaign": 1');
-    await expect(store.getReport('hostile')).rejects.toThrow(
+    await expect(store.getReportHead('hostile')).rejects.toThrow(
       "campaign hostile's report (test:{hostile}:report) in Redis is not a valid lgt record, so it is refused (was it written by something else?): not JSON",
     );
   });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCampaignContext, type CampaignContext } from '../../src/campaign/campaign-context.ts';
 import { LgtApiError, LgtClient } from '../../src/client/lgt-client.ts';
 import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
+import { ReportSchema } from '../../src/contracts/campaign-records.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import { buildApiServer, BODY_LIMIT_BYTES } from '../../src/server/api-server.ts';
 import { WorkerService } from '../../src/worker/worker-service.ts';
@@ -166,11 +167,15 @@ describe('lgt serve API', () => {
     );
     expect(curves['1']!.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
 
-    const report = await json<{ campaign: { id: string }; best: { trial: number } }>(
-      await call('GET', `/api/campaigns/${record.id}/report`),
-    );
+    // The report, streamed from the head Redis keeps and the trials' records and curves.
+    const reportAnswer = await call('GET', `/api/campaigns/${record.id}/report`);
+    expect(reportAnswer.headers.get('content-type')).toContain('application/json');
+    const report = ReportSchema.parse(await json(reportAnswer));
     expect(report.campaign.id).toBe(record.id);
-    expect(report.best.trial).toBe(overview.campaign.best.trial);
+    expect(report.best!.trial).toBe(overview.campaign.best.trial);
+    expect(report.trials.map((t) => t.number)).toEqual([1, 2, 3]);
+    expect(report.trials[0]!.curve).toEqual(curves['1']);
+    expect(report.trials.every((t) => !('attemptToken' in t))).toBe(true);
 
     // A finished campaign cannot be cancelled or resumed; the answer says why.
     const cancel = await call('POST', `/api/campaigns/${record.id}/cancel`);

@@ -202,7 +202,7 @@ describe('dashboard', () => {
       .poll(() => page.locator('#status').textContent(), { timeout: 120_000 })
       .toBe('completed');
     const id = decodeURIComponent(page.url().split('#/c/')[1]!);
-    const report = (await ctx.store.getReport(id))!;
+    const report = (await ctx.store.getReportHead(id))!;
     const decisions = (await ctx.store.readEvents(id, '0', { count: 10_000 })).filter(
       (e) => e.type === 'inrun.decision',
     );
