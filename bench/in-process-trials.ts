@@ -17,15 +17,20 @@ import { TaskTrainer } from '../src/trainer/task-trainer.ts';
 import { TaskDataCache } from '../src/trials/task-data-cache.ts';
 import { TrialRunner } from '../src/trials/trial-runner.ts';
 
-export function inProcessTrialWorker(url: string, concurrency: number): Worker {
+/** The worker, and `close()` for it and the store's connection (left open, it would keep the process alive). */
+export function inProcessTrialWorker(
+  url: string,
+  concurrency: number,
+): { worker: Worker; close(): Promise<void> } {
   const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-bench-trials-'));
+  const redis = createRedis(url);
   const runner = new TrialRunner(
-    new CampaignStore(createRedis(url), queuePrefix()),
+    new CampaignStore(redis, queuePrefix()),
     new TaskTrainer(),
     new TaskDataCache(),
     (campaign) => new FileArtifactStore(reportDirFor(campaign, out)),
   );
-  return new Worker(
+  const worker = new Worker(
     'trials',
     (job) =>
       runner.run(job.data as TrialJobData, {
@@ -34,4 +39,11 @@ export function inProcessTrialWorker(url: string, concurrency: number): Worker {
       }),
     { connection: connectionOptions(url), prefix: queuePrefix(), concurrency },
   );
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      redis.disconnect();
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { inProcessTrialWorker } from './in-process-trials.ts';
 
 const [url, concurrencyText] = process.argv.slice(2);
 if (!url || !concurrencyText) throw new Error('usage: scale-worker.ts <redis-url> <concurrency>');
-const worker = inProcessTrialWorker(url, Number(concurrencyText));
-await worker.waitUntilReady();
+const trials = inProcessTrialWorker(url, Number(concurrencyText));
+await trials.worker.waitUntilReady();
 process.stdout.write('ready\n');
-process.on('SIGTERM', () => void worker.close().then(() => process.exit(0)));
+process.on('SIGTERM', () => void trials.close().then(() => process.exit(0)));

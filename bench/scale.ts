@@ -157,7 +157,7 @@ for (const strategy of args['fleet-only'] ? [] : args.strategies.split(',')) {
   let bytes = 0;
   for await (const piece of (await reportStream(store, campaign.id))!) bytes += piece.length;
   statusMs.push(
-    `${strategy}: lgt status ${(t1 - t0).toFixed(0)} ms, lgt list ${(t2 - t1).toFixed(0)} ms, lgt run's summary ${(t3 - t2).toFixed(0)} ms, report.json written in ${((t4 - t3) / 1000).toFixed(1)} s (${(statSync(path.join(dir, 'report.json')).size / 2 ** 20).toFixed(0)} MiB, heap peak ${((heapPeak - heapBefore) / 2 ** 20).toFixed(0)} MiB above before), API report streamed in ${((performance.now() - t4) / 1000).toFixed(1)} s (${(bytes / 2 ** 20).toFixed(0)} MiB)`,
+    `${strategy}: lgt status ${(t1 - t0).toFixed(0)} ms, lgt list ${(t2 - t1).toFixed(0)} ms, lgt run's summary ${(t3 - t2).toFixed(0)} ms, report.json written in ${((t4 - t3) / 1000).toFixed(1)} s (${(statSync(path.join(dir, 'report.json')).size / 2 ** 20).toFixed(0)} MiB, heap at most ${(heapPeak / 2 ** 20).toFixed(0)} MiB while writing, ${(heapBefore / 2 ** 20).toFixed(0)} MiB before), API report streamed in ${((performance.now() - t4) / 1000).toFixed(1)} s (${(bytes / 2 ** 20).toFixed(0)} MiB)`,
   );
   rows.push(
     `| ${strategy} | ${records.length} | ${seconds.toFixed(0)} | ${meanPerTrial.map((v) => v.toFixed(1)).join(' | ')} | ${perTrial.map((v) => v.toFixed(1)).join(' | ')} | ${(meanPerTrial.at(-1)! / meanPerTrial[0]!).toFixed(2)} | ${(memory / records.length / 1024).toFixed(1)} |`,

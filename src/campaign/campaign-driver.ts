@@ -110,8 +110,9 @@ export class CampaignDriver {
   async drive(campaignId: string, signal?: AbortSignal): Promise<CampaignRecord> {
     const claimed = await this.store.claimDriver(campaignId);
     // Its own connection for the blocking reads: ten campaigns driven by one worker process
-    // took 11 times as long as one when they shared it (bench/scale.ts, the fleet).
-    const blocking = this.blocking.duplicate();
+    // took 11 times as long as one when they shared it (bench/scale.ts, the fleet). Named, so
+    // that CLIENT LIST shows which campaign each is waiting for.
+    const blocking = this.blocking.duplicate({ connectionName: `lgt-driver:${campaignId}` });
     try {
       const fenced = new CampaignDriver(claimed.store, this.queues, blocking, this.options);
       return await fenced.driveClaimed(campaignId, signal);

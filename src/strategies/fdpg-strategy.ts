@@ -5,6 +5,7 @@ import type { TrialRecord } from '../contracts/campaign-records.ts';
 import { labelledRng, Rng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { configKey } from './config-sampling.ts';
+import { latestAndBest } from './history-window.ts';
 import { SpaceEncoding } from './space-encoding.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 
@@ -32,6 +33,13 @@ export interface FdpgOptions {
   foreignTrials: 'prior' | 'ignore';
   /** Kernel width around a foreign trial in the prior (normalized units). */
   priorBandwidth: number;
+  /**
+   * The fit replays the latest `window` finished trials and the best older ones (as many as
+   * TPE keeps, 25): the replay's cost grows with the square of what it reads, so an unbounded
+   * one would slow a long campaign without end. Up to `window` trials nothing is left out.
+   * Infinity: every trial.
+   */
+  window: number;
 }
 
 const DEFAULTS: FdpgOptions = {
@@ -46,7 +54,10 @@ const DEFAULTS: FdpgOptions = {
   initialStd: 0.3,
   foreignTrials: 'prior',
   priorBandwidth: 0.1,
+  window: 300,
 };
+/** Older trials kept beside the window: the best ones, so the incumbent's region stays known. */
+const KEEP_BEST = 25;
 
 /**
  * Standard deviations stay in this range: narrow enough that clamping does not pile most
@@ -122,7 +133,8 @@ interface Evaluation {
  * standard deviation better e^5 times as likely under the target.
  *
  * Stateless: each call replays the estimator from the initial parameters over this strategy's
- * finished evaluations in trial order, batch by batch: after each batch the buffer (all
+ * finished evaluations in trial order (the latest 300 and the best 25 older ones on a long
+ * history, see FdpgOptions.window), batch by batch: after each batch the buffer (all
  * evaluations so far) gives
  *   Z^ = mean(P / q),  t = pi_theta(x) / (P(x) / Z^),  r = -f'(t),  A = r - baseline,
  *   loss = sum w * (-A) * log pi_theta(x),  w = pi_theta / q (self-normalized, or clipped / n),
@@ -266,15 +278,23 @@ export class FdpgStrategy implements Strategy {
     return raw.map((v) => v / sum);
   }
 
-  /** Finished trials with a score; failures at the worst score seen. */
+  /**
+   * Finished trials with a score, within the window (see FdpgOptions.window); failures at the
+   * worst score seen there.
+   */
   private evaluations(history: readonly TrialRecord[]): Evaluation[] {
     // A cancelled trial says nothing about its configuration (unlike CMA-ES and ZO, f-DPG has
     // no generation that must be completed), so it is left out like a running one.
-    const finished = history.filter((t) => ['completed', 'pruned', 'failed'].includes(t.state));
     const scoreOfTrial = (t: TrialRecord) =>
       (t.state === 'completed' || t.state === 'pruned') && typeof t.value === 'number'
         ? scoreOf(t.value, this.direction)
         : null;
+    const finished = latestAndBest(
+      history.filter((t) => ['completed', 'pruned', 'failed'].includes(t.state)),
+      this.options.window,
+      KEEP_BEST,
+      (t) => -(scoreOfTrial(t) ?? -Infinity),
+    );
     const finite = finished.map(scoreOfTrial).filter((s): s is number => s !== null);
     const worst = finite.length ? Math.min(...finite) : 0;
     const d = this.encoding.numeric.length;

@@ -18,6 +18,7 @@ import {
 } from './parzen-estimator.ts';
 import { RandomStrategy } from './random-strategy.ts';
 import { SpaceEncoding } from './space-encoding.ts';
+import { smallest } from './history-window.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 
 export interface TpeOptions {
@@ -153,7 +154,6 @@ export class TpeStrategy implements Strategy {
     return proposals;
   }
 
-  /** Finished trials as losses to minimize; failed ones (no value) count as the worst. */
   /**
    * The results the model learns from: within the window (see TpeOptions.window), the latest
    * ones and the best of all; failures count as a little worse than the worst result.
@@ -295,18 +295,4 @@ export class TpeStrategy implements Strategy {
 interface Density {
   sample(rng: Rng): { u: number[]; choices: number[] };
   logDensity(x: JointPoint): number;
-}
-
-/** The `k` items with the smallest `key`, in their original order (k small, items many). */
-function smallest<T>(items: readonly T[], k: number, key: (item: T) => number): T[] {
-  const best: { item: T; key: number; at: number }[] = [];
-  items.forEach((item, at) => {
-    const v = key(item);
-    if (best.length === k && v >= best[k - 1]!.key) return;
-    let i = best.length;
-    while (i > 0 && best[i - 1]!.key > v) i--;
-    best.splice(i, 0, { item, key: v, at });
-    if (best.length > k) best.pop();
-  });
-  return best.sort((a, b) => a.at - b.at).map((b) => b.item);
 }

@@ -330,3 +330,25 @@ describe('FdpgStrategy', () => {
     expect(Math.max(...ignored.logits[0]!) - Math.min(...ignored.logits[0]!)).toBeLessThan(0.5);
   });
 });
+
+describe('f-DPG on long histories: the window', () => {
+  it('changes nothing while the trials fit in it, and past it reads only the latest and the best older ones', async () => {
+    const { trials } = await runSynthetic(new FdpgStrategy(space, 3, 'minimize'), objective, {
+      budget: 80,
+      parallel: 4,
+    });
+    const fitted = (window: number, h: TrialRecord[]) =>
+      new FdpgStrategy(space, 3, 'minimize', { window }).distribution(h);
+    expect(fitted(80, trials)).toEqual(fitted(Infinity, trials));
+    // Window 40: the latest 40 and the best 25 older ones. A trial of the 15 forgotten ones
+    // (older, not among the best) changes nothing; one inside the window changes the fit.
+    const bounded = fitted(40, trials);
+    expect(bounded).not.toEqual(fitted(Infinity, trials));
+    const older = trials.slice(0, 40).filter((t) => typeof t.value === 'number');
+    const worst = older.reduce((a, b) => (b.value! > a.value! ? b : a));
+    const change = (n: number) =>
+      trials.map((t) => (t.number === n ? { ...t, value: t.value! * 1.5 + 1 } : t));
+    expect(fitted(40, change(worst.number))).toEqual(bounded);
+    expect(fitted(40, change(trials.at(-1)!.number))).not.toEqual(bounded);
+  });
+});
