@@ -17,8 +17,8 @@
  * Part 2, the fleet: `--workers` trial slots (BullMQ concurrency) spread over `--processes`
  * worker processes (bench/scale-worker.ts) on one random campaign of `--fleet-trials` trials,
  * then on ten campaigns sharing them: trials per second, queue latency (proposed to started),
- * Redis memory per trial, and the trials lost (not completed) or started twice (counted from
- * the event log).
+ * Redis memory, commands and CPU time per trial, and the trials lost (not completed) or started
+ * twice (counted from the event log).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
@@ -201,6 +201,7 @@ if (fleetWorkers > 0) {
   for (const campaignCount of [1, 10]) {
     const perCampaign = Math.floor(Number(args['fleet-trials']) / campaignCount);
     const memoryBefore = await usedMemory();
+    const redisBefore = await redisWork();
     const started = performance.now();
     const ids = await Promise.all(
       Array.from(
@@ -229,6 +230,7 @@ if (fleetWorkers > 0) {
       await new Promise((r) => setTimeout(r, 500));
     }
     const seconds = (performance.now() - started) / 1000;
+    const redisAfter = await redisWork();
     let completed = 0;
     let total = 0;
     let duplicated = 0;
@@ -254,8 +256,12 @@ if (fleetWorkers > 0) {
     latencies.sort((a, b) => a - b);
     const at = (q: number) => latencies[Math.floor(q * (latencies.length - 1))] ?? NaN;
     const memory = (await usedMemory()) - memoryBefore;
+    // Redis's own work per trial: commands, and CPU time of the redis-server process (which
+    // shares the 2 cores with everything else here, so it is its work, not its limit).
+    const commandsPerTrial = (redisAfter.commands - redisBefore.commands) / completed;
+    const cpuMsPerTrial = ((redisAfter.cpuSeconds - redisBefore.cpuSeconds) * 1000) / completed;
     fleetRows.push(
-      `| ${campaignCount} | ${perCampaign * campaignCount} | ${completed} | ${perCampaign * campaignCount - completed} | ${duplicated} | ${seconds.toFixed(1)} | ${(completed / seconds).toFixed(0)} | ${at(0.5)} | ${at(0.95)} | ${(memory / Math.max(1, total) / 1024).toFixed(1)} |`,
+      `| ${campaignCount} | ${perCampaign * campaignCount} | ${completed} | ${perCampaign * campaignCount - completed} | ${duplicated} | ${seconds.toFixed(1)} | ${(completed / seconds).toFixed(0)} | ${at(0.5)} | ${at(0.95)} | ${(memory / Math.max(1, total) / 1024).toFixed(1)} | ${commandsPerTrial.toFixed(0)} | ${cpuMsPerTrial.toFixed(2)} | ${(1000 / cpuMsPerTrial).toFixed(0)} |`,
     );
     process.stderr.write(`fleet: ${campaignCount} campaign(s) done in ${seconds.toFixed(0)} s\n`);
   }
@@ -264,9 +270,9 @@ if (fleetWorkers > 0) {
     `\n${fleetWorkers} trial slots over ${processes} worker processes, random on ${args.task}, drivers in one process\n`,
   );
   console.log(
-    '| campaigns | trials asked | completed | lost | started twice | seconds | trials/s | queue latency p50 (ms) | p95 (ms) | Redis KiB/trial |',
+    '| campaigns | trials asked | completed | lost | started twice | seconds | trials/s | queue latency p50 (ms) | p95 (ms) | Redis KiB/trial | Redis commands/trial | Redis CPU ms/trial | trials/s one Redis core could take |',
   );
-  console.log(`|${' --- |'.repeat(10)}`);
+  console.log(`|${' --- |'.repeat(13)}`);
   for (const r of fleetRows) console.log(r);
 } else {
   await trialWorker.close();
@@ -275,6 +281,18 @@ await drivers.close();
 await queues.close();
 redis.disconnect();
 await server.stop();
+
+/** Commands Redis has processed and the CPU time its process has used, so far. */
+async function redisWork(): Promise<{ commands: number; cpuSeconds: number }> {
+  const stats = await redis.info('stats');
+  const cpu = await redis.info('cpu');
+  const field = (text: string, name: string) =>
+    Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? NaN);
+  return {
+    commands: field(stats, 'total_commands_processed'),
+    cpuSeconds: field(cpu, 'used_cpu_sys') + field(cpu, 'used_cpu_user'),
+  };
+}
 
 async function usedMemory(): Promise<number> {
   const info = await redis.info('memory');

@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/tuning.ts --tasks wine-quality,water-potability \
  *     --strategies random,tpe,hybrid --seeds 5 --budget 50 --epochs 20 [--fast] [--out bench/results]
- *     [--tpe-options '{"multivariate":false}']
+ *     [--tpe-options '{"multivariate":false}'] [--fdpg-options '{"window":1000000000}']
  *
  * On benchmark objectives (functions with a known optimum, no training) it reports regret, the
  * distance of the best configuration so far to the optimum, at 10/20/50/100 trials, and its area
@@ -38,6 +38,7 @@ import { configKey } from '../src/strategies/config-sampling.ts';
 import { createStrategy } from '../src/strategies/create-strategy.ts';
 import { strategyContextsOf } from '../src/campaign/campaign-strategy-context.ts';
 import type { TpeOptions } from '../src/strategies/tpe-strategy.ts';
+import type { FdpgOptions } from '../src/strategies/fdpg-strategy.ts';
 import type { AnyTask } from '../src/tasks/task.ts';
 import { isObjectiveTask } from '../src/tasks/objective.ts';
 import { TaskTrainer } from '../src/trainer/task-trainer.ts';
@@ -58,6 +59,7 @@ const { values: args } = parseArgs({
     // Off by default: the README's tables were measured without the default as trial 1.
     'default-first': { type: 'boolean', default: false },
     'tpe-options': { type: 'string' },
+    'fdpg-options': { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
   },
 });
@@ -85,11 +87,14 @@ for (const s of strategies) {
     throw new Error(`unknown strategy ${s}; known: ${STRATEGY_NAMES.join(', ')}`);
 }
 const tpeOptions = parseTpeOptions(args['tpe-options']);
-// A TPE variant gets its own rows, so a replay can put it beside the default one.
+const fdpgOptions = parseFdpgOptions(args['fdpg-options']);
+// A TPE or f-DPG variant gets its own rows, so a replay can put it beside the default one.
 const label = (strategyName: string) =>
   tpeOptions && (strategyName === 'tpe' || strategyName === 'hybrid')
     ? `${strategyName} ${args['tpe-options']}`
-    : strategyName;
+    : fdpgOptions && strategyName === 'fdpg'
+      ? `${strategyName} ${args['fdpg-options']}`
+      : strategyName;
 const seeds = Number(args.seeds);
 const budget = Number(args.budget);
 const epochs = Number(args.epochs);
@@ -183,6 +188,7 @@ async function campaign(
     context: strategyContextsOf(store, record.id),
     agentsQueue: null as never,
     ...(tpeOptions ? { tpeOptions } : {}),
+    ...(fdpgOptions ? { fdpgOptions } : {}),
   });
   for (;;) {
     const history = await store.listTrials(record.id);
@@ -405,7 +411,7 @@ async function regretTable(task: AnyTask, optimum: number): Promise<void> {
 
 writeFileSync(cachePath, JSON.stringify(cache));
 writeFileSync(path.join(args.out, 'tuning.csv'), `${csv.join('\n')}\n`);
-const command = `npx tsx bench/tuning.ts --tasks ${args.tasks} --strategies ${args.strategies} --seeds ${seeds} --budget ${budget} --epochs ${epochs} --parallel ${parallel}${tpeOptions ? ` --tpe-options '${args['tpe-options']}'` : ''}${args['default-first'] ? ' --default-first' : ''}`;
+const command = `npx tsx bench/tuning.ts --tasks ${args.tasks} --strategies ${args.strategies} --seeds ${seeds} --budget ${budget} --epochs ${epochs} --parallel ${parallel}${tpeOptions ? ` --tpe-options '${args['tpe-options']}'` : ''}${fdpgOptions ? ` --fdpg-options '${args['fdpg-options']}'` : ''}${args['default-first'] ? ' --default-first' : ''}`;
 const text = [
   ...summary,
   `(${trained} trials trained, ${replayed} replayed from the cache; ${command})`,
@@ -417,8 +423,7 @@ await redis.stop();
 
 /** --tpe-options '{"multivariate":false}': TPE's settings (see TpeOptions), checked. */
 function parseTpeOptions(text: string | undefined): Partial<TpeOptions> | undefined {
-  if (text === undefined) return undefined;
-  const schema = z.strictObject({
+  return parseOptions('--tpe-options', text, {
     startupTrials: z.number().int().min(1).optional(),
     candidates: z.number().int().min(1).optional(),
     priorWeight: z.number().positive().optional(),
@@ -427,16 +432,36 @@ function parseTpeOptions(text: string | undefined): Partial<TpeOptions> | undefi
     // A large number (1e9) for no window.
     window: z.number().int().min(1).optional(),
   });
+}
+
+/** --fdpg-options '{"window":1000000000}': f-DPG's settings (see FdpgOptions), checked. */
+function parseFdpgOptions(text: string | undefined): Partial<FdpgOptions> | undefined {
+  return parseOptions('--fdpg-options', text, {
+    beta: z.number().positive().optional(),
+    learningRate: z.number().positive().optional(),
+    stepsPerBatch: z.number().int().min(1).optional(),
+    batchSize: z.number().int().min(1).optional(),
+    // A large number (1e9) for no window.
+    window: z.number().int().min(1).optional(),
+  });
+}
+
+function parseOptions<T>(
+  flag: string,
+  text: string | undefined,
+  shape: z.ZodRawShape,
+): Partial<T> | undefined {
+  if (text === undefined) return undefined;
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error(`--tpe-options is not JSON: ${text}`);
+    throw new Error(`${flag} is not JSON: ${text}`);
   }
-  const parsed = schema.safeParse(json);
+  const parsed = z.strictObject(shape).safeParse(json);
   if (!parsed.success)
-    throw new Error(`--tpe-options: ${z.prettifyError(parsed.error).replaceAll('\n', '; ')}`);
-  return parsed.data;
+    throw new Error(`${flag}: ${z.prettifyError(parsed.error).replaceAll('\n', '; ')}`);
+  return parsed.data as Partial<T>;
 }
 
 function markdownTable(rows: string[][]): string {

@@ -40,7 +40,10 @@ function tallyOf(census: Awaited<ReturnType<CampaignStore['trialCensus']>>): {
   };
 }
 
-/** The overview and every trial's summary, from one read of the trials (the dashboard's first). */
+/**
+ * The overview and every trial's summary (the dashboard's first look): from the tally and the
+ * summaries the trial writes keep, or for a campaign made before them, one read of the trials.
+ */
 export async function campaignOverviewWithTrials(
   store: CampaignStore,
   id: string,
@@ -49,6 +52,11 @@ export async function campaignOverviewWithTrials(
   // The log's position first: whatever happens while the rest is read comes after it.
   const lastEventId = await store.lastEventId(id);
   const campaign = await store.requireCampaign(id);
+  const tally = await store.trialTally(id);
+  if (tally) {
+    const trials = await store.listTrialSummaries(id);
+    return { overview: await overviewOf(store, campaign, tally, lastEventId, now), trials };
+  }
   const census = await store.trialCensus(id);
   const overview = await overviewOf(store, campaign, tallyOf(census), lastEventId, now);
   return { overview, trials: census.summaries };

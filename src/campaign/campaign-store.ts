@@ -46,12 +46,21 @@ end
  * - KEYS[4], a sorted set of trial numbers scored by the campaign's change sequence: what
  *   changed since a reader last looked (CampaignStore.trialsChangedSince);
  * - in the counters hash (KEYS[1]), trials by state ("state:<name>") and the epochs run in all;
- * - KEYS[5], the set of running trials.
- * See CampaignStore.trialTally.
+ * - KEYS[5], the set of running trials;
+ * - `summaries`, a hash of each trial's summary (`summary`, made by the caller: see
+ *   summaryJson), a tenth of a record: what the dashboard's first look reads.
+ * See CampaignStore.trialTally and CampaignStore.trialSummaries.
  */
-const TRACK_TRIAL = (member: string, old: string, next: string) => `
+const TRACK_TRIAL = (
+  member: string,
+  old: string,
+  next: string,
+  summaries: string,
+  summary: string,
+) => `
 if ${member} ~= '' then
   redis.call('ZADD', KEYS[4], redis.call('HINCRBY', KEYS[1], 'trial-changes', 1), ${member})
+  redis.call('HSET', ${summaries}, ${member}, ${summary})
   local function facts(raw)
     if not raw then return nil, 0 end
     local ok, t = pcall(cjson.decode, raw)
@@ -80,7 +89,7 @@ local previous = false
 if ARGV[6] ~= '' then previous = redis.call('HGET', KEYS[2], ARGV[2]) end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[5])
 redis.call('HSET', KEYS[3], ARGV[3], rev + 1)
-${TRACK_TRIAL('ARGV[6]', 'previous or nil', 'ARGV[5]')}
+${TRACK_TRIAL('ARGV[6]', 'previous or nil', 'ARGV[5]', 'KEYS[6]', 'ARGV[7]')}
 return rev + 1
 `;
 
@@ -100,7 +109,8 @@ if ARGV[3] ~= '' then
   local event = string.gsub(ARGV[3], '"trial":0', '"trial":' .. n, 1)
   redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*', 'e', event)
 end
-${TRACK_TRIAL('tostring(n)', 'nil', 'record')}
+local summary = string.gsub(ARGV[6], '"number":0', '"number":' .. n, 1)
+${TRACK_TRIAL('tostring(n)', 'nil', 'record', 'KEYS[7]', 'summary')}
 return n
 `;
 
@@ -154,12 +164,14 @@ type RedisWithScripts = Redis & {
     revs: string,
     changes: string,
     running: string,
+    summaries: string,
     epoch: string,
     field: string,
     revField: string,
     rev: number,
     json: string,
     changed: string,
+    summary: string,
   ): Promise<number>;
   lgtAddTrial(
     counters: string,
@@ -168,11 +180,13 @@ type RedisWithScripts = Redis & {
     changes: string,
     running: string,
     events: string,
+    summaries: string,
     epoch: string,
     json: string,
     event: string,
     maxTrials: number,
     cap: string,
+    summary: string,
   ): Promise<number>;
   lgtAddEvent(
     counters: string,
@@ -207,8 +221,8 @@ export class CampaignStore implements TrialStore {
   ) {
     this.redis = redis as RedisWithScripts;
     if (!('lgtCas' in redis)) {
-      redis.defineCommand('lgtCas', { numberOfKeys: 5, lua: CAS_SCRIPT });
-      redis.defineCommand('lgtAddTrial', { numberOfKeys: 6, lua: ADD_TRIAL_SCRIPT });
+      redis.defineCommand('lgtCas', { numberOfKeys: 6, lua: CAS_SCRIPT });
+      redis.defineCommand('lgtAddTrial', { numberOfKeys: 7, lua: ADD_TRIAL_SCRIPT });
       redis.defineCommand('lgtAddEvent', { numberOfKeys: 2, lua: ADD_EVENT_SCRIPT });
       redis.defineCommand('lgtAppendEpoch', { numberOfKeys: 2, lua: APPEND_EPOCH_SCRIPT });
     }
@@ -251,9 +265,9 @@ export class CampaignStore implements TrialStore {
     );
     if (!created) throw new Error(`campaign ${record.id} already exists`);
     await this.redis.hset(this.key(record.id, 'campaign'), 'rev', 1);
-    // Its trials are tallied as they are written (see TRACK_TRIAL); campaigns made before the
-    // tally existed have no mark, and are counted by reading their trials.
-    await this.redis.hset(this.key(record.id, 'counters'), 'tallied', 1);
+    // Its trials are tallied and summarized as they are written (see TRACK_TRIAL); campaigns
+    // made before have no marks, and are counted and summarized by reading their trials.
+    await this.redis.hset(this.key(record.id, 'counters'), 'tallied', 1, 'summarized', 1);
     await this.redis.zadd(`${this.prefix}:campaigns`, record.createdAt, record.id);
   }
 
@@ -325,11 +339,13 @@ export class CampaignStore implements TrialStore {
         this.key(id, 'trial-changes'),
         this.key(id, 'running'),
         this.key(id, 'events'),
+        this.key(id, 'summaries'),
         this.epochFor(id),
         json,
         event ? redactedJson({ trial: 0, ...event, at: Date.now() }) : '',
         maxTrials,
         String(EVENT_STREAM_CAP),
+        summaryJson({ number: 0, ...trial }),
       )
       .catch((error: unknown) => rethrowFenced(id, error));
     if (n === -1) throw new TrialBudgetSpentError(id, maxTrials);
@@ -455,9 +471,20 @@ export class CampaignStore implements TrialStore {
     return { counts, running: running.sort(byNumber), summaries: summaries.sort(byNumber) };
   }
 
-  /** Every trial's summary (number, state, value, source, time, epochs), in order. */
+  /**
+   * Every trial's summary (number, state, value, source, time, epochs), in order: from the
+   * summaries the trial writes keep (a tenth of the records), or, for a campaign made before
+   * they existed, from the records.
+   */
   async listTrialSummaries(id: string): Promise<TrialSummary[]> {
-    return (await this.trialCensus(id)).summaries;
+    if ((await this.redis.hget(this.key(id, 'counters'), 'summarized')) !== '1')
+      return (await this.trialCensus(id)).summaries;
+    const key = this.key(id, 'summaries');
+    return (await this.redis.hvals(key))
+      .map((raw) =>
+        decode<TrialSummary>(TrialSummarySchema, `a trial summary of campaign ${id} (${key})`, raw),
+      )
+      .sort((a, b) => a.number - b.number);
   }
 
   /** Moves a trial from one of `from` to `to` with a patch; null when it was not in `from`. */
@@ -693,18 +720,29 @@ export class CampaignStore implements TrialStore {
           revKey,
           this.key(id, 'trial-changes'),
           this.key(id, 'running'),
+          this.key(id, 'summaries'),
           this.epochFor(id),
           field,
           revField,
           Number(rev ?? 0),
           redactedJson(next),
           logsChange ? field : '',
+          logsChange ? summaryJson(next as TrialRecord) : '',
         )
         .catch((error: unknown) => rethrowFenced(id, error));
       if (stored !== -1) return next;
     }
     throw new Error(`could not update ${recordKey} ${field}: too many concurrent changes`);
   }
+}
+
+/** A trial's summary (TrialSummary) as JSON: the fields a long listing shows. */
+function summaryJson(t: TrialRecord): string {
+  const summary: TrialSummary = { number: t.number, state: t.state, source: t.source };
+  if (t.value !== undefined) summary.value = t.value;
+  if (t.seconds !== undefined) summary.seconds = t.seconds;
+  if (t.epochsRun !== undefined) summary.epochsRun = t.epochsRun;
+  return redactedJson(summary);
 }
 
 /** JSON for Redis, with every secret this process knows taken out (see secrets.ts). */

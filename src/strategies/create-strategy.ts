@@ -15,7 +15,7 @@ import {
 } from '../contracts/campaign-request.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { CmaEsStrategy } from './cmaes-strategy.ts';
-import { FdpgStrategy } from './fdpg-strategy.ts';
+import { FdpgStrategy, type FdpgOptions } from './fdpg-strategy.ts';
 import { TpeStrategy, type TpeOptions } from './tpe-strategy.ts';
 import { ZeroOrderStrategy } from './zo-strategy.ts';
 import { QueuedLlmClient } from '../llm/queued-llm-client.ts';
@@ -42,6 +42,8 @@ export interface StrategyDeps {
   agentsQueue: Queue;
   /** TPE's settings when not the defaults (bench/tuning.ts --tpe-options compares variants). */
   tpeOptions?: Partial<TpeOptions>;
+  /** f-DPG's settings when not the defaults (bench/tuning.ts --fdpg-options). */
+  fdpgOptions?: Partial<FdpgOptions>;
 }
 
 /**
@@ -183,6 +185,7 @@ function numericStrategy(
       // Campaigns stored before the option existed have none: the default.
       return new FdpgStrategy(space, seed, task.metric.direction, {
         divergence: request.divergence ?? 'js',
+        ...deps.fdpgOptions,
       });
   }
 }

@@ -338,9 +338,24 @@ describe('CampaignStore against a real Redis', () => {
     await store.transitionTrial('tally', 5, ['running'], 'completed', { value: 2 });
     expect((await store.trialsChangedSince('tally', since)).numbers).toEqual([5]);
     expect((await store.trialTally('tally'))!.running.map((t) => t.number)).toEqual([4]);
+    // The summaries kept beside the records say what the records say.
+    const kept = await store.listTrialSummaries('tally');
+    expect(kept).toEqual((await store.trialCensus('tally')).summaries);
+    expect(kept.map((t) => [t.number, t.state, t.value, t.epochsRun])).toEqual([
+      [1, 'completed', 1, 7],
+      [2, 'pruned', 0.5, 3],
+      [3, 'failed', null, 2],
+      [4, 'running', undefined, 1],
+      [5, 'completed', 2, undefined],
+      [6, 'proposed', undefined, undefined],
+    ]);
+    expect(await redis.hlen('test:{tally}:summaries')).toBe(6);
 
-    // A campaign made before the tally existed has no mark: it is counted by reading (null).
-    await redis.hdel('test:{tally}:counters', 'tallied');
+    // A campaign made before the tally and the summaries existed has no marks: it is counted
+    // (null) and summarized by reading its records.
+    await redis.hdel('test:{tally}:counters', 'tallied', 'summarized');
+    await redis.del('test:{tally}:summaries');
     expect(await store.trialTally('tally')).toBeNull();
+    expect(await store.listTrialSummaries('tally')).toEqual(kept);
   });
 });
