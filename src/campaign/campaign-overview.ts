@@ -114,7 +114,7 @@ export async function listCampaignOverviews(
     campaigns.map(async (campaign) => ({
       campaign,
       counts:
-        (await store.trialTally(campaign.id))?.counts ??
+        (await store.trialTally(campaign.id, { running: false }))?.counts ??
         (await store.trialCensus(campaign.id)).counts,
     })),
   );

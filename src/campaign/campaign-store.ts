@@ -416,9 +416,13 @@ export class CampaignStore implements TrialStore {
    * writes keep (one hash read and the running ones): what `lgt status` and `lgt list` show, in
    * the same time at 10,000 trials as at 10. Null for a campaign made before the tally existed.
    */
-  async trialTally(id: string): Promise<{
+  async trialTally(
+    id: string,
+    { running = true }: { running?: boolean } = {},
+  ): Promise<{
     counts: Record<TrialState, number>;
     epochsRun: number;
+    /** Empty when not asked for (a listing that shows only the counts). */
     running: TrialRecord[];
   } | null> {
     const counters = await this.redis.hgetall(this.key(id, 'counters'));
@@ -426,6 +430,7 @@ export class CampaignStore implements TrialStore {
     const counts = Object.fromEntries(
       TRIAL_STATES.map((s) => [s, Number(counters[`state:${s}`] ?? 0)]),
     ) as Record<TrialState, number>;
+    if (!running) return { counts, epochsRun: Number(counters['epochs-run'] ?? 0), running: [] };
     const numbers = (await this.redis.smembers(this.key(id, 'running')))
       .map(Number)
       .sort((a, b) => a - b);

@@ -333,6 +333,8 @@ describe('CampaignStore against a real Redis', () => {
     expect(tally.running.map((t) => t.number)).toEqual(census.running.map((t) => t.number));
     expect(tally.running.map((t) => t.number)).toEqual([4, 5]);
     expect(tally.epochsRun).toBe(7 + 3 + 2 + 1);
+    // A listing that shows only the counts reads no record.
+    expect(await store.trialTally('tally', { running: false })).toEqual({ ...tally, running: [] });
     // What changed since a reader looked: the numbers written after its sequence.
     const since = await store.trialChangeSequence('tally');
     await store.transitionTrial('tally', 5, ['running'], 'completed', { value: 2 });
