@@ -12,7 +12,7 @@ import { reportDirFor } from '../src/campaign/report-writer.ts';
 import type { TrialJobData } from '../src/contracts/campaign-records.ts';
 import { FileArtifactStore } from '../src/files/artifact-store.ts';
 import { queuePrefix } from '../src/queue/lgt-queues.ts';
-import { connectionOptions, createRedis } from '../src/queue/redis-connection.ts';
+import { bullConnection, createRedis } from '../src/queue/redis-connection.ts';
 import { TaskTrainer } from '../src/trainer/task-trainer.ts';
 import { TaskDataCache } from '../src/trials/task-data-cache.ts';
 import { TrialRunner } from '../src/trials/trial-runner.ts';
@@ -24,6 +24,7 @@ export function inProcessTrialWorker(
 ): { worker: Worker; close(): Promise<void> } {
   const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-bench-trials-'));
   const redis = createRedis(url);
+  const bull = bullConnection(url);
   const runner = new TrialRunner(
     new CampaignStore(redis, queuePrefix()),
     new TaskTrainer(),
@@ -37,13 +38,14 @@ export function inProcessTrialWorker(
         attempt: job.attemptsMade + 1,
         maxAttempts: job.opts.attempts ?? 1,
       }),
-    { connection: connectionOptions(url), prefix: queuePrefix(), concurrency },
+    { connection: bull.connection, prefix: queuePrefix(url), concurrency },
   );
   return {
     worker,
     async close() {
       await worker.close();
       redis.disconnect();
+      bull.close();
     },
   };
 }

@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/scale.ts [--trials 10000] [--strategies random,tpe,cmaes] [--parallel 8]
  *     [--at 100,1000,5000,10000] [--task bench:hartmann6]
- *     [--workers 200] [--processes 4] [--fleet-trials 4000] [--fleet-only]
+ *     [--workers 200] [--processes 4] [--fleet-trials 4000] [--fleet-only] [--cluster]
  *
  * Prints, per strategy, the wall time per trial around trials 100, 1,000, 5,000 and 10,000
  * (the median gap between consecutive finishes in a window of 101 trials around each: the
@@ -18,7 +18,8 @@
  * worker processes (bench/scale-worker.ts) on one random campaign of `--fleet-trials` trials,
  * then on ten campaigns sharing them: trials per second, queue latency (proposed to started),
  * Redis memory, commands and CPU time per trial, and the trials lost (not completed) or started
- * twice (counted from the event log).
+ * twice (counted from the event log). With --cluster, all of it on a Redis Cluster of three
+ * nodes on this machine (started here), the figures summed over the nodes.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
@@ -34,6 +35,7 @@ import { reportStream } from '../src/campaign/report-stream.ts';
 import { STRATEGY_NAMES } from '../src/contracts/campaign-request.ts';
 import { openQueues, queuePrefix } from '../src/queue/lgt-queues.ts';
 import { createRedis } from '../src/queue/redis-connection.ts';
+import { startRedisCluster } from '../src/queue/redis-cluster-process.ts';
 import { startRedisServer } from '../src/queue/redis-server-process.ts';
 import { WorkerService } from '../src/worker/worker-service.ts';
 import { inProcessTrialWorker } from './in-process-trials.ts';
@@ -52,6 +54,8 @@ const { values: args } = parseArgs({
     'fleet-trials': { type: 'string', default: '4000' },
     // Skip part 1 (the long single campaigns).
     'fleet-only': { type: 'boolean', default: false },
+    // A Redis Cluster of three nodes instead of one redis-server.
+    cluster: { type: 'boolean', default: false },
   },
 });
 const trials = Number(args.trials);
@@ -62,9 +66,13 @@ const checkpoints = args.at
   .filter((k) => k <= trials);
 const WINDOW = 50;
 
-const server = await startRedisServer();
+// One redis-server, or with --cluster a Redis Cluster of three (all on this machine).
+const server = args.cluster ? await startRedisCluster(3) : await startRedisServer();
+const nodeUrls = 'nodes' in server ? server.nodes.map((n) => n.url) : [server.url];
+// Each node's own figures (INFO) are read from it directly and summed.
+const nodeClients = nodeUrls.map((url) => createRedis(url));
 const redis = createRedis(server.url);
-const store = new CampaignStore(redis, queuePrefix());
+const store = new CampaignStore(redis, queuePrefix(server.url));
 const queues = openQueues(server.url);
 const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-bench-scale-'));
 // The driver as a worker runs it; the trials in this process, `parallel` at a time.
@@ -280,21 +288,27 @@ if (fleetWorkers > 0) {
 await drivers.close();
 await queues.close();
 redis.disconnect();
+for (const node of nodeClients) node.disconnect();
 await server.stop();
 
-/** Commands Redis has processed and the CPU time its process has used, so far. */
+/** Commands Redis has processed and the CPU time its processes have used, so far (all nodes). */
 async function redisWork(): Promise<{ commands: number; cpuSeconds: number }> {
-  const stats = await redis.info('stats');
-  const cpu = await redis.info('cpu');
-  const field = (text: string, name: string) =>
-    Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? NaN);
-  return {
-    commands: field(stats, 'total_commands_processed'),
-    cpuSeconds: field(cpu, 'used_cpu_sys') + field(cpu, 'used_cpu_user'),
-  };
+  let commands = 0;
+  let cpuSeconds = 0;
+  for (const node of nodeClients) {
+    const stats = await node.info('stats');
+    const cpu = await node.info('cpu');
+    const field = (text: string, name: string) =>
+      Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? NaN);
+    commands += field(stats, 'total_commands_processed');
+    cpuSeconds += field(cpu, 'used_cpu_sys') + field(cpu, 'used_cpu_user');
+  }
+  return { commands, cpuSeconds };
 }
 
 async function usedMemory(): Promise<number> {
-  const info = await redis.info('memory');
-  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+  let bytes = 0;
+  for (const node of nodeClients)
+    bytes += Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1] ?? NaN);
+  return bytes;
 }

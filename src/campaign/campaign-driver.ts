@@ -6,6 +6,7 @@ import { strategyContextsOf } from './campaign-strategy-context.ts';
 import type { Strategy } from '../strategies/strategy.ts';
 import { TrialView } from './trial-view.ts';
 import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
+import { duplicateRedis } from '../queue/redis-connection.ts';
 import type { AnyTask } from '../tasks/task.ts';
 import {
   FINISHED_CAMPAIGN,
@@ -112,7 +113,7 @@ export class CampaignDriver {
     // Its own connection for the blocking reads: ten campaigns driven by one worker process
     // took 11 times as long as one when they shared it (bench/scale.ts, the fleet). Named, so
     // that CLIENT LIST shows which campaign each is waiting for.
-    const blocking = this.blocking.duplicate({ connectionName: `lgt-driver:${campaignId}` });
+    const blocking = duplicateRedis(this.blocking, `lgt-driver:${campaignId}`);
     try {
       const fenced = new CampaignDriver(claimed.store, this.queues, blocking, this.options);
       return await fenced.driveClaimed(campaignId, signal);

@@ -228,8 +228,19 @@ export class CampaignStore implements TrialStore {
     }
   }
 
+  /**
+   * A campaign's key: <prefix>:{<id>}:<what>. The campaign's hash tag is the only one, so on a
+   * Redis Cluster each campaign's keys share a slot (every script here stays within it) and
+   * campaigns spread over the nodes; a prefix given as a tag for BullMQ ("{lgt}") loses its
+   * braces here, or it would be the tag and put every campaign in one slot.
+   */
   private key(id: string, what: string): string {
-    return `${this.prefix}:{${id}}:${what}`;
+    return `${this.base}:{${id}}:${what}`;
+  }
+
+  /** The prefix without hash-tag braces (see key). */
+  private get base(): string {
+    return this.prefix.replace(/[{}]/g, '');
   }
 
   /**
@@ -268,7 +279,7 @@ export class CampaignStore implements TrialStore {
     // Its trials are tallied and summarized as they are written (see TRACK_TRIAL); campaigns
     // made before have no marks, and are counted and summarized by reading their trials.
     await this.redis.hset(this.key(record.id, 'counters'), 'tallied', 1, 'summarized', 1);
-    await this.redis.zadd(`${this.prefix}:campaigns`, record.createdAt, record.id);
+    await this.redis.zadd(`${this.base}:campaigns`, record.createdAt, record.id);
   }
 
   /** Resolves when Redis answers (the service's health check). */
@@ -289,7 +300,7 @@ export class CampaignStore implements TrialStore {
 
   /** The most recent campaigns first. */
   async listCampaigns(limit = 50): Promise<CampaignRecord[]> {
-    const ids = await this.redis.zrevrange(`${this.prefix}:campaigns`, 0, limit - 1);
+    const ids = await this.redis.zrevrange(`${this.base}:campaigns`, 0, limit - 1);
     const records = await Promise.all(ids.map((id) => this.getCampaign(id)));
     return records.filter((r): r is CampaignRecord => r !== null);
   }

@@ -5,7 +5,7 @@ import { paint } from './terminal.ts';
 export function addRedisOption(command: Command): Command {
   return command.option(
     '--redis-url <url>',
-    `Redis to use (default REDIS_URL, else redis://127.0.0.1:6379)`,
+    `Redis to use (default REDIS_URL, else redis://127.0.0.1:6379; a Redis Cluster: redis-cluster://host:port of one node)`,
   );
 }
 

@@ -1,9 +1,15 @@
 import { Queue } from 'bullmq';
-import { connectionOptions } from './redis-connection.ts';
+import { bullConnection, isClusterUrl } from './redis-connection.ts';
 
-/** One BullMQ prefix per installation (LGT_PREFIX), so several can share a Redis. */
-export function queuePrefix(): string {
-  return process.env['LGT_PREFIX'] || 'lgt';
+/**
+ * One BullMQ prefix per installation, so several can share a Redis: LGT_PREFIX, else "lgt".
+ * On a Redis Cluster (`url` a cluster's) it is a hash tag, "{lgt}", as BullMQ requires: its scripts touch several keys of a queue at once.
+ * The campaign store takes the prefix without braces, so that each campaign's keys hash by the
+ * campaign's own tag (CampaignStore) and campaigns spread over the cluster.
+ */
+export function queuePrefix(url?: string): string {
+  const prefix = process.env['LGT_PREFIX'] || 'lgt';
+  return url && isClusterUrl(url) && !/\{[^}]+\}/.test(prefix) ? `{${prefix}}` : prefix;
 }
 
 export const QUEUE_NAMES = ['campaign', 'trials', 'agents'] as const;
@@ -26,8 +32,9 @@ export interface LgtQueues {
 }
 
 /** The three queues: one driver job per campaign, one job per trial, and LLM calls. */
-export function openQueues(url: string, prefix = queuePrefix()): LgtQueues {
-  const connection = connectionOptions(url);
+export function openQueues(url: string, prefix = queuePrefix(url)): LgtQueues {
+  const bull = bullConnection(url);
+  const connection = bull.connection;
   const campaign = new Queue('campaign', {
     connection,
     prefix,
@@ -61,6 +68,7 @@ export function openQueues(url: string, prefix = queuePrefix()): LgtQueues {
     agents,
     close: async () => {
       await Promise.all([campaign.close(), trials.close(), agents.close()]);
+      bull.close();
     },
   };
 }

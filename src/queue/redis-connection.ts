@@ -1,5 +1,5 @@
 import type { RedisOptions as BullRedisOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions } from 'ioredis';
 import path from 'node:path';
 import os from 'node:os';
 import { redactSecrets, registerUrlSecrets } from '../secrets/redact.ts';
@@ -14,9 +14,17 @@ import {
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /**
+ * A Redis Cluster is named by one of its nodes: redis-cluster://[user:password@]host:port (or
+ * rediss-cluster:// for TLS); the client learns the other nodes from it.
+ */
+export function isClusterUrl(url: string): boolean {
+  return /^rediss?-cluster:$/.test(new URL(url).protocol);
+}
+
+/**
  * Connection options for long-lived clients (workers, drivers, stores): never give up on a
  * command while Redis restarts (BullMQ requires maxRetriesPerRequest null for workers), and keep
- * trying to reconnect with a capped backoff.
+ * trying to reconnect with a capped backoff. For a cluster: the options of each node's client.
  */
 export function connectionOptions(url: string): BullRedisOptions {
   const u = new URL(url);
@@ -26,7 +34,7 @@ export function connectionOptions(url: string): BullRedisOptions {
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
-    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    ...(u.protocol === 'rediss:' || u.protocol === 'rediss-cluster:' ? { tls: {} } : {}),
     maxRetriesPerRequest: null,
     retryStrategy: (times) => Math.min(200 * times, 2000),
   };
@@ -38,7 +46,11 @@ export function connectionOptions(url: string): BullRedisOptions {
  */
 export function createRedis(url: string, onError?: (message: string) => void): Redis {
   registerUrlSecrets(url);
-  const redis = new Redis(connectionOptions(url));
+  // A Cluster client answers the commands lgt uses as a Redis client does (the store keeps each
+  // multi-key step within one campaign's hash slot), so it is handed around as one.
+  const redis = isClusterUrl(url)
+    ? (new Cluster([seedNode(url)], clusterOptions(url)) as unknown as Redis)
+    : new Redis(connectionOptions(url));
   let lastReport = 0;
   redis.on('error', (error: Error) => {
     if (Date.now() - lastReport < 10_000) return;
@@ -48,6 +60,43 @@ export function createRedis(url: string, onError?: (message: string) => void): R
     else process.stderr.write(`lgt: ${message}\n`);
   });
   return redis;
+}
+
+function seedNode(url: string): { host: string; port: number } {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port || 6379) };
+}
+
+function clusterOptions(url: string): ClusterOptions {
+  const { host: _host, port: _port, db: _db, retryStrategy, ...node } = connectionOptions(url);
+  return { redisOptions: node, clusterRetryStrategy: retryStrategy };
+}
+
+/**
+ * A second connection like `redis` (a cluster client for a cluster), named `name` so that
+ * CLIENT LIST says whose it is: for blocking reads, which hold their connection.
+ */
+export function duplicateRedis(redis: Redis, name: string): Redis {
+  const client = redis as Redis | Cluster;
+  if (client instanceof Cluster)
+    return client.duplicate([], {
+      redisOptions: { ...client.options.redisOptions, connectionName: name },
+    }) as unknown as Redis;
+  return client.duplicate({ connectionName: name });
+}
+
+/**
+ * What BullMQ's queues and workers connect with: options for one Redis (each BullMQ object
+ * opens its own connections), a shared cluster client for a cluster (BullMQ takes a Cluster only
+ * as a client). `close()` lets go of what was opened here; BullMQ leaves shared clients open.
+ */
+export function bullConnection(url: string): {
+  connection: BullRedisOptions | Redis;
+  close(): void;
+} {
+  if (!isClusterUrl(url)) return { connection: connectionOptions(url), close: () => {} };
+  const cluster = createRedis(url);
+  return { connection: cluster, close: () => cluster.disconnect() };
 }
 
 export interface ResolvedRedis {
@@ -76,7 +125,7 @@ export async function resolveRedis(opts: {
   if (given) {
     // A TLS Redis does not answer a plain-text PING: let the client find out.
     if (
-      u.protocol !== 'rediss:' &&
+      !u.protocol.startsWith('rediss') &&
       !(await answersPing(Number(u.port || 6379), u.hostname, 2000))
     ) {
       throw new ExpectedFailure(

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 
 export interface RedisServerOptions {
   /** Port to listen on (127.0.0.1 only); a free one when omitted. */
@@ -10,6 +11,8 @@ export interface RedisServerOptions {
   binary?: string;
   /** Require this password (requirepass): clients use redis://:password@host:port. */
   password?: string;
+  /** A node of a Redis Cluster (not yet joined to one), its node file in `dir`. */
+  cluster?: { dir: string };
 }
 
 /** A redis-server this process started, on loopback, stopped by its process id. */
@@ -74,6 +77,15 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     args.push('--save', '', '--appendonly', 'no');
   }
   if (opts.password) args.push('--requirepass', opts.password);
+  if (opts.cluster) {
+    mkdirSync(opts.cluster.dir, { recursive: true });
+    args.push(
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      path.join(opts.cluster.dir, `nodes-${port}.conf`),
+    );
+  }
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));

@@ -7,7 +7,7 @@ import { failCampaign } from '../campaign/campaign-service.ts';
 import { CampaignStore, FencedOutError } from '../campaign/campaign-store.ts';
 import { CAMPAIGN_ID_PATTERN, InvalidStoredRecordError } from '../contracts/campaign-records.ts';
 import { environmentWithoutSecrets, redactSecrets } from '../secrets/redact.ts';
-import { connectionOptions, createRedis } from '../queue/redis-connection.ts';
+import { bullConnection, createRedis } from '../queue/redis-connection.ts';
 import { openQueues, queuePrefix, type LgtQueues, type QueueName } from '../queue/lgt-queues.ts';
 // A composition root: the agents' reply schemas reach the LLM layer here (nothing else under
 // src/ but the strategy factory and the task registry imports agents/ or tasks/).
@@ -56,6 +56,7 @@ export class WorkerService {
   private readonly workers: Worker[] = [];
   private readonly handBack = new AbortController();
   private readonly connections: Redis[] = [];
+  private readonly closers: (() => void)[] = [];
   private queues: LgtQueues | undefined;
 
   private constructor(private readonly opts: WorkerServiceOptions) {
@@ -86,8 +87,8 @@ export class WorkerService {
   private startTrials(): void {
     const { lockDuration, stalledInterval } = timing();
     const worker = new Worker('trials', TRIAL_PROCESSOR, {
-      connection: connectionOptions(this.opts.redisUrl),
-      prefix: queuePrefix(),
+      connection: this.bullConnection(),
+      prefix: queuePrefix(this.opts.redisUrl),
       concurrency: this.concurrency,
       useWorkerThreads: false,
       // The child runs TypeScript through tsx, as `lgt` itself does, and finds Redis from here.
@@ -177,8 +178,8 @@ export class WorkerService {
         }
       },
       {
-        connection: connectionOptions(this.opts.redisUrl),
-        prefix: queuePrefix(),
+        connection: this.bullConnection(),
+        prefix: queuePrefix(this.opts.redisUrl),
         concurrency: 50,
         lockDuration,
         stalledInterval,
@@ -205,8 +206,8 @@ export class WorkerService {
     const redis = createRedis(this.opts.redisUrl);
     this.connections.push(redis);
     const worker = new Worker('agents', agentCallProcessor(redis, AGENT_SCHEMAS), {
-      connection: connectionOptions(this.opts.redisUrl),
-      prefix: queuePrefix(),
+      connection: this.bullConnection(),
+      prefix: queuePrefix(this.opts.redisUrl),
       concurrency: 4,
       limiter: { max: Math.max(1, Math.round(settings.ratePerMinute)), duration: 60_000 },
     });
@@ -217,11 +218,19 @@ export class WorkerService {
     this.workers.push(worker);
   }
 
+  /** BullMQ's connection for one worker (a cluster's client is shared: closed with the rest). */
+  private bullConnection(): ReturnType<typeof bullConnection>['connection'] {
+    const bull = bullConnection(this.opts.redisUrl);
+    this.closers.push(bull.close);
+    return bull.connection;
+  }
+
   async close(force = false): Promise<void> {
     this.handBack.abort();
     if (force) for (const w of this.workers) w.cancelAllJobs('worker shutting down');
     await Promise.all(this.workers.map((w) => w.close(force)));
     await this.queues?.close();
     await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    for (const close of this.closers) close();
   }
 }
