@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCampaignContext } from '../../src/campaign/campaign-context.ts';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';
+import { ReportSchema } from '../../src/contracts/campaign-records.ts';
+import { buildApiServer } from '../../src/server/api-server.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';
 import { queuePrefix } from '../../src/queue/lgt-queues.ts';
 import { SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
@@ -96,5 +99,37 @@ describe('a Redis Cluster', () => {
     const status = await runCli(['status', ids[0]!, '--redis-url', cluster.url]);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('4/4');
+
+    // And so does the service: the dashboard's first look, the report, the event stream.
+    const ctx = await openCampaignContext({ redisUrl: cluster.url });
+    const app = await buildApiServer({
+      ctx,
+      token: 'cluster-test-token',
+      host: '127.0.0.1',
+      runsDir: out,
+      dataDirs: [SHARED_DATASETS],
+      taskDirs: [],
+    });
+    try {
+      const base = await app.listen({ host: '127.0.0.1', port: 0 });
+      const get = async (url: string) => {
+        const res = await fetch(`${base}${url}`);
+        expect(res.status, url).toBe(200);
+        return res;
+      };
+      const overview = (await (await get(`/api/campaigns/${ids[1]}?trials=summary`)).json()) as {
+        trials: { state: string }[];
+      };
+      expect(overview.trials.map((t) => t.state)).toEqual(Array(4).fill('completed'));
+      const report = ReportSchema.parse(
+        await (await get(`/api/campaigns/${ids[1]}/report`)).json(),
+      );
+      expect(report.trials).toHaveLength(4);
+      const events = await (await get(`/api/campaigns/${ids[1]}/events?follow=false`)).text();
+      expect(events).toContain('campaign.finished');
+    } finally {
+      await app.close();
+      await ctx.close();
+    }
   }, 300_000);
 });
