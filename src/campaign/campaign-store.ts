@@ -690,7 +690,7 @@ export class CampaignStore implements TrialStore {
   async getReportHead(id: string): Promise<CampaignReportHead | null> {
     const raw = await this.redis.get(this.key(id, 'report'));
     if (!raw) return null;
-    const { trials: _trials, ...head } = decode<CampaignReport>(
+    const { trials: _trials, ...head } = decode<CampaignReportHead & { trials?: unknown }>(
       ReportHeadSchema,
       `campaign ${id}'s report (${this.key(id, 'report')})`,
       raw,
