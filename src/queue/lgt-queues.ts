@@ -2,10 +2,10 @@ import { Queue } from 'bullmq';
 import { bullConnection, isClusterUrl } from './redis-connection.ts';
 
 /**
- * One BullMQ prefix per installation, so several can share a Redis: LGT_PREFIX, else "lgt".
- * On a Redis Cluster (`url` a cluster's) it is a hash tag, "{lgt}", as BullMQ requires: its scripts touch several keys of a queue at once.
- * The campaign store takes the prefix without braces, so that each campaign's keys hash by the
- * campaign's own tag (CampaignStore) and campaigns spread over the cluster.
+ * One BullMQ prefix per installation, so several can share a Redis: LGT_PREFIX, else "lgt". On
+ * a Redis Cluster (`url` a cluster's) it is a hash tag, "{lgt}", as BullMQ requires: its scripts
+ * touch several keys of a queue at once. The campaign store takes the prefix without braces, so
+ * that each campaign's keys hash by the campaign's own tag and campaigns spread over the nodes.
  */
 export function queuePrefix(url?: string): string {
   const prefix = process.env['LGT_PREFIX'] || 'lgt';

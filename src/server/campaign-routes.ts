@@ -70,7 +70,6 @@ const errors = {
   409: ApiErrorSchema,
 };
 
-/** A trial as the API shows it: the record without the attempt's fencing token. */
 export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoutesDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const { store, queues } = deps.ctx;
