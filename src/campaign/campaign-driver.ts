@@ -21,6 +21,7 @@ import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './cam
 import { reportDirFor, writeReport } from './report-writer.ts';
 import { loadTask } from '../tasks/task-registry.ts';
 import { workerName } from '../env/worker-name.ts';
+import { beats, offerBest, type BestCandidate } from '../trials/campaign-best.ts';
 import { epochsCommitted, plannedEpochs } from '../trials/epoch-budget.ts';
 import { FileArtifactStore } from '../files/artifact-store.ts';
 import { describeTuning } from './campaign-overview.ts';
@@ -413,48 +414,25 @@ export class CampaignDriver {
 
   /**
    * Makes the campaign's best agree with its trials before it finishes. A worker writes a
-   * finished trial, then the best: a driver can see the trial before the best (it did, under
-   * load: a one-trial campaign then "found nothing"), and a worker that dies in between leaves
-   * the best unwritten. The best completed trial is written here when the record lacks it, with
-   * the worker's rule (a tie goes to the earlier trial).
+   * finished trial, then offers it as the best: a driver can see the trial before the best (it
+   * did, under load: a one-trial campaign then "found nothing"), and a worker that dies in
+   * between leaves the best unwritten. The best completed trial is offered here too, by the
+   * workers' rule (see offerBest).
    */
   private async settleBest(campaignId: string, trials: readonly TrialRecord[]): Promise<void> {
-    const campaign = await this.store.requireCampaign(campaignId);
-    const maximize = campaign.metric.direction === 'maximize';
-    const better = (a: { trial: number; value: number }, b: { trial: number; value: number }) =>
-      maximize
-        ? a.value > b.value || (a.value === b.value && a.trial < b.trial)
-        : a.value < b.value || (a.value === b.value && a.trial < b.trial);
-    let best: { trial: number; value: number; record: TrialRecord } | undefined;
+    const { direction } = (await this.store.requireCampaign(campaignId)).metric;
+    let best: BestCandidate | undefined;
     for (const t of trials) {
       if (t.state !== 'completed' || typeof t.value !== 'number' || t.segment) continue;
-      const candidate = { trial: t.number, value: t.value, record: t };
-      if (!best || better(candidate, best)) best = candidate;
-    }
-    if (!best) return;
-    const found = best;
-    let previous: number | null = null;
-    const updated = await this.store.updateCampaign(campaignId, (c) => {
-      if (c.best && !better(found, c.best)) return null;
-      previous = c.best?.value ?? null;
-      return {
-        ...c,
-        best: {
-          trial: found.trial,
-          value: found.value,
-          config: found.record.config,
-          ...(found.record.seed !== undefined ? { seed: found.record.seed } : {}),
-        },
+      const candidate = {
+        trial: t.number,
+        value: t.value,
+        config: t.config,
+        ...(t.seed !== undefined ? { seed: t.seed } : {}),
       };
-    });
-    if (updated)
-      await this.store.appendEvent(campaignId, {
-        type: 'best.improved',
-        trial: found.trial,
-        value: found.value,
-        previous,
-        config: found.record.config,
-      });
+      if (!best || beats(candidate, best, direction)) best = candidate;
+    }
+    if (best) await offerBest(this.store, campaignId, direction, best);
   }
 
   /** Scores the best configuration on the test split (once), writes the report, closes the campaign. */

@@ -21,6 +21,7 @@ import type { TaskDataCache } from './task-data-cache.ts';
 import { epochHooks, type EpochHook } from './epoch-hooks.ts';
 import { PeerCurves } from './peer-curves.ts';
 import { serializeModel } from './saved-model.ts';
+import { offerBest } from './campaign-best.ts';
 import type { ArtifactStore } from '../files/artifact-store.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../trainer/checkpoint.ts';
 
@@ -375,44 +376,14 @@ export class TrialRunner {
       ...(common.epochCap ? { epochCap: common.epochCap } : {}),
     });
     // A stretch of a run is not a result on its own: the in-run mode names the campaign's.
-    if (value !== null && !job.segment) await this.updateBest(campaign, job, value);
-    return out;
-  }
-
-  private async updateBest(
-    campaign: CampaignRecord,
-    job: TrialJobData,
-    value: number,
-  ): Promise<void> {
-    let previous: number | null = null;
-    // A tie goes to the earlier trial, whichever finished first: the best does not depend on
-    // which worker was quicker, and a tie with the default (trial 1) is no gain over it.
-    const better = (best: { trial: number; value: number }) =>
-      campaign.metric.direction === 'maximize'
-        ? value > best.value || (value === best.value && job.trial < best.trial)
-        : value < best.value || (value === best.value && job.trial < best.trial);
-    const updated = await this.store.updateCampaign(campaign.id, (c) => {
-      previous = c.best?.value ?? null;
-      if (c.best && !better(c.best)) return null;
-      return {
-        ...c,
-        best: {
-          trial: job.trial,
-          value,
-          config: job.config,
-          ...(job.seed !== undefined ? { seed: job.seed } : {}),
-        },
-      };
-    });
-    if (updated) {
-      await this.store.appendEvent(campaign.id, {
-        type: 'best.improved',
+    if (value !== null && !job.segment)
+      await offerBest(this.store, campaign.id, campaign.metric.direction, {
         trial: job.trial,
         value,
-        previous,
         config: job.config,
+        ...(job.seed !== undefined ? { seed: job.seed } : {}),
       });
-    }
+    return out;
   }
 
   /**
