@@ -65,6 +65,9 @@ const FROZEN_TRAINING = {
   seed: 1,
 };
 
+/** The zo* dimensions exist only when the input offset is fitted. */
+const WITH_OFFSET = { param: 'inputOffset', oneOf: [true] };
+
 const space = new SearchSpace({
   alpha: float(0, 1, {
     default: 0.2,
@@ -111,14 +114,14 @@ const space = new SearchSpace({
   zoSteps: int(1, 40, {
     default: 10,
     area: 'features',
-    when: { param: 'inputOffset', oneOf: [true] },
+    when: WITH_OFFSET,
     description:
       'steps of the zeroth-order search for the input offset; each step queries the model 1 + zoDirections times on the training rows',
   }),
   zoDirections: int(1, 22, {
     default: 11,
     area: 'features',
-    when: { param: 'inputOffset', oneOf: [true] },
+    when: WITH_OFFSET,
     description:
       'random directions probed per zeroth-order step (q; the inputs are 11, and the estimate is noisier with fewer)',
   }),
@@ -126,14 +129,14 @@ const space = new SearchSpace({
     default: 0.1,
     log: true,
     area: 'features',
-    when: { param: 'inputOffset', oneOf: [true] },
+    when: WITH_OFFSET,
     description: "the zeroth-order probes' distance, in standard deviations of each input",
   }),
   zoLearningRate: float(0.005, 0.5, {
     default: 0.05,
     log: true,
     area: 'features',
-    when: { param: 'inputOffset', oneOf: [true] },
+    when: WITH_OFFSET,
     description: "Adam's step size for the input offset, in standard deviations of each input",
   }),
 });
@@ -224,6 +227,9 @@ export type WineAdapterConfig = {
   zoLearningRate?: number;
 };
 
+/** The offset's settings by default: the space's own, for a configuration that leaves them out. */
+const OFFSET_DEFAULTS = space.parse({ inputOffset: true }) as WineAdapterConfig;
+
 /**
  * One trial: the input offset (when inputOffset is on), the frozen model's outputs and features on
  * the shifted rows, then the adapter (when epochs > 0), reported epoch by epoch as validation
@@ -243,10 +249,10 @@ export async function adaptWineModel(
   const metrics: ObjectiveMetrics = {};
   if (config.inputOffset) {
     const fit = await fitInputOffset(model, white.train, whiteStd, {
-      steps: config.zoSteps ?? 10,
-      directions: config.zoDirections ?? 11,
-      epsilon: config.zoEpsilon ?? 0.1,
-      learningRate: config.zoLearningRate ?? 0.05,
+      steps: config.zoSteps ?? OFFSET_DEFAULTS.zoSteps!,
+      directions: config.zoDirections ?? OFFSET_DEFAULTS.zoDirections!,
+      epsilon: config.zoEpsilon ?? OFFSET_DEFAULTS.zoEpsilon!,
+      learningRate: config.zoLearningRate ?? OFFSET_DEFAULTS.zoLearningRate!,
       seed: trial.seed,
       signal: trial.signal,
     });
