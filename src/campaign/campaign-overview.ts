@@ -113,9 +113,7 @@ export async function listCampaignOverviews(
   return Promise.all(
     campaigns.map(async (campaign) => ({
       campaign,
-      counts:
-        (await store.trialTally(campaign.id, { running: false }))?.counts ??
-        (await store.trialCensus(campaign.id)).counts,
+      counts: await store.trialCounts(campaign.id),
     })),
   );
 }

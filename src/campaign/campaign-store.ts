@@ -427,21 +427,14 @@ export class CampaignStore implements TrialStore {
    * writes keep (one hash read and the running ones): what `lgt status` and `lgt list` show, in
    * the same time at 10,000 trials as at 10. Null for a campaign made before the tally existed.
    */
-  async trialTally(
-    id: string,
-    { running = true }: { running?: boolean } = {},
-  ): Promise<{
+  async trialTally(id: string): Promise<{
     counts: Record<TrialState, number>;
     epochsRun: number;
-    /** Empty when not asked for (a listing that shows only the counts). */
     running: TrialRecord[];
   } | null> {
     const counters = await this.redis.hgetall(this.key(id, 'counters'));
     if (counters['tallied'] !== '1') return null;
-    const counts = Object.fromEntries(
-      TRIAL_STATES.map((s) => [s, Number(counters[`state:${s}`] ?? 0)]),
-    ) as Record<TrialState, number>;
-    if (!running) return { counts, epochsRun: Number(counters['epochs-run'] ?? 0), running: [] };
+    const counts = countsOf(counters);
     const numbers = (await this.redis.smembers(this.key(id, 'running')))
       .map(Number)
       .sort((a, b) => a - b);
@@ -450,6 +443,16 @@ export class CampaignStore implements TrialStore {
       epochsRun: Number(counters['epochs-run'] ?? 0),
       running: await this.getTrials(id, numbers),
     };
+  }
+
+  /**
+   * Trials by state: from the tally (one hash read), or for a campaign made before it existed,
+   * from its records. What a listing that shows only the counts reads.
+   */
+  async trialCounts(id: string): Promise<Record<TrialState, number>> {
+    const counters = await this.redis.hgetall(this.key(id, 'counters'));
+    if (counters['tallied'] === '1') return countsOf(counters);
+    return (await this.trialCensus(id)).counts;
   }
 
   /**
@@ -750,6 +753,13 @@ export class CampaignStore implements TrialStore {
     }
     throw new Error(`could not update ${recordKey} ${field}: too many concurrent changes`);
   }
+}
+
+/** Trials by state from the counters hash's tally (see TRACK_TRIAL). */
+function countsOf(counters: Record<string, string>): Record<TrialState, number> {
+  return Object.fromEntries(
+    TRIAL_STATES.map((s) => [s, Number(counters[`state:${s}`] ?? 0)]),
+  ) as Record<TrialState, number>;
 }
 
 /** A trial's summary (TrialSummary) as JSON: the fields a long listing shows. */

@@ -24,9 +24,7 @@ export async function summarizeCampaign(
   campaign: CampaignRecord,
 ): Promise<CampaignSummary> {
   // The tally and the report's head: neither reads the trials of a long campaign.
-  const counts =
-    (await store.trialTally(campaign.id, { running: false }))?.counts ??
-    (await store.trialCensus(campaign.id)).counts;
+  const counts = await store.trialCounts(campaign.id);
   const report = await store.getReportHead(campaign.id);
   const files: CampaignSummary['files'] = {};
   if (campaign.reportDir && existsSync(path.join(campaign.reportDir, 'report.json'))) {

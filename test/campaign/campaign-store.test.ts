@@ -333,8 +333,8 @@ describe('CampaignStore against a real Redis', () => {
     expect(tally.running.map((t) => t.number)).toEqual(census.running.map((t) => t.number));
     expect(tally.running.map((t) => t.number)).toEqual([4, 5]);
     expect(tally.epochsRun).toBe(7 + 3 + 2 + 1);
-    // A listing that shows only the counts reads no record.
-    expect(await store.trialTally('tally', { running: false })).toEqual({ ...tally, running: [] });
+    // A listing that shows only the counts reads them from the tally.
+    expect(await store.trialCounts('tally')).toEqual(tally.counts);
     // What changed since a reader looked: the numbers written after its sequence.
     const since = await store.trialChangeSequence('tally');
     await store.transitionTrial('tally', 5, ['running'], 'completed', { value: 2 });
@@ -358,6 +358,10 @@ describe('CampaignStore against a real Redis', () => {
     await redis.hdel('test:{tally}:counters', 'tallied', 'summarized');
     await redis.del('test:{tally}:summaries');
     expect(await store.trialTally('tally')).toBeNull();
+    // Counted from the records, not from counters left behind.
+    await redis.hset('test:{tally}:counters', 'state:completed', 99);
+    expect(await store.trialCounts('tally')).toEqual((await store.trialCensus('tally')).counts);
+    expect((await store.trialCounts('tally')).completed).toBe(2);
     expect(await store.listTrialSummaries('tally')).toEqual(kept);
   });
 });
