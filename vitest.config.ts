@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,7 +10,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Workers write reports only under their runs directory: the tests' output directories are
-    // temporary ones, so the temporary directory is the tests' runs directory.
-    env: { LGT_RUNS_DIR: os.tmpdir() },
+    // temporary ones, so the temporary directory is the tests' runs directory. Workers read data
+    // only from their operator's directories: the tests' operator allows the shared data sets.
+    env: {
+      LGT_RUNS_DIR: os.tmpdir(),
+      LGT_DATA_DIR: path.resolve(import.meta.dirname, '../shared/datasets'),
+    },
   },
 });

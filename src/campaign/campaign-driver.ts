@@ -12,6 +12,9 @@ import {
   FINISHED_CAMPAIGN,
   FINISHED_TRIAL,
   type CampaignRecord,
+  finalJobDataOf,
+  sameJobData,
+  trialJobDataOf,
   type TrialJobData,
   type TrialJobResult,
   type TrialRecord,
@@ -19,22 +22,19 @@ import {
 } from '../contracts/campaign-records.ts';
 import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './campaign-store.ts';
 import { reportDirFor, writeReport } from './report-writer.ts';
-import { loadTask } from '../tasks/task-registry.ts';
+import { loadTask, type LoadTaskOptions } from '../tasks/task-registry.ts';
 import { workerName } from '../env/worker-name.ts';
 import { beats, offerBest, type BestCandidate } from '../trials/campaign-best.ts';
 import { epochsCommitted, plannedEpochs } from '../trials/epoch-budget.ts';
 import { FileArtifactStore } from '../files/artifact-store.ts';
 import { describeTuning } from './campaign-overview.ts';
 
-export interface DriverOptions {
+/** What a driver may load and read (see LoadTaskOptions), and how it runs. */
+export interface DriverOptions extends LoadTaskOptions {
   /** Longest wait for news between two looks at the campaign. */
   pollMs?: number;
   /** Where reports may be written: a request's outputDir outside these is not used (see reportDirFor). */
   runsDir?: string;
-  /** Directories task modules may be loaded from (see allowedTaskDirs). */
-  taskDirs?: string[];
-  /** Command lines that may run as objectives (see allowedCommands). */
-  commands?: string[];
 }
 
 /**
@@ -151,10 +151,7 @@ export class CampaignDriver {
     } else {
       await this.store.appendEvent(campaignId, { type: 'campaign.resumed', by: workerName });
     }
-    const task = await loadTask(campaign.request.task, {
-      ...(this.options.taskDirs ? { taskDirs: this.options.taskDirs } : {}),
-      ...(this.options.commands ? { commands: this.options.commands } : {}),
-    });
+    const task = await loadTask(campaign.request.task, this.options);
     const strategy = createStrategy(campaign, task, {
       context: strategyContextsOf(this.store, campaignId),
       agentsQueue: this.queues.agents,
@@ -285,14 +282,9 @@ export class CampaignDriver {
 
   /** Adds a trial's job; its id is derived from campaign and trial, so adding twice is harmless. */
   private async addTrialJob(campaignId: string, trial: TrialRecord): Promise<void> {
-    const data: TrialJobData = {
-      campaignId,
-      trial: trial.number,
-      config: trial.config,
-      ...(trial.seed !== undefined ? { seed: trial.seed } : {}),
-      ...(trial.segment ? { segment: trial.segment } : {}),
-    };
-    await this.queues.trials.add('trial', data, { jobId: jobIds.trial(campaignId, trial.number) });
+    await this.queues.trials.add('trial', trialJobDataOf(campaignId, trial), {
+      jobId: jobIds.trial(campaignId, trial.number),
+    });
   }
 
   /**
@@ -310,6 +302,15 @@ export class CampaignDriver {
       const job = await this.queues.trials.getJob(jobIds.trial(campaign.id, t.number));
       if (!job) {
         await this.addTrialJob(campaign.id, t);
+        continue;
+      }
+      // A job planted at the trial's id before the driver added its own: its worker refuses it
+      // (see TrialRunner.checkJob); the trial's own job takes its place.
+      if (!sameJobData(job.data as TrialJobData, trialJobDataOf(campaign.id, t))) {
+        if ((await job.getState()) === 'failed') {
+          await job.remove().catch(() => {});
+          await this.addTrialJob(campaign.id, t);
+        }
         continue;
       }
       if ((await job.getState()) === 'failed' && job.attemptsMade >= (job.opts.attempts ?? 1)) {
@@ -451,12 +452,18 @@ export class CampaignDriver {
     if (!cancelled && campaign.best) {
       try {
         final = await this.runFinal(campaign);
-        await this.store.appendEvent(campaignId, {
-          type: 'campaign.final',
-          trial: campaign.best.trial,
-          validation: final.validation,
-          test: final.test ?? { loss: NaN },
-        });
+        // Said once, whichever driver gets here (one that took over after an outage comes back
+        // to this point with the same result).
+        const first = await this.store.updateState<number>(campaignId, 'final-logged', (now) =>
+          now === null ? Date.now() : null,
+        );
+        if (first)
+          await this.store.appendEvent(campaignId, {
+            type: 'campaign.final',
+            trial: campaign.best.trial,
+            validation: final.validation,
+            test: final.test ?? { loss: NaN },
+          });
       } catch (error) {
         finalError = (error as Error).message;
       }
@@ -540,15 +547,7 @@ export class CampaignDriver {
   private async runFinal(campaign: CampaignRecord): Promise<TrialJobResult> {
     const best = campaign.best!;
     const trial = await this.store.getTrial(campaign.id, best.trial);
-    const data: TrialJobData = {
-      campaignId: campaign.id,
-      trial: best.trial,
-      config: best.config,
-      ...(best.seed !== undefined ? { seed: best.seed } : {}),
-      final: true,
-      // An in-run result is the run's end state, scored from its checkpoint.
-      ...(trial?.segment ? { segment: { from: best.trial, until: trial.segment.until } } : {}),
-    };
+    const data = finalJobDataOf(campaign.id, best, trial);
     const queue: Queue = this.queues.trials;
     await queue.add('final', data, { jobId: jobIds.final(campaign.id) });
     for (;;) {

@@ -1,5 +1,5 @@
 import type {
-  CampaignListItem,
+  CampaignList,
   CampaignOverview,
   RunningTrialView,
   TrialCounts,
@@ -104,18 +104,22 @@ async function overviewOf(
   };
 }
 
-/** The most recent campaigns with their trials by state (`lgt list`, the dashboard's list). */
+/**
+ * The most recent campaigns with their trials by state (`lgt list`, the dashboard's list), and
+ * the index entries skipped as invalid.
+ */
 export async function listCampaignOverviews(
   store: CampaignStore,
   limit = 50,
-): Promise<CampaignListItem[]> {
-  const campaigns = await store.listCampaigns(limit);
-  return Promise.all(
+): Promise<CampaignList> {
+  const { campaigns, invalid } = await store.scanCampaigns(limit);
+  const items = await Promise.all(
     campaigns.map(async (campaign) => ({
       campaign,
       counts: await store.trialCounts(campaign.id),
     })),
   );
+  return { campaigns: items, invalid };
 }
 
 function finishedCount(counts: TrialCounts): number {

@@ -7,6 +7,7 @@ import { StoredEventSchema } from '../contracts/campaign-events.ts';
 import {
   EpochRecordSchema,
   CampaignRecordSchema,
+  CAMPAIGN_ID_PATTERN,
   InvalidStoredRecordError,
   parseStored,
   ReportHeadSchema,
@@ -21,6 +22,7 @@ import {
   type TrialRecord,
   type TrialState,
 } from '../contracts/campaign-records.ts';
+import type { InvalidCampaignEntry } from '../contracts/campaign-overview.ts';
 import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 
@@ -298,11 +300,41 @@ export class CampaignStore implements TrialStore {
     return c;
   }
 
-  /** The most recent campaigns first. */
-  async listCampaigns(limit = 50): Promise<CampaignRecord[]> {
+  /**
+   * The most recent campaigns first, and the index entries that are not valid campaigns (a bad
+   * id, a record that is not JSON or does not parse): skipped and named, so that one bad entry
+   * hides no other campaign. A record that is gone since it was indexed is neither.
+   */
+  async scanCampaigns(
+    limit = 50,
+  ): Promise<{ campaigns: CampaignRecord[]; invalid: InvalidCampaignEntry[] }> {
     const ids = await this.redis.zrevrange(`${this.base}:campaigns`, 0, limit - 1);
-    const records = await Promise.all(ids.map((id) => this.getCampaign(id)));
-    return records.filter((r): r is CampaignRecord => r !== null);
+    const campaigns: CampaignRecord[] = [];
+    const invalid: InvalidCampaignEntry[] = [];
+    const read = await Promise.all(
+      ids.map(async (id) => {
+        if (!CAMPAIGN_ID_PATTERN.test(id))
+          return { id, problem: 'the index names an id that is not a campaign id' };
+        try {
+          return await this.getCampaign(id);
+        } catch (error) {
+          if (!(error instanceof InvalidStoredRecordError)) throw error;
+          return { id, problem: error.message };
+        }
+      }),
+    );
+    for (const r of read) {
+      if (r === null) continue;
+      if ('problem' in r)
+        invalid.push({ id: r.id.slice(0, 200), problem: r.problem.slice(0, 1000) });
+      else campaigns.push(r);
+    }
+    return { campaigns, invalid };
+  }
+
+  /** The most recent valid campaigns first (scanCampaigns without the invalid entries). */
+  async listCampaigns(limit = 50): Promise<CampaignRecord[]> {
+    return (await this.scanCampaigns(limit)).campaigns;
   }
 
   /**

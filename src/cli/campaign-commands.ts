@@ -64,11 +64,13 @@ export function registerCampaignCommands(program: Command): void {
       .option('--json', 'machine-readable'),
   ).action(async (opts: { json?: boolean; redisUrl?: string }) =>
     withContext(opts, async (ctx) => {
-      const items = await listCampaignOverviews(ctx.store);
+      const { campaigns: items, invalid } = await listCampaignOverviews(ctx.store);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ campaigns: items, invalid }, null, 2)}\n`);
         return;
       }
+      // One bad record hides nothing: it is named, and the others are listed.
+      for (const e of invalid) process.stderr.write(`skipped campaign ${e.id}: ${e.problem}\n`);
       if (items.length === 0) {
         process.stdout.write('no campaigns yet: lgt run <task> starts one\n');
         return;
@@ -166,7 +168,7 @@ export function registerCampaignCommands(program: Command): void {
           localWorkers: opts.localWorkers,
           workers: opts.workers ?? campaign.request.parallel,
           json: opts.json === true,
-          ...ownPermissionsOf(spec),
+          ...ownPermissionsOf(spec, campaign.request.dataDirs),
         });
       } finally {
         await ctx.close();

@@ -286,9 +286,9 @@ export function registerRunCommand(program: Command): void {
     };
     // A module or a command named on this command line is the operator's choice: this process
     // and its own workers may load or run it.
-    const { taskDirs, commands } = ownPermissionsOf(request.task);
+    const permissions = ownPermissionsOf(request.task, request.dataDirs);
     // Refused before anything is written, or even connected to.
-    let prepared = await prepareCampaign(request, { taskDirs, commands });
+    let prepared = await prepareCampaign(request, permissions);
     printTaskNotes(prepared.task);
     if ((prepared.request.cv ?? 1) > 1)
       note(
@@ -315,7 +315,7 @@ export function registerRunCommand(program: Command): void {
         const starts = await bestConfigsOf(ctx.store, opts.from!, opts.continueBest);
         prepared = await prepareCampaign(
           { ...request, inRun: { ...request.inRun, starts } },
-          { taskDirs, commands },
+          permissions,
         );
         note(
           `the run${starts.length > 1 ? 's start' : ' starts'} from the best ${starts.length} of ${opts.from}`,
@@ -334,8 +334,7 @@ export function registerRunCommand(program: Command): void {
         localWorkers: opts.localWorkers,
         workers: opts.workers ?? opts.parallel,
         json: opts.json === true,
-        taskDirs,
-        commands,
+        ...permissions,
       });
     } finally {
       await ctx.close();
@@ -357,6 +356,7 @@ export async function carryOut(
     json: boolean;
     taskDirs?: string[];
     commands?: string[];
+    dataDirs?: string[];
   },
 ): Promise<void> {
   const elsewhere = await ctx.queues.trials.getWorkersCount();
@@ -369,6 +369,7 @@ export async function carryOut(
       runsDir: campaign.request.outputDir,
       ...(opts.taskDirs?.length ? { taskDirs: opts.taskDirs } : {}),
       ...(opts.commands?.length ? { commands: opts.commands } : {}),
+      ...(opts.dataDirs?.length ? { dataDirs: opts.dataDirs } : {}),
       log: (m) => note(m),
     });
     note(

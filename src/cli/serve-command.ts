@@ -18,6 +18,7 @@ interface ServeOptions {
   dataDir: string[];
   taskDir: string[];
   allowCommand: string[];
+  allowedHost: string[];
   workers: number;
   redisUrl?: string;
 }
@@ -53,6 +54,12 @@ export function registerServeCommand(program: Command): void {
       .option(
         '--allow-command <command>',
         'a command line requests may name as their objective, word for word (repeatable; none: commands refused)',
+        collect,
+        [] as string[],
+      )
+      .option(
+        '--allowed-host <name>',
+        'a Host name the server answers to besides loopback and --host, e.g. its name behind a proxy (repeatable; default LGT_ALLOWED_HOSTS, comma-separated)',
         collect,
         [] as string[],
       )
@@ -104,6 +111,7 @@ export function registerServeCommand(program: Command): void {
           runsDir,
           ...(taskDirs.length ? { taskDirs } : {}),
           ...(opts.allowCommand.length ? { commands: opts.allowCommand } : {}),
+          ...(dataDirs.length ? { dataDirs } : {}),
           log: (m) => process.stderr.write(`${m}\n`),
         });
       }
@@ -115,6 +123,13 @@ export function registerServeCommand(program: Command): void {
         dataDirs,
         taskDirs,
         commands: opts.allowCommand,
+        allowedHosts: [
+          ...opts.allowedHost,
+          ...(process.env['LGT_ALLOWED_HOSTS'] ?? '')
+            .split(',')
+            .map((h) => h.trim())
+            .filter(Boolean),
+        ],
         logger: true,
       });
       const address = await app.listen({ host: opts.host, port: opts.port });

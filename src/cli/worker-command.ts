@@ -50,6 +50,12 @@ export function registerWorkerCommand(program: Command): void {
         [] as string[],
       )
       .option(
+        '--data-dir <dir>',
+        'read data files from this directory (repeatable; besides LGT_DATA_DIR): a campaign cannot make the worker read outside these',
+        (value: string, previous: string[]) => [...previous, value],
+        [] as string[],
+      )
+      .option(
         '--allow-command <command>',
         'let trials run this command line as an objective, exactly as lgt run --command gave it (repeatable; none by default)',
         (value: string, previous: string[]) => [...previous, value],
@@ -62,6 +68,7 @@ export function registerWorkerCommand(program: Command): void {
       redisUrl?: string;
       runsDir?: string;
       taskDir: string[];
+      dataDir: string[];
       allowCommand: string[];
     }) => {
       const log = pino({ name: 'lgt-worker', level: process.env['LGT_LOG_LEVEL'] ?? 'info' });
@@ -76,6 +83,7 @@ export function registerWorkerCommand(program: Command): void {
         ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
         ...(opts.taskDir.length ? { taskDirs: opts.taskDir } : {}),
         ...(opts.allowCommand.length ? { commands: opts.allowCommand } : {}),
+        ...(opts.dataDir.length ? { dataDirs: opts.dataDir } : {}),
         log: (message) => log.warn(message),
       });
       log.info(

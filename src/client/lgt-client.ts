@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { ApiErrorSchema, type ApiError } from '../contracts/api-error.ts';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
 import {
-  CampaignListItemSchema,
+  CampaignListSchema,
   CampaignOverviewSchema,
-  type CampaignListItem,
+  type CampaignList,
   type CampaignOverview,
 } from '../contracts/campaign-overview.ts';
 import {
@@ -73,8 +73,9 @@ export class LgtClient {
     };
   }
 
-  listCampaigns(limit = 50): Promise<CampaignListItem[]> {
-    return this.call('GET', `/api/campaigns?limit=${limit}`, z.array(CampaignListItemSchema));
+  /** The most recent campaigns, and the index entries the server skipped as invalid. */
+  listCampaigns(limit = 50): Promise<CampaignList> {
+    return this.call('GET', `/api/campaigns?limit=${limit}`, CampaignListSchema);
   }
 
   trials(id: string): Promise<TrialRecord[]> {

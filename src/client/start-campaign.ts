@@ -38,10 +38,11 @@ export async function startCampaign(
   options: StartCampaignOptions = {},
 ): Promise<CampaignHandle> {
   // A module or a command a script names is that script's person's choice, as on the command line.
-  const { taskDirs, commands } = ownPermissionsOf(request.task);
+  const { dataDirs } = dataDirsOf(request.dataDirs ?? []);
+  const { taskDirs, commands, dataDirs: readable } = ownPermissionsOf(request.task, dataDirs);
   const prepared = await prepareCampaign(
     {
-      ...dataDirsOf(request.dataDirs ?? []),
+      ...(dataDirs ? { dataDirs } : {}),
       ...request,
       outputDir: path.resolve(request.outputDir ?? process.env['LGT_RUNS_DIR'] ?? 'runs'),
       ...(request.task.kind === 'module'
@@ -52,7 +53,7 @@ export async function startCampaign(
             ? { task: { ...request.task, cwd: path.resolve(request.task.cwd) } }
             : {}),
     },
-    { taskDirs, commands },
+    { taskDirs, commands, dataDirs: readable },
   );
   const ctx = await openCampaignContext({
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
@@ -67,6 +68,7 @@ export async function startCampaign(
         runsDir: prepared.request.outputDir,
         ...(taskDirs.length ? { taskDirs } : {}),
         ...(commands.length ? { commands } : {}),
+        ...(readable.length ? { dataDirs: readable } : {}),
       });
     }
     const record = await createCampaign(ctx.store, ctx.queues, prepared);

@@ -64,3 +64,18 @@ export const CampaignListItemSchema = z.object({
   counts: TrialCountsSchema,
 });
 export type CampaignListItem = z.infer<typeof CampaignListItemSchema>;
+
+/** An entry of the campaign index that is not a valid campaign: skipped by every listing. */
+export const InvalidCampaignEntrySchema = z.object({
+  id: z.string(),
+  /** What is wrong with it (never the record's content). */
+  problem: z.string(),
+});
+export type InvalidCampaignEntry = z.infer<typeof InvalidCampaignEntrySchema>;
+
+/** The campaign list: the valid campaigns, and the index entries skipped as invalid. */
+export const CampaignListSchema = z.object({
+  campaigns: z.array(CampaignListItemSchema),
+  invalid: z.array(InvalidCampaignEntrySchema),
+});
+export type CampaignList = z.infer<typeof CampaignListSchema>;

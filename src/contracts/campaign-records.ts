@@ -242,7 +242,7 @@ export const TrialSummarySchema = z.object({
 });
 export type TrialSummary = z.infer<typeof TrialSummarySchema>;
 
-export const TrialJobDataSchema = z.object({
+export const TrialJobDataSchema = z.strictObject({
   campaignId: CampaignIdSchema,
   trial: TrialNumberSchema,
   config: ConfigSchema,
@@ -250,6 +250,54 @@ export const TrialJobDataSchema = z.object({
   final: z.boolean().optional(),
   segment: TrialSegmentSchema.optional(),
 });
+
+/** The job a trial's record makes: the only job a worker accepts for that trial. */
+export function trialJobDataOf(
+  campaignId: string,
+  trial: Pick<TrialRecord, 'number' | 'config' | 'seed' | 'segment'>,
+): TrialJobData {
+  return {
+    campaignId,
+    trial: trial.number,
+    config: trial.config,
+    ...(trial.seed !== undefined ? { seed: trial.seed } : {}),
+    ...(trial.segment ? { segment: trial.segment } : {}),
+  };
+}
+
+/**
+ * The final job of a campaign whose best is `best`: the best configuration scored on the test
+ * split; an in-run result is the run's end state, scored from its checkpoint.
+ */
+export function finalJobDataOf(
+  campaignId: string,
+  best: Pick<BestTrial, 'trial' | 'config' | 'seed'>,
+  trial: Pick<TrialRecord, 'segment'> | null,
+): TrialJobData {
+  return {
+    campaignId,
+    trial: best.trial,
+    config: best.config,
+    ...(best.seed !== undefined ? { seed: best.seed } : {}),
+    final: true,
+    ...(trial?.segment ? { segment: { from: best.trial, until: trial.segment.until } } : {}),
+  };
+}
+
+/** Whether two jobs' data are the same, whatever the order of their keys. */
+export function sameJobData(a: TrialJobData, b: TrialJobData): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
 
 /** The campaign's best trial against its default trial, on validation, with the noise if known. */
 export interface DefaultComparison {

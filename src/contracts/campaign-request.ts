@@ -6,6 +6,8 @@ export const STRATEGY_NAMES = [...NUMERIC_STRATEGY_NAMES, 'lgt', 'hybrid'] as co
 const PRUNER_NAMES = ['none', 'median', 'asha'] as const;
 /** f-DPG's divergences: Jensen-Shannon, forward KL, reverse KL, total variation. */
 export const DIVERGENCE_NAMES = ['js', 'kl', 'rkl', 'tv'] as const;
+/** The three agents, as a request names them (llmModels' keys, proxyDecisions). */
+export const AGENT_NAMES = ['advisor', 'evaluator', 'optimizer'] as const;
 /**
  * search: separate trials, each a configuration trained from scratch; dynamic: the agents steer
  * one run between epochs (the LGT authors' loop); pbt: population-based training.
@@ -46,7 +48,7 @@ const oneOf =
     `must be one of ${names.join(', ')} (got ${JSON.stringify(issue.input)})`;
 
 /** Everything that defines a campaign; stored with it, so a resumed driver needs nothing else. */
-export const CampaignRequestSchema = z.object({
+export const CampaignRequestSchema = z.strictObject({
   task: TaskSpecSchema,
   // The defaults are `lgt run`'s, so a script or an API body may leave them out.
   strategy: z.enum(STRATEGY_NAMES, { error: oneOf(STRATEGY_NAMES) }).default('random'),
@@ -89,7 +91,7 @@ export const CampaignRequestSchema = z.object({
   pruner: z.enum(PRUNER_NAMES, { error: oneOf(PRUNER_NAMES) }).default('none'),
   /** The pruner's settings; absent ones take its defaults. */
   prunerOptions: z
-    .object({
+    .strictObject({
       /** median: finished trials that must have reached an epoch before it prunes there (3). */
       minTrials: positiveInt(1_000).optional(),
       /** median: epochs before it prunes at all (2). */
@@ -131,11 +133,13 @@ export const CampaignRequestSchema = z.object({
    * the rule-based stand-ins. Decided when the campaign is created (is an LLM configured?).
    */
   agents: z.enum(['llm', 'rules']).default('rules'),
-  /** The models, for the record (the key never is). */
-  llmModels: z.record(z.string().max(50), z.string().max(200)).optional(),
+  /** The models, for the record (the key never is): one per agent, keyed by the agent's name. */
+  llmModels: z
+    .partialRecord(z.enum(AGENT_NAMES, { error: oneOf(AGENT_NAMES) }), z.string().max(200))
+    .optional(),
   /** Stop the campaign cleanly once its LLM calls have used this many tokens or this much money. */
   llmBudget: z
-    .object({
+    .strictObject({
       tokens: z.number().int('must be a whole number').positive('must be positive').optional(),
       costUsd: z.number().positive('must be positive').optional(),
     })
@@ -145,7 +149,7 @@ export const CampaignRequestSchema = z.object({
    * agents workers): their prompts take the decision form. Set when the campaign is created.
    */
   proxyDecisions: z
-    .array(z.enum(['advisor', 'evaluator', 'optimizer']))
+    .array(z.enum(AGENT_NAMES, { error: oneOf(AGENT_NAMES) }))
     .max(3)
     .optional(),
   /** hybrid: the numeric strategy whose candidates the Advisor sees. */
@@ -168,7 +172,7 @@ export const CampaignRequestSchema = z.object({
   mode: z.enum(MODE_NAMES, { error: oneOf(MODE_NAMES) }).optional(),
   /** The in-run modes' settings; absent ones take their defaults (IN_RUN_DEFAULTS). */
   inRun: z
-    .object({
+    .strictObject({
       /** Epochs between two decisions (dynamic) or two exploit/explore steps (pbt). */
       decideEvery: positiveInt(REQUEST_LIMITS.epochs).optional(),
       /** dynamic: proposals tried per decision before the run carries on unchanged. */
@@ -204,16 +208,32 @@ export type CampaignRequestInput = z.input<typeof CampaignRequestSchema>;
 export function parseCampaignRequest(input: unknown): CampaignRequest {
   const result = CampaignRequestSchema.safeParse(input);
   if (result.success) return result.data;
-  throw new InvalidCampaignRequestError(
-    result.error.issues.map((issue) => ({
-      field: issue.path.join('.') || '(request)',
+  throw new InvalidCampaignRequestError(result.error.issues.flatMap(fieldProblems));
+}
+
+/**
+ * What one zod issue says of the request, field by field: an unknown key is named as its own
+ * field ("prunerOptions.a is not a field of prunerOptions"), so a typo is found where it was made.
+ */
+export function fieldProblems(issue: z.core.$ZodIssue): FieldProblem[] {
+  const at = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys' || issue.code === 'invalid_key') {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [String(at.pop())];
+    return keys.map((key) => ({
+      field: [...at, key].join('.'),
+      message: `is not a field of ${at.length ? at.join('.') : 'a campaign request'}; remove it or check its spelling`,
+    }));
+  }
+  return [
+    {
+      field: at.join('.') || '(request)',
       // Ours say what the value must be; zod's own ("Invalid input: expected number, received
       // string") follow the field after "is invalid".
       message: /^(must|names|is|cannot)\b/.test(issue.message)
         ? issue.message
         : `is invalid: ${issue.message}`,
-    })),
-  );
+    },
+  ];
 }
 
 /** One thing wrong with a request: the field (a dotted path) and what it must be. */

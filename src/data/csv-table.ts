@@ -37,6 +37,23 @@ interface ParsedRecord {
   info: { lines: number };
 }
 
+/**
+ * The longest cell (and column name) a table may hold: far beyond a number or a category, short
+ * of a document pasted into a cell, whose text would otherwise end up as a category of the
+ * model's preprocessing and in every file that describes it.
+ */
+export const MAX_CELL_CHARS = 10_000;
+
+/** What csv-parse's error codes mean, in our words (its messages quote the field). */
+const CSV_PROBLEMS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is not closed',
+  CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by something other than a separator',
+  CSV_INVALID_OPENING_QUOTE: 'a quote opens in the middle of a field',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE:
+    'a closing quote is followed by something other than a separator',
+  CSV_MAX_RECORD_SIZE: 'a record is too large',
+};
+
 export async function readCsvTable(path: string): Promise<Table> {
   return parseCsvTable(await readFile(path, 'utf8'), path);
 }
@@ -76,10 +93,12 @@ function parseCsvRecords(text: string, source: string): CsvRecords {
       info: true,
     }) as unknown as ParsedRecord[];
   } catch (error) {
-    const e = error as Error & { lines?: number };
-    throw new Error(`${source}${e.lines ? ` line ${e.lines}` : ''}: ${e.message}`, {
-      cause: error,
-    });
+    // csv-parse's own message quotes the field it stopped at: the file's content, which an
+    // error must not carry (it may be stored, logged, shown to others). Its code says what.
+    const e = error as Error & { lines?: number; code?: string };
+    throw new Error(
+      `${source}${e.lines ? ` line ${e.lines}` : ''}: ${CSV_PROBLEMS[e.code ?? ''] ?? `not valid CSV (${e.code ?? 'parse error'})`}`,
+    );
   }
   const [header, ...rows] = parsed;
   if (!header) throw new Error(`${source} is empty: a CSV file needs a header line`);
@@ -89,16 +108,31 @@ function parseCsvRecords(text: string, source: string): CsvRecords {
   const names = header.record.map((name, i) =>
     name.trim() === '' ? `column${i + 1}` : name.trim(),
   );
-  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate) throw new Error(`${source}: the column name "${duplicate}" appears twice`);
+  const duplicate = names.findIndex((n, i) => names.indexOf(n) !== i);
+  if (duplicate >= 0)
+    throw new Error(
+      `${source}: columns ${names.indexOf(names[duplicate]!) + 1} and ${duplicate + 1} of the header have the same name`,
+    );
+  // Messages name the line and the column, never a cell's content (see above).
   for (const { record, info } of rows) {
     if (record.length !== names.length) {
       throw new Error(
         `${source} line ${info.lines}: ${record.length} field${record.length === 1 ? '' : 's'}, ` +
-          `expected ${names.length} like the header (separator "${delimiter}"): ${preview(record, delimiter)}`,
+          `expected ${names.length} like the header (separator "${delimiter}")`,
+      );
+    }
+    const long = record.findIndex((cell) => cell.length > MAX_CELL_CHARS);
+    if (long >= 0) {
+      throw new Error(
+        `${source} line ${info.lines}, column ${long + 1}: a cell of ${record[long]!.length.toLocaleString('en')} characters; a cell may hold at most ${MAX_CELL_CHARS.toLocaleString('en')} (is this a data table?)`,
       );
     }
   }
+  const longName = names.findIndex((n) => n.length > MAX_CELL_CHARS);
+  if (longName >= 0)
+    throw new Error(
+      `${source}: the name of column ${longName + 1} has ${names[longName]!.length.toLocaleString('en')} characters; at most ${MAX_CELL_CHARS.toLocaleString('en')}`,
+    );
   // csv-parse trims around quotes, not inside them: " x " in quotes is still padded.
   return { source, names, rows: rows.map((r) => r.record.map((cell) => cell.trim())) };
 }
@@ -142,11 +176,6 @@ function detectDelimiter(headerLine: string): string {
   let best = ',';
   for (const [d, n] of counts) if (n > counts.get(best)!) best = d;
   return best;
-}
-
-function preview(record: string[], delimiter: string): string {
-  const line = record.join(delimiter);
-  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }
 
 function toColumn(name: string, cells: string[]): Column {

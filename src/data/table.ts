@@ -28,7 +28,9 @@ export function findColumn(table: Table, name: string): Column {
   const column = table.columns.find((c) => c.name === name);
   if (!column) {
     throw new Error(
-      `column "${name}" is not in ${table.source}; its columns are: ${table.columns.map((c) => c.name).join(', ')}`,
+      // The names are the file's content, which an error must not carry (it may be stored in
+      // Redis or shown to another user): counted here, and the header shows them.
+      `column "${name}" is not in ${table.source}, which has ${table.columns.length} column${table.columns.length === 1 ? '' : 's'}; its first line names them (head -1 ${table.source})`,
     );
   }
   return column;

@@ -9,6 +9,7 @@ import type { ChatModel, ChatReply, ChatRequest } from './chat-model.ts';
  */
 export class OpenAiChatModel implements ChatModel {
   private readonly client: OpenAI;
+  private readonly baseUrl: string;
 
   constructor(settings: {
     baseUrl: string;
@@ -16,6 +17,7 @@ export class OpenAiChatModel implements ChatModel {
     timeoutMs: number;
     maxRetries: number;
   }) {
+    this.baseUrl = settings.baseUrl;
     this.client = new OpenAI({
       baseURL: settings.baseUrl,
       apiKey: settings.apiKey,
@@ -50,14 +52,19 @@ export class OpenAiChatModel implements ChatModel {
         },
         request.signal ? { signal: request.signal } : undefined,
       );
-      const choice = data.choices[0];
-      const logprobs = choice?.logprobs?.content?.map((t) => ({
+      // A reply is data: one without a choice says so, rather than failing on a missing field.
+      const choice = Array.isArray(data?.choices) ? data.choices[0] : undefined;
+      if (!choice)
+        throw new Error(
+          `${redactSecrets(this.baseUrl)} answered without a choice (its reply's "choices" list is empty or missing): does it serve the model ${request.model}?`,
+        );
+      const logprobs = choice.logprobs?.content?.map((t) => ({
         token: t.token,
         logprob: t.logprob,
         top: (t.top_logprobs ?? []).map((a) => ({ token: a.token, logprob: a.logprob })),
       }));
       return {
-        text: choice?.message?.content ?? '',
+        text: choice.message?.content ?? '',
         usage: {
           promptTokens: data.usage?.prompt_tokens ?? 0,
           completionTokens: data.usage?.completion_tokens ?? 0,

@@ -18,7 +18,7 @@ const REPLACEMENT = '[redacted]';
 const registered = new Set<string>();
 
 /** Adds a secret that did not come from the environment (a --redis-url password, a token). */
-function registerSecret(value: string | undefined | null): void {
+export function registerSecret(value: string | undefined | null): void {
   if (value && value.length >= MIN_SECRET_LENGTH) registered.add(value);
 }
 
@@ -69,6 +69,35 @@ export function redactSecrets(text: string, env: NodeJS.ProcessEnv = process.env
   return out
     .replace(/Bearer\s+[A-Za-z0-9._~+/=-]{6,}/gi, `Bearer ${REPLACEMENT}`)
     .replace(/\bsk-[A-Za-z0-9_-]{8,}/g, REPLACEMENT);
+}
+
+/** Query parameters whose values are secrets wherever they appear (?token=, ?api_key=, ...). */
+const SECRET_PARAMETER = /(^|[_-])(api_?key|key|token|secret|password|passwd|auth|signature|sig)$/i;
+
+/**
+ * A request URL as it may be logged: the values of secret-looking query parameters replaced,
+ * whatever they hold (a wrong token is still somebody's secret, maybe a near miss of the right
+ * one), then every known secret by value.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return redactSecrets(url);
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name);
+      } catch {
+        // a malformed name is kept as it came
+      }
+      return eq >= 0 && SECRET_PARAMETER.test(decoded) ? `${name}=${REPLACEMENT}` : pair;
+    })
+    .join('&');
+  return redactSecrets(`${url.slice(0, q)}?${query}`);
 }
 
 /**

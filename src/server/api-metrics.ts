@@ -1,5 +1,6 @@
 import { Gauge, Histogram, Registry } from 'prom-client';
 import type { CampaignStore } from '../campaign/campaign-store.ts';
+import type { InvalidCampaignEntry } from '../contracts/campaign-overview.ts';
 import type { LgtQueues } from '../queue/lgt-queues.ts';
 import type { CampaignEventHub } from './event-hub.ts';
 
@@ -18,8 +19,14 @@ export function createApiMetrics(
   store: CampaignStore,
   queues: LgtQueues,
   hub: CampaignEventHub,
+  reportInvalid: (entries: readonly InvalidCampaignEntry[]) => void = () => {},
 ): { contentType: string; metrics(): Promise<string> } {
   const registry = new Registry();
+  const invalidRecords = new Gauge({
+    name: 'lgt_invalid_campaign_records',
+    help: 'Entries of the recent campaign index that are not valid campaigns (skipped)',
+    registers: [registry],
+  });
   const trials = new Gauge({
     name: 'lgt_trials',
     help: 'Trials of the most recent campaigns, by state',
@@ -80,7 +87,9 @@ export function createApiMetrics(
   // Refreshed from Redis before each scrape is written out (prom-client collects metrics
   // concurrently, so one metric's collect cannot refresh the others).
   const refresh = async () => {
-    const recent = await store.listCampaigns(CAMPAIGNS_COUNTED);
+    const { campaigns: recent, invalid } = await store.scanCampaigns(CAMPAIGNS_COUNTED);
+    invalidRecords.set(invalid.length);
+    reportInvalid(invalid);
     trials.reset();
     campaigns.reset();
     durations.reset();

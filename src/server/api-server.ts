@@ -1,5 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -9,16 +9,20 @@ import {
 import { z } from 'zod';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
 import { ApiErrorSchema, type ApiError } from '../contracts/api-error.ts';
+import type { InvalidCampaignEntry } from '../contracts/campaign-overview.ts';
 import { InvalidCampaignRequestError } from '../contracts/campaign-request.ts';
 import { InvalidStoredRecordError } from '../contracts/campaign-records.ts';
 import { RequestError } from '../errors/request-error.ts';
 import { createRedis } from '../queue/redis-connection.ts';
+import { redactSecrets, redactUrl, registerSecret } from '../secrets/redact.ts';
 import { changesState, isLoopback, tokenMatches } from './api-auth.ts';
+import { allowedHosts, hostName } from './allowed-hosts.ts';
 import { ApiHttpError } from './api-http-error.ts';
 import { createApiMetrics } from './api-metrics.ts';
 import { registerCampaignRoutes } from './campaign-routes.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { CampaignEventHub } from './event-hub.ts';
+import { WrongTokenBrake } from './wrong-token-brake.ts';
 
 /** Request bodies larger than this are refused (a campaign request is a few hundred bytes). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -37,6 +41,11 @@ export interface ApiServerOptions {
   taskDirs: string[];
   /** Command lines a body may name as its objective (lgt serve --allow-command). */
   commands?: string[];
+  /**
+   * Host names it answers to besides the loopback names and `host` (lgt serve --allowed-host):
+   * e.g. the name other machines reach it by, behind a proxy.
+   */
+  allowedHosts?: string[];
   /** Request logging (pino): to standard output, to a stream, or off; the token is never logged. */
   logger?: boolean | { stream: NodeJS.WritableStream };
 }
@@ -50,12 +59,27 @@ const OPEN_PATHS = [/^\/healthz$/, /^\/$/, /^\/dashboard\//, /^\/favicon\.ico$/]
  * the dashboard. It only reads and writes the store and the queues; workers do the work.
  */
 export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
+  // The token is a secret by value too: wherever it turns up (a query string, an echoed body),
+  // it is taken out of what is logged.
+  registerSecret(opts.token);
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     logger: opts.logger
       ? {
           level: process.env['LGT_LOG_LEVEL'] ?? 'info',
           redact: ['req.headers.authorization', 'req.headers.cookie'],
+          serializers: {
+            // Fastify's own, but with the URL's secret-looking query values redacted.
+            req: (req: FastifyRequest) => ({
+              method: req.method,
+              url: redactUrl(req.url),
+              host: req.host,
+              remoteAddress: req.ip,
+              remotePort: req.socket?.remotePort,
+            }),
+          },
+          // Last, every line as written: known secrets out of any field, by value.
+          hooks: { streamWrite: (line: string) => redactSecrets(line) },
           ...(typeof opts.logger === 'object' ? { stream: opts.logger.stream } : {}),
         }
       : false,
@@ -84,11 +108,23 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     transform: jsonSchemaTransform,
   });
 
+  const hosts = allowedHosts(opts.host, opts.allowedHosts ?? []);
+  const brake = new WrongTokenBrake();
   app.addHook('onRequest', async (req) => {
+    const host = hostName(req.headers.host);
+    if (host === null || !hosts.has(host)) {
+      throw new ApiHttpError(
+        403,
+        'host-not-allowed',
+        `this server does not answer to the Host ${JSON.stringify((req.headers.host ?? '').slice(0, 100))}; it answers to ${[...hosts].join(', ')} (lgt serve --allowed-host <name> adds one)`,
+      );
+    }
     const url = req.url.split('?')[0]!;
     const needsToken =
       changesState(req.method) || (!loopback && !OPEN_PATHS.some((p) => p.test(url)));
     if (needsToken && !tokenMatches(req.headers.authorization, opts.token)) {
+      const wait = brake.failed(req.ip);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       throw new ApiHttpError(
         401,
         'unauthorized',
@@ -136,7 +172,16 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     },
   );
 
-  const metrics = createApiMetrics(opts.ctx.store, opts.ctx.queues, hub);
+  // An invalid index entry is logged once, not at every listing or scrape.
+  const reported = new Set<string>();
+  const reportInvalid = (entries: readonly InvalidCampaignEntry[]) => {
+    for (const e of entries) {
+      if (reported.has(e.id)) continue;
+      reported.add(e.id);
+      app.log.warn({ campaign: e.id, problem: e.problem }, 'skipped an invalid campaign record');
+    }
+  };
+  const metrics = createApiMetrics(opts.ctx.store, opts.ctx.queues, hub, reportInvalid);
   app.get(
     '/metrics',
     { schema: { summary: 'Prometheus metrics', hide: false } },
@@ -153,6 +198,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     dataDirs: opts.dataDirs,
     taskDirs: opts.taskDirs,
     commands: opts.commands ?? [],
+    reportInvalid,
   });
   registerDashboardRoutes(app);
 

@@ -17,7 +17,11 @@ import {
 import { reportStream } from '../campaign/report-stream.ts';
 import { ApiErrorSchema } from '../contracts/api-error.ts';
 import { LoggedEventSchema } from '../contracts/campaign-events.ts';
-import { CampaignListItemSchema, CampaignOverviewSchema } from '../contracts/campaign-overview.ts';
+import {
+  CampaignListSchema,
+  CampaignOverviewSchema,
+  type InvalidCampaignEntry,
+} from '../contracts/campaign-overview.ts';
 import {
   CampaignRecordSchema,
   CAMPAIGN_ID_PATTERN,
@@ -28,7 +32,11 @@ import {
   TrialRecordSchema,
   TrialSummarySchema,
 } from '../contracts/campaign-records.ts';
-import { CampaignRequestSchema, type CampaignRequestInput } from '../contracts/campaign-request.ts';
+import {
+  CampaignRequestSchema,
+  fieldProblems,
+  type CampaignRequestInput,
+} from '../contracts/campaign-request.ts';
 import {
   PromptHistorySchema,
   StoredPromptsSchema,
@@ -46,6 +54,8 @@ export interface CampaignRoutesDeps extends AllowedPlaces {
   hub: CampaignEventHub;
   /** Where the server's campaigns write their reports (lgt serve --out): never the body's. */
   runsDir: string;
+  /** Logs the invalid index entries a listing skipped (each once). */
+  reportInvalid: (entries: readonly InvalidCampaignEntry[]) => void;
 }
 
 /** The fields a body may not set: the server decides them. */
@@ -97,10 +107,14 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       schema: {
         summary: 'The most recent campaigns, with their trials by state',
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
-        response: { 200: z.array(CampaignListItemSchema), ...errors },
+        response: { 200: CampaignListSchema, ...errors },
       },
     },
-    async (req) => listCampaignOverviews(store, req.query.limit),
+    async (req) => {
+      const list = await listCampaignOverviews(store, req.query.limit);
+      deps.reportInvalid(list.invalid);
+      return list;
+    },
   );
 
   api.post(
@@ -144,6 +158,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       const prepared = await prepareCampaign(request, {
         taskDirs: deps.taskDirs,
         commands: deps.commands,
+        dataDirs: deps.dataDirs,
       });
       const record = await createCampaign(store, queues, prepared);
       reply.code(201);
@@ -409,16 +424,6 @@ function describeFields(fields: { field: string; message: string }[]): string {
 }
 
 function invalidBody(error: z.ZodError): ApiHttpError {
-  const fields = error.issues.map((issue) => ({
-    field:
-      issue.path.join('.') ||
-      (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '(body)'),
-    message:
-      issue.code === 'unrecognized_keys'
-        ? `is not a field of a campaign request (GET /openapi.json lists them)`
-        : /^(must|names|is|cannot)\b/.test(issue.message)
-          ? issue.message
-          : `is invalid: ${issue.message}`,
-  }));
+  const fields = error.issues.flatMap(fieldProblems);
   return new ApiHttpError(400, 'invalid-request', describeFields(fields), fields);
 }

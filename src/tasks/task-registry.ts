@@ -11,6 +11,7 @@ import { importTaskModule } from './task-module-loader.ts';
 import type { AnyTask, TaskKind } from './task.ts';
 import { looksLikePath, taskSpecOf, type CommandTaskSpec, type TaskSpec } from './task-spec.ts';
 import { commandObjective } from './command-objective.ts';
+import { allowedDataDirs } from '../env/data-dirs.ts';
 
 export { builtInTasks, findBuiltInTask };
 
@@ -61,11 +62,17 @@ export async function resolveTask(selection: TaskSelection): Promise<AnyTask> {
       `name a task with --task (one of: ${builtInTasks.map((t) => t.name).join(', ')}), a task module with --task ./my-task.ts, or a CSV with --csv <file> --target <column>`,
     );
   }
+  // A path typed on this command line: this person's own module.
   if (looksLikePath(selection.task)) return loadTaskModule(selection.task);
-  const task = findBuiltInTask(selection.task);
+  return builtInTaskNamed(selection.task);
+}
+
+/** The built-in task of that name; an unknown name is an error listing the names. */
+function builtInTaskNamed(name: string): AnyTask {
+  const task = findBuiltInTask(name);
   if (!task) {
     throw new RequestError(
-      `unknown task "${selection.task}"; built-in tasks: ${builtInTasks.map((t) => t.name).join(', ')} (or a module path such as ./my-task.ts, or --csv)`,
+      `unknown task "${name}"; built-in tasks: ${builtInTasks.map((t) => t.name).join(', ')} (or a module path such as ./my-task.ts, or --csv)`,
     );
   }
   return task;
@@ -115,6 +122,8 @@ export interface LoadTaskOptions {
   taskDirs?: readonly string[];
   /** Command lines this process may run as objectives, besides LGT_ALLOW_COMMANDS. */
   commands?: readonly string[];
+  /** Directories CSV files may be read from, besides LGT_DATA_DIR (see allowedDataDirs). */
+  dataDirs?: readonly string[];
 }
 
 /**
@@ -165,11 +174,26 @@ function checkModuleAllowed(file: string, dirs: readonly string[]): void {
   }
 }
 
+/**
+ * Refuses a CSV file outside the directories this process reads data from: a record that names
+ * /etc/passwd is data too. Checked before the file is opened, so nothing of it is read.
+ */
+function checkDataAllowed(file: string, dirs: readonly string[]): void {
+  if (!isInsideDirectories(file, dirs)) {
+    throw new RequestError(
+      dirs.length === 0
+        ? `the data file ${file} cannot be read here: this process reads data from no directory; start the worker with --data-dir <dir> (or set LGT_DATA_DIR) to allow the file's directory`
+        : `the data file ${file} is outside the directories this process reads data from (${dirs.join(', ')}); start the worker with --data-dir <dir> (or set LGT_DATA_DIR) to allow its directory`,
+    );
+  }
+}
+
 /** Loads the task a spec names (built-in, module or CSV). */
-export function loadTask(spec: TaskSpec, options: LoadTaskOptions = {}): Promise<AnyTask> {
+export async function loadTask(spec: TaskSpec, options: LoadTaskOptions = {}): Promise<AnyTask> {
   switch (spec.kind) {
     case 'builtin':
-      return resolveTask({ task: spec.name });
+      // Looked up by name only: a name from a request or a record never reaches a module loader.
+      return builtInTaskNamed(spec.name);
     case 'module':
       checkModuleAllowed(spec.path, allowedTaskDirs(options.taskDirs));
       return loadTaskModule(spec.path);
@@ -178,8 +202,9 @@ export function loadTask(spec: TaskSpec, options: LoadTaskOptions = {}): Promise
         throw new Error(
           `the command "${spec.command}" is not one this process may run; start the worker with --allow-command '${spec.command}' (or set LGT_ALLOW_COMMANDS) to allow it`,
         );
-      return Promise.resolve(objectiveOfCommand(spec));
+      return objectiveOfCommand(spec);
     case 'csv':
+      checkDataAllowed(spec.file, allowedDataDirs(options.dataDirs));
       return resolveTask({
         csv: spec.file,
         target: spec.target,

@@ -9,14 +9,31 @@ export const PathTextSchema = z
   .min(1, 'must not be empty')
   .max(4096, 'must be at most 4,096 characters');
 
+/**
+ * What a built-in task's name looks like (iris, wine-quality, bench:hartmann6): letters, digits,
+ * '-', '_' and one 'family:' prefix. No '.', '/' or '\\', so no name is ever also a path.
+ */
+export const BuiltInTaskNameSchema = z
+  .string({ error: 'must name a built-in task' })
+  .min(1, 'must name a task')
+  .max(100, 'must be at most 100 characters')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]*(:[A-Za-z0-9][A-Za-z0-9_-]*)?$/,
+    'must be the name of a built-in task (lgt tasks lists them), not a path: a task module is { kind: "module", path }',
+  );
+
 /** How a job names its task, so any worker on any machine can load the same one. */
 export const TaskSpecSchema = z.discriminatedUnion('kind', [
-  z.object({
+  z.strictObject({
     kind: z.literal('builtin'),
-    name: z.string().min(1, 'must name a task').max(100, 'must be at most 100 characters'),
+    /**
+     * A built-in task's name, never a path: a module is `kind: module`, which only loads from
+     * the operator's task directories. The registry is asked for the name; nothing is imported.
+     */
+    name: BuiltInTaskNameSchema,
   }),
-  z.object({ kind: z.literal('module'), path: PathTextSchema }),
-  z.object({
+  z.strictObject({ kind: z.literal('module'), path: PathTextSchema }),
+  z.strictObject({
     kind: z.literal('command'),
     /** The command line with {placeholders}; run without a shell (see command-template.ts). */
     command: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4,096 characters'),
@@ -30,7 +47,7 @@ export const TaskSpecSchema = z.discriminatedUnion('kind', [
     direction: z.enum(['maximize', 'minimize']),
     name: z.string().min(1).max(100).optional(),
   }),
-  z.object({
+  z.strictObject({
     kind: z.literal('csv'),
     file: PathTextSchema,
     target: z
@@ -75,13 +92,21 @@ export function taskSpecOf(selection: {
 
 /**
  * What a person who names a task allows the processes they start themselves (lgt run, lgt
- * resume, startCampaign): loading its module's directory, running its command. Other workers
- * need their operator's --task-dir or --allow-command.
+ * resume, startCampaign): loading its module's directory, running its command, reading its CSV
+ * file's directory and the data directories they named. Other workers need their operator's
+ * --task-dir, --allow-command or --data-dir.
  */
-export function ownPermissionsOf(spec: TaskSpec): { taskDirs: string[]; commands: string[] } {
+export function ownPermissionsOf(
+  spec: TaskSpec,
+  dataDirs: readonly string[] = [],
+): { taskDirs: string[]; commands: string[]; dataDirs: string[] } {
   return {
     taskDirs: spec.kind === 'module' ? [path.dirname(path.resolve(spec.path))] : [],
     commands: spec.kind === 'command' ? [spec.command] : [],
+    dataDirs: [
+      ...(spec.kind === 'csv' ? [path.dirname(path.resolve(spec.file))] : []),
+      ...dataDirs.map((d) => path.resolve(d)),
+    ],
   };
 }
 

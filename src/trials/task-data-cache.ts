@@ -2,6 +2,7 @@ import type { AnyTask } from '../tasks/task.ts';
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
 import { loadTask } from '../tasks/task-registry.ts';
 import { isObjectiveTask } from '../tasks/objective.ts';
+import { allowedDataDirs, dataDirsFor } from '../env/data-dirs.ts';
 
 /**
  * Tasks and their loaded data, kept by a worker process between trials: reading and splitting
@@ -30,11 +31,13 @@ export class TaskDataCache {
     onProgress?: (message: string) => void,
   ): Promise<{ task: AnyTask; data: unknown }> {
     const task = await this.task(request);
+    // The campaign's directories only where this process may read (its record cannot widen them).
+    const dataDirs = dataDirsFor(request.dataDirs, allowedDataDirs());
     const key = JSON.stringify([
       request.task,
       request.splitSeed,
       request.maxTrainRows ?? null,
-      request.dataDirs ?? null,
+      dataDirs,
     ]);
     // An objective loads nothing: its own code reads its data, trial by trial.
     if (isObjectiveTask(task)) return { task, data: undefined };
@@ -46,7 +49,7 @@ export class TaskDataCache {
       data = task.load({
         splitSeed: request.splitSeed,
         ...(request.maxTrainRows !== undefined ? { maxTrainRows: request.maxTrainRows } : {}),
-        ...(request.dataDirs ? { dataDirs: request.dataDirs } : {}),
+        ...(dataDirs.length ? { dataDirs } : {}),
         ...(onProgress ? { onProgress } : {}),
       });
       data.catch(() => this.data.delete(key));

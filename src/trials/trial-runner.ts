@@ -11,6 +11,9 @@ import {
   type TrialRecord,
   type TrialState,
   checkpointKey,
+  finalJobDataOf,
+  sameJobData,
+  trialJobDataOf,
 } from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
@@ -25,6 +28,10 @@ import { offerBest } from './campaign-best.ts';
 import type { ArtifactStore } from '../files/artifact-store.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../trainer/checkpoint.ts';
 
+/** The campaign's state entry that holds its final retrain's result, once. */
+const FINAL_RESULT = 'final-result';
+/** How often a final retrain looks whether another attempt has already finished it. */
+const FINAL_LOOK_EVERY_MS = 2_000;
 /** How often a running trial emits an epoch event (its curve is stored at every epoch). */
 const EPOCH_EVENT_EVERY_MS = 500;
 /** Without --trial-timeout: this many times the campaign's median trial, and at least this long. */
@@ -32,12 +39,42 @@ const TYPICAL_TIMEOUT_FACTOR = 20;
 const TYPICAL_TIMEOUT_MIN_S = 120;
 const TYPICAL_TIMEOUT_SAMPLE = 200;
 
+/** How long a trial may take in all, and each of its epochs (null: no limit per epoch). */
+interface TimeLimits {
+  trial: number;
+  epoch: number | null;
+}
+
+function median(values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /** A trial stopped because its worker is shutting down: it goes back to the queue, not to failed. */
 export class TrialHandedBack extends Error {
   constructor(trial: number) {
     super(`trial ${trial} was handed back by ${workerName}, which is shutting down`);
     this.name = 'TrialHandedBack';
   }
+}
+
+/**
+ * A job that is not the one its trial's record makes (added to the queue by something other
+ * than a driver): refused before it changes anything, and not retried.
+ */
+export class TrialJobRefused extends Error {
+  constructor(reason: string) {
+    super(`refused: ${reason}`);
+    this.name = 'TrialJobRefused';
+  }
+}
+
+/** The fields in which two jobs' data differ, named (never their values). */
+function differingFields(job: TrialJobData, expected: TrialJobData): string[] {
+  const keys = [
+    ...new Set([...Object.keys(job), ...Object.keys(expected)]),
+  ] as (keyof TrialJobData)[];
+  return keys.filter((k) => JSON.stringify(job[k] ?? null) !== JSON.stringify(expected[k] ?? null));
 }
 
 /**
@@ -114,6 +151,7 @@ export class TrialRunner {
     // A job taken just before its worker began shutting down goes straight back.
     if (info.signal?.aborted) throw new TrialHandedBack(job.trial);
     const campaign = await this.store.requireCampaign(job.campaignId);
+    await this.checkJob(campaign, job);
     if (job.final) return this.runFinal(campaign, job, info);
     const id = campaign.id;
     const token = randomBytes(8).toString('hex');
@@ -157,15 +195,26 @@ export class TrialRunner {
       const peers = pruner ? new PeerCurves(this.store, id, job.trial, pruner) : null;
       const abort = new AbortController();
       info.signal?.addEventListener('abort', () => abort.abort());
-      // No trial holds a campaign hostage: past its timeout it stops, within an epoch.
-      const limit = request.trialTimeoutSeconds ?? (await this.typicalTimeout(id));
+      // No trial holds a campaign hostage: past its timeout it stops, within an epoch. A fixed
+      // --trial-timeout bounds the whole trial; without one, the limit judges progress: a
+      // watchdog that each finished epoch winds up again (see typicalLimits).
+      const limits: TimeLimits | null =
+        request.trialTimeoutSeconds !== undefined
+          ? { trial: request.trialTimeoutSeconds, epoch: null }
+          : await this.typicalLimits(id);
       const trainStart = Date.now();
-      let timedOut = false;
-      if (limit !== null)
+      let timedOut: { limit: number; kind: 'trial' | 'epoch' } | null = null;
+      const arm = (kind: 'trial' | 'epoch', seconds: number) => {
+        clearTimeout(timer);
         timer = setTimeout(() => {
-          timedOut = true;
+          timedOut = { limit: seconds, kind };
           abort.abort();
-        }, limit * 1000);
+        }, seconds * 1000);
+      };
+      if (limits) arm('trial', limits.trial);
+      const watchdog: EpochHook = () => {
+        if (limits?.epoch != null && !abort.signal.aborted) arm('epoch', limits.epoch);
+      };
       const curve: EpochRecord[] = [];
       let lastEvent = 0;
       // With cross-validation the first fold is the trial's visible run (its curve, events and
@@ -238,7 +287,7 @@ export class TrialRunner {
         ...trainingLimits(request),
         ...segment,
         signal: abort.signal,
-        onEpoch: epochHooks(keepCurve, sayProgress(0), tellLog, stopOnRequest, prune),
+        onEpoch: epochHooks(watchdog, keepCurve, sayProgress(0), tellLog, stopOnRequest, prune),
       });
       // A stretch's curve is the epochs it trained (the run's earlier ones are its parents').
       if (startEpoch > 0)
@@ -253,7 +302,7 @@ export class TrialRunner {
             seed: job.seed ?? request.seed,
             ...trainingLimits(request),
             signal: abort.signal,
-            onEpoch: epochHooks(sayProgress(k), stopOnRequest),
+            onEpoch: epochHooks(watchdog, sayProgress(k), stopOnRequest),
           });
           // A fold that diverged, or was stopped (timeout, cancel, hand-back), is the trial's outcome.
           if (next.status !== 'completed') result = next;
@@ -263,8 +312,9 @@ export class TrialRunner {
       }
       clearTimeout(timer);
       if (superseded) throw new TrialSuperseded(job.trial);
-      if (timedOut && result.status === 'aborted')
-        return await this.timeOut(attempt, result, limit!, (Date.now() - trainStart) / 1000);
+      const fired = timedOut as { limit: number; kind: 'trial' | 'epoch' } | null;
+      if (fired && result.status === 'aborted')
+        return await this.timeOut(attempt, result, fired, (Date.now() - trainStart) / 1000);
       return await this.record(attempt, campaign, job, result, pruned);
     } catch (error) {
       clearTimeout(timer);
@@ -288,6 +338,31 @@ export class TrialRunner {
       }
       throw error;
     }
+  }
+
+  /**
+   * A job is data from Redis: before it changes anything, it must be the very job its trial's
+   * record makes (the final job: the one the campaign's best makes). A job added by hand with
+   * another configuration, seed or stretch is refused, and the trial it names stays untouched.
+   */
+  private async checkJob(campaign: CampaignRecord, job: TrialJobData): Promise<void> {
+    const number = job.final ? campaign.best?.trial : job.trial;
+    const trial = number === undefined ? null : await this.store.getTrial(campaign.id, number);
+    const expected = !trial
+      ? null
+      : job.final
+        ? finalJobDataOf(campaign.id, campaign.best!, trial)
+        : trialJobDataOf(campaign.id, trial);
+    if (!expected)
+      throw new TrialJobRefused(
+        job.final
+          ? `campaign ${campaign.id} has no best trial to score`
+          : `campaign ${campaign.id} has no trial ${job.trial}`,
+      );
+    if (!sameJobData(job, expected))
+      throw new TrialJobRefused(
+        `its data differs from what trial ${expected.trial} of campaign ${campaign.id} stores (${differingFields(job, expected).join(', ')})`,
+      );
   }
 
   /** Stores a trained trial's outcome; the campaign's best moves in the same breath. */
@@ -387,29 +462,44 @@ export class TrialRunner {
   }
 
   /**
-   * The timeout for a trial when the campaign set none: 20 times the median of the campaign's
-   * completed trials among its latest TYPICAL_TIMEOUT_SAMPLE (at least 2 minutes), once 3 have
-   * completed; none before. The latest ones only: every trial asks, and reading a 10,000-trial
-   * campaign whole at every start would make each trial cost more than the one before.
+   * The limits for a trial when the campaign set none, from the campaign's completed trials among
+   * its latest TYPICAL_TIMEOUT_SAMPLE (once 3 have completed; none before): until its first epoch
+   * a trial may take 20 times their median time (at least 2 minutes); after each epoch, the next
+   * must end within 20 times their median time per epoch (at least 2 minutes). So a trial whose
+   * epochs keep coming, on a machine that got slower, runs to its end; one stuck in an epoch, or
+   * whose epochs are twenty times the usual, stops. The latest trials only: every trial asks,
+   * and reading a 10,000-trial campaign whole at every start would make each cost more.
    */
-  private async typicalTimeout(id: string): Promise<number | null> {
-    const seconds = (await this.store.latestTrials(id, TYPICAL_TIMEOUT_SAMPLE))
-      .filter((t) => t.state === 'completed' && typeof t.seconds === 'number')
-      .map((t) => t.seconds!)
-      .sort((a, b) => a - b);
-    if (seconds.length < 3) return null;
-    const median = seconds[Math.floor(seconds.length / 2)]!;
-    return Math.max(TYPICAL_TIMEOUT_MIN_S, TYPICAL_TIMEOUT_FACTOR * median);
+  private async typicalLimits(id: string): Promise<TimeLimits | null> {
+    const done = (await this.store.latestTrials(id, TYPICAL_TIMEOUT_SAMPLE)).filter(
+      (t) => t.state === 'completed' && typeof t.seconds === 'number',
+    );
+    if (done.length < 3) return null;
+    const trial = median(done.map((t) => t.seconds!));
+    // A cross-validated trial's time covers its folds; its curve is the first fold's epochs.
+    const perEpoch = done
+      .filter((t) => (t.epochsRun ?? 0) > 0)
+      .map((t) => t.seconds! / (t.epochsRun! * Math.max(1, t.foldValues?.length ?? 1)));
+    return {
+      trial: Math.max(TYPICAL_TIMEOUT_MIN_S, TYPICAL_TIMEOUT_FACTOR * trial),
+      epoch: perEpoch.length
+        ? Math.max(TYPICAL_TIMEOUT_MIN_S, TYPICAL_TIMEOUT_FACTOR * median(perEpoch))
+        : null,
+    };
   }
 
   /** A trial stopped at its timeout: failed, with no value (it did not train its plan). */
   private async timeOut(
     attempt: OwnedTrial,
     result: TrialResult,
-    limit: number,
+    fired: { limit: number; kind: 'trial' | 'epoch' },
     seconds: number,
   ): Promise<TrialJobResult> {
-    const error = `timed out: still training after ${Math.round(seconds)} s (the limit is ${limit} s, --trial-timeout), at epoch ${result.curve.length}`;
+    const limit = Math.round(fired.limit);
+    const error =
+      fired.kind === 'epoch'
+        ? `timed out: no epoch finished within ${limit} s (20 times the campaign's median epoch, at least 2 minutes; --trial-timeout sets a fixed limit), after epoch ${result.curve.length} and ${Math.round(seconds)} s`
+        : `timed out: still training after ${Math.round(seconds)} s (the limit is ${limit} s, --trial-timeout), at epoch ${result.curve.length}`;
     if (
       await attempt.transition(['running'], 'failed', {
         finishedAt: Date.now(),
@@ -451,14 +541,25 @@ export class TrialRunner {
     };
   }
 
-  /** Retrains the best configuration with the campaign's seed, scores the test split once, keeps the model. */
+  /**
+   * Retrains the best configuration with the campaign's seed, scores the test split once, keeps
+   * the model. The result is fenced like a trial's: the first attempt to finish stores it (a
+   * compare-and-set in the campaign's state), and every other attempt answers with that one. An
+   * attempt that starts after it (BullMQ retried the job because the first lost its lock while
+   * Redis was away) trains nothing, and one training beside it stops at its next epoch.
+   */
   private async runFinal(
     campaign: CampaignRecord,
     job: TrialJobData,
     info: AttemptInfo,
   ): Promise<TrialJobResult> {
+    const stored = () => this.store.getState<TrialJobResult>(campaign.id, FINAL_RESULT);
+    const earlier = await stored();
+    if (earlier) return earlier;
     const { task, data } = await this.cache.load(campaign.request);
     let model: SavedModel | undefined;
+    let lastLook = Date.now();
+    let overtaken = false;
     const result = await this.trainer.train({
       task,
       data,
@@ -469,6 +570,12 @@ export class TrialRunner {
       ...(await this.segmentOf(campaign, job)),
       scoreTest: true,
       ...(info.signal ? { signal: info.signal } : {}),
+      onEpoch: async () => {
+        if (Date.now() - lastLook < FINAL_LOOK_EVERY_MS) return 'continue';
+        lastLook = Date.now();
+        overtaken = (await stored()) !== null;
+        return overtaken ? 'stop' : 'continue';
+      },
       onModel: async (m, prepared) => {
         model = {
           ...(await serializeModel(m)),
@@ -476,7 +583,14 @@ export class TrialRunner {
         };
       },
     });
-    return { ...toJobResult(result), ...(model ? { model } : {}) };
+    if (overtaken) return (await stored())!;
+    const mine: TrialJobResult = { ...toJobResult(result), ...(model ? { model } : {}) };
+    // An aborted retrain (this worker shuts down) is no result: the job goes back to the queue.
+    if (result.status === 'aborted') return mine;
+    await this.store.updateState<TrialJobResult>(campaign.id, FINAL_RESULT, (now) =>
+      now ? null : mine,
+    );
+    return (await stored()) ?? mine;
   }
 }
 

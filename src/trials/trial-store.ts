@@ -30,4 +30,12 @@ export interface TrialStore {
   clearCurve(id: string, n: number): Promise<void>;
   getCurves(id: string, numbers: number[]): Promise<Map<number, EpochRecord[]>>;
   appendEvent(id: string, event: CampaignEvent): Promise<string>;
+  /** A named piece of the campaign's state (the final retrain's result), or null. */
+  getState<T>(id: string, name: string): Promise<T | null>;
+  /** Atomic read-modify-write of a named piece of state; `change` returns null to leave it. */
+  updateState<T>(
+    id: string,
+    name: string,
+    change: (current: T | null) => T | null,
+  ): Promise<T | null>;
 }

@@ -4,11 +4,12 @@
  * given back when the process ends). The child is reused for later trials, so its Redis
  * connection and the data sets it loaded stay between them.
  */
-import { WaitingError, type SandboxedJob } from 'bullmq';
+import { UnrecoverableError, WaitingError, type SandboxedJob } from 'bullmq';
 import { createRedis } from '../queue/redis-connection.ts';
-import { queuePrefix } from '../queue/lgt-queues.ts';
+import { jobIds, queuePrefix } from '../queue/lgt-queues.ts';
 import { TaskTrainer } from '../trainer/task-trainer.ts';
 import {
+  InvalidStoredRecordError,
   parseStored,
   TrialJobDataSchema,
   type TrialJobData,
@@ -16,7 +17,7 @@ import {
 } from '../contracts/campaign-records.ts';
 import { CampaignStore } from '../campaign/campaign-store.ts';
 import { TaskDataCache } from '../trials/task-data-cache.ts';
-import { TrialHandedBack, TrialRunner } from '../trials/trial-runner.ts';
+import { TrialHandedBack, TrialJobRefused, TrialRunner } from '../trials/trial-runner.ts';
 import { FileArtifactStore } from '../files/artifact-store.ts';
 import { reportDirFor } from '../campaign/report-writer.ts';
 
@@ -50,14 +51,26 @@ export default async function processTrial(
   signal?: AbortSignal,
 ): Promise<TrialJobResult> {
   try {
-    // A job is data from Redis: checked before anything acts on it.
+    // A job is data from Redis: checked before anything acts on it, its id included (a driver
+    // adds each trial's job at the id derived from campaign and trial, nowhere else).
     const data = parseStored<TrialJobData>(TrialJobDataSchema, `trial job ${job.id}`, job.data);
+    const id = data.final
+      ? jobIds.final(data.campaignId)
+      : jobIds.trial(data.campaignId, data.trial);
+    if (job.id !== id)
+      throw new TrialJobRefused(
+        `its id is not ${id}, the one a driver gives trial ${data.trial} of campaign ${data.campaignId}`,
+      );
     return await trialRunner().run(data, {
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? 1,
       ...(signal ? { signal } : {}),
     });
   } catch (error) {
+    // Not lgt's job: failed once, with the reason the worker logs beside the job's id; another
+    // attempt would not make it one.
+    if (error instanceof TrialJobRefused || error instanceof InvalidStoredRecordError)
+      throw new UnrecoverableError(error.message);
     if (!(error instanceof TrialHandedBack)) throw error;
     // Back to waiting without using up an attempt: BullMQ leaves a job alone after a WaitingError.
     await job.moveToWait(token);

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
-import { Worker, type Job } from 'bullmq';
+import type { Worker, Job } from 'bullmq';
+import { CheckedWorker } from './checked-worker.ts';
 import type { Redis } from 'ioredis';
 import { CampaignDriver, DriverHandedBack } from '../campaign/campaign-driver.ts';
 import { failCampaign } from '../campaign/campaign-service.ts';
@@ -14,6 +15,7 @@ import { openQueues, queuePrefix, type LgtQueues, type QueueName } from '../queu
 import { AGENT_SCHEMAS } from '../../agents/agent-schemas.ts';
 import { agentCallProcessor } from '../llm/agent-call-processor.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
+import { allowedDataDirs } from '../env/data-dirs.ts';
 
 export interface WorkerServiceOptions {
   redisUrl: string;
@@ -29,6 +31,11 @@ export interface WorkerServiceOptions {
   taskDirs?: string[];
   /** Command lines its trials may run as objectives (--allow-command). */
   commands?: string[];
+  /**
+   * Directories its drivers and trials read data from, besides LGT_DATA_DIR (--data-dir): a
+   * campaign's own list is searched only where it lies inside these.
+   */
+  dataDirs?: string[];
   log?: (message: string) => void;
 }
 
@@ -86,7 +93,7 @@ export class WorkerService {
 
   private startTrials(): void {
     const { lockDuration, stalledInterval } = timing();
-    const worker = new Worker('trials', TRIAL_PROCESSOR, {
+    const worker = new CheckedWorker('trials', TRIAL_PROCESSOR, {
       connection: this.bullConnection(),
       prefix: queuePrefix(this.opts.redisUrl),
       concurrency: this.concurrency,
@@ -105,6 +112,8 @@ export class WorkerService {
           ...(this.opts.commands?.length
             ? { LGT_ALLOW_COMMANDS: JSON.stringify(this.opts.commands) }
             : {}),
+          // Its trials read data from where this worker may (see allowedDataDirs).
+          LGT_DATA_DIR: allowedDataDirs(this.opts.dataDirs).join(path.delimiter),
         },
       },
       lockDuration,
@@ -132,8 +141,9 @@ export class WorkerService {
       runsDir: this.runsDir,
       ...(this.opts.taskDirs ? { taskDirs: this.opts.taskDirs } : {}),
       ...(this.opts.commands ? { commands: this.opts.commands } : {}),
+      ...(this.opts.dataDirs ? { dataDirs: this.opts.dataDirs } : {}),
     });
-    const worker: Worker = new Worker(
+    const worker: Worker = new CheckedWorker(
       'campaign',
       async (job: Job<{ campaignId: string }>, _token?: string, lost?: AbortSignal) => {
         const campaignId = String(job.data?.campaignId ?? '');
@@ -169,8 +179,10 @@ export class WorkerService {
           const message = (error as Error).message;
           this.opts.log?.(`campaign ${campaignId} failed: ${message}`);
           if (refused) {
-            // Its record cannot be changed (it does not parse): the log says why instead.
-            await store.appendEvent(campaignId, { type: 'campaign.failed', error: message });
+            // Its record cannot be changed (it does not parse): the log says why instead (a
+            // job that names no campaign has no log: this worker's says it).
+            if (CAMPAIGN_ID_PATTERN.test(campaignId))
+              await store.appendEvent(campaignId, { type: 'campaign.failed', error: message });
           } else {
             await failCampaign(store, campaignId, message);
           }
@@ -205,7 +217,7 @@ export class WorkerService {
     if (!settings) return;
     const redis = createRedis(this.opts.redisUrl);
     this.connections.push(redis);
-    const worker = new Worker('agents', agentCallProcessor(redis, AGENT_SCHEMAS), {
+    const worker = new CheckedWorker('agents', agentCallProcessor(redis, AGENT_SCHEMAS), {
       connection: this.bullConnection(),
       prefix: queuePrefix(this.opts.redisUrl),
       concurrency: 4,

@@ -258,7 +258,7 @@ describe('campaign requests', () => {
     expect(await h.store.listCampaigns()).toEqual([]);
   });
 
-  it('keeps the data directory with the campaign: a worker without LGT_DATA_DIR finds the files', async () => {
+  it('keeps the data directory with the campaign; a worker reads it where its --data-dir allows', async () => {
     const run = await runCli(
       ['run', 'iris', '--trials', '2', '--epochs', '3', '--detach', '--redis-url', h.server.url],
       { LGT_DATA_DIR: SHARED_DATASETS, LGT_OFFLINE: '1' },
@@ -266,7 +266,12 @@ describe('campaign requests', () => {
     expect(run.code).toBe(0);
     const id = run.stdout.trim();
     expect((await h.store.getCampaign(id))!.request.dataDirs).toEqual([SHARED_DATASETS]);
-    h.worker(['--concurrency', '1'], { LGT_DATA_DIR: '', LGT_OFFLINE: '1' });
+    // No LGT_DATA_DIR: the worker's own --data-dir is what lets it read there (a record alone
+    // cannot, see test/security).
+    h.worker(['--concurrency', '1', '--data-dir', SHARED_DATASETS], {
+      LGT_DATA_DIR: '',
+      LGT_OFFLINE: '1',
+    });
     const done = await finished(id);
     expect(done.status).toBe('completed');
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCsvTable, readCsvTable } from '../../src/data/csv-table.ts';
+import { MAX_CELL_CHARS, parseCsvTable, readCsvTable } from '../../src/data/csv-table.ts';
 import { findColumn, missingCount, type Column, type Table } from '../../src/data/table.ts';
 import { sharedDataset } from '../helpers/paths.ts';
 
@@ -180,16 +180,37 @@ describe('parseCsvTable on tricky texts', () => {
     expect(kinds(parseCsvTable('a,b\n1,\n2,NA\n', 'x.csv'))).toEqual(['numeric', 'numeric']);
   });
 
-  it('names the file, the line and the expected number of fields for a ragged row', () => {
-    expect(() => parseCsvTable('a,b\r\n1,2\r\n\r\n3\r\n', 'short.csv')).toThrow(
-      'short.csv line 4: 1 field, expected 2 like the header (separator ","): 3',
+  it('names the file, the line and the expected number of fields for a ragged row, never its content', () => {
+    const message = (text: string, source: string) => {
+      try {
+        parseCsvTable(text, source);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('no error');
+    };
+    expect(message('a,b\r\n1,2\r\n\r\nsecret\r\n', 'short.csv')).toBe(
+      'short.csv line 4: 1 field, expected 2 like the header (separator ",")',
     );
-    expect(() => parseCsvTable('a;b;c\n1;2;3\n4;5;6;7\n', 'long.csv')).toThrow(
-      'long.csv line 3: 4 fields, expected 3 like the header (separator ";"): 4;5;6;7',
+    expect(message('a;b;c\n1;2;3\n4;5;6;secret\n', 'long.csv')).toBe(
+      'long.csv line 3: 4 fields, expected 3 like the header (separator ";")',
     );
-    expect(() => parseCsvTable('a,b\n1,"open\n', 'quote.csv')).toThrow(
-      /^quote\.csv line 2: .*Quote Not Closed/,
+    expect(message('a,b\n1,"secret\n', 'quote.csv')).toBe(
+      'quote.csv line 2: a quoted field is not closed',
     );
+    expect(message('a,b\n1,x"secret"\n', 'mid.csv')).not.toContain('secret');
+  });
+
+  it('refuses a cell or a column name past the size cap, naming the line and the column', () => {
+    const big = 'x'.repeat(MAX_CELL_CHARS + 1);
+    expect(() => parseCsvTable(`a,b\n1,2\n3,${big}\n`, 'big.csv')).toThrow(
+      `big.csv line 3, column 2: a cell of ${(MAX_CELL_CHARS + 1).toLocaleString('en')} characters; a cell may hold at most ${MAX_CELL_CHARS.toLocaleString('en')}`,
+    );
+    expect(() => parseCsvTable(`a,${big}\n1,2\n`, 'name.csv')).toThrow(
+      'name.csv: the name of column 2 has',
+    );
+    // At the cap, a cell is read as it is.
+    expect(parseCsvTable(`a,b\n1,${'y'.repeat(MAX_CELL_CHARS)}\n`, 'ok.csv').rowCount).toBe(1);
   });
 
   it('refuses empty files, a header without rows, and repeated column names', () => {
@@ -201,8 +222,8 @@ describe('parseCsvTable on tricky texts', () => {
       expect(() => parseCsvTable(headerOnly, 'head.csv')).toThrow(
         'head.csv has a header line but no data rows',
       );
-    expect(() => parseCsvTable('a,a\n1,2\n', 'dup.csv')).toThrow(
-      'dup.csv: the column name "a" appears twice',
+    expect(() => parseCsvTable('b,a,c,a\n1,2,3,4\n', 'dup.csv')).toThrow(
+      'dup.csv: columns 2 and 4 of the header have the same name',
     );
   });
 

@@ -81,7 +81,8 @@ async function readStream(
 }
 
 async function campaignCount(): Promise<number> {
-  return (await json<unknown[]>(await call('GET', '/api/campaigns'))).length;
+  return (await json<{ campaigns: unknown[] }>(await call('GET', '/api/campaigns'))).campaigns
+    .length;
 }
 
 beforeAll(async () => {

@@ -222,8 +222,22 @@ async function listPage() {
     h('div', { class: 'card' }, h('h2', {}, 'New campaign'), form),
   );
   const refresh = async () => {
-    const items = await getJson('/api/campaigns');
+    const { campaigns: items, invalid } = await getJson('/api/campaigns');
+    const skipped = invalid.length
+      ? [
+          h(
+            'tr',
+            { class: 'invalid' },
+            h(
+              'td',
+              { colspan: 7, class: 'muted' },
+              `skipped ${invalid.length} invalid campaign record${invalid.length === 1 ? '' : 's'}: ${invalid.map((e) => e.id).join(', ')} (the server's log says why)`,
+            ),
+          ),
+        ]
+      : [];
     tbody.replaceChildren(
+      ...skipped,
       ...(items.length === 0
         ? [
             h(

@@ -187,6 +187,8 @@ function splitTable(
   >,
   options: LoadOptions,
 ): TabularData {
+  // Too few rows is said as such, before anything about the target (one row has one class).
+  if (table.rowCount < MIN_ROWS) throw tooFewRows(table, `${table.rowCount}`);
   const targetColumn = findColumn(table, opts.target);
   for (const name of opts.dropColumns ?? []) findColumn(table, name);
   const features = table.columns.filter(
@@ -253,6 +255,16 @@ function foldOf(
 
 /** Fewer training rows than this cannot fit even a one-feature model with any meaning. */
 const MIN_TRAIN_ROWS = 2;
+/** Rows for the smallest split there is: the training rows and one for validation and test. */
+const MIN_ROWS = MIN_TRAIN_ROWS + 2;
+/** The longest class label: a name, not a document (it is stored with the model and reports). */
+const MAX_LABEL_CHARS = 200;
+
+function tooFewRows(table: Table, rows: string): Error {
+  return new Error(
+    `${table.source} has too few rows: ${rows}; splitting into training, validation and test needs at least ${MIN_TRAIN_ROWS} training rows and one in each other split, and a few dozen rows for a meaningful result`,
+  );
+}
 
 /**
  * Refuses data a campaign cannot learn from, with the numbers: too few rows for every split, or
@@ -271,14 +283,12 @@ function checkLearnable(
     split.validation.length === 0 ||
     split.test.length === 0
   ) {
-    throw new Error(
-      `${table.source} has ${table.rowCount} rows, too few to split into training, validation and test (${sizes}); it needs at least ${MIN_TRAIN_ROWS} training rows and one in each other split, and a few dozen rows for a meaningful result`,
-    );
+    throw tooFewRows(table, `${table.rowCount} (${sizes})`);
   }
   const distinct = (rows: Int32Array) => new Set(Array.from(rows, (r) => target[r])).size;
   if (distinct(split.train) < 2) {
     throw new Error(
-      `the target "${opts.target}" of ${table.source} has one ${opts.kind === 'classification' ? 'class' : 'value'} (${target[split.train[0]!]}) in all ${split.train.length} training rows: there is nothing to learn`,
+      `the target "${opts.target}" of ${table.source} has one ${opts.kind === 'classification' ? 'class' : 'value'} in all ${split.train.length} training rows: there is nothing to learn`,
     );
   }
   if (opts.kind === 'regression' && distinct(split.validation) < 2) {
@@ -317,6 +327,12 @@ function encodeTarget(
   );
   if (classNames.length < 2)
     throw new Error(`the target column "${column.name}" has a single class`);
+  const long = classNames.find((c) => c.length > MAX_LABEL_CHARS);
+  if (long !== undefined) {
+    throw new Error(
+      `the target column "${column.name}" of ${source} has a class label of ${long.length.toLocaleString('en')} characters; labels may have at most ${MAX_LABEL_CHARS} (is it the right column?)`,
+    );
+  }
   if (classNames.length > 1000) {
     throw new Error(
       `the target column "${column.name}" has ${classNames.length} distinct values; is it a regression target? (--kind regression)`,
