@@ -27,6 +27,7 @@ import { serializeModel } from './saved-model.ts';
 import { offerBest } from './campaign-best.ts';
 import type { ArtifactStore } from '../files/artifact-store.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../trainer/checkpoint.ts';
+import { typicalTimeLimits, type TimeLimits } from './trial-time-limits.ts';
 
 /** The campaign's state entry that holds its final retrain's result, once. */
 const FINAL_RESULT = 'final-result';
@@ -34,21 +35,8 @@ const FINAL_RESULT = 'final-result';
 const FINAL_LOOK_EVERY_MS = 2_000;
 /** How often a running trial emits an epoch event (its curve is stored at every epoch). */
 const EPOCH_EVENT_EVERY_MS = 500;
-/** Without --trial-timeout: this many times the campaign's median trial, and at least this long. */
-const TYPICAL_TIMEOUT_FACTOR = 20;
-const TYPICAL_TIMEOUT_MIN_S = 120;
+/** Without --trial-timeout, the limits come from the campaign's latest this many trials. */
 const TYPICAL_TIMEOUT_SAMPLE = 200;
-
-/** How long a trial may take in all, and each of its epochs (null: no limit per epoch). */
-interface TimeLimits {
-  trial: number;
-  epoch: number | null;
-}
-
-function median(values: number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** A trial stopped because its worker is shutting down: it goes back to the queue, not to failed. */
 export class TrialHandedBack extends Error {
@@ -461,31 +449,9 @@ export class TrialRunner {
     return out;
   }
 
-  /**
-   * The limits for a trial when the campaign set none, from the campaign's completed trials among
-   * its latest TYPICAL_TIMEOUT_SAMPLE (once 3 have completed; none before): until its first epoch
-   * a trial may take 20 times their median time (at least 2 minutes); after each epoch, the next
-   * must end within 20 times their median time per epoch (at least 2 minutes). So a trial whose
-   * epochs keep coming, on a machine that got slower, runs to its end; one stuck in an epoch, or
-   * whose epochs are twenty times the usual, stops. The latest trials only: every trial asks,
-   * and reading a 10,000-trial campaign whole at every start would make each cost more.
-   */
+  /** The limits for a trial when the campaign set none (see typicalTimeLimits). */
   private async typicalLimits(id: string): Promise<TimeLimits | null> {
-    const done = (await this.store.latestTrials(id, TYPICAL_TIMEOUT_SAMPLE)).filter(
-      (t) => t.state === 'completed' && typeof t.seconds === 'number',
-    );
-    if (done.length < 3) return null;
-    const trial = median(done.map((t) => t.seconds!));
-    // A cross-validated trial's time covers its folds; its curve is the first fold's epochs.
-    const perEpoch = done
-      .filter((t) => (t.epochsRun ?? 0) > 0)
-      .map((t) => t.seconds! / (t.epochsRun! * Math.max(1, t.foldValues?.length ?? 1)));
-    return {
-      trial: Math.max(TYPICAL_TIMEOUT_MIN_S, TYPICAL_TIMEOUT_FACTOR * trial),
-      epoch: perEpoch.length
-        ? Math.max(TYPICAL_TIMEOUT_MIN_S, TYPICAL_TIMEOUT_FACTOR * median(perEpoch))
-        : null,
-    };
+    return typicalTimeLimits(await this.store.latestTrials(id, TYPICAL_TIMEOUT_SAMPLE));
   }
 
   /** A trial stopped at its timeout: failed, with no value (it did not train its plan). */
