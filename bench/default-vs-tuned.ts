@@ -92,6 +92,8 @@ async function runAll(): Promise<void> {
     redisUrl: server.url,
     concurrency: 2,
     runsDir: args.out,
+    // Workers read data only where their operator allows: here, the data sets' directory.
+    dataDirs: [dataDir],
   });
   const trainer = new TfjsTrainer();
 

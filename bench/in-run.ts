@@ -97,6 +97,7 @@ async function runAll(): Promise<void> {
     concurrency: 2,
     runsDir: args.out,
     taskDirs: [KNOB_TASKS],
+    dataDirs: [dataDir],
   });
   try {
     for (const spec of args.tasks.split(',')) {

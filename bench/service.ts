@@ -129,7 +129,12 @@ async function campaignRun(clients: number): Promise<{ perMinute: number; bytes:
 if (Number(values.clients) > 0) await streamClients();
 
 async function streamClients(): Promise<void> {
-  const workers = await WorkerService.start({ redisUrl: redis.url, concurrency: 2, runsDir });
+  const workers = await WorkerService.start({
+    redisUrl: redis.url,
+    concurrency: 2,
+    runsDir,
+    dataDirs: [dataDir],
+  });
   process.env['LGT_DATA_DIR'] = dataDir;
   console.log(
     `1. event-stream clients: iris, ${values.trials} trials of ${values.epochs} epochs, 2 trial processes`,

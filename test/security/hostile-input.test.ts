@@ -18,6 +18,7 @@ import { buildApiServer } from '../../src/server/api-server.ts';
 import { loadTask } from '../../src/tasks/task-registry.ts';
 import { WorkerService } from '../../src/worker/worker-service.ts';
 import { campaignEnd, campaignRequest } from '../helpers/campaign-fixtures.ts';
+import { apiCall } from '../helpers/api-call.ts';
 import { waitFor } from '../helpers/lgt-process.ts';
 import { REPO_ROOT, SHARED_DATASETS } from '../helpers/paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -51,14 +52,7 @@ function evilModule(name: string): { file: string; marker: string } {
 }
 
 function call(method: string, url: string, body?: unknown, token: string | null = TOKEN) {
-  return fetch(`${base}${url}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
+  return apiCall(base, method, url, body, token);
 }
 
 /** A GET with a Host header of our choosing (fetch sets its own). */

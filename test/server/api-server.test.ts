@@ -12,6 +12,7 @@ import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis
 import { buildApiServer, BODY_LIMIT_BYTES } from '../../src/server/api-server.ts';
 import { WorkerService } from '../../src/worker/worker-service.ts';
 import { campaignEnd } from '../helpers/campaign-fixtures.ts';
+import { apiCall } from '../helpers/api-call.ts';
 import { waitFor } from '../helpers/lgt-process.ts';
 import { REPO_ROOT, SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
 
@@ -33,14 +34,7 @@ const small = { task: { kind: 'builtin', name: 'iris' }, maxTrials: 3, parallel:
 const ALLOWED_COMMAND = `python3 ${REPO_ROOT}/examples/python/train.py --lr {lr} --epochs {epochs}`;
 
 function call(method: string, url: string, body?: unknown, token: string | null = TOKEN) {
-  return fetch(`${base}${url}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
+  return apiCall(base, method, url, body, token);
 }
 
 async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
