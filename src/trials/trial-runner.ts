@@ -31,6 +31,8 @@ import { typicalTimeLimits, type TimeLimits } from './trial-time-limits.ts';
 
 /** The campaign's state entry that holds its final retrain's result, once. */
 const FINAL_RESULT = 'final-result';
+/** The campaign's state entry that counts the final retrains started. */
+const FINAL_TRAININGS = 'final-trainings';
 /** How often a final retrain looks whether another attempt has already finished it. */
 const FINAL_LOOK_EVERY_MS = 2_000;
 /** How often a running trial emits an epoch event (its curve is stored at every epoch). */
@@ -523,6 +525,8 @@ export class TrialRunner {
     const earlier = await stored();
     if (earlier) return earlier;
     const { task, data } = await this.cache.load(campaign.request);
+    // Counted, so that a retrain run twice shows (the report's reader and the tests look).
+    await this.store.updateState<number>(campaign.id, FINAL_TRAININGS, (n) => (n ?? 0) + 1);
     let model: SavedModel | undefined;
     let lastLook = Date.now();
     let overtaken = false;

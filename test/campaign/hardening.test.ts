@@ -118,6 +118,11 @@ describe('one driver per campaign', () => {
     expect(done.error).toBeUndefined();
     const log = await events(campaign.id);
     expect(log.filter((e) => e.type === 'campaign.final')).toHaveLength(1);
+    // BullMQ started the final job twice (its first attempt lost its lock): the second found
+    // the first's result and trained nothing (before the fence it trained again).
+    const finalJob = await h.queues.trials.getJob(jobIds.final(campaign.id));
+    expect(finalJob!.attemptsStarted).toBeGreaterThanOrEqual(2);
+    expect(await h.store.getState<number>(campaign.id, 'final-trainings')).toBe(1);
     // The scored result is the one stored once, and the report carries it.
     const stored = await h.store.getState<{ test?: { loss: number } }>(campaign.id, 'final-result');
     expect(stored?.test).toBeDefined();
