@@ -257,6 +257,7 @@ export class CampaignDriver {
             ...(p.expectedEffect ? { expectedEffect: p.expectedEffect } : {}),
             source,
             ...(p.seed !== undefined ? { seed: p.seed } : {}),
+            ...(p.foldSeed !== undefined ? { foldSeed: p.foldSeed } : {}),
             ...(p.meta ? { meta: p.meta } : {}),
             ...(p.segment ? { segment: p.segment } : {}),
             proposedAt: Date.now(),
@@ -424,7 +425,9 @@ export class CampaignDriver {
     const { direction } = (await this.store.requireCampaign(campaignId)).metric;
     let best: BestCandidate | undefined;
     for (const t of trials) {
+      // A re-evaluation's value is on other folds: not comparable with the search's values.
       if (t.state !== 'completed' || typeof t.value !== 'number' || t.segment) continue;
+      if (t.foldSeed !== undefined) continue;
       const candidate = {
         trial: t.number,
         value: t.value,
@@ -443,8 +446,10 @@ export class CampaignDriver {
     strategy: Strategy,
     trials: readonly TrialRecord[],
   ): Promise<CampaignRecord> {
+    // The best by value first (a worker may have died before offering its trial); a strategy
+    // that names its result (an in-run mode's run, a re-evaluated pick) has the last word.
+    await this.settleBest(campaignId, trials);
     if (strategy.resultTrial) await this.takeResult(campaignId, strategy);
-    else await this.settleBest(campaignId, trials);
     const campaign = await this.store.requireCampaign(campaignId);
     const cancelled = campaign.status === 'cancelling';
     let final: TrialJobResult | null = null;
@@ -539,7 +544,15 @@ export class CampaignDriver {
     await this.store.updateCampaign(campaignId, (c) =>
       c.best?.trial === t.number
         ? null
-        : { ...c, best: { trial: t.number, value: t.value!, config: t.config } },
+        : {
+            ...c,
+            best: {
+              trial: t.number,
+              value: t.value!,
+              config: t.config,
+              ...(t.seed !== undefined ? { seed: t.seed } : {}),
+            },
+          },
     );
   }
 

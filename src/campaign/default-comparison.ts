@@ -1,20 +1,38 @@
 import { formatNumber } from '../format/format-number.ts';
 import type { MetricSpec } from '../tasks/task.ts';
 import { DEFAULT_SOURCE } from '../strategies/default-first-strategy.ts';
+import {
+  CONFIRM_SOURCE,
+  confirmationBudget,
+  confirmationsOf,
+  heldWinner,
+  type Confirmation,
+} from '../strategies/confirming-strategy.ts';
+import type { CampaignRequest } from '../contracts/campaign-request.ts';
 import type { DefaultComparison, TrialRecord } from '../contracts/campaign-records.ts';
 import { standardError } from '../stats/standard-error.ts';
 
 /**
- * Compares the best finished trial with the default trial (see DefaultFirstStrategy); null when
- * the campaign has no finished default trial.
+ * Compares the campaign's result with the default trial (see DefaultFirstStrategy); null when
+ * the campaign has no finished default trial. "Beat the default" is said only on evidence the
+ * search did not select on: a cross-validated campaign's re-evaluation on fresh folds (see
+ * ConfirmingStrategy), judged by the corrected resampled t-test. Otherwise the gain on the
+ * scores the best was chosen by is reported as what it is: not confirmed, and partly luck.
  */
 export function compareWithDefault(
   trials: readonly TrialRecord[],
   metric: MetricSpec,
+  request?: Pick<CampaignRequest, 'cv' | 'maxTrials'>,
 ): DefaultComparison | null {
-  const finite = (t: TrialRecord) => typeof t.value === 'number' && Number.isFinite(t.value);
+  const finite = (t: TrialRecord) =>
+    typeof t.value === 'number' && Number.isFinite(t.value) && t.source !== CONFIRM_SOURCE;
   const byDefault = trials.find((t) => t.source === DEFAULT_SOURCE && finite(t));
   if (!byDefault) return null;
+  const folds = request?.cv ?? 1;
+  const reserve = request && folds > 1 ? confirmationBudget(request.maxTrials) : 0;
+  const confirmations =
+    reserve >= 2 ? confirmationsOf(trials, { direction: metric.direction, folds, reserve }) : null;
+  if (confirmations) return onFreshFolds(trials, metric, confirmations, byDefault);
   const sign = metric.direction === 'maximize' ? 1 : -1;
   const best = trials
     .filter(finite)
@@ -23,12 +41,16 @@ export function compareWithDefault(
   const noise = foldNoise(best, byDefault) ?? seedSpread(trials);
   const name = metric.name;
   const fmt = formatNumber;
+  const unconfirmed =
+    folds > 1
+      ? 'not confirmed on fresh folds (campaigns of 10 trials or more re-evaluate their best), so part of it may be the luck of being the best of many'
+      : 'not confirmed on evidence the search did not select on (cross-validated campaigns re-evaluate their best on fresh folds), so part of it may be the luck of being the best of many';
   const verdict =
     best === byDefault
       ? `the default configuration (#${byDefault.number}) is the best found: no configuration beat it`
       : noise !== null && gain <= noise
         ? `no configuration beat the default by more than the noise: #${best.number} ${name} ${fmt(best.value!)} against the default's ${fmt(byDefault.value!)}, a gain of ${fmt(gain)} within the noise of ${fmt(noise)}`
-        : `#${best.number} beat the default by ${fmt(gain)} ${name} (${fmt(best.value!)} against ${fmt(byDefault.value!)})${noise !== null ? `, more than the noise of ${fmt(noise)}` : '; the noise was not measured (--cv or strategy lgt measure it), so a small gain may be luck of the split'}`;
+        : `#${best.number} scored ${fmt(gain)} ${name} better than the default (${fmt(best.value!)} against ${fmt(byDefault.value!)})${noise !== null ? `, more than the noise of ${fmt(noise)}` : ''}; ${unconfirmed}`;
   return {
     defaultTrial: byDefault.number,
     defaultValue: byDefault.value!,
@@ -36,7 +58,61 @@ export function compareWithDefault(
     bestValue: best.value!,
     gain,
     noise,
+    evidence: 'selection',
     verdict,
+  };
+}
+
+/**
+ * The verdict on the re-evaluation: the campaign's pick (the candidate whose advantage held,
+ * else the default) against the default on the same fresh folds.
+ */
+function onFreshFolds(
+  trials: readonly TrialRecord[],
+  metric: MetricSpec,
+  confirmations: Confirmation[],
+  byDefault: TrialRecord,
+): DefaultComparison {
+  const fmt = formatNumber;
+  const name = metric.name;
+  const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const foldsOf = (n: number) => trials.find((t) => t.number === n)!.foldValues!;
+  const control = confirmations.find((c) => c.test === null)!;
+  const tested = confirmations.filter((c) => c.test !== null);
+  const winner = heldWinner(confirmations);
+  const pick =
+    winner ??
+    tested.reduce<Confirmation | null>((a, b) => (!a || b.test!.mean > a.test!.mean ? b : a), null);
+  const cost = `the re-evaluation trained ${confirmations.length} of the campaign's ${trials.length} trials`;
+  const defaultFresh = mean(foldsOf(control.confirmTrial));
+  if (!pick) {
+    return {
+      defaultTrial: byDefault.number,
+      defaultValue: defaultFresh,
+      bestTrial: byDefault.number,
+      bestValue: defaultFresh,
+      gain: 0,
+      noise: null,
+      evidence: 'fresh-folds',
+      verdict: `no other configuration finished its re-evaluation: the default (#${byDefault.number}) ships (${cost})`,
+    };
+  }
+  const test = pick.test!;
+  const folds = foldsOf(pick.confirmTrial).length;
+  const numbers = `${fmt(test.mean)} ${name} on ${folds} fresh folds (95% lower bound ${fmt(test.lower)}, p = ${fmt(test.p)}, corrected resampled t-test)`;
+  return {
+    defaultTrial: byDefault.number,
+    defaultValue: defaultFresh,
+    bestTrial: pick.searchTrial,
+    bestValue: mean(foldsOf(pick.confirmTrial)),
+    gain: test.mean,
+    noise: test.se,
+    pValue: test.p,
+    lowerBound: test.lower,
+    evidence: 'fresh-folds',
+    verdict: winner
+      ? `#${pick.searchTrial} beat the default by ${numbers}, on folds the search did not select on; ${cost}`
+      : `no configuration beat the default on fresh folds: the best, #${pick.searchTrial}, differed by ${numbers}, within the noise, so the default (#${byDefault.number}) ships; ${cost}`,
   };
 }
 

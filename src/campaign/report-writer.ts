@@ -75,15 +75,19 @@ export async function writeReport(
             ? {
                 validation: final.validation,
                 test: final.test,
-                // The retrained model should score exactly what the trial scored: same seed.
-                reproduced: final.value === bestTrial.value,
+                // The retrained model should score exactly what the trial scored: same seed. A
+                // cross-validated trial's value is a fold mean: nothing to reproduce.
+                reproduced:
+                  (campaign.request.cv ?? 1) > 1 || bestTrial.foldSeed !== undefined
+                    ? null
+                    : final.value === bestTrial.value,
                 seconds: final.seconds,
                 backend: final.backend,
               }
             : null,
           ...(finalError ? { finalError } : {}),
           // The best against the default (trial 1), on validation: is tuning worth it here?
-          againstDefault: compareWithDefault(trials, campaign.metric),
+          againstDefault: compareWithDefault(trials, campaign.metric, campaign.request),
         }
       : null,
     // The agents' state (lgt, hybrid): prompt versions with their rationale, rounds, feedback, lessons.

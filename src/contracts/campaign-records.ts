@@ -82,6 +82,11 @@ export interface TrialRecord {
   source: string;
   /** Training seed when not the campaign's (the baseline repeat that measures noise). */
   seed?: number;
+  /**
+   * Cross-validation: the seed of this trial's fold assignment when not the campaign's split
+   * seed (a re-evaluation on folds the search did not select on, see ConfirmingStrategy).
+   */
+  foldSeed?: number;
   /** What the strategy noted when it proposed this trial (see Proposal.meta). */
   meta?: Record<string, unknown>;
   /** In-run modes: the stretch of a run this trial trains. */
@@ -149,6 +154,8 @@ export interface TrialJobData {
   config: Config;
   /** Training seed; the campaign's when absent. */
   seed?: number;
+  /** Fold assignment's seed; the campaign's split seed when absent. */
+  foldSeed?: number;
   /** A final job retrains the best configuration, scores the test split and returns the model. */
   final?: boolean;
   /** In-run modes: the stretch of the run to train (a final job: the end state to score). */
@@ -209,6 +216,7 @@ export const TrialRecordSchema = z.looseObject({
   reason: z.string(),
   source: z.string().max(200),
   seed: z.number().int().min(0).optional(),
+  foldSeed: z.number().int().min(0).optional(),
   segment: TrialSegmentSchema.optional(),
   proposedAt: z.number(),
   attempts: z.number().int().min(0),
@@ -247,6 +255,7 @@ export const TrialJobDataSchema = z.strictObject({
   trial: TrialNumberSchema,
   config: ConfigSchema,
   seed: z.number().int().min(0).optional(),
+  foldSeed: z.number().int().min(0).optional(),
   final: z.boolean().optional(),
   segment: TrialSegmentSchema.optional(),
 });
@@ -254,13 +263,14 @@ export const TrialJobDataSchema = z.strictObject({
 /** The job a trial's record makes: the only job a worker accepts for that trial. */
 export function trialJobDataOf(
   campaignId: string,
-  trial: Pick<TrialRecord, 'number' | 'config' | 'seed' | 'segment'>,
+  trial: Pick<TrialRecord, 'number' | 'config' | 'seed' | 'foldSeed' | 'segment'>,
 ): TrialJobData {
   return {
     campaignId,
     trial: trial.number,
     config: trial.config,
     ...(trial.seed !== undefined ? { seed: trial.seed } : {}),
+    ...(trial.foldSeed !== undefined ? { foldSeed: trial.foldSeed } : {}),
     ...(trial.segment ? { segment: trial.segment } : {}),
   };
 }
@@ -313,6 +323,15 @@ export interface DefaultComparison {
    * seeds (the lgt strategy's baseline pair). Null otherwise.
    */
   noise: number | null;
+  /**
+   * What the comparison stands on: the fresh folds of the re-evaluation (values and gain are
+   * the fold means there, noise the corrected standard error), or the scores the best was
+   * selected by (then no win is claimed as confirmed).
+   */
+  evidence?: 'fresh-folds' | 'selection';
+  /** fresh-folds: the one-sided p-value and 95% lower bound of the gain (Nadeau and Bengio). */
+  pValue?: number;
+  lowerBound?: number;
   /** In words: what a person should conclude. */
   verdict: string;
 }
@@ -360,7 +379,12 @@ export interface CampaignReport {
     final: {
       validation: Metrics;
       test?: Metrics;
-      reproduced: boolean;
+      /**
+       * Whether the retrain scored exactly what the trial did (same seed, same split); null when
+       * the campaign cross-validated (the trial's value is a mean over folds, the retrain is one
+       * model on the training split).
+       */
+      reproduced: boolean | null;
       seconds: number;
       backend: string;
     } | null;

@@ -23,6 +23,7 @@ import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
 import { GridStrategy } from './grid-strategy.ts';
 import { DefaultFirstStrategy } from './default-first-strategy.ts';
+import { ConfirmingStrategy, confirmationBudget } from './confirming-strategy.ts';
 import type { LgtAgents } from '../../agents/lgt-session.ts';
 import { LgtStrategy } from '../../agents/lgt-strategy.ts';
 import { RandomStrategy } from './random-strategy.ts';
@@ -57,9 +58,21 @@ export function createStrategy(
 ): Strategy {
   if ((campaign.request.mode ?? 'search') !== 'search') return inRunStrategy(campaign, task, deps);
   const strategy = requestedStrategy(campaign, task, deps);
-  if (!campaign.request.defaultFirst) return strategy;
-  const space = spaceWithEpochs(task, campaign.request.epochs);
-  return new DefaultFirstStrategy(strategy, space.defaults() as Config);
+  const request = campaign.request;
+  if (!request.defaultFirst) return strategy;
+  const space = spaceWithEpochs(task, request.epochs);
+  const withDefault = new DefaultFirstStrategy(strategy, space.defaults() as Config);
+  // Cross-validated: the best are re-evaluated on fresh folds before one is picked.
+  const folds = request.cv ?? 1;
+  const reserve = folds > 1 ? confirmationBudget(request.maxTrials) : 0;
+  if (reserve < 2) return withDefault;
+  return new ConfirmingStrategy(withDefault, {
+    maxTrials: request.maxTrials,
+    reserve,
+    direction: task.metric.direction,
+    folds,
+    foldSeed: request.splitSeed + 1,
+  });
 }
 
 /**

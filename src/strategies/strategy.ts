@@ -10,6 +10,8 @@ export interface Proposal {
   source?: string;
   /** A training seed other than the campaign's (to measure run-to-run noise). */
   seed?: number;
+  /** Cross-validation: fold assignments other than the campaign's (fresh evidence). */
+  foldSeed?: number;
   /**
    * What the strategy wants to remember about this proposal, stored with the trial (e.g. the
    * log-probability f-DPG's proposal distribution gave it, for later importance weights).

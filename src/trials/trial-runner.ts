@@ -213,7 +213,7 @@ export class TrialRunner {
       const folds =
         request.cv !== undefined && request.cv > 1 && foldsOf && !job.segment ? request.cv : 1;
       const foldData = (k: number) =>
-        folds > 1 ? foldsOf!(data, folds, k, request.splitSeed) : data;
+        folds > 1 ? foldsOf!(data, folds, k, job.foldSeed ?? request.splitSeed) : data;
       // What `lgt status` shows of a running trial: its planned epochs (the step budget may cut
       // the configuration's) and, with folds, which fold it is on. Written once per fold.
       const showProgress = (fold: number, planned: number) =>
@@ -440,8 +440,10 @@ export class TrialRunner {
       epochs: result.curve.length,
       ...(common.epochCap ? { epochCap: common.epochCap } : {}),
     });
-    // A stretch of a run is not a result on its own: the in-run mode names the campaign's.
-    if (value !== null && !job.segment)
+    // A stretch of a run is not a result on its own: the in-run mode names the campaign's. A
+    // re-evaluation on other folds is not comparable with the search's values: the strategy
+    // that asked for it picks the result.
+    if (value !== null && !job.segment && job.foldSeed === undefined)
       await offerBest(this.store, campaign.id, campaign.metric.direction, {
         trial: job.trial,
         value,

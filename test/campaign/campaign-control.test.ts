@@ -53,6 +53,41 @@ afterAll(async () => {
 });
 
 describe('campaign control', () => {
+  it("re-evaluates a cross-validated campaign's best on fresh folds within its budget, and judges by them", async () => {
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
+    const campaign = await start({
+      task: { kind: 'csv', file: sharedDataset('iris.csv'), target: 'Species' },
+      maxTrials: 10,
+      epochs: 3,
+    });
+    expect(campaign.request.cv).toBe(5);
+    const done = await finished(campaign.id);
+    expect(done.status).toBe('completed');
+    const trials = await store.listTrials(campaign.id);
+    // The budget is exact: 8 search trials, then the default and the best again.
+    expect(trials).toHaveLength(10);
+    const again = trials.filter((t) => t.source === 'confirm');
+    expect(again.map((t) => t.number)).toEqual([9, 10]);
+    expect(again.every((t) => t.foldSeed === campaign.request.splitSeed + 1)).toBe(true);
+    expect(again[0]!.config).toEqual(trials[0]!.config);
+    expect(again.every((t) => t.foldValues?.length === 5)).toBe(true);
+    // Fresh folds: another assignment of the rows, so other scores than the default's first.
+    expect(again[0]!.foldValues).not.toEqual(trials[0]!.foldValues);
+    const report = JSON.parse(readFileSync(path.join(done.reportDir!, 'report.json'), 'utf8')) as {
+      best: {
+        trial: number;
+        againstDefault: { evidence: string; bestTrial: number; verdict: string };
+      };
+    };
+    expect(report.best.againstDefault.evidence).toBe('fresh-folds');
+    // The pick is a search trial (the default or the one whose advantage held), never a rerun.
+    expect(report.best.trial).toBeLessThanOrEqual(8);
+    expect(done.best!.trial).toBe(report.best.trial);
+    expect(report.best.againstDefault.verdict).toContain(
+      "the re-evaluation trained 2 of the campaign's 10 trials",
+    );
+  });
+
   it('stops a campaign whose first trials all fail, saying why, instead of failing its whole budget', async () => {
     service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
     const campaign = await start({
