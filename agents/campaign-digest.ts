@@ -1,3 +1,4 @@
+import { DEFAULT_SOURCE } from '../src/strategies/default-first-strategy.ts';
 import type { TrialRecord } from '../src/contracts/campaign-records.ts';
 import { standardError } from '../src/stats/standard-error.ts';
 import { formatNumber } from '../src/format/format-number.ts';
@@ -69,7 +70,9 @@ export function curveTrend(curve: readonly EpochRecord[]): string {
 }
 
 export function trialLine(t: TrialView, metric: MetricSpec): string {
-  const head = `#${t.number} [${t.state}${t.source === 'baseline' ? ', baseline' : ''}] ${metric.name} ${formatValue(t.value)}`;
+  // The baseline (the starting point) and the default (the control) are named as such.
+  const tag = t.source === 'baseline' || t.source === DEFAULT_SOURCE ? `, ${t.source}` : '';
+  const head = `#${t.number} [${t.state}${tag}] ${metric.name} ${formatValue(t.value)}`;
   const why = t.reason ? ` — proposed because: ${t.reason}` : '';
   const detail =
     t.state === 'failed'
@@ -125,9 +128,11 @@ export function historyDigest(trials: TrialView[], metric: MetricSpec): string {
 }
 
 /**
- * How far apart two results may be by chance, from what the campaign measured: the spread of the
- * baseline trained with two seeds, and with cross-validation the standard error of the difference
- * of two fold means (the median over trials, times sqrt 2). The larger, when both are known.
+ * How far apart two results may be by chance, from the default configuration (a sensible model,
+ * unlike the untuned baseline, whose runs may diverge or sit on one class): the spread of the
+ * default trained with two seeds, and with cross-validation the standard error of the
+ * difference of two fold means, from the default's folds (times sqrt 2). The larger, when both
+ * are known. Without a default trial, the folds' median over the trials.
  */
 export function noiseOf(trials: TrialView[]): number | null {
   const seeds = seedNoise(trials);
@@ -136,21 +141,27 @@ export function noiseOf(trials: TrialView[]): number | null {
   return folds === null ? seeds : Math.max(seeds, folds);
 }
 
+/** The completed default trials (the campaign's control and its repeat with another seed). */
+function defaultRuns(trials: TrialView[]): TrialView[] {
+  return trials.filter(
+    (t) =>
+      t.source === DEFAULT_SOURCE &&
+      t.state === 'completed' &&
+      t.value !== null &&
+      t.value !== undefined &&
+      Number.isFinite(t.value),
+  );
+}
+
 function seedNoise(trials: TrialView[]): number | null {
-  const values = trials
-    .filter(
-      (t) =>
-        t.source === 'baseline' &&
-        t.state === 'completed' &&
-        t.value !== null &&
-        t.value !== undefined,
-    )
-    .map((t) => t.value!);
+  const values = defaultRuns(trials).map((t) => t.value!);
   if (values.length < 2) return null;
   return Math.max(...values) - Math.min(...values);
 }
 
 function foldNoise(trials: TrialView[]): number | null {
+  const control = defaultRuns(trials).find((t) => (t.foldValues?.length ?? 0) >= 2);
+  if (control) return Math.SQRT2 * standardError(control.foldValues!);
   const errors = trials
     .filter((t) => t.state === 'completed' && (t.foldValues?.length ?? 0) >= 2)
     .map((t) => standardError(t.foldValues!))
@@ -165,15 +176,16 @@ export function noiseText(trials: TrialView[], metric: MetricSpec): string {
   const seeds = seedNoise(trials);
   const folds = foldNoise(trials);
   const k = trials.find((t) => t.foldValues)?.foldValues?.length;
+  const fromDefault = defaultRuns(trials).some((t) => (t.foldValues?.length ?? 0) >= 2);
   return [
     ...(seeds !== null
       ? [
-          `The baseline trained twice with different seeds differed by ${formatValue(seeds)} in ${metric.name}.`,
+          `The default configuration trained twice with different seeds differed by ${formatValue(seeds)} in ${metric.name}.`,
         ]
       : []),
     ...(folds !== null
       ? [
-          `Each trial is the mean of ${k} cross-validation folds; two such means differ by about ${formatValue(folds)} in ${metric.name} by chance.`,
+          `Each trial is the mean of ${k} cross-validation folds; ${fromDefault ? "by the default configuration's folds, " : ''}two such means differ by about ${formatValue(folds)} in ${metric.name} by chance.`,
         ]
       : []),
     `Differences smaller than ${formatValue(noise)} are noise.`,

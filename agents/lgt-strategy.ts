@@ -8,6 +8,8 @@ import {
 import { llmBudgetSpent, type StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Proposal, Strategy } from '../src/strategies/strategy.ts';
 import type { AnyTask } from '../src/tasks/task.ts';
+import type { Config } from '../src/search-space/search-space.ts';
+import { DEFAULT_SOURCE } from '../src/strategies/default-first-strategy.ts';
 import { AdvisorTurns } from './advisor-turns.ts';
 import { logAgentTurn } from './agent-turn-log.ts';
 import type { EvaluatorReply } from './agent-schemas.ts';
@@ -18,8 +20,8 @@ import { PromptVersions } from './prompt-versions.ts';
 import { promptFile } from './prompt-templates.ts';
 
 /**
- * Language-Guided Tuning: the untuned baseline is trained twice (different seeds: run-to-run
- * noise); then, round after round, the Advisor proposes configurations with reasons, the trials
+ * Language-Guided Tuning: the untuned baseline is trained (the starting point) and the default
+ * configuration's noise measured (its folds, or a second seed); then, round after round, the Advisor proposes configurations with reasons, the trials
  * train, the Evaluator judges them in words (the textual gradient and lessons the next Advisor
  * turn reads), and every few rounds the Optimizer rewrites the Advisor's prompt, which is rolled
  * back if the rounds after the rewrite do worse. Invalid proposals go back to the Advisor with
@@ -79,29 +81,56 @@ export class LgtStrategy implements Strategy, LgtSession {
     await this.evaluate(state, last, await this.views(history));
   }
 
-  /** The baseline twice, with the campaign's seed and the next one; null once both are proposed. */
+  /**
+   * The opening trials, before the Advisor's first turn (null once they are all proposed and
+   * finished, [] while they run): the untuned baseline, the method's starting point, and what
+   * measures the noise: the default configuration's, never the baseline's (deliberately bad and
+   * unstable, its spread says nothing of a good model's). The default at the campaign's seed is
+   * trial 1 (DefaultFirstStrategy); here it is trained again with the next seed, unless the
+   * campaign cross-validates (then the default's folds are the measure). A campaign that does
+   * not start with the default trains it here twice instead of the baseline.
+   */
   private baselineProposals(history: readonly TrialRecord[], count: number): Proposal[] | null {
-    const proposed = history.filter((t) => t.source === 'baseline');
-    if (proposed.length >= Math.min(2, this.campaign.request.maxTrials)) {
-      // The Advisor needs the baseline's result (and the noise) before its first turn.
-      return proposed.every((t) => FINISHED_TRIAL.includes(t.state)) ? null : [];
-    }
     const seed = this.campaign.request.seed;
-    const wanted = [
-      {
-        config: this.task.baseline,
-        reason: 'the untuned baseline: the starting point',
-        source: 'baseline',
-        seed,
-      },
-      {
-        config: this.task.baseline,
-        reason: 'the baseline again with another seed, to measure run-to-run noise',
-        source: 'baseline',
-        seed: seed + 1,
-      },
-    ];
-    return wanted.slice(proposed.length, proposed.length + count);
+    const defaults = this.task.space.defaults() as Config;
+    const isDefault = (t: TrialRecord) => t.source === DEFAULT_SOURCE;
+    const folded = (this.campaign.request.cv ?? 1) > 1;
+    const again: Proposal = {
+      config: defaults,
+      reason: 'the default again with another seed, to measure run-to-run noise',
+      source: DEFAULT_SOURCE,
+      seed: seed + 1,
+    };
+    const wanted: Proposal[] = (
+      this.campaign.request.defaultFirst
+        ? [
+            {
+              config: this.task.baseline,
+              reason: 'the untuned baseline: the starting point',
+              source: 'baseline',
+              seed,
+            },
+            ...(folded ? [] : [again]),
+          ]
+        : [
+            {
+              config: defaults,
+              reason: 'the default configuration: the starting point and the control',
+              source: DEFAULT_SOURCE,
+              seed,
+            },
+            ...(folded ? [] : [again]),
+          ]
+    ).slice(0, this.campaign.request.maxTrials);
+    const opening = history.filter((t) => t.source === 'baseline' || isDefault(t));
+    const missing = wanted.filter(
+      (w) => !opening.some((t) => t.source === w.source && (t.seed ?? seed) === w.seed),
+    );
+    if (missing.length === 0) {
+      // The Advisor needs the starting point's result (and the noise) before its first turn.
+      return opening.every((t) => FINISHED_TRIAL.includes(t.state)) ? null : [];
+    }
+    return missing.slice(0, count);
   }
 
   private roundDone(round: Round, history: readonly TrialRecord[]): boolean {

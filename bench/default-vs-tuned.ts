@@ -66,6 +66,15 @@ interface Row {
   defaultTest: number;
   bestIsDefault: boolean;
   withinNoise: boolean;
+  /** The campaign said it beat the default (on fresh folds, where it re-evaluated). */
+  claimed?: boolean;
+  /**
+   * The pick before the re-evaluation existed: the best search trial by its own score (a fold
+   * mean), retrained like the final; and whether the old rule (gain over the standard error of
+   * the difference of the two fold means) would have claimed a win with it.
+   */
+  naiveTest?: number;
+  naiveClaimed?: boolean;
 }
 const rows: Row[] =
   args['table-only'] || args.resume
@@ -142,6 +151,35 @@ async function runAll(): Promise<void> {
             epochs,
             scoreTest: true,
           });
+          // The pick without the re-evaluation: the best search trial by the score it was chosen on.
+          const trials = await store.listTrials(campaign.id);
+          const sign = task.metric.direction === 'maximize' ? 1 : -1;
+          const search = trials.filter(
+            (t) =>
+              t.source !== 'confirm' && typeof t.value === 'number' && Number.isFinite(t.value),
+          );
+          const naive = search.reduce((a, b) => (sign * (b.value! - a.value!) > 0 ? b : a));
+          const byDefaultTrial = search.find((t) => t.source === 'default')!;
+          const naiveResult =
+            naive.number === done.best?.trial
+              ? null
+              : await trainer.train({
+                  task,
+                  data,
+                  config: naive.config,
+                  seed: naive.seed ?? seed,
+                  epochs,
+                  scoreTest: true,
+                });
+          const se = (v: number[]) => {
+            const m = v.reduce((a, b) => a + b, 0) / v.length;
+            return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1) / v.length);
+          };
+          const oldNoise =
+            naive.foldValues && byDefaultTrial.foldValues && naive.foldValues.length > 1
+              ? Math.hypot(se(naive.foldValues), se(byDefaultTrial.foldValues))
+              : null;
+          const oldGain = sign * (naive.value! - byDefaultTrial.value!);
           const row: Row = {
             set: file,
             strategy,
@@ -153,6 +191,11 @@ async function runAll(): Promise<void> {
             defaultTest: byDefault.test![metric as keyof Metrics]!,
             bestIsDefault: done.best?.trial === against.defaultTrial,
             withinNoise: against.verdict.startsWith('no configuration beat'),
+            claimed: /beat the default by/.test(against.verdict),
+            naiveTest: naiveResult
+              ? naiveResult.test![metric as keyof Metrics]!
+              : best.final.test[metric as keyof Metrics]!,
+            naiveClaimed: naive !== byDefaultTrial && (oldNoise === null || oldGain > oldNoise),
           };
           rows.push(row);
           process.stderr.write(
@@ -178,8 +221,8 @@ const stats = (v: number[]) => {
   return `${m.toFixed(4)} ± ${sd.toFixed(4)}`;
 };
 const lines = [
-  `| data set | metric | strategy | cv | tuned (test) | default (test) | tuned beat default | best was the default | gain within the noise |`,
-  `| --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
+  `| data set | metric | strategy | cv | final (test) | default (test) | final better / equal / worse | the default shipped | "beat" said, right on test | naive pick (test) | naive better / equal / worse | naive "beat" said, right |`,
+  `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
 ];
 const groups = new Map<string, Row[]>();
 for (const r of rows) {
@@ -188,10 +231,21 @@ for (const r of rows) {
 }
 for (const group of groups.values()) {
   const r0 = group[0]!;
-  const better = (r: Row) =>
-    r.direction === 'maximize' ? r.tunedTest > r.defaultTest : r.tunedTest < r.defaultTest;
+  const sign = r0.direction === 'maximize' ? 1 : -1;
+  const tally = (value: (r: Row) => number) => {
+    const d = group.map((r) => sign * (value(r) - r.defaultTest));
+    return `${d.filter((x) => x > 0).length} / ${d.filter((x) => x === 0).length} / ${d.filter((x) => x < 0).length}`;
+  };
+  const claims = (said: (r: Row) => boolean | undefined, value: (r: Row) => number) => {
+    const made = group.filter((r) => said(r));
+    return `${made.length}, ${made.filter((r) => sign * (value(r) - r.defaultTest) > 0).length}`;
+  };
+  const naive = (r: Row) => r.naiveTest ?? r.tunedTest;
   lines.push(
-    `| ${r0.set} | ${r0.metric} | ${r0.strategy} | ${r0.cv} | ${stats(group.map((r) => r.tunedTest))} | ${stats(group.map((r) => r.defaultTest))} | ${group.filter(better).length}/${group.length} | ${group.filter((r) => r.bestIsDefault).length}/${group.length} | ${group.filter((r) => r.withinNoise).length}/${group.length} |`,
+    `| ${r0.set} | ${r0.metric} | ${r0.strategy} | ${r0.cv} | ${stats(group.map((r) => r.tunedTest))} | ${stats(group.map((r) => r.defaultTest))} | ${tally((r) => r.tunedTest)} | ${group.filter((r) => r.bestIsDefault).length}/${group.length} | ${claims(
+      (r) => r.claimed,
+      (r) => r.tunedTest,
+    )} | ${stats(group.map(naive))} | ${tally(naive)} | ${claims((r) => r.naiveClaimed, naive)} |`,
   );
 }
 const command = `npx tsx bench/default-vs-tuned.ts --sets ${args.sets} --strategies ${args.strategies} --cv ${args.cv} --seeds ${seeds} --budget ${budget} --epochs ${epochs}`;

@@ -122,10 +122,11 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     expect(done.status).toBe('completed');
     const advisor = llm.requestsOf('advisor');
     expect(advisor).toHaveLength(2);
-    // The first turn comes after the baseline (twice, for the noise) and sees it.
-    expect(systemMessage(advisor[0]!)).toContain('#1 [completed, baseline] accuracy');
+    // The first turn comes after the default (twice, for the noise: these campaigns do not
+    // start with it, so the strategy trains it) and sees it.
+    expect(systemMessage(advisor[0]!)).toContain('#1 [completed, default] accuracy');
     expect(systemMessage(advisor[0]!)).toContain(
-      'The baseline trained twice with different seeds differed by',
+      'The default configuration trained twice with different seeds differed by',
     );
     // The second sees the round it proposed, with curves, and the Evaluator's gradient.
     expect(systemMessage(advisor[1]!)).toContain('GRADIENT-MARKER: raise units1');
@@ -152,8 +153,8 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
       { type: 'proposal' }
     >[];
     expect(proposals.map((p) => p.source)).toEqual([
-      'baseline',
-      'baseline',
+      'default',
+      'default',
       'lgt',
       'lgt',
       'lgt',

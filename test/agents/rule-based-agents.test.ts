@@ -204,8 +204,9 @@ describe('RuleBasedEvaluator', () => {
       [0.9, 0.9, 0.5],
     ]);
     const trials = [
-      trial(1, iris.baseline, 0.5, flat, 'baseline'),
-      trial(2, iris.baseline, 0.52, flat, 'baseline'),
+      // The default trained with two seeds: the noise (0.02).
+      { ...trial(1, iris.baseline, 0.5, flat, 'default'), seed: 0 },
+      { ...trial(2, iris.baseline, 0.52, flat, 'default'), seed: 1 },
       trial(3, { ...iris.baseline, scaling: 'standard' }, 0.9, flat),
       trial(4, { ...iris.baseline, learningRate: 0.001 }, 0.51, flat),
       trial(5, { ...iris.baseline, learningRate: 0.1 }, 0.3, flat),
@@ -225,6 +226,36 @@ describe('RuleBasedEvaluator', () => {
     expect(answer.output.lessons[0]).toMatch(/^(helped|hurt): /);
     expect(answer.output.textual_gradient).toContain('#3');
     expect(answer.meta.rules).toBe(true);
+  });
+
+  it("takes the noise from the default configuration, never from the baseline's wild pair", async () => {
+    const flat = curve([
+      [1, 1, 0.5],
+      [0.9, 0.9, 0.5],
+    ]);
+    const mae = { ...iris, metric: { ...iris.metric, direction: 'minimize' as const } };
+    // wine-quality's baseline trained with two seeds scored MAE 1.324 and 2.786; the default
+    // twice, 0.47 and 0.48.
+    const trials = [
+      { ...trial(1, iris.baseline, 1.324, flat, 'baseline'), seed: 0 },
+      { ...trial(2, iris.baseline, 2.786, flat, 'baseline'), seed: 1 },
+      { ...trial(3, { ...iris.baseline, units1: 32 }, 0.47, flat, 'default'), seed: 0 },
+      { ...trial(4, { ...iris.baseline, units1: 32 }, 0.48, flat, 'default'), seed: 1 },
+      trial(5, { ...iris.baseline, units1: 64 }, 0.4, flat),
+      trial(6, { ...iris.baseline, units1: 16 }, 0.6, flat),
+    ];
+    expect(noiseOf(trials)).toBeCloseTo(0.01, 10);
+    expect(noiseText(trials, mae.metric)).toContain(
+      'The default configuration trained twice with different seeds differed by 0.01',
+    );
+    const answer = await new RuleBasedEvaluator().evaluate({
+      task: mae,
+      trials,
+      round: trials.slice(4),
+      lessons: [],
+    });
+    // With the baseline's 1.46 as the noise both would be "inconclusive".
+    expect(answer.output.verdicts.map((v) => v.verdict)).toEqual(['improved', 'regressed']);
   });
 
   it('takes the noise from cross-validation folds when the trials were cross-validated', async () => {
@@ -311,7 +342,10 @@ describe('lgt campaigns with the rule-based stand-ins (no LLM configured)', () =
       const trials = await store.listTrials(campaign.id);
       expect(trials).toHaveLength(10);
       const baseline = trials.filter((t) => t.source === 'baseline').map((t) => t.value!);
-      expect(baseline).toHaveLength(2);
+      expect(baseline).toHaveLength(1);
+      // The noise comes from the default, trained with the campaign's seed and the next.
+      const defaults = trials.filter((t) => t.source === 'default');
+      expect(defaults.map((t) => t.seed ?? 0)).toEqual([0, 1]);
       const better =
         done.metric.direction === 'maximize'
           ? done.best!.value > Math.max(...baseline)
