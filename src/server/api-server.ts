@@ -116,7 +116,8 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
       throw new ApiHttpError(
         403,
         'host-not-allowed',
-        `this server does not answer to the Host ${JSON.stringify((req.headers.host ?? '').slice(0, 100))}; it answers to ${[...hosts].join(', ')} (lgt serve --allowed-host <name> adds one)`,
+        // Which names it does answer to is not said: a rebinding page could read it.
+        `this server does not answer to the Host ${JSON.stringify((req.headers.host ?? '').slice(0, 100))}; its operator can add a name with lgt serve --allowed-host <name>`,
       );
     }
     const url = req.url.split('?')[0]!;
@@ -177,6 +178,8 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   const reportInvalid = (entries: readonly InvalidCampaignEntry[]) => {
     for (const e of entries) {
       if (reported.has(e.id)) continue;
+      // Bounded: entries planted by the thousand are logged again rather than kept for ever.
+      if (reported.size >= 10_000) reported.clear();
       reported.add(e.id);
       app.log.warn({ campaign: e.id, problem: e.problem }, 'skipped an invalid campaign record');
     }
