@@ -312,7 +312,7 @@ function formatTrial(task: AnyTask, result: TrialResult): string {
     out.push(
       paint(
         'red',
-        'the training loss became NaN or infinite: try a lower learningRate or scaling the features',
+        'the training loss or the validation metric became NaN or infinite (no test score is given for it): try a lower learningRate, scaling the features, or another targetTransform',
       ),
     );
   }

@@ -58,13 +58,14 @@ export class TfjsTrainer implements Trainer {
       if (request.resumeFrom) await session.restore(request.resumeFrom);
       const outcome = await session.run(request);
       const validation = session.evaluate(data.validation);
-      const test = request.scoreTest ? session.evaluate(data.test) : undefined;
+      const judged = judgeOutcome(outcome.status, validation[task.metric.name]);
+      // A diverged model's test scores mean nothing: none are computed.
+      const test =
+        request.scoreTest && judged.status !== 'diverged' ? session.evaluate(data.test) : undefined;
       if (request.onModel) await request.onModel(model, data);
-      const metricValue =
-        outcome.status === 'diverged' ? null : (validation[task.metric.name] ?? null);
       result = {
-        status: outcome.status,
-        metric: { ...task.metric, value: metricValue },
+        status: judged.status,
+        metric: { ...task.metric, value: judged.value },
         validation,
         ...(test ? { test } : {}),
         curve: outcome.curve,
@@ -450,4 +451,20 @@ function balancedClassWeights(labels: Float32Array, classes: number): Float32Arr
   const counts = new Float64Array(classes);
   for (const label of labels) counts[label]!++;
   return Float32Array.from(counts, (c) => (c === 0 ? 0 : labels.length / (classes * c)));
+}
+
+/**
+ * A run's status and metric value as a trial records them: a run whose validation metric is not
+ * finite (a log-transformed target undone into overflow, a NaN prediction) diverged, with no
+ * value, even when its training loss stayed finite; it is never "completed" without a value.
+ */
+export function judgeOutcome(
+  status: TrialResult['status'],
+  metric: number | undefined,
+): { status: TrialResult['status']; value: number | null } {
+  if (status === 'diverged') return { status, value: null };
+  if (metric === undefined) return { status, value: null };
+  if (!Number.isFinite(metric))
+    return status === 'completed' ? { status: 'diverged', value: null } : { status, value: null };
+  return { status, value: metric };
 }

@@ -70,7 +70,7 @@ export interface TrialRequest {
 
 /**
  * completed: ran its epochs (or early stopping ended it); stopped: a hook stopped it (pruned);
- * aborted: cancelled; diverged: the training loss became NaN or infinite.
+ * aborted: cancelled; diverged: the training loss, or the validation metric at the end, became NaN or infinite.
  */
 export type TrialStatus = 'completed' | 'stopped' | 'aborted' | 'diverged';
 

@@ -406,7 +406,7 @@ export class TrialRunner {
       return out;
     }
     if (result.status === 'diverged') {
-      const error = 'the training loss became NaN or infinite';
+      const error = 'the training loss or the validation metric became NaN or infinite';
       if (
         await attempt.transition(['running'], 'failed', {
           ...common,
