@@ -106,12 +106,13 @@ describe('campaigns with worker processes', () => {
     h.worker(['--concurrency', '1']);
     const campaign = await start({ epochs: 250 });
     // Both workers are training (two trials started, none finished): kill one of them.
+    // Two distinct trials with epochs (two epochs of one trial would leave the doomed worker idle).
     await waitFor('two running trials', async () => {
       const e = await events(campaign.id);
-      return (
-        e.filter((x) => x.type === 'trial.epoch').length >= 2 &&
-        !e.some((x) => x.type === 'trial.finished')
+      const training = new Set(
+        e.filter((x) => x.type === 'trial.epoch').map((x) => (x as { trial: number }).trial),
       );
+      return training.size >= 2 && !e.some((x) => x.type === 'trial.finished');
     });
     await doomed.kill('SIGKILL');
     const done = await finished(campaign.id);
