@@ -15,7 +15,6 @@ import {
   finalJobDataOf,
   sameJobData,
   trialJobDataOf,
-  type TrialJobData,
   type TrialJobResult,
   type TrialRecord,
   checkpointKey,
@@ -307,7 +306,7 @@ export class CampaignDriver {
       }
       // A job planted at the trial's id before the driver added its own: its worker refuses it
       // (see TrialRunner.checkJob); the trial's own job takes its place.
-      if (!sameJobData(job.data as TrialJobData, trialJobDataOf(campaign.id, t))) {
+      if (!sameJobData(job.data, trialJobDataOf(campaign.id, t))) {
         if ((await job.getState()) === 'failed') {
           await job.remove().catch(() => {});
           await this.addTrialJob(campaign.id, t);

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { isLoopback } from '../server/api-auth.ts';
 import { buildApiServer } from '../server/api-server.ts';
 import { redactSecrets } from '../secrets/redact.ts';
+import { allowedDataDirs } from '../env/data-dirs.ts';
 import { WorkerService } from '../worker/worker-service.ts';
 import { addRedisOption, openCommandContext } from './cli-options.ts';
 import { paint } from './terminal.ts';
@@ -93,10 +94,8 @@ export function registerServeCommand(program: Command): void {
       chmodSync(file, 0o600);
       tokenNote = `state changes need the token in ${file} (set LGT_API_TOKEN to choose it)`;
     }
-    const dataDirs = [
-      ...opts.dataDir,
-      ...(process.env['LGT_DATA_DIR'] ?? '').split(path.delimiter).filter(Boolean),
-    ].map((d) => path.resolve(d));
+    // The CSV files requests may name, and what its own workers read: --data-dir, LGT_DATA_DIR.
+    const dataDirs = allowedDataDirs(opts.dataDir);
     const taskDirs = opts.taskDir.map((d) => path.resolve(d));
     const ctx = await openCommandContext({
       ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),

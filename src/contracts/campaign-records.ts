@@ -295,8 +295,20 @@ export function finalJobDataOf(
 }
 
 /** Whether two jobs' data are the same, whatever the order of their keys. */
-export function sameJobData(a: TrialJobData, b: TrialJobData): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+export function sameJobData(a: unknown, b: TrialJobData): boolean {
+  return differingJobFields(a, b).length === 0;
+}
+
+/**
+ * The fields in which a job's data (anything read from the queue) differs from `expected`,
+ * named (never their values); key order does not count.
+ */
+export function differingJobFields(job: unknown, expected: TrialJobData): string[] {
+  const given = (job && typeof job === 'object' ? job : {}) as Record<string, unknown>;
+  const wanted = expected as unknown as Record<string, unknown>;
+  return [...new Set([...Object.keys(given), ...Object.keys(wanted)])].filter(
+    (k) => canonicalJson(given[k] ?? null) !== canonicalJson(wanted[k] ?? null),
+  );
 }
 
 function canonicalJson(value: unknown): string {

@@ -14,7 +14,7 @@ function dataDirsFromEnv(): string[] {
  * with it, so `lgt resume` and workers elsewhere look in the same places first.
  */
 export function dataDirsOf(given: readonly string[] = []): { dataDirs?: string[] } {
-  const dirs = [...new Set([...given.map((d) => path.resolve(d)), ...dataDirsFromEnv()])];
+  const dirs = allowedDataDirs(given);
   return dirs.length ? { dataDirs: dirs } : {};
 }
 

@@ -12,7 +12,7 @@ import {
   type TrialState,
   checkpointKey,
   finalJobDataOf,
-  sameJobData,
+  differingJobFields,
   trialJobDataOf,
 } from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
@@ -57,14 +57,6 @@ export class TrialJobRefused extends Error {
     super(`refused: ${reason}`);
     this.name = 'TrialJobRefused';
   }
-}
-
-/** The fields in which two jobs' data differ, named (never their values). */
-function differingFields(job: TrialJobData, expected: TrialJobData): string[] {
-  const keys = [
-    ...new Set([...Object.keys(job), ...Object.keys(expected)]),
-  ] as (keyof TrialJobData)[];
-  return keys.filter((k) => JSON.stringify(job[k] ?? null) !== JSON.stringify(expected[k] ?? null));
 }
 
 /**
@@ -349,9 +341,10 @@ export class TrialRunner {
           ? `campaign ${campaign.id} has no best trial to score`
           : `campaign ${campaign.id} has no trial ${job.trial}`,
       );
-    if (!sameJobData(job, expected))
+    const differing = differingJobFields(job, expected);
+    if (differing.length > 0)
       throw new TrialJobRefused(
-        `its data differs from what trial ${expected.trial} of campaign ${campaign.id} stores (${differingFields(job, expected).join(', ')})`,
+        `its data differs from what trial ${expected.trial} of campaign ${campaign.id} stores (${differing.join(', ')})`,
       );
   }
 
