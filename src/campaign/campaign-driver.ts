@@ -27,6 +27,11 @@ import { beats, offerBest, type BestCandidate } from '../trials/campaign-best.ts
 import { epochsCommitted, plannedEpochs } from '../trials/epoch-budget.ts';
 import { FileArtifactStore } from '../files/artifact-store.ts';
 import { describeTuning } from './campaign-overview.ts';
+import { ensembleRoundsOf } from '../contracts/campaign-request.ts';
+import { MAX_ENSEMBLE_CANDIDATES, planEnsemble, predictionsToDrop } from './campaign-ensemble.ts';
+import { confirmationBudget } from '../strategies/confirming-strategy.ts';
+import { decodePredictions } from '../ensemble/trial-predictions.ts';
+import { isObjectiveTask } from '../tasks/objective.ts';
 
 /** What a driver may load and read (see LoadTaskOptions), and how it runs. */
 export interface DriverOptions extends LoadTaskOptions {
@@ -170,6 +175,7 @@ export class CampaignDriver {
       if (FINISHED_CAMPAIGN.includes(campaign.status)) return campaign;
       const trials = await view.refresh();
       await this.reconcile(campaign, trials);
+      await this.keepFewPredictions(campaign, trials);
       const active = trials.filter((t) => !FINISHED_TRIAL.includes(t.state));
       if (campaign.status === 'cancelling' || campaign.stopReason) {
         await this.dropWaitingTrials(campaignId, active);
@@ -449,6 +455,8 @@ export class CampaignDriver {
     // that names its result (an in-run mode's run, a re-evaluated pick) has the last word.
     await this.settleBest(campaignId, trials);
     if (strategy.resultTrial) await this.takeResult(campaignId, strategy);
+    if ((await this.store.requireCampaign(campaignId)).status !== 'cancelling')
+      await this.chooseEnsemble(campaignId, task, trials);
     const campaign = await this.store.requireCampaign(campaignId);
     const cancelled = campaign.status === 'cancelling';
     let final: TrialJobResult | null = null;
@@ -467,6 +475,7 @@ export class CampaignDriver {
             trial: campaign.best.trial,
             validation: final.validation,
             test: final.test ?? { loss: NaN },
+            ...(final.ensemble ? { members: final.ensemble.members.map((m) => m.trial) } : {}),
           });
       } catch (error) {
         finalError = (error as Error).message;
@@ -520,6 +529,65 @@ export class CampaignDriver {
   }
 
   /**
+   * Keeps the predictions of the trials an ensemble could still use (see predictionsToDrop):
+   * looked at only once there are more than that, so a short campaign never lists them.
+   */
+  private async keepFewPredictions(
+    campaign: CampaignRecord,
+    trials: readonly TrialRecord[],
+  ): Promise<void> {
+    if (ensembleRoundsOf(campaign.request) === 0) return;
+    const room = MAX_ENSEMBLE_CANDIDATES + confirmationBudget(campaign.request.maxTrials) + 10;
+    if ((await this.store.predictionCount(campaign.id)) <= room) return;
+    const kept = await this.store.predictionTrials(campaign.id);
+    await this.store.dropPredictions(campaign.id, predictionsToDrop(kept, trials, campaign.metric));
+  }
+
+  /**
+   * Selects the ensemble the final model may be (see planEnsemble) and writes it to the campaign
+   * once: a driver that takes over after the final job was added finds the same members there.
+   */
+  private async chooseEnsemble(
+    campaignId: string,
+    task: AnyTask,
+    trials: readonly TrialRecord[],
+  ): Promise<void> {
+    const campaign = await this.store.requireCampaign(campaignId);
+    const rounds = ensembleRoundsOf(campaign.request);
+    if (campaign.ensemble || !campaign.best || rounds === 0 || isObjectiveTask(task)) return;
+    const kept = await this.store.getPredictions(
+      campaignId,
+      trials.filter((t) => t.state === 'completed').map((t) => t.number),
+    );
+    const predictions = new Map(
+      [...kept].map(([n, bytes]) => [
+        n,
+        decodePredictions(bytes, `the predictions of trial ${n} of campaign ${campaignId}`),
+      ]),
+    );
+    const plan = planEnsemble({
+      trials,
+      predictions,
+      kind: task.kind,
+      metric: campaign.metric,
+      rounds,
+      request: campaign.request,
+      pick: campaign.best.trial,
+    });
+    if (!plan) return;
+    const written = await this.store.updateCampaign(campaignId, (c) =>
+      c.ensemble ? null : { ...c, ensemble: plan },
+    );
+    if (written)
+      await this.store.appendEvent(campaignId, {
+        type: 'campaign.ensemble',
+        members: plan.members.map((m) => ({ trial: m.trial, weight: m.weight })),
+        ships: plan.ships,
+        verdict: plan.verdict,
+      });
+  }
+
+  /**
    * In-run modes: once the result is scored and saved, the stretches' checkpoints are no longer
    * needed but the result's own (the run's end state, from which it could be trained on).
    */
@@ -559,7 +627,7 @@ export class CampaignDriver {
   private async runFinal(campaign: CampaignRecord): Promise<TrialJobResult> {
     const best = campaign.best!;
     const trial = await this.store.getTrial(campaign.id, best.trial);
-    const data = finalJobDataOf(campaign.id, best, trial);
+    const data = finalJobDataOf(campaign.id, best, trial, campaign.ensemble);
     const queue: Queue = this.queues.trials;
     await queue.add('final', data, { jobId: jobIds.final(campaign.id) });
     for (;;) {

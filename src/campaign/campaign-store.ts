@@ -611,6 +611,39 @@ export class CampaignStore implements TrialStore {
     );
   }
 
+  async putPredictions(id: string, n: number, bytes: Buffer): Promise<void> {
+    await this.redis.hset(this.key(id, 'predictions'), String(n), bytes);
+  }
+
+  /** The predictions kept of these trials (those with none are absent from the map). */
+  async getPredictions(id: string, numbers: readonly number[]): Promise<Map<number, Buffer>> {
+    if (numbers.length === 0) return new Map();
+    const replies = await this.redis.hmgetBuffer(
+      this.key(id, 'predictions'),
+      ...numbers.map(String),
+    );
+    const out = new Map<number, Buffer>();
+    numbers.forEach((n, i) => {
+      const bytes = replies[i];
+      if (bytes) out.set(n, bytes);
+    });
+    return out;
+  }
+
+  /** The trials whose predictions are kept. */
+  async predictionTrials(id: string): Promise<number[]> {
+    return (await this.redis.hkeys(this.key(id, 'predictions'))).map(Number);
+  }
+
+  async predictionCount(id: string): Promise<number> {
+    return this.redis.hlen(this.key(id, 'predictions'));
+  }
+
+  async dropPredictions(id: string, numbers: readonly number[]): Promise<void> {
+    if (numbers.length > 0)
+      await this.redis.hdel(this.key(id, 'predictions'), ...numbers.map(String));
+  }
+
   async appendEvent(id: string, event: CampaignEvent): Promise<string> {
     return this.redis
       .lgtAddEvent(

@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Metrics } from '../trainer/metrics.ts';
-import type { CampaignRecord, InRunReport, TrialState } from '../contracts/campaign-records.ts';
+import type {
+  CampaignRecord,
+  EnsemblePlan,
+  InRunReport,
+  TrialState,
+} from '../contracts/campaign-records.ts';
 import type { CampaignStore } from './campaign-store.ts';
 
 /** The end of a campaign as data: what `lgt run` prints and a service would answer. */
@@ -13,6 +18,8 @@ export interface CampaignSummary {
   final?: { validation?: Metrics; test?: Metrics };
   /** The best against the default, in words (see default-comparison.ts). */
   againstDefault?: string;
+  /** The ensemble the campaign selected: whether it is the final model, and why (campaign-ensemble.ts). */
+  ensemble?: Pick<EnsemblePlan, 'ships' | 'verdict' | 'members'> & { value: number };
   /** In-run modes: what the result's run changed, and what it all cost (see in-run-report.ts). */
   inRun?: Pick<InRunReport, 'changes' | 'cost' | 'decisions'>;
   /** Files written, only those that exist (a campaign cancelled early has fewer). */
@@ -30,11 +37,14 @@ export async function summarizeCampaign(
   if (campaign.reportDir && existsSync(path.join(campaign.reportDir, 'report.json'))) {
     files.report = path.join(campaign.reportDir, 'report.json');
     files.trialsCsv = path.join(campaign.reportDir, 'trials.csv');
-    const model = path.join(campaign.reportDir, 'model', 'model.json');
-    if (existsSync(model)) files.model = model;
+    for (const name of ['ensemble.json', 'model.json']) {
+      const model = path.join(campaign.reportDir, 'model', name);
+      if (!files.model && existsSync(model)) files.model = model;
+    }
   }
   const final = report?.best?.final;
   const against = report?.best?.againstDefault;
+  const plan = report?.best?.ensemble;
   return {
     campaign,
     counts: {
@@ -45,6 +55,16 @@ export async function summarizeCampaign(
     },
     ...(final ? { final } : {}),
     ...(against ? { againstDefault: against.verdict } : {}),
+    ...(plan
+      ? {
+          ensemble: {
+            ships: plan.ships,
+            verdict: plan.verdict,
+            members: plan.members,
+            value: plan.fresh?.value ?? plan.selected.value,
+          },
+        }
+      : {}),
     ...(report?.inRun
       ? {
           inRun: {

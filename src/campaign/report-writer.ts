@@ -15,7 +15,7 @@ import type { LoggedEvent } from '../contracts/campaign-events.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import { eventPages, reportJson, trialsWithCurves } from './report-stream.ts';
 import { compareWithDefault } from './default-comparison.ts';
-import { writeModel } from '../trials/saved-model.ts';
+import { writeEnsemble, writeModel } from '../trials/saved-model.ts';
 import { inRunReport } from './in-run-report.ts';
 
 /**
@@ -75,16 +75,22 @@ export async function writeReport(
             ? {
                 validation: final.validation,
                 test: final.test,
-                // The retrained model should score exactly what the trial scored: same seed. A
-                // cross-validated trial's value is a fold mean: nothing to reproduce.
-                reproduced:
-                  (campaign.request.cv ?? 1) > 1 || bestTrial.foldSeed !== undefined
-                    ? null
-                    : final.value === bestTrial.value,
+                reproduced: reproducedOf(campaign, bestTrial, final),
                 seconds: final.seconds,
                 backend: final.backend,
+                ...(final.ensemble
+                  ? {
+                      members: final.ensemble.members.map((m) => ({
+                        trial: m.trial,
+                        weight: m.weight,
+                        validation: m.validation,
+                        ...(m.test ? { test: m.test } : {}),
+                      })),
+                    }
+                  : {}),
               }
             : null,
+          ...(campaign.ensemble ? { ensemble: campaign.ensemble } : {}),
           ...(finalError ? { finalError } : {}),
           // The best against the default (trial 1), on validation: is tuning worth it here?
           againstDefault: compareWithDefault(trials, campaign.metric, campaign.request),
@@ -108,9 +114,27 @@ export async function writeReport(
       task.space.params.map((p) => p.name),
     ),
   );
-  if (final?.model) await writeModel(path.join(dir, 'model'), final.model);
+  if (final?.ensemble) await writeEnsemble(path.join(dir, 'model'), final.ensemble.members);
+  else if (final?.model) await writeModel(path.join(dir, 'model'), final.model);
   await store.setReport(campaign.id, head);
   return dir;
+}
+
+/**
+ * Whether the retrain scored exactly what the trial scored (same seed, same split): for an
+ * ensemble, the best trial's own member. Null when there is nothing to reproduce: a
+ * cross-validated trial's value is a fold mean, and a best outside the ensemble was not retrained.
+ */
+function reproducedOf(
+  campaign: CampaignRecord,
+  bestTrial: TrialRecord,
+  final: TrialJobResult,
+): boolean | null {
+  if ((campaign.request.cv ?? 1) > 1 || bestTrial.foldSeed !== undefined) return null;
+  if (!final.ensemble) return final.value === bestTrial.value;
+  const own = final.ensemble.members.find((m) => m.trial === bestTrial.number);
+  const value = own?.validation[campaign.metric.name];
+  return value === undefined ? null : value === bestTrial.value;
 }
 
 /** Null in search mode; an in-run campaign's few stretches are read whole (see in-run-report.ts). */

@@ -61,7 +61,11 @@ export function formatEvent(
       );
     case 'campaign.cancelling':
       return `${t} cancelling: ${e.reason}`;
+    case 'campaign.ensemble':
+      return `${t} ensemble: ${e.verdict}`;
     case 'campaign.final':
+      if (e.members)
+        return `${t} ensemble of ${e.members.map((n) => `#${n}`).join(', ')} retrained: validation ${metric} ${formatNumber(e.validation[metric as keyof typeof e.validation])}, test ${metric} ${formatNumber(e.test[metric as keyof typeof e.test])}`;
       return `${t} best configuration (#${e.trial}) retrained: validation ${metric} ${formatNumber(e.validation[metric as keyof typeof e.validation])}, test ${metric} ${formatNumber(e.test[metric as keyof typeof e.test])}`;
     case 'campaign.finished':
       return `${t} campaign ${e.status}${e.best ? `: best #${e.best.trial} ${metric} ${formatNumber(e.best.value)}` : ''}${e.reportDir ? `; report in ${e.reportDir}` : ''}`;

@@ -19,6 +19,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   'prunerOptions.minEpochs': '--asha-min-epochs',
   'prunerOptions.reductionFactor': '--asha-eta',
   cv: '--cv',
+  ensemble: '--ensemble',
   epochs: '--epochs',
   maxTrainRows: '--max-train',
   gridResolution: '--grid-resolution',

@@ -50,7 +50,20 @@ export type CampaignEvent =
   | { type: 'trial.timed-out'; trial: number; seconds: number; epoch: number; limit: number }
   | { type: 'best.improved'; trial: number; value: number; previous: number | null; config: Config }
   | { type: 'campaign.cancelling'; reason: string }
-  | { type: 'campaign.final'; trial: number; validation: Metrics; test: Metrics }
+  | {
+      type: 'campaign.ensemble';
+      members: { trial: number; weight: number }[];
+      ships: boolean;
+      verdict: string;
+    }
+  | {
+      type: 'campaign.final';
+      trial: number;
+      validation: Metrics;
+      test: Metrics;
+      /** The final model is an ensemble of these trials' configurations. */
+      members?: number[];
+    }
   | {
       type: 'campaign.finished';
       status: string;
@@ -163,7 +176,17 @@ const EVENT_FIELDS: { [K in CampaignEventType]: z.ZodRawShape } = {
   'trial.timed-out': { trial, seconds: z.number(), epoch: z.number(), limit: z.number() },
   'best.improved': { trial, value: z.number(), previous: num, config: ConfigSchema },
   'campaign.cancelling': { reason: text },
-  'campaign.final': { trial, validation: MetricsSchema, test: MetricsSchema },
+  'campaign.ensemble': {
+    members: z.array(z.object({ trial, weight: z.number() })).max(200),
+    ships: z.boolean(),
+    verdict: text,
+  },
+  'campaign.final': {
+    trial,
+    validation: MetricsSchema,
+    test: MetricsSchema,
+    members: z.array(trial).max(200).optional(),
+  },
   'campaign.finished': {
     status: text,
     best: z.object({ trial, value: z.number() }).nullable(),

@@ -35,6 +35,43 @@ export interface CampaignRecord {
   stopReason?: 'time-limit' | 'llm-budget' | 'trials-failing';
   error?: string;
   reportDir?: string;
+  /** The ensemble the campaign considered for its final model (see campaign-ensemble.ts). */
+  ensemble?: EnsemblePlan;
+}
+
+/** One configuration in the final ensemble: a search trial's, with its share of the average. */
+export interface EnsembleMember {
+  trial: number;
+  config: Config;
+  seed?: number;
+  weight: number;
+}
+
+/**
+ * The ensemble a campaign selected over its trials' predictions (Caruana's ensemble selection),
+ * what it scored, and whether it is the final model.
+ */
+export interface EnsemblePlan {
+  members: EnsembleMember[];
+  /** Whether the final model is this ensemble (else the campaign's single pick). */
+  ships: boolean;
+  /** Its score on the predictions it was selected on (optimistic), and the single best's there. */
+  selected: { value: number; bestSingle: { trial: number; value: number } };
+  /**
+   * Cross-validated campaigns that re-evaluated their best: the ensemble's mean on the fresh
+   * folds, with the same weights, against the default's and the single pick's on the same folds.
+   */
+  fresh?: {
+    value: number;
+    defaultValue: number;
+    pickValue: number;
+    pickTrial: number;
+    gain: number;
+    pValue: number;
+    lowerBound: number;
+  };
+  /** In words: what shipped and what the evidence allows one to say. */
+  verdict: string;
 }
 
 /**
@@ -135,6 +172,14 @@ export interface TrialJobResult {
   worker: string;
   /** Final jobs only: the trained model in TF.js's format, weights base64-encoded. */
   model?: SavedModel;
+  /** Final jobs of an ensemble: each member's model and scores (the job's are the ensemble's). */
+  ensemble?: { members: (Pick<EnsembleMember, 'trial' | 'weight'> & EnsembleMemberResult)[] };
+}
+
+export interface EnsembleMemberResult {
+  model: SavedModel;
+  validation: Metrics;
+  test?: Metrics;
 }
 
 export interface SavedModel {
@@ -158,6 +203,8 @@ export interface TrialJobData {
   foldSeed?: number;
   /** A final job retrains the best configuration, scores the test split and returns the model. */
   final?: boolean;
+  /** A final job of an ensemble: the configurations it retrains, with their weights. */
+  members?: EnsembleMember[];
   /** In-run modes: the stretch of the run to train (a final job: the end state to score). */
   segment?: TrialSegment;
 }
@@ -184,6 +231,12 @@ const TrialSegmentSchema = z.object({
   until: z.number().int().min(1).max(10_000),
 });
 const finiteOrNull = z.number().nullable();
+const EnsembleMemberSchema = z.strictObject({
+  trial: TrialNumberSchema,
+  config: ConfigSchema,
+  seed: z.number().int().min(0).optional(),
+  weight: z.number().min(0).max(1),
+});
 
 // Typed as the record it checks (zod infers an open object: extra fields are kept, not typed).
 export const CampaignRecordSchema = z.looseObject({
@@ -206,6 +259,9 @@ export const CampaignRecordSchema = z.looseObject({
   stopReason: z.enum(['time-limit', 'llm-budget', 'trials-failing']).optional(),
   error: z.string().optional(),
   reportDir: z.string().optional(),
+  ensemble: z
+    .looseObject({ members: z.array(EnsembleMemberSchema).max(200), ships: z.boolean() })
+    .optional(),
 }) as unknown as z.ZodType<CampaignRecord>;
 
 // Typed as the record it checks (zod infers an open object: extra fields are kept, not typed).
@@ -257,6 +313,7 @@ export const TrialJobDataSchema = z.strictObject({
   seed: z.number().int().min(0).optional(),
   foldSeed: z.number().int().min(0).optional(),
   final: z.boolean().optional(),
+  members: z.array(EnsembleMemberSchema).max(200).optional(),
   segment: TrialSegmentSchema.optional(),
 });
 
@@ -283,6 +340,7 @@ export function finalJobDataOf(
   campaignId: string,
   best: Pick<BestTrial, 'trial' | 'config' | 'seed'>,
   trial: Pick<TrialRecord, 'segment'> | null,
+  ensemble?: Pick<EnsemblePlan, 'members' | 'ships'>,
 ): TrialJobData {
   return {
     campaignId,
@@ -290,6 +348,7 @@ export function finalJobDataOf(
     config: best.config,
     ...(best.seed !== undefined ? { seed: best.seed } : {}),
     final: true,
+    ...(ensemble?.ships ? { members: ensemble.members } : {}),
     ...(trial?.segment ? { segment: { from: best.trial, until: trial.segment.until } } : {}),
   };
 }
@@ -399,9 +458,13 @@ export interface CampaignReport {
       reproduced: boolean | null;
       seconds: number;
       backend: string;
+      /** When the final model is an ensemble: each member's retrain (the scores above are the ensemble's). */
+      members?: { trial: number; weight: number; validation: Metrics; test?: Metrics }[];
     } | null;
     finalError?: string;
     againstDefault: DefaultComparison | null;
+    /** The ensemble the campaign selected, what it scored, and whether it is the final model. */
+    ensemble?: EnsemblePlan;
   } | null;
   trials: ReportTrial[];
   /** The agents' state (lgt, hybrid): prompt versions, rounds, feedback, lessons. */

@@ -163,6 +163,17 @@ export const CampaignRequestSchema = z.strictObject({
    * summary and the report compare the best against (--no-default-first turns it off).
    */
   defaultFirst: z.boolean().default(true),
+  /**
+   * The final model is an ensemble of the campaign's trained configurations, chosen greedily in
+   * this many rounds over their validation (or out-of-fold) predictions (see ensembleRoundsOf);
+   * 0: the single configuration the campaign picks. Absent: DEFAULT_ENSEMBLE_ROUNDS.
+   */
+  ensemble: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 (no ensemble) or more rounds')
+    .max(200, 'must be at most 200')
+    .optional(),
   /** The Optimizer rewrites the Advisor's prompt every this many rounds. */
   optimizeEvery: positiveInt(REQUEST_LIMITS.optimizeEvery).default(3),
   /** Where the report and the best model are written. */
@@ -203,6 +214,18 @@ export const CampaignRequestSchema = z.strictObject({
 export type CampaignRequest = z.infer<typeof CampaignRequestSchema>;
 export type PrunerOptions = NonNullable<CampaignRequest['prunerOptions']>;
 export type CampaignRequestInput = z.input<typeof CampaignRequestSchema>;
+
+/** Rounds of ensemble selection when the request says none (auto-sklearn uses 50 over more models). */
+export const DEFAULT_ENSEMBLE_ROUNDS = 20;
+
+/**
+ * Rounds of ensemble selection the campaign's final model comes from; 0 when it ships one model:
+ * asked so, or an in-run mode (its result is one run, not a set of trained configurations).
+ */
+export function ensembleRoundsOf(request: Pick<CampaignRequest, 'ensemble' | 'mode'>): number {
+  if ((request.mode ?? 'search') !== 'search') return 0;
+  return request.ensemble ?? DEFAULT_ENSEMBLE_ROUNDS;
+}
 
 /** Checks a request; the error names each field that is wrong and what it must be. */
 export function parseCampaignRequest(input: unknown): CampaignRequest {

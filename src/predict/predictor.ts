@@ -26,47 +26,79 @@ export interface Prediction {
 /** Rows per forward pass: memory, not the result, depends on it. */
 const CHUNK = 1024;
 
+/** One trained model with the preprocessing its configuration used, and its share of the average. */
+export interface PredictorMember {
+  model: tfl.LayersModel;
+  encoding: TabularEncoding | ImageEncoding;
+  weight: number;
+}
+
 /**
- * A saved best model with its preprocessing: raw rows (tabular models) or images (image models)
- * in, labels or values out. Works on any TF.js backend lgt selects (wasm with no native
- * TensorFlow, offline).
+ * A saved final model with its preprocessing: raw rows (tabular models) or images (image models)
+ * in, labels or values out. The final model may be an ensemble (ensemble.json): each member
+ * prepares the rows its own way, and their class probabilities or values are averaged with the
+ * members' weights, as the campaign scored the ensemble. Works on any TF.js backend lgt selects
+ * (wasm with no native TensorFlow, offline).
  */
 export class Predictor {
-  constructor(
-    private readonly model: tfl.LayersModel,
-    readonly encoding: TabularEncoding | ImageEncoding,
-  ) {}
+  private readonly members: readonly PredictorMember[];
 
-  /** The columns a row must have (tabular models; none for an image model). */
+  constructor(model: tfl.LayersModel, encoding: TabularEncoding | ImageEncoding);
+  constructor(members: readonly PredictorMember[]);
+  constructor(
+    first: tfl.LayersModel | readonly PredictorMember[],
+    encoding?: TabularEncoding | ImageEncoding,
+  ) {
+    this.members = Array.isArray(first)
+      ? first
+      : [{ model: first as tfl.LayersModel, encoding: encoding!, weight: 1 }];
+    if (this.members.length === 0) throw new Error('a predictor needs at least one model');
+  }
+
+  /** The first member's encoding: the kind of input, the classes (the same for every member). */
+  get encoding(): TabularEncoding | ImageEncoding {
+    return this.members[0]!.encoding;
+  }
+
+  /** How many models it averages (1 unless the final model is an ensemble). */
+  get size(): number {
+    return this.members.length;
+  }
+
+  /** The columns a row must have (tabular models; none for an image model): any member's. */
   get columns(): string[] {
-    return this.encoding.format === 'lgt-tabular-encoding'
-      ? this.encoding.features.map((f) => f.column)
-      : [];
+    const columns = new Set<string>();
+    for (const { encoding } of this.members)
+      if (encoding.format === 'lgt-tabular-encoding')
+        for (const f of encoding.features) columns.add(f.column);
+    return [...columns];
   }
 
   /** Tabular models: one prediction per row, in order. */
   predict(rows: readonly RawRow[]): Prediction[] {
-    const encoding = this.encoding;
-    if (encoding.format !== 'lgt-tabular-encoding')
+    const first = this.encoding;
+    if (first.format !== 'lgt-tabular-encoding')
       throw new Error(
-        `this is an image model (${encoding.height}x${encoding.width}x${encoding.channels}): give it images with predictImages, not rows`,
+        `this is an image model (${first.height}x${first.width}x${first.channels}): give it images with predictImages, not rows`,
       );
     const out: Prediction[] = [];
-    const width = encodedWidth(encoding);
     for (let from = 0; from < rows.length; from += CHUNK) {
       const chunk = rows.slice(from, from + CHUNK);
       const unseen = chunk.map(() => new Set<string>());
-      // Row numbers in errors count from the first row given, not from the chunk.
-      const features = encodeRows(encoding, chunk, {
-        firstRow: from + 1,
-        onUnseen: (i, value) => unseen[i]!.add(value),
+      const outputs = this.average((encoding) => {
+        const tabular = encoding as TabularEncoding;
+        // Row numbers in errors count from the first row given, not from the chunk.
+        const features = encodeRows(tabular, chunk, {
+          firstRow: from + 1,
+          onUnseen: (i, value) => unseen[i]!.add(value),
+        });
+        const shape = [chunk.length, encodedWidth(tabular)];
+        return { features, shape, problem: tabular.problem, targetScaling: tabular.targetScaling };
       });
-      const outputs = this.forward(features, [chunk.length, width], encoding.problem);
       chunk.forEach((_, i) => {
         const extra = unseen[i]!.size ? { unseen: [...unseen[i]!] } : {};
-        if (encoding.problem === 'regression')
-          out.push({ value: toTargetUnits(encoding.targetScaling, outputs[i]!), ...extra });
-        else out.push({ ...labelOf(outputs, i, encoding.classNames ?? []), ...extra });
+        if (first.problem === 'regression') out.push({ value: outputs[i]!, ...extra });
+        else out.push({ ...labelOf(outputs, i, first.classNames ?? []), ...extra });
       });
     }
     return out;
@@ -77,43 +109,73 @@ export class Predictor {
    * order (what preprocessing.json says), as the training images were.
    */
   predictImages(images: readonly Uint8Array[]): Prediction[] {
-    const encoding = this.encoding;
-    if (encoding.format !== 'lgt-image-encoding')
+    const first = this.encoding;
+    if (first.format !== 'lgt-image-encoding')
       throw new Error('this is a tabular model: give it rows with predict, not images');
     const out: Prediction[] = [];
     for (let from = 0; from < images.length; from += CHUNK) {
       const chunk = images.slice(from, from + CHUNK);
-      let features: Float32Array;
-      try {
-        features = encodeImages(encoding, chunk);
-      } catch (error) {
-        // Image numbers in errors count from the first image given, not from the chunk.
-        throw new Error(
-          (error as Error).message.replace(/^image (\d+)/, (_, n) => `image ${from + Number(n)}`),
-        );
-      }
-      const shape = [chunk.length, encoding.height, encoding.width, encoding.channels];
-      const outputs = this.forward(features, shape, 'classification');
-      chunk.forEach((_, i) => out.push(labelOf(outputs, i, encoding.classNames)));
+      const outputs = this.average((encoding) => {
+        const image = encoding as ImageEncoding;
+        let features: Float32Array;
+        try {
+          features = encodeImages(image, chunk);
+        } catch (error) {
+          // Image numbers in errors count from the first image given, not from the chunk.
+          throw new Error(
+            (error as Error).message.replace(/^image (\d+)/, (_, n) => `image ${from + Number(n)}`),
+          );
+        }
+        const shape = [chunk.length, image.height, image.width, image.channels];
+        return { features, shape, problem: 'classification' as const };
+      });
+      chunk.forEach((_, i) => out.push(labelOf(outputs, i, first.classNames)));
     }
     return out;
   }
 
   dispose(): void {
-    this.model.dispose();
+    for (const m of this.members) m.model.dispose();
   }
 
-  /** One forward pass; class probabilities (softmax of the logits) or values. */
-  private forward(
-    features: Float32Array,
-    shape: number[],
-    problem: 'classification' | 'regression',
+  /**
+   * Every member's class probabilities (softmax of its logits) or values in the target's units,
+   * averaged with the members' weights.
+   */
+  private average(
+    inputsOf: (encoding: TabularEncoding | ImageEncoding) => {
+      features: Float32Array;
+      shape: number[];
+      problem: 'classification' | 'regression';
+      targetScaling?: TabularEncoding['targetScaling'];
+    },
   ): Float32Array {
-    return tf.tidy(() => {
-      const y = this.model.predict(tf.tensor(features, shape)) as tf.Tensor;
-      return (problem === 'classification' ? tf.softmax(y) : y).dataSync();
-    }) as Float32Array;
+    let sum: Float32Array | null = null;
+    for (const member of this.members) {
+      const { features, shape, problem, targetScaling } = inputsOf(member.encoding);
+      const outputs = forward(member.model, features, shape, problem);
+      sum ??= new Float32Array(outputs.length);
+      for (let i = 0; i < outputs.length; i++) {
+        const v =
+          problem === 'regression' ? toTargetUnits(targetScaling, outputs[i]!) : outputs[i]!;
+        sum[i]! += member.weight * v;
+      }
+    }
+    return sum!;
   }
+}
+
+/** One forward pass; class probabilities (softmax of the logits) or values. */
+function forward(
+  model: tfl.LayersModel,
+  features: Float32Array,
+  shape: number[],
+  problem: 'classification' | 'regression',
+): Float32Array {
+  return tf.tidy(() => {
+    const y = model.predict(tf.tensor(features, shape)) as tf.Tensor;
+    return (problem === 'classification' ? tf.softmax(y) : y).dataSync();
+  }) as Float32Array;
 }
 
 /** Sample `i`'s most probable class and every class's probability. */
@@ -132,10 +194,74 @@ function labelOf(
 }
 
 /**
- * Loads `runs/<campaign>/model/` (model.json, weights.bin, preprocessing.json) from disk,
- * without tfjs-node: the files are read here and handed to TF.js as they are.
+ * Loads a model directory a campaign wrote (runs/<campaign>/model/) from disk, without
+ * tfjs-node: one model (model.json, weights.bin, preprocessing.json), or an ensemble
+ * (ensemble.json naming one such directory per member, with its weight).
  */
 export async function loadPredictor(dir: string): Promise<Predictor> {
+  let manifest: Buffer | null = null;
+  try {
+    manifest = await readFile(path.join(dir, 'ensemble.json'));
+  } catch {
+    // No ensemble.json: a single model.
+  }
+  await selectBackend();
+  if (!manifest) return new Predictor([{ ...(await loadMember(dir)), weight: 1 }]);
+  const members = ensembleMembersOf(manifest, path.join(dir, 'ensemble.json'));
+  const loaded: PredictorMember[] = [];
+  try {
+    for (const m of members)
+      loaded.push({ ...(await loadMember(path.join(dir, m.dir))), weight: m.weight });
+  } catch (error) {
+    for (const m of loaded) m.model.dispose();
+    throw error;
+  }
+  const first = loaded[0]!.encoding;
+  const same = (e: TabularEncoding | ImageEncoding) =>
+    e.format === first.format &&
+    (e.format === 'lgt-image-encoding' || e.problem === (first as TabularEncoding).problem) &&
+    JSON.stringify(e.classNames ?? null) === JSON.stringify(first.classNames ?? null);
+  if (!loaded.every((m) => same(m.encoding))) {
+    for (const m of loaded) m.model.dispose();
+    throw new Error(
+      `${path.join(dir, 'ensemble.json')} names models of different kinds or classes: an ensemble's members must predict the same thing`,
+    );
+  }
+  return new Predictor(loaded);
+}
+
+/** ensemble.json's members, checked: directories one level down, weights summing to 1. */
+function ensembleMembersOf(bytes: Buffer, file: string): { dir: string; weight: number }[] {
+  const refuse = (why: string): never => {
+    throw new Error(`${file} is not an lgt ensemble of version 1: ${why}`);
+  };
+  let manifest: { format?: unknown; version?: unknown; members?: unknown };
+  try {
+    manifest = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return refuse('it is not JSON');
+  }
+  if (manifest.format !== 'lgt-ensemble' || manifest.version !== 1)
+    refuse('format must be "lgt-ensemble" and version 1');
+  const members = manifest.members;
+  if (!Array.isArray(members) || members.length === 0 || members.length > 200)
+    refuse('members must list 1 to 200 models');
+  const checked = (members as { dir?: unknown; weight?: unknown }[]).map((m) => {
+    if (typeof m.dir !== 'string' || !/^[A-Za-z0-9_-]{1,100}$/.test(m.dir))
+      refuse("each member's dir must be a directory name beside ensemble.json");
+    if (typeof m.weight !== 'number' || !(m.weight > 0) || m.weight > 1)
+      refuse("each member's weight must be a number in (0, 1]");
+    return { dir: m.dir as string, weight: m.weight as number };
+  });
+  const total = checked.reduce((a, m) => a + m.weight, 0);
+  if (Math.abs(total - 1) > 1e-6) refuse(`the weights sum to ${total}, not 1`);
+  return checked;
+}
+
+/** One model directory: model.json, its weights and preprocessing.json. */
+async function loadMember(
+  dir: string,
+): Promise<{ model: tfl.LayersModel; encoding: TabularEncoding | ImageEncoding }> {
   const read = async (name: string, what: string) => {
     try {
       return await readFile(path.join(dir, name));
@@ -168,7 +294,6 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
   for (const group of manifest.weightsManifest)
     for (const file of group.paths) buffers.push(await read(file, 'its weights'));
   const weights = Buffer.concat(buffers);
-  await selectBackend();
   const model = await tfl.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: manifest.modelTopology,
@@ -177,5 +302,5 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
       ...(manifest.format ? { format: manifest.format } : {}),
     }),
   );
-  return new Predictor(model, encoding);
+  return { model, encoding };
 }

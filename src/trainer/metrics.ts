@@ -91,3 +91,45 @@ export function regressionMetrics(
     r2: totalSq === 0 ? 0 : 1 - sqSum / totalSq,
   };
 }
+
+/**
+ * Scores of finished predictions: class probabilities (rows x classes) against class indices,
+ * or values against values, both in the target's units. What an ensemble of models is scored
+ * by, since it has no training loss: `loss` is the cross-entropy of the probabilities, or the
+ * mean squared error in the target's units.
+ */
+export function metricsOfPredictions(
+  kind: 'classification' | 'regression',
+  outputs: Float32Array,
+  targets: Float32Array,
+  width: number,
+): Metrics {
+  if (kind === 'regression') {
+    const scores = regressionMetrics(outputs, targets);
+    return { loss: scores.rmse ** 2, ...scores };
+  }
+  let logLoss = 0;
+  for (let i = 0; i < targets.length; i++)
+    logLoss -= Math.log(Math.max(outputs[i * width + targets[i]!]!, 1e-7));
+  return {
+    loss: targets.length === 0 ? 0 : logLoss / targets.length,
+    ...classificationMetrics(argmaxRows(outputs, width), targets, width),
+  };
+}
+
+/** Row-wise softmax of logits (rows x classes), as probabilities. */
+export function softmaxRows(logits: Float32Array, classes: number): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let r = 0; r < logits.length / classes; r++) {
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[r * classes + c]!);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) {
+      const e = Math.exp(logits[r * classes + c]! - max);
+      out[r * classes + c] = e;
+      sum += e;
+    }
+    for (let c = 0; c < classes; c++) out[r * classes + c]! /= sum;
+  }
+  return out;
+}

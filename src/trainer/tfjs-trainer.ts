@@ -7,7 +7,14 @@ import { selectBackend } from './backend.ts';
 import type { TensorData, TrainingCheckpoint } from './checkpoint.ts';
 import { SeededDropout } from '../models/seeded-dropout.ts';
 import { sampleLosses, weightPenalty } from './losses.ts';
-import { argmaxRows, classificationMetrics, regressionMetrics, type Metrics } from './metrics.ts';
+import {
+  argmaxRows,
+  classificationMetrics,
+  regressionMetrics,
+  softmaxRows,
+  type Metrics,
+} from './metrics.ts';
+import type { TrialPredictions } from '../ensemble/trial-predictions.ts';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizers.ts';
 import { capEpochs, DEFAULT_STEP_BUDGET } from './step-budget.ts';
 import { learningRateAt, type TrainingPlan } from '../tasks/training-plan.ts';
@@ -57,17 +64,27 @@ export class TfjsTrainer implements Trainer {
     try {
       if (request.resumeFrom) await session.restore(request.resumeFrom);
       const outcome = await session.run(request);
-      const validation = session.evaluate(data.validation);
+      const scored = session.predict(data.validation);
+      const validation = scored.metrics;
       const judged = judgeOutcome(outcome.status, validation[task.metric.name]);
       // A diverged model's test scores mean nothing: none are computed.
-      const test =
-        request.scoreTest && judged.status !== 'diverged' ? session.evaluate(data.test) : undefined;
+      const tested =
+        request.scoreTest && judged.status !== 'diverged' ? session.predict(data.test) : undefined;
+      const test = tested?.metrics;
+      const predictions =
+        request.keepPredictions && judged.status === 'completed'
+          ? {
+              validation: scored.predictions,
+              ...(tested ? { test: tested.predictions } : {}),
+            }
+          : undefined;
       if (request.onModel) await request.onModel(model, data);
       result = {
         status: judged.status,
         metric: { ...task.metric, value: judged.value },
         validation,
         ...(test ? { test } : {}),
+        ...(predictions ? { predictions } : {}),
         curve: outcome.curve,
         reportedEpoch: outcome.reportedEpoch,
         plannedEpochs: plan.epochs,
@@ -356,6 +373,14 @@ class TrainingSession {
 
   /** Loss and metrics of the current weights on a split (inference mode, no dropout). */
   evaluate(split: ArraySplit): Metrics {
+    return this.predict(split).metrics;
+  }
+
+  /**
+   * The current weights' predictions on a split, as a user of the model gets them (class
+   * probabilities, or values in the target's units), with their targets and scores.
+   */
+  predict(split: ArraySplit): { metrics: Metrics; predictions: TrialPredictions } {
     const { data, plan } = this;
     const rows = Int32Array.from({ length: split.count }, (_, i) => i);
     const chunk = Math.min(EVAL_CHUNK, split.count);
@@ -380,11 +405,20 @@ class TrainingSession {
       lossSum += loss;
     }
     const loss = lossSum / split.count;
+    const foldSizes = [split.count];
     if (this.kind === 'classification') {
-      return { loss, ...classificationMetrics(argmaxRows(outputs, width), split.y, width) };
+      return {
+        metrics: { loss, ...classificationMetrics(argmaxRows(outputs, width), split.y, width) },
+        predictions: { width, foldSizes, outputs: softmaxRows(outputs, width), targets: split.y },
+      };
     }
     const toOriginal = data.toOriginalUnits ?? ((v: Float32Array) => v);
-    return { loss, ...regressionMetrics(toOriginal(outputs), toOriginal(split.y)) };
+    const values = toOriginal(outputs);
+    const targets = toOriginal(split.y);
+    return {
+      metrics: { loss, ...regressionMetrics(values, targets) },
+      predictions: { width: 1, foldSizes, outputs: values, targets },
+    };
   }
 
   /** One-hot rows (classification) or the target column (regression) of a batch. */

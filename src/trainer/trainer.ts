@@ -4,6 +4,7 @@ import type { AnyTask, MetricSpec, PreparedData } from '../tasks/task.ts';
 import type { Metrics } from './metrics.ts';
 import type { EpochCap } from './step-budget.ts';
 import type { TrainingCheckpoint } from './checkpoint.ts';
+import type { TrialPredictions } from '../ensemble/trial-predictions.ts';
 
 /** One epoch of a learning curve (validation split only). */
 export interface EpochRecord {
@@ -40,6 +41,11 @@ export interface TrialRequest {
   stepBudget?: number;
   /** Score the test split at the end. Only the final report of a campaign does this. */
   scoreTest?: boolean;
+  /**
+   * Return the model's predictions on the validation split (and the test split, when scored):
+   * what ensemble selection averages. Only a completed run returns them.
+   */
+  keepPredictions?: boolean;
   /** Aborts between batches at the next chance; the result so far comes back as 'aborted'. */
   signal?: AbortSignal;
   onEpoch?: (
@@ -80,6 +86,8 @@ export interface TrialResult {
   metric: MetricSpec & { value: number | null };
   validation: Metrics;
   test?: Metrics;
+  /** With keepPredictions: the trained model's predictions and the targets they are scored on. */
+  predictions?: { validation: TrialPredictions; test?: TrialPredictions };
   curve: EpochRecord[];
   /** The epoch whose weights the result reports (the best one under early stopping). */
   reportedEpoch: number;

@@ -51,3 +51,30 @@ export async function writeModel(dir: string, model: SavedModel): Promise<void> 
       `${JSON.stringify(model.encoding, null, 2)}\n`,
     );
 }
+
+/** What names an ensemble's members in its model directory (ensemble.json). */
+export interface EnsembleManifest {
+  format: 'lgt-ensemble';
+  version: 1;
+  /** Each member's directory (relative, one level down) and its share of the average. */
+  members: { dir: string; weight: number; trial: number }[];
+}
+
+/**
+ * An ensemble as a model directory: ensemble.json, and one model directory per member
+ * (member-<trial>/, each with its own preprocessing, as its configuration prepared the rows).
+ * loadPredictor averages them with their weights.
+ */
+export async function writeEnsemble(
+  dir: string,
+  members: readonly { trial: number; weight: number; model: SavedModel }[],
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const manifest: EnsembleManifest = {
+    format: 'lgt-ensemble',
+    version: 1,
+    members: members.map((m) => ({ dir: `member-${m.trial}`, weight: m.weight, trial: m.trial })),
+  };
+  for (const m of members) await writeModel(path.join(dir, `member-${m.trial}`), m.model);
+  await writeFile(path.join(dir, 'ensemble.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}

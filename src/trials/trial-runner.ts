@@ -18,7 +18,15 @@ import {
 import type { Config } from '../search-space/search-space.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
 import { isObjectiveTask } from '../tasks/objective.ts';
-import type { CampaignRequest } from '../contracts/campaign-request.ts';
+import { ensembleRoundsOf, type CampaignRequest } from '../contracts/campaign-request.ts';
+import {
+  MAX_PREDICTION_VALUES,
+  concatFolds,
+  encodePredictions,
+  type TrialPredictions,
+} from '../ensemble/trial-predictions.ts';
+import { combinePredictions } from '../ensemble/ensemble-selection.ts';
+import { metricsOfPredictions } from '../trainer/metrics.ts';
 import { createPruner } from './create-pruner.ts';
 import type { TaskDataCache } from './task-data-cache.ts';
 import { epochHooks, type EpochHook } from './epoch-hooks.ts';
@@ -260,12 +268,17 @@ export class TrialRunner {
         pruned = { epoch: record.epoch, value: decision.value, median: decision.median! };
         return 'stop';
       };
+      // Predictions kept for ensemble selection: model tasks' search trials (an objective
+      // predicts nothing; a stretch of a run is not a model of its own).
+      const keepPredictions =
+        ensembleRoundsOf(request) > 0 && !isObjectiveTask(task) && !job.segment;
       let result: ScoredResult = await this.trainer.train({
         task,
         data: foldData(0),
         config,
         seed: job.seed ?? request.seed,
         trialNumber: job.trial,
+        keepPredictions,
         ...trainingLimits(request),
         ...segment,
         signal: abort.signal,
@@ -276,12 +289,15 @@ export class TrialRunner {
         result = { ...result, curve: result.curve.filter((r) => r.epoch > startEpoch) };
       if (folds > 1 && !superseded && result.status === 'completed' && !pruned) {
         const values = [result.metric.value];
+        // Each fold's held-out rows, one fold after another: the trial's out-of-fold predictions.
+        const heldOut = [result.predictions?.validation];
         for (let k = 1; k < folds && result.status === 'completed'; k++) {
           const next = await this.trainer.train({
             task,
             data: foldData(k),
             config,
             seed: job.seed ?? request.seed,
+            keepPredictions,
             ...trainingLimits(request),
             signal: abort.signal,
             onEpoch: epochHooks(watchdog, sayProgress(k), stopOnRequest),
@@ -289,8 +305,16 @@ export class TrialRunner {
           // A fold that diverged, or was stopped (timeout, cancel, hand-back), is the trial's outcome.
           if (next.status !== 'completed') result = next;
           values.push(next.metric.value);
+          heldOut.push(next.predictions?.validation);
         }
-        if (result.status === 'completed') result = withFoldMean(result, values, trainStart);
+        if (result.status === 'completed') {
+          result = withFoldMean(result, values, trainStart);
+          const parts = heldOut.filter((p): p is TrialPredictions => p !== undefined);
+          result =
+            parts.length === folds
+              ? { ...result, predictions: { validation: concatFolds(parts) } }
+              : { ...result, predictions: undefined };
+        }
       }
       clearTimeout(timer);
       if (superseded) throw new TrialSuperseded(job.trial);
@@ -333,7 +357,7 @@ export class TrialRunner {
     const expected = !trial
       ? null
       : job.final
-        ? finalJobDataOf(campaign.id, campaign.best!, trial)
+        ? finalJobDataOf(campaign.id, campaign.best!, trial, campaign.ensemble)
         : trialJobDataOf(campaign.id, trial);
     if (!expected)
       throw new TrialJobRefused(
@@ -419,6 +443,10 @@ export class TrialRunner {
       return out;
     }
     const value = result.metric.value;
+    // Kept before the trial shows as completed, so that whoever sees it completed finds them.
+    const predictions = result.predictions?.validation;
+    if (value !== null && predictions && predictions.outputs.length <= MAX_PREDICTION_VALUES)
+      await this.store.putPredictions(id, job.trial, encodePredictions(predictions));
     const done = await attempt.transition(['running'], 'completed', {
       ...common,
       value,
@@ -522,36 +550,65 @@ export class TrialRunner {
     const { task, data } = await this.cache.load(campaign.request);
     // Counted, so that a retrain run twice shows (the report's reader and the tests look).
     await this.store.updateState<number>(campaign.id, FINAL_TRAININGS, (n) => (n ?? 0) + 1);
-    let model: SavedModel | undefined;
     let lastLook = Date.now();
     let overtaken = false;
-    const result = await this.trainer.train({
-      task,
-      data,
-      config: parseConfig(task, campaign.request, job.config),
-      seed: job.seed ?? campaign.request.seed,
-      ...trainingLimits(campaign.request),
-      // In-run modes: the run's end state is scored as it is, not trained again.
-      ...(await this.segmentOf(campaign, job)),
-      scoreTest: true,
-      ...(info.signal ? { signal: info.signal } : {}),
-      onEpoch: async () => {
-        if (Date.now() - lastLook < FINAL_LOOK_EVERY_MS) return 'continue';
-        lastLook = Date.now();
-        overtaken = (await stored()) !== null;
-        return overtaken ? 'stop' : 'continue';
-      },
-      onModel: async (m, prepared) => {
-        model = {
-          ...(await serializeModel(m)),
-          ...(prepared.encoding ? { encoding: prepared.encoding } : {}),
-        };
-      },
-    });
-    if (overtaken) return (await stored())!;
-    const mine: TrialJobResult = { ...toJobResult(result), ...(model ? { model } : {}) };
+    const retrain = async (config: Config, seed: number | undefined, keepPredictions: boolean) => {
+      let model: SavedModel | undefined;
+      const result = await this.trainer.train({
+        task,
+        data,
+        config: parseConfig(task, campaign.request, config),
+        seed: seed ?? campaign.request.seed,
+        ...trainingLimits(campaign.request),
+        // In-run modes: the run's end state is scored as it is, not trained again.
+        ...(await this.segmentOf(campaign, job)),
+        scoreTest: true,
+        keepPredictions,
+        ...(info.signal ? { signal: info.signal } : {}),
+        onEpoch: async () => {
+          if (Date.now() - lastLook < FINAL_LOOK_EVERY_MS) return 'continue';
+          lastLook = Date.now();
+          overtaken = (await stored()) !== null;
+          return overtaken ? 'stop' : 'continue';
+        },
+        onModel: async (m, prepared) => {
+          model = {
+            ...(await serializeModel(m)),
+            ...(prepared.encoding ? { encoding: prepared.encoding } : {}),
+          };
+        },
+      });
+      return { result, model };
+    };
+    let mine: TrialJobResult;
+    if (job.members) {
+      if (isObjectiveTask(task))
+        throw new Error(`task ${task.name} is an objective: it has no models to ensemble`);
+      const members: (typeof job.members)[number][] = [];
+      const trained: Awaited<ReturnType<typeof retrain>>[] = [];
+      let aborted = false;
+      for (const member of job.members) {
+        const one = await retrain(member.config, member.seed, true);
+        aborted = one.result.status === 'aborted';
+        if (overtaken || aborted) break;
+        // A member that diverged on this retrain is left out; the others keep their weights' ratio.
+        if (one.result.status !== 'completed' || !one.result.predictions?.test || !one.model)
+          continue;
+        members.push(member);
+        trained.push(one);
+      }
+      if (overtaken) return (await stored())!;
+      if (aborted) return emptyResult('aborted');
+      if (trained.length === 0)
+        throw new Error('every member of the ensemble diverged when retrained for the test split');
+      mine = ensembleResult(task.kind, task.metric.name, members, trained);
+    } else {
+      const { result, model } = await retrain(job.config, job.seed, false);
+      if (overtaken) return (await stored())!;
+      mine = { ...toJobResult(result), ...(model ? { model } : {}) };
+    }
     // An aborted retrain (this worker shuts down) is no result: the job goes back to the queue.
-    if (result.status === 'aborted') return mine;
+    if (mine.status === 'aborted') return mine;
     await this.store.updateState<TrialJobResult>(campaign.id, FINAL_RESULT, (now) =>
       now ? null : mine,
     );
@@ -642,6 +699,47 @@ function toJobResult(result: TrialResult): TrialJobResult {
     parameterCount: result.parameterCount,
     backend: result.backend,
     worker: workerName,
+  };
+}
+
+/**
+ * The final job's result for an ensemble: its members' test and validation predictions averaged
+ * with their weights (renormalized over the members that trained), scored as one model; each
+ * member's own model and scores kept beside.
+ */
+function ensembleResult(
+  kind: 'classification' | 'regression',
+  metric: string,
+  members: readonly { trial: number; weight: number }[],
+  trained: readonly { result: TrialResult; model?: SavedModel }[],
+): TrialJobResult {
+  const total = members.reduce((a, m) => a + m.weight, 0);
+  const weights = members.map((m) => m.weight / total);
+  const scored = (split: 'validation' | 'test') => {
+    const mix = combinePredictions(
+      trained.map((t) => t.result.predictions![split]!),
+      weights,
+    );
+    return metricsOfPredictions(kind, mix.outputs, mix.targets, mix.width);
+  };
+  const validation = scored('validation');
+  const first = trained[0]!.result;
+  return {
+    ...toJobResult(first),
+    value: validation[metric] ?? null,
+    validation,
+    test: scored('test'),
+    seconds: trained.reduce((a, t) => a + t.result.seconds, 0),
+    parameterCount: trained.reduce((a, t) => a + t.result.parameterCount, 0),
+    ensemble: {
+      members: members.map((m, i) => ({
+        trial: m.trial,
+        weight: weights[i]!,
+        model: trained[i]!.model!,
+        validation: trained[i]!.result.validation,
+        ...(trained[i]!.result.test ? { test: trained[i]!.result.test } : {}),
+      })),
+    },
   };
 }
 

@@ -30,6 +30,11 @@ export interface TrialStore {
   clearCurve(id: string, n: number): Promise<void>;
   getCurves(id: string, numbers: number[]): Promise<Map<number, EpochRecord[]>>;
   appendEvent(id: string, event: CampaignEvent): Promise<string>;
+  /**
+   * Keeps a completed trial's predictions (encodePredictions' bytes) for ensemble selection; the
+   * driver keeps only the best trials' (see CampaignStore.dropPredictions).
+   */
+  putPredictions(id: string, n: number, bytes: Buffer): Promise<void>;
   /** A named piece of the campaign's state (the final retrain's result), or null. */
   getState<T>(id: string, name: string): Promise<T | null>;
   /** Atomic read-modify-write of a named piece of state; `change` returns null to leave it. */

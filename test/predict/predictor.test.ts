@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +138,102 @@ describe('a model you can use', () => {
       .map((p) => p.value!);
     direct.dispose();
     fromCli.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 3));
+  });
+
+  it("an ensemble: the campaign ships it, loadPredictor and lgt predict serve it, and it reproduces the report's test score", async () => {
+    const file = sharedDataset('winequality-red.csv');
+    const { modelDir, report } = await campaignOn(file, 'quality', [
+      '--kind',
+      'regression',
+      '--cv',
+      '1',
+      '--trials',
+      '5',
+      '--ensemble',
+      '10',
+    ]);
+    const plan = report.best.ensemble;
+    expect(plan.ships, plan.verdict).toBe(true);
+    expect(plan.members.length).toBeGreaterThanOrEqual(2);
+    expect(plan.members.reduce((a: number, m: { weight: number }) => a + m.weight, 0)).toBeCloseTo(
+      1,
+      10,
+    );
+    // Selected on the validation split: better there than the best trial alone, and said to be
+    // unconfirmed (nothing apart from the selection judged it).
+    expect(plan.selected.value).toBeLessThan(plan.selected.bestSingle.value);
+    expect(plan.verdict).toContain('not confirmed');
+    const final = report.best.final;
+    expect(final.members.map((m: { trial: number }) => m.trial)).toEqual(
+      plan.members.map((m: { trial: number }) => m.trial),
+    );
+    // The best trial's own member retrained to exactly its trial's score.
+    expect(final.reproduced).toBe(true);
+    const manifest = JSON.parse(readFileSync(path.join(modelDir, 'ensemble.json'), 'utf8'));
+    expect(manifest.members.map((m: { dir: string }) => m.dir)).toEqual(
+      plan.members.map((m: { trial: number }) => `member-${m.trial}`),
+    );
+
+    const rows = await testRows(file, 'quality', 'regression');
+    const predictor = await loadPredictor(modelDir);
+    expect(predictor.size).toBe(plan.members.length);
+    const values = predictor.predict(rows).map((p) => p.value!);
+    const mae =
+      values.reduce((s, v, i) => s + Math.abs(v - Number(rows[i]!['quality'])), 0) / rows.length;
+    expect(mae).toBeCloseTo(final.test.mae, 4);
+    // Not any one member's score: the average is what was scored.
+    for (const m of final.members)
+      expect(Math.abs(m.test.mae - final.test.mae)).toBeGreaterThan(1e-6);
+    predictor.dispose();
+
+    const input = path.join(out, 'ensemble-wines.csv');
+    writeFileSync(input, `${readFileSync(file, 'utf8').split('\n').slice(0, 4).join('\n')}\n`);
+    const cli = await runCli(['predict', '--model', modelDir, '--csv', input, '--json'], offline);
+    expect(cli.code, cli.stderr).toBe(0);
+    const fromCli = cli.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).value as number);
+    const records = await readCsvRecords(input);
+    const direct = await loadPredictor(modelDir);
+    const expected = direct
+      .predict(
+        records.rows.map((cells) =>
+          Object.fromEntries(records.names.map((n, k) => [n, cells[k]!])),
+        ),
+      )
+      .map((p) => p.value!);
+    direct.dispose();
+    fromCli.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
+
+    // A manifest whose weights do not add up is refused, with what is wrong.
+    const broken = path.join(out, 'broken-ensemble');
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(
+      path.join(broken, 'ensemble.json'),
+      JSON.stringify({
+        ...manifest,
+        members: manifest.members.map((m: object) => ({ ...m, weight: 0.9 })),
+      }),
+    );
+    await expect(loadPredictor(broken)).rejects.toThrow('the weights sum to');
+  });
+
+  it('--no-ensemble ships the single pick', async () => {
+    const file = sharedDataset('winequality-red.csv');
+    const { modelDir, report } = await campaignOn(file, 'quality', [
+      '--kind',
+      'regression',
+      '--cv',
+      '1',
+      '--trials',
+      '3',
+      '--no-ensemble',
+    ]);
+    expect(report.best.ensemble).toBeUndefined();
+    expect(report.best.final.members).toBeUndefined();
+    expect(existsSync(path.join(modelDir, 'ensemble.json'))).toBe(false);
+    expect(existsSync(path.join(modelDir, 'model.json'))).toBe(true);
   });
 
   it('names the row and the column of a bad cell, and the columns a file lacks', async () => {
