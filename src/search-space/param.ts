@@ -31,6 +31,8 @@ export interface FloatParam extends ParamBase {
   high: number;
   log: boolean;
   default: number;
+  /** The range strategies draw from (see SearchSpace.searched); low..high when absent. */
+  search?: readonly [number, number];
 }
 
 export interface IntParam extends ParamBase {
@@ -39,12 +41,16 @@ export interface IntParam extends ParamBase {
   high: number;
   log: boolean;
   default: number;
+  /** The range strategies draw from (see SearchSpace.searched); low..high when absent. */
+  search?: readonly [number, number];
 }
 
 export interface ChoiceParam<T extends ChoiceValue = ChoiceValue> extends ParamBase {
   kind: 'choice';
   choices: readonly T[];
   default: T;
+  /** The choices strategies draw from (see SearchSpace.searched); all when absent. */
+  search?: readonly T[];
 }
 
 export type ParamDef = FloatParam | IntParam | ChoiceParam;
@@ -59,6 +65,11 @@ interface NumericOptions {
   description: string;
   log?: boolean;
   when?: Condition;
+  /**
+   * A practitioner's range inside low..high, where strategies look; values outside it stay valid
+   * (an untuned baseline, a configuration a person gives).
+   */
+  search?: readonly [number, number];
 }
 
 interface ChoiceOptions<T extends ChoiceValue> {
@@ -66,6 +77,8 @@ interface ChoiceOptions<T extends ChoiceValue> {
   area: Area;
   description: string;
   when?: Condition;
+  /** The choices strategies look among; the others stay valid (see NumericOptions.search). */
+  search?: readonly T[];
 }
 
 function checkBounds(kind: string, low: number, high: number, opts: NumericOptions): void {
@@ -74,6 +87,15 @@ function checkBounds(kind: string, low: number, high: number, opts: NumericOptio
   if (opts.log && low <= 0) throw new Error(`${kind} parameter on a log scale needs low > 0`);
   if (opts.default < low || opts.default > high) {
     throw new Error(`${kind} parameter: default ${opts.default} is outside ${low}..${high}`);
+  }
+  if (opts.search) {
+    const [from, to] = opts.search;
+    if (!(low <= from && from < to && to <= high))
+      throw new Error(
+        `${kind} parameter: search range ${from}..${to} is not inside ${low}..${high}`,
+      );
+    if (opts.default < from || opts.default > to)
+      throw new Error(`${kind} parameter: default ${opts.default} is outside its search range`);
   }
 }
 
@@ -111,6 +133,11 @@ export function choice<const T extends ChoiceValue, const O extends ChoiceOption
   if (!choices.includes(opts.default)) {
     throw new Error(`choice parameter: default ${String(opts.default)} is not among the choices`);
   }
+  if (
+    opts.search &&
+    !(opts.search.includes(opts.default) && opts.search.every((c) => choices.includes(c)))
+  )
+    throw new Error('choice parameter: its search choices must be choices and include the default');
   return { kind: 'choice', choices, ...opts } as ChoiceParam<T> & WithWhen<O>;
 }
 
@@ -147,4 +174,13 @@ export function describeCondition(c: Condition): string {
 export function fmt(x: number): string {
   if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e5)) return x.toExponential(0);
   return String(x);
+}
+
+/** The dimension as strategies search it: its search range or choices in place of the full ones. */
+export function searchedParam<P extends ParamDef>(p: P): P {
+  if (!p.search) return p;
+  const { search, ...rest } = p;
+  if (p.kind === 'choice') return { ...rest, choices: search } as unknown as P;
+  const [low, high] = search as readonly [number, number];
+  return { ...rest, low, high } as unknown as P;
 }

@@ -6,6 +6,7 @@ import {
   type Condition,
   type ParamDef,
   type ParamValue,
+  searchedParam,
 } from './param.ts';
 
 export type ParamDefs = Record<string, ParamDef>;
@@ -121,6 +122,19 @@ export class SearchSpace<P extends ParamDefs = ParamDefs> {
       };
     }
     return new SearchSpace(defs);
+  }
+
+  /**
+   * The space strategies search: each dimension narrowed to its search range or choices (what a
+   * practitioner would try: no learning rate that leaves a model untrained or makes it diverge,
+   * no untransformed regression target). Every value of this space is valid in the full one,
+   * which still checks what is trained, so an untuned baseline outside the ranges runs as before.
+   */
+  searched(): SearchSpace {
+    if (!this.params.some((p) => p.search)) return this;
+    return new SearchSpace(
+      Object.fromEntries(Object.entries(this.defs).map(([n, p]) => [n, searchedParam(p)])),
+    );
   }
 
   /** Machine-readable form, for outside optimizers and the `hybrid` strategy. */

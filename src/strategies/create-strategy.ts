@@ -144,7 +144,7 @@ function requestedStrategy(campaign: CampaignRecord, task: AnyTask, deps: Strate
       {
         optimizeEvery: request.optimizeEvery,
         maxAdvisorTurns: 3,
-        numericFallback: new RandomStrategy(space, request.seed),
+        numericFallback: new RandomStrategy(space.searched(), request.seed),
         // The candidates come from their own seed, so they are not the fallback's draws again.
         ...(request.strategy === 'hybrid'
           ? {
@@ -164,14 +164,20 @@ function requestedStrategy(campaign: CampaignRecord, task: AnyTask, deps: Strate
   return numericStrategy(request.strategy, space, request.seed, task, request, deps);
 }
 
+/**
+ * A numeric strategy over the space's search ranges (SearchSpace.searched): a practitioner's
+ * ranges, so that few trials are spent where models cannot train. What it proposes is still
+ * checked against the full space, as every trial is.
+ */
 function numericStrategy(
   name: (typeof NUMERIC_STRATEGY_NAMES)[number],
-  space: SearchSpace,
+  fullSpace: SearchSpace,
   seed: number,
   task: AnyTask,
   request: CampaignRequest,
   deps: StrategyDeps,
 ): Strategy {
+  const space = fullSpace.searched();
   switch (name) {
     case 'random':
       return new RandomStrategy(space, seed);

@@ -25,6 +25,8 @@ export function trainingParams(opts: TrainingParamOptions) {
     learningRate: float(1e-5, 1, {
       log: true,
       default: 1e-3,
+      // Below 1e-4 most runs end untrained, above 0.1 most diverge (issue 27's wasted trials).
+      search: [1e-4, 0.1],
       area: 'training',
       description: 'initial learning rate',
     }),
@@ -43,6 +45,8 @@ export function trainingParams(opts: TrainingParamOptions) {
     batchSize: int(4, opts.maxBatchSize ?? 1024, {
       log: true,
       default: opts.defaultBatchSize,
+      // Batches of 4 make an epoch many steps (the step budget then cuts its epochs short).
+      search: [Math.min(8, opts.defaultBatchSize), Math.min(512, opts.maxBatchSize ?? 1024)],
       area: 'training',
       description: 'samples per gradient step',
     }),
@@ -89,6 +93,7 @@ export function regularizationParams() {
   return {
     dropout: float(0, 0.7, {
       default: 0,
+      search: [0, 0.5],
       area: 'regularization',
       description: 'dropout rate after each hidden layer',
     }),
@@ -100,6 +105,8 @@ export function regularizationParams() {
     penaltyWeight: float(1e-6, 1e-1, {
       log: true,
       default: 1e-4,
+      // Past 1e-2 the penalty outweighs the data: the model learns nothing.
+      search: [1e-6, 1e-2],
       area: 'regularization',
       description: 'strength of the weight penalty',
       when: { param: 'penalty', oneOf: ['l2', 'l1'] },

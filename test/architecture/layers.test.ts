@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/strategies', 'agents'], // what to try next: samplers and the LGT method
   ['src/llm', 'src/trials', 'src/predict'], // LLM client, trial execution, a saved model's use
   ['src/contracts'], // the request, the stored records and events, with their schemas
-  ['src/trainer'],
+  ['src/trainer', 'src/ensemble'], // training, and the predictions ensembles are chosen from
   ['src/tasks', 'tasks'], // task families and the built-in tasks
   ['src/data', 'src/search-space', 'src/models', 'src/queue'],
   [

@@ -12,6 +12,7 @@ import { createStrategy } from '../../src/strategies/create-strategy.ts';
 import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/contracts/campaign-request.ts';
 import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
 import iris from '../../tasks/iris.ts';
+import wineQuality from '../../tasks/wine-quality.ts';
 
 const asHistory = (configs: Config[]): TrialRecord[] =>
   configs.map((config, i) => ({
@@ -265,5 +266,80 @@ describe('default first', () => {
     expect(new Set([...round, ...next].map((p) => configKey(p.config))).size).toBe(6);
     const off = createStrategy(record('random', { defaultFirst: false }), iris, context);
     expect((await off.propose([], 1))[0]!.source).toBeUndefined();
+  });
+});
+
+describe("search ranges: a practitioner's ranges for the strategies, the full space for what trains", () => {
+  const record = (strategy: string) =>
+    ({
+      id: 'search-ranges',
+      request: parseCampaignRequest({
+        task: { kind: 'builtin', name: 'wine-quality' },
+        strategy,
+        maxTrials: 200,
+        parallel: 1,
+        seed: 5,
+        splitSeed: 0,
+        pruner: 'none',
+        outputDir: '/tmp',
+        defaultFirst: false,
+      }),
+      taskName: 'wine-quality',
+      metric: wineQuality.metric,
+      status: 'running',
+      createdAt: 0,
+    }) as CampaignRecord;
+  const context = { context: () => null as never, agentsQueue: null as never };
+
+  it('numeric strategies draw inside the search ranges; the baseline outside them still validates', async () => {
+    for (const name of ['random', 'tpe', 'cmaes'] as const) {
+      const strategy = createStrategy(record(name), wineQuality, context);
+      const proposals = await strategy.propose([], 60);
+      // CMA-ES proposes a generation at a time; the others, as many as asked.
+      expect(proposals.length, name).toBeGreaterThanOrEqual(10);
+      for (const { config } of proposals) {
+        expect(config['targetTransform'], name).not.toBe('none');
+        expect(config['learningRate'] as number, name).toBeGreaterThanOrEqual(1e-4);
+        expect(config['learningRate'] as number, name).toBeLessThanOrEqual(0.1);
+        expect(config['dropout'] as number, name).toBeLessThanOrEqual(0.5);
+        if ((config['hiddenLayers'] as number) >= 1)
+          expect(config['units1'] as number, name).toBeGreaterThanOrEqual(8);
+        // What a strategy proposes is valid in the full space, which checks every trial.
+        expect(wineQuality.space.validate(config).ok).toBe(true);
+      }
+    }
+    // The untuned baseline (plain SGD, untransformed target) lies outside the search ranges and
+    // is still a configuration the task trains.
+    expect(wineQuality.baseline['targetTransform']).toBe('none');
+    expect(wineQuality.space.validate(wineQuality.baseline).ok).toBe(true);
+    expect(wineQuality.space.searched().validate(wineQuality.baseline).ok).toBe(false);
+  });
+
+  it('a search range must lie inside the bounds and hold the default', () => {
+    const base = { area: 'training', description: 'lr', log: true } as const;
+    expect(() => float(1e-5, 1, { ...base, default: 1e-3, search: [1e-6, 0.1] })).toThrow(
+      'search range 0.000001..0.1 is not inside',
+    );
+    expect(() => float(1e-5, 1, { ...base, default: 0.5, search: [1e-4, 0.1] })).toThrow(
+      'outside its search range',
+    );
+    expect(() =>
+      choice(['a', 'b', 'c'], { area: 'training', description: 'x', default: 'a', search: ['b'] }),
+    ).toThrow('search choices must be choices and include the default');
+    const space = new SearchSpace({
+      lr: float(1e-5, 1, { ...base, default: 1e-3, search: [1e-4, 0.1] }),
+      kind: choice(['a', 'b', 'c'], {
+        area: 'training',
+        description: 'x',
+        default: 'a',
+        search: ['a', 'b'],
+      }),
+    });
+    const searched = space.searched();
+    expect(searched.param('lr')).toMatchObject({ low: 1e-4, high: 0.1 });
+    expect(searched.param('kind')).toMatchObject({ choices: ['a', 'b'] });
+    expect(space.param('lr')).toMatchObject({ low: 1e-5, high: 1 });
+    expect(space.validate({ lr: 1e-5, kind: 'c' }).ok).toBe(true);
+    expect(searched.validate({ lr: 1e-5 }).ok).toBe(false);
   });
 });

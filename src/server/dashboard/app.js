@@ -424,6 +424,12 @@ function conversationEntry(e, metric) {
           ? h('p', {}, `best #${e.best.trial}: ${metric} ${formatNumber(e.best.value)}`)
           : null,
       );
+    case 'campaign.ensemble':
+      return msg(
+        e.ships ? 'the final model is an ensemble' : 'ensemble considered',
+        '',
+        h('p', {}, e.verdict),
+      );
     case 'campaign.failed':
       return msg('campaign failed', '', h('p', {}, e.error));
     case 'campaign.cancelling':

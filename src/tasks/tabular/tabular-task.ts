@@ -72,6 +72,8 @@ function tabularParams(opts: {
     int(2, 512, {
       log: true,
       default: def,
+      // Two or four units squeeze ten classes through a bottleneck that cannot hold them.
+      search: [8, 512],
       area: 'architecture',
       description: `units of hidden layer ${layer}`,
       when: { param: 'hiddenLayers', atLeast: layer },
@@ -126,6 +128,9 @@ function tabularParams(opts: {
             opts.nonNegativeTarget ? ['none', 'standardize', 'log'] : ['none', 'standardize'],
             {
               default: 'standardize',
+              // An untransformed target starts the output far from the values (it predicted
+              // about 0 against targets near 150 in issue 27's runs): only the baseline has it.
+              search: opts.nonNegativeTarget ? ['standardize', 'log'] : ['standardize'],
               area: 'features',
               description:
                 'transform of the target for training (log = log1p then standardize); metrics stay in original units',
