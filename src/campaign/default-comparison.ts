@@ -22,12 +22,18 @@ import { standardError } from '../stats/standard-error.ts';
 export function compareWithDefault(
   trials: readonly TrialRecord[],
   metric: MetricSpec,
-  request?: Pick<CampaignRequest, 'cv' | 'maxTrials'>,
+  request?: Pick<CampaignRequest, 'cv' | 'maxTrials' | 'mode'>,
+  /** In-run modes: the trial that ends the result's run (the campaign's best). */
+  result?: number,
 ): DefaultComparison | null {
   const finite = (t: TrialRecord) =>
     typeof t.value === 'number' && Number.isFinite(t.value) && t.source !== CONFIRM_SOURCE;
   const byDefault = trials.find((t) => t.source === DEFAULT_SOURCE && finite(t));
   if (!byDefault) return null;
+  if ((request?.mode ?? 'search') !== 'search') {
+    const end = trials.find((t) => t.number === result && finite(t));
+    return end ? runAgainstDefault(end, byDefault, metric) : null;
+  }
   const folds = request?.cv ?? 1;
   const reserve = request && folds > 1 ? confirmationBudget(request.maxTrials) : 0;
   const confirmations =
@@ -113,6 +119,37 @@ function onFreshFolds(
     verdict: winner
       ? `#${pick.searchTrial} beat the default by ${numbers}, on folds the search did not select on; ${cost}`
       : `no configuration beat the default on fresh folds: the best, #${pick.searchTrial}, differed by ${numbers}, within the noise, so the default (#${byDefault.number}) ships; ${cost}`,
+  };
+}
+
+/**
+ * An in-run campaign's run against its control (InRunControlStrategy): the default trained as
+ * one plain run of the same epochs. Both are scores on the validation split the run's changes
+ * were judged on, so a lead is reported, not claimed as confirmed.
+ */
+function runAgainstDefault(
+  end: TrialRecord,
+  byDefault: TrialRecord,
+  metric: MetricSpec,
+): DefaultComparison {
+  const fmt = formatNumber;
+  const sign = metric.direction === 'maximize' ? 1 : -1;
+  const gain = sign * (end.value! - byDefault.value!);
+  const numbers = `${metric.name} ${fmt(end.value!)} at the run's end (#${end.number}) against ${fmt(byDefault.value!)} for the default trained as one plain run of the same epochs (#${byDefault.number})`;
+  return {
+    defaultTrial: byDefault.number,
+    defaultValue: byDefault.value!,
+    bestTrial: end.number,
+    bestValue: end.value!,
+    gain,
+    noise: null,
+    evidence: 'selection',
+    verdict:
+      gain > 0
+        ? `${numbers}: ahead by ${fmt(gain)}, on the validation split the run's changes were judged on, so not confirmed`
+        : gain === 0
+          ? `${numbers}: the same`
+          : `${numbers}: the default alone did better by ${fmt(-gain)}`,
   };
 }
 

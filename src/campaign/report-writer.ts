@@ -93,7 +93,12 @@ export async function writeReport(
           ...(campaign.ensemble ? { ensemble: campaign.ensemble } : {}),
           ...(finalError ? { finalError } : {}),
           // The best against the default (trial 1), on validation: is tuning worth it here?
-          againstDefault: compareWithDefault(trials, campaign.metric, campaign.request),
+          againstDefault: compareWithDefault(
+            trials,
+            campaign.metric,
+            campaign.request,
+            campaign.best?.trial,
+          ),
         }
       : null,
     // The agents' state (lgt, hybrid): prompt versions with their rationale, rounds, feedback, lessons.

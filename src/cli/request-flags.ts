@@ -35,6 +35,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   'inRun.decideEvery': '--decide-every',
   'inRun.attempts': '--attempts',
   'inRun.population': '--population',
+  'inRun.start': '--start',
   maxEpochs: '--max-epochs',
   dataDirs: '--data-dir',
   'task.name': '--task',

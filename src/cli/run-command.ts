@@ -79,6 +79,7 @@ interface RunOptions {
   optimizeEvery?: number;
   mode: string;
   decideEvery?: number;
+  start?: 'default' | 'baseline';
   attempts?: number;
   population?: number;
   continueBest?: number;
@@ -116,6 +117,15 @@ export function registerRunCommand(program: Command): void {
       '--attempts <n>',
       `dynamic: changes tried per decision before the run goes on unchanged (default ${IN_RUN_DEFAULTS.attempts})`,
       parseSigned('--attempts'),
+    )
+    .option(
+      '--start <from>',
+      "dynamic, pbt: start the run from the default configuration (default) or from the task's plain baseline (the LGT paper's setting)",
+      (v) => {
+        if (v !== 'default' && v !== 'baseline')
+          throw new UsageError('--start must be default or baseline');
+        return v;
+      },
     )
     .option(
       '--population <n>',
@@ -534,6 +544,7 @@ function inRunSettings(
     ...dynamicOnly,
     '--decide-every': opts.decideEvery,
     '--population': opts.population,
+    '--start': opts.start,
   };
   const given = (flags: Record<string, unknown>) =>
     Object.entries(flags)
@@ -553,6 +564,7 @@ function inRunSettings(
     ...(opts.decideEvery !== undefined ? { decideEvery: opts.decideEvery } : {}),
     ...(opts.attempts !== undefined ? { attempts: opts.attempts } : {}),
     ...(opts.population !== undefined ? { population: opts.population } : {}),
+    ...(opts.start !== undefined ? { start: opts.start } : {}),
   };
   return { mode, ...(Object.keys(settings).length ? { inRun: settings } : {}) };
 }

@@ -196,8 +196,13 @@ export const CampaignRequestSchema = z.strictObject({
         .max(64, 'must be at most 64')
         .optional(),
       /**
+       * Where a run starts when no starts are given: the search space's default configuration
+       * (absent: this), or the task's deliberately plain baseline (the LGT paper's setting).
+       */
+      start: z.enum(['default', 'baseline'], { error: 'must be default or baseline' }).optional(),
+      /**
        * dynamic: the configurations the runs start from, one run each (--continue-best K fills
-       * them with another campaign's best K); absent: one run from the task's untuned baseline.
+       * them with another campaign's best K); absent: one run from `start`.
        */
       starts: z
         .array(

@@ -23,6 +23,7 @@ import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
 import { GridStrategy } from './grid-strategy.ts';
 import { DefaultFirstStrategy } from './default-first-strategy.ts';
+import { InRunControlStrategy } from './in-run-control.ts';
 import { ConfirmingStrategy, confirmationBudget } from './confirming-strategy.ts';
 import type { LgtAgents } from '../../agents/lgt-session.ts';
 import { LgtStrategy } from '../../agents/lgt-strategy.ts';
@@ -77,18 +78,44 @@ export function createStrategy(
 
 /**
  * The in-run modes: the agents steer runs between epochs (dynamic), or a population does
- * (pbt). Each run starts from the task's untuned baseline, or from the configurations the
- * request carries (--continue-best), trained for the campaign's --epochs or the start's own.
+ * (pbt). Each run starts from the search space's default configuration (--start baseline: the
+ * task's untuned baseline), or from the configurations the request carries (--continue-best),
+ * trained for the campaign's --epochs or the start's own. With the default first (as in every
+ * campaign), the default trained as one plain run of the same epochs is the control.
  */
 function inRunStrategy(campaign: CampaignRecord, task: AnyTask, deps: StrategyDeps): Strategy {
+  const strategy = inRunMode(campaign, task, deps);
+  const request = campaign.request;
+  if (!request.defaultFirst) return strategy;
+  const control = { ...(spaceWithEpochs(task, request.epochs).defaults() as Config) };
+  if (task.space.param('epochs')) control['epochs'] = inRunEpochs(campaign, task);
+  return new InRunControlStrategy(strategy, control);
+}
+
+/** Where an in-run campaign's runs start (see inRunStrategy). */
+function inRunStarts(campaign: CampaignRecord, task: AnyTask): Config[] {
+  const request = campaign.request;
+  const start =
+    request.inRun?.start === 'baseline'
+      ? (task.baseline as Config)
+      : (spaceWithEpochs(task, request.epochs).defaults() as Config);
+  return (request.inRun?.starts ?? [start]).map((c) => ({ ...c }));
+}
+
+/** The epochs of an in-run campaign's run: --epochs, else its first start's own. */
+function inRunEpochs(campaign: CampaignRecord, task: AnyTask): number {
+  return campaign.request.epochs ?? Number(inRunStarts(campaign, task)[0]!['epochs'] ?? 10);
+}
+
+function inRunMode(campaign: CampaignRecord, task: AnyTask, deps: StrategyDeps): Strategy {
   const request = campaign.request;
   const inRun = { ...IN_RUN_DEFAULTS, ...request.inRun };
   if (isObjectiveTask(task))
     throw new Error(
       `--mode ${request.mode} needs a model task with checkpoints; ${task.name} is an objective`,
     );
-  const starts = (inRun.starts ?? [task.baseline as Config]).map((c) => ({ ...c }));
-  const totalEpochs = request.epochs ?? Number(starts[0]!['epochs'] ?? 10);
+  const starts = inRunStarts(campaign, task);
+  const totalEpochs = inRunEpochs(campaign, task);
   for (const c of starts) if (task.space.param('epochs')) c['epochs'] = totalEpochs;
   const space = spaceWithEpochs(task, request.epochs);
   if (request.mode === 'pbt')

@@ -36,6 +36,7 @@ import {
   type ScriptedReply,
 } from '../helpers/scripted-llm-server.ts';
 import { useCampaignRedis } from '../helpers/campaign-redis.ts';
+import iris from '../../tasks/iris.ts';
 
 /**
  * The in-run modes end to end on iris, with real workers and Redis: the rule-based stand-ins,
@@ -49,14 +50,23 @@ let service: WorkerService | null = null;
 let llm: ScriptedLlmServer | null = null;
 const savedEnv = { ...process.env };
 
-/** A dynamic campaign on iris: a run of 6 epochs, a decision every 2. */
+/**
+ * A dynamic campaign on iris: a run of 6 epochs from the plain baseline (the LGT paper's
+ * setting), a decision every 2, no control run (the first test has one).
+ */
 const DYNAMIC: Partial<CampaignRequestInput> = {
   mode: 'dynamic',
   epochs: 6,
-  inRun: { decideEvery: 2 },
+  inRun: { decideEvery: 2, start: 'baseline' },
+  defaultFirst: false,
 };
 
 beforeAll(() => sharedDataset('iris.csv'));
+
+/** Iris's default configuration, as its search space gives it. */
+function parseIrisDefaults(): Config {
+  return iris.space.defaults() as Config;
+}
 
 afterEach(async () => {
   await service?.close(true);
@@ -140,9 +150,13 @@ async function trainByHand(
 }
 
 describe('in-run tuning with the rule-based stand-ins', () => {
-  it('steers one run between epochs: B and C from one checkpoint, verdicts logged, the run reported with its changes', async () => {
+  it('steers one run between epochs from the default: B and C from one checkpoint, verdicts logged, the run reported with its changes and against the default', async () => {
     await workers();
-    const { done, trials, events, report } = await run(DYNAMIC);
+    const { done, trials, events, report } = await run({
+      ...DYNAMIC,
+      inRun: { decideEvery: 2 },
+      defaultFirst: true,
+    });
     expect(done.status).toBe('completed');
     const decisions = decisionsOf(events);
     // Two decision points (after epochs 2 and 4), at most 3 attempts each.
@@ -162,8 +176,27 @@ describe('in-run tuning with the rule-based stand-ins', () => {
     const inRun = report.inRun!;
     expect(inRun.mode).toBe('dynamic');
     expect(inRun.curve.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(inRun.stretches[0]).toBe(1);
+    // Trial 1 is the control: the default configuration as one plain run of the 6 epochs.
+    const control = trials.find((t) => t.number === 1)!;
+    expect(control.source).toBe('default');
+    expect(control.segment).toBeUndefined();
+    expect(control.config).toEqual({ ...parseIrisDefaults(), epochs: 6 });
+    expect(control.epochsRun).toBe(6);
+    // The run starts from the default too (not the plain baseline).
+    const first = trials.find((t) => t.number === inRun.stretches[0])!;
+    expect(first.config).toEqual(control.config);
+    expect(inRun.stretches).not.toContain(1);
     expect(inRun.stretches.at(-1)).toBe(done.best!.trial);
+    // The run's end against the control, in the words every campaign ends with.
+    const against = report.best!.againstDefault!;
+    expect(against).toMatchObject({
+      defaultTrial: 1,
+      defaultValue: control.value,
+      bestTrial: done.best!.trial,
+      bestValue: done.best!.value,
+      evidence: 'selection',
+    });
+    expect(against.verdict).toContain('the default trained as one plain run of the same epochs');
     expect(inRun.changes).toHaveLength(decisions.filter((d) => d.verdict === 'accepted').length);
     // Every epoch counted: the run's 6 and every branch's, rejected ones included.
     const epochs = trials.reduce((s, t) => s + (t.epochsRun ?? 0), 0);
@@ -180,7 +213,8 @@ describe('in-run tuning with the rule-based stand-ins', () => {
     const { done, trials, events, report } = await run({
       mode: 'pbt',
       epochs: 6,
-      inRun: { decideEvery: 2, population: 4 },
+      inRun: { decideEvery: 2, population: 4, start: 'baseline' },
+      defaultFirst: false,
       parallel: 4,
     });
     expect(done.status).toBe('completed');

@@ -29,6 +29,8 @@ describe('in-run tuning across worker processes', () => {
       mode: 'dynamic',
       epochs: 1200,
       inRun: { decideEvery: 400, attempts: 1 },
+      // No control run beside the branches: both workers train the two branches at once.
+      defaultFirst: false,
     });
     const running = async () => {
       const trials = await h.store.listTrials(campaign.id);
@@ -77,6 +79,10 @@ describe('in-run tuning across worker processes', () => {
     expect(run.stdout).toMatch(/B #\d+ accuracy [\d.]+ vs C #\d+ [\d.]+/);
     expect(run.stdout).toMatch(/the run: /);
     expect(run.stdout).toMatch(/cost: \d+ epochs trained in all for a run of 6 \(\d+ stretches/);
+    // The run starts from the default and ends with the line every campaign ends with.
+    expect(run.stdout).toMatch(
+      /against the default: accuracy [\d.]+ at the run's end \(#\d+\) against [\d.]+ for the default trained as one plain run of the same epochs \(#1\)/,
+    );
     const id = /campaign (\S+): completed/.exec(run.stdout)![1]!;
     const logs = await runCli(['logs', id, '--redis-url', h.server.url], env);
     expect(logs.stdout).toMatch(/verdict: with .*: val accuracy/);
@@ -124,7 +130,7 @@ describe('in-run tuning across worker processes', () => {
     expect(dynamic.code).toBe(0);
     const second = JSON.parse(dynamic.stdout.trim().split('\n').at(-1)!) as CampaignRecord;
     const starts = (await h.store.listTrials(second.id)).filter(
-      (t) => (t.meta as { role?: string }).role === 'start',
+      (t) => (t.meta as { role?: string } | undefined)?.role === 'start',
     );
     expect(starts.map((t) => t.config)).toEqual(ranked.slice(0, 2).map((t) => t.config));
   });
