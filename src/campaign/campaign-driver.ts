@@ -18,6 +18,7 @@ import {
   type TrialJobResult,
   type TrialRecord,
   checkpointKey,
+  type EnsemblePlan,
 } from '../contracts/campaign-records.ts';
 import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './campaign-store.ts';
 import { reportDirFor, writeReport } from './report-writer.ts';
@@ -28,9 +29,13 @@ import { epochsCommitted, plannedEpochs } from '../trials/epoch-budget.ts';
 import { FileArtifactStore } from '../files/artifact-store.ts';
 import { describeTuning } from './campaign-overview.ts';
 import { ensembleRoundsOf } from '../contracts/campaign-request.ts';
-import { MAX_ENSEMBLE_CANDIDATES, planEnsemble, predictionsToDrop } from './campaign-ensemble.ts';
+import {
+  MAX_ENSEMBLE_CANDIDATES,
+  decodeKept,
+  planEnsemble,
+  predictionsToDrop,
+} from './campaign-ensemble.ts';
 import { confirmationBudget } from '../strategies/confirming-strategy.ts';
-import { decodePredictions } from '../ensemble/trial-predictions.ts';
 import { isObjectiveTask } from '../tasks/objective.ts';
 
 /** What a driver may load and read (see LoadTaskOptions), and how it runs. */
@@ -559,21 +564,32 @@ export class CampaignDriver {
       campaignId,
       trials.filter((t) => t.state === 'completed').map((t) => t.number),
     );
-    const predictions = new Map(
-      [...kept].map(([n, bytes]) => [
-        n,
-        decodePredictions(bytes, `the predictions of trial ${n} of campaign ${campaignId}`),
-      ]),
-    );
-    const plan = planEnsemble({
-      trials,
-      predictions,
-      kind: task.kind,
-      metric: campaign.metric,
-      rounds,
-      request: campaign.request,
-      pick: campaign.best.trial,
-    });
+    // Bytes from Redis: a record that is not predictions is left out (and said), never trusted.
+    const refused: string[] = [];
+    const predictions = decodeKept(campaignId, kept, (why) => refused.push(why));
+    let plan: EnsemblePlan | null;
+    try {
+      plan = planEnsemble({
+        trials,
+        predictions,
+        kind: task.kind,
+        metric: campaign.metric,
+        rounds,
+        request: campaign.request,
+        pick: campaign.best.trial,
+      });
+    } catch (error) {
+      // The single pick ships: an ensemble is a bonus, never a reason to lose the campaign.
+      refused.push(`no ensemble: ${(error as Error).message}`);
+      plan = null;
+    }
+    for (const why of refused)
+      await this.store.appendEvent(campaignId, {
+        type: 'campaign.ensemble',
+        members: [],
+        ships: false,
+        verdict: why,
+      });
     if (!plan) return;
     const written = await this.store.updateCampaign(campaignId, (c) =>
       c.ensemble ? null : { ...c, ensemble: plan },

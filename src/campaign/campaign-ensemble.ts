@@ -5,7 +5,7 @@ import {
   type TrialRecord,
 } from '../contracts/campaign-records.ts';
 import { combinePredictions, selectEnsemble } from '../ensemble/ensemble-selection.ts';
-import { foldOf, type TrialPredictions } from '../ensemble/trial-predictions.ts';
+import { decodePredictions, foldOf, type TrialPredictions } from '../ensemble/trial-predictions.ts';
 import { formatNumber } from '../format/format-number.ts';
 import {
   CONFIRM_SOURCE,
@@ -182,6 +182,29 @@ function onSelectionData(inputs: EnsembleInputs): EnsemblePlan | null {
     selected: { value, bestSingle: { trial: best.number, value: best.value! } },
     verdict,
   };
+}
+
+/**
+ * The kept predictions, decoded; bytes that are not predictions (Redis is data: anything may
+ * have written there) are left out, each said through `refuse`.
+ */
+export function decodeKept(
+  campaignId: string,
+  kept: ReadonlyMap<number, Buffer>,
+  refuse: (why: string) => void,
+): Map<number, TrialPredictions> {
+  const out = new Map<number, TrialPredictions>();
+  for (const [n, bytes] of kept) {
+    try {
+      out.set(
+        n,
+        decodePredictions(bytes, `the predictions of trial ${n} of campaign ${campaignId}`),
+      );
+    } catch (error) {
+      refuse(`${(error as Error).message}: trial ${n} is left out of the ensemble`);
+    }
+  }
+  return out;
 }
 
 /** Completed search trials (no re-evaluation, no stretch) with a finite value, best first. */
