@@ -54,6 +54,8 @@ const seeds = Number(args.seeds);
 const budget = Number(args.budget);
 const epochs = Number(args.epochs);
 mkdirSync(args.out, { recursive: true });
+// Subsamples (name.csv@N) are written beside the results: this process reads data there too.
+process.env['LGT_DATA_DIR'] = [dataDir, path.resolve(args.out)].join(path.delimiter);
 
 interface Row {
   set: string;
@@ -173,8 +175,9 @@ async function runAll(): Promise<void> {
           );
           const naive = search.reduce((a, b) => (sign * (b.value! - a.value!) > 0 ? b : a));
           const byDefaultTrial = search.find((t) => t.source === 'default')!;
+          // The final model is the naive pick's own retrain only when no ensemble shipped.
           const naiveResult =
-            naive.number === done.best?.trial
+            naive.number === done.best?.trial && !best.ensemble?.ships
               ? null
               : await trainer.train({
                   task,

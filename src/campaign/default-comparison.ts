@@ -100,7 +100,7 @@ function onFreshFolds(
       gain: 0,
       noise: null,
       evidence: 'fresh-folds',
-      verdict: `no other configuration finished its re-evaluation: the default (#${byDefault.number}) ships (${cost})`,
+      verdict: `no other configuration finished its re-evaluation: the single pick is the default (#${byDefault.number}) (${cost})`,
     };
   }
   const test = pick.test!;
@@ -118,7 +118,7 @@ function onFreshFolds(
     evidence: 'fresh-folds',
     verdict: winner
       ? `#${pick.searchTrial} beat the default by ${numbers}, on folds the search did not select on; ${cost}`
-      : `no configuration beat the default on fresh folds: the best, #${pick.searchTrial}, differed by ${numbers}, within the noise, so the default (#${byDefault.number}) ships; ${cost}`,
+      : `no configuration beat the default on fresh folds: the best, #${pick.searchTrial}, differed by ${numbers}, within the noise, so the single pick is the default (#${byDefault.number}); ${cost}`,
   };
 }
 

@@ -129,7 +129,7 @@ describe('ConfirmingStrategy: the best re-evaluated on fresh folds before the pi
     expect(verdict.evidence).toBe('fresh-folds');
     expect(verdict.lowerBound!).toBeLessThanOrEqual(0);
     expect(verdict.verdict).toContain('no configuration beat the default on fresh folds');
-    expect(verdict.verdict).toContain('so the default (#1) ships');
+    expect(verdict.verdict).toContain('so the single pick is the default (#1)');
   });
 
   it('without a re-evaluation, never calls a gain on the selecting folds a win', () => {
