@@ -460,8 +460,7 @@ export class CampaignDriver {
     // that names its result (an in-run mode's run, a re-evaluated pick) has the last word.
     await this.settleBest(campaignId, trials);
     if (strategy.resultTrial) await this.takeResult(campaignId, strategy);
-    if ((await this.store.requireCampaign(campaignId)).status !== 'cancelling')
-      await this.chooseEnsemble(campaignId, task, trials);
+    await this.chooseEnsemble(campaignId, task, trials);
     const campaign = await this.store.requireCampaign(campaignId);
     const cancelled = campaign.status === 'cancelling';
     let final: TrialJobResult | null = null;
@@ -559,7 +558,8 @@ export class CampaignDriver {
   ): Promise<void> {
     const campaign = await this.store.requireCampaign(campaignId);
     const rounds = ensembleRoundsOf(campaign.request);
-    if (campaign.ensemble || !campaign.best || rounds === 0 || isObjectiveTask(task)) return;
+    if (campaign.status === 'cancelling' || campaign.ensemble || !campaign.best) return;
+    if (rounds === 0 || isObjectiveTask(task)) return;
     const kept = await this.store.getPredictions(
       campaignId,
       trials.filter((t) => t.state === 'completed').map((t) => t.number),
