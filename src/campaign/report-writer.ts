@@ -82,6 +82,7 @@ export async function writeReport(
                   ? {
                       members: final.ensemble.members.map((m) => ({
                         trial: m.trial,
+                        ...(m.fold !== undefined ? { fold: m.fold } : {}),
                         weight: m.weight,
                         validation: m.validation,
                         ...(m.test ? { test: m.test } : {}),

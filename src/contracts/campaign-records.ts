@@ -172,8 +172,15 @@ export interface TrialJobResult {
   worker: string;
   /** Final jobs only: the trained model in TF.js's format, weights base64-encoded. */
   model?: SavedModel;
-  /** Final jobs of an ensemble: each member's model and scores (the job's are the ensemble's). */
-  ensemble?: { members: (Pick<EnsembleMember, 'trial' | 'weight'> & EnsembleMemberResult)[] };
+  /**
+   * Final jobs of an ensemble: each model with its share of the average and its own scores (the
+   * job's are the ensemble's); a bagged member has one per fold of the campaign's folds.
+   */
+  ensemble?: {
+    members: (Pick<EnsembleMember, 'trial' | 'weight'> & {
+      fold?: number;
+    } & EnsembleMemberResult)[];
+  };
 }
 
 export interface EnsembleMemberResult {
@@ -458,8 +465,17 @@ export interface CampaignReport {
       reproduced: boolean | null;
       seconds: number;
       backend: string;
-      /** When the final model is an ensemble: each member's retrain (the scores above are the ensemble's). */
-      members?: { trial: number; weight: number; validation: Metrics; test?: Metrics }[];
+      /**
+       * When the final model is an ensemble: each of its models (a bagged member's one per fold)
+       * with its weight and own scores; the scores above are the ensemble's.
+       */
+      members?: {
+        trial: number;
+        fold?: number;
+        weight: number;
+        validation: Metrics;
+        test?: Metrics;
+      }[];
     } | null;
     finalError?: string;
     againstDefault: DefaultComparison | null;

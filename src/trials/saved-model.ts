@@ -61,20 +61,23 @@ export interface EnsembleManifest {
 }
 
 /**
- * An ensemble as a model directory: ensemble.json, and one model directory per member
- * (member-<trial>/, each with its own preprocessing, as its configuration prepared the rows).
+ * An ensemble as a model directory: ensemble.json, and one model directory per model
+ * (member-<trial>/, or member-<trial>-fold-<k>/ for a bagged member's fold models), each with its
+ * own preprocessing, as its configuration (and its fold's rows) prepared them.
  * loadPredictor averages them with their weights.
  */
 export async function writeEnsemble(
   dir: string,
-  members: readonly { trial: number; weight: number; model: SavedModel }[],
+  members: readonly { trial: number; fold?: number; weight: number; model: SavedModel }[],
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
+  const dirOf = (m: { trial: number; fold?: number }) =>
+    m.fold === undefined ? `member-${m.trial}` : `member-${m.trial}-fold-${m.fold + 1}`;
   const manifest: EnsembleManifest = {
     format: 'lgt-ensemble',
     version: 1,
-    members: members.map((m) => ({ dir: `member-${m.trial}`, weight: m.weight, trial: m.trial })),
+    members: members.map((m) => ({ dir: dirOf(m), weight: m.weight, trial: m.trial })),
   };
-  for (const m of members) await writeModel(path.join(dir, `member-${m.trial}`), m.model);
+  for (const m of members) await writeModel(path.join(dir, dirOf(m)), m.model);
   await writeFile(path.join(dir, 'ensemble.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -552,11 +552,16 @@ export class TrialRunner {
     await this.store.updateState<number>(campaign.id, FINAL_TRAININGS, (n) => (n ?? 0) + 1);
     let lastLook = Date.now();
     let overtaken = false;
-    const retrain = async (config: Config, seed: number | undefined, keepPredictions: boolean) => {
+    const retrain = async (
+      config: Config,
+      seed: number | undefined,
+      keepPredictions: boolean,
+      rows: unknown = data,
+    ) => {
       let model: SavedModel | undefined;
       const result = await this.trainer.train({
         task,
-        data,
+        data: rows,
         config: parseConfig(task, campaign.request, config),
         seed: seed ?? campaign.request.seed,
         ...trainingLimits(campaign.request),
@@ -584,24 +589,32 @@ export class TrialRunner {
     if (job.members) {
       if (isObjectiveTask(task))
         throw new Error(`task ${task.name} is an objective: it has no models to ensemble`);
-      const members: (typeof job.members)[number][] = [];
-      const trained: Awaited<ReturnType<typeof retrain>>[] = [];
+      // A cross-validated campaign's members are bagged, as AutoGluon does: each is its fold
+      // models (trained as its trial was, on the search's folds), averaged. One model trained
+      // on the training split alone is a single draw of a configuration whose score was a mean
+      // over folds; high-variance configurations drew badly there (california housing, issue 27).
+      const folds = (campaign.request.cv ?? 1) > 1 && task.folds ? campaign.request.cv! : 1;
+      const bagged: BaggedMember[] = [];
       let aborted = false;
       for (const member of job.members) {
-        const one = await retrain(member.config, member.seed, true);
-        aborted = one.result.status === 'aborted';
+        const models: BaggedMember['models'] = [];
+        for (let k = 0; k < folds && !aborted && !overtaken; k++) {
+          const rows = folds > 1 ? task.folds!(data, folds, k, campaign.request.splitSeed) : data;
+          const one = await retrain(member.config, member.seed, true, rows);
+          aborted = one.result.status === 'aborted';
+          if (one.result.status !== 'completed' || !one.result.predictions?.test || !one.model)
+            break;
+          models.push({ fold: folds > 1 ? k : undefined, result: one.result, model: one.model });
+        }
         if (overtaken || aborted) break;
-        // A member that diverged on this retrain is left out; the others keep their weights' ratio.
-        if (one.result.status !== 'completed' || !one.result.predictions?.test || !one.model)
-          continue;
-        members.push(member);
-        trained.push(one);
+        // A member that diverged on a retrain is left out; the others keep their weights' ratio.
+        if (models.length === folds) bagged.push({ member, models });
       }
       if (overtaken) return (await stored())!;
       if (aborted) return emptyResult('aborted');
-      if (trained.length === 0)
+      if (bagged.length === 0)
         throw new Error('every member of the ensemble diverged when retrained for the test split');
-      mine = ensembleResult(task.kind, task.metric.name, members, trained);
+      mine = ensembleResult(task.kind, task.metric.name, bagged);
     } else {
       const { result, model } = await retrain(job.config, job.seed, false);
       if (overtaken) return (await stored())!;
@@ -702,42 +715,58 @@ function toJobResult(result: TrialResult): TrialJobResult {
   };
 }
 
+/** An ensemble member as the final job trained it: one model, or one per fold (bagged). */
+interface BaggedMember {
+  member: { trial: number; weight: number };
+  models: { fold: number | undefined; result: TrialResult; model: SavedModel }[];
+}
+
 /**
- * The final job's result for an ensemble: its members' test and validation predictions averaged
- * with their weights (renormalized over the members that trained), scored as one model; each
- * member's own model and scores kept beside.
+ * The final job's result for an ensemble, scored as one model: on the test split, every model's
+ * predictions averaged (a member's weight, renormalized over the members that trained, shared
+ * by its fold models); on validation, each member's predictions on its validation rows (a bagged
+ * member's: its fold models' on their held-out rows, out of fold) averaged with the weights.
+ * Each model is kept beside with its own scores.
  */
 function ensembleResult(
   kind: 'classification' | 'regression',
   metric: string,
-  members: readonly { trial: number; weight: number }[],
-  trained: readonly { result: TrialResult; model?: SavedModel }[],
+  bagged: readonly BaggedMember[],
 ): TrialJobResult {
-  const total = members.reduce((a, m) => a + m.weight, 0);
-  const weights = members.map((m) => m.weight / total);
-  const scored = (split: 'validation' | 'test') => {
-    const mix = combinePredictions(
-      trained.map((t) => t.result.predictions![split]!),
+  const total = bagged.reduce((a, b) => a + b.member.weight, 0);
+  const weights = bagged.map((b) => b.member.weight / total);
+  const scored = (p: TrialPredictions) => metricsOfPredictions(kind, p.outputs, p.targets, p.width);
+  const validation = scored(
+    combinePredictions(
+      bagged.map((b) => concatFolds(b.models.map((m) => m.result.predictions!.validation))),
       weights,
-    );
-    return metricsOfPredictions(kind, mix.outputs, mix.targets, mix.width);
-  };
-  const validation = scored('validation');
-  const first = trained[0]!.result;
+    ),
+  );
+  const models = bagged.flatMap((b, i) =>
+    b.models.map((m) => ({ ...m, trial: b.member.trial, weight: weights[i]! / b.models.length })),
+  );
+  const test = scored(
+    combinePredictions(
+      models.map((m) => m.result.predictions!.test!),
+      models.map((m) => m.weight),
+    ),
+  );
+  const first = models[0]!.result;
   return {
     ...toJobResult(first),
     value: validation[metric] ?? null,
     validation,
-    test: scored('test'),
-    seconds: trained.reduce((a, t) => a + t.result.seconds, 0),
-    parameterCount: trained.reduce((a, t) => a + t.result.parameterCount, 0),
+    test,
+    seconds: models.reduce((a, m) => a + m.result.seconds, 0),
+    parameterCount: models.reduce((a, m) => a + m.result.parameterCount, 0),
     ensemble: {
-      members: members.map((m, i) => ({
+      members: models.map((m) => ({
         trial: m.trial,
-        weight: weights[i]!,
-        model: trained[i]!.model!,
-        validation: trained[i]!.result.validation,
-        ...(trained[i]!.result.test ? { test: trained[i]!.result.test } : {}),
+        ...(m.fold !== undefined ? { fold: m.fold } : {}),
+        weight: m.weight,
+        model: m.model,
+        validation: m.result.validation,
+        ...(m.result.test ? { test: m.result.test } : {}),
       })),
     },
   };

@@ -219,6 +219,46 @@ describe('a model you can use', () => {
     await expect(loadPredictor(broken)).rejects.toThrow('the weights sum to');
   });
 
+  it('a cross-validated ensemble is bagged: each member is its fold models, and the predictor reproduces their average', async () => {
+    const file = sharedDataset('winequality-red.csv');
+    const { modelDir, report } = await campaignOn(file, 'quality', [
+      '--kind',
+      'regression',
+      '--cv',
+      '3',
+      '--trials',
+      '4',
+      '--ensemble',
+      '10',
+    ]);
+    const plan = report.best.ensemble;
+    expect(plan.ships, plan.verdict).toBe(true);
+    const final = report.best.final;
+    // Every member, once per fold, each fold model a third of its member's weight.
+    expect(final.members).toHaveLength(plan.members.length * 3);
+    for (const m of plan.members) {
+      const folds = final.members.filter((x: { trial: number }) => x.trial === m.trial);
+      expect(folds.map((x: { fold: number }) => x.fold)).toEqual([0, 1, 2]);
+      for (const x of folds) expect(x.weight).toBeCloseTo(m.weight / 3, 10);
+    }
+    // Its validation score is out of fold: exactly what the ensemble was selected on.
+    expect(final.validation.mae).toBeCloseTo(plan.selected.value, 5);
+    const manifest = JSON.parse(readFileSync(path.join(modelDir, 'ensemble.json'), 'utf8'));
+    expect(manifest.members.map((m: { dir: string }) => m.dir)).toEqual(
+      final.members.map(
+        (m: { trial: number; fold: number }) => `member-${m.trial}-fold-${m.fold + 1}`,
+      ),
+    );
+    const rows = await testRows(file, 'quality', 'regression');
+    const predictor = await loadPredictor(modelDir);
+    expect(predictor.size).toBe(final.members.length);
+    const values = predictor.predict(rows).map((p) => p.value!);
+    const mae =
+      values.reduce((s, v, i) => s + Math.abs(v - Number(rows[i]!['quality'])), 0) / rows.length;
+    expect(mae).toBeCloseTo(final.test.mae, 4);
+    predictor.dispose();
+  });
+
   it('--no-ensemble ships the single pick', async () => {
     const file = sharedDataset('winequality-red.csv');
     const { modelDir, report } = await campaignOn(file, 'quality', [
