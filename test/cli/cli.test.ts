@@ -74,7 +74,7 @@ describe('lgt tasks', () => {
     const one = await runCli(['tasks', 'iris']);
     expect(one.stdout).toContain('Classify iris flowers into three species');
     expect(one.stdout).toContain(
-      'units2: an integer in 2..512 (log scale); default 64 (when hiddenLayers >= 2)',
+      'units2: an integer in 2..512 (log scale); strategies search 8..512; default 64 (when hiddenLayers >= 2)',
     );
     expect(one.stdout).toContain('untuned baseline');
   });
