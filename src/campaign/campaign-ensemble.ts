@@ -41,9 +41,10 @@ export interface EnsembleInputs {
  * A cross-validated campaign that re-evaluated its best on fresh folds (ConfirmingStrategy)
  * chooses among the re-evaluated configurations only (the default and the best few): the
  * weights come from their out-of-fold predictions on the search's folds, and the ensemble is
- * judged with the same weights on the fresh folds, which nothing selected on. It ships when it
- * scores better there than the single pick does; it is said to beat the default only when the
- * corrected resampled t-test's 95% lower bound of its gain is above zero.
+ * judged with the same weights on the fresh folds, which nothing selected on. It ships when its
+ * advantage over the single pick holds there (the corrected resampled t-test's 95% lower bound
+ * of the difference above zero, the rule the pick was held to); it is said to beat the default
+ * only when the same bound of its gain over the default is above zero.
  *
  * Otherwise the ensemble is chosen from the best trials' validation (or out-of-fold)
  * predictions and ships when it scores better there than the best single trial; with nothing
@@ -114,7 +115,16 @@ function onFreshFolds(
   );
   const value = mean(ensembleFolds);
   const pickValue = mean(pickFolds);
-  const ships = members.length >= 2 && sign * (value - pickValue) > 1e-12;
+  // It replaces the single pick only where its advantage holds, by the rule the pick itself was
+  // held to (the 95% lower bound above zero): a better mean alone is what the winner's curse
+  // produces. The fresh folds reuse the search's rows, and weights fitted to those rows looked
+  // better there than they were (california housing: ahead on fresh folds with p about 0.06-0.1
+  // in 3 campaigns, behind on the test split in all 3).
+  const overPick = correctedResampledTTest(
+    ensembleFolds.map((v, k) => sign * (v - pickFolds[k]!)),
+    1 / (folds - 1),
+  );
+  const ships = members.length >= 2 && overPick.lower > 0;
   const best = byNumber.get(ordered[0]!.searchTrial)!;
   const fmt = formatNumber;
   const name = metric.name;
@@ -124,10 +134,10 @@ function onFreshFolds(
     members.length < 2
       ? `ensemble selection kept only #${members[0]!.trial}: the single pick ships`
       : !ships
-        ? `an ensemble of ${describeMembers(members)} scored ${name} ${fmt(value)} on the fresh folds, no better than the single pick, ${pickText}, with ${fmt(pickValue)}: the single pick ships`
+        ? `an ensemble of ${describeMembers(members)} scored ${name} ${fmt(value)} on the fresh folds against the single pick's ${fmt(pickValue)} (${pickText}; 95% lower bound of the difference ${fmt(overPick.lower)}): not better beyond the noise, so the single pick ships`
         : test.lower > 0
           ? `the final model is an ensemble of ${describeMembers(members)}: ${on}; it beat the default on folds the search did not select on`
-          : `the final model is an ensemble of ${describeMembers(members)}: ${on}, a gain within the noise; it ships because it scored better there than the single pick, ${pickText}, with ${fmt(pickValue)}`;
+          : `the final model is an ensemble of ${describeMembers(members)}: ${on}, a gain over the default within the noise; it ships because it beat the single pick, ${pickText} (${fmt(pickValue)}), beyond the noise there (95% lower bound ${fmt(overPick.lower)})`;
   return {
     members,
     ships,
