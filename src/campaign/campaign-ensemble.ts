@@ -93,13 +93,10 @@ function onFreshFolds(
     selected.weights,
   );
   const perFold = (p: TrialPredictions) =>
-    Array.from(
-      { length: p.foldSizes.length },
-      (_, k) =>
-        metricsOfPredictions(kind, foldOf(p, k).outputs, foldOf(p, k).targets, p.width)[
-          metric.name
-        ] ?? NaN,
-    );
+    p.foldSizes.map((_, k) => {
+      const fold = foldOf(p, k);
+      return metricsOfPredictions(kind, fold.outputs, fold.targets, p.width)[metric.name] ?? NaN;
+    });
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const ensembleFolds = perFold(fresh);
   const defaultFolds = perFold(predictions.get(control.confirmTrial)!);
