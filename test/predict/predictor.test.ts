@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
 import { readCsvRecords } from '../../src/data/csv-table.ts';
-import { loadPredictor } from '../../src/predict/predictor.ts';
+import { loadPredictor, type Predictor } from '../../src/predict/predictor.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import { createCsvTask } from '../../src/tasks/csv-task.ts';
 import type { RawRow } from '../../src/tasks/tabular/tabular-encoding.ts';
@@ -61,6 +61,12 @@ async function testRows(
   );
 }
 
+/** The predictor's mean absolute error on rows whose `target` column holds the truth. */
+function maeOn(predictor: Predictor, rows: RawRow[], target: string): number {
+  const values = predictor.predict(rows).map((p) => p.value!);
+  return values.reduce((s, v, i) => s + Math.abs(v - Number(rows[i]![target])), 0) / rows.length;
+}
+
 beforeAll(async () => {
   server = await startRedisServer();
 });
@@ -107,9 +113,7 @@ describe('a model you can use', () => {
     expect(report.best.againstDefault.noise).toBeGreaterThan(0);
     const rows = await testRows(file, 'quality', 'regression');
     const predictor = await loadPredictor(modelDir);
-    const values = predictor.predict(rows).map((p) => p.value!);
-    const mae =
-      values.reduce((s, v, i) => s + Math.abs(v - Number(rows[i]!['quality'])), 0) / rows.length;
+    const mae = maeOn(predictor, rows, 'quality');
     expect(mae).toBeCloseTo(report.best.final.test.mae, 4);
     predictor.dispose();
 
@@ -177,9 +181,7 @@ describe('a model you can use', () => {
     const rows = await testRows(file, 'quality', 'regression');
     const predictor = await loadPredictor(modelDir);
     expect(predictor.size).toBe(plan.members.length);
-    const values = predictor.predict(rows).map((p) => p.value!);
-    const mae =
-      values.reduce((s, v, i) => s + Math.abs(v - Number(rows[i]!['quality'])), 0) / rows.length;
+    const mae = maeOn(predictor, rows, 'quality');
     expect(mae).toBeCloseTo(final.test.mae, 4);
     // Not any one member's score: the average is what was scored.
     for (const m of final.members)
@@ -252,9 +254,7 @@ describe('a model you can use', () => {
     const rows = await testRows(file, 'quality', 'regression');
     const predictor = await loadPredictor(modelDir);
     expect(predictor.size).toBe(final.members.length);
-    const values = predictor.predict(rows).map((p) => p.value!);
-    const mae =
-      values.reduce((s, v, i) => s + Math.abs(v - Number(rows[i]!['quality'])), 0) / rows.length;
+    const mae = maeOn(predictor, rows, 'quality');
     expect(mae).toBeCloseTo(final.test.mae, 4);
     predictor.dispose();
   });
