@@ -123,7 +123,7 @@ function onFreshFolds(
 }
 
 /**
- * An in-run campaign's run against its control (InRunControlStrategy): the default trained as
+ * An in-run campaign's run against its control (DefaultFirstStrategy, hidden): the default trained as
  * one plain run of the same epochs. Both are scores on the validation split the run's changes
  * were judged on, so a lead is reported, not claimed as confirmed.
  */

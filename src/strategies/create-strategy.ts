@@ -23,7 +23,6 @@ import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
 import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
 import { GridStrategy } from './grid-strategy.ts';
 import { DefaultFirstStrategy } from './default-first-strategy.ts';
-import { InRunControlStrategy } from './in-run-control.ts';
 import { ConfirmingStrategy, confirmationBudget } from './confirming-strategy.ts';
 import type { LgtAgents } from '../../agents/lgt-session.ts';
 import { LgtStrategy } from '../../agents/lgt-strategy.ts';
@@ -89,7 +88,12 @@ function inRunStrategy(campaign: CampaignRecord, task: AnyTask, deps: StrategyDe
   if (!request.defaultFirst) return strategy;
   const control = { ...(spaceWithEpochs(task, request.epochs).defaults() as Config) };
   if (task.space.param('epochs')) control['epochs'] = inRunEpochs(campaign, task);
-  return new InRunControlStrategy(strategy, control);
+  // The mode never sees its control: its history leaves it out. Its epochs count in the cost.
+  return new DefaultFirstStrategy(strategy, control, {
+    hidden: true,
+    reason:
+      "the search space's default configuration as one plain run of the same epochs: the control the run's result is measured against",
+  });
 }
 
 /** Where an in-run campaign's runs start (see inRunStrategy). */

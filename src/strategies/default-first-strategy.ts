@@ -5,30 +5,46 @@ import type { Proposal, Strategy } from './strategy.ts';
 /** The source of the default trial in a campaign's history. */
 export const DEFAULT_SOURCE = 'default';
 
+export interface DefaultFirstOptions {
+  /** Why the default comes first, as the log says it. */
+  reason?: string;
+  /**
+   * The strategy it wraps never sees the default's trial (an in-run mode's control: one plain run
+   * beside the mode's own runs, not a stretch of them); its result is the strategy's to name.
+   */
+  hidden?: boolean;
+}
+
 /**
  * Any strategy, with the search space's default configuration as the campaign's first trial: a
  * sensible default already gets most of what tuning can, so every campaign measures itself
  * against it, and never reports a best that is worse than the default on validation. The
- * strategy it wraps sees the default's result like any other trial.
+ * strategy it wraps sees the default's result like any other trial, unless it is hidden.
  */
 export class DefaultFirstStrategy implements Strategy {
   readonly name: string;
+  readonly resultTrial?: (history: readonly TrialRecord[]) => Promise<number | null>;
 
   constructor(
     private readonly inner: Strategy,
     private readonly defaults: Config,
+    private readonly opts: DefaultFirstOptions = {},
   ) {
     this.name = inner.name;
+    const named = inner.resultTrial?.bind(inner);
+    if (named) this.resultTrial = (history) => named(this.innerView(history));
   }
 
   async propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]> {
+    const seen = this.innerView(history);
     if (count <= 0 || history.some((t) => t.source === DEFAULT_SOURCE))
-      return this.inner.propose(history, count);
-    const rest = count > 1 ? await this.inner.propose(history, count - 1) : [];
+      return this.inner.propose(seen, count);
+    const rest = count > 1 ? await this.inner.propose(seen, count - 1) : [];
     return [
       {
         config: this.defaults,
         reason:
+          this.opts.reason ??
           "the search space's default configuration, first: the control every tuned result is measured against",
         source: DEFAULT_SOURCE,
       },
@@ -37,6 +53,11 @@ export class DefaultFirstStrategy implements Strategy {
   }
 
   conclude(history: readonly TrialRecord[]): Promise<void> {
-    return this.inner.conclude?.(history) ?? Promise.resolve();
+    return this.inner.conclude?.(this.innerView(history)) ?? Promise.resolve();
+  }
+
+  /** The history the wrapped strategy sees: all of it, or all but the hidden default. */
+  private innerView(history: readonly TrialRecord[]): readonly TrialRecord[] {
+    return this.opts.hidden ? history.filter((t) => t.source !== DEFAULT_SOURCE) : history;
   }
 }
