@@ -37,6 +37,26 @@ function trial(number: number, config: string, source: string, value: number, ex
   } as unknown as TrialRecord;
 }
 
+/**
+ * The plan for these trials: 10 rounds, the pick #2; with folds a campaign of 20 trials (which
+ * re-evaluates its best), without them one of 3.
+ */
+function planOn(
+  trials: TrialRecord[],
+  predictions: ReadonlyMap<number, TrialPredictions>,
+  cv: number,
+) {
+  return planEnsemble({
+    trials,
+    predictions,
+    kind: 'regression',
+    metric: mae,
+    rounds: 10,
+    request: { cv, maxTrials: cv > 1 ? 20 : 3 },
+    pick: 2,
+  });
+}
+
 describe('the ensemble a campaign ships', () => {
   it('re-evaluated campaigns: weights from the search folds, judged on the fresh folds against the default and the pick', () => {
     const fresh = { foldSeed: 1 };
@@ -57,15 +77,7 @@ describe('the ensemble a campaign ships', () => {
       [5, predictions(targets.map((t, i) => t + wobble(1)[i]!))],
       [6, predictions(targets.map((t, i) => t - wobble(1)[i]!))],
     ]);
-    const plan = planEnsemble({
-      trials,
-      predictions: byTrial,
-      kind: 'regression',
-      metric: mae,
-      rounds: 10,
-      request: { cv: FOLDS, maxTrials: 20 },
-      pick: 2,
-    })!;
+    const plan = planOn(trials, byTrial, FOLDS)!;
     expect(plan.members.map((m) => [m.trial, m.weight])).toEqual([
       [2, 0.5],
       [3, 0.5],
@@ -82,15 +94,7 @@ describe('the ensemble a campaign ships', () => {
     // the single pick ships, whatever the search folds said.
     const same = new Map(byTrial);
     same.set(6, predictions(targets.map((t, i) => t + wobble(1)[i]!)));
-    const kept = planEnsemble({
-      trials,
-      predictions: same,
-      kind: 'regression',
-      metric: mae,
-      rounds: 10,
-      request: { cv: FOLDS, maxTrials: 20 },
-      pick: 2,
-    })!;
+    const kept = planOn(trials, same, FOLDS)!;
     expect(kept.ships).toBe(false);
     expect(kept.verdict).toContain('the single pick ships');
   });
@@ -106,32 +110,14 @@ describe('the ensemble a campaign ships', () => {
       [2, predictions(targets.map((t, i) => t + wobble(0)[i]!))],
       [3, predictions(targets.map((t, i) => t - wobble(0)[i]!))],
     ]);
-    const plan = planEnsemble({
-      trials,
-      predictions: byTrial,
-      kind: 'regression',
-      metric: mae,
-      rounds: 10,
-      request: { cv: 1, maxTrials: 3 },
-      pick: 2,
-    })!;
+    const plan = planOn(trials, byTrial, 1)!;
     expect(plan.ships).toBe(true);
     expect(plan.fresh).toBeUndefined();
     expect(plan.selected).toEqual({ value: 0, bestSingle: { trial: 2, value: 0.5 } });
     expect(plan.verdict).toContain('not confirmed');
     expect(plan.verdict).not.toContain('beat');
     // One trial with predictions: nothing to choose from.
-    expect(
-      planEnsemble({
-        trials,
-        predictions: new Map([[2, byTrial.get(2)!]]),
-        kind: 'regression',
-        metric: mae,
-        rounds: 10,
-        request: { cv: 1, maxTrials: 3 },
-        pick: 2,
-      }),
-    ).toBeNull();
+    expect(planOn(trials, new Map([[2, byTrial.get(2)!]]), 1)).toBeNull();
   });
 
   it('leaves out, and names, bytes in Redis that are not predictions', () => {
