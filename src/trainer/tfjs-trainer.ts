@@ -373,7 +373,7 @@ class TrainingSession {
 
   /** Loss and metrics of the current weights on a split (inference mode, no dropout). */
   evaluate(split: ArraySplit): Metrics {
-    return this.predict(split).metrics;
+    return this.score(split, false).metrics;
   }
 
   /**
@@ -381,6 +381,15 @@ class TrainingSession {
    * probabilities, or values in the target's units), with their targets and scores.
    */
   predict(split: ArraySplit): { metrics: Metrics; predictions: TrialPredictions } {
+    const { metrics, predictions } = this.score(split, true);
+    return { metrics, predictions: predictions! };
+  }
+
+  /** Scores a split; its predictions too when asked (softmax is not done every epoch for nothing). */
+  private score(
+    split: ArraySplit,
+    keep: boolean,
+  ): { metrics: Metrics; predictions?: TrialPredictions } {
     const { data, plan } = this;
     const rows = Int32Array.from({ length: split.count }, (_, i) => i);
     const chunk = Math.min(EVAL_CHUNK, split.count);
@@ -409,7 +418,16 @@ class TrainingSession {
     if (this.kind === 'classification') {
       return {
         metrics: { loss, ...classificationMetrics(argmaxRows(outputs, width), split.y, width) },
-        predictions: { width, foldSizes, outputs: softmaxRows(outputs, width), targets: split.y },
+        ...(keep
+          ? {
+              predictions: {
+                width,
+                foldSizes,
+                outputs: softmaxRows(outputs, width),
+                targets: split.y,
+              },
+            }
+          : {}),
       };
     }
     const toOriginal = data.toOriginalUnits ?? ((v: Float32Array) => v);
@@ -417,7 +435,7 @@ class TrainingSession {
     const targets = toOriginal(split.y);
     return {
       metrics: { loss, ...regressionMetrics(values, targets) },
-      predictions: { width: 1, foldSizes, outputs: values, targets },
+      ...(keep ? { predictions: { width: 1, foldSizes, outputs: values, targets } } : {}),
     };
   }
 
