@@ -43,6 +43,7 @@ while (history.length < Math.max(...lengths)) {
       seed: number,
       signal: new AbortController().signal,
       final: false,
+      dataDirs: [],
       report: async () => {},
       shouldStop: () => false,
     });

@@ -8,6 +8,7 @@ import waterPotability from './water-potability.ts';
 import wineQuality from './wine-quality.ts';
 import wineAdapter from './wine-adapter.ts';
 import { benchmarkObjectives } from './benchmark-functions.ts';
+import { findLcbenchTask, LCBENCH_FAMILY, lcbenchTasks } from './lcbench.ts';
 
 /** The built-in tasks, in the order `lgt tasks` lists them. */
 export const builtInTasks: AnyTask[] = [
@@ -23,6 +24,30 @@ export const builtInTasks: AnyTask[] = [
   ...benchmarkObjectives,
 ];
 
+/**
+ * Families of built-in tasks too many to list one by one: `lgt tasks` shows each as one line,
+ * `lgt tasks <family>` its members.
+ */
+export interface TaskFamily {
+  /** The prefix of its members' names, e.g. bench:lcbench (members: bench:lcbench/3945). */
+  name: string;
+  title: string;
+  /** How a member is named, for `lgt tasks`. */
+  pattern: string;
+  members(): AnyTask[];
+}
+
+export const taskFamilies: TaskFamily[] = [
+  {
+    name: LCBENCH_FAMILY,
+    title:
+      "YAHPO Gym's LCBench: MLPs on 34 OpenML data sets, answered by a surrogate with learning curves",
+    pattern: `${LCBENCH_FAMILY}/<OpenML task id>[/<metric>]`,
+    members: lcbenchTasks,
+  },
+];
+
+/** The built-in task of that name (a family's member included); an unknown member throws. */
 export function findBuiltInTask(name: string): AnyTask | undefined {
-  return builtInTasks.find((t) => t.name === name);
+  return builtInTasks.find((t) => t.name === name) ?? findLcbenchTask(name);
 }

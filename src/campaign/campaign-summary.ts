@@ -22,6 +22,8 @@ export interface CampaignSummary {
   ensemble?: Pick<EnsemblePlan, 'ships' | 'verdict' | 'members'> & { value: number };
   /** In-run modes: what the result's run changed, and what it all cost (see in-run-report.ts). */
   inRun?: Pick<InRunReport, 'changes' | 'cost' | 'decisions'>;
+  /** Surrogate benchmarks: what the trials' training would have taken (see CampaignReport). */
+  simulatedSeconds?: number;
   /** Files written, only those that exist (a campaign cancelled early has fewer). */
   files: { report?: string; trialsCsv?: string; model?: string };
 }
@@ -73,6 +75,9 @@ export async function summarizeCampaign(
             decisions: report.inRun.decisions,
           },
         }
+      : {}),
+    ...(report?.simulatedSeconds !== undefined
+      ? { simulatedSeconds: report.simulatedSeconds }
       : {}),
     files,
   };

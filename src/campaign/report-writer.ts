@@ -107,6 +107,7 @@ export async function writeReport(
     // In-run modes: the result's run with its accepted changes, and the cost of it all.
     inRun: await inRunReportOf(store, campaign, trials),
     llmUsage: await store.getLlmUsage(campaign.id),
+    ...simulatedTimeOf(trials),
     generatedAt: new Date().toISOString(),
   };
   await writeAtomically(
@@ -206,4 +207,12 @@ function* trialsCsvLines(trials: TrialRecord[], fieldOrder: string[]): Generator
     ]
       .map(cell)
       .join(',')}\n`;
+}
+
+/** The simulated training time of the trials that report one (see CampaignReport.simulatedSeconds). */
+function simulatedTimeOf(trials: readonly TrialRecord[]): { simulatedSeconds?: number } {
+  const times = trials
+    .map((t) => t.validation?.['simulated_seconds'])
+    .filter((s): s is number => typeof s === 'number' && Number.isFinite(s));
+  return times.length ? { simulatedSeconds: times.reduce((a, b) => a + b, 0) } : {};
 }

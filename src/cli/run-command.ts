@@ -27,7 +27,7 @@ import { addRedisOption, openCommandContext, parseDuration } from './cli-options
 import { formatConfig } from '../search-space/format-config.ts';
 import { addTaskOptions, parseInteger } from './trial-command.ts';
 import { formatNumber } from '../format/format-number.ts';
-import { paint, printTaskNotes, table } from './terminal.ts';
+import { formatSeconds, paint, printTaskNotes, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import { dataDirsOf } from '../env/data-dirs.ts';
@@ -467,6 +467,17 @@ function formatSummary(summary: CampaignSummary): string {
       ]),
       `config: ${formatConfig(campaign.best.config)}`,
     );
+    // An objective without its metric's test score may still have others (a surrogate's
+    // test_balanced_accuracy): shown by name rather than lost behind the '-'.
+    const otherTests = Object.entries(final?.test ?? {}).filter(
+      ([name, v]) => name !== metric && name !== 'loss' && Number.isFinite(v),
+    );
+    if (final?.test && final.test[metric] === undefined && otherTests.length)
+      lines.push(`test: ${otherTests.map(([n, v]) => `${n} ${formatNumber(v)}`).join(', ')}`);
+    if (summary.simulatedSeconds !== undefined)
+      lines.push(
+        `simulated training time: ${formatSeconds(summary.simulatedSeconds)} over all trials (what their runs would have taken, by the surrogate; it ran in ${formatSeconds(((campaign.finishedAt ?? Date.now()) - (campaign.startedAt ?? campaign.createdAt)) / 1000)})`,
+      );
     if (summary.againstDefault) lines.push(`against the default: ${summary.againstDefault}`);
     if (summary.ensemble) lines.push(`ensemble: ${summary.ensemble.verdict}`);
     if (summary.inRun) lines.push(...inRunLines(summary.inRun));

@@ -3,7 +3,7 @@ import { describeCondition, describeRange, fmt, type Area } from '../search-spac
 import type { AnyModelTask, AnyTask, TaskKind } from '../tasks/task.ts';
 import { paint, table } from './terminal.ts';
 import { describeTaskJson } from '../tasks/task-description.ts';
-import { builtInTasks, resolveTask } from '../tasks/task-registry.ts';
+import { builtInTasks, resolveTask, taskFamilies } from '../tasks/task-registry.ts';
 import { printTaskNotes } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
 import { missingCount } from '../data/table.ts';
@@ -56,13 +56,20 @@ export function registerTasksCommand(program: Command): void {
         process.stdout.write(describeTask(task));
         return;
       }
-      const tasks = name ? [await resolveTask({ task: name })] : builtInTasks;
+      // A family's name lists its members, as the list lists the built-in tasks.
+      const family = taskFamilies.find((f) => f.name === name);
+      const one = name !== undefined && !family;
+      const tasks = family
+        ? family.members()
+        : one
+          ? [await resolveTask({ task: name })]
+          : builtInTasks;
       if (opts.json) {
         const json = tasks.map(describeTaskJson);
-        process.stdout.write(`${JSON.stringify(name ? json[0] : json, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(one ? json[0] : json, null, 2)}\n`);
         return;
       }
-      if (name) {
+      if (one) {
         process.stdout.write(describeTask(tasks[0]!));
         return;
       }
@@ -79,6 +86,18 @@ export function registerTasksCommand(program: Command): void {
           t.dataSummary,
         ]);
       }
+      if (!family)
+        for (const f of taskFamilies) {
+          const members = f.members();
+          const first = members[0]!;
+          rows.push([
+            f.pattern,
+            first.kind,
+            `${first.metric.name} (${first.metric.direction === 'maximize' ? 'higher' : 'lower'} is better)`,
+            `${first.space.params.length} dims`,
+            `${members.length} tasks: lgt tasks ${f.name}`,
+          ]);
+        }
       process.stdout.write(`${table(rows)}\n\n`);
       process.stdout.write(
         `${paint('dim', 'lgt tasks <name> shows a task in full; lgt tasks --json gives every search space for outside optimizers.')}\n`,

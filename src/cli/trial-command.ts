@@ -187,6 +187,7 @@ export function registerTrialCommand(program: Command): void {
         config,
         seed: opts.seed,
         ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+        ...(opts.dataDir.length ? { dataDirs: opts.dataDir } : {}),
         ...(opts.stepBudget !== undefined ? { stepBudget: opts.stepBudget } : {}),
         scoreTest: opts.test === true,
         signal: abort.signal,

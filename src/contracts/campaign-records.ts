@@ -109,6 +109,9 @@ export function checkpointKey(trial: number): string {
   return `checkpoints/trial-${trial}.ckpt`;
 }
 
+/** The source of the default trial in a campaign's history: the control verdicts compare with. */
+export const DEFAULT_SOURCE = 'default';
+
 export interface TrialRecord {
   number: number;
   state: TrialState;
@@ -488,6 +491,12 @@ export interface CampaignReport {
   /** In-run modes (see in-run-report.ts): the result's run, its accepted changes, the cost. */
   inRun?: InRunReport | null;
   llmUsage: { tokens: number; costUsd: number };
+  /**
+   * Objectives that simulate training (surrogate benchmarks such as bench:lcbench) report each
+   * epoch's `simulated_seconds`: the sum over the campaign's trials of what their runs, pruned
+   * ones as far as they got, would have taken. Absent for anything else.
+   */
+  simulatedSeconds?: number;
   generatedAt: string;
 }
 

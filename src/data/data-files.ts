@@ -1,5 +1,6 @@
 import { accessSync, constants, createWriteStream, existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -27,6 +28,12 @@ export interface DataFileSpec {
   systemDirs?: string[];
   /** How to get the file by hand when there is no direct download (e.g. Kaggle needs a login). */
   howToGet?: string;
+  /**
+   * The file's SHA-256 (hex), when one exact version is expected (a model evaluated as code
+   * would give other numbers if it were another version): a found or downloaded file that does
+   * not match is refused with CorruptDataFileError, and a bad download is not kept.
+   */
+  sha256?: string;
 }
 
 export interface ResolveOptions {
@@ -77,6 +84,40 @@ export class MissingDataFileError extends Error {
   }
 }
 
+/** A data file whose bytes are not the expected version (DataFileSpec.sha256). */
+export class CorruptDataFileError extends Error {
+  constructor(
+    readonly spec: DataFileSpec,
+    readonly file: string,
+    readonly actual: string,
+  ) {
+    super(
+      [
+        `data file ${file} (${spec.title}) has SHA-256 ${actual}, not the expected ${spec.sha256}: it is damaged or another version.`,
+        spec.url
+          ? `Delete it and lgt downloads it again from ${spec.url} (where there is internet), or put the right file there.`
+          : `Replace it with the right file. ${spec.howToGet ?? ''}`.trim(),
+      ].join('\n'),
+    );
+    this.name = 'CorruptDataFileError';
+  }
+}
+
+/** Checked files, by path, size and time: each is hashed once per process. */
+const verified = new Set<string>();
+
+async function verifyChecksum(spec: DataFileSpec, file: string): Promise<void> {
+  if (!spec.sha256) return;
+  const stat = statSync(file);
+  const key = `${file}|${stat.size}|${stat.mtimeMs}`;
+  if (verified.has(key)) return;
+  const actual = createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+  if (actual !== spec.sha256.toLowerCase()) throw new CorruptDataFileError(spec, file, actual);
+  verified.add(key);
+}
+
 /**
  * The data directories, in search order: each of LGT_DATA_DIR (a list separated by ':' like
  * PATH), then the per-user cache `$XDG_CACHE_HOME/lgt/datasets` (or `~/.cache/lgt/datasets`).
@@ -109,7 +150,10 @@ export async function resolveDataFile(
     ],
   };
   const found = searched.paths.find(isFile);
-  if (found) return found;
+  if (found) {
+    await verifyChecksum(spec, found);
+    return found;
+  }
 
   const download = options.download ?? process.env['LGT_OFFLINE'] !== '1';
   if (!spec.url) throw new MissingDataFileError(spec, searched);
@@ -124,6 +168,7 @@ export async function resolveDataFile(
   try {
     await downloadInto(spec, spec.url, dataDir, options);
   } catch (error) {
+    if (error instanceof CorruptDataFileError) throw error;
     throw new MissingDataFileError(
       spec,
       searched,
@@ -193,6 +238,8 @@ async function downloadInto(
       await extractBesideTarget(spec, spec.archiveMember, downloaded, work, target);
     } else {
       if (spec.convert) await writeFile(downloaded, spec.convert(await readFile(downloaded)));
+      // A download that is not the expected version is refused before it takes the file's place.
+      await verifyChecksum(spec, downloaded);
       await rename(downloaded, target);
     }
     report(`saved ${target}`);

@@ -1,9 +1,8 @@
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import { DEFAULT_SOURCE, type TrialRecord } from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 
-/** The source of the default trial in a campaign's history. */
-export const DEFAULT_SOURCE = 'default';
+export { DEFAULT_SOURCE };
 
 export interface DefaultFirstOptions {
   /** Why the default comes first, as the log says it. */

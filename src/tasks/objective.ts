@@ -22,6 +22,16 @@ export interface ObjectiveTrial {
    */
   readonly final: boolean;
   /**
+   * Where the objective may read data files: the campaign's data directories inside the ones
+   * this process allows, then LGT_DATA_DIR. Empty: the defaults (see defaultDataDirs).
+   */
+  readonly dataDirs: readonly string[];
+  /**
+   * The epochs the trial is to report: the campaign's --epochs, else the configuration's
+   * `epochs`, else the objective's own `epochs`; undefined when none says.
+   */
+  readonly epochs?: number;
+  /**
    * One epoch's metrics (epochs count from 1 and must increase). They are stored as the trial's
    * curve and may prune it: await it, then ask shouldStop().
    */
@@ -57,6 +67,11 @@ export interface ObjectiveTask<C extends Config = Config> {
   notes?: string[];
   /** The objective computes with TF.js: the trial selects a backend before it runs. */
   tensorflow?: boolean;
+  /**
+   * The epochs a trial reports when neither the campaign nor the configuration says (its
+   * learning curve's length), so pruners know where a curve ends.
+   */
+  epochs?: number;
   objective(config: C, trial: ObjectiveTrial): Promise<ObjectiveOutcome>;
 }
 
@@ -75,6 +90,8 @@ export interface ObjectiveDefinition<C extends Config = Config> {
   dataSummary?: string;
   /** The objective computes with TF.js (lgt selects the backend first: wasm, or native). */
   tensorflow?: boolean;
+  /** The epochs a trial reports unless the campaign says (see ObjectiveTask.epochs). */
+  epochs?: number;
   objective: (config: C, trial: ObjectiveTrial) => Promise<ObjectiveOutcome>;
 }
 
@@ -100,6 +117,11 @@ export function defineObjective<C extends Config = Config>(
     problems.push('metric.direction must be "maximize" or "minimize"');
   if (typeof definition.objective !== 'function')
     problems.push('objective must be an async function (config, trial) => metrics');
+  if (
+    definition.epochs !== undefined &&
+    (!Number.isInteger(definition.epochs) || definition.epochs < 1)
+  )
+    problems.push('epochs must be a whole number from 1 (the epochs a trial reports)');
   if (!definition.space || typeof definition.space !== 'object')
     problems.push('space must be a SearchSpace or a record of float(), int(), choice()');
   if (problems.length > 0)
@@ -120,6 +142,7 @@ export function defineObjective<C extends Config = Config>(
     dataSummary: definition.dataSummary ?? 'an objective function of the configuration',
     ...(definition.optimum !== undefined ? { optimum: definition.optimum } : {}),
     ...(definition.tensorflow ? { tensorflow: true } : {}),
+    ...(definition.epochs !== undefined ? { epochs: definition.epochs } : {}),
     objective: definition.objective,
   };
 }

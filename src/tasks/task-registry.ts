@@ -3,7 +3,7 @@ import { isInsideDirectories } from '../files/path-inside.ts';
 import path from 'node:path';
 // The task registry is where src/ meets the built-in task modules of tasks/ (a composition root:
 // nothing else under src/ imports them, test/architecture/layers.test.ts checks it).
-import { builtInTasks, findBuiltInTask } from '../../tasks/index.ts';
+import { builtInTasks, findBuiltInTask, taskFamilies } from '../../tasks/index.ts';
 import { RequestError } from '../errors/request-error.ts';
 import { SearchSpace } from '../search-space/search-space.ts';
 import { createCsvTask } from './csv-task.ts';
@@ -13,7 +13,8 @@ import { looksLikePath, taskSpecOf, type CommandTaskSpec, type TaskSpec } from '
 import { commandObjective } from './command-objective.ts';
 import { allowedDataDirs } from '../env/data-dirs.ts';
 
-export { builtInTasks, findBuiltInTask };
+export { builtInTasks, findBuiltInTask, taskFamilies };
+export type { TaskFamily } from '../../tasks/index.ts';
 
 export interface TaskSelection {
   /** A built-in task name, or the path of a task module (./my-task.ts). */
@@ -69,10 +70,16 @@ export async function resolveTask(selection: TaskSelection): Promise<AnyTask> {
 
 /** The built-in task of that name; an unknown name is an error listing the names. */
 function builtInTaskNamed(name: string): AnyTask {
-  const task = findBuiltInTask(name);
+  let task: AnyTask | undefined;
+  try {
+    task = findBuiltInTask(name);
+  } catch (error) {
+    // A family's member that does not exist (bench:lcbench/123): the message names the members.
+    throw new RequestError((error as Error).message);
+  }
   if (!task) {
     throw new RequestError(
-      `unknown task "${name}"; built-in tasks: ${builtInTasks.map((t) => t.name).join(', ')} (or a module path such as ./my-task.ts, or --csv)`,
+      `unknown task "${name}"; built-in tasks: ${[...builtInTasks.map((t) => t.name), ...taskFamilies.map((f) => f.pattern)].join(', ')} (or a module path such as ./my-task.ts, or --csv)`,
     );
   }
   return task;

@@ -10,15 +10,18 @@ export const PathTextSchema = z
   .max(4096, 'must be at most 4,096 characters');
 
 /**
- * What a built-in task's name looks like (iris, wine-quality, bench:hartmann6): letters, digits,
- * '-', '_' and one 'family:' prefix. No '.', '/' or '\\', so no name is ever also a path.
+ * What a built-in task's name looks like (iris, wine-quality, bench:hartmann6, a family's member
+ * bench:lcbench/3945): letters, digits, '-', '_', one 'family:' prefix, and after it members
+ * separated by '/'. No '.' or '\\', and no '/' before the family's colon, so no name is ever
+ * also a path (none starts with '/' or './', none climbs with '..'). The registry only looks
+ * names up; nothing is read or imported by a name.
  */
 export const BuiltInTaskNameSchema = z
   .string({ error: 'must name a built-in task' })
   .min(1, 'must name a task')
   .max(100, 'must be at most 100 characters')
   .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_-]*(:[A-Za-z0-9][A-Za-z0-9_-]*)?$/,
+    /^[A-Za-z0-9][A-Za-z0-9_-]*(:[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9_-]*)*)?$/,
     'must be the name of a built-in task (lgt tasks lists them), not a path: a task module is { kind: "module", path }',
   );
 
@@ -112,6 +115,8 @@ export function ownPermissionsOf(
 
 /** Whether a task name is a module path rather than a built-in task's name. */
 export function looksLikePath(name: string): boolean {
+  // A family's member (bench:lcbench/3945) is a name; a drive letter (C:/) is one letter.
+  if (/^[a-z][a-z0-9-]+:[^/\\]/i.test(name)) return false;
   return name.includes('/') || name.includes('\\') || /\.(ts|js|mjs|mts)$/.test(name);
 }
 

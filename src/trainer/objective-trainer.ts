@@ -25,7 +25,8 @@ export class ObjectiveTrainer implements Trainer {
     const started = performance.now();
     const configEpochs = request.config['epochs'];
     // 0: the objective did not say how many epochs it plans (pruning then has no last epoch).
-    const planned = request.epochs ?? (typeof configEpochs === 'number' ? configEpochs : 0);
+    const planned =
+      request.epochs ?? (typeof configEpochs === 'number' ? configEpochs : (task.epochs ?? 0));
     const curve: EpochRecord[] = [];
     const abort = new AbortController();
     const onAbort = () => abort.abort(request.signal?.reason);
@@ -62,6 +63,8 @@ export class ObjectiveTrainer implements Trainer {
       seed: request.seed,
       signal: abort.signal,
       final: request.scoreTest === true,
+      dataDirs: request.dataDirs ?? [],
+      ...(planned > 0 ? { epochs: planned } : {}),
       report,
       shouldStop: () => stopped || abort.signal.aborted,
     };
@@ -115,8 +118,16 @@ export class ObjectiveTrainer implements Trainer {
       status,
       metric: { ...task.metric, value: typeof value === 'number' ? value : null },
       validation: { loss: metrics['val_loss'] ?? metrics['loss'] ?? NaN, ...validation },
-      ...(request.scoreTest && testValue !== undefined
-        ? { test: { loss: NaN, ...testScores, [metric]: testValue } }
+      // Its own metric's test score under the metric's name (test_accuracy as accuracy), when
+      // the objective has one; other test scores under theirs (a surrogate may have only some).
+      ...(request.scoreTest && (testValue !== undefined || Object.keys(testScores).length > 0)
+        ? {
+            test: {
+              loss: NaN,
+              ...testScores,
+              ...(testValue !== undefined ? { [metric]: testValue } : {}),
+            },
+          }
         : {}),
       curve,
       reportedEpoch: curve.length,

@@ -35,6 +35,11 @@ export interface TrialRequest {
   /** Overrides the configuration's epochs (quick looks, tests). */
   epochs?: number;
   /**
+   * Where data files may be read from (the campaign's directories inside the ones this process
+   * allows): an objective that reads files gets them as trial.dataDirs.
+   */
+  dataDirs?: readonly string[];
+  /**
    * Most optimizer steps the trial may take, as a multiple of the default configuration's
    * (see step-budget.ts); its epochs are cut to fit. Absent: DEFAULT_STEP_BUDGET; 0: no cap.
    */

@@ -11,6 +11,7 @@ import {
   type TrialRecord,
   type TrialState,
   checkpointKey,
+  DEFAULT_SOURCE,
   finalJobDataOf,
   differingJobFields,
   trialJobDataOf,
@@ -36,6 +37,7 @@ import { offerBest } from './campaign-best.ts';
 import type { ArtifactStore } from '../files/artifact-store.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../trainer/checkpoint.ts';
 import { typicalTimeLimits, type TimeLimits } from './trial-time-limits.ts';
+import { allowedDataDirs, dataDirsFor } from '../env/data-dirs.ts';
 
 /** The campaign's state entry that holds its final retrain's result, once. */
 const FINAL_RESULT = 'final-result';
@@ -176,10 +178,13 @@ export class TrialRunner {
       // The configuration came through Redis: it is checked against the task's space, bounds
       // included, as `lgt trial` checks what a person types.
       const config = parseConfig(task, request, job.config);
-      // A stretch of a run is judged at its end by the in-run mode, not pruned on the way.
-      const pruner = job.segment
-        ? null
-        : createPruner(request.pruner, task.metric.direction, request.prunerOptions);
+      // A stretch of a run is judged at its end by the in-run mode, not pruned on the way. The
+      // default runs in full: it is the control every verdict compares with, and its value at
+      // a pruned epoch is not its score (a peer that happened to start first pruned it once).
+      const pruner =
+        job.segment || started.source === DEFAULT_SOURCE
+          ? null
+          : createPruner(request.pruner, task.metric.direction, request.prunerOptions);
       const segment = await this.segmentOf(campaign, job);
       const startEpoch = segment.resumeFrom?.epoch ?? 0;
       const peers = pruner ? new PeerCurves(this.store, id, job.trial, pruner) : null;
@@ -279,6 +284,7 @@ export class TrialRunner {
         seed: job.seed ?? request.seed,
         trialNumber: job.trial,
         keepPredictions,
+        dataDirs: dataDirsFor(request.dataDirs, allowedDataDirs()),
         ...trainingLimits(request),
         ...segment,
         signal: abort.signal,
@@ -564,6 +570,7 @@ export class TrialRunner {
         data: rows,
         config: parseConfig(task, campaign.request, config),
         seed: seed ?? campaign.request.seed,
+        dataDirs: dataDirsFor(campaign.request.dataDirs, allowedDataDirs()),
         ...trainingLimits(campaign.request),
         // In-run modes: the run's end state is scored as it is, not trained again.
         ...(await this.segmentOf(campaign, job)),

@@ -123,7 +123,14 @@ describe('a builtin task spec names a built-in task and nothing else', () => {
     const absolute = evilModule('evil.mjs');
     const csvNamed = evilModule('evil.csv');
     const before = await ctx.store.listCampaigns();
-    for (const name of [absolute.file, csvNamed.file, './examples/petal-width-task.ts']) {
+    for (const name of [
+      absolute.file,
+      csvNamed.file,
+      './examples/petal-width-task.ts',
+      // A family's member names take '/', but never '.', '..' or a leading '/'.
+      `bench:lcbench/..${absolute.file}`,
+      'bench:lcbench/../../tmp/evil',
+    ]) {
       const res = await call('POST', '/api/campaigns', {
         task: { kind: 'builtin', name },
         maxTrials: 1,

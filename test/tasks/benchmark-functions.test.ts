@@ -46,6 +46,7 @@ describe('benchmark functions', () => {
           seed: 0,
           signal: new AbortController().signal,
           final: false,
+          dataDirs: [],
           report: async () => {},
           shouldStop: () => false,
         })) as Record<string, number>;
