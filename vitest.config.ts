@@ -14,7 +14,10 @@ export default defineConfig({
     // only from their operator's directories: the tests' operator allows the shared data sets.
     env: {
       LGT_RUNS_DIR: os.tmpdir(),
-      LGT_DATA_DIR: path.resolve(import.meta.dirname, '../shared/datasets'),
+      LGT_DATA_DIR: [
+        path.resolve(import.meta.dirname, '../shared/datasets'),
+        path.resolve(import.meta.dirname, '../shared/benchmarks'),
+      ].join(path.delimiter),
     },
   },
 });

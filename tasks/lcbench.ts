@@ -86,7 +86,7 @@ export function lcbenchTask(
   if (LCBENCH_INSTANCES[instance] === undefined)
     throw new Error(`${instance} is not an LCBench instance`);
   const suffix = metric === 'val_accuracy' ? '' : `/${metric}`;
-  return defineObjective({
+  return defineObjective<LcbenchConfig>({
     name: `${LCBENCH_FAMILY}/${instance}${suffix}`,
     title: `LCBench, OpenML task ${instance} (YAHPO Gym surrogate)`,
     description: `Tune an MLP trained with SGD (cosine-annealed learning rate) on OpenML task ${instance}, ${METRICS[metric]} ${metric} after up to ${LCBENCH_EPOCHS} epochs. Each trial is answered by YAHPO Gym's surrogate of LCBench's training logs in about a millisecond and reports its learning curve epoch by epoch (val_accuracy in percent, val_balanced_accuracy in 0..1, val_cross_entropy, and simulated_seconds: what training would have taken). Batch size, learning rate and momentum shape the optimisation; layers, units and dropout the model; weight decay regularizes.`,
@@ -97,7 +97,7 @@ export function lcbenchTask(
     objective: async (config, trial) => {
       const surrogate = await LcbenchSurrogate.load(trial.dataDirs);
       const epochs = Math.max(1, Math.min(trial.epochs ?? LCBENCH_EPOCHS, LCBENCH_EPOCHS));
-      const curve = await surrogate.curve(instance, config as unknown as LcbenchConfig, epochs);
+      const curve = await surrogate.curve(instance, config, epochs);
       let last: Record<string, number> = {};
       for (let e = 1; e <= epochs; e++) {
         last = metricsOf(curve[e - 1]!);

@@ -52,7 +52,7 @@ export const LCBENCH_INSTANCES: Readonly<Record<string, number>> = {
 export const LCBENCH_EPOCHS = 52;
 
 /** A configuration in the surrogate's own names and units (no log transform, no scaling). */
-export interface LcbenchConfig {
+export type LcbenchConfig = {
   batch_size: number;
   learning_rate: number;
   momentum: number;
@@ -60,7 +60,7 @@ export interface LcbenchConfig {
   num_layers: number;
   max_units: number;
   max_dropout: number;
-}
+};
 
 /** The surrogate's six outputs, in its order. */
 export const LCBENCH_OUTPUTS = [

@@ -23,7 +23,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/contracts'], // the request, the stored records and events, with their schemas
   ['src/trainer', 'src/ensemble'], // training, and the predictions ensembles are chosen from
   ['src/tasks', 'tasks'], // task families and the built-in tasks
-  ['src/data', 'src/search-space', 'src/models', 'src/queue'],
+  ['src/data', 'src/search-space', 'src/models', 'src/queue', 'src/surrogates'],
   [
     'src/random',
     'src/format',

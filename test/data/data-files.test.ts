@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -8,6 +9,7 @@ import * as tar from 'tar';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readCifar10Batches } from '../../src/data/cifar10-file.ts';
 import {
+  CorruptDataFileError,
   MissingDataFileError,
   defaultDataDirs,
   resolveDataFile,
@@ -213,6 +215,29 @@ describe('downloading data files', () => {
     expect(messages.at(-1)).toBe(`saved ${file}`);
     expect(tree(first)).toEqual(['iris.csv']); // no temporary files left behind
     expect(tree(second)).toEqual([]);
+  });
+
+  it('keeps a download whose SHA-256 is the expected one, and refuses one that is not, keeping nothing', async () => {
+    const plain = { file: 'plain.txt', title: 'a plain file', url: `${base}/plain.txt` };
+    const right = createHash('sha256').update('plain text\n').digest('hex');
+    const good = fresh('checksum-good');
+    expect(
+      await resolveDataFile({ ...plain, sha256: right }, { dataDirs: [good], download: true }),
+    ).toBe(path.join(good, 'plain.txt'));
+    const bad = fresh('checksum-bad');
+    const wrong = '0'.repeat(64);
+    const error = await resolveDataFile(
+      { ...plain, sha256: wrong },
+      { dataDirs: [bad], download: true },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CorruptDataFileError);
+    expect((error as Error).message).toContain(`has SHA-256 ${right}, not the expected ${wrong}`);
+    expect(tree(bad)).toEqual([]); // the wrong bytes never took the file's place
+    // A file already there is checked too: a good one found is returned, a changed one refused.
+    writeFileSync(path.join(good, 'plain.txt'), 'changed\n');
+    await expect(
+      resolveDataFile({ ...plain, sha256: right }, { dataDirs: [good], download: false }),
+    ).rejects.toThrow(CorruptDataFileError);
   });
 
   it('reports progress in percent while a download is under way', async () => {

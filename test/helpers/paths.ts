@@ -3,6 +3,8 @@ import path from 'node:path';
 
 /** The shared real data sets (never committed to this repository). */
 export const SHARED_DATASETS = path.resolve(import.meta.dirname, '../../../shared/datasets');
+/** The shared benchmark files (YAHPO Gym's surrogates under yahpo/), never committed either. */
+export const SHARED_BENCHMARKS = path.resolve(import.meta.dirname, '../../../shared/benchmarks');
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 

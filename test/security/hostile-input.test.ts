@@ -20,7 +20,7 @@ import { WorkerService } from '../../src/worker/worker-service.ts';
 import { campaignEnd, campaignRequest } from '../helpers/campaign-fixtures.ts';
 import { apiCall } from '../helpers/api-call.ts';
 import { waitFor } from '../helpers/lgt-process.ts';
-import { REPO_ROOT, SHARED_DATASETS } from '../helpers/paths.ts';
+import { REPO_ROOT, SHARED_BENCHMARKS, SHARED_DATASETS } from '../helpers/paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 /**
@@ -245,7 +245,7 @@ describe('workers read data only where their operator allows', () => {
 
   it("a trial process's loader refuses a CSV outside LGT_DATA_DIR, and its record cannot widen the search", async () => {
     await expect(loadTask({ kind: 'csv', file: '/etc/passwd', target: 'x' })).rejects.toThrow(
-      `is outside the directories this process reads data from (${SHARED_DATASETS})`,
+      `is outside the directories this process reads data from (${SHARED_DATASETS}, ${SHARED_BENCHMARKS})`,
     );
     const { dataDirsFor } = await import('../../src/env/data-dirs.ts');
     expect(dataDirsFor(['/etc', path.join(SHARED_DATASETS, 'sub')], [SHARED_DATASETS])).toEqual([
