@@ -17,6 +17,18 @@
  *   npx tsx bench/tuning.ts --tasks bench:branin,bench:hartmann6,bench:rosenbrock10,bench:hartmann6-noisy,bench:mixed \
  *     --strategies random,grid,tpe,cmaes,zo,fdpg,lgt,hybrid --seeds 20 --budget 100 --out bench/results/functions
  *
+ * On YAHPO Gym's LCBench tasks (bench:lcbench/<id>, a surrogate with learning curves) it reports
+ * the normalized regret `(max - best) / (max - min)` of val_accuracy, the range from
+ * instance_target_statistics.csv. With --pruners it runs each strategy with each pruner and
+ * judges them at equal simulated training time (what the trials' runs would have taken): the
+ * regret once the campaign has spent 10, 20 and 50 times the default configuration's full run,
+ * each campaign going on until it has spent the most (or ran --budget trials):
+ *
+ *   npx tsx bench/tuning.ts --tasks bench:lcbench/167168,bench:lcbench/189873 \
+ *     --strategies random,tpe,cmaes --seeds 20 --budget 100 --out bench/results/lcbench
+ *   npx tsx bench/tuning.ts --tasks bench:lcbench/167168 --strategies random,tpe \
+ *     --pruners none,median,asha --seeds 20 --budget 1000 --out bench/results/lcbench-pruning
+ *
  * Trials run one after another in this process (proposals still come `--parallel` at a time, as
  * a campaign would ask); their results are cached in <out>/trial-cache.json, saved after each
  * campaign. With --fast, a trial already in the cache (same task, configuration, seed, epochs,
@@ -44,6 +56,10 @@ import { isObjectiveTask } from '../src/tasks/objective.ts';
 import { TaskTrainer } from '../src/trainer/task-trainer.ts';
 import type { EpochRecord } from '../src/trainer/trainer.ts';
 import { findBuiltInTask } from '../tasks/index.ts';
+import { LCBENCH_FAMILY } from '../tasks/lcbench.ts';
+import { lcbenchTargetStatistics } from '../src/surrogates/lcbench-surrogate.ts';
+import { createPruner } from '../src/trials/create-pruner.ts';
+import { bestUpTo, type Pruner } from '../src/trials/pruner.ts';
 import { bestSoFarChart } from './tuning-chart.ts';
 
 const { values: args } = parseArgs({
@@ -60,6 +76,8 @@ const { values: args } = parseArgs({
     'default-first': { type: 'boolean', default: false },
     'tpe-options': { type: 'string' },
     'fdpg-options': { type: 'string' },
+    // LCBench: pruners to compare at equal simulated time (none,median,asha).
+    pruners: { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
   },
 });
@@ -101,13 +119,29 @@ const epochs = Number(args.epochs);
 const parallel = Number(args.parallel);
 const dataDir =
   process.env['LGT_DATA_DIR'] ?? path.resolve(import.meta.dirname, '../../shared/datasets');
+// YAHPO Gym's files (yahpo/lcbench/...), found like data sets.
+const benchmarksDir =
+  process.env['LGT_BENCHMARKS_DIR'] ?? path.resolve(import.meta.dirname, '../../shared/benchmarks');
+const prunerNames = (args.pruners ?? '').split(',').filter(Boolean) as (
+  'none' | 'median' | 'asha'
+)[];
+for (const p of prunerNames)
+  if (!['none', 'median', 'asha'].includes(p))
+    throw new Error(`unknown pruner ${p}; known: none, median, asha`);
+const isLcbench = (task: AnyTask) => task.name.startsWith(`${LCBENCH_FAMILY}/`);
+/** With --pruners: the campaign's simulated time, in full runs of the default, it may spend. */
+const TIME_CHECKPOINTS = [10, 20, 50];
 mkdirSync(args.out, { recursive: true });
 
 interface CachedTrial {
   value: number | null;
+  /** Pruned at its last epoch (only with --pruners; pruned trials are never cached). */
+  pruned?: boolean;
   curve: EpochRecord[];
   /** A noisy objective's value without its noise (true_value), when it reports one. */
   truth?: number;
+  /** A surrogate's simulated training time of the trial, as far as it ran (simulated_seconds). */
+  time?: number;
 }
 const cachePath = path.join(args.out, 'trial-cache.json');
 const cache: Record<string, CachedTrial> = existsSync(cachePath)
@@ -127,29 +161,51 @@ async function trial(
   config: Config,
   seed: number,
   trialNumber: number,
+  pruning?: { pruner: Pruner; peers: EpochRecord[][] },
 ): Promise<CachedTrial> {
   const key = `${task.name}|${epochs}|${seed}|${trialNumber}|${configKey(config)}`;
-  if (args.fast && cache[key]) {
+  if (args.fast && !pruning && cache[key]) {
     replayed++;
     return cache[key];
   }
+  let pruned = false;
+  const curve: EpochRecord[] = [];
   const result = await trainer.train({
     task,
     data,
     config,
     seed,
     trialNumber,
+    dataDirs: [dataDir, benchmarksDir],
     // An objective trains as it says; --epochs is for the model tasks.
     ...(isObjectiveTask(task) ? {} : { epochs }),
+    // As the trial runner prunes: between epochs, against the peers' curves, never the last.
+    ...(pruning
+      ? {
+          onEpoch: (record: EpochRecord, planned: number) => {
+            curve.push(record);
+            if (planned > 0 && record.epoch >= planned) return 'continue' as const;
+            if (!pruning.pruner.decide(curve, pruning.peers).prune) return 'continue' as const;
+            pruned = true;
+            return 'stop' as const;
+          },
+        }
+      : {}),
   });
   trained++;
   const truth = result.validation['true_value'];
+  const time = result.validation['simulated_seconds'];
   const out: CachedTrial = {
-    value: result.metric.value,
+    // A pruned trial's value is its best so far, as the trial runner records it.
+    value: pruned
+      ? bestUpTo(result.curve, result.curve.length, task.metric.direction)
+      : result.metric.value,
     curve: result.curve,
+    ...(pruned ? { pruned } : {}),
     ...(truth !== undefined ? { truth } : {}),
+    ...(time !== undefined ? { time } : {}),
   };
-  cache[key] = out;
+  if (!pruning) cache[key] = out;
   return out;
 }
 
@@ -159,6 +215,9 @@ async function campaign(
   data: unknown,
   strategyName: string,
   seed: number,
+  prunerName: 'none' | 'median' | 'asha' = 'none',
+  /** Stop once the trials' simulated training time reaches this (surrogate tasks). */
+  timeLimit = Infinity,
 ): Promise<TrialRecord[]> {
   const record: CampaignRecord = {
     id: `bench-${task.name}-${strategyName}-${seed}-${Date.now()}`,
@@ -169,7 +228,7 @@ async function campaign(
       parallel,
       seed,
       splitSeed: 0,
-      pruner: 'none',
+      pruner: prunerName,
       ...(isObjectiveTask(task) ? {} : { epochs }),
       outputDir: args.out,
       agents: 'rules',
@@ -183,6 +242,10 @@ async function campaign(
   };
   await store.createCampaign(record);
   truths.clear();
+  spentBy.clear();
+  const pruner = createPruner(prunerName, task.metric.direction);
+  const peers: EpochRecord[][] = [];
+  let spent = 0;
   // Rules stand in for the LLM: the agents queue is never used.
   const strategy = createStrategy(record, task, {
     context: strategyContextsOf(store, record.id),
@@ -192,7 +255,7 @@ async function campaign(
   });
   for (;;) {
     const history = await store.listTrials(record.id);
-    if (history.length >= budget) break;
+    if (history.length >= budget || spent >= timeLimit) break;
     const proposals = await strategy.propose(history, Math.min(parallel, budget - history.length));
     if (proposals.length === 0) break;
     const added = [];
@@ -212,19 +275,23 @@ async function campaign(
       );
     }
     for (const t of added) {
-      const result = await trial(task, data, t.config, t.seed ?? seed, t.number);
-      if (result.truth !== undefined) truths.set(t.number, result.truth);
-      for (const r of result.curve) await store.appendEpoch(record.id, t.number, 'bench', r);
-      await store.transitionTrial(
-        record.id,
+      const result = await trial(
+        task,
+        data,
+        t.config,
+        t.seed ?? seed,
         t.number,
-        ['running'],
-        result.value === null ? 'failed' : 'completed',
-        {
-          value: result.value,
-          epochsRun: result.curve.length,
-        },
+        pruner ? { pruner, peers } : undefined,
       );
+      if (result.truth !== undefined) truths.set(t.number, result.truth);
+      const state = result.pruned ? 'pruned' : result.value === null ? 'failed' : 'completed';
+      if (pruner?.peerStates.includes(state)) peers.push(result.curve);
+      if (result.time !== undefined) spentBy.set(t.number, (spent += result.time));
+      for (const r of result.curve) await store.appendEpoch(record.id, t.number, 'bench', r);
+      await store.transitionTrial(record.id, t.number, ['running'], state, {
+        value: result.value,
+        epochsRun: result.curve.length,
+      });
     }
   }
   return store.listTrials(record.id);
@@ -232,6 +299,8 @@ async function campaign(
 
 /** Noise-free values of the last campaign's trials (noisy objectives), by trial number. */
 const truths = new Map<number, number>();
+/** The last campaign's simulated training time spent up to and including each trial. */
+const spentBy = new Map<number, number>();
 
 /**
  * The best value so far after each trial; with `score`, what the best-so-far trial (chosen by
@@ -246,7 +315,9 @@ function bestSoFar(
   let best = direction === 'maximize' ? -Infinity : Infinity;
   let scored = NaN;
   for (const t of trials) {
+    // Completed trials only: a pruned trial's value is at the epoch it was stopped.
     if (
+      t.state === 'completed' &&
       typeof t.value === 'number' &&
       (direction === 'maximize' ? t.value > best : t.value < best)
     ) {
@@ -268,7 +339,9 @@ const meanStd = (xs: number[]) => {
   return { mean, std };
 };
 
-const csv = ['task,strategy,seed,trial,value,best_so_far'];
+const csv = [
+  `task,strategy,seed,trial,value,${prunerNames.length ? 'simulated_seconds_spent' : 'best_so_far'}`,
+];
 const summary: string[] = [];
 const checkpoints = [
   ...new Set([...[10, 20, 50, 100, 300, 1000, 3000, 10000].filter((b) => b <= budget), budget]),
@@ -281,7 +354,21 @@ for (const task of tasks) {
   // A function with a known optimum is judged by regret (value - optimum, minimizing).
   const optimum = isObjectiveTask(task) ? task.optimum : undefined;
   if (optimum !== undefined) {
-    await regretTable(task, optimum);
+    await regretTable(task, (v) => v - optimum, `regret to the optimum ${optimum}`);
+    continue;
+  }
+  if (isLcbench(task)) {
+    // Normalized by the instance's range over 500,000 random configurations (YAHPO Gym's).
+    const instance = task.name.split('/')[1]!;
+    const stats = await lcbenchTargetStatistics([benchmarksDir]);
+    const { min, max } = stats.get(instance)![task.metric.name]!;
+    const regretOf =
+      task.metric.direction === 'maximize'
+        ? (v: number) => (max - v) / (max - min)
+        : (v: number) => (v - min) / (max - min);
+    const what = `normalized regret of ${task.metric.name} (range ${min.toPrecision(4)}..${max.toPrecision(4)})`;
+    if (prunerNames.length) await timeTable(task, regretOf, what);
+    else await regretTable(task, regretOf, what);
     continue;
   }
   const target = TARGETS[task.name];
@@ -355,8 +442,15 @@ for (const task of tasks) {
     ),
   );
 }
-/** One benchmark function: regret at the checkpoints and its AUC per strategy, and a chart. */
-async function regretTable(task: AnyTask, optimum: number): Promise<void> {
+/**
+ * A benchmark with a known optimum or range: regret at the checkpoints and its AUC per
+ * strategy, and a chart. `regretOf` turns a value into regret (lower is better).
+ */
+async function regretTable(
+  task: AnyTask,
+  regretOf: (value: number) => number,
+  what: string,
+): Promise<void> {
   const rows: string[][] = [
     ['strategy', ...checkpoints.map((b) => `regret @${b}`), `AUC (mean regret, 1..${budget})`],
   ];
@@ -366,10 +460,8 @@ async function regretTable(task: AnyTask, optimum: number): Promise<void> {
     const started = Date.now();
     for (let seed = 0; seed < seeds; seed++) {
       const trials = await campaign(task, undefined, strategyName, seed);
-      const regret = bestSoFar(
-        trials,
-        'minimize',
-        (t) => (truths.get(t.number) ?? t.value!) - optimum,
+      const regret = bestSoFar(trials, task.metric.direction, (t) =>
+        regretOf(truths.get(t.number) ?? t.value!),
       );
       curves.push(regret);
       trials.forEach((t, i) =>
@@ -394,13 +486,13 @@ async function regretTable(task: AnyTask, optimum: number): Promise<void> {
     );
   }
   summary.push(
-    `### ${task.name}: regret to the optimum ${optimum} (lower is better), mean ± std over ${seeds} seeds`,
+    `### ${task.name}: ${what} (lower is better), mean ± std over ${seeds} seeds`,
     '',
     markdownTable(rows),
     '',
   );
   writeFileSync(
-    path.join(args.out, `tuning-${task.name.replace(':', '-')}.png`),
+    path.join(args.out, `tuning-${task.name.replace(/[:/]/g, '-')}.png`),
     bestSoFarChart(
       `${task.name}: regret of the best so far (${seeds} seeds, mean ± std)`,
       'regret',
@@ -409,9 +501,82 @@ async function regretTable(task: AnyTask, optimum: number): Promise<void> {
   );
 }
 
+/**
+ * Pruners at equal simulated training time (surrogate tasks): per strategy and pruner, the regret
+ * of the best completed trial once the campaign has spent k full runs of the default
+ * configuration (a trial counts once it has finished). Pruning pays off when the same time buys
+ * a lower regret.
+ */
+async function timeTable(
+  task: AnyTask,
+  regretOf: (value: number) => number,
+  what: string,
+): Promise<void> {
+  const full = await trainer.train({
+    task,
+    data: undefined,
+    config: task.baseline,
+    seed: 0,
+    dataDirs: [dataDir, benchmarksDir],
+  });
+  const unit = full.validation['simulated_seconds'];
+  if (!unit)
+    throw new Error(`${task.name} reports no simulated_seconds: --pruners needs a surrogate task`);
+  const limit = Math.max(...TIME_CHECKPOINTS) * unit;
+  const rows: string[][] = [
+    [
+      'strategy + pruner',
+      ...TIME_CHECKPOINTS.map((k) => `regret @${k}× default's time`),
+      'trials run',
+      'pruned',
+    ],
+  ];
+  const fmt = (m: { mean: number; std: number }) =>
+    `${m.mean.toPrecision(3)} ± ${m.std.toPrecision(2)}`;
+  for (const strategyName of strategies) {
+    for (const prunerName of prunerNames) {
+      const name = `${label(strategyName)} + ${prunerName}`;
+      const at: number[][] = TIME_CHECKPOINTS.map(() => []);
+      const counts: number[] = [];
+      const prunedShares: number[] = [];
+      const started = Date.now();
+      for (let seed = 0; seed < seeds; seed++) {
+        const trials = await campaign(task, undefined, strategyName, seed, prunerName, limit);
+        TIME_CHECKPOINTS.forEach((k, i) => {
+          const within = trials.filter((t) => (spentBy.get(t.number) ?? Infinity) <= k * unit);
+          const best = bestSoFar(within, task.metric.direction, (t) => regretOf(t.value!));
+          at[i]!.push(within.length ? best[within.length - 1]! : NaN);
+        });
+        counts.push(trials.length);
+        prunedShares.push(trials.filter((t) => t.state === 'pruned').length / trials.length);
+        trials.forEach((t) =>
+          csv.push(
+            [task.name, name, seed, t.number, t.value ?? '', spentBy.get(t.number) ?? ''].join(','),
+          ),
+        );
+      }
+      rows.push([
+        name,
+        ...at.map((xs) => fmt(meanStd(xs))),
+        meanStd(counts).mean.toFixed(0),
+        `${(100 * meanStd(prunedShares).mean).toFixed(0)}%`,
+      ]);
+      process.stderr.write(
+        `  ${task.name} ${name}: ${seeds} seeds in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+      );
+    }
+  }
+  summary.push(
+    `### ${task.name}: ${what} at equal simulated training time (lower is better), mean ± std over ${seeds} seeds; the default's full run takes ${unit.toFixed(0)} s simulated`,
+    '',
+    markdownTable(rows),
+    '',
+  );
+}
+
 writeFileSync(cachePath, JSON.stringify(cache));
 writeFileSync(path.join(args.out, 'tuning.csv'), `${csv.join('\n')}\n`);
-const command = `npx tsx bench/tuning.ts --tasks ${args.tasks} --strategies ${args.strategies} --seeds ${seeds} --budget ${budget} --epochs ${epochs} --parallel ${parallel}${tpeOptions ? ` --tpe-options '${args['tpe-options']}'` : ''}${fdpgOptions ? ` --fdpg-options '${args['fdpg-options']}'` : ''}${args['default-first'] ? ' --default-first' : ''}`;
+const command = `npx tsx bench/tuning.ts --tasks ${args.tasks} --strategies ${args.strategies} --seeds ${seeds} --budget ${budget} --epochs ${epochs} --parallel ${parallel}${tpeOptions ? ` --tpe-options '${args['tpe-options']}'` : ''}${fdpgOptions ? ` --fdpg-options '${args['fdpg-options']}'` : ''}${args['default-first'] ? ' --default-first' : ''}${args.pruners ? ` --pruners ${args.pruners}` : ''}`;
 const text = [
   ...summary,
   `(${trained} trials trained, ${replayed} replayed from the cache; ${command})`,
