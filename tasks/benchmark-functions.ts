@@ -67,6 +67,7 @@ const numbers = (config: Record<string, unknown>, names: string[]) =>
   names.map((n) => config[n] as number);
 
 export const braninObjective = defineObjective({
+  deterministic: true,
   name: 'bench:branin',
   title: 'Branin function (2-D, three global minima)',
   description:
@@ -82,6 +83,7 @@ export const braninObjective = defineObjective({
 });
 
 export const hartmann6Objective = defineObjective({
+  deterministic: true,
   name: 'bench:hartmann6',
   title: 'Hartmann 6-D function',
   description:
@@ -95,6 +97,7 @@ export const hartmann6Objective = defineObjective({
 
 const R10_NAMES = Array.from({ length: 10 }, (_, i) => `x${i + 1}`);
 export const rosenbrock10Objective = defineObjective({
+  deterministic: true,
   name: 'bench:rosenbrock10',
   title: 'Rosenbrock function in 10 dimensions',
   description:
@@ -167,6 +170,7 @@ function sphereCoordinates(): ParamDefs {
 }
 
 export const mixedObjective = defineObjective({
+  deterministic: true,
   name: 'bench:mixed',
   title: 'A mixed, conditional space (choices, integers, dimensions that apply only sometimes)',
   description:

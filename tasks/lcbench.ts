@@ -94,6 +94,8 @@ export function lcbenchTask(
     dataSummary: `YAHPO Gym surrogate of LCBench (OpenML task ${instance}, ${LCBENCH_EPOCHS} epochs)`,
     space: lcbenchSpace,
     epochs: LCBENCH_EPOCHS,
+    // The surrogate answers a configuration the same way every time.
+    deterministic: true,
     objective: async (config, trial) => {
       const surrogate = await LcbenchSurrogate.load(trial.dataDirs);
       const epochs = Math.max(1, Math.min(trial.epochs ?? LCBENCH_EPOCHS, LCBENCH_EPOCHS));

@@ -17,6 +17,7 @@ import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { CmaEsStrategy } from './cmaes-strategy.ts';
 import { FdpgStrategy, type FdpgOptions } from './fdpg-strategy.ts';
 import { TpeStrategy, type TpeOptions } from './tpe-strategy.ts';
+import { GpStrategy } from './gp-strategy.ts';
 import { ZeroOrderStrategy } from './zo-strategy.ts';
 import { QueuedLlmClient } from '../llm/queued-llm-client.ts';
 import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
@@ -219,6 +220,10 @@ function numericStrategy(
       });
     case 'tpe':
       return new TpeStrategy(space, seed, task.metric.direction, deps.tpeOptions);
+    case 'gp':
+      return new GpStrategy(space, seed, task.metric.direction, {
+        deterministic: isObjectiveTask(task) && task.deterministic === true,
+      });
     case 'cmaes':
       // Its replay's snapshot is kept beside the campaign for a driver that takes over.
       return new CmaEsStrategy(space, seed, task.metric.direction, {}, deps.context('cmaes'));

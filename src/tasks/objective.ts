@@ -72,6 +72,8 @@ export interface ObjectiveTask<C extends Config = Config> {
    * learning curve's length), so pruners know where a curve ends.
    */
   epochs?: number;
+  /** The same configuration always gives the same result (no noise): model-based strategies may interpolate. */
+  deterministic?: boolean;
   objective(config: C, trial: ObjectiveTrial): Promise<ObjectiveOutcome>;
 }
 
@@ -92,6 +94,8 @@ export interface ObjectiveDefinition<C extends Config = Config> {
   tensorflow?: boolean;
   /** The epochs a trial reports unless the campaign says (see ObjectiveTask.epochs). */
   epochs?: number;
+  /** The objective has no noise (see ObjectiveTask.deterministic). */
+  deterministic?: boolean;
   objective: (config: C, trial: ObjectiveTrial) => Promise<ObjectiveOutcome>;
 }
 
@@ -143,6 +147,7 @@ export function defineObjective<C extends Config = Config>(
     ...(definition.optimum !== undefined ? { optimum: definition.optimum } : {}),
     ...(definition.tensorflow ? { tensorflow: true } : {}),
     ...(definition.epochs !== undefined ? { epochs: definition.epochs } : {}),
+    ...(definition.deterministic ? { deterministic: true } : {}),
     objective: definition.objective,
   };
 }
