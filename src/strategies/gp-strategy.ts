@@ -122,17 +122,18 @@ export class GpStrategy implements Strategy {
       y,
       fitted.hyper,
     );
-    const best = Math.min(...y);
+    // The incumbent; believed results count as observed, so it moves with them (a believed
+    // point better than it would otherwise leave its neighbours "certain to improve").
+    let best = Math.min(...y);
     const seen = new Set(history.map((t) => configKey(t.config)));
     const running = history.filter(
       (t) => t.value === undefined && !['failed', 'cancelled'].includes(t.state),
     );
     if (running.length > 0) {
       const xs = running.map((t) => this.features(t.config));
-      gp = gp.withObservations(
-        xs,
-        xs.map((x) => gp.predict(x).mean),
-      );
+      const means = xs.map((x) => gp.predict(x).mean);
+      gp = gp.withObservations(xs, means);
+      best = Math.min(best, ...means);
     }
     const rng = new Rng(this.seed * 1_000_003 + history.length * 7919 + 11);
     const proposals: Proposal[] = [];
@@ -145,9 +146,11 @@ export class GpStrategy implements Strategy {
       const { mean, variance } = gp.predict(x);
       // Believed to score its mean until its result comes: the next one goes elsewhere.
       gp = gp.withObservations([x], [mean]);
+      const incumbent = best;
+      best = Math.min(best, mean);
       proposals.push({
         config: choice.config,
-        reason: `GP: largest log EI (${choice.logEi.toFixed(2)}) of ${this.options.candidates} candidates and a local search; predicted ${mean.toFixed(2)} ± ${Math.sqrt(variance).toFixed(2)} (standardized, best ${best.toFixed(2)}), ${used.length} results${running.length + i > 0 ? `, ${running.length + i} running believed at their mean` : ''}; shortest lengthscales: ${this.shortest(fitted.hyper.lengthscales)}`,
+        reason: `GP: largest log EI (${choice.logEi.toFixed(2)}) of ${this.options.candidates} candidates and a local search; predicted ${mean.toFixed(2)} ± ${Math.sqrt(variance).toFixed(2)} (standardized, best ${incumbent.toFixed(2)}), ${used.length} results${running.length + i > 0 ? `, ${running.length + i} running believed at their mean` : ''}; shortest lengthscales: ${this.shortest(fitted.hyper.lengthscales)}`,
       });
     }
     if (proposals.length < count) {
