@@ -27,6 +27,8 @@ export function formatEvent(
       return `${t} campaign started: ${e.task}, ${e.strategy.endsWith(' mode') ? e.strategy : `strategy ${e.strategy}, ${e.maxTrials} trials`}, ${e.parallel} at a time${e.agents ? `; agents: ${e.agents}` : ''}`;
     case 'campaign.resumed':
       return `${t} campaign resumed by ${e.by}`;
+    case 'strategy.chosen':
+      return `${t} auto chose ${e.strategy}: ${e.reason}`;
     case 'proposal':
       return `${t} ${trial(e.trial)} proposed by ${e.source}: ${e.reason}\n         ${paint('dim', formatConfig(e.config), s)}`;
     case 'trial.started':

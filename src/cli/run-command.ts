@@ -100,8 +100,8 @@ export function registerRunCommand(program: Command): void {
   )
     .option(
       '--strategy <name>',
-      `where configurations come from: ${STRATEGY_NAMES.join(', ')}`,
-      'random',
+      `where configurations come from: ${STRATEGY_NAMES.join(', ')} (auto: a Gaussian process for mostly numeric spaces, TPE for mostly categorical ones)`,
+      'auto',
     )
     .option(
       '--mode <mode>',

@@ -18,6 +18,7 @@ import { CmaEsStrategy } from './cmaes-strategy.ts';
 import { FdpgStrategy, type FdpgOptions } from './fdpg-strategy.ts';
 import { TpeStrategy, type TpeOptions } from './tpe-strategy.ts';
 import { GpStrategy } from './gp-strategy.ts';
+import { AutoStrategy, chooseAuto } from './auto-strategy.ts';
 import { ZeroOrderStrategy } from './zo-strategy.ts';
 import { QueuedLlmClient } from '../llm/queued-llm-client.ts';
 import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
@@ -191,6 +192,14 @@ function requestedStrategy(campaign: CampaignRecord, task: AnyTask, deps: Strate
             }
           : {}),
       },
+    );
+  }
+  if (request.strategy === 'auto') {
+    const choice = chooseAuto(space.searched());
+    return new AutoStrategy(
+      numericStrategy(choice.strategy, space, request.seed, task, request, deps),
+      choice,
+      deps.context('auto'),
     );
   }
   return numericStrategy(request.strategy, space, request.seed, task, request, deps);

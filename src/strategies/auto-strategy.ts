@@ -1,0 +1,64 @@
+import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { SearchSpace } from '../search-space/search-space.ts';
+import type { StrategyContext } from './strategy-context.ts';
+import type { Proposal, Strategy } from './strategy.ts';
+
+/** What `--strategy auto` runs, and why. */
+export interface AutoChoice {
+  strategy: 'gp' | 'tpe';
+  reason: string;
+}
+
+/**
+ * The sampler for a space, as Optuna's AutoSampler and the evidence of bench/tuning.ts and the
+ * Optuna side by side suggest (docs/benchmarks.md): a Gaussian process for numeric or mostly
+ * numeric spaces (it led every other sampler on the functions and LCBench at 20 to 100 trials),
+ * TPE where choices and conditional dimensions make up most of the space (one-hot coordinates
+ * and inactive dimensions are where a GP's kernel helps least). A long campaign stays on the GP:
+ * its window bounds the cost of a proposal however many trials there are.
+ */
+export function chooseAuto(space: SearchSpace): AutoChoice {
+  const params = space.params;
+  const numeric = params.filter((p) => p.kind !== 'choice').length;
+  const choices = params.length - numeric;
+  const conditional = params.filter((p) => p.when).length;
+  const described = `${numeric} numeric, ${choices} choice, ${conditional} conditional dimensions`;
+  if (numeric === 0 || choices + conditional > numeric)
+    return {
+      strategy: 'tpe',
+      reason: `${described}: mostly choices and conditions, where TPE's densities do better than a GP's kernel`,
+    };
+  return {
+    strategy: 'gp',
+    reason: `${described}: mostly numeric, where a Gaussian process with log EI leads at budgets of 20 to a few hundred trials`,
+  };
+}
+
+/**
+ * `--strategy auto`: the chosen sampler's proposals, each saying so; the choice is logged once
+ * as a `strategy.chosen` event (the campaign log, `lgt status`, the report's events).
+ */
+export class AutoStrategy implements Strategy {
+  readonly name = 'auto';
+
+  constructor(
+    private readonly chosen: Strategy,
+    private readonly choice: AutoChoice,
+    private readonly context: StrategyContext,
+  ) {}
+
+  async propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]> {
+    // Once per campaign, whichever driver gets here first (the state is the campaign's).
+    const first = await this.context.updateState<{ logged: true }>((now) =>
+      now ? null : { logged: true },
+    );
+    if (first)
+      await this.context.log({
+        type: 'strategy.chosen',
+        strategy: this.choice.strategy,
+        reason: this.choice.reason,
+      });
+    const proposals = await this.chosen.propose(history, count);
+    return proposals.map((p) => ({ ...p, source: p.source ?? this.chosen.name }));
+  }
+}
