@@ -5,7 +5,7 @@
  * after one to warm up. bench/scale.ts measures the whole loop; this says which part of it is
  * the strategy's.
  *
- *   npx tsx bench/strategy-cost.ts [--strategies random,tpe] [--at 100,1000,5000,10000]
+ *   npx tsx bench/strategy-cost.ts [--strategies random,tpe,gp] [--at 100,1000,5000,10000]
  *     [--task bench:hartmann6]
  *
  * Strategies that learn from their own proposals (cmaes, zo and fdpg, which store what they need
@@ -19,6 +19,7 @@ import { isObjectiveTask } from '../src/tasks/objective.ts';
 import { RandomStrategy } from '../src/strategies/random-strategy.ts';
 import type { Strategy } from '../src/strategies/strategy.ts';
 import { TpeStrategy } from '../src/strategies/tpe-strategy.ts';
+import { GpStrategy } from '../src/strategies/gp-strategy.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,6 +66,8 @@ while (history.length < Math.max(...lengths)) {
 const make: Record<string, () => Strategy> = {
   random: () => new RandomStrategy(task.space, 1),
   tpe: () => new TpeStrategy(task.space, 1, direction),
+  gp: () =>
+    new GpStrategy(task.space, 1, direction, { deterministic: task.deterministic === true }),
 };
 console.log(`| strategy | ${lengths.map((n) => `ms per propose(8) at ${n}`).join(' | ')} |`);
 console.log(`|${' --- |'.repeat(lengths.length + 1)}`);
