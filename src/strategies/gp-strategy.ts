@@ -39,6 +39,14 @@ const DEFAULTS: GpOptions = {
   deterministic: false,
 };
 
+/**
+ * The least distance (in the unit coordinates) of a proposal from every point the model has.
+ * Measured on Branin, 8 seeds, 100 trials: none 0.19 mean regret (one seed stuck at 1.55 for 80
+ * trials, the others near 1e-4), 0.01 about 5e-3 (none stuck, but no finer than the radius),
+ * 0.003 about 8e-4 (none stuck); a variance floor instead left seeds at 1e-2 to 5e-2.
+ */
+const MIN_SEPARATION = 0.003;
+
 /** Where an inactive numeric coordinate sits: outside [0, 1], the same for every such trial. */
 const INACTIVE = -0.5;
 
@@ -226,7 +234,7 @@ export class GpStrategy implements Strategy {
   ): { config: Config; logEi: number } | null {
     const scored: { config: Config; logEi: number }[] = [];
     const consider = (config: Config) => {
-      if (seen.has(configKey(config))) return;
+      if (seen.has(configKey(config)) || this.tooClose(gp, config)) return;
       scored.push({ config, logEi: this.score(gp, best, config) });
     };
     for (let c = 0; c < this.options.candidates; c++) consider(sampleConfig(this.space, rng));
@@ -245,6 +253,22 @@ export class GpStrategy implements Strategy {
       if (found.logEi > winner.logEi) winner = found;
     }
     return winner;
+  }
+
+  /**
+   * Whether a configuration is within MIN_SEPARATION of a point the model already has (observed,
+   * running or chosen for this batch). Where the model is overconfident, log EI is largest a
+   * hair away from its best point, and a search that allows that proposes the same point again
+   * and again (Branin seed 3 sat at x1 = 10, x2 = 3.0 for 80 trials): a proposal must be new
+   * by at least that much.
+   */
+  private tooClose(gp: GaussianProcess, config: Config): boolean {
+    const x = this.features(config);
+    return gp.x.some((o) => {
+      let d2 = 0;
+      for (let i = 0; i < x.length; i++) d2 += (x[i]! - o[i]!) ** 2;
+      return d2 < MIN_SEPARATION * MIN_SEPARATION;
+    });
   }
 
   /** A random neighbour: coordinates moved by N(0, sd²), each choice redrawn with some chance. */
@@ -277,7 +301,12 @@ export class GpStrategy implements Strategy {
       let bestMove: { config: Config; logEi: number } | null = null;
       const tryMove = (nu: number[], nc: number[]) => {
         const config = this.encoding.decode(nu, nc);
-        if (seen.has(configKey(config)) || configKey(config) === configKey(current.config)) return;
+        if (
+          seen.has(configKey(config)) ||
+          configKey(config) === configKey(current.config) ||
+          this.tooClose(gp, config)
+        )
+          return;
         const logEi = this.score(gp, best, config);
         if (logEi > (bestMove?.logEi ?? current.logEi)) bestMove = { config, logEi };
       };
