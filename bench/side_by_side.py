@@ -35,7 +35,10 @@ def read(paths):
 
 
 def at(curves, budget):
-    return [c[budget - 1] for c in curves.values() if len(c) >= budget and math.isfinite(c[budget - 1])]
+    """Each seed's regret after `budget` trials; a sampler that stopped early (a grid smaller than
+    the budget) keeps its last best, as bench/tuning.ts pads it."""
+    values = [c[min(budget, len(c)) - 1] for c in curves.values() if c]
+    return [v for v in values if math.isfinite(v)]
 
 
 def mean(xs):

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { PathTextSchema, TaskSpecSchema } from '../tasks/task-spec.ts';
 
-export const NUMERIC_STRATEGY_NAMES = ['random', 'grid', 'tpe', 'gp', 'cmaes', 'zo', 'fdpg'] as const;
+export const NUMERIC_STRATEGY_NAMES = [
+  'random',
+  'grid',
+  'tpe',
+  'gp',
+  'cmaes',
+  'zo',
+  'fdpg',
+] as const;
 export const STRATEGY_NAMES = ['auto', ...NUMERIC_STRATEGY_NAMES, 'lgt', 'hybrid'] as const;
 const PRUNER_NAMES = ['none', 'median', 'asha'] as const;
 /** f-DPG's divergences: Jensen-Shannon, forward KL, reverse KL, total variation. */

@@ -218,7 +218,7 @@ describe('campaign requests', () => {
       env,
     );
     expect(strategy.code).toBe(2);
-    expect(strategy.stderr).toContain('--strategy must be one of random, grid');
+    expect(strategy.stderr).toContain('--strategy must be one of auto, random, grid');
     expect(strategy.stderr).toContain('--parallel must be at least 1');
     const grid = await runCli(
       ['run', 'iris', '--strategy', 'grid', '--grid-params', 'lr', '--redis-url', h.server.url],

@@ -36,7 +36,7 @@ describe('campaign requests', () => {
     const fields = (error as InvalidCampaignRequestError).fields;
     expect(fields).toContainEqual({
       field: 'strategy',
-      message: expect.stringMatching(/^must be one of random, grid, .* \(got "bayes"\)$/),
+      message: expect.stringMatching(/^must be one of auto, random, grid, .* \(got "bayes"\)$/),
     });
     expect(fields).toContainEqual({ field: 'maxTrials', message: 'must be at least 1' });
     expect(fields).toContainEqual({ field: 'llmBudget.tokens', message: 'must be a whole number' });
