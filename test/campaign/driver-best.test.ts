@@ -1,19 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { CampaignDriver } from '../../src/campaign/campaign-driver.ts';
 import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
-import { reportDirFor } from '../../src/campaign/report-writer.ts';
-import type { TrialJobData } from '../../src/contracts/campaign-records.ts';
-import { FileArtifactStore } from '../../src/files/artifact-store.ts';
-import { queuePrefix } from '../../src/queue/lgt-queues.ts';
-import { connectionOptions, createRedis } from '../../src/queue/redis-connection.ts';
-import { TaskTrainer } from '../../src/trainer/task-trainer.ts';
-import { TaskDataCache } from '../../src/trials/task-data-cache.ts';
-import { TrialRunner } from '../../src/trials/trial-runner.ts';
 import { useCampaignRedis } from '../helpers/campaign-redis.ts';
+import { driveInProcess } from '../helpers/in-process-campaign.ts';
 
 /**
  * A worker writes a finished trial, then the campaign's best. A driver may see the first
@@ -49,28 +40,10 @@ describe('the campaign best at the end', () => {
     expect((await db.store.requireCampaign(campaign.id)).best).toBeUndefined();
 
     // A trial worker for the final run (the best retrained once), in this process.
-    const runner = new TrialRunner(
-      db.store,
-      new TaskTrainer(),
-      new TaskDataCache(),
-      (c) => new FileArtifactStore(reportDirFor(c, out)),
-    );
-    const trials = new Worker(
-      'trials',
-      (job) => runner.run(job.data as TrialJobData, { attempt: 1, maxAttempts: 1 }),
-      { connection: connectionOptions(db.server.url), prefix: queuePrefix() },
-    );
-    const blocking = createRedis(db.server.url);
-    try {
-      const driver = new CampaignDriver(db.store, db.queues, blocking, { pollMs: 200 });
-      const finished = await driver.drive(campaign.id);
-      expect(finished.status, finished.error).toBe('completed');
-      expect(finished.best).toMatchObject({ trial: 1, value: 24.1, config });
-      const events = await db.store.readEvents(campaign.id, '0', { count: 100 });
-      expect(events.filter((e) => e.type === 'best.improved')).toHaveLength(1);
-    } finally {
-      await trials.close();
-      blocking.disconnect();
-    }
+    const finished = await driveInProcess(db, campaign.id, out, { pollMs: 200 });
+    expect(finished.status, finished.error).toBe('completed');
+    expect(finished.best).toMatchObject({ trial: 1, value: 24.1, config });
+    const events = await db.store.readEvents(campaign.id, '0', { count: 100 });
+    expect(events.filter((e) => e.type === 'best.improved')).toHaveLength(1);
   }, 60_000);
 });

@@ -1,16 +1,10 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CampaignDriver } from '../../src/campaign/campaign-driver.ts';
 import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
-import { reportDirFor } from '../../src/campaign/report-writer.ts';
-import type { CampaignReport, TrialJobData } from '../../src/contracts/campaign-records.ts';
+import type { CampaignReport } from '../../src/contracts/campaign-records.ts';
 import { CorruptDataFileError, MissingDataFileError } from '../../src/data/data-files.ts';
-import { FileArtifactStore } from '../../src/files/artifact-store.ts';
-import { queuePrefix } from '../../src/queue/lgt-queues.ts';
-import { connectionOptions, createRedis } from '../../src/queue/redis-connection.ts';
 import {
   LCBENCH_INSTANCES,
   LcbenchSurrogate,
@@ -18,11 +12,9 @@ import {
   type LcbenchConfig,
 } from '../../src/surrogates/lcbench-surrogate.ts';
 import { loadTask } from '../../src/tasks/task-registry.ts';
-import { TaskTrainer } from '../../src/trainer/task-trainer.ts';
-import { TaskDataCache } from '../../src/trials/task-data-cache.ts';
-import { TrialRunner } from '../../src/trials/trial-runner.ts';
 import { findLcbenchTask, lcbenchTask } from '../../tasks/lcbench.ts';
 import { useCampaignRedis } from '../helpers/campaign-redis.ts';
+import { driveInProcess } from '../helpers/in-process-campaign.ts';
 import { requireFile, SHARED_BENCHMARKS } from '../helpers/paths.ts';
 
 const LCBENCH_DIR = path.join(SHARED_BENCHMARKS, 'yahpo/lcbench');
@@ -214,44 +206,26 @@ describe('a bench:lcbench campaign through the real queue', () => {
       outputDir: out,
     });
     const campaign = await createCampaign(db.store, db.queues, prepared);
-    const runner = new TrialRunner(
-      db.store,
-      new TaskTrainer(),
-      new TaskDataCache(),
-      (c) => new FileArtifactStore(reportDirFor(c, out)),
-    );
-    const trials = new Worker(
-      'trials',
-      (job) => runner.run(job.data as TrialJobData, { attempt: 1, maxAttempts: 1 }),
-      { connection: connectionOptions(db.server.url), prefix: queuePrefix(), concurrency: 2 },
-    );
-    const blocking = createRedis(db.server.url);
-    try {
-      const driver = new CampaignDriver(db.store, db.queues, blocking, { pollMs: 100 });
-      const finished = await driver.drive(campaign.id);
-      expect(finished.status, finished.error).toBe('completed');
-      const report = JSON.parse(
-        readFileSync(path.join(finished.reportDir!, 'report.json'), 'utf8'),
-      ) as CampaignReport;
-      const byNumber = new Map(report.trials.map((t) => [t.number, t]));
-      const control = byNumber.get(1)!;
-      expect(control.source).toBe('default');
-      expect(control.state).toBe('completed');
-      expect(control.epochsRun).toBe(52);
-      const pruned = report.trials.filter((t) => t.state === 'pruned');
-      expect(pruned.length).toBeGreaterThan(0);
-      for (const t of pruned) expect(t.epochsRun!).toBeLessThan(52);
-      // The campaign's simulated time is its trials' own, each as far as it ran.
-      const sum = report.trials.reduce((s, t) => s + (t.validation?.['simulated_seconds'] ?? 0), 0);
-      expect(report.simulatedSeconds).toBeCloseTo(sum, 3);
-      expect(sum).toBeGreaterThan(0);
-      // The pick is one of the completed trials, and the final run scored its test side.
-      expect(byNumber.get(finished.best!.trial)!.state).toBe('completed');
-      expect(report.best!.final!.test!['test_balanced_accuracy']).toBeGreaterThan(0);
-      expect(finished.best!.value).toBeGreaterThanOrEqual(control.value!);
-    } finally {
-      await trials.close();
-      blocking.disconnect();
-    }
+    const finished = await driveInProcess(db, campaign.id, out, { concurrency: 2 });
+    expect(finished.status, finished.error).toBe('completed');
+    const report = JSON.parse(
+      readFileSync(path.join(finished.reportDir!, 'report.json'), 'utf8'),
+    ) as CampaignReport;
+    const byNumber = new Map(report.trials.map((t) => [t.number, t]));
+    const control = byNumber.get(1)!;
+    expect(control.source).toBe('default');
+    expect(control.state).toBe('completed');
+    expect(control.epochsRun).toBe(52);
+    const pruned = report.trials.filter((t) => t.state === 'pruned');
+    expect(pruned.length).toBeGreaterThan(0);
+    for (const t of pruned) expect(t.epochsRun!).toBeLessThan(52);
+    // The campaign's simulated time is its trials' own, each as far as it ran.
+    const sum = report.trials.reduce((s, t) => s + (t.validation?.['simulated_seconds'] ?? 0), 0);
+    expect(report.simulatedSeconds).toBeCloseTo(sum, 3);
+    expect(sum).toBeGreaterThan(0);
+    // The pick is one of the completed trials, and the final run scored its test side.
+    expect(byNumber.get(finished.best!.trial)!.state).toBe('completed');
+    expect(report.best!.final!.test!['test_balanced_accuracy']).toBeGreaterThan(0);
+    expect(finished.best!.value).toBeGreaterThanOrEqual(control.value!);
   }, 60_000);
 });
