@@ -86,13 +86,7 @@ export class GaussianProcess {
         k[j * n + i] = v;
       }
     }
-    const { l } = factorWithJitter(k, n, hyper.noiseVariance);
-    const alpha = solveUpper(l, n, solveLower(l, n, ys));
-    let logDet = 0;
-    for (let i = 0; i < n; i++) logDet += Math.log(l[i * n + i]!);
-    let fit = 0;
-    for (let i = 0; i < n; i++) fit += ys[i]! * alpha[i]!;
-    const lml = -0.5 * fit - logDet - 0.5 * n * Math.log(2 * Math.PI);
+    const { l, alpha, lml } = condition(k, n, hyper.noiseVariance, ys);
     return new GaussianProcess(xs, ys, hyper, l, alpha, lml);
   }
 
@@ -166,6 +160,25 @@ function factorWithJitter(k: Float64Array, n: number, noise: number): { l: Float
   throw new Error('the Gaussian process covariance is not positive definite, even with jitter');
 }
 
+/**
+ * The data conditioned on: the factor of K + σ² I, α = (K + σ² I)⁻¹ y, and the log marginal
+ * likelihood -½ yᵀα - Σ log L_ii - n/2 log 2π (Rasmussen and Williams, algorithm 2.1).
+ */
+function condition(
+  k: Float64Array,
+  n: number,
+  noise: number,
+  y: Float64Array,
+): { l: Float64Array; alpha: Float64Array; lml: number } {
+  const { l } = factorWithJitter(k, n, noise);
+  const alpha = solveUpper(l, n, solveLower(l, n, y));
+  let logDet = 0;
+  for (let i = 0; i < n; i++) logDet += Math.log(l[i * n + i]!);
+  let fit = 0;
+  for (let i = 0; i < n; i++) fit += y[i]! * alpha[i]!;
+  return { l, alpha, lml: -0.5 * fit - logDet - 0.5 * n * Math.log(2 * Math.PI) };
+}
+
 interface Priors {
   logLengthscaleMean: number;
   logLengthscaleSd: number;
@@ -225,13 +238,8 @@ export function logPosterior(
       g[j * n + i] = gv;
     }
   }
-  const { l } = factorWithJitter(k, n, hyper.noiseVariance);
-  const alpha = solveUpper(l, n, solveLower(l, n, y));
-  let logDet = 0;
-  for (let i = 0; i < n; i++) logDet += Math.log(l[i * n + i]!);
-  let fit = 0;
-  for (let i = 0; i < n; i++) fit += y[i]! * alpha[i]!;
-  let value = -0.5 * fit - logDet - 0.5 * n * Math.log(2 * Math.PI);
+  const { l, alpha, lml } = condition(k, n, hyper.noiseVariance, y);
+  let value = lml;
   // ∂/∂θ = ½ tr(W ∂K/∂θ), W = ααᵀ - K⁻¹ (Rasmussen and Williams, eq. 5.9).
   const kinv = inverseFromCholesky(l, n);
   const w = new Float64Array(n * n);
