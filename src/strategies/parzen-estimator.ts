@@ -54,18 +54,26 @@ export interface TruncatedMixture {
 
 /**
  * A Parzen estimator over [0, 1] from observed coordinates. Each observation's bandwidth is the
- * larger distance to its sorted neighbours (wide where data is sparse, narrow where it is
- * dense), clipped between a floor that shrinks with the number of observations and the whole
- * range; a prior component (centre 0.5, width 1) keeps every region possible.
+ * larger distance to its sorted neighbours, the prior's centre among them (wide where data is
+ * sparse, narrow where it is dense), clipped between a floor that shrinks with the number of
+ * observations and the whole range; a prior component (centre 0.5, width 1) keeps every region
+ * possible.
  */
 export function fitMixture(points: number[], priorWeight = 1): TruncatedMixture {
   const n = points.length;
-  const sorted = points.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p);
   const sigmas = new Array<number>(n);
-  const minSigma = 1 / Math.min(100, 1 + n);
+  // The prior's centre counts as a neighbour, and an end point's width is its one gap, not its
+  // distance to the bound (Optuna's consider_endpoints=False): measured on the benchmark
+  // functions, widths out to the bound made TPE explore where the good group was not (Hartmann-6
+  // at 100 trials: regret 0.24 against 0.14; Rosenbrock-10: 1.4e4 against 4.5e3).
+  const sorted = [...points.map((p, i) => ({ p, i })), { p: PRIOR_MU, i: -1 }].sort(
+    (a, b) => a.p - b.p,
+  );
+  const minSigma = 1 / Math.min(100, n + 2);
   sorted.forEach(({ p, i }, k) => {
-    const left = k > 0 ? p - sorted[k - 1]!.p : p;
-    const right = k < n - 1 ? sorted[k + 1]!.p - p : 1 - p;
+    if (i < 0) return;
+    const left = k > 0 ? p - sorted[k - 1]!.p : 0;
+    const right = k < sorted.length - 1 ? sorted[k + 1]!.p - p : 0;
     sigmas[i] = Math.min(1, Math.max(minSigma, left, right));
   });
   return {

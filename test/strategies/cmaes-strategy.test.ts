@@ -101,6 +101,31 @@ describe('CmaEsStrategy', () => {
     expect(bestAfter.at(-1)!).toBeLessThan(1e-5);
   });
 
+  it('samples inside the box without folding, and with negative weights keeps C positive definite, at an optimum in a corner', async () => {
+    const corner = new SearchSpace({
+      a: float(0, 1, { default: 0.03, area: 'training', description: '' }),
+      b: float(0, 1, { default: 0.03, area: 'training', description: '' }),
+    });
+    const f = (c: Config) => (c['a'] as number) ** 2 + 3 * ((c['b'] as number) - 0.01) ** 2;
+    const encoding = new SpaceEncoding(corner);
+    for (const bounds of ['resample', 'reflect'] as const) {
+      const cma = new CmaEsStrategy(corner, 4, 'minimize', { start: 'defaults', bounds });
+      const { trials, bestAfter } = await runSynthetic(cma, f, { budget: 120, parallel: 3 });
+      // The first generation starts at (0.03, 0.03) with C = I: a member lies at start +
+      // sigma0 z unless it was folded back into the box.
+      const unfolded = trials
+        .filter((t) => cmaMeta(t).generation === 0 && cmaMeta(t).run === 0)
+        .every((t) => {
+          const { u } = encoding.encode(t.config);
+          return cmaMeta(t).z.every((z, i) => Math.abs(u[i]! - (0.03 + z / 6)) < 1e-9);
+        });
+      expect(unfolded, bounds).toBe(bounds === 'resample');
+      expect(bestAfter.at(-1)!, bounds).toBeLessThan(1e-4);
+      const { values } = symmetricEigen(cma.state(trials)!.C);
+      expect(Math.min(...values), bounds).toBeGreaterThan(0);
+    }
+  });
+
   it('proposes one generation at a time and waits for all of its results', async () => {
     const cma = new CmaEsStrategy(space, 0, 'minimize');
     // n = 4 (three numeric, one choice): lambda = 4 + floor(3 ln 4) = 8.
@@ -108,7 +133,7 @@ describe('CmaEsStrategy', () => {
     expect(first).toHaveLength(8);
     expect(first.map((p) => cmaMeta(p).index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(first.every((p) => cmaMeta(p).generation === 0)).toBe(true);
-    expect(first[1]!.reason).toBe('CMA-ES generation 1, member 2 of 8, sigma 0.30');
+    expect(first[1]!.reason).toBe('CMA-ES generation 1, member 2 of 8, sigma 0.17');
 
     // Six proposed so far: the next call offers only the generation's two remaining members.
     const six = first.slice(0, 6).map((p, i) => record(i + 1, p, 'running'));
@@ -213,15 +238,16 @@ describe('CmaEsStrategy', () => {
     expect(trials.slice(8, 24).every((t) => cmaMeta(t).run === 1)).toBe(true);
     expect(cmaMeta(trials[23]!).index).toBe(15);
     expect(cmaMeta(trials[24]!).run).toBe(2);
-    expect(trials[10]!.reason).toMatch(/member 3 of 16, sigma 0.30, restart 1$/);
+    expect(trials[10]!.reason).toMatch(/member 3 of 16, sigma 0.17, restart 1$/);
   });
 
   it('ranks failed trials last, takes pruned values, and leaves foreign trials out of the update', async () => {
-    // Learning rates above 0.05 diverge; every fifth trial is pruned with the value it reached.
+    // Learning rates above 0.003 diverge (a fifth of the first generation, from the centre,
+    // lands there); the optimum lies far below. Every fifth trial is pruned with its value.
     const outcome = (c: Config, n: number): { state: TrialState; value: number | null } =>
-      (c['lr'] as number) > 0.05
+      (c['lr'] as number) > 0.003
         ? { state: 'failed', value: null }
-        : { state: n % 5 === 0 ? 'pruned' : 'completed', value: objective(c) };
+        : { state: n % 5 === 0 ? 'pruned' : 'completed', value: objective(c, FAR) };
     const drive = async (withForeign: boolean) => {
       const cma = new CmaEsStrategy(space, 9, 'minimize');
       const foreign = new RandomStrategy(space, 99);
@@ -230,7 +256,12 @@ describe('CmaEsStrategy', () => {
         if (withForeign && round % 2 === 1) {
           const [p] = await foreign.propose(history, 1);
           history.push(
-            record(history.length + 1, { ...p!, source: 'llm' }, 'completed', objective(p!.config)),
+            record(
+              history.length + 1,
+              { ...p!, source: 'llm' },
+              'completed',
+              objective(p!.config, FAR),
+            ),
           );
         }
         const batch = await cma.propose(history, 3);
