@@ -12,6 +12,22 @@ export function yeoJohnson(y: number, lambda: number): number {
     : -((1 - y) ** (2 - lambda) - 1) / (2 - lambda);
 }
 
+/**
+ * The inverse of yeoJohnson at the same λ. Where λ bounds the transform's range (λ < 0 for
+ * positive values, λ > 2 for negative ones) a value past the bound maps to ±Infinity.
+ */
+export function yeoJohnsonInverse(t: number, lambda: number): number {
+  if (t >= 0) {
+    if (Math.abs(lambda) < 1e-9) return Math.expm1(t);
+    const base = lambda * t + 1;
+    return base > 0 ? base ** (1 / lambda) - 1 : Infinity;
+  }
+  const p = 2 - lambda;
+  if (Math.abs(p) < 1e-9) return -Math.expm1(-t);
+  const base = 1 - p * t;
+  return base > 0 ? 1 - base ** (1 / p) : -Infinity;
+}
+
 /** The profile log-likelihood of λ under a normal model of the transformed values. */
 function logLikelihood(ys: readonly number[], lambda: number): number {
   const t = ys.map((y) => yeoJohnson(y, lambda));

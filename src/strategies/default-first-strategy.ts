@@ -1,5 +1,6 @@
 import { DEFAULT_SOURCE, type TrialRecord } from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
+import { configKey } from './config-sampling.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 
 export { DEFAULT_SOURCE };
@@ -38,7 +39,16 @@ export class DefaultFirstStrategy implements Strategy {
     const seen = this.innerView(history);
     if (count <= 0 || history.some((t) => t.source === DEFAULT_SOURCE))
       return this.inner.propose(seen, count);
-    const rest = count > 1 ? await this.inner.propose(seen, count - 1) : [];
+    // Proposed beside the default, before its trial exists: the wrapped strategy cannot know the
+    // default is taken, so a proposal equal to it (a small or one-configuration space) is
+    // dropped here rather than trained twice.
+    const defaultKey = configKey(this.defaults);
+    const rest =
+      count > 1
+        ? (await this.inner.propose(seen, count - 1)).filter(
+            (p) => configKey(p.config) !== defaultKey,
+          )
+        : [];
     return [
       {
         config: this.defaults,

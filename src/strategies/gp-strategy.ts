@@ -1,7 +1,8 @@
 import type { TrialRecord } from '../contracts/campaign-records.ts';
 import { GaussianProcess } from '../maths/gaussian-process.ts';
 import { logExpectedImprovement } from '../maths/log-expected-improvement.ts';
-import { fitYeoJohnson, yeoJohnson } from '../maths/yeo-johnson.ts';
+import { fitYeoJohnson, yeoJohnson, yeoJohnsonInverse } from '../maths/yeo-johnson.ts';
+import { formatNumber } from '../format/format-number.ts';
 import { Rng } from '../random/rng.ts';
 import type { ParamDef } from '../search-space/param.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
@@ -112,7 +113,8 @@ export class GpStrategy implements Strategy {
     }
     const { window, fitWindow, deterministic } = this.options;
     const used = latestAndBest(observations, window, Math.floor(window / 4), (o) => o.loss);
-    const y = warpedTargets(used.map((o) => o.loss));
+    const warp = warpOutputs(used.map((o) => o.loss));
+    const y = warp.y;
     // The hyperparameters from the best and the latest results (the fit is the costly part).
     const fitOn = latestAndBest(
       used.map((o, i) => ({ x: o.x, y: y[i]!, loss: o.loss })),
@@ -146,6 +148,13 @@ export class GpStrategy implements Strategy {
     const rng = new Rng(this.seed * 1_000_003 + history.length * 7919 + 11);
     const proposals: Proposal[] = [];
     const top = [...used].sort((a, b) => a.loss - b.loss).slice(0, 5);
+    // What the Advisor reads beside a candidate (hybrid --candidates gp): the prediction in the
+    // metric's own units, and what the lengthscales say matters.
+    const value = (standardized: number) => {
+      const loss = warp.toLoss(standardized);
+      return formatNumber(this.direction === 'maximize' ? -loss : loss);
+    };
+    const matters = this.shortest(fitted.hyper.lengthscales);
     for (let i = 0; i < count; i++) {
       const choice = this.maximize(gp, best, rng, seen, top);
       if (!choice) break;
@@ -156,9 +165,13 @@ export class GpStrategy implements Strategy {
       gp = gp.withObservations([x], [mean]);
       const incumbent = best;
       best = Math.min(best, mean);
+      const sd = Math.sqrt(variance);
+      // Lower standardized loss is better: mean - sd is the optimistic end.
+      const [low, high] =
+        this.direction === 'maximize' ? [mean + sd, mean - sd] : [mean - sd, mean + sd];
       proposals.push({
         config: choice.config,
-        reason: `GP: largest log EI (${choice.logEi.toFixed(2)}) of ${this.options.candidates} candidates and a local search; predicted ${mean.toFixed(2)} ± ${Math.sqrt(variance).toFixed(2)} (standardized, best ${incumbent.toFixed(2)}), ${used.length} results${running.length + i > 0 ? `, ${running.length + i} running believed at their mean` : ''}; shortest lengthscales: ${this.shortest(fitted.hyper.lengthscales)}`,
+        reason: `GP: largest log EI (${choice.logEi.toFixed(2)}) of ${this.options.candidates} candidates and a local search; predicted value ${value(mean)} (${value(low)} to ${value(high)} within one sd; best so far ${value(incumbent)}), ${used.length} results${running.length + i > 0 ? `, ${running.length + i} running believed at their mean` : ''}; what matters most (shortest lengthscales): ${matters}`,
       });
     }
     if (proposals.length < count) {
@@ -351,14 +364,31 @@ export class GpStrategy implements Strategy {
 }
 
 function standardize(ys: readonly number[]): number[] {
-  const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
-  const sd = Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length) || 1;
+  const { mean, sd } = moments(ys);
   return ys.map((y) => (y - mean) / sd);
 }
 
+/** The GP's targets, and the way from one back to a loss in the metric's units. */
+export interface OutputWarp {
+  y: number[];
+  toLoss(y: number): number;
+}
+
 /** Standardized, warped by the Yeo-Johnson λ the data choose, and standardized again. */
-export function warpedTargets(losses: readonly number[]): number[] {
-  const z = standardize(losses);
+export function warpOutputs(losses: readonly number[]): OutputWarp {
+  const first = moments(losses);
+  const z = losses.map((l) => (l - first.mean) / first.sd);
   const lambda = fitYeoJohnson(z);
-  return standardize(z.map((v) => yeoJohnson(v, lambda)));
+  const t = z.map((v) => yeoJohnson(v, lambda));
+  const second = moments(t);
+  return {
+    y: t.map((v) => (v - second.mean) / second.sd),
+    toLoss: (y) => first.mean + first.sd * yeoJohnsonInverse(second.mean + second.sd * y, lambda),
+  };
+}
+
+function moments(ys: readonly number[]): { mean: number; sd: number } {
+  const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const sd = Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length) || 1;
+  return { mean, sd };
 }

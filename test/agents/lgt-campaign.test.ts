@@ -255,6 +255,40 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     expect(prompt).toContain('tpe search has seen 2 trials (its model learns from all of them)');
   });
 
+  it("hybrid --candidates gp: the Advisor reads the GP's predictions in the metric's units and what matters", async () => {
+    let n = 0;
+    llm.answerWith('advisor', (r) => {
+      const count = Number(
+        /(\d+) (?:replacement )?configuration/.exec(firstUserMessage(r))?.[1] ?? 1,
+      );
+      return {
+        content: {
+          analysis: 'scripted',
+          proposals: Array.from({ length: count }, () => ({
+            config: { x1: -4 + 0.7 * ++n, x2: 1 + 0.9 * (n % 7) },
+            reason: `spread ${n}`,
+            expected_effect: '?',
+          })),
+        },
+      };
+    });
+    const campaign = await start({
+      task: { kind: 'builtin', name: 'bench:branin' },
+      strategy: 'hybrid',
+      candidates: 'gp',
+      maxTrials: 14,
+    });
+    expect((await finished(campaign.id)).status).toBe('completed');
+    const prompts = llm.requestsOf('advisor').map(systemMessage);
+    // Before 10 results the GP's candidates are its random start-up; after, its model's.
+    expect(prompts[0]).toContain('GP start-up');
+    const late = prompts.at(-1)!;
+    expect(late).toMatch(/gp search has seen 1[0-3] trials/);
+    expect(late).toMatch(
+      /C1: x1=.*GP: largest log EI .*predicted value [-\d.]+ \([-\d.]+ to [-\d.]+ within one sd; best so far [\d.]+\).*what matters most \(shortest lengthscales\): x[12] /,
+    );
+  });
+
   it('hybrid with proxy-tuned Advisor decisions: the candidates are labelled and the steered labels are trained', async () => {
     const servers = await Promise.all(
       [

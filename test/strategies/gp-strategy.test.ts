@@ -7,11 +7,12 @@ import {
   normalCdf,
   normalPdf,
 } from '../../src/maths/log-expected-improvement.ts';
-import { fitYeoJohnson, yeoJohnson } from '../../src/maths/yeo-johnson.ts';
+import { fitYeoJohnson, yeoJohnson, yeoJohnsonInverse } from '../../src/maths/yeo-johnson.ts';
+import { formatNumber } from '../../src/format/format-number.ts';
 import { choice } from '../../src/search-space/param.ts';
 import { SearchSpace, type Config } from '../../src/search-space/search-space.ts';
 import { configKey } from '../../src/strategies/config-sampling.ts';
-import { GpStrategy } from '../../src/strategies/gp-strategy.ts';
+import { GpStrategy, warpOutputs } from '../../src/strategies/gp-strategy.ts';
 import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
 import {
   branin,
@@ -142,6 +143,18 @@ describe('the Yeo-Johnson warp', () => {
   });
 });
 
+describe('the output warp', () => {
+  it('inverts: Yeo-Johnson back and forth, and every target back to its loss', () => {
+    for (const lambda of [-1.5, -0.3, 0, 0.7, 1, 2, 1.99])
+      for (const v of [-20, -1, -0.01, 0, 0.3, 5, 40])
+        expect(yeoJohnsonInverse(yeoJohnson(v, lambda), lambda)).toBeCloseTo(v, 8);
+    // Rosenbrock-like losses spanning orders of magnitude.
+    const losses = [3, 12, 150, 2_000, 45_000, 7, 0.5];
+    const warp = warpOutputs(losses);
+    warp.y.forEach((y, i) => expect(warp.toLoss(y) / losses[i]!).toBeCloseTo(1, 9));
+  });
+});
+
 describe('the GP strategy', () => {
   const braninSpace = braninObjective.space;
 
@@ -201,7 +214,16 @@ describe('the GP strategy', () => {
     const a = await new GpStrategy(braninSpace, 5, 'minimize').propose(history, 3);
     const b = await new GpStrategy(braninSpace, 5, 'minimize').propose(history, 3);
     expect(a.map((p) => p.config)).toEqual(b.map((p) => p.config));
-    expect(a[0]!.reason).toMatch(/^GP: largest log EI .* shortest lengthscales: x[12] /);
+    expect(a[0]!.reason).toMatch(
+      /^GP: largest log EI .* what matters most \(shortest lengthscales\): x[12] /,
+    );
+    // The prediction is in the metric's units: the best so far is the history's best value.
+    const best = Math.min(...history.map((t) => t.value as number));
+    expect(a[0]!.reason).toContain(`best so far ${formatNumber(best)})`);
+    const predicted = /predicted value (\S+) \((\S+) to (\S+) within one sd/.exec(a[0]!.reason)!;
+    const [mid, low, high] = predicted.slice(1).map(Number);
+    expect(low!).toBeLessThan(mid!);
+    expect(mid!).toBeLessThan(high!);
   });
 
   it('learns from failures without NaN, and offers what is left of a space with nothing to tune', async () => {
