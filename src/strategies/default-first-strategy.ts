@@ -41,14 +41,14 @@ export class DefaultFirstStrategy implements Strategy {
       return this.inner.propose(seen, count);
     // Proposed beside the default, before its trial exists: the wrapped strategy cannot know the
     // default is taken, so a proposal equal to it (a small or one-configuration space) is
-    // dropped here rather than trained twice.
+    // dropped here rather than trained twice. A hidden default is not the strategy's trial (an
+    // in-run mode's control is a plain run beside a steered run that may start from the same
+    // configuration), so nothing of the strategy's is dropped for it.
     const defaultKey = configKey(this.defaults);
-    const rest =
-      count > 1
-        ? (await this.inner.propose(seen, count - 1)).filter(
-            (p) => configKey(p.config) !== defaultKey,
-          )
-        : [];
+    const proposed = count > 1 ? await this.inner.propose(seen, count - 1) : [];
+    const rest = this.opts.hidden
+      ? proposed
+      : proposed.filter((p) => configKey(p.config) !== defaultKey);
     return [
       {
         config: this.defaults,
