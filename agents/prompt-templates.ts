@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PromptTemplate } from '@langchain/core/prompts';
 import type { AgentName } from '../src/llm/llm-client.ts';
+import { PACKAGE_ROOT } from '../src/env/package-root.ts';
 
-const PROMPTS_DIR = path.resolve(import.meta.dirname, '../prompts');
+const PROMPTS_DIR = path.join(PACKAGE_ROOT, 'prompts');
 
 /** Longest Advisor template the Optimizer may write. */
 export const MAX_PROMPT_LENGTH = 8000;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { InvalidCampaignRequestError } from '../contracts/campaign-request.ts';
@@ -14,6 +15,7 @@ import { registerServeCommand } from './serve-command.ts';
 import { RequestError } from '../errors/request-error.ts';
 import { describeRequestError } from './request-flags.ts';
 import { UsageError } from './usage-error.ts';
+import { PACKAGE_ROOT } from '../env/package-root.ts';
 
 const program = new Command()
   .name('lgt')
@@ -70,6 +72,6 @@ function reportError(error: unknown): number {
 }
 
 function packageVersion(): string {
-  const file = new URL('../../package.json', import.meta.url);
+  const file = path.join(PACKAGE_ROOT, 'package.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

@@ -2,8 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { PACKAGE_ROOT } from '../env/package-root.ts';
 
-const DASHBOARD_DIR = path.join(import.meta.dirname, 'dashboard');
+// The pages are not compiled: the build (dist/) serves them from the sources.
+const DASHBOARD_DIR = path.join(PACKAGE_ROOT, 'src/server/dashboard');
 const UPLOT_DIR = path.dirname(createRequire(import.meta.url).resolve('uplot'));
 
 /**

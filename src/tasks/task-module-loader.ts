@@ -1,6 +1,8 @@
 import { register } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { millisecondsFromEnv } from '../env/milliseconds-from-env.ts';
+import { OWN_MODULE_EXTENSION, PACKAGE_ROOT } from '../env/package-root.ts';
 
 const QUERY = 'lgt-task-module';
 let registered = false;
@@ -21,10 +23,14 @@ export async function importTaskModule(
   timeoutMs = taskLoadTimeoutMs(),
 ): Promise<Record<string, unknown>> {
   if (!registered) {
-    register(new URL('./task-module-hooks.mjs', import.meta.url).href, {
+    // Run from the build, lgt has no TypeScript loader yet: a task module may be TypeScript.
+    if (OWN_MODULE_EXTENSION === '.js') (await import('tsx/esm/api')).register();
+    register(pathToFileURL(path.join(PACKAGE_ROOT, 'src/tasks/task-module-hooks.mjs')).href, {
       data: {
-        entry: new URL('../index.ts', import.meta.url).href,
-        root: new URL('../../', import.meta.url).href,
+        // `import 'lgt'` is this lgt, the same side (sources or build) as the code that checks
+        // the task, so that its SearchSpace is the class lgt checks for.
+        entry: new URL(`../index${OWN_MODULE_EXTENSION}`, import.meta.url).href,
+        root: pathToFileURL(PACKAGE_ROOT + path.sep).href,
       },
     });
     registered = true;

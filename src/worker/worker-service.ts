@@ -16,6 +16,7 @@ import { AGENT_SCHEMAS } from '../../agents/agent-schemas.ts';
 import { agentCallProcessor } from '../llm/agent-call-processor.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
 import { allowedDataDirs } from '../env/data-dirs.ts';
+import { OWN_MODULE_EXTENSION } from '../env/package-root.ts';
 
 export interface WorkerServiceOptions {
   redisUrl: string;
@@ -52,7 +53,7 @@ function timing() {
 /** Attempts of a campaign's driver job that end in the same kind of error before the campaign fails. */
 const DRIVER_FAILURES_BEFORE_GIVING_UP = 5;
 
-const TRIAL_PROCESSOR = path.join(import.meta.dirname, './trial-processor.ts');
+const TRIAL_PROCESSOR = path.join(import.meta.dirname, `trial-processor${OWN_MODULE_EXTENSION}`);
 
 /**
  * A worker process's BullMQ workers: campaign drivers (in-process: they mostly wait), trials
@@ -98,10 +99,11 @@ export class WorkerService {
       prefix: queuePrefix(this.opts.redisUrl),
       concurrency: this.concurrency,
       useWorkerThreads: false,
-      // The child runs TypeScript through tsx, as `lgt` itself does, and finds Redis from here.
-      // It gets no LLM settings or secrets: training never needs them.
+      // The child runs the same code as this process: the build's JavaScript, or the TypeScript
+      // sources through tsx. It finds Redis from here and gets no LLM settings or secrets:
+      // training never needs them.
       workerForkOptions: {
-        execArgv: ['--import', import.meta.resolve('tsx')],
+        execArgv: OWN_MODULE_EXTENSION === '.ts' ? ['--import', import.meta.resolve('tsx')] : [],
         env: {
           ...environmentWithoutSecrets(process.env),
           LGT_WORKER_REDIS_URL: this.opts.redisUrl,

@@ -32,7 +32,7 @@ async function campaignOn(file: string, target: string, extra: string[] = []) {
     '--trials',
     '3',
     '--epochs',
-    '40',
+    '12',
     '--redis-url',
     server.url,
     '--out',

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/search-space/search-space.ts';
-import { DEFAULT_SOURCE, DefaultFirstStrategy } from '../../src/strategies/default-first-strategy.ts';
+import {
+  DEFAULT_SOURCE,
+  DefaultFirstStrategy,
+} from '../../src/strategies/default-first-strategy.ts';
 import type { Proposal, Strategy } from '../../src/strategies/strategy.ts';
 
 /** A strategy that offers the same configurations every time: the default among them. */
@@ -20,7 +23,7 @@ function configs(proposals: Proposal[]): Array<[Config, string | undefined]> {
 }
 
 describe('DefaultFirstStrategy', () => {
-  it('puts the default first, and drops the wrapped strategy\'s proposal equal to it', async () => {
+  it("puts the default first, and drops the wrapped strategy's proposal equal to it", async () => {
     const s = new DefaultFirstStrategy(offering([{ units: 64, lr: 0.001 }, other]), defaults);
     expect(configs(await s.propose([], 3))).toEqual([
       [defaults, DEFAULT_SOURCE],
