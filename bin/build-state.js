@@ -1,7 +1,7 @@
 // Whether dist/ (npm run build) holds the current sources: bin/lgt.js runs the build only then,
 // and the TypeScript sources through tsx otherwise, so an edit is never hidden behind an old
 // build. Plain JavaScript: it runs before any TypeScript loader.
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -33,9 +33,10 @@ export function buildIsFresh(root = ROOT) {
 }
 
 /** Marks the start of a build (npm run build: this file with --stamp, then tsc). */
-export function stampBuild(root = ROOT, at = new Date()) {
+export function stampBuild(root = ROOT) {
   const file = path.join(root, STAMP);
-  writeFileSync(file, `${at.toISOString()}\n`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${new Date().toISOString()}\n`);
 }
 
 if (process.argv[2] === '--stamp') stampBuild();
