@@ -122,14 +122,24 @@ return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[3])
 `;
 
 /**
- * Appends an epoch to a trial's curve only from the attempt that holds the trial (ARGV[1], its
- * attempt token) while it runs; 0 otherwise, and the attempt stops.
+ * Appends an epoch to a trial's curve only from the attempt that holds the trial (ARGV[2], its
+ * attempt token) while it runs; 0 otherwise, and the attempt stops. An epoch the curve already
+ * ends with (ARGV[4]) is not pushed again: when a connection drops after Redis ran the script
+ * but before its reply arrived, ioredis sends the command again on reconnect, and a plain RPUSH
+ * then stored the epoch twice (CI, stop 39: a curve 1, 1, 2, ... after a Redis kill -9).
  */
 const APPEND_EPOCH_SCRIPT = `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return 0 end
 local ok, t = pcall(cjson.decode, raw)
 if not ok or t['state'] ~= 'running' or t['attemptToken'] ~= ARGV[2] then return 0 end
+local last = redis.call('LINDEX', KEYS[2], -1)
+if last then
+  local okLast, r = pcall(cjson.decode, last)
+  if okLast and type(r) == 'table' and tonumber(r['epoch']) and tonumber(r['epoch']) >= tonumber(ARGV[4]) then
+    return redis.call('LLEN', KEYS[2])
+  end
+end
 return redis.call('RPUSH', KEYS[2], ARGV[3])
 `;
 
@@ -203,6 +213,7 @@ type RedisWithScripts = Redis & {
     field: string,
     token: string,
     json: string,
+    epoch: string,
   ): Promise<number>;
 };
 
@@ -585,6 +596,7 @@ export class CampaignStore implements TrialStore {
       String(n),
       attemptToken,
       JSON.stringify(record),
+      String(record.epoch),
     );
     return length > 0;
   }

@@ -178,6 +178,11 @@ describe('CampaignStore against a real Redis', () => {
     expect(curves.get(1)!.map((r) => r.epoch)).toEqual([1, 2]);
     expect(curves.get(2)).toHaveLength(1);
     expect(curves.get(3)).toEqual([]);
+    // The same epoch sent again (ioredis resends a command whose reply a dropped connection
+    // lost, after Redis ran it) is stored once; a later epoch still goes on.
+    expect(await store.appendEpoch('curves', 1, 'a1', epoch(2))).toBe(true);
+    expect(await store.appendEpoch('curves', 1, 'a1', epoch(3))).toBe(true);
+    expect((await store.getCurves('curves', [1])).get(1)!.map((r) => r.epoch)).toEqual([1, 2, 3]);
     await store.clearCurve('curves', 1);
     expect((await store.getCurves('curves', [1])).get(1)).toEqual([]);
   });
