@@ -3,6 +3,11 @@ import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Code the tests load (test fixtures among it) imports 'lgt' as the sources, as the code under
+  // test is: package.json's exports give the build (dist/), a second copy of every class.
+  resolve: {
+    alias: [{ find: /^lgt$/, replacement: path.resolve(import.meta.dirname, 'src/index.ts') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Training tests are real (TF.js on real data), so they need more than the default 5 s.

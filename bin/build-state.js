@@ -6,6 +6,8 @@ import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SOURCES = ['src', 'tasks', 'agents'];
+// How they are compiled: a changed setting makes the build as stale as a changed source.
+const SETTINGS = ['tsconfig.json', 'tsconfig.build.json'];
 const STAMP = 'dist/.built';
 
 /** The newest modification time (ms) of the files under `dir`, 0 when there are none. */
@@ -29,14 +31,21 @@ export function buildIsFresh(root = ROOT) {
   } catch {
     return false;
   }
-  return SOURCES.every((dir) => newest(path.join(root, dir)) <= built);
+  const settings = SETTINGS.map((file) => {
+    try {
+      return statSync(path.join(root, file)).mtimeMs;
+    } catch {
+      return 0;
+    }
+  });
+  return (
+    Math.max(...settings) <= built && SOURCES.every((dir) => newest(path.join(root, dir)) <= built)
+  );
 }
 
-/** Marks the start of a build (npm run build: this file with --stamp, then tsc). */
+/** Marks the start of a build (bin/build.js, before it compiles). */
 export function stampBuild(root = ROOT) {
   const file = path.join(root, STAMP);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${new Date().toISOString()}\n`);
 }
-
-if (process.argv[2] === '--stamp') stampBuild();

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Worker, Job } from 'bullmq';
 import { CheckedWorker } from './checked-worker.ts';
 import type { Redis } from 'ioredis';
@@ -16,7 +17,7 @@ import { AGENT_SCHEMAS } from '../../agents/agent-schemas.ts';
 import { agentCallProcessor } from '../llm/agent-call-processor.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
 import { allowedDataDirs } from '../env/data-dirs.ts';
-import { OWN_MODULE_EXTENSION } from '../env/package-root.ts';
+import { OWN_MODULE_EXTENSION, PACKAGE_ROOT } from '../env/package-root.ts';
 
 export interface WorkerServiceOptions {
   redisUrl: string;
@@ -53,7 +54,30 @@ function timing() {
 /** Attempts of a campaign's driver job that end in the same kind of error before the campaign fails. */
 const DRIVER_FAILURES_BEFORE_GIVING_UP = 5;
 
-const TRIAL_PROCESSOR = path.join(import.meta.dirname, `trial-processor${OWN_MODULE_EXTENSION}`);
+/**
+ * The module each trial's child process runs: the build's JavaScript whenever the build is up to
+ * date with the sources (bin/build-state.js), even when this process runs the sources through
+ * tsx (a script under tsx, the tests): the same code, without compiling TypeScript in every child
+ * (about 1.5 s of CPU each, measured with a plain import of either). LGT_FROM_SOURCE=1 keeps
+ * children on the sources too.
+ */
+async function trialProcessor(): Promise<{ file: string; execArgv: string[] }> {
+  const built = {
+    file: path.join(PACKAGE_ROOT, 'dist/src/worker/trial-processor.js'),
+    execArgv: [],
+  };
+  if (OWN_MODULE_EXTENSION === '.js') return built;
+  if (!process.env['LGT_FROM_SOURCE']) {
+    const state = (await import(
+      pathToFileURL(path.join(PACKAGE_ROOT, 'bin/build-state.js')).href
+    )) as { buildIsFresh: (root: string) => boolean };
+    if (state.buildIsFresh(PACKAGE_ROOT)) return built;
+  }
+  return {
+    file: path.join(import.meta.dirname, 'trial-processor.ts'),
+    execArgv: ['--import', import.meta.resolve('tsx')],
+  };
+}
 
 /**
  * A worker process's BullMQ workers: campaign drivers (in-process: they mostly wait), trials
@@ -81,7 +105,7 @@ export class WorkerService {
   static async start(opts: WorkerServiceOptions): Promise<WorkerService> {
     const service = new WorkerService(opts);
     const wanted = opts.queues ?? ['campaign', 'trials', 'agents'];
-    if (wanted.includes('trials')) service.startTrials();
+    if (wanted.includes('trials')) service.startTrials(await trialProcessor());
     if (wanted.includes('campaign')) service.startCampaigns();
     if (wanted.includes('agents')) service.startAgents();
     await Promise.all(service.workers.map((w) => w.waitUntilReady()));
@@ -92,18 +116,17 @@ export class WorkerService {
     return this.opts.concurrency ?? os.availableParallelism();
   }
 
-  private startTrials(): void {
+  private startTrials(processor: { file: string; execArgv: string[] }): void {
     const { lockDuration, stalledInterval } = timing();
-    const worker = new CheckedWorker('trials', TRIAL_PROCESSOR, {
+    const worker = new CheckedWorker('trials', processor.file, {
       connection: this.bullConnection(),
       prefix: queuePrefix(this.opts.redisUrl),
       concurrency: this.concurrency,
       useWorkerThreads: false,
-      // The child runs the same code as this process: the build's JavaScript, or the TypeScript
-      // sources through tsx. It finds Redis from here and gets no LLM settings or secrets:
-      // training never needs them.
+      // The child runs the same code as this process (see trialProcessor). It finds Redis from
+      // here and gets no LLM settings or secrets: training never needs them.
       workerForkOptions: {
-        execArgv: OWN_MODULE_EXTENSION === '.ts' ? ['--import', import.meta.resolve('tsx')] : [],
+        execArgv: processor.execArgv,
         env: {
           ...environmentWithoutSecrets(process.env),
           LGT_WORKER_REDIS_URL: this.opts.redisUrl,

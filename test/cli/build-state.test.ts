@@ -22,6 +22,14 @@ describe('the build in dist/ (npm run build)', () => {
     const later = new Date(Date.now() + 60_000);
     utimesSync(source, later, later);
     expect(buildIsFresh(root)).toBe(false);
+    // A changed compiler setting makes the build as stale as a changed source.
+    utimesSync(source, past, past);
+    stampBuild(root);
+    expect(buildIsFresh(root)).toBe(true);
+    const settings = path.join(root, 'tsconfig.build.json');
+    writeFileSync(settings, '{}\n');
+    utimesSync(settings, later, later);
+    expect(buildIsFresh(root)).toBe(false);
   });
 
   it('runs the same command as the sources', async () => {
