@@ -152,10 +152,11 @@ let setup: { key: string; value: Promise<Setup> } | null = null;
 
 /**
  * The frozen red-wine model and the white-wine splits, made once per process (a worker's trial
- * process runs many trials) and remade only when the data directories change.
+ * process runs many trials) and remade only when the data directories change: the trial's (the
+ * campaign's inside the worker's, then the worker's), else the defaults (LGT_DATA_DIR, the cache).
  */
-function wineAdapterSetup(): Promise<Setup> {
-  const dirs = defaultDataDirs();
+function wineAdapterSetup(trialDirs: readonly string[]): Promise<Setup> {
+  const dirs = trialDirs.length ? [...trialDirs] : defaultDataDirs();
   const key = JSON.stringify(dirs);
   if (setup?.key !== key) {
     const value = (async (): Promise<Setup> => {
@@ -319,7 +320,7 @@ export default defineObjective<WineAdapterConfig>({
     'winequality-red.csv (the frozen model) and winequality-white.csv (4,898 rows; 60/20/20 split)',
   tensorflow: true,
   async objective(config, trial) {
-    const { model, white, whiteStd } = await wineAdapterSetup();
+    const { model, white, whiteStd } = await wineAdapterSetup(trial.dataDirs);
     return adaptWineModel(model, white, whiteStd, config, trial);
   },
 });

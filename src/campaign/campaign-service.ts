@@ -168,7 +168,9 @@ export async function createCampaign(
 /**
  * Asks a campaign to stop: waiting trials are dropped, running ones stop between epochs. A
  * campaign no driver has started (no worker may be running) is cancelled at once, its driver
- * job removed, so it does not wait as "cancelling" for a worker to appear.
+ * job removed, so it does not wait as "cancelling" for a worker to appear. So is a started one
+ * when no worker serves the campaign queue (its driver died with its worker): no driver would
+ * ever finish the cancel, so it ends here, without the report a driver writes.
  */
 export async function cancelCampaign(
   store: CampaignStore,
@@ -200,7 +202,47 @@ export async function cancelCampaign(
     );
   }
   await store.appendEvent(id, { type: 'campaign.cancelling', reason });
+  if (queues && (await queues.campaign.getWorkersCount()) === 0)
+    return closeWithoutDriver(store, queues, id);
   return updated;
+}
+
+/**
+ * Ends a cancelling campaign that no driver serves: its waiting trials and its driver job are
+ * dropped, and it is cancelled. A trial still running on a trials-only worker sees the status
+ * between epochs and stops; a worker that starts later finds the campaign ended.
+ */
+async function closeWithoutDriver(
+  store: CampaignStore,
+  queues: LgtQueues,
+  id: string,
+): Promise<CampaignRecord> {
+  const job = await queues.campaign.getJob(jobIds.driver(id));
+  await job?.remove().catch(() => {});
+  for (const t of await store.listTrials(id)) {
+    if (t.state !== 'queued' && t.state !== 'proposed') continue;
+    const trialJob = await queues.trials.getJob(jobIds.trial(id, t.number));
+    if (trialJob && (await trialJob.getState()) === 'active') continue;
+    await trialJob?.remove().catch(() => {});
+    if (
+      await store.transitionTrial(id, t.number, ['queued', 'proposed'], 'cancelled', {
+        finishedAt: Date.now(),
+      })
+    )
+      await store.appendEvent(id, { type: 'trial.cancelled', trial: t.number });
+  }
+  const closed = await store.setCampaignStatus(id, 'cancelled', ['cancelling'], {
+    finishedAt: Date.now(),
+    error: 'no worker served the campaign queue, so it ended at the cancel, without a report',
+  });
+  if (!closed) return store.requireCampaign(id);
+  await store.appendEvent(id, {
+    type: 'campaign.finished',
+    status: 'cancelled',
+    best: closed.best ? { trial: closed.best.trial, value: closed.best.value } : null,
+    reportDir: null,
+  });
+  return closed;
 }
 
 /** Ends a campaign that cannot go on, with the reason in its record and its log. */

@@ -132,9 +132,11 @@ export function registerCampaignCommands(program: Command): void {
     withContext(opts, async (ctx) => {
       const c = await cancelCampaign(ctx.store, id, undefined, ctx.queues);
       process.stdout.write(
-        c.status === 'cancelled'
-          ? `cancelled ${id}: it had not started\n`
-          : `cancelling ${id}: running trials stop after their current epoch (lgt logs ${id} -f to watch)\n`,
+        c.status !== 'cancelled'
+          ? `cancelling ${id}: running trials stop after their current epoch (lgt logs ${id} -f to watch)\n`
+          : c.startedAt === undefined
+            ? `cancelled ${id}: it had not started\n`
+            : `cancelled ${id}: no worker serves the campaign queue, so it ended now, without a report (a campaign's driver writes it)\n`,
       );
     }),
   );

@@ -130,6 +130,38 @@ describe('campaign control', () => {
     );
   });
 
+  it('a cancel while no worker serves the campaign queue ends the campaign at once, and a later worker leaves it ended', async () => {
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
+    const campaign = await start({ maxTrials: 8, epochs: 400 });
+    await waitFor('running trials', async () =>
+      (await events(campaign.id)).some((e) => e.type === 'trial.epoch'),
+    );
+    // The only worker goes away (its jobs handed back): no driver will ever see a cancel.
+    await service.close(true);
+    service = null;
+    const cancel = await runCli(['cancel', campaign.id, '--redis-url', server.url]);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(cancel.stdout).toContain(
+      `cancelled ${campaign.id}: no worker serves the campaign queue`,
+    );
+    const ended = await store.requireCampaign(campaign.id);
+    expect(ended.status).toBe('cancelled');
+    const log = await events(campaign.id);
+    expect(log.filter((e) => e.type === 'campaign.finished')).toHaveLength(1);
+    const waiting = (await store.listTrials(campaign.id)).filter(
+      (t) => t.state === 'queued' || t.state === 'proposed',
+    );
+    expect(waiting).toEqual([]);
+    // A worker that starts afterwards trains nothing more of it.
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await events(campaign.id);
+    expect(after.filter((e) => e.type === 'trial.started').length).toBe(
+      log.filter((e) => e.type === 'trial.started').length,
+    );
+    expect((await store.requireCampaign(campaign.id)).status).toBe('cancelled');
+  });
+
   it('prunes trials below the median of earlier ones when asked', async () => {
     service = await WorkerService.start({ redisUrl: server.url, concurrency: 1 });
     const campaign = await start({ maxTrials: 12, parallel: 1, epochs: 30, pruner: 'median' });

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { columnStats } from '../../src/stats/column-stats.ts';
 import type { BlackBoxModel } from '../../src/tasks/black-box/black-box-model.ts';
@@ -217,4 +220,30 @@ describe('wine-adapter', () => {
     const pruned = await run(1);
     expect(pruned.reports).toEqual(a.reports.slice(0, 1));
   }, 60_000);
+
+  it("reads its files from the trial's data directories, not only LGT_DATA_DIR (a worker's --data-dir)", async () => {
+    const dirs = mkdtempSync(path.join(os.tmpdir(), 'lgt-wine-dirs-'));
+    const workerDir = path.join(dirs, 'worker');
+    const elsewhere = path.join(dirs, 'elsewhere');
+    for (const d of [workerDir, elsewhere]) mkdirSync(d);
+    for (const f of ['winequality-red.csv', 'winequality-white.csv'])
+      copyFileSync(sharedDataset(f), path.join(workerDir, f));
+    const saved = { ...process.env };
+    // Nothing to find where the defaults look, and no download.
+    process.env['LGT_DATA_DIR'] = elsewhere;
+    process.env['XDG_CACHE_HOME'] = elsewhere;
+    process.env['LGT_OFFLINE'] = '1';
+    try {
+      const { trial, reports } = trialStub();
+      const metrics = (await wineAdapter.objective(config({ epochs: 1, inputOffset: false }), {
+        ...trial,
+        number: 1,
+        dataDirs: [workerDir],
+      })) as ObjectiveMetrics;
+      expect(reports).toHaveLength(1);
+      expect(metrics['mae']).toBeGreaterThan(0);
+    } finally {
+      process.env = saved;
+    }
+  }, 120_000);
 });
