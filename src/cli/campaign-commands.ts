@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-service.ts';
+import { waitingFor } from '../campaign/waiting-for.ts';
 import { ownPermissionsOf } from '../tasks/task-spec.ts';
 import {
   campaignOverview,
@@ -100,7 +101,9 @@ export function registerCampaignCommands(program: Command): void {
   ).action(async (id: string, opts: { json?: boolean; redisUrl?: string }) =>
     withContext(opts, async (ctx) => {
       // The same overview the API and the dashboard show.
-      const overview = await campaignOverview(ctx.store, id);
+      const read = await campaignOverview(ctx.store, id);
+      const waiting = await waitingFor(ctx.queues, read.campaign);
+      const overview = waiting ? { ...read, waitingFor: waiting } : read;
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(overview, null, 2)}\n`);
         return;
@@ -117,6 +120,7 @@ export function registerCampaignCommands(program: Command): void {
           : 'no finished trial yet',
       ];
       for (const t of overview.running) lines.push(runningTrialLine(t, c.metric.name));
+      if (waiting) lines.push(paint('yellow', waiting));
       if (c.reportDir) lines.push(`report: ${c.reportDir}`);
       if (c.error) lines.push(paint('red', c.error));
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,40 +1,14 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
+import { createProgram } from './program.ts';
 import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { InvalidCampaignRequestError } from '../contracts/campaign-request.ts';
 import { MissingDataFileError } from '../data/data-files.ts';
 import { InvalidConfigError } from '../search-space/search-space.ts';
-import { registerCampaignCommands } from './campaign-commands.ts';
-import { registerPredictCommand } from './predict-command.ts';
-import { registerRunCommand } from './run-command.ts';
-import { registerTasksCommand } from './tasks-command.ts';
-import { registerTrialCommand } from './trial-command.ts';
-import { registerWorkerCommand } from './worker-command.ts';
-import { registerServeCommand } from './serve-command.ts';
 import { RequestError } from '../errors/request-error.ts';
 import { describeRequestError } from './request-flags.ts';
 import { UsageError } from './usage-error.ts';
-import { PACKAGE_ROOT } from '../env/package-root.ts';
 
-const program = new Command()
-  .name('lgt')
-  .description(
-    'Language-Guided Tuning: tune TensorFlow.js models with LLM agents over a Redis job queue',
-  )
-  .version(packageVersion(), '-V, --version', "print lgt's version")
-  .showHelpAfterError('(lgt --help lists the commands)')
-  // Commander's own errors in lgt's one format ("lgt: ...", exit 2: a mistake in the request).
-  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'lgt: ')) })
-  .exitOverride();
-
-registerTasksCommand(program);
-registerTrialCommand(program);
-registerRunCommand(program);
-registerWorkerCommand(program);
-registerCampaignCommands(program);
-registerPredictCommand(program);
-registerServeCommand(program);
+const program = createProgram();
 
 try {
   await program.parseAsync(process.argv);
@@ -69,9 +43,4 @@ function reportError(error: unknown): number {
   if (process.env['LGT_DEBUG']) process.stderr.write(`${e?.stack ?? ''}\n`);
   else process.stderr.write('(set LGT_DEBUG=1 for the stack trace)\n');
   return 1;
-}
-
-function packageVersion(): string {
-  const file = path.join(PACKAGE_ROOT, 'package.json');
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

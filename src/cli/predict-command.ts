@@ -31,7 +31,7 @@ export function registerPredictCommand(program: Command): void {
       if (encoding.format === 'lgt-image-encoding') {
         predictor.dispose();
         throw new UsageError(
-          `${opts.model} is an image model (${encoding.height}x${encoding.width}x${encoding.channels}, ${encoding.classNames.length} classes) and lgt predict reads CSV rows: classify images from a script with loadPredictor('${opts.model}') and predictImages (see "Predicting with the best model" in the README)`,
+          `${opts.model} is an image model (${encoding.height}x${encoding.width}x${encoding.channels}, ${encoding.classNames.length} classes) and lgt predict reads CSV rows: classify images from a script with loadPredictor('${opts.model}') and predictImages (see "Predicting with the best model" in docs/campaigns.md)`,
         );
       }
       const csv = await readCsvRecords(opts.csv).catch((error: Error) => {

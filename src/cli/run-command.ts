@@ -520,7 +520,7 @@ function agentSettings(opts: RunOptions): Partial<CampaignRequestInput> {
   const agents = opts.agents ?? (settings ? 'llm' : 'rules');
   if (agents === 'llm' && !settings) {
     throw new UsageError(
-      '--agents llm needs an LLM: set LGT_LLM_BASE_URL (and OPENAI_API_KEY), see "LLM agents" in the README',
+      '--agents llm needs an LLM: set LGT_LLM_BASE_URL (and OPENAI_API_KEY), see "Pointing lgt at an LLM" in docs/agents.md',
     );
   }
   const budget = {

@@ -55,6 +55,11 @@ export const CampaignOverviewSchema = z.object({
    * the event stream from here misses nothing that happened after these numbers were read.
    */
   lastEventId: z.string().nullable(),
+  /**
+   * What an unfinished campaign waits for when no worker serves a queue it needs (a sentence
+   * that says what to start); absent while workers serve them, and once it has ended.
+   */
+  waitingFor: z.string().optional(),
 });
 export type CampaignOverview = z.infer<typeof CampaignOverviewSchema>;
 

@@ -15,11 +15,13 @@ import {
   resumeCampaign,
 } from '../campaign/campaign-service.ts';
 import { reportStream } from '../campaign/report-stream.ts';
+import { waitingFor } from '../campaign/waiting-for.ts';
 import { ApiErrorSchema } from '../contracts/api-error.ts';
 import { LoggedEventSchema } from '../contracts/campaign-events.ts';
 import {
   CampaignListSchema,
   CampaignOverviewSchema,
+  type CampaignOverview,
   type InvalidCampaignEntry,
 } from '../contracts/campaign-overview.ts';
 import {
@@ -184,10 +186,15 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
     },
     async (req) => {
       await requireCampaign(req.params.id);
-      if (req.query.trials === 'none') return campaignOverview(store, req.params.id);
+      const withWaiting = async <O extends CampaignOverview>(o: O): Promise<O> => {
+        const waiting = await waitingFor(queues, o.campaign);
+        return waiting ? { ...o, waitingFor: waiting } : o;
+      };
+      if (req.query.trials === 'none')
+        return withWaiting(await campaignOverview(store, req.params.id));
       // One read of the trials for both: what a long campaign's page needs first.
       const { overview, trials } = await campaignOverviewWithTrials(store, req.params.id);
-      return { ...overview, trials };
+      return { ...(await withWaiting(overview)), trials };
     },
   );
 

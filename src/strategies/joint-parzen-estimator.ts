@@ -16,7 +16,7 @@ import {
  * rate that suits its batch size stays with it), as in the multivariate TPE of Falkner et al.
  * (BOHB) and Optuna's `multivariate=True`. Where dimensions interact this matters: on
  * wine-quality it found better configurations than the independent densities at 20 and 50
- * trials (README, "The tuning benchmark").
+ * trials (docs/measurements.md, "The tuning benchmark").
  *
  * Numeric dimensions are coordinates in [0, 1] with truncated Gaussian kernels whose widths are
  * the univariate estimator's adaptive bandwidths (the larger gap to the sorted neighbours, with

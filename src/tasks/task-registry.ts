@@ -118,7 +118,7 @@ export async function loadTaskModule(file: string): Promise<AnyTask> {
   }
   if (problems.length > 0) {
     throw new RequestError(
-      `${file} exports a task without: ${problems.join(', ')}; see "Your own task" in the README`,
+      `${file} exports a task without: ${problems.join(', ')}; see "Your own data" in docs/your-own-data.md`,
     );
   }
   return task as unknown as AnyTask;

@@ -149,7 +149,7 @@ function commandSpecOf(selection: {
     throw new RequestError('give either --command or a task (--task, --csv), not both');
   if (!selection.space)
     throw new RequestError(
-      '--command needs --space <file>: the parameters to tune (YAML or JSON; see "Tune your own code" in the README)',
+      '--command needs --space <file>: the parameters to tune (YAML or JSON; see "A command in any language" in docs/objectives.md)',
     );
   let file;
   try {

@@ -116,7 +116,22 @@ async function useWasm(reason: string): Promise<BackendInfo> {
   if (missing) {
     throw new Error(`the TF.js wasm backend cannot start: ${missing} (reinstall with npm ci)`);
   }
-  if (!(await tf.setBackend('wasm'))) {
+  // The wasm module (Emscripten's Node glue) adds process handlers that rethrow every uncaught
+  // exception and unhandled rejection from inside its own minified file: Node then prints that
+  // file's line (about 38 KB of source) before a script's own error, and exits with code 7.
+  // Node's own handling is what a script's author expects, so they are taken off again.
+  const before = {
+    uncaughtException: process.listeners('uncaughtException'),
+    unhandledRejection: process.listeners('unhandledRejection'),
+  };
+  const initialised = await tf.setBackend('wasm');
+  for (const listener of process.listeners('uncaughtException'))
+    if (!before.uncaughtException.includes(listener))
+      process.removeListener('uncaughtException', listener);
+  for (const listener of process.listeners('unhandledRejection'))
+    if (!before.unhandledRejection.includes(listener))
+      process.removeListener('unhandledRejection', listener);
+  if (!initialised) {
     throw new Error(
       'the TF.js wasm backend failed to initialise (TF.js logs the cause as a warning unless PROD is set)',
     );

@@ -130,6 +130,26 @@ describe('campaign control', () => {
     );
   });
 
+  it('lgt status and the API say what a campaign waits for when no worker serves its queues', async () => {
+    const campaign = await start({ maxTrials: 2, epochs: 2 });
+    const idle = await runCli(['status', campaign.id, '--redis-url', server.url]);
+    expect(idle.code, idle.stderr).toBe(0);
+    expect(idle.stdout).toContain('queued');
+    expect(idle.stdout).toContain(
+      'no worker serves this Redis, so nothing carries the campaign on',
+    );
+    // Only a trials worker: the driver is what is missing.
+    service = await WorkerService.start({ redisUrl: server.url, queues: ['trials'] });
+    const json = await runCli(['status', campaign.id, '--json', '--redis-url', server.url]);
+    expect(JSON.parse(json.stdout).waitingFor).toMatch(/^no worker serves the campaign queue/);
+    await service.close(true);
+    // A whole worker: nothing to wait for, and the campaign runs to its end.
+    service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
+    const served = await runCli(['status', campaign.id, '--json', '--redis-url', server.url]);
+    expect(JSON.parse(served.stdout).waitingFor).toBeUndefined();
+    expect((await finished(campaign.id)).status).toBe('completed');
+  });
+
   it('a cancel while no worker serves the campaign queue ends the campaign at once, and a later worker leaves it ended', async () => {
     service = await WorkerService.start({ redisUrl: server.url, concurrency: 2 });
     const campaign = await start({ maxTrials: 8, epochs: 400 });

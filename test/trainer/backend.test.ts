@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths.ts';
+import { runNode } from '../helpers/run-cli.ts';
 
 type BackendModule = typeof import('../../src/trainer/backend.ts');
 
@@ -143,6 +144,30 @@ describe('selectBackend', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("leaves a script's own uncaught error and rejection to Node: its message, not the wasm module's source", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lgt-uncaught-'));
+    const backend = pathToFileURL(path.join(REPO_ROOT, 'src/trainer/backend.ts')).href;
+    const script = (how: string) => {
+      const file = path.join(dir, `${how}.mjs`);
+      writeFileSync(
+        file,
+        `import { selectBackend } from ${JSON.stringify(backend)};
+const info = await selectBackend({ prefer: 'wasm' });
+if (info.name !== 'wasm') process.exit(3);
+${how === 'throw' ? "setTimeout(() => { throw new Error('my script failed'); }, 0);" : "Promise.reject(new Error('my script failed'));"}
+`,
+      );
+      return file;
+    };
+    for (const how of ['throw', 'reject']) {
+      const run = await runNode(['--import', 'tsx', script(how)], { LGT_BACKEND: 'wasm' });
+      expect(run.code, run.stderr.slice(0, 500)).toBe(1);
+      expect(run.stderr).toContain('my script failed');
+      // Node's report of the error: a few lines and the stack, not the module's minified source.
+      expect(run.stderr.length).toBeLessThan(4000);
+    }
+  }, 60_000);
 });
 
 function run(
