@@ -104,7 +104,8 @@ describe('campaigns with worker processes', () => {
   it('retries a trial whose worker was killed (SIGKILL) and completes every trial exactly once', async () => {
     const doomed = h.worker(['--concurrency', '1']);
     h.worker(['--concurrency', '1']);
-    const campaign = await start({ epochs: 250 });
+    // Five trials are enough to see one retried: the four after the kill train one at a time.
+    const campaign = await start({ epochs: 250, maxTrials: 5 });
     // Both workers are training (two trials started, none finished): kill one of them.
     // Two distinct trials with epochs (two epochs of one trial would leave the doomed worker idle).
     await waitFor('two running trials', async () => {
@@ -118,7 +119,7 @@ describe('campaigns with worker processes', () => {
     const done = await finished(campaign.id);
     expect(done.status).toBe('completed');
     const trials = await h.store.listTrials(campaign.id);
-    expectWholeCampaign(trials, 8);
+    expectWholeCampaign(trials, 5);
     expect(trials.some((t) => t.attempts >= 2)).toBe(true);
     const finishedEvents = (await events(campaign.id)).filter((e) => e.type === 'trial.finished');
     expect(
@@ -126,7 +127,7 @@ describe('campaigns with worker processes', () => {
         (n) => n === 1,
       ),
     ).toBe(true);
-    expect(finishedEvents).toHaveLength(8);
+    expect(finishedEvents).toHaveLength(5);
   });
 
   it('resumes a campaign whose driver process was killed, training no trial twice', async () => {

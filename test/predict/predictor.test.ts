@@ -46,6 +46,10 @@ async function campaignOn(file: string, target: string, extra: string[] = []) {
   return { modelDir: path.join(campaign.reportDir!, 'model'), report };
 }
 
+/** The iris campaign (5 folds) two tests use, run once for both. */
+let irisRun: ReturnType<typeof campaignOn> | null = null;
+const irisCampaign = () => (irisRun ??= campaignOn(sharedDataset('iris.csv'), 'Species'));
+
 /** The rows of the test split, as raw text cells. */
 async function testRows(
   file: string,
@@ -78,7 +82,7 @@ afterAll(async () => {
 describe('a model you can use', () => {
   it("loadPredictor reproduces the campaign's test score: the same classes for the same rows", async () => {
     const file = sharedDataset('iris.csv');
-    const { modelDir, report } = await campaignOn(file, 'Species');
+    const { modelDir, report } = await irisCampaign();
     // Fewer than 1,000 rows: every trial was scored on 5 cross-validation folds.
     for (const t of report.trials.filter((x: { state: string }) => x.state === 'completed')) {
       expect(t.foldValues).toHaveLength(5);
@@ -277,8 +281,7 @@ describe('a model you can use', () => {
   });
 
   it('names the row and the column of a bad cell, and the columns a file lacks', async () => {
-    const file = sharedDataset('iris.csv');
-    const { modelDir } = await campaignOn(file, 'Species', ['--cv', '1']);
+    const { modelDir } = await irisCampaign();
     const bad = path.join(out, 'bad.csv');
     writeFileSync(
       bad,
