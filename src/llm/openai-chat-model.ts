@@ -77,8 +77,9 @@ export class OpenAiChatModel implements ChatModel {
         throw new Error(
           `the ${request.caller} call to ${request.model} did not finish within its deadline (LGT_AGENT_DEADLINE_MS)`,
         );
+      // The endpoint is named: "Connection error." alone does not say which setting is wrong.
       throw new Error(
-        `the ${request.caller} call to ${request.model} failed: ${redactSecrets((error as Error).message)}`,
+        `the ${request.caller} call to ${request.model} at ${redactSecrets(this.baseUrl)} failed: ${redactSecrets((error as Error).message)}`,
       );
     }
   }

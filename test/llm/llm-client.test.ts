@@ -165,7 +165,10 @@ describe('the LLM client (OpenAI chat model, structured replies) against a scrip
 
   it('gives up with a clear error when retries run out, and on a reply that stays invalid', async () => {
     server.script('advisor', { status: 500 }, { status: 500 }, { status: 500 });
-    await expect(ask()).rejects.toThrow(/the advisor call to gpt-4o-mini failed: 500/);
+    // The error names the endpoint, so a wrong LGT_LLM_BASE_URL shows in the log.
+    await expect(ask()).rejects.toThrow(
+      `the advisor call to gpt-4o-mini at ${settings.baseUrl} failed: 500`,
+    );
     server.script('advisor', { content: 'nope' }, { content: { answer: 'x' } });
     const error = (await ask().catch((e: unknown) => e)) as LlmReplyError;
     expect(error).toBeInstanceOf(LlmReplyError);
