@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-service.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
+import { UsageError } from './usage-error.ts';
 import { ownPermissionsOf } from '../tasks/task-spec.ts';
 import {
   campaignOverview,
@@ -35,17 +36,25 @@ export function registerCampaignCommands(program: Command): void {
   addRedisOption(
     program
       .command('logs')
-      .argument('<campaign>', 'campaign id (lgt list shows them)')
+      .argument('[campaign]', 'campaign id (lgt list shows them; default: the latest)')
       .description("print a campaign's event log")
       .option('-f, --follow', 'keep printing new events until the campaign ends')
       .option('--epochs', 'include every epoch of every trial')
       .option('--json', 'JSON lines'),
   ).action(
     async (
-      id: string,
+      given: string | undefined,
       opts: { follow?: boolean; epochs?: boolean; json?: boolean; redisUrl?: string },
     ) =>
       withContext(opts, async (ctx) => {
+        let id = given;
+        if (id === undefined) {
+          // `lgt logs -f` right after `lgt run --detach`: the campaign just started.
+          const [latest] = await ctx.store.listCampaigns(1);
+          if (!latest) throw new UsageError('no campaigns yet: lgt run <task> starts one');
+          id = latest.id;
+          process.stderr.write(`the latest campaign: ${id}\n`);
+        }
         await ctx.store.requireCampaign(id);
         const stop = new AbortController();
         process.once('SIGINT', () => stop.abort());

@@ -5,6 +5,7 @@ import path from 'node:path';
 // nothing else under src/ imports them, test/architecture/layers.test.ts checks it).
 import { builtInTasks, findBuiltInTask, taskFamilies } from '../../tasks/index.ts';
 import { RequestError } from '../errors/request-error.ts';
+import { closestName } from '../format/closest-name.ts';
 import { SearchSpace } from '../search-space/search-space.ts';
 import { createCsvTask } from './csv-task.ts';
 import { importTaskModule } from './task-module-loader.ts';
@@ -78,8 +79,10 @@ function builtInTaskNamed(name: string): AnyTask {
     throw new RequestError((error as Error).message);
   }
   if (!task) {
+    const names = builtInTasks.map((t) => t.name);
+    const meant = closestName(name, names);
     throw new RequestError(
-      `unknown task "${name}"; built-in tasks: ${[...builtInTasks.map((t) => t.name), ...taskFamilies.map((f) => f.pattern)].join(', ')} (or a module path such as ./my-task.ts, or --csv)`,
+      `unknown task "${name}"; built-in tasks: ${[...names, ...taskFamilies.map((f) => f.pattern)].join(', ')} (or a module path such as ./my-task.ts, or --csv)${meant ? `; did you mean ${meant}?` : ''}`,
     );
   }
   return task;

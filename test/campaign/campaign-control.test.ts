@@ -294,7 +294,9 @@ describe('campaign control', () => {
     const status = await runCli(['status', campaign.id, '--redis-url', server.url]);
     expect(status.stdout).toContain(`${campaign.id}: completed`);
     expect(status.stdout).toContain('trials 3/3 done: 3 completed');
-    const logs = await runCli(['logs', campaign.id, '--redis-url', server.url]);
+    // Without an id: the latest campaign's log, and which one it is.
+    const logs = await runCli(['logs', '--redis-url', server.url]);
+    expect(logs.stderr).toContain(`the latest campaign: ${campaign.id}`);
     expect(logs.stdout).toContain('campaign started: iris, strategy random, 3 trials, 2 at a time');
     expect(logs.stdout).toMatch(/#1 proposed by default: the search space's default configuration/);
     expect(logs.stdout).toMatch(/#2 proposed by random: random sample 1 \(seed 0\)/);

@@ -136,6 +136,7 @@ describe('lgt trial', () => {
     const unknown = await runCli(['trial', '--task', 'irsi'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown task "irsi"; built-in tasks: iris, wine-quality');
+    expect(unknown.stderr).toContain('; did you mean iris?');
     const seed = await runCli(['trial', '--task', 'iris', '--seed', '-1'], env);
     expect(seed.code).not.toBe(0);
     expect(seed.stderr).toContain('--seed must be an integer >= 0, got "-1"');
