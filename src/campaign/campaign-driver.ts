@@ -22,6 +22,7 @@ import {
 } from '../contracts/campaign-records.ts';
 import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './campaign-store.ts';
 import { reportDirFor, writeReport } from './report-writer.ts';
+import { dropWaitingTrials } from './drop-waiting-trials.ts';
 import { loadTask, type LoadTaskOptions } from '../tasks/task-registry.ts';
 import { workerName } from '../env/worker-name.ts';
 import { beats, offerBest, type BestCandidate } from '../trials/campaign-best.ts';
@@ -51,8 +52,6 @@ export interface DriverOptions extends LoadTaskOptions {
  * campaign again, so a cancellation stops a large --parallel within one batch.
  */
 const PROPOSAL_BATCH = 32;
-/** Waiting trials dropped at once on a cancellation (their jobs removed in parallel). */
-const DROP_BATCH = 200;
 
 /**
  * A campaign whose first trials all fail (after their retries) has a broken task, data or worker,
@@ -183,7 +182,7 @@ export class CampaignDriver {
       await this.keepFewPredictions(campaign, trials);
       const active = trials.filter((t) => !FINISHED_TRIAL.includes(t.state));
       if (campaign.status === 'cancelling' || campaign.stopReason) {
-        await this.dropWaitingTrials(campaignId, active);
+        await dropWaitingTrials(this.store, this.queues, campaignId, active);
       } else if (firstTrialsAllFailed(trials)) {
         const lastError = trials.findLast((t) => t.state === 'failed')?.error ?? 'unknown error';
         await this.store.updateCampaign(campaignId, (c) =>
@@ -348,33 +347,6 @@ export class CampaignDriver {
           });
         }
       }
-    }
-  }
-
-  /**
-   * Cancels trials that have not started, in parallel batches (thousands of waiting trials go in
-   * seconds); running ones stop between epochs by themselves.
-   */
-  private async dropWaitingTrials(campaignId: string, active: TrialRecord[]): Promise<void> {
-    const waiting = active.filter((t) => t.state === 'queued' || t.state === 'proposed');
-    for (let i = 0; i < waiting.length; i += DROP_BATCH) {
-      await Promise.all(
-        waiting.slice(i, i + DROP_BATCH).map((t) => this.dropWaiting(campaignId, t)),
-      );
-    }
-  }
-
-  private async dropWaiting(campaignId: string, t: TrialRecord): Promise<void> {
-    const job = await this.queues.trials.getJob(jobIds.trial(campaignId, t.number));
-    const state = job ? await job.getState() : 'missing';
-    if (state === 'active') return;
-    if (job) await job.remove().catch(() => {});
-    if (
-      await this.store.transitionTrial(campaignId, t.number, ['queued', 'proposed'], 'cancelled', {
-        finishedAt: Date.now(),
-      })
-    ) {
-      await this.store.appendEvent(campaignId, { type: 'trial.cancelled', trial: t.number });
     }
   }
 

@@ -13,6 +13,7 @@ import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { isObjectiveTask } from '../tasks/objective.ts';
 import type { CampaignStore } from './campaign-store.ts';
+import { dropWaitingTrials } from './drop-waiting-trials.ts';
 import { loadTask, type LoadTaskOptions } from '../tasks/task-registry.ts';
 
 /**
@@ -219,18 +220,7 @@ async function closeWithoutDriver(
 ): Promise<CampaignRecord> {
   const job = await queues.campaign.getJob(jobIds.driver(id));
   await job?.remove().catch(() => {});
-  for (const t of await store.listTrials(id)) {
-    if (t.state !== 'queued' && t.state !== 'proposed') continue;
-    const trialJob = await queues.trials.getJob(jobIds.trial(id, t.number));
-    if (trialJob && (await trialJob.getState()) === 'active') continue;
-    await trialJob?.remove().catch(() => {});
-    if (
-      await store.transitionTrial(id, t.number, ['queued', 'proposed'], 'cancelled', {
-        finishedAt: Date.now(),
-      })
-    )
-      await store.appendEvent(id, { type: 'trial.cancelled', trial: t.number });
-  }
+  await dropWaitingTrials(store, queues, id, await store.listTrials(id));
   const closed = await store.setCampaignStatus(id, 'cancelled', ['cancelling'], {
     finishedAt: Date.now(),
     error: 'no worker served the campaign queue, so it ended at the cancel, without a report',
