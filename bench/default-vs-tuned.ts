@@ -28,6 +28,7 @@ import { startRedisServer } from '../src/queue/redis-server-process.ts';
 import { spaceWithEpochs, type AnyModelTask, type TaskKind } from '../src/tasks/task.ts';
 import { TfjsTrainer } from '../src/trainer/tfjs-trainer.ts';
 import { WorkerService } from '../src/worker/worker-service.ts';
+import { farWorse, subsample } from './small-data.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -119,7 +120,7 @@ async function runAll(): Promise<void> {
     const [named, target, kind] = spec.split(':') as [string, string, TaskKind | undefined];
     // name.csv@1000: a fixed random 1,000 rows of it (california-housing's 20,640 are too many
     // for "small data"), written beside the results.
-    const file = named.includes('@') ? subsample(named) : named;
+    const file = named.includes('@') ? subsample(dataDir, named, args.out) : named;
     for (const cv of args.cv.split(',').map(Number)) {
       for (const strategy of args.strategies.split(',')) {
         for (let seed = 0; seed < seeds; seed++) {
@@ -237,40 +238,6 @@ async function runAll(): Promise<void> {
   await queues.close();
   client.disconnect();
   await server.stop();
-}
-
-/**
- * A trial far worse than the default: a wasted trial. Accuracy (or another score up to 1) 0.1
- * below the default's; an error half as large again as the default's.
- */
-function farWorse(
-  value: number,
-  byDefault: number,
-  metric: { name: string; direction: 'maximize' | 'minimize' },
-): boolean {
-  return metric.direction === 'maximize' ? value < byDefault - 0.1 : value > 1.5 * byDefault;
-}
-
-/** `name.csv@N`: N rows of name.csv drawn at random (seed 0), header kept; its path. */
-function subsample(spec: string): string {
-  const [name, count] = spec.split('@') as [string, string];
-  const lines = readFileSync(path.join(dataDir, name), 'utf8').trim().split('\n');
-  const body = lines.slice(1);
-  // A seeded shuffle (mulberry32), so the subsample is the same on every run.
-  let state = 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = body.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [body[i], body[j]] = [body[j]!, body[i]!];
-  }
-  const file = path.resolve(args.out, `${path.basename(name, '.csv')}-${count}.csv`);
-  writeFileSync(file, `${[lines[0], ...body.slice(0, Number(count))].join('\n')}\n`);
-  return file;
 }
 
 const stats = (v: number[]) => {
