@@ -74,9 +74,7 @@ for (const spec of args.sets.split(',')) {
   const score = async (config: Record<string, unknown>, seed: number) => {
     const result = await trainer.train({ task, data, config: space.parse(config), seed, epochs });
     const v = result.validation[metric];
-    return result.status === 'completed' && typeof v === 'number' && Number.isFinite(v)
-      ? v
-      : null;
+    return result.status === 'completed' && typeof v === 'number' && Number.isFinite(v) ? v : null;
   };
   for (let seed = 0; seed < Number(args.seeds); seed++) {
     const byDefault = (await score(defaults, seed))!;
@@ -102,7 +100,9 @@ for (const spec of args.sets.split(',')) {
             farWorse: far,
           });
         }
-        process.stderr.write(`${path.basename(file)} seed ${seed} batch ${batch} ${optimizer} done\n`);
+        process.stderr.write(
+          `${path.basename(file)} seed ${seed} batch ${batch} ${optimizer} done\n`,
+        );
         writeFileSync(path.join(args.out, 'learning-rates.json'), JSON.stringify(rows, null, 2));
       }
     }

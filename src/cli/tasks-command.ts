@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { describeCondition, describeRange, fmt, type Area } from '../search-space/param.ts';
+import {
+  describeCondition,
+  describeRange,
+  describeSearch,
+  type Area,
+} from '../search-space/param.ts';
 import type { AnyModelTask, AnyTask, TaskKind } from '../tasks/task.ts';
 import { paint, table } from './terminal.ts';
 import { describeTaskJson } from '../tasks/task-description.ts';
@@ -164,13 +169,8 @@ function describeTask(task: AnyTask): string {
     lines.push(paint('bold', area));
     for (const p of params) {
       const when = p.when ? ` (${describeCondition(p.when)})` : '';
-      const searched = !p.search
-        ? ''
-        : p.kind === 'choice'
-          ? `; strategies try ${p.search.map((c) => JSON.stringify(c)).join(', ')}`
-          : `; strategies search ${fmt(p.search[0])}..${fmt(p.search[1])}`;
       lines.push(
-        `  ${p.name}: ${describeRange(p)}${searched}; default ${JSON.stringify(p.default)}${when}`,
+        `  ${p.name}: ${describeRange(p)}${describeSearch(p)}; default ${JSON.stringify(p.default)}${when}`,
       );
       lines.push(`    ${paint('dim', p.description)}`);
     }

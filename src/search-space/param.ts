@@ -19,6 +19,16 @@ export interface Condition {
   atLeast?: number;
 }
 
+/**
+ * Search ranges that depend on a choice dimension's value, e.g. the learning rates that train
+ * with each optimizer. A choice without a range of its own is searched over the dimension's
+ * search range (or its bounds).
+ */
+export interface SearchPer {
+  param: string;
+  ranges: Readonly<Record<string, readonly [number, number]>>;
+}
+
 interface ParamBase {
   area: Area;
   description: string;
@@ -33,6 +43,13 @@ export interface FloatParam extends ParamBase {
   default: number;
   /** The range strategies draw from (see SearchSpace.searched); low..high when absent. */
   search?: readonly [number, number];
+  /** Narrower ranges strategies draw from, per value of a choice dimension (see rangeIn). */
+  searchPer?: SearchPer;
+  /**
+   * The searchPer ranges in force: set on the dimension of the space strategies search
+   * (SearchSpace.searched), so that the full space is still drawn from whole (see rangeIn).
+   */
+  rangePer?: SearchPer;
 }
 
 export interface IntParam extends ParamBase {
@@ -43,6 +60,13 @@ export interface IntParam extends ParamBase {
   default: number;
   /** The range strategies draw from (see SearchSpace.searched); low..high when absent. */
   search?: readonly [number, number];
+  /** Narrower ranges strategies draw from, per value of a choice dimension (see rangeIn). */
+  searchPer?: SearchPer;
+  /**
+   * The searchPer ranges in force: set on the dimension of the space strategies search
+   * (SearchSpace.searched), so that the full space is still drawn from whole (see rangeIn).
+   */
+  rangePer?: SearchPer;
 }
 
 export interface ChoiceParam<T extends ChoiceValue = ChoiceValue> extends ParamBase {
@@ -70,6 +94,12 @@ interface NumericOptions {
    * (an untuned baseline, a configuration a person gives).
    */
   search?: readonly [number, number];
+  /**
+   * Where strategies look given another dimension's choice (learning rates per optimizer): each
+   * range inside the search range (or low..high); SearchSpace checks the default against the
+   * range of the other dimension's default.
+   */
+  searchPer?: SearchPer;
 }
 
 interface ChoiceOptions<T extends ChoiceValue> {
@@ -96,6 +126,13 @@ function checkBounds(kind: string, low: number, high: number, opts: NumericOptio
       );
     if (opts.default < from || opts.default > to)
       throw new Error(`${kind} parameter: default ${opts.default} is outside its search range`);
+  }
+  const [outerLow, outerHigh] = opts.search ?? [low, high];
+  for (const [value, [from, to]] of Object.entries(opts.searchPer?.ranges ?? {})) {
+    if (!(outerLow <= from && from < to && to <= outerHigh))
+      throw new Error(
+        `${kind} parameter: its search range for ${opts.searchPer!.param} ${value} (${from}..${to}) is not inside ${outerLow}..${outerHigh}`,
+      );
   }
 }
 
@@ -165,6 +202,22 @@ export function describeRange(p: ParamDef): string {
   }
 }
 
+/**
+ * Where strategies look, in words, when it is narrower than the allowed values: "; strategies
+ * search 1e-4..0.1 (with optimizer sgd 0.003..0.3, ...)"; empty when they search everything.
+ */
+export function describeSearch(p: ParamDef): string {
+  if (p.kind === 'choice')
+    return p.search ? `; strategies try ${p.search.map((c) => JSON.stringify(c)).join(', ')}` : '';
+  const [low, high] = p.search ?? [p.low, p.high];
+  const per = p.searchPer
+    ? ` (with ${p.searchPer.param} ${Object.entries(p.searchPer.ranges)
+        .map(([value, [from, to]]) => `${value} ${fmt(from)}..${fmt(to)}`)
+        .join(', ')})`
+    : '';
+  return p.search || per ? `; strategies search ${fmt(low)}..${fmt(high)}${per}` : '';
+}
+
 /** The condition in words, e.g. "when hiddenLayers >= 3". */
 export function describeCondition(c: Condition): string {
   if (c.atLeast !== undefined) return `when ${c.param} >= ${c.atLeast}`;
@@ -176,11 +229,52 @@ export function fmt(x: number): string {
   return String(x);
 }
 
-/** The dimension as strategies search it: its search range or choices in place of the full ones. */
+/**
+ * The dimension as strategies search it: its search range or choices in place of the full ones,
+ * and its ranges per choice in force (see rangeIn).
+ */
 export function searchedParam<P extends ParamDef>(p: P): P {
-  if (!p.search) return p;
-  const { search, ...rest } = p;
-  if (p.kind === 'choice') return { ...rest, choices: search } as unknown as P;
-  const [low, high] = search as readonly [number, number];
-  return { ...rest, low, high } as unknown as P;
+  if (p.kind === 'choice') {
+    if (!p.search) return p;
+    const { search, ...rest } = p;
+    return { ...rest, choices: search } as unknown as P;
+  }
+  if (!p.search && !p.searchPer) return p;
+  const { search, searchPer, ...rest } = p;
+  const [low, high] = search ?? [p.low, p.high];
+  return { ...rest, low, high, ...(searchPer ? { rangePer: searchPer } : {}) } as unknown as P;
+}
+
+export type NumericParam = FloatParam | IntParam;
+
+/**
+ * The range a strategy searches a numeric dimension in for one configuration: on a searched
+ * space, the range for the choice the configuration makes (`rangePer`), else the dimension's
+ * own bounds.
+ */
+export function rangeIn(
+  p: NumericParam,
+  config: Readonly<Record<string, unknown>>,
+): readonly [number, number] {
+  const per = p.rangePer;
+  return (per && per.ranges[String(config[per.param])]) ?? [p.low, p.high];
+}
+
+/**
+ * A value of the dimension's bounds moved to the same place, on its scale, in the range the
+ * configuration's choice gives (see rangeIn): how a strategy that draws over the bounds (random
+ * search, a grid) lands in the narrower range. The identity without a `rangePer`.
+ */
+export function intoRangeIn(
+  p: NumericParam,
+  value: number,
+  config: Readonly<Record<string, unknown>>,
+): number {
+  const [low, high] = rangeIn(p, config);
+  if (low === p.low && high === p.high) return value;
+  const t = (x: number) => (p.log ? Math.log(x) : x);
+  const share = (t(value) - t(p.low)) / (t(p.high) - t(p.low));
+  const moved = t(low) + share * (t(high) - t(low));
+  const v = p.log ? Math.exp(moved) : moved;
+  return Math.min(high, Math.max(low, p.kind === 'int' ? Math.round(v) : v));
 }

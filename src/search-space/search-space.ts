@@ -4,6 +4,7 @@ import {
   describeRange,
   type ChoiceValue,
   type Condition,
+  type NumericParam,
   type ParamDef,
   type ParamValue,
   searchedParam,
@@ -55,6 +56,7 @@ export class SearchSpace<P extends ParamDefs = ParamDefs> {
           `parameter ${p.name}: its condition names unknown parameter ${p.when.param}`,
         );
       }
+      if (p.kind !== 'choice' && p.searchPer) checkSearchPer(p, defs);
     }
     this.schema = z.strictObject(
       Object.fromEntries(this.params.map((p) => [p.name, fieldSchema(p)])) as Record<
@@ -131,7 +133,7 @@ export class SearchSpace<P extends ParamDefs = ParamDefs> {
    * which still checks what is trained, so an untuned baseline outside the ranges runs as before.
    */
   searched(): SearchSpace {
-    if (!this.params.some((p) => p.search)) return this;
+    if (!this.params.some((p) => p.search || (p.kind !== 'choice' && p.searchPer))) return this;
     return new SearchSpace(
       Object.fromEntries(Object.entries(this.defs).map(([n, p]) => [n, searchedParam(p)])),
     );
@@ -187,6 +189,27 @@ export class SearchSpace<P extends ParamDefs = ParamDefs> {
     }
     return errors;
   }
+}
+
+/** A range per choice names a choice dimension, its choices, and holds the default's default. */
+function checkSearchPer(p: NamedParam & NumericParam, defs: ParamDefs): void {
+  const per = p.searchPer!;
+  const by = defs[per.param];
+  if (by?.kind !== 'choice')
+    throw new Error(
+      `parameter ${p.name}: its ranges per ${per.param} need a choice parameter of that name`,
+    );
+  for (const value of Object.keys(per.ranges)) {
+    if (!by.choices.some((c) => String(c) === value))
+      throw new Error(
+        `parameter ${p.name}: it has a range for ${per.param} ${value}, which is not one of its choices`,
+      );
+  }
+  const [low, high] = per.ranges[String(by.default)] ?? [p.low, p.high];
+  if (p.default < low || p.default > high)
+    throw new Error(
+      `parameter ${p.name}: default ${p.default} is outside its search range for ${per.param} ${String(by.default)} (${low}..${high})`,
+    );
 }
 
 function fieldSchema(p: NamedParam): z.ZodType {

@@ -1,5 +1,5 @@
 import type { Rng } from '../random/rng.ts';
-import type { ChoiceValue, ParamDef } from '../search-space/param.ts';
+import { intoRangeIn, type ChoiceValue, type ParamDef } from '../search-space/param.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 
 /** One value of a dimension drawn uniformly (on its log scale when it has one). */
@@ -23,10 +23,16 @@ function sampleParam(p: ParamDef, rng: Rng): ChoiceValue {
   }
 }
 
-/** A configuration drawn uniformly from the space (inactive dimensions dropped). */
+/**
+ * A configuration drawn uniformly from the space (inactive dimensions dropped). A dimension whose
+ * range depends on a choice is drawn over its bounds and moved into the range of the choice
+ * drawn (the same draws as without, so a seed's other values stay what they were).
+ */
 export function sampleConfig(space: SearchSpace, rng: Rng): Config {
   const raw: Config = {};
   for (const p of space.params) raw[p.name] = sampleParam(p, rng);
+  for (const p of space.params)
+    if (p.kind !== 'choice' && p.rangePer) raw[p.name] = intoRangeIn(p, raw[p.name] as number, raw);
   return space.parse(raw) as Config;
 }
 

@@ -1,6 +1,6 @@
 import type { TrialRecord } from '../contracts/campaign-records.ts';
 import { Rng } from '../random/rng.ts';
-import type { ChoiceValue, ParamDef } from '../search-space/param.ts';
+import { intoRangeIn, type ChoiceValue, type ParamDef } from '../search-space/param.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { configKey } from './config-sampling.ts';
 import type { Proposal, Strategy } from './strategy.ts';
@@ -94,6 +94,14 @@ export class GridStrategy implements Strategy {
       const radix = BigInt(axis.values.length);
       raw[axis.name] = axis.values[Number(rest % radix)]!;
       rest /= radix;
+    }
+    // A varied value whose range depends on a choice (see rangeIn) sits at the same place in it.
+    for (const axis of this.axes) {
+      const p = this.space.param(axis.name)!;
+      if (p.kind !== 'choice' && p.rangePer) {
+        const moved = intoRangeIn(p, raw[p.name] as number, raw);
+        raw[p.name] = p.kind === 'float' ? Number(moved.toPrecision(6)) : moved;
+      }
     }
     return this.space.parse(raw) as Config;
   }

@@ -8,6 +8,18 @@ import type { LossName, TrainingPlan } from './training-plan.ts';
  * tasks and strategies can carry lessons from one to another.
  */
 
+/**
+ * The learning rates strategies search per optimizer (see SearchPer). Measured on small tabular
+ * data with MLPs (docs/measurements.md); plain SGD and Adagrad need rates ten times Adam's.
+ */
+export const LEARNING_RATES = {
+  sgd: [0.01, 0.2],
+  momentum: [3e-3, 0.05],
+  adam: [5e-4, 0.03],
+  rmsprop: [5e-4, 0.03],
+  adagrad: [0.01, 0.3],
+} as const;
+
 export interface TrainingParamOptions {
   maxEpochs: number;
   defaultEpochs: number;
@@ -25,8 +37,11 @@ export function trainingParams(opts: TrainingParamOptions) {
     learningRate: float(1e-5, 1, {
       log: true,
       default: 1e-3,
-      // Below 1e-4 most runs end untrained, above 0.1 most diverge (issue 27's wasted trials).
-      search: [1e-4, 0.1],
+      // Where each optimizer trains in a few epochs: outside these ranges most runs ended far
+      // worse than the default (untrained or diverged) in bench/learning-rates.ts (iris, wine
+      // quality, california housing of 1,000 rows; 10 epochs; the default batch and 256).
+      search: [5e-4, 0.3],
+      searchPer: { param: 'optimizer', ranges: LEARNING_RATES },
       area: 'training',
       description: 'initial learning rate',
     }),

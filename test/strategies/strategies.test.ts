@@ -13,6 +13,7 @@ import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/contracts/campai
 import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
 import iris from '../../tasks/iris.ts';
 import wineQuality from '../../tasks/wine-quality.ts';
+import { LEARNING_RATES } from '../../src/tasks/common-params.ts';
 
 const asHistory = (configs: Config[]): TrialRecord[] =>
   configs.map((config, i) => ({
@@ -299,8 +300,10 @@ describe("search ranges: a practitioner's ranges for the strategies, the full sp
       expect(proposals.length, name).toBeGreaterThanOrEqual(10);
       for (const { config } of proposals) {
         expect(config['targetTransform'], name).not.toBe('none');
-        expect(config['learningRate'] as number, name).toBeGreaterThanOrEqual(1e-4);
-        expect(config['learningRate'] as number, name).toBeLessThanOrEqual(0.1);
+        // Each optimizer's own learning rates (where it trains in a few epochs).
+        const [low, high] = LEARNING_RATES[config['optimizer'] as keyof typeof LEARNING_RATES];
+        expect(config['learningRate'] as number, name).toBeGreaterThanOrEqual(low * (1 - 1e-9));
+        expect(config['learningRate'] as number, name).toBeLessThanOrEqual(high * (1 + 1e-9));
         expect(config['dropout'] as number, name).toBeLessThanOrEqual(0.5);
         if ((config['hiddenLayers'] as number) >= 1)
           expect(config['units1'] as number, name).toBeGreaterThanOrEqual(8);
