@@ -240,6 +240,8 @@ export class CampaignDriver {
     let committed = budgeted ? epochsCommitted(trials, request.epochs) : 0;
     if (budgeted && committed >= request.maxEpochs!) return 'epoch-budget';
     const proposals = await strategy.propose(trials, count);
+    // What the rules proposed in the LLM's place is not trained where the LLM is required.
+    if (await this.llmRequiredButSilent(campaign)) return 'more';
     if (proposals.length === 0) return active === 0 ? 'exhausted' : 'more';
     const byNumber = new Map(budgeted ? trials.map((t) => [t.number, t]) : []);
     for (const p of proposals.slice(0, count)) {
@@ -351,6 +353,26 @@ export class CampaignDriver {
   }
 
   /**
+   * A campaign that requires its LLM (llmRequired) stops, failed, at the first agent turn the
+   * rules answered in its place, naming why (the endpoint and its error); true then.
+   */
+  private async llmRequiredButSilent(c: CampaignRecord): Promise<boolean> {
+    if (!c.request.llmRequired || c.request.agents !== 'llm') return false;
+    const usage = await this.store.getLlmUsage(c.id);
+    if (usage.fallbacks === 0) return false;
+    await this.store.updateCampaign(c.id, (now) =>
+      now.stopReason
+        ? null
+        : {
+            ...now,
+            stopReason: 'llm-unavailable',
+            error: `the LLM did not answer and the campaign requires it (--llm-required), so it stopped: ${usage.firstFallback ?? 'an agent turn fell back to the rules'}`,
+          },
+    );
+    return true;
+  }
+
+  /**
    * Stops the campaign cleanly once its agents' LLM calls have used the budget (said once, in
    * the log); true then. The strategy counts the usage, the driver enforces it, as every budget.
    */
@@ -437,7 +459,8 @@ export class CampaignDriver {
     const cancelled = campaign.status === 'cancelling';
     let final: TrialJobResult | null = null;
     let finalError: string | undefined;
-    if (!cancelled && campaign.best) {
+    // A campaign stopped for want of its LLM failed: its best is not worth a final retrain.
+    if (!cancelled && campaign.best && campaign.stopReason !== 'llm-unavailable') {
       try {
         final = await this.runFinal(campaign);
         // Said once, whichever driver gets here (one that took over after an outage comes back
@@ -462,7 +485,9 @@ export class CampaignDriver {
     const nothingFound = !cancelled && !campaign.best;
     const status = cancelled
       ? 'cancelled'
-      : campaign.stopReason === 'trials-failing' || nothingFound
+      : campaign.stopReason === 'trials-failing' ||
+          campaign.stopReason === 'llm-unavailable' ||
+          nothingFound
         ? 'failed'
         : 'completed';
     const closing: Partial<CampaignRecord> = {

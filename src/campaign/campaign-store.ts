@@ -19,6 +19,7 @@ import {
   type TrialSummary,
   type CampaignRecord,
   type CampaignStatus,
+  type LlmUsageRecord,
   type TrialRecord,
   type TrialState,
 } from '../contracts/campaign-records.ts';
@@ -746,15 +747,38 @@ export class CampaignStore implements TrialStore {
     return { tokens: Number(t), costUsd: Number(c) };
   }
 
-  /** The campaign's LLM calls (answered by a model, not replayed from the cache), tokens and cost. */
-  async getLlmUsage(id: string): Promise<{ calls: number; tokens: number; costUsd: number }> {
-    const [t, c, n] = await this.redis.hmget(
+  /**
+   * An agent turn the LLM did not answer (the rules did): counted, and the first one's reason
+   * kept (it names the endpoint), so a campaign whose LLM never answered can say so.
+   */
+  async addLlmFallback(id: string, reason: string): Promise<void> {
+    await this.redis
+      .pipeline()
+      .hincrby(this.key(id, 'counters'), 'llm-fallbacks', 1)
+      .hsetnx(this.key(id, 'counters'), 'llm-first-fallback', redactSecrets(reason).slice(0, 1000))
+      .exec();
+  }
+
+  /**
+   * The campaign's LLM calls (answered by a model, not replayed from the cache), tokens and
+   * cost; the agent turns that fell back to the rules, and the first one's reason.
+   */
+  async getLlmUsage(id: string): Promise<LlmUsageRecord & { calls: number; fallbacks: number }> {
+    const [t, c, n, f, first] = await this.redis.hmget(
       this.key(id, 'counters'),
       'llm-tokens',
       'llm-cost',
       'llm-calls',
+      'llm-fallbacks',
+      'llm-first-fallback',
     );
-    return { calls: Number(n ?? 0), tokens: Number(t ?? 0), costUsd: Number(c ?? 0) };
+    return {
+      calls: Number(n ?? 0),
+      tokens: Number(t ?? 0),
+      costUsd: Number(c ?? 0),
+      fallbacks: Number(f ?? 0),
+      ...(first ? { firstFallback: first } : {}),
+    };
   }
 
   /** Keeps a finished campaign's report head (see CampaignReportHead; any trials are left out). */

@@ -16,6 +16,9 @@ export function strategyContextsOf(
     curves: (trials) => store.getCurves(id, [...trials]),
     log: async (event) => {
       await store.appendEvent(id, event);
+      // Counted apart from the log (which keeps only its latest events): the driver and the
+      // summary ask whether the LLM ever answered.
+      if (event.type === 'agent.fallback') await store.addLlmFallback(id, event.reason);
     },
     llmUsage: () => store.getLlmUsage(id),
     addLlmUsage: (tokens, costUsd) => store.addLlmUsage(id, tokens, costUsd),

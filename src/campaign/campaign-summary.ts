@@ -24,6 +24,11 @@ export interface CampaignSummary {
   inRun?: Pick<InRunReport, 'changes' | 'cost' | 'decisions'>;
   /** Surrogate benchmarks: what the trials' training would have taken (see CampaignReport). */
   simulatedSeconds?: number;
+  /**
+   * LLM agents only: the calls a model answered and the agent turns the rules answered in its
+   * place (see llmSilence), the first one's reason naming the endpoint.
+   */
+  llm?: { calls: number; fallbacks: number; firstFallback?: string };
   /** Files written, only those that exist (a campaign cancelled early has fewer). */
   files: { report?: string; trialsCsv?: string; model?: string };
 }
@@ -46,6 +51,7 @@ export async function summarizeCampaign(
   }
   const final = report?.best?.final;
   const against = report?.best?.againstDefault;
+  const llm = campaign.request.agents === 'llm' ? await store.getLlmUsage(campaign.id) : undefined;
   const plan = report?.best?.ensemble;
   return {
     campaign,
@@ -79,6 +85,27 @@ export async function summarizeCampaign(
     ...(report?.simulatedSeconds !== undefined
       ? { simulatedSeconds: report.simulatedSeconds }
       : {}),
+    ...(llm
+      ? {
+          llm: {
+            calls: llm.calls,
+            fallbacks: llm.fallbacks,
+            ...(llm.firstFallback ? { firstFallback: llm.firstFallback } : {}),
+          },
+        }
+      : {}),
     files,
   };
+}
+
+/**
+ * What a campaign of LLM agents should say about its LLM, or null when nothing: 'silent' when
+ * no call was answered by a model and at least one turn fell back to the rules (a wrong
+ * endpoint, a missing key: the campaign ran on the rules alone), 'partial' when some turns fell
+ * back. `lgt run` exits 3 on 'silent' (see docs/agents.md).
+ */
+export function llmSilence(summary: CampaignSummary): 'silent' | 'partial' | null {
+  const llm = summary.llm;
+  if (!llm || llm.fallbacks === 0) return null;
+  return llm.calls === 0 ? 'silent' : 'partial';
 }

@@ -206,6 +206,11 @@ function budgetLine(b: BudgetUsed): string {
       `LLM ${b.llm.tokens.toLocaleString('en')} tokens${b.llm.tokenLimit !== null ? ` of ${b.llm.tokenLimit.toLocaleString('en')}` : ''}, $${formatNumber(b.llm.costUsd)}${b.llm.costLimit !== null ? ` of $${formatNumber(b.llm.costLimit)}` : ''}`,
     );
   }
+  // Turns the rules answered for a silent LLM: said while the campaign runs, not only at its end.
+  if (b.llm.fallbacks > 0)
+    parts.push(
+      `${b.llm.fallbacks} agent turns fell back to rules (${b.llm.calls} answered by the LLM)`,
+    );
   return `budget used: ${parts.join(', ')}`;
 }
 

@@ -22,7 +22,11 @@ import { WorkerService } from '../worker/worker-service.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
 import { followCampaign } from './campaign-follower.ts';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
-import { summarizeCampaign, type CampaignSummary } from '../campaign/campaign-summary.ts';
+import {
+  llmSilence,
+  summarizeCampaign,
+  type CampaignSummary,
+} from '../campaign/campaign-summary.ts';
 import { addRedisOption, openCommandContext, parseDuration } from './cli-options.ts';
 import { formatConfig } from '../search-space/format-config.ts';
 import { addTaskOptions, parseInteger } from './trial-command.ts';
@@ -74,6 +78,7 @@ interface RunOptions {
   defaultFirst: boolean;
   json?: boolean;
   agents?: 'llm' | 'rules';
+  llmRequired?: boolean;
   llmTokens?: number;
   llmCost?: number;
   optimizeEvery?: number;
@@ -249,6 +254,10 @@ export function registerRunCommand(program: Command): void {
       },
     )
     .option(
+      '--llm-required',
+      'fail the campaign at the first agent turn the LLM does not answer, rather than go on with the rules',
+    )
+    .option(
       '--llm-tokens <n>',
       'stop the campaign once its LLM calls used this many tokens',
       parseSigned('--llm-tokens'),
@@ -422,9 +431,12 @@ export async function carryOut(
       return;
     }
     if (local) await local.close();
+    const summary = await summarizeCampaign(ctx.store, final);
     if (opts.json) process.stdout.write(`${JSON.stringify(final)}\n`);
-    else process.stdout.write(formatSummary(await summarizeCampaign(ctx.store, final)));
+    else process.stdout.write(formatSummary(summary));
+    // 1: the campaign did not complete; 3: it completed, on the rules alone, its LLM silent.
     if (final.status !== 'completed') process.exitCode = 1;
+    else if (llmSilence(summary) === 'silent') process.exitCode = 3;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -484,6 +496,22 @@ function formatSummary(summary: CampaignSummary): string {
   } else {
     lines.push('no trial finished, so there is no best configuration');
   }
+  const silence = llmSilence(summary);
+  if (silence) {
+    const { calls, fallbacks, firstFallback } = summary.llm!;
+    const first = firstFallback ? `; the first: ${firstFallback}` : '';
+    lines.push(
+      silence === 'silent'
+        ? paint(
+            'red',
+            `the LLM never answered: all ${fallbacks} agent turns fell back to rules${first}. Check LGT_LLM_BASE_URL and the key (docs/agents.md)`,
+          )
+        : paint(
+            'yellow',
+            `${fallbacks} agent turns fell back to rules (the LLM answered ${calls} calls)${first}`,
+          ),
+    );
+  }
   if (campaign.error) lines.push(paint('red', campaign.error));
   if (summary.files.report)
     lines.push(
@@ -517,10 +545,12 @@ function parseSigned(label: string) {
 /** Who answers for the agents: an LLM when one is configured here (and not refused), else rules. */
 function agentSettings(opts: RunOptions): Partial<CampaignRequestInput> {
   const settings = llmSettingsFromEnv();
-  const agents = opts.agents ?? (settings ? 'llm' : 'rules');
+  if (opts.llmRequired && opts.agents === 'rules')
+    throw new UsageError('--llm-required asks for LLM agents: drop --agents rules');
+  const agents = opts.agents ?? (settings || opts.llmRequired ? 'llm' : 'rules');
   if (agents === 'llm' && !settings) {
     throw new UsageError(
-      '--agents llm needs an LLM: set LGT_LLM_BASE_URL (and OPENAI_API_KEY), see "Pointing lgt at an LLM" in docs/agents.md',
+      `${opts.llmRequired ? '--llm-required' : '--agents llm'} needs an LLM: set LGT_LLM_BASE_URL (and OPENAI_API_KEY), see "Pointing lgt at an LLM" in docs/agents.md`,
     );
   }
   const budget = {
@@ -537,6 +567,7 @@ function agentSettings(opts: RunOptions): Partial<CampaignRequestInput> {
         }
       : {}),
     ...(Object.keys(budget).length ? { llmBudget: budget } : {}),
+    ...(opts.llmRequired ? { llmRequired: true } : {}),
     ...(opts.optimizeEvery !== undefined ? { optimizeEvery: opts.optimizeEvery } : {}),
   };
 }

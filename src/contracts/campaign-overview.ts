@@ -38,6 +38,9 @@ export const BudgetUsedSchema = z.object({
     calls: z.number(),
     tokens: z.number(),
     costUsd: z.number(),
+    /** Agent turns the rule-based stand-ins answered because the LLM did not; the first's reason. */
+    fallbacks: z.number(),
+    firstFallback: z.string().optional(),
     tokenLimit: z.number().nullable(),
     costLimit: z.number().nullable(),
   }),

@@ -29,10 +29,11 @@ export interface CampaignRecord {
   finishedAt?: number;
   best?: BestTrial;
   /**
-   * Set when a budget ran out (wall clock, LLM tokens or cost), or when the first trials all
-   * failed (a broken task or data, not a bad configuration): running trials stop between epochs.
+   * Set when a budget ran out (wall clock, LLM tokens or cost), when the first trials all
+   * failed (a broken task or data, not a bad configuration), or when the LLM did not answer a
+   * campaign that requires it (llmRequired): running trials stop between epochs.
    */
-  stopReason?: 'time-limit' | 'llm-budget' | 'trials-failing';
+  stopReason?: 'time-limit' | 'llm-budget' | 'trials-failing' | 'llm-unavailable';
   error?: string;
   reportDir?: string;
   /** The ensemble the campaign considered for its final model (see campaign-ensemble.ts). */
@@ -266,7 +267,7 @@ export const CampaignRecordSchema = z.looseObject({
       seed: z.number().int().min(0).optional(),
     })
     .optional(),
-  stopReason: z.enum(['time-limit', 'llm-budget', 'trials-failing']).optional(),
+  stopReason: z.enum(['time-limit', 'llm-budget', 'trials-failing', 'llm-unavailable']).optional(),
   error: z.string().optional(),
   reportDir: z.string().optional(),
   ensemble: z
@@ -490,7 +491,7 @@ export interface CampaignReport {
   agents: unknown;
   /** In-run modes (see in-run-report.ts): the result's run, its accepted changes, the cost. */
   inRun?: InRunReport | null;
-  llmUsage: { tokens: number; costUsd: number };
+  llmUsage: LlmUsageRecord;
   /**
    * Objectives that simulate training (surrogate benchmarks such as bench:lcbench) report each
    * epoch's `simulated_seconds`: the sum over the campaign's trials of what their runs, pruned
@@ -498,6 +499,20 @@ export interface CampaignReport {
    */
   simulatedSeconds?: number;
   generatedAt: string;
+}
+
+/**
+ * A campaign's LLM use: calls a model answered (not replayed from the cache), their tokens and
+ * cost, and the agent turns the LLM did not answer, which the rules answered instead
+ * (`fallbacks`; the first one's reason names the endpoint). Absent counts are 0 (campaigns
+ * reported before the fallbacks were counted).
+ */
+export interface LlmUsageRecord {
+  calls?: number;
+  tokens: number;
+  costUsd: number;
+  fallbacks?: number;
+  firstFallback?: string;
 }
 
 /** A trial as reports and the API show it: its record (less the attempt's token) and its curve. */
@@ -527,7 +542,12 @@ const reportHeadShape = {
       againstDefault: z.looseObject({ verdict: z.string() }).nullable(),
     })
     .nullable(),
-  llmUsage: z.looseObject({ tokens: z.number(), costUsd: z.number() }),
+  llmUsage: z.looseObject({
+    tokens: z.number(),
+    costUsd: z.number(),
+    fallbacks: z.number().optional(),
+    firstFallback: z.string().optional(),
+  }),
   generatedAt: z.string(),
 };
 

@@ -145,6 +145,11 @@ export const CampaignRequestSchema = z.strictObject({
   llmModels: z
     .partialRecord(z.enum(AGENT_NAMES, { error: oneOf(AGENT_NAMES) }), z.string().max(200))
     .optional(),
+  /**
+   * Fail the campaign at the first agent turn the LLM does not answer (agents: llm), rather than
+   * go on with the rule-based stand-ins: for runs whose point is the LLM.
+   */
+  llmRequired: z.boolean().optional(),
   /** Stop the campaign cleanly once its LLM calls have used this many tokens or this much money. */
   llmBudget: z
     .strictObject({

@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
 import type { CampaignRequestInput } from '../../src/contracts/campaign-request.ts';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';
 import { openQueues, type LgtQueues } from '../../src/queue/lgt-queues.ts';
@@ -389,5 +391,80 @@ describe('campaign control', () => {
       done.metric.name,
     );
     expect(line).toBe('  #1 running on w:1: fold 3/3 (fold 1: epoch 2/50, val accuracy 0.75)');
+  });
+});
+
+describe('an LLM that never answers', () => {
+  /** A loopback port nothing listens on: every call to it is refused at once. */
+  async function deadEndpoint(): Promise<string> {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    return `http://127.0.0.1:${port}/v1`;
+  }
+
+  const runWithDeadLlm = async (endpoint: string, extra: string[] = []) =>
+    runCli(
+      [
+        'run',
+        'iris',
+        '--strategy',
+        'lgt',
+        '--agents',
+        'llm',
+        '--trials',
+        '4',
+        '--epochs',
+        '3',
+        '--redis-url',
+        server.url,
+        '--out',
+        out,
+        ...extra,
+      ],
+      {
+        LGT_LLM_BASE_URL: endpoint,
+        OPENAI_API_KEY: 'sk-test-never-sent',
+        LGT_LLM_MAX_RETRIES: '0',
+      },
+    );
+
+  it('says so in the summary, the report and the exit code (3), naming the endpoint', async () => {
+    const endpoint = await deadEndpoint();
+    const run = await runWithDeadLlm(endpoint);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stdout).toMatch(/the LLM never answered: all \d+ agent turns fell back to rules/);
+    expect(run.stdout).toContain(endpoint);
+    // The campaign itself completed on the rules, with its report.
+    const [campaign] = await store.listCampaigns();
+    expect(campaign!.status).toBe('completed');
+    const report = JSON.parse(readFileSync(path.join(campaign!.reportDir!, 'report.json'), 'utf8'));
+    expect(report.llmUsage.calls).toBe(0);
+    expect(report.llmUsage.fallbacks).toBeGreaterThan(0);
+    expect(report.llmUsage.firstFallback).toContain(endpoint);
+    expect(JSON.stringify(report)).not.toContain('sk-test-never-sent');
+    // lgt status (and the API's overview, the same record) count them too.
+    const status = await runCli(['status', campaign!.id, '--redis-url', server.url]);
+    expect(status.stdout).toMatch(/\d+ agent turns fell back to rules \(0 answered by the LLM\)/);
+  });
+
+  it('--llm-required fails the campaign at the first turn the LLM does not answer', async () => {
+    const endpoint = await deadEndpoint();
+    const run = await runWithDeadLlm(endpoint, ['--llm-required', '--json']);
+    expect(run.code, run.stderr).toBe(1);
+    const campaign = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as CampaignRecord;
+    expect(campaign.status).toBe('failed');
+    expect(campaign.stopReason).toBe('llm-unavailable');
+    expect(campaign.error).toContain('--llm-required');
+    expect(campaign.error).toContain(endpoint);
+    // Nothing the rules proposed in the LLM's place was trained: only the first round, which
+    // asks no agent (the default, the untuned baseline, the default again for the noise), and
+    // no final retrain.
+    const trials = await store.listTrials(campaign.id);
+    expect(trials.map((t) => t.source)).toEqual(['default', 'baseline', 'default']);
+    expect(campaign.best).toBeDefined();
+    const log = await events(campaign.id);
+    expect(log.filter((e) => e.type === 'campaign.final')).toEqual([]);
   });
 });
