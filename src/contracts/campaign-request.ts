@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oneOf } from '../format/one-of.ts';
 import { PathTextSchema, TaskSpecSchema } from '../tasks/task-spec.ts';
 
 export const NUMERIC_STRATEGY_NAMES = [
@@ -48,12 +49,6 @@ const positiveInt = (max: number) =>
     .int('must be a whole number')
     .min(1, 'must be at least 1')
     .max(max, `must be at most ${max.toLocaleString('en')}`);
-
-/** "must be one of a, b, c (got "x")", for an enum's error. */
-const oneOf =
-  (names: readonly string[]) =>
-  (issue: { input?: unknown }): string =>
-    `must be one of ${names.join(', ')} (got ${JSON.stringify(issue.input)})`;
 
 /** Everything that defines a campaign; stored with it, so a resumed driver needs nothing else. */
 export const CampaignRequestSchema = z.strictObject({
@@ -140,7 +135,7 @@ export const CampaignRequestSchema = z.strictObject({
    * Who answers for the agents (strategies lgt and hybrid): an LLM through the agents queue, or
    * the rule-based stand-ins. Decided when the campaign is created (is an LLM configured?).
    */
-  agents: z.enum(['llm', 'rules']).default('rules'),
+  agents: z.enum(['llm', 'rules'], { error: oneOf(['llm', 'rules']) }).default('rules'),
   /** The models, for the record (the key never is): one per agent, keyed by the agent's name. */
   llmModels: z
     .partialRecord(z.enum(AGENT_NAMES, { error: oneOf(AGENT_NAMES) }), z.string().max(200))

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { oneOf } from '../format/one-of.ts';
 import { choice, float, int, type Area, type ChoiceValue, type ParamDef } from './param.ts';
 import type { ParamDefs } from './search-space.ts';
 
@@ -20,7 +21,7 @@ const ConditionSchema = z.strictObject({
 
 const common = {
   description: z.string().max(1000).optional(),
-  area: z.enum(AREAS).optional(),
+  area: z.enum(AREAS, { error: oneOf(AREAS) }).optional(),
   when: ConditionSchema.optional(),
 };
 
@@ -79,7 +80,9 @@ export const SpaceFileSchema = z
     name: z.string().min(1).max(100).optional(),
     description: z.string().max(4000).optional(),
     metric: z.string().min(1).max(50).optional(),
-    direction: z.enum(['maximize', 'minimize']).optional(),
+    direction: z
+      .enum(['maximize', 'minimize'], { error: oneOf(['maximize', 'minimize']) })
+      .optional(),
     params: z
       .record(z.string(), ParamSchema)
       .refine((p) => Object.keys(p).length > 0, 'must define at least one parameter')

@@ -1,10 +1,14 @@
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import { DEFAULT_SOURCE, type TrialRecord } from '../contracts/campaign-records.ts';
 import { Rng } from '../random/rng.ts';
 import type { SearchSpace } from '../search-space/search-space.ts';
 import { configKey, sampleConfig } from './config-sampling.ts';
+import { CONFIRM_SOURCE } from './confirming-strategy.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 
 const MAX_DRAWS = 100;
+
+/** Trials the strategies around a search add to its history (see DefaultFirstStrategy, ...). */
+const ADDED_BY_WRAPPERS = new Set([DEFAULT_SOURCE, CONFIRM_SOURCE, 'baseline']);
 
 /**
  * Uniform random search. The k-th configuration of a campaign comes from a generator seeded by
@@ -20,6 +24,10 @@ export class RandomStrategy implements Strategy {
 
   async propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]> {
     const seen = new Set(history.map((t) => configKey(t.config)));
+    // Numbered among the trials drawn for the search (not the default, the untuned baseline or a
+    // re-evaluation, which strategies wrapped around this one add): "random sample 1, 2, 3" as
+    // they come. The draw itself is seeded by the trial's place in the history, as before.
+    const drawnBefore = history.filter((t) => !ADDED_BY_WRAPPERS.has(t.source ?? '')).length;
     const proposals: Proposal[] = [];
     for (let i = 0; i < count; i++) {
       const index = history.length + i;
@@ -30,7 +38,10 @@ export class RandomStrategy implements Strategy {
         config = sampleConfig(this.space, rng);
       if (seen.has(configKey(config))) break;
       seen.add(configKey(config));
-      proposals.push({ config, reason: `random sample ${index + 1} (seed ${this.seed})` });
+      proposals.push({
+        config,
+        reason: `random sample ${drawnBefore + proposals.length + 1} (seed ${this.seed})`,
+      });
     }
     return proposals;
   }

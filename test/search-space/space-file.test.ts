@@ -48,8 +48,10 @@ describe('space files', () => {
     const bad = file(
       'bad.yaml',
       [
+        'direction: minimise',
         'params:',
         '  lr: { type: float, low: 0.1, high: 0.01 }',
+        '  depth: { type: int, low: 1, high: 3, area: optimisation }',
         '  decay: { type: float, low: 0, high: 1, log: true }',
         '  layers: { type: int, low: 1, high: 4, default: 7 }',
         '  act: { type: choice, choices: [relu, tanh], default: gelu }',
@@ -70,6 +72,11 @@ describe('space files', () => {
     expect(message).toMatch(/params\.act\.default: must be one of the choices/);
     expect(message).toMatch(/params\.units\.type/);
     expect(message).toMatch(/params\.width.*colour/);
+    // A misspelt word gets a sentence with the words it may be, not the library's notation.
+    expect(message).toContain('direction: must be one of maximize, minimize (got "minimise")');
+    expect(message).toContain(
+      'params.depth.area: must be one of architecture, training, features, regularization (got "optimisation")',
+    );
   });
 
   it('names a condition on a parameter that does not exist', () => {

@@ -8,6 +8,7 @@ import { SearchSpace, type Config } from '../../src/search-space/search-space.ts
 import { configKey } from '../../src/strategies/config-sampling.ts';
 import { GridStrategy, gridValues } from '../../src/strategies/grid-strategy.ts';
 import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
+import { DefaultFirstStrategy } from '../../src/strategies/default-first-strategy.ts';
 import { createStrategy } from '../../src/strategies/create-strategy.ts';
 import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/contracts/campaign-request.ts';
 import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
@@ -38,6 +39,34 @@ describe('RandomStrategy', () => {
     expect(stepwise).toEqual(all);
     const other = (await new RandomStrategy(iris.space, 4).propose([], 6)).map((p) => p.config);
     expect(other).not.toEqual(all);
+  });
+
+  it('numbers its samples 1, 2, 3 after the default, whatever the rounds', async () => {
+    const strategy = new DefaultFirstStrategy(
+      new RandomStrategy(iris.space, 2),
+      iris.space.defaults(),
+    );
+    const history: TrialRecord[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const p of await strategy.propose(history, 2))
+        history.push({
+          number: history.length + 1,
+          state: 'completed',
+          config: p.config,
+          reason: p.reason,
+          source: p.source ?? strategy.name,
+          proposedAt: 0,
+          attempts: 1,
+        });
+    }
+    expect(history.map((t) => t.reason.replace(/ \(seed 2\)$/, ''))).toEqual([
+      "the search space's default configuration, first: the control every tuned result is measured against",
+      'random sample 1',
+      'random sample 2',
+      'random sample 3',
+      'random sample 4',
+      'random sample 5',
+    ]);
   });
 
   it('proposes valid configurations that cover the space, with log scales', async () => {
