@@ -10,6 +10,7 @@ import { buildApiServer } from '../../src/server/api-server.ts';
 import { WorkerService } from '../../src/worker/worker-service.ts';
 import { promptFile } from '../../agents/prompt-templates.ts';
 import { SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
+import { startCampaign } from '../helpers/campaign-fixtures.ts';
 import {
   firstUserMessage,
   ScriptedLlmServer,
@@ -231,4 +232,28 @@ describe('dashboard', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 180_000);
+
+  it('says what a campaign waits for when no worker serves its queue', async () => {
+    // Last in the file: the workers go, so the next campaign waits.
+    await workers.close(true);
+    const campaign = await startCampaign(
+      ctx.store,
+      ctx.queues,
+      mkdtempSync(path.join(os.tmpdir(), 'lgt-dash-wait-')),
+      {
+        task: { kind: 'builtin', name: 'iris' },
+        maxTrials: 2,
+      },
+    );
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${base}/#/c/${encodeURIComponent(campaign.id)}`);
+    await expect
+      .poll(() => page.locator('#waiting-for').textContent())
+      .toContain('no worker serves this Redis');
+    expect(await page.locator('#status').textContent()).toBe('queued');
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
 });

@@ -737,6 +737,18 @@ async function campaignPage(id) {
         ),
       ),
     );
+    // What an unfinished campaign waits for (no worker serves its queues), as lgt status says.
+    if (overview.waitingFor)
+      running.append(h('div', { class: 'status waiting', id: 'waiting-for' }, overview.waitingFor));
+    // Agent turns the rules answered because the LLM did not (the first names the endpoint).
+    if (budget.llm.fallbacks > 0)
+      running.append(
+        h(
+          'div',
+          { class: 'status warning', id: 'llm-fallbacks' },
+          `${budget.llm.calls === 0 ? 'the LLM never answered: ' : ''}${budget.llm.fallbacks} agent turns fell back to rules (${budget.llm.calls} answered by the LLM)${budget.llm.firstFallback ? `; the first: ${budget.llm.firstFallback}` : ''}`,
+        ),
+      );
     if (campaign.error) running.append(h('div', { class: 'status failed' }, campaign.error));
   }
 
