@@ -17,6 +17,7 @@ import { eventPages, reportJson, trialsWithCurves } from './report-stream.ts';
 import { compareWithDefault } from './default-comparison.ts';
 import { writeEnsemble, writeModel } from '../trials/saved-model.ts';
 import { inRunReport } from './in-run-report.ts';
+import { selectionScoreName } from './score-names.ts';
 
 /**
  * Where a campaign's report goes: <outputDir>/<id> when the request's outputDir lies inside
@@ -70,6 +71,12 @@ export async function writeReport(
       ? {
           trial: bestTrial.number,
           config: bestTrial.config,
+          // The value the campaign chose by, named for what it is (see score-names.ts).
+          selectedBy: {
+            name: selectionScoreName(campaign.request, campaign.metric.name),
+            value: campaign.best?.value ?? bestTrial.value ?? null,
+            ...(bestTrial.foldValues ? { folds: bestTrial.foldValues } : {}),
+          },
           validation: bestTrial.validation,
           final: final
             ? {

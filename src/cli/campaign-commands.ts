@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-service.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
+import { selectionScoreName } from '../campaign/score-names.ts';
 import { UsageError } from './usage-error.ts';
 import { ownPermissionsOf } from '../tasks/task-spec.ts';
 import {
@@ -125,7 +126,7 @@ export function registerCampaignCommands(program: Command): void {
         `trials ${trialProgress(c, counts)} done: ${(['completed', 'pruned', 'failed', 'cancelled', 'running', 'queued'] as const).map((s) => `${counts[s]} ${s}`).join(', ')}`,
         budgetLine(budget),
         c.best
-          ? `best #${c.best.trial}: ${c.metric.name} ${formatNumber(c.best.value)}  ${paint('dim', formatConfig(c.best.config))}`
+          ? `best #${c.best.trial}: ${selectionScoreName(c.request, c.metric.name)} ${formatNumber(c.best.value)}  ${paint('dim', formatConfig(c.best.config))}`
           : 'no finished trial yet',
       ];
       for (const t of overview.running) lines.push(runningTrialLine(t, c.metric.name));

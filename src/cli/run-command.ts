@@ -22,6 +22,7 @@ import { WorkerService } from '../worker/worker-service.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
 import { followCampaign } from './campaign-follower.ts';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
+import { selectionScoreName } from '../campaign/score-names.ts';
 import {
   llmSilence,
   summarizeCampaign,
@@ -457,13 +458,22 @@ function formatSummary(summary: CampaignSummary): string {
   if (campaign.best) {
     const ensemble = summary.ensemble?.ships ? summary.ensemble : undefined;
     // The test score belongs to the final model: the ensemble when it shipped, else the best.
+    // Three numbers, each named for what it is (score-names.ts): what the search chose by,
+    // the final retrain's validation, and its test score.
     lines.push(
       table([
-        ['', 'trial', `validation ${metric}`, `test ${metric}`],
+        [
+          '',
+          'trial',
+          selectionScoreName(campaign.request, metric),
+          `retrain validation ${metric}`,
+          `test ${metric}`,
+        ],
         [
           'best',
           `#${campaign.best.trial}`,
           formatNumber(campaign.best.value),
+          ensemble ? '' : formatNumber(final?.validation?.[metric]),
           ensemble ? '' : formatNumber(final?.test?.[metric]),
         ],
         ...(ensemble
@@ -472,6 +482,7 @@ function formatSummary(summary: CampaignSummary): string {
                 'ensemble',
                 ensemble.members.map((m) => `#${m.trial}`).join(' '),
                 formatNumber(ensemble.value),
+                formatNumber(final?.validation?.[metric]),
                 formatNumber(final?.test?.[metric]),
               ],
             ]

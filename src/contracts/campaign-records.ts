@@ -456,6 +456,12 @@ export interface CampaignReport {
   best: {
     trial: number;
     config: Config;
+    /**
+     * The score the campaign chose the best by (see score-names.ts): its name ("accuracy, mean
+     * of 5 folds" or "validation accuracy"), its value, and each fold's when cross-validated.
+     */
+    selectedBy?: { name: string; value: number | null; folds?: number[] };
+    /** The trial's own validation metrics (its first fold's when the campaign cross-validates). */
     validation?: Metrics;
     /** The best configuration retrained with the campaign's seed: the one test score. */
     final: {

@@ -436,6 +436,8 @@ describe('an LLM that never answers', () => {
     expect(run.code, run.stderr).toBe(3);
     expect(run.stdout).toMatch(/the LLM never answered: all \d+ agent turns fell back to rules/);
     expect(run.stdout).toContain(endpoint);
+    // The summary's three scores, each named for what it is (iris's own split: no folds).
+    expect(run.stdout).toMatch(/validation accuracy +retrain validation accuracy +test accuracy/);
     // The campaign itself completed on the rules, with its report.
     const [campaign] = await store.listCampaigns();
     expect(campaign!.status).toBe('completed');

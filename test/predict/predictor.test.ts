@@ -91,6 +91,13 @@ describe('a model you can use', () => {
     }
     expect(report.campaign.request.cv).toBe(5);
     expect(report.best.againstDefault.defaultTrial).toBe(1);
+    // The score the best was chosen by, named for what it is, with its folds.
+    const chosen = report.trials.find((t: { number: number }) => t.number === report.best.trial);
+    expect(report.best.selectedBy).toEqual({
+      name: 'accuracy, mean of 5 folds',
+      value: report.campaign.best.value,
+      folds: chosen.foldValues,
+    });
     const predictor = await loadPredictor(modelDir);
     const rows = await testRows(file, 'Species');
     const predictions = predictor.predict(rows);

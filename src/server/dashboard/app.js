@@ -90,6 +90,15 @@ export function formatNumber(v) {
   return String(Number(v.toPrecision(4)));
 }
 
+/**
+ * What the score a campaign selects by is called: the fold mean when it cross-validates (the
+ * same words as src/campaign/score-names.ts, which the command line and the report use).
+ */
+function selectionScoreName(request, metric) {
+  const folds = request.cv ?? 1;
+  return folds > 1 ? `${metric}, mean of ${folds} folds` : `validation ${metric}`;
+}
+
 function formatSeconds(s) {
   if (s < 60) return `${Math.round(s)} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
@@ -537,7 +546,7 @@ async function campaignPage(id) {
   const columns = [
     ['number', '#'],
     ['state', 'state'],
-    ['value', `validation ${metric}`],
+    ['value', selectionScoreName(c.request, metric)],
     ['source', 'source'],
     ['seconds', 'time'],
     ['epochsRun', 'epochs'],
@@ -703,7 +712,7 @@ async function campaignPage(id) {
         'stat-trials',
       ),
       stat(
-        'best',
+        `best: ${selectionScoreName(campaign.request, campaign.metric.name)}`,
         campaign.best ? `${formatNumber(campaign.best.value)} (#${campaign.best.trial})` : '-',
         'stat-best',
       ),
