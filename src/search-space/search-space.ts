@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { closestName } from '../format/closest-name.ts';
 import {
   describeCondition,
   describeRange,
@@ -168,7 +169,7 @@ export class SearchSpace<P extends ParamDefs = ParamDefs> {
     for (const issue of error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
-          const near = closest(
+          const near = closestName(
             key,
             this.params.map((p) => p.name),
           );
@@ -227,32 +228,4 @@ function fieldSchema(p: NamedParam): z.ZodType {
       return inner.default(p.default as never);
     }
   }
-}
-
-/** The known name nearest to a misspelt one (edit distance at most a third of its length). */
-function closest(name: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const k of known) {
-    const d = editDistance(name.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }
