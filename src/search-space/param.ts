@@ -204,7 +204,7 @@ export function describeRange(p: ParamDef): string {
 
 /**
  * Where strategies look, in words, when it is narrower than the allowed values: "; strategies
- * search 1e-4..0.1 (with optimizer sgd 0.003..0.3, ...)"; empty when they search everything.
+ * search 5e-4..0.3 (with optimizer sgd 0.01..0.2, ...)"; empty when they search everything.
  */
 export function describeSearch(p: ParamDef): string {
   if (p.kind === 'choice')

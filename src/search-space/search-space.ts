@@ -124,6 +124,15 @@ export class SearchSpace<P extends ParamDefs = ParamDefs> {
         ...(when ? { when } : {}),
       };
     }
+    // A range per choice whose choice is pinned becomes that choice's range (the default's
+    // range when the default lies outside it, as a search range must hold the default).
+    for (const [name, p] of Object.entries(defs)) {
+      if (p.kind === 'choice' || !p.searchPer || !(p.searchPer.param in values)) continue;
+      const { searchPer, ...rest } = p;
+      const pinned = searchPer.ranges[String(values[searchPer.param])];
+      const holdsDefault = pinned && pinned[0] <= p.default && p.default <= pinned[1];
+      defs[name] = holdsDefault ? { ...rest, search: pinned } : rest;
+    }
     return new SearchSpace(defs);
   }
 

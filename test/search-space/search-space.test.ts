@@ -196,6 +196,20 @@ describe('search ranges per choice (learning rates per optimizer)', () => {
     expect(sgd.sort()).toEqual([0.01, Number(Math.sqrt(0.01 * 0.3).toPrecision(6)), 0.3]);
   });
 
+  it('pins its choice: the pinned choice range, or the search range where the default lies outside it', () => {
+    const adamOnly = full.withFixed({ optimizer: 'adam' }).searched();
+    const rng = new Rng(3);
+    const rates = Array.from(
+      { length: 100 },
+      () => sampleConfig(adamOnly, rng)['learningRate'] as number,
+    );
+    expect(Math.min(...rates)).toBeGreaterThanOrEqual(1e-4);
+    expect(Math.max(...rates)).toBeLessThanOrEqual(0.01);
+    // sgd's range (0.01..0.3) does not hold the default rate (1e-3): the search range stays.
+    const sgdOnly = full.withFixed({ optimizer: 'sgd' }).searched();
+    expect(sgdOnly.param('learningRate')).toMatchObject({ low: 1e-4, high: 0.3 });
+  });
+
   it('says where strategies look, per choice', () => {
     expect(describeSearch(full.param('learningRate')!)).toBe(
       '; strategies search 1e-4..0.3 (with optimizer sgd 0.01..0.3, adam 1e-4..0.01)',
