@@ -109,3 +109,14 @@ export function llmSilence(summary: CampaignSummary): 'silent' | 'partial' | nul
   if (!llm || llm.fallbacks === 0) return null;
   return llm.calls === 0 ? 'silent' : 'partial';
 }
+
+/**
+ * The agent turns the rules answered for the LLM, in words (the summary, `lgt status`; the
+ * dashboard says the same): "the LLM never answered: all 2 agent turns fell back to rules", or
+ * "3 agent turns fell back to rules (5 answered by the LLM)".
+ */
+export function describeLlmFallbacks(llm: { calls: number; fallbacks: number }): string {
+  return llm.calls === 0
+    ? `the LLM never answered: all ${llm.fallbacks} agent turns fell back to rules`
+    : `${llm.fallbacks} agent turns fell back to rules (${llm.calls} answered by the LLM)`;
+}

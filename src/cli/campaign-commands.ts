@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-service.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
 import { selectionScoreName } from '../campaign/score-names.ts';
+import { describeLlmFallbacks } from '../campaign/campaign-summary.ts';
 import { UsageError } from './usage-error.ts';
 import { ownPermissionsOf } from '../tasks/task-spec.ts';
 import {
@@ -208,10 +209,7 @@ function budgetLine(b: BudgetUsed): string {
     );
   }
   // Turns the rules answered for a silent LLM: said while the campaign runs, not only at its end.
-  if (b.llm.fallbacks > 0)
-    parts.push(
-      `${b.llm.fallbacks} agent turns fell back to rules (${b.llm.calls} answered by the LLM)`,
-    );
+  if (b.llm.fallbacks > 0) parts.push(describeLlmFallbacks(b.llm));
   return `budget used: ${parts.join(', ')}`;
 }
 

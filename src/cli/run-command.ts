@@ -24,6 +24,7 @@ import { followCampaign } from './campaign-follower.ts';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
 import { selectionScoreName } from '../campaign/score-names.ts';
 import {
+  describeLlmFallbacks,
   llmSilence,
   summarizeCampaign,
   type CampaignSummary,
@@ -509,18 +510,15 @@ function formatSummary(summary: CampaignSummary): string {
   }
   const silence = llmSilence(summary);
   if (silence) {
-    const { calls, fallbacks, firstFallback } = summary.llm!;
-    const first = firstFallback ? `; the first: ${firstFallback}` : '';
+    const llm = summary.llm!;
+    const first = llm.firstFallback ? `; the first: ${llm.firstFallback}` : '';
     lines.push(
       silence === 'silent'
         ? paint(
             'red',
-            `the LLM never answered: all ${fallbacks} agent turns fell back to rules${first}. Check LGT_LLM_BASE_URL and the key (docs/agents.md)`,
+            `${describeLlmFallbacks(llm)}${first}. Check LGT_LLM_BASE_URL and the key (docs/agents.md)`,
           )
-        : paint(
-            'yellow',
-            `${fallbacks} agent turns fell back to rules (the LLM answered ${calls} calls)${first}`,
-          ),
+        : paint('yellow', `${describeLlmFallbacks(llm)}${first}`),
     );
   }
   if (campaign.error) lines.push(paint('red', campaign.error));

@@ -448,7 +448,7 @@ describe('an LLM that never answers', () => {
     expect(JSON.stringify(report)).not.toContain('sk-test-never-sent');
     // lgt status (and the API's overview, the same record) count them too.
     const status = await runCli(['status', campaign!.id, '--redis-url', server.url]);
-    expect(status.stdout).toMatch(/\d+ agent turns fell back to rules \(0 answered by the LLM\)/);
+    expect(status.stdout).toMatch(/the LLM never answered: all \d+ agent turns fell back to rules/);
   });
 
   it('--llm-required fails the campaign at the first turn the LLM does not answer', async () => {

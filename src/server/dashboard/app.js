@@ -755,7 +755,12 @@ async function campaignPage(id) {
         h(
           'div',
           { class: 'status warning', id: 'llm-fallbacks' },
-          `${budget.llm.calls === 0 ? 'the LLM never answered: ' : ''}${budget.llm.fallbacks} agent turns fell back to rules (${budget.llm.calls} answered by the LLM)${budget.llm.firstFallback ? `; the first: ${budget.llm.firstFallback}` : ''}`,
+          // The words of describeLlmFallbacks (src/campaign/campaign-summary.ts).
+          `${
+            budget.llm.calls === 0
+              ? `the LLM never answered: all ${budget.llm.fallbacks} agent turns fell back to rules`
+              : `${budget.llm.fallbacks} agent turns fell back to rules (${budget.llm.calls} answered by the LLM)`
+          }${budget.llm.firstFallback ? `; the first: ${budget.llm.firstFallback}` : ''}`,
         ),
       );
     if (campaign.error) running.append(h('div', { class: 'status failed' }, campaign.error));
