@@ -19,22 +19,24 @@ export class SpaceEncoding {
   readonly numeric: NamedParam[];
   /** Choice dimensions (booleans and numeric choices included), in the space's order. */
   readonly categorical: NamedParam[];
+  /** The space's defaults, worked out once: encode runs for every trial of a history. */
+  private readonly defaults: Config;
 
   constructor(readonly space: SearchSpace) {
     this.numeric = space.params.filter((p) => p.kind !== 'choice');
     this.categorical = space.params.filter((p) => p.kind === 'choice');
+    this.defaults = space.defaults() as Config;
   }
 
   /** The coordinates of a configuration: numeric ones in [0, 1], choices as indices. */
   encode(config: Config): { u: number[]; choices: number[] } {
-    const defaults = this.space.defaults() as Config;
-    const full = { ...defaults, ...config };
+    const full = { ...this.defaults, ...config };
     const u = this.numeric.map((p) =>
       toUnit(p as NumericParam, (full[p.name] ?? p.default) as number, full),
     );
     const choices = this.categorical.map((p) => {
       const options = (p as Extract<ParamDef, { kind: 'choice' }>).choices;
-      const i = options.indexOf((config[p.name] ?? defaults[p.name] ?? p.default) as ChoiceValue);
+      const i = options.indexOf((full[p.name] ?? p.default) as ChoiceValue);
       return i < 0 ? 0 : i;
     });
     return { u, choices };
