@@ -11,6 +11,8 @@ export interface CampaignContext {
   redis: ResolvedRedis;
   store: CampaignStore;
   queues: LgtQueues;
+  /** The store's connection, for reads beside it (which workers are connected, see waitingFor). */
+  connection: Redis;
   /** For blocking reads (XREAD BLOCK): a connection of its own, so it never stalls the store's. */
   blocking: Redis;
   close(): Promise<void>;
@@ -40,6 +42,7 @@ export async function openCampaignContext(
     redis,
     store: new CampaignStore(connection, queuePrefix()),
     queues,
+    connection,
     blocking,
     close: async () => {
       await queues.close();

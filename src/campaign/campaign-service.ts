@@ -209,21 +209,23 @@ export async function cancelCampaign(
 }
 
 /**
- * Ends a cancelling campaign that no driver serves: its waiting trials and its driver job are
- * dropped, and it is cancelled. A trial still running on a trials-only worker sees the status
- * between epochs and stops; a worker that starts later finds the campaign ended.
+ * Ends a cancelling campaign that no driver serves (none alive, or none that may run its task):
+ * its waiting trials and its driver job are dropped, and it is cancelled. A trial still running on
+ * a trials-only worker sees the status between epochs and stops; a worker that starts later finds
+ * the campaign ended.
  */
-async function closeWithoutDriver(
+export async function closeWithoutDriver(
   store: CampaignStore,
   queues: LgtQueues,
   id: string,
+  why = 'no worker served the campaign queue',
 ): Promise<CampaignRecord> {
   const job = await queues.campaign.getJob(jobIds.driver(id));
   await job?.remove().catch(() => {});
   await dropWaitingTrials(store, queues, id, await store.listTrials(id));
   const closed = await store.setCampaignStatus(id, 'cancelled', ['cancelling'], {
     finishedAt: Date.now(),
-    error: 'no worker served the campaign queue, so it ended at the cancel, without a report',
+    error: `${why}, so it ended at the cancel, without a report`,
   });
   if (!closed) return store.requireCampaign(id);
   await store.appendEvent(id, {

@@ -1,26 +1,68 @@
+import type { Redis } from 'ioredis';
 import { FINISHED_CAMPAIGN, type CampaignRecord } from '../contracts/campaign-records.ts';
 import type { LgtQueues } from '../queue/lgt-queues.ts';
+import { liveWorkers, type LiveWorker } from '../queue/worker-registry.ts';
+import { flagToRun, refusalOf } from '../tasks/task-permissions.ts';
+import { describeTaskSpec, type TaskSpec } from '../tasks/task-spec.ts';
 
 /**
- * What an unfinished campaign waits for when no worker serves a queue it needs: its driver
- * (the campaign queue) or its trials (the trials queue), as a sentence that says what to start.
- * Undefined when workers serve both, and for a campaign that has ended. A queued campaign with
- * no worker would otherwise sit "queued" with nothing to say why (`lgt run --detach`).
+ * Whether a connected worker may run a task: by what it advertised, and yes for one that
+ * advertised nothing (an lgt older than the adverts, which tries, as it did).
+ */
+export function mayRun(worker: LiveWorker, spec: TaskSpec): boolean {
+  return !worker.advert || refusalOf(spec, worker.advert) === undefined;
+}
+
+/** The connected workers that may drive a campaign of this task and run its trials. */
+export async function workersFor(
+  queues: LgtQueues,
+  redis: Redis,
+  spec: TaskSpec,
+): Promise<{ drivers: number; trials: number; connected: number }> {
+  const live = await liveWorkers(queues, redis);
+  return {
+    drivers: live.campaign.filter((w) => mayRun(w, spec)).length,
+    trials: live.trials.filter((w) => mayRun(w, spec)).length,
+    connected: new Set([...live.campaign, ...live.trials].map((w) => w.name)).size,
+  };
+}
+
+/**
+ * What an unfinished campaign waits for when no worker that may run it serves a queue it needs:
+ * its driver (the campaign queue) or its trials (the trials queue), as a sentence that says what
+ * to start. Workers that may not run its task (a command, module or data directory their operator
+ * did not allow) leave its jobs alone, so they do not count. Undefined when workers serve both,
+ * and for a campaign that has ended. A queued campaign would otherwise sit "queued" with nothing
+ * to say why (`lgt run --detach`).
  */
 export async function waitingFor(
   queues: LgtQueues,
+  redis: Redis,
   campaign: CampaignRecord,
 ): Promise<string | undefined> {
   if (FINISHED_CAMPAIGN.includes(campaign.status)) return undefined;
-  const [drivers, trials] = await Promise.all([
-    queues.campaign.getWorkersCount(),
-    queues.trials.getWorkersCount(),
-  ]);
-  if (drivers === 0 && trials === 0)
+  const live = await liveWorkers(queues, redis);
+  const spec = campaign.request.task;
+  if (live.campaign.length === 0 && live.trials.length === 0)
     return `no worker serves this Redis, so nothing carries the campaign on: start \`lgt worker\` with the same Redis (or \`lgt resume ${campaign.id}\`, which starts its own)`;
-  if (drivers === 0)
+  const flag = flagToRun(spec);
+  const drivers = live.campaign.filter((w) => mayRun(w, spec));
+  const trials = live.trials.filter((w) => mayRun(w, spec));
+  if (flag && (drivers.length === 0 || trials.length === 0)) {
+    const refusing = new Set(
+      [...live.campaign, ...live.trials].filter((w) => !mayRun(w, spec)).map((w) => w.name),
+    ).size;
+    const where =
+      drivers.length === 0 && trials.length === 0
+        ? ''
+        : drivers.length === 0
+          ? ' on the campaign queue'
+          : ' on the trials queue';
+    return `no worker that may run ${describeTaskSpec(spec)} is connected${where} (${refusing} connected may not, and leave it alone): start one with \`lgt worker ${flag}\`${drivers.length === 0 && trials.length > 0 ? ' (all queues, or --queues campaign)' : drivers.length > 0 ? ' (all queues, or --queues trials)' : ''}`;
+  }
+  if (drivers.length === 0)
     return 'no worker serves the campaign queue, so no driver carries the campaign on: start `lgt worker` (all queues, or --queues campaign)';
-  if (trials === 0)
+  if (trials.length === 0)
     return 'no worker serves the trials queue, so its trials wait: start `lgt worker` (all queues, or --queues trials)';
   return undefined;
 }

@@ -113,7 +113,7 @@ export function registerCampaignCommands(program: Command): void {
     withContext(opts, async (ctx) => {
       // The same overview the API and the dashboard show.
       const read = await campaignOverview(ctx.store, id);
-      const waiting = await waitingFor(ctx.queues, read.campaign);
+      const waiting = await waitingFor(ctx.queues, ctx.connection, read.campaign);
       const overview = waiting ? { ...read, waitingFor: waiting } : read;
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(overview, null, 2)}\n`);

@@ -14,7 +14,12 @@ import {
   CV_ROW_THRESHOLD,
   prepareCampaign,
 } from '../campaign/campaign-service.ts';
-import { ownPermissionsOf, taskSpecOf } from '../tasks/task-spec.ts';
+import {
+  describeTaskSpec,
+  ownPermissionsOf,
+  taskSpecOf,
+  type TaskSpec,
+} from '../tasks/task-spec.ts';
 import { resolveDataFile } from '../data/data-files.ts';
 import type { TaskKind } from '../tasks/task.ts';
 import { isObjectiveTask } from '../tasks/objective.ts';
@@ -23,6 +28,7 @@ import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
 import { followCampaign } from './campaign-follower.ts';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
 import { selectionScoreName } from '../campaign/score-names.ts';
+import { workersFor } from '../campaign/waiting-for.ts';
 import {
   describeLlmFallbacks,
   llmSilence,
@@ -333,7 +339,11 @@ export function registerRunCommand(program: Command): void {
       // The trials will run here: a data file that cannot be found or downloaded is one clear
       // error now, not every trial failing three times. (Workers elsewhere have their own data
       // directories, so nothing is checked for them.)
-      if (!opts.detach && opts.localWorkers && (await ctx.queues.trials.getWorkersCount()) === 0) {
+      if (
+        !opts.detach &&
+        opts.localWorkers &&
+        !(await servedElsewhere(ctx, prepared.request.task)).served
+      ) {
         for (const spec of isObjectiveTask(prepared.task) ? [] : (prepared.task.dataFiles ?? [])) {
           await resolveDataFile(spec, {
             ...(request.dataDirs ? { dataDirs: request.dataDirs } : {}),
@@ -374,6 +384,19 @@ export function registerRunCommand(program: Command): void {
 }
 
 /**
+ * Whether connected workers may carry a campaign of this task on: one that may drive it and one
+ * that may run its trials. Workers whose operator did not allow its command, module or data
+ * leave its jobs alone, so they do not count (see waitingFor).
+ */
+async function servedElsewhere(
+  ctx: CampaignContext,
+  task: TaskSpec,
+): Promise<{ served: boolean; trials: number; connected: number }> {
+  const { drivers, trials, connected } = await workersFor(ctx.queues, ctx.connection, task);
+  return { served: drivers > 0 && trials > 0, trials, connected };
+}
+
+/**
  * Follows a campaign to its end, with local workers when no worker is running (and they are
  * allowed). Ctrl-C stops the local workers, handing running trials back; the campaign stays in
  * Redis and `lgt resume` carries on.
@@ -390,9 +413,9 @@ export async function carryOut(
     dataDirs?: string[];
   },
 ): Promise<void> {
-  const elsewhere = await ctx.queues.trials.getWorkersCount();
+  const elsewhere = await servedElsewhere(ctx, campaign.request.task);
   let local: WorkerService | null = null;
-  if (opts.localWorkers && elsewhere === 0) {
+  if (opts.localWorkers && !elsewhere.served) {
     local = await WorkerService.start({
       redisUrl: ctx.redis.url,
       concurrency: opts.workers,
@@ -404,11 +427,11 @@ export async function carryOut(
       log: (m) => note(m),
     });
     note(
-      `started local workers (${opts.workers} trial processes); Ctrl-C stops them, the campaign can be resumed`,
+      `started local workers (${opts.workers} trial processes)${elsewhere.connected > 0 ? `, since none of the ${elsewhere.connected} connected may run ${describeTaskSpec(campaign.request.task)}` : ''}; Ctrl-C stops them, the campaign can be resumed`,
     );
-  } else if (elsewhere > 0) {
+  } else if (elsewhere.served) {
     note(
-      `${elsewhere} worker(s) already serve the queue; following the campaign (Ctrl-C stops following, not the campaign)`,
+      `${elsewhere.trials} worker(s) already serve the queue; following the campaign (Ctrl-C stops following, not the campaign)`,
     );
   } else {
     note('no worker is running: start one with `lgt worker` (same Redis) and the campaign begins');

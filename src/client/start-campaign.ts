@@ -4,6 +4,7 @@ import { campaignOverview } from '../campaign/campaign-overview.ts';
 import { followEvents } from '../campaign/campaign-progress.ts';
 import { readReport } from '../campaign/report-stream.ts';
 import { cancelCampaign, createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
+import { workersFor } from '../campaign/waiting-for.ts';
 import type { CampaignRequestInput } from '../contracts/campaign-request.ts';
 import { dataDirsOf } from '../env/data-dirs.ts';
 import { ownPermissionsOf } from '../tasks/task-spec.ts';
@@ -61,7 +62,9 @@ export async function startCampaign(
   });
   let workers: WorkerService | null = null;
   try {
-    if (options.localWorkers !== false && (await ctx.queues.trials.getWorkersCount()) === 0) {
+    // Workers that may not run this task (its command, module or data) leave it alone.
+    const elsewhere = await workersFor(ctx.queues, ctx.connection, prepared.request.task);
+    if (options.localWorkers !== false && (elsewhere.drivers === 0 || elsewhere.trials === 0)) {
       workers = await WorkerService.start({
         redisUrl: ctx.redis.url,
         concurrency: options.workers ?? prepared.request.parallel,

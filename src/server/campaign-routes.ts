@@ -187,7 +187,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
     async (req) => {
       await requireCampaign(req.params.id);
       const withWaiting = async <O extends CampaignOverview>(o: O): Promise<O> => {
-        const waiting = await waitingFor(queues, o.campaign);
+        const waiting = await waitingFor(queues, deps.ctx.connection, o.campaign);
         return waiting ? { ...o, waitingFor: waiting } : o;
       };
       if (req.query.trials === 'none')

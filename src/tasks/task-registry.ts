@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { isInsideDirectories } from '../files/path-inside.ts';
 import path from 'node:path';
 // The task registry is where src/ meets the built-in task modules of tasks/ (a composition root:
 // nothing else under src/ imports them, test/architecture/layers.test.ts checks it).
@@ -12,7 +11,12 @@ import { importTaskModule } from './task-module-loader.ts';
 import type { AnyTask, TaskKind } from './task.ts';
 import { looksLikePath, taskSpecOf, type CommandTaskSpec, type TaskSpec } from './task-spec.ts';
 import { commandObjective } from './command-objective.ts';
-import { allowedDataDirs } from '../env/data-dirs.ts';
+import {
+  NotAllowedHere,
+  permissionsOf,
+  refusalOf,
+  type PermissionOptions,
+} from './task-permissions.ts';
 
 export { builtInTasks, findBuiltInTask, taskFamilies };
 export type { TaskFamily } from '../../tasks/index.ts';
@@ -127,33 +131,8 @@ export async function loadTaskModule(file: string): Promise<AnyTask> {
   return task as unknown as AnyTask;
 }
 
-export interface LoadTaskOptions {
-  /** Directories task modules may come from, besides the working directory and LGT_TASK_DIRS. */
-  taskDirs?: readonly string[];
-  /** Command lines this process may run as objectives, besides LGT_ALLOW_COMMANDS. */
-  commands?: readonly string[];
-  /** Directories CSV files may be read from, besides LGT_DATA_DIR (see allowedDataDirs). */
-  dataDirs?: readonly string[];
-}
-
-/**
- * The command lines a process runs as objectives: LGT_ALLOW_COMMANDS (a JSON array; how a worker
- * tells its trial processes its --allow-command) and `extra`. Nothing else: a command in Redis or
- * in a request body is data until the operator has named it.
- */
-export function allowedCommands(extra: readonly string[] = []): string[] {
-  const text = process.env['LGT_ALLOW_COMMANDS'];
-  let fromEnv: string[] = [];
-  if (text) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) fromEnv = parsed.filter((c): c is string => typeof c === 'string');
-    } catch {
-      throw new Error('LGT_ALLOW_COMMANDS must be a JSON array of command lines');
-    }
-  }
-  return [...fromEnv, ...extra];
-}
+/** What a process may load besides what its environment allows: see permissionsOf. */
+export type LoadTaskOptions = PermissionOptions;
 
 function objectiveOfCommand(spec: CommandTaskSpec): AnyTask {
   try {
@@ -163,58 +142,20 @@ function objectiveOfCommand(spec: CommandTaskSpec): AnyTask {
   }
 }
 
-/**
- * The directories a process loads task modules from: its working directory, LGT_TASK_DIRS
- * (path-delimited; how a worker tells its trial processes its --task-dir) and `extra`.
- */
-export function allowedTaskDirs(extra: readonly string[] = []): string[] {
-  const fromEnv = (process.env['LGT_TASK_DIRS'] ?? '').split(path.delimiter).filter(Boolean);
-  return [process.cwd(), ...fromEnv, ...extra].map((d) => path.resolve(d));
-}
-
-/**
- * Refuses a module path outside the allowed directories: a spec in Redis (or a request body) is
- * data, and importing a module runs its code, so only the operator chooses where modules live.
- */
-function checkModuleAllowed(file: string, dirs: readonly string[]): void {
-  if (!isInsideDirectories(file, dirs)) {
-    throw new Error(
-      `task module ${file} is outside the directories this process loads modules from (${dirs.join(', ')}); start the worker with --task-dir <dir> to allow its directory`,
-    );
-  }
-}
-
-/**
- * Refuses a CSV file outside the directories this process reads data from: a record that names
- * /etc/passwd is data too. Checked before the file is opened, so nothing of it is read.
- */
-function checkDataAllowed(file: string, dirs: readonly string[]): void {
-  if (!isInsideDirectories(file, dirs)) {
-    throw new RequestError(
-      dirs.length === 0
-        ? `the data file ${file} cannot be read here: this process reads data from no directory; start the worker with --data-dir <dir> (or set LGT_DATA_DIR) to allow the file's directory`
-        : `the data file ${file} is outside the directories this process reads data from (${dirs.join(', ')}); start the worker with --data-dir <dir> (or set LGT_DATA_DIR) to allow its directory`,
-    );
-  }
-}
-
 /** Loads the task a spec names (built-in, module or CSV). */
 export async function loadTask(spec: TaskSpec, options: LoadTaskOptions = {}): Promise<AnyTask> {
+  // Refused before a module is imported, a command started or a file opened (see refusalOf).
+  const refusal = refusalOf(spec, permissionsOf(options));
+  if (refusal) throw new NotAllowedHere(refusal);
   switch (spec.kind) {
     case 'builtin':
       // Looked up by name only: a name from a request or a record never reaches a module loader.
       return builtInTaskNamed(spec.name);
     case 'module':
-      checkModuleAllowed(spec.path, allowedTaskDirs(options.taskDirs));
       return loadTaskModule(spec.path);
     case 'command':
-      if (!allowedCommands(options.commands).includes(spec.command))
-        throw new Error(
-          `the command "${spec.command}" is not one this process may run; start the worker with --allow-command '${spec.command}' (or set LGT_ALLOW_COMMANDS) to allow it`,
-        );
       return objectiveOfCommand(spec);
     case 'csv':
-      checkDataAllowed(spec.file, allowedDataDirs(options.dataDirs));
       return resolveTask({
         csv: spec.file,
         target: spec.target,

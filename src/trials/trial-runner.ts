@@ -37,6 +37,7 @@ import { offerBest } from './campaign-best.ts';
 import type { ArtifactStore } from '../files/artifact-store.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../trainer/checkpoint.ts';
 import { typicalTimeLimits, type TimeLimits } from './trial-time-limits.ts';
+import { permissionsOf, refusalOf } from '../tasks/task-permissions.ts';
 import { allowedDataDirs, dataDirsFor } from '../env/data-dirs.ts';
 
 /** The campaign's state entry that holds its final retrain's result, once. */
@@ -55,6 +56,17 @@ export class TrialHandedBack extends Error {
   constructor(trial: number) {
     super(`trial ${trial} was handed back by ${workerName}, which is shutting down`);
     this.name = 'TrialHandedBack';
+  }
+}
+
+/**
+ * A trial whose task this process may not run (see refusalOf): its job goes back for a worker
+ * that may, and the trial stays as it was.
+ */
+export class TrialNotAllowedHere extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'TrialNotAllowedHere';
   }
 }
 
@@ -144,6 +156,9 @@ export class TrialRunner {
     if (info.signal?.aborted) throw new TrialHandedBack(job.trial);
     const campaign = await this.store.requireCampaign(job.campaignId);
     await this.checkJob(campaign, job);
+    // Before anything is marked or loaded: another worker may run it (the operator's choice).
+    const refusal = refusalOf(campaign.request.task, permissionsOf());
+    if (refusal) throw new TrialNotAllowedHere(refusal);
     if (job.final) return this.runFinal(campaign, job, info);
     const id = campaign.id;
     const token = randomBytes(8).toString('hex');

@@ -17,7 +17,13 @@ import {
 } from '../contracts/campaign-records.ts';
 import { CampaignStore } from '../campaign/campaign-store.ts';
 import { TaskDataCache } from '../trials/task-data-cache.ts';
-import { TrialHandedBack, TrialJobRefused, TrialRunner } from '../trials/trial-runner.ts';
+import {
+  TrialHandedBack,
+  TrialJobRefused,
+  TrialNotAllowedHere,
+  TrialRunner,
+} from '../trials/trial-runner.ts';
+import { leaveForAnotherWorker } from './leave-for-another-worker.ts';
 import { FileArtifactStore } from '../files/artifact-store.ts';
 import { reportDirFor } from '../campaign/report-writer.ts';
 
@@ -71,6 +77,7 @@ export default async function processTrial(
     // attempt would not make it one.
     if (error instanceof TrialJobRefused || error instanceof InvalidStoredRecordError)
       throw new UnrecoverableError(error.message);
+    if (error instanceof TrialNotAllowedHere) return leaveForAnotherWorker(job, token);
     if (!(error instanceof TrialHandedBack)) throw error;
     // Back to waiting without using up an attempt: BullMQ leaves a job alone after a WaitingError.
     await job.moveToWait(token);

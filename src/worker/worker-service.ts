@@ -1,11 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Worker, Job } from 'bullmq';
+import { DelayedError, type Worker, type Job } from 'bullmq';
 import { CheckedWorker } from './checked-worker.ts';
 import type { Redis } from 'ioredis';
 import { CampaignDriver, DriverHandedBack } from '../campaign/campaign-driver.ts';
-import { failCampaign } from '../campaign/campaign-service.ts';
+import { closeWithoutDriver, failCampaign } from '../campaign/campaign-service.ts';
 import { CampaignStore, FencedOutError } from '../campaign/campaign-store.ts';
 import { CAMPAIGN_ID_PATTERN, InvalidStoredRecordError } from '../contracts/campaign-records.ts';
 import { environmentWithoutSecrets, redactSecrets } from '../secrets/redact.ts';
@@ -18,6 +18,10 @@ import { agentCallProcessor } from '../llm/agent-call-processor.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
 import { allowedDataDirs } from '../env/data-dirs.ts';
 import { OWN_MODULE_EXTENSION, PACKAGE_ROOT } from '../env/package-root.ts';
+import { workerName } from '../env/worker-name.ts';
+import { permissionsOf, refusalOf, type Permissions } from '../tasks/task-permissions.ts';
+import { ADVERT_REFRESH_MS, advertise, withdraw } from '../queue/worker-registry.ts';
+import { leaveForAnotherWorker } from './leave-for-another-worker.ts';
 
 export interface WorkerServiceOptions {
   redisUrl: string;
@@ -50,6 +54,9 @@ function timing() {
   const stalledInterval = Number(process.env['LGT_STALLED_MS'] ?? 5_000);
   return { lockDuration, stalledInterval };
 }
+
+/** Several services in one process (tests, a script) each get their own name. */
+let servicesStarted = 0;
 
 /** Attempts of a campaign's driver job that end in the same kind of error before the campaign fails. */
 const DRIVER_FAILURES_BEFORE_GIVING_UP = 5;
@@ -90,11 +97,21 @@ export class WorkerService {
   private readonly connections: Redis[] = [];
   private readonly closers: (() => void)[] = [];
   private queues: LgtQueues | undefined;
+  /**
+   * The name its BullMQ workers connect under and its advert is kept at (see worker-registry.ts):
+   * hostname:pid, and a number when one process runs several services.
+   */
+  readonly name: string;
+  /** What this worker's drivers and trials may run (its options merged with its environment). */
+  readonly permissions: Permissions;
 
   private constructor(private readonly opts: WorkerServiceOptions) {
     const log = opts.log;
     // Whatever a worker logs passes through the redaction first (errors can quote replies).
     if (log) this.opts = { ...opts, log: (m) => log(redactSecrets(m)) };
+    servicesStarted += 1;
+    this.name = servicesStarted === 1 ? workerName : `${workerName}#${servicesStarted}`;
+    this.permissions = permissionsOf(opts);
   }
 
   /** Where this worker's reports go. */
@@ -109,8 +126,33 @@ export class WorkerService {
     if (wanted.includes('campaign')) service.startCampaigns();
     if (wanted.includes('agents')) service.startAgents();
     await Promise.all(service.workers.map((w) => w.waitUntilReady()));
+    await service.advertise(wanted);
     return service;
   }
+
+  /**
+   * Tells other processes what this worker may run (see worker-registry.ts), and again now and
+   * then while it runs: a campaign that needs what no connected worker may run says so.
+   */
+  private async advertise(queues: QueueName[]): Promise<void> {
+    const redis = createRedis(this.opts.redisUrl);
+    this.connections.push(redis);
+    const advert = {
+      name: this.name,
+      queues,
+      ...this.permissions,
+      startedAt: Date.now(),
+    };
+    await advertise(redis, advert);
+    const timer = setInterval(() => {
+      advertise(redis, advert).catch(() => {});
+    }, ADVERT_REFRESH_MS);
+    timer.unref();
+    this.closers.push(() => clearInterval(timer));
+    this.withdrawAdvert = () => withdraw(redis, this.name).catch(() => {});
+  }
+
+  private withdrawAdvert: () => Promise<void> = async () => {};
 
   get concurrency(): number {
     return this.opts.concurrency ?? os.availableParallelism();
@@ -119,6 +161,7 @@ export class WorkerService {
   private startTrials(processor: { file: string; execArgv: string[] }): void {
     const { lockDuration, stalledInterval } = timing();
     const worker = new CheckedWorker('trials', processor.file, {
+      name: this.name,
       connection: this.bullConnection(),
       prefix: queuePrefix(this.opts.redisUrl),
       concurrency: this.concurrency,
@@ -170,13 +213,29 @@ export class WorkerService {
     });
     const worker: Worker = new CheckedWorker(
       'campaign',
-      async (job: Job<{ campaignId: string }>, _token?: string, lost?: AbortSignal) => {
+      async (job: Job<{ campaignId: string }>, token?: string, lost?: AbortSignal) => {
         const campaignId = String(job.data?.campaignId ?? '');
         try {
           if (!CAMPAIGN_ID_PATTERN.test(campaignId))
             throw new InvalidStoredRecordError(`campaign job ${job.id}`, [
               `campaignId: ${JSON.stringify(campaignId).slice(0, 80)} is not a campaign id`,
             ]);
+          // A task this worker may not run is left for one that may, never failed here; a
+          // cancel that only a driver could finish is finished here (no task needed for it).
+          const campaign = await store.getCampaign(campaignId).catch(() => null);
+          const refusal = campaign && refusalOf(campaign.request.task, this.permissions);
+          if (campaign && refusal) {
+            if (campaign.status === 'cancelling') {
+              await closeWithoutDriver(
+                store,
+                this.queues!,
+                campaignId,
+                'no worker that may run its task drove it',
+              );
+              return { status: 'cancelled' };
+            }
+            await leaveForAnotherWorker(job, token);
+          }
           // Stops on a hand-back (this worker shuts down) or when the job's lock is lost.
           const signal = lost
             ? AbortSignal.any([this.handBack.signal, lost])
@@ -192,6 +251,7 @@ export class WorkerService {
             this.opts.log?.(`driver of ${campaignId} stopped: ${(error as Error).message}`);
             return { status: 'handed-over' };
           }
+          if (error instanceof DelayedError) throw error;
           // A hand-back, or a passing fault (Redis away): another attempt resumes the campaign.
           // The same error again and again (the task does not load here, ...) fails it, saying
           // why; a record that is not lgt's will not become one, so it fails at once.
@@ -215,6 +275,7 @@ export class WorkerService {
         }
       },
       {
+        name: this.name,
         connection: this.bullConnection(),
         prefix: queuePrefix(this.opts.redisUrl),
         concurrency: 50,
@@ -243,6 +304,7 @@ export class WorkerService {
     const redis = createRedis(this.opts.redisUrl);
     this.connections.push(redis);
     const worker = new CheckedWorker('agents', agentCallProcessor(redis, AGENT_SCHEMAS), {
+      name: this.name,
       connection: this.bullConnection(),
       prefix: queuePrefix(this.opts.redisUrl),
       concurrency: 4,
@@ -266,6 +328,7 @@ export class WorkerService {
     this.handBack.abort();
     if (force) for (const w of this.workers) w.cancelAllJobs('worker shutting down');
     await Promise.all(this.workers.map((w) => w.close(force)));
+    await this.withdrawAdvert();
     await this.queues?.close();
     await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
     for (const close of this.closers) close();

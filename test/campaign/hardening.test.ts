@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CampaignRecord, TrialRecord } from '../../src/contracts/campaign-records.ts';
 import type { CampaignRequestInput } from '../../src/contracts/campaign-request.ts';
+import { waitingFor } from '../../src/campaign/waiting-for.ts';
 import { jobIds } from '../../src/queue/lgt-queues.ts';
 import { answersPing } from '../../src/queue/redis-server-process.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
@@ -215,9 +216,18 @@ describe('Redis content is data', () => {
     );
     expect(await h.store.listTrials('huge-epochs')).toEqual([]);
 
-    const foreign = await campaignEnd(h.store, 'foreign-module');
-    expect(foreign.status).toBe('failed');
-    expect(foreign.error).toContain('outside the directories this process loads modules from');
+    // A module outside the worker's task directories is never imported, and it does not fail
+    // the campaign either: the worker puts the job back for one whose operator allows the
+    // directory, and the campaign says so.
+    await waitFor('the worker to leave the foreign module for another', async () => {
+      const job = await h.queues.campaign.getJob(jobIds.driver('foreign-module'));
+      return (await job?.getState()) === 'delayed';
+    });
+    const foreign = await h.store.requireCampaign('foreign-module');
+    expect(foreign.status).toBe('queued');
+    expect(await waitingFor(h.queues, h.redis, foreign)).toContain(
+      `start one with \`lgt worker --task-dir '${moduleDir}'\``,
+    );
     expect(existsSync(marker)).toBe(false);
     expect(readdirSync(elsewhere)).toEqual([]);
   });

@@ -16,8 +16,10 @@ import { createRedis } from '../../src/queue/redis-connection.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import { buildApiServer } from '../../src/server/api-server.ts';
 import { loadTask } from '../../src/tasks/task-registry.ts';
+import { refusalOf } from '../../src/tasks/task-permissions.ts';
+import { waitingFor } from '../../src/campaign/waiting-for.ts';
 import { WorkerService } from '../../src/worker/worker-service.ts';
-import { campaignEnd, campaignRequest } from '../helpers/campaign-fixtures.ts';
+import { campaignRequest } from '../helpers/campaign-fixtures.ts';
 import { apiCall } from '../helpers/api-call.ts';
 import { waitFor } from '../helpers/lgt-process.ts';
 import { REPO_ROOT, SHARED_BENCHMARKS, SHARED_DATASETS } from '../helpers/paths.ts';
@@ -206,7 +208,7 @@ describe('secrets never reach the log', () => {
 });
 
 describe('workers read data only where their operator allows', () => {
-  it('a planted record naming /etc/passwd with dataDirs ["/etc"] is refused before the file is opened', async () => {
+  it('a planted record naming /etc/passwd with dataDirs ["/etc"] is left waiting, the file never opened', async () => {
     const workers = await WorkerService.start({ redisUrl: redis.url, queues: ['campaign'] });
     try {
       const id = 'planted-passwd';
@@ -218,12 +220,21 @@ describe('workers read data only where their operator allows', () => {
         id,
       );
       await ctx.queues.campaign.add('drive', { campaignId: id }, { jobId: id });
-      const done = await campaignEnd(ctx.store, id, 60_000);
-      expect(done.status).toBe('failed');
-      expect(done.error).toContain(
+      // The worker takes the job, may not read there, and puts the job back for a worker whose
+      // operator allows /etc (none will be): the record's own dataDirs widen nothing.
+      await waitFor('the worker to leave the job', async () => {
+        const job = await ctx.queues.campaign.getJob(id);
+        return (await job?.getState()) === 'delayed';
+      });
+      const waiting = await ctx.store.requireCampaign(id);
+      expect(waiting.status).toBe('queued');
+      expect(waiting.error).toBeUndefined();
+      expect(refusalOf(waiting.request.task, workers.permissions)).toContain(
         'the data file /etc/passwd is outside the directories this process reads data from',
       );
-      expect(done.error).toContain('--data-dir');
+      expect(await waitingFor(ctx.queues, db, waiting)).toContain(
+        "no worker that may run /etc/passwd (target root) is connected (1 connected may not, and leave it alone): start one with `lgt worker --data-dir '/etc'`",
+      );
       // Nothing of the file anywhere in Redis.
       const keys = await db.keys(`lgt*`);
       for (const key of keys) {

@@ -302,15 +302,18 @@ describe('command objectives', () => {
     expect(await h.store.listCampaigns()).toEqual([]);
   }, 60_000);
 
-  it('a worker runs only the commands its operator allowed: others fail the campaign with the flag to use', async () => {
+  it('two kinds of workers on one Redis: one that may not run a command leaves it to one that may; lgt run starts its own when none may', async () => {
+    const script = write('score.py', 'import json\nprint(json.dumps({"score": 1.0}))\n');
     const space = write('allow.yaml', 'params:\n  x: { type: float, low: 0, high: 1 }\n');
-    h.worker(['--concurrency', '1'], env);
+    const command = `python3 ${script} {x}`;
+    const plain = h.worker(['--concurrency', '1'], env);
+    await waitFor('the plain worker', async () => plain.output().includes('worker ready'));
     const created = await runCli(
       [
         'run',
-        ...scoreCommand('python3 -c "print(1)"', space),
+        ...scoreCommand(command, space),
         '--trials',
-        '1',
+        '2',
         '--detach',
         '--redis-url',
         h.server.url,
@@ -319,16 +322,47 @@ describe('command objectives', () => {
     );
     expect(created.code).toBe(0);
     const id = created.stdout.trim();
-    const campaign = await waitFor(
-      'the campaign to fail',
+    // The plain worker takes the driver's job, may not run the command, and puts it back.
+    await waitFor('the plain worker to leave the campaign', async () => {
+      const job = await h.queues.campaign.getJob(id);
+      return (await job?.getState()) === 'delayed';
+    });
+    const status = await runCli(['status', id, '--redis-url', h.server.url], env);
+    expect(status.stdout).toContain(
+      `no worker that may run the command ${command} is connected (1 connected may not, and leave it alone): start one with \`lgt worker --allow-command '${command}'\``,
+    );
+    expect((await h.store.requireCampaign(id)).status).toBe('queued');
+
+    const allowed = h.worker(['--concurrency', '1', '--allow-command', command], env);
+    const done = await waitFor(
+      'the allowed worker to finish the campaign',
       async () => {
         const c = await h.store.getCampaign(id);
-        return c?.status === 'failed' ? c : null;
+        return c?.status === 'completed' || c?.status === 'failed' ? c : null;
       },
       60_000,
     );
-    expect(campaign.error).toMatch(
-      /is not one this process may run; start the worker with --allow-command/,
+    expect(done.error).toBeUndefined();
+    expect(done.status).toBe('completed');
+    const trials = await h.store.listTrials(id);
+    expect(trials.map((t) => [t.state, t.attempts])).toEqual([
+      ['completed', 1],
+      ['completed', 1],
+    ]);
+    // Nothing was failed by the worker that may not run it.
+    expect(plain.output()).not.toMatch(/failed/);
+
+    // The README's case: `lgt run --command` beside workers that may not run it starts its own.
+    await allowed.kill();
+    const run = await runCli(
+      ['run', ...scoreCommand(command, space), '--trials', '2', '--redis-url', h.server.url],
+      env,
     );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      `started local workers (2 trial processes), since none of the 1 connected may run the command ${command}`,
+    );
+    expect(run.stdout + run.stderr).toMatch(/campaign \S+: completed/);
+    expect(plain.output()).not.toMatch(/failed/);
   }, 120_000);
 });
