@@ -105,7 +105,9 @@ function onFreshFolds(
   }
   const test = pick.test!;
   const folds = foldsOf(pick.confirmTrial).length;
-  const numbers = `${fmt(test.mean)} ${name} on ${folds} fresh folds (95% lower bound ${fmt(test.lower)}, p = ${fmt(test.p)}, corrected resampled t-test)`;
+  const compared = Math.round(0.05 / (1 - test.confidence));
+  const level = `${formatNumber(test.confidence * 100)}% lower bound`;
+  const numbers = `${fmt(test.mean)} ${name} on ${folds} fresh folds (${level} ${fmt(test.lower)}, p = ${fmt(test.p)}, corrected resampled t-test${compared > 1 ? `; ${compared} configurations compared with the default, so 95% corrected for them (Bonferroni)` : ''})`;
   return {
     defaultTrial: byDefault.number,
     defaultValue: defaultFresh,

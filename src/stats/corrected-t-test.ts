@@ -14,8 +14,10 @@ export interface PairedTest {
   df: number;
   /** One-sided p-value of "the first is no better". */
   p: number;
-  /** One-sided 95% lower confidence bound of the mean difference. */
+  /** One-sided lower confidence bound of the mean difference, at `confidence`. */
   lower: number;
+  /** The confidence of `lower` (0.95 unless a caller corrects for several comparisons). */
+  confidence: number;
 }
 
 /**
@@ -25,6 +27,7 @@ export interface PairedTest {
 export function correctedResampledTTest(
   differences: readonly number[],
   testTrainRatio: number,
+  confidence = 0.95,
 ): PairedTest {
   const J = differences.length;
   if (J < 2) throw new Error('the corrected resampled t-test needs at least two folds');
@@ -32,13 +35,15 @@ export function correctedResampledTTest(
   const variance = differences.reduce((s, d) => s + (d - mean) ** 2, 0) / (J - 1);
   const se = Math.sqrt((1 / J + testTrainRatio) * variance);
   const df = J - 1;
-  if (se === 0) return { mean, se, df, p: mean > 0 ? 0 : mean < 0 ? 1 : 0.5, lower: mean };
+  if (se === 0)
+    return { mean, se, df, p: mean > 0 ? 0 : mean < 0 ? 1 : 0.5, lower: mean, confidence };
   return {
     mean,
     se,
     df,
     p: 1 - studentTCdf(mean / se, df),
-    lower: mean - studentTQuantile(0.95, df) * se,
+    lower: mean - studentTQuantile(confidence, df) * se,
+    confidence,
   };
 }
 

@@ -44,8 +44,8 @@ export interface Confirmation {
  * `reserve - 1` other configurations again, on a fresh assignment of the same rows to folds,
  * which the search never selected on (the racing step of SMAC and auto-sklearn, in small).
  * The campaign's result is the configuration whose advantage over the default holds there, by
- * the one-sided 95% lower bound of the corrected resampled t-test (Nadeau and Bengio 2003);
- * when none holds, the default. The test rows are untouched: no fold contains them.
+ * the one-sided lower bound of the corrected resampled t-test (Nadeau and Bengio 2003) at 95%
+ * corrected for the candidates compared (Bonferroni); when none holds, the default. The test rows are untouched: no fold contains them.
  */
 export class ConfirmingStrategy implements Strategy {
   readonly name: string;
@@ -123,6 +123,11 @@ export function confirmationsOf(
   const controlFolds = control && rerun.get(configKey(control.config))?.foldValues;
   if (!controlFolds || controlFolds.length < 2) return null;
   const sign = opts.direction === 'maximize' ? 1 : -1;
+  // The pick is the best of the candidates on these folds, itself a selection: each is tested at
+  // 95% / k (Bonferroni over the k compared with the default), so that "beat the default" is
+  // wrong at most 5% of the time when none truly beats it, however many were compared.
+  const compared = Math.max(1, candidates.length - 1);
+  const confidence = 1 - 0.05 / compared;
   const out: Confirmation[] = [];
   for (const t of candidates) {
     const again = rerun.get(configKey(t.config));
@@ -131,7 +136,7 @@ export function confirmationsOf(
     out.push({
       searchTrial: t.number,
       confirmTrial: again.number,
-      test: t === control ? null : correctedResampledTTest(diffs, 1 / (opts.folds - 1)),
+      test: t === control ? null : correctedResampledTTest(diffs, 1 / (opts.folds - 1), confidence),
     });
   }
   return out;

@@ -15,7 +15,7 @@ import type { LossName, TrainingPlan } from './training-plan.ts';
 export const LEARNING_RATES = {
   sgd: [0.01, 0.2],
   momentum: [3e-3, 0.05],
-  adam: [5e-4, 0.03],
+  adam: [5e-4, 0.1],
   rmsprop: [5e-4, 0.03],
   adagrad: [0.01, 0.3],
 } as const;

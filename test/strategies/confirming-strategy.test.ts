@@ -116,6 +116,46 @@ describe('ConfirmingStrategy: the best re-evaluated on fresh folds before the pi
     );
   });
 
+  it('corrects for the candidates compared: a lead that holds at 95% alone does not hold as the best of three', async () => {
+    const control = [0.9, 0.88, 0.91, 0.9, 0.89];
+    // p = 0.024 against the default: beyond a 95% bound alone, not beyond 98.3% (95% over three).
+    const lead = [0.03, 0.01, 0.05, 0.02, 0.04];
+    const none = [0, 0, 0, 0, 0];
+    const rerun = (n: number, x: number, diffs: number[]) =>
+      trial(
+        n,
+        { x },
+        0,
+        control.map((v, j) => v + diffs[j]!),
+        { source: CONFIRM_SOURCE, foldSeed: 1 },
+      );
+    const confirmations = [
+      trial(9, { x: 0 }, 0.896, control, { source: CONFIRM_SOURCE, foldSeed: 1 }),
+      rerun(10, 7, lead),
+      rerun(11, 6, none),
+      rerun(12, 5, none),
+    ];
+    const history = [...search(), ...confirmations];
+    const three = new ConfirmingStrategy(new Counting(), {
+      maxTrials: 12,
+      reserve: 4,
+      direction: 'maximize',
+      folds: FOLDS,
+      foldSeed: 1,
+    });
+    expect(await three.resultTrial(history)).toBe(1);
+    const verdict = compareWithDefault(history, metric, { cv: FOLDS, maxTrials: 20 })!;
+    expect(verdict.pValue!).toBeCloseTo(0.0237, 4);
+    expect(verdict.lowerBound!).toBeLessThan(0);
+    expect(verdict.verdict).toContain('no configuration beat the default on fresh folds');
+    expect(verdict.verdict).toContain(
+      '98.33% lower bound -0.003796, p = 0.02371, corrected resampled t-test; 3 configurations compared with the default, so 95% corrected for them (Bonferroni)',
+    );
+    // The same lead as the only candidate holds.
+    const alone = [...search(), confirmations[0]!, confirmations[1]!];
+    expect(await strategy().resultTrial(alone)).toBe(8);
+  });
+
   it('ships the default when the best of the search was luck (no better on fresh folds)', async () => {
     const control = [0.9, 0.88, 0.91, 0.9, 0.89];
     const lucky = [0.91, 0.87, 0.9, 0.92, 0.88];
