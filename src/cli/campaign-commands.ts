@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { cancelCampaign } from '../campaign/campaign-service.ts';
+import { cancelCampaign } from '../campaign/campaign-control.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
 import { selectionScoreName } from '../campaign/score-names.ts';
 import { describeLlmFallbacks } from '../campaign/campaign-summary.ts';
@@ -15,10 +15,8 @@ import type { BudgetUsed, RunningTrialView } from '../contracts/campaign-overvie
 import { describeTaskSpec } from '../tasks/task-spec.ts';
 import { followCampaign } from './campaign-follower.ts';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
-import { addRedisOption, openCommandContext } from './cli-options.ts';
+import { addRedisOption, openCommandContext, parseInteger } from './cli-options.ts';
 import { formatConfig } from '../search-space/format-config.ts';
-import { carryOut } from './run-command.ts';
-import { parseInteger } from './trial-command.ts';
 import { formatNumber } from '../format/format-number.ts';
 import { formatSeconds, paint, table } from './terminal.ts';
 
@@ -181,6 +179,8 @@ export function registerCampaignCommands(program: Command): void {
         const spec = campaign.request.task;
         if (spec.kind === 'command')
           process.stderr.write(`lgt: resuming runs the command: ${spec.command}\n`);
+        // Loaded here: the other campaign commands need none of what running one loads.
+        const { carryOut } = await import('./run-command.ts');
         await carryOut(ctx, campaign, {
           localWorkers: opts.localWorkers,
           workers: opts.workers ?? campaign.request.parallel,

@@ -23,6 +23,17 @@ export function openCommandContext(opts: {
   });
 }
 
+/** An option's parser: an integer of at least `min`, or an error naming the option. */
+export function parseInteger(label: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) {
+      throw new InvalidArgumentError(`${label} must be an integer >= ${min}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
 /** "90", "90s", "10m", "1h30m" -> seconds. */
 export function parseDuration(value: string): number {
   const text = value.trim();

@@ -1,27 +1,36 @@
 import { CommanderError } from 'commander';
-import { createProgram } from './program.ts';
-import { ExpectedFailure } from '../errors/expected-failure.ts';
-import { InvalidCampaignRequestError } from '../contracts/campaign-request.ts';
-import { MissingDataFileError } from '../data/data-files.ts';
-import { InvalidConfigError } from '../search-space/search-space.ts';
-import { RequestError } from '../errors/request-error.ts';
-import { describeRequestError } from './request-flags.ts';
-import { UsageError } from './usage-error.ts';
-
-const program = createProgram();
+import { programFor } from './program.ts';
 
 try {
-  await program.parseAsync(process.argv);
+  await (await programFor(process.argv)).parseAsync(process.argv);
 } catch (error) {
-  process.exitCode = reportError(error);
+  // Help and --version end here too, successfully; anything else was a mistake in the request.
+  process.exitCode =
+    error instanceof CommanderError ? (error.exitCode === 0 ? 0 : 2) : await reportError(error);
 }
 
-/** Prints an error the way a person can act on it; returns the exit status. */
-function reportError(error: unknown): number {
-  if (error instanceof CommanderError) {
-    // Help and --version end here too, successfully; anything else was a mistake in the request.
-    return error.exitCode === 0 ? 0 : 2;
-  }
+/**
+ * Prints an error the way a person can act on it; returns the exit status. The error classes
+ * are loaded here, when one is needed, not at every start (see programFor).
+ */
+async function reportError(error: unknown): Promise<number> {
+  const [
+    { ExpectedFailure },
+    { InvalidCampaignRequestError },
+    { MissingDataFileError },
+    { InvalidConfigError },
+    { RequestError },
+    { describeRequestError },
+    { UsageError },
+  ] = await Promise.all([
+    import('../errors/expected-failure.ts'),
+    import('../contracts/campaign-request.ts'),
+    import('../data/data-files.ts'),
+    import('../search-space/search-space.ts'),
+    import('../errors/request-error.ts'),
+    import('./request-flags.ts'),
+    import('./usage-error.ts'),
+  ]);
   if (error instanceof InvalidCampaignRequestError) {
     process.stderr.write(`lgt: ${describeRequestError(error)}\n`);
     return 2;

@@ -1,39 +1,74 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { registerCampaignCommands } from './campaign-commands.ts';
-import { registerPredictCommand } from './predict-command.ts';
-import { registerRunCommand } from './run-command.ts';
-import { registerTasksCommand } from './tasks-command.ts';
-import { registerTrialCommand } from './trial-command.ts';
-import { registerWorkerCommand } from './worker-command.ts';
-import { registerServeCommand } from './serve-command.ts';
 import { PACKAGE_ROOT } from '../env/package-root.ts';
 
-/**
- * The lgt command with all its subcommands and flags, parsed by nothing yet: main.ts runs it,
- * and the documentation's test checks every command it shows against it.
- */
-export function createProgram(): Command {
-  const program = new Command()
-    .name('lgt')
-    .description(
-      'Language-Guided Tuning: tune TensorFlow.js models with LLM agents over a Redis job queue',
-    )
-    .version(packageVersion(), '-V, --version', "print lgt's version")
-    .showHelpAfterError('(lgt --help lists the commands)')
-    // Commander's own errors in lgt's one format ("lgt: ...", exit 2: a mistake in the request).
-    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'lgt: ')) })
-    .exitOverride();
+type Register = (program: Command) => void;
 
-  registerTasksCommand(program);
-  registerTrialCommand(program);
-  registerRunCommand(program);
-  registerWorkerCommand(program);
-  registerCampaignCommands(program);
-  registerPredictCommand(program);
-  registerServeCommand(program);
+/**
+ * Where each subcommand is defined. A command line names one, and only its module is loaded:
+ * `lgt --version` and `lgt list` then skip TensorFlow.js, the agents and the server (about a
+ * second of imports; bench/cli-start.ts measures it). Help and anything unknown load them all.
+ */
+const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
+  tasks: async () => (await import('./tasks-command.ts')).registerTasksCommand,
+  trial: async () => (await import('./trial-command.ts')).registerTrialCommand,
+  run: async () => (await import('./run-command.ts')).registerRunCommand,
+  worker: async () => (await import('./worker-command.ts')).registerWorkerCommand,
+  predict: async () => (await import('./predict-command.ts')).registerPredictCommand,
+  serve: async () => (await import('./serve-command.ts')).registerServeCommand,
+  ...Object.fromEntries(
+    ['logs', 'list', 'status', 'cancel', 'resume'].map((name) => [
+      name,
+      async () => (await import('./campaign-commands.ts')).registerCampaignCommands,
+    ]),
+  ),
+};
+
+/** The order `lgt --help` lists them in. */
+const HELP_ORDER = ['tasks', 'trial', 'run', 'worker', 'logs', 'predict', 'serve'];
+
+/**
+ * The lgt command with all its subcommands and flags, parsed by nothing yet: the documentation's
+ * test checks every command it shows against it.
+ */
+export async function createProgram(): Promise<Command> {
+  const program = bareProgram();
+  for (const name of HELP_ORDER) (await COMMAND_MODULES[name]!())(program);
   return program;
+}
+
+/**
+ * The program for one command line (main.ts): with only the subcommand it names, or, for
+ * `--version` alone, none; everything for help and for what it does not know.
+ */
+export async function programFor(argv: readonly string[]): Promise<Command> {
+  const args = argv.slice(2);
+  const named = args.find((a) => !a.startsWith('-'));
+  if (named === undefined && args.length === 1 && ['-V', '--version'].includes(args[0]!))
+    return bareProgram();
+  const load = named !== undefined ? COMMAND_MODULES[named] : undefined;
+  if (!load || args.includes('-h') || args.includes('--help')) return createProgram();
+  const program = bareProgram();
+  (await load())(program);
+  return program;
+}
+
+function bareProgram(): Command {
+  return (
+    new Command()
+      .name('lgt')
+      .description(
+        'Language-Guided Tuning: tune TensorFlow.js models with LLM agents over a Redis job queue',
+      )
+      .version(packageVersion(), '-V, --version', "print lgt's version")
+      .showHelpAfterError('(lgt --help lists the commands)')
+      // Commander's own errors in lgt's one format ("lgt: ...", exit 2: a mistake in the request).
+      .configureOutput({
+        outputError: (text, write) => write(text.replace(/^error: /, 'lgt: ')),
+      })
+      .exitOverride()
+  );
 }
 
 function packageVersion(): string {

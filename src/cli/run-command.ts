@@ -35,9 +35,9 @@ import {
   summarizeCampaign,
   type CampaignSummary,
 } from '../campaign/campaign-summary.ts';
-import { addRedisOption, openCommandContext, parseDuration } from './cli-options.ts';
+import { addRedisOption, openCommandContext, parseDuration, parseInteger } from './cli-options.ts';
 import { formatConfig } from '../search-space/format-config.ts';
-import { addTaskOptions, parseInteger } from './trial-command.ts';
+import { addTaskOptions } from './trial-command.ts';
 import { formatNumber } from '../format/format-number.ts';
 import { formatSeconds, paint, printTaskNotes, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';

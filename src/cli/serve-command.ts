@@ -7,9 +7,8 @@ import { buildApiServer } from '../server/api-server.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import { allowedDataDirs } from '../env/data-dirs.ts';
 import { WorkerService } from '../worker/worker-service.ts';
-import { addRedisOption, openCommandContext } from './cli-options.ts';
+import { addRedisOption, openCommandContext, parseInteger } from './cli-options.ts';
 import { paint } from './terminal.ts';
-import { parseInteger } from './trial-command.ts';
 import { UsageError } from './usage-error.ts';
 
 interface ServeOptions {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { parseInteger } from './cli-options.ts';
 import type { Config } from '../search-space/search-space.ts';
 import type { AnyTask, TaskKind } from '../tasks/task.ts';
 import { selectBackend } from '../trainer/backend.ts';
@@ -32,16 +33,6 @@ interface TrialOptions {
   dataDir: string[];
   json?: boolean;
   test?: boolean;
-}
-
-export function parseInteger(label: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${label} must be an integer >= ${min}, got "${value}"`);
-    }
-    return n;
-  };
 }
 
 function parseNonNegative(label: string) {

@@ -5,8 +5,7 @@ import { QUEUE_NAMES, type QueueName } from '../queue/lgt-queues.ts';
 import { resolveRedis } from '../queue/redis-connection.ts';
 import { WorkerService } from '../worker/worker-service.ts';
 import { redactSecrets } from '../secrets/redact.ts';
-import { addRedisOption } from './cli-options.ts';
-import { parseInteger } from './trial-command.ts';
+import { addRedisOption, parseInteger } from './cli-options.ts';
 
 function parseQueues(value: string): QueueName[] {
   const names = value.split(',').map((s) => s.trim());

@@ -3,7 +3,8 @@ import { openCampaignContext, type CampaignContext } from '../campaign/campaign-
 import { campaignOverview } from '../campaign/campaign-overview.ts';
 import { followEvents } from '../campaign/campaign-progress.ts';
 import { readReport } from '../campaign/report-stream.ts';
-import { cancelCampaign, createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
+import { cancelCampaign } from '../campaign/campaign-control.ts';
+import { createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
 import { workersFor } from '../campaign/waiting-for.ts';
 import type { CampaignRequestInput } from '../contracts/campaign-request.ts';
 import { dataDirsOf } from '../env/data-dirs.ts';

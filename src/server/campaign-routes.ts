@@ -8,12 +8,8 @@ import {
   campaignOverviewWithTrials,
   listCampaignOverviews,
 } from '../campaign/campaign-overview.ts';
-import {
-  cancelCampaign,
-  createCampaign,
-  prepareCampaign,
-  resumeCampaign,
-} from '../campaign/campaign-service.ts';
+import { cancelCampaign, resumeCampaign } from '../campaign/campaign-control.ts';
+import { createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
 import { reportStream } from '../campaign/report-stream.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
 import { ApiErrorSchema } from '../contracts/api-error.ts';

@@ -5,7 +5,7 @@ import { DelayedError, type Worker, type Job } from 'bullmq';
 import { CheckedWorker } from './checked-worker.ts';
 import type { Redis } from 'ioredis';
 import { CampaignDriver, DriverHandedBack } from '../campaign/campaign-driver.ts';
-import { closeWithoutDriver, failCampaign } from '../campaign/campaign-service.ts';
+import { closeWithoutDriver, failCampaign } from '../campaign/campaign-control.ts';
 import { CampaignStore, FencedOutError } from '../campaign/campaign-store.ts';
 import { CAMPAIGN_ID_PATTERN, InvalidStoredRecordError } from '../contracts/campaign-records.ts';
 import { environmentWithoutSecrets, redactSecrets } from '../secrets/redact.ts';

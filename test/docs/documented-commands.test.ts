@@ -91,8 +91,8 @@ function optionNames(command: Command): Set<string> {
 }
 
 describe('the commands the documentation shows', () => {
-  it('are real commands with real flags', () => {
-    const program = createProgram();
+  it('are real commands with real flags', async () => {
+    const program = await createProgram();
     const commands = DOCS.flatMap(documentedCommands);
     // Enough to mean something: the guides show dozens.
     expect(commands.length).toBeGreaterThan(40);
@@ -120,8 +120,8 @@ describe('the commands the documentation shows', () => {
     expect(problems).toEqual([]);
   });
 
-  it('finds a flag that does not exist (the check can fail)', () => {
-    const program = createProgram();
+  it('finds a flag that does not exist (the check can fail)', async () => {
+    const program = await createProgram();
     const run = program.commands.find((c) => c.name() === 'run')!;
     expect(optionNames(run).has('--trials')).toBe(true);
     expect(optionNames(run).has('--trails')).toBe(false);
