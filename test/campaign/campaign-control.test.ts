@@ -469,4 +469,38 @@ describe('an LLM that never answers', () => {
     const log = await events(campaign.id);
     expect(log.filter((e) => e.type === 'campaign.final')).toEqual([]);
   });
+
+  it('--llm-required holds in --mode dynamic, and is refused where no agent is asked', async () => {
+    const endpoint = await deadEndpoint();
+    const dynamic = await runCli(
+      ['run', 'iris', '--mode', 'dynamic', '--agents', 'llm', '--llm-required', '--json'].concat([
+        '--epochs',
+        '4',
+        '--decide-every',
+        '2',
+        '--redis-url',
+        server.url,
+        '--out',
+        out,
+      ]),
+      {
+        LGT_LLM_BASE_URL: endpoint,
+        OPENAI_API_KEY: 'sk-test-never-sent',
+        LGT_LLM_MAX_RETRIES: '0',
+      },
+    );
+    expect(dynamic.code, dynamic.stderr).toBe(1);
+    const campaign = JSON.parse(dynamic.stdout.trim().split('\n').at(-1)!) as CampaignRecord;
+    expect(campaign.status).toBe('failed');
+    expect(campaign.stopReason).toBe('llm-unavailable');
+    expect(campaign.error).toContain(endpoint);
+    const pbt = await runCli(
+      ['run', 'iris', '--mode', 'pbt', '--llm-required', '--redis-url', server.url],
+      { LGT_LLM_BASE_URL: endpoint },
+    );
+    expect(pbt.code).toBe(2);
+    expect(pbt.stderr).toContain(
+      'lgt: --llm-required: --mode pbt asks no agent; the agents speak in --strategy lgt or hybrid and in --mode dynamic',
+    );
+  });
 });
