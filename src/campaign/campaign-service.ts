@@ -70,6 +70,7 @@ export async function prepareCampaign(
       request.cv = CV_FOLDS;
   }
   checkInRun(request, task);
+  checkLlmRequired(request);
   if (request.gridParams) {
     const unknown = request.gridParams.filter((p) => !task.space.param(p));
     if (unknown.length) {
@@ -82,6 +83,25 @@ export async function prepareCampaign(
     }
   }
   return { request, task };
+}
+
+/**
+ * Requiring an LLM that no agent asks would promise a check that never happens: the agents
+ * speak in the lgt and hybrid strategies and in the dynamic mode only.
+ */
+function checkLlmRequired(request: CampaignRequest): void {
+  if (!request.llmRequired) return;
+  const mode = request.mode ?? 'search';
+  const asks =
+    mode === 'dynamic' ||
+    (mode === 'search' && (request.strategy === 'lgt' || request.strategy === 'hybrid'));
+  if (!asks)
+    throw new InvalidCampaignRequestError([
+      {
+        field: 'llmRequired',
+        message: `has nothing to require: ${mode === 'search' ? `--strategy ${request.strategy}` : `--mode ${mode}`} asks no agent; the agents speak in --strategy lgt or hybrid and in --mode dynamic`,
+      },
+    ]);
 }
 
 /**

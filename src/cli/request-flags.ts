@@ -25,6 +25,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   gridResolution: '--grid-resolution',
   gridParams: '--grid-params',
   agents: '--agents',
+  llmRequired: '--llm-required',
   'llmBudget.tokens': '--llm-tokens',
   'llmBudget.costUsd': '--llm-cost',
   candidates: '--candidates',

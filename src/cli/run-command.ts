@@ -579,14 +579,6 @@ function agentSettings(opts: RunOptions): Partial<CampaignRequestInput> {
   const settings = llmSettingsFromEnv();
   if (opts.llmRequired && opts.agents === 'rules')
     throw new UsageError('--llm-required asks for LLM agents: drop --agents rules');
-  // Requiring an LLM that nothing asks would promise a check that never happens.
-  const asksAgents =
-    opts.mode === 'dynamic' ||
-    (opts.mode === 'search' && (opts.strategy === 'lgt' || opts.strategy === 'hybrid'));
-  if (opts.llmRequired && !asksAgents)
-    throw new UsageError(
-      `--llm-required: ${opts.mode === 'search' ? `--strategy ${opts.strategy}` : `--mode ${opts.mode}`} asks no agent; the agents speak in --strategy lgt or hybrid and in --mode dynamic`,
-    );
   const agents = opts.agents ?? (settings || opts.llmRequired ? 'llm' : 'rules');
   if (agents === 'llm' && !settings) {
     throw new UsageError(

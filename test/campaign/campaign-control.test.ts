@@ -500,7 +500,7 @@ describe('an LLM that never answers', () => {
     );
     expect(pbt.code).toBe(2);
     expect(pbt.stderr).toContain(
-      'lgt: --llm-required: --mode pbt asks no agent; the agents speak in --strategy lgt or hybrid and in --mode dynamic',
+      '--llm-required has nothing to require: --mode pbt asks no agent; the agents speak in --strategy lgt or hybrid and in --mode dynamic',
     );
   });
 });
