@@ -233,7 +233,7 @@ describe('dashboard', () => {
     await page.close();
   }, 180_000);
 
-  it('says what a campaign waits for when no worker serves its queue', async () => {
+  it('says what a campaign waits for when no worker serves its queue, and that its LLM never answered', async () => {
     // Last in the file: the workers go, so the next campaign waits.
     await workers.close(true);
     const campaign = await startCampaign(
@@ -245,6 +245,11 @@ describe('dashboard', () => {
         maxTrials: 2,
       },
     );
+    // Two agent turns the rules answered, as the agents record them when the LLM fails.
+    const reason =
+      'the advisor call to gpt-4o-mini at http://127.0.0.1:9/v1 failed: Connection error.';
+    await ctx.store.addLlmFallback(campaign.id, reason);
+    await ctx.store.addLlmFallback(campaign.id, 'the evaluator call failed too');
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -253,6 +258,9 @@ describe('dashboard', () => {
       .poll(() => page.locator('#waiting-for').textContent())
       .toContain('no worker serves this Redis');
     expect(await page.locator('#status').textContent()).toBe('queued');
+    expect(await page.locator('#llm-fallbacks').textContent()).toBe(
+      `the LLM never answered: all 2 agent turns fell back to rules; the first: ${reason}`,
+    );
     expect(pageErrors).toEqual([]);
     await page.close();
   });
