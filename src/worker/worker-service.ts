@@ -153,6 +153,8 @@ export class WorkerService {
   }
 
   private withdrawAdvert: () => Promise<void> = async () => {};
+  /** Campaigns this worker has said it leaves to others (see the campaign processor). */
+  private readonly leftAlone = new Set<string>();
 
   get concurrency(): number {
     return this.opts.concurrency ?? os.availableParallelism();
@@ -233,6 +235,13 @@ export class WorkerService {
                 'no worker that may run its task drove it',
               );
               return { status: 'cancelled' };
+            }
+            // Said once per campaign: the job comes back every second or two until one may.
+            if (!this.leftAlone.has(campaignId)) {
+              this.leftAlone.add(campaignId);
+              this.opts.log?.(
+                `campaign ${campaignId} left for a worker that may run it: ${refusal}`,
+              );
             }
             await leaveForAnotherWorker(job, token);
           }

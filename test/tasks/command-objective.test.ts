@@ -332,6 +332,9 @@ describe('command objectives', () => {
       `no worker that may run the command ${command} is connected (1 connected may not, and leave it alone): start one with \`lgt worker --allow-command '${command}'\``,
     );
     expect((await h.store.requireCampaign(id)).status).toBe('queued');
+    await waitFor('the plain worker to say why, once', async () =>
+      plain.output().includes(`campaign ${id} left for a worker that may run it: the command`),
+    );
 
     const allowed = h.worker(['--concurrency', '1', '--allow-command', command], env);
     const done = await waitFor(
@@ -349,8 +352,9 @@ describe('command objectives', () => {
       ['completed', 1],
       ['completed', 1],
     ]);
-    // Nothing was failed by the worker that may not run it.
+    // Nothing was failed by the worker that may not run it, and it said so once.
     expect(plain.output()).not.toMatch(/failed/);
+    expect(plain.output().split(`campaign ${id} left for`)).toHaveLength(2);
 
     // The README's case: `lgt run --command` beside workers that may not run it starts its own.
     await allowed.kill();
