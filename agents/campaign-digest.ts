@@ -1,6 +1,7 @@
 import { DEFAULT_SOURCE } from '../src/strategies/default-first-strategy.ts';
 import type { TrialRecord } from '../src/contracts/campaign-records.ts';
 import { standardError } from '../src/stats/standard-error.ts';
+import { trialImportance } from '../src/importance/trial-importance.ts';
 import { formatNumber } from '../src/format/format-number.ts';
 import { describeCondition, describeRange } from '../src/search-space/param.ts';
 import { formatConfig } from '../src/search-space/format-config.ts';
@@ -112,6 +113,8 @@ export function historyDigest(trials: TrialView[], metric: MetricSpec): string {
   );
   const listed = troubled.slice(-TROUBLED_LISTED);
   const parts = [`${trials.length} trials so far.`];
+  const mattered = importanceLine(trials, metric);
+  if (mattered) parts.push(mattered);
   if (best.length) parts.push('Best:', ...best.map((t) => trialLine(t, metric)));
   if (recent.length) parts.push('Most recent:', ...recent.map((t) => trialLine(t, metric)));
   if (listed.length)
@@ -125,6 +128,21 @@ export function historyDigest(trials: TrialView[], metric: MetricSpec): string {
       ),
     );
   return parts.join('\n');
+}
+
+/** Dimensions named in the importance line: the rest share what is left. */
+const IMPORTANCE_LISTED = 5;
+
+/**
+ * What mattered so far (PED-ANOVA over the finished trials, see trial-importance.ts): the
+ * dimensions whose values among the best trials differ most from where the search went. Absent
+ * under 10 finished trials.
+ */
+export function importanceLine(trials: TrialView[], metric: MetricSpec): string | null {
+  const found = trialImportance(trials, metric.direction);
+  if (!found) return null;
+  const top = found.importances.slice(0, IMPORTANCE_LISTED);
+  return `What mattered so far (where the best ${found.good} of ${found.trials} trials differ most from the rest, shares of 1): ${top.map((i) => `${i.name} ${formatNumber(i.importance)}`).join(', ')}.`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { trialImportance } from '../importance/trial-importance.ts';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
@@ -114,6 +115,7 @@ export async function writeReport(
     // In-run modes: the result's run with its accepted changes, and the cost of it all.
     inRun: await inRunReportOf(store, campaign, trials),
     llmUsage: await store.getLlmUsage(campaign.id),
+    importance: trialImportance(trials, campaign.metric.direction),
     ...simulatedTimeOf(trials),
     generatedAt: new Date().toISOString(),
   };

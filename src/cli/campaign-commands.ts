@@ -3,6 +3,7 @@ import { cancelCampaign } from '../campaign/campaign-control.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
 import { selectionScoreName } from '../campaign/score-names.ts';
 import { describeLlmFallbacks } from '../campaign/campaign-summary.ts';
+import { trialImportance } from '../importance/trial-importance.ts';
 import { UsageError } from './usage-error.ts';
 import { ownPermissionsOf } from '../tasks/task-spec.ts';
 import {
@@ -151,6 +152,43 @@ export function registerCampaignCommands(program: Command): void {
             ? `cancelled ${id}: it had not started\n`
             : `cancelled ${id}: no worker serves the campaign queue, so it ended now, without a report (a campaign's driver writes it)\n`,
       );
+    }),
+  );
+
+  addRedisOption(
+    program
+      .command('importance')
+      .argument('<campaign>', 'campaign id')
+      .description(
+        'which dimensions mattered to reach the best trials (PED-ANOVA over the finished trials)',
+      )
+      .option('--json', 'machine-readable'),
+  ).action(async (id: string, opts: { json?: boolean; redisUrl?: string }) =>
+    withContext(opts, async (ctx) => {
+      const campaign = await ctx.store.requireCampaign(id);
+      const trials = await ctx.store.listTrials(id);
+      const found = trialImportance(trials, campaign.metric.direction);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+        return;
+      }
+      if (!found) {
+        const done = trials.filter((t) => t.state === 'completed').length;
+        process.stdout.write(
+          `${id}: too few finished trials to say what mattered (${done}; 10 are needed)\n`,
+        );
+        return;
+      }
+      process.stdout.write(
+        `what mattered in ${id}: how far each dimension's values among the best ${found.good} of ${found.trials} trials are from where the search went (PED-ANOVA; shares sum to 1)\n`,
+      );
+      const widest = Math.max(...found.importances.map((i) => i.importance));
+      const rows = found.importances.map((i) => [
+        i.name,
+        formatNumber(i.importance),
+        '#'.repeat(Math.round((30 * i.importance) / widest)),
+      ]);
+      process.stdout.write(`${table([['dimension', 'share', ''], ...rows])}\n`);
     }),
   );
 

@@ -18,7 +18,7 @@ const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
   predict: async () => (await import('./predict-command.ts')).registerPredictCommand,
   serve: async () => (await import('./serve-command.ts')).registerServeCommand,
   ...Object.fromEntries(
-    ['logs', 'list', 'status', 'cancel', 'resume'].map((name) => [
+    ['logs', 'list', 'status', 'cancel', 'resume', 'importance'].map((name) => [
       name,
       async () => (await import('./campaign-commands.ts')).registerCampaignCommands,
     ]),

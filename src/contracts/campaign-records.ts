@@ -498,6 +498,8 @@ export interface CampaignReport {
   /** In-run modes (see in-run-report.ts): the result's run, its accepted changes, the cost. */
   inRun?: InRunReport | null;
   llmUsage: LlmUsageRecord;
+  /** Which dimensions mattered (PED-ANOVA over the finished trials); null under 10 of them. */
+  importance?: ImportanceReport | null;
   /**
    * Objectives that simulate training (surrogate benchmarks such as bench:lcbench) report each
    * epoch's `simulated_seconds`: the sum over the campaign's trials of what their runs, pruned
@@ -506,6 +508,22 @@ export interface CampaignReport {
   simulatedSeconds?: number;
   generatedAt: string;
 }
+
+/** How much one dimension mattered, as a share of all (the shares sum to 1). */
+export const ParamImportanceSchema = z.object({ name: z.string(), importance: z.number() });
+export type ParamImportance = z.infer<typeof ParamImportanceSchema>;
+
+/** Which dimensions mattered in a set of trials, with what the figures rest on. */
+export const ImportanceReportSchema = z.object({
+  method: z.literal('ped-anova'),
+  /** The trials read. */
+  trials: z.number(),
+  /** Of those, how many counted as good (the best quarter, at least 5). */
+  good: z.number(),
+  /** Shares that sum to 1, largest first. */
+  importances: z.array(ParamImportanceSchema),
+});
+export type ImportanceReport = z.infer<typeof ImportanceReportSchema>;
 
 /**
  * A campaign's LLM use: calls a model answered (not replayed from the cache), their tokens and

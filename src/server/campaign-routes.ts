@@ -11,6 +11,7 @@ import {
 import { cancelCampaign, resumeCampaign } from '../campaign/campaign-control.ts';
 import { createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
 import { reportStream } from '../campaign/report-stream.ts';
+import { trialImportance } from '../importance/trial-importance.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
 import { ApiErrorSchema } from '../contracts/api-error.ts';
 import { LoggedEventSchema } from '../contracts/campaign-events.ts';
@@ -26,6 +27,7 @@ import {
   EpochRecordSchema,
   parseStored,
   publicTrial,
+  ImportanceReportSchema,
   ReportSchema,
   TrialRecordSchema,
   TrialSummarySchema,
@@ -309,6 +311,22 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       // A stream is sent as it is (Fastify serializes only whole values); the schema above
       // still says what it holds, and the API tests parse the answer with it.
       return reply.type('application/json; charset=utf-8').send(report as never);
+    },
+  );
+
+  api.get(
+    '/api/campaigns/:id/importance',
+    {
+      schema: {
+        summary:
+          'Which dimensions mattered to reach the best trials (PED-ANOVA over the finished trials; null under 10)',
+        params: IdParams,
+        response: { 200: ImportanceReportSchema.nullable(), ...errors },
+      },
+    },
+    async (req) => {
+      const c = await requireCampaign(req.params.id);
+      return trialImportance(await store.listTrials(c.id), c.metric.direction);
     },
   );
 

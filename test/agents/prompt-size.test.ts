@@ -65,4 +65,18 @@ describe('agent prompts at length', () => {
     expect(long).toMatch(/Failed or pruned earlier \(the latest 8 of \d{4}\):/);
     expect(long.length).toBeLessThan(short.length * 1.1);
   });
+
+  it('tells the Advisor what mattered so far, once there are 10 finished trials', async () => {
+    // The score depends on the learning rate alone (best near 0.01): it should lead the line.
+    const trials = history(80).map((t) => ({
+      ...t,
+      state: 'completed' as const,
+      value: Math.abs(Math.log10(t.config['learningRate'] as number) + 2),
+    }));
+    const prompt = await advisorPrompt(trials);
+    expect(prompt).toMatch(
+      /What mattered so far \(where the best 20 of 80 trials differ most from the rest, shares of 1\): learningRate 0\.\d+, /,
+    );
+    expect(await advisorPrompt(trials.slice(0, 9))).not.toContain('What mattered so far');
+  });
 });

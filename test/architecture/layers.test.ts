@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/cli', 'src/server', 'src/client'], // the command line, the HTTP service, scripts' client
   ['src/worker'], // the BullMQ workers and the trial processor: composition of what runs
   ['src/campaign'], // requests in, the driver, the store, reports
-  ['src/strategies', 'agents'], // what to try next: samplers and the LGT method
+  ['src/strategies', 'agents', 'src/importance'], // what to try next: samplers, the LGT method, what mattered
   ['src/llm', 'src/trials', 'src/predict'], // LLM client, trial execution, a saved model's use
   ['src/contracts'], // the request, the stored records and events, with their schemas
   ['src/trainer', 'src/ensemble'], // training, and the predictions ensembles are chosen from

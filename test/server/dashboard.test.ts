@@ -9,8 +9,9 @@ import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis
 import { buildApiServer } from '../../src/server/api-server.ts';
 import { WorkerService } from '../../src/worker/worker-service.ts';
 import { promptFile } from '../../agents/prompt-templates.ts';
-import { SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
-import { startCampaign } from '../helpers/campaign-fixtures.ts';
+import { REPO_ROOT, SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
+import { runCli } from '../helpers/run-cli.ts';
+import { campaignEnd, startCampaign } from '../helpers/campaign-fixtures.ts';
 import {
   firstUserMessage,
   ScriptedLlmServer,
@@ -232,6 +233,46 @@ describe('dashboard', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 180_000);
+
+  it('shows what mattered, as lgt importance and the report say it', async () => {
+    const campaign = await startCampaign(
+      ctx.store,
+      ctx.queues,
+      mkdtempSync(path.join(os.tmpdir(), 'lgt-dash-importance-')),
+      {
+        task: {
+          kind: 'module',
+          path: path.join(REPO_ROOT, 'test/fixtures/known-importance-objective.ts'),
+        },
+        strategy: 'random',
+        maxTrials: 100,
+        parallel: 4,
+      },
+    );
+    const done = await campaignEnd(ctx.store, campaign.id);
+    expect(done.status).toBe('completed');
+    const page = await browser.newPage();
+    await page.goto(`${base}/#/c/${encodeURIComponent(campaign.id)}`);
+    const rowsOf = page.locator('#importance .importance-row');
+    await expect.poll(() => rowsOf.count()).toBe(4);
+    // x1 first, drawn full width; x3 and x4, which do not enter the function, last.
+    expect(await rowsOf.first().getAttribute('data-name')).toBe('x1');
+    expect(await rowsOf.first().locator('.importance-bar').getAttribute('style')).toBe(
+      'width: 100.0%',
+    );
+    const names = await rowsOf.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+    expect(names.slice(2).sort()).toEqual(['x3', 'x4']);
+    // The same figures from the command line and in the report.
+    const cli = await runCli(['importance', campaign.id, '--json', '--redis-url', redis.url]);
+    const fromCli = JSON.parse(cli.stdout) as { trials: number; importances: { name: string }[] };
+    expect(fromCli.trials).toBe(100);
+    expect(fromCli.importances.map((i) => i.name)).toEqual(names);
+    const report = (await (await fetch(`${base}/api/campaigns/${campaign.id}/report`)).json()) as {
+      importance: unknown;
+    };
+    expect(report.importance).toEqual(fromCli);
+    await page.close();
+  });
 
   it('says what a campaign waits for when no worker serves its queue, and that its LLM never answered', async () => {
     // Last in the file: the workers go, so the next campaign waits.

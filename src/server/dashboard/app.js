@@ -541,6 +541,7 @@ async function campaignPage(id) {
     { class: 'muted', id: 'run-note' },
     'the run is drawn when the campaign ends; accepted changes are listed as they come',
   );
+  const importanceEl = h('div', { id: 'importance' });
   const promptSelect = h('select', { id: 'prompt-version' });
   const promptView = h('div', { id: 'prompt-view' });
   const columns = [
@@ -622,9 +623,14 @@ async function campaignPage(id) {
       : []),
     h(
       'div',
-      { class: 'card' },
-      h('h2', {}, 'configuration against metric (parallel coordinates)'),
-      parallelCanvas,
+      { class: 'grid' },
+      h(
+        'div',
+        { class: 'card' },
+        h('h2', {}, 'configuration against metric (parallel coordinates)'),
+        parallelCanvas,
+      ),
+      h('div', { class: 'card' }, h('h2', {}, 'what mattered'), importanceEl),
     ),
     h(
       'div',
@@ -832,6 +838,39 @@ async function campaignPage(id) {
     renderStats();
   }
 
+  /** Which dimensions mattered (PED-ANOVA, the same figures as `lgt importance`), as bars. */
+  async function loadImportance() {
+    const found = await getJson(`/api/campaigns/${id}/importance`);
+    if (!found) {
+      importanceEl.replaceChildren(h('p', { class: 'muted' }, 'shown from 10 finished trials on'));
+      return;
+    }
+    const widest = Math.max(...found.importances.map((i) => i.importance));
+    importanceEl.replaceChildren(
+      h(
+        'p',
+        { class: 'muted' },
+        `how far each dimension's values among the best ${found.good} of ${found.trials} trials are from where the search went (PED-ANOVA; shares sum to 1)`,
+      ),
+      ...found.importances.map((i) =>
+        h(
+          'div',
+          { class: 'importance-row', 'data-name': i.name },
+          h('span', { class: 'importance-name' }, i.name),
+          h(
+            'span',
+            { class: 'importance-track' },
+            h('span', {
+              class: 'importance-bar',
+              style: `width: ${((100 * i.importance) / widest).toFixed(1)}%`,
+            }),
+          ),
+          h('span', { class: 'importance-value' }, formatNumber(i.importance)),
+        ),
+      ),
+    );
+  }
+
   async function loadPrompts() {
     const history = await getJson(`/api/campaigns/${id}/prompts`);
     promptSelect.replaceChildren(
@@ -928,6 +967,7 @@ async function campaignPage(id) {
   renderCharts();
   await renderCurves().catch((e) => showError(e.message));
   loadPrompts().catch((e) => showError(e.message));
+  loadImportance().catch((e) => showError(e.message));
   loadRun().catch((e) => showError(e.message));
 
   // The conversation so far (only the event types it shows), then live from where it ended.
@@ -951,12 +991,15 @@ async function campaignPage(id) {
   const reloadOverview = throttle(() => refreshOverview().catch(() => {}), 1000);
   const reloadCurves = throttle(() => renderCurves().catch(() => {}), 3000);
   const reloadPrompts = throttle(() => loadPrompts().catch(() => {}), 2000);
+  // It reads every finished trial: at most every 10 s, on a trial's end.
+  const reloadImportance = throttle(() => loadImportance().catch(() => {}), 10_000);
   // From where the page's first reads were made: nothing after them is missed.
   followEvents(id, since, stop.signal, (events) => {
     for (const e of events) {
       applyEvent(e);
       if (e.type === 'prompt.rewritten' || e.type === 'prompt.reverted') reloadPrompts();
       if (e.type === 'trial.epoch') reloadCurves();
+      if (e.type === 'trial.finished') reloadImportance();
     }
     redraw();
     reloadOverview();
