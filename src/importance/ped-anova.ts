@@ -26,7 +26,7 @@ export interface PedAnovaOptions {
  * distributions are Parzen estimates over a grid of the observed range (Scott's bandwidth, plus
  * one wide prior observation that keeps a few trials from looking certain); the shares are
  * normalized to sum to 1. Read from the configurations alone (numbers spanning two orders of
- * magnitude or more on a log scale, everything else as choices), so it needs no task code and
+ * magnitude and crowding the low end on a log scale, everything else as choices), so it needs no task code and
  * costs milliseconds.
  *
  * Dimensions with one observed value are left out; a dimension missing from a configuration (a
@@ -94,7 +94,10 @@ function cellsFor(
     const numbers = values as number[];
     const lo = Math.min(...numbers);
     const hi = Math.max(...numbers);
-    const log = lo > 0 && hi / lo >= 100;
+    // Log cells when the values span two orders of magnitude and most crowd the low end (as
+    // log-uniform draws do); a uniform draw that came near 0 keeps linear cells.
+    const median = numbers.slice().sort((x, y) => x - y)[Math.floor(numbers.length / 2)]!;
+    const log = lo > 0 && hi / lo >= 100 && median - lo < 0.1 * (hi - lo);
     const scale = (x: number) => (log ? Math.log(x) : x);
     const integers = numbers.every(Number.isInteger);
     const count = integers ? Math.min(steps, hi - lo + 1) : steps;

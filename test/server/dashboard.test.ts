@@ -251,17 +251,56 @@ describe('dashboard', () => {
     );
     const done = await campaignEnd(ctx.store, campaign.id);
     expect(done.status).toBe('completed');
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${base}/#/c/${encodeURIComponent(campaign.id)}`);
     const rowsOf = page.locator('#importance .importance-row');
-    await expect.poll(() => rowsOf.count()).toBe(4);
-    // x1 first, drawn full width; x3 and x4, which do not enter the function, last.
-    expect(await rowsOf.first().getAttribute('data-name')).toBe('x1');
+    await expect.poll(() => rowsOf.count()).toBe(5);
+    // x1 first, drawn full width, then x2; x3, x4 and flag do not enter the function.
     expect(await rowsOf.first().locator('.importance-bar').getAttribute('style')).toBe(
       'width: 100.0%',
     );
     const names = await rowsOf.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
-    expect(names.slice(2).sort()).toEqual(['x3', 'x4']);
+    expect(names.slice(0, 2)).toEqual(['x1', 'x2']);
+
+    // Parallel coordinates: every axis carries its name and values, a choice's options at their
+    // places (false and true within the plot, where they were drawn below it before), a legend.
+    const canvas = page.locator('#parallel');
+    await expect.poll(() => canvas.getAttribute('data-ticks')).toBeTruthy();
+    const ticks = JSON.parse((await canvas.getAttribute('data-ticks'))!) as {
+      axis: string;
+      text: string;
+      x: number;
+      y: number;
+    }[];
+    const box = (await canvas.boundingBox())!;
+    for (const axis of ['x1', 'x2', 'x3', 'x4', 'flag', 'value']) {
+      const own = ticks.filter((t) => t.axis === axis);
+      expect(own.map((t) => t.text)[0], axis).toBe(axis);
+      expect(own.length, axis).toBeGreaterThanOrEqual(3);
+    }
+    expect(ticks.filter((t) => t.axis === 'flag').map((t) => t.text)).toEqual([
+      'flag',
+      'false',
+      'true',
+    ]);
+    // Uniform on [0, 1]: a linear axis from the lowest value seen to the highest.
+    const x1 = ticks.filter((t) => t.axis === 'x1').map((t) => t.text);
+    expect(x1).toHaveLength(3);
+    expect(Number(x1[1])).toBeGreaterThan(0.9);
+    expect(x1[2]).toMatch(/^0\.0\d+$/);
+    expect(ticks.filter((t) => t.axis === 'legend').map((t) => t.text)).toEqual([
+      'worse value',
+      'better',
+    ]);
+    for (const t of ticks) {
+      expect(t.y, `${t.axis} ${t.text}`).toBeGreaterThan(0);
+      expect(t.y, `${t.axis} ${t.text}`).toBeLessThanOrEqual(box.height);
+      expect(t.x, `${t.axis} ${t.text}`).toBeGreaterThanOrEqual(0);
+      expect(t.x, `${t.axis} ${t.text}`).toBeLessThanOrEqual(box.width);
+    }
+    expect(pageErrors).toEqual([]);
     // The same figures from the command line and in the report.
     const cli = await runCli(['importance', campaign.id, '--json', '--redis-url', redis.url]);
     const fromCli = JSON.parse(cli.stdout) as { trials: number; importances: { name: string }[] };

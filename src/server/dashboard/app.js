@@ -303,7 +303,11 @@ function observedSpace(trials) {
         const low = Math.min(...vs);
         const high = Math.max(...vs);
         if (low === high) return null;
-        return { name, kind: 'float', low, high, log: low > 0 && high / low > 50 };
+        // Log-scaled when the values span two orders of magnitude and most of them crowd the
+        // low end (as log-uniform draws do); a uniform draw that came near 0 stays linear.
+        const median = vs.slice().sort((a, b) => a - b)[Math.floor(vs.length / 2)];
+        const log = low > 0 && high / low >= 100 && median - low < 0.1 * (high - low);
+        return { name, kind: 'float', low, high, log };
       }
       const choices = [...new Set(vs.map(String))];
       if (choices.length < 2) return null;
@@ -809,7 +813,14 @@ async function campaignPage(id) {
   function renderCharts() {
     const list = [...trials.values()];
     progress.update(list);
-    drawParallel(parallelCanvas, observedSpace(list), list, metric, c.metric.direction);
+    drawParallel(
+      parallelCanvas,
+      observedSpace(list),
+      list,
+      metric,
+      c.metric.direction,
+      formatNumber,
+    );
   }
 
   async function renderCurves() {

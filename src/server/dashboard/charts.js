@@ -152,7 +152,14 @@ export class RunChart {
  * scale where the space says so; choices spread evenly) and the metric last; one line per
  * trial, coloured by its metric (blue good, red bad).
  */
-export function drawParallel(canvas, space, trials, metric, direction) {
+/**
+ * Parallel coordinates on a canvas: one axis per dimension and one for the metric, each with its
+ * values (a numeric axis's ends, log-scaled where the values span 50x or more; every option of a
+ * choice at its place), the lines coloured from worse (red) to better (blue), with a legend.
+ * `format` is the page's number format (the CLI's rules). What was written where is left in
+ * `canvas.dataset.ticks` (JSON), so a test can read the axes without reading pixels.
+ */
+export function drawParallel(canvas, space, trials, metric, direction, format = String) {
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth;
   const height = canvas.clientHeight;
@@ -165,58 +172,93 @@ export function drawParallel(canvas, space, trials, metric, direction) {
   const params = space.filter((p) => done.some((t) => t.config[p.name] !== undefined));
   const axes = [...params.map((p) => p.name), metric];
   const left = 48;
-  const right = width - 48;
+  const right = width - 64;
   const top = 28;
-  const bottom = height - 12;
+  // Room below for the colour legend.
+  const bottom = height - 30;
   const xOf = (i) => left + ((right - left) * i) / Math.max(1, axes.length - 1);
   const values = done.map((t) => t.value);
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const scaleOf = (p) => {
-    if (p.kind === 'choice') return (v) => (p.choices.indexOf(v) + 0.5) / p.choices.length;
+    // Choices are compared as the strings observedSpace made of them (false is "false").
+    if (p.kind === 'choice') return (v) => (p.choices.indexOf(String(v)) + 0.5) / p.choices.length;
     const f = p.log ? Math.log : (v) => v;
     const a = f(p.low);
     const b = f(p.high);
     return (v) => (b === a ? 0.5 : (f(v) - a) / (b - a));
   };
   const scales = params.map(scaleOf);
+  const yOf = (s) => bottom - (bottom - top) * Math.min(1, Math.max(0, s));
   const goodness = (v) => {
     const s = hi === lo ? 0.5 : (v - lo) / (hi - lo);
     return direction === 'maximize' ? s : 1 - s;
   };
+  const colour = (s) =>
+    `rgb(${Math.round(220 * (1 - s))}, ${Math.round(80 + 60 * s)}, ${Math.round(60 + 180 * s)})`;
   // Worst first, so the best lines are drawn on top.
   const order = [...done].sort((a, b) => goodness(a.value) - goodness(b.value));
   g.globalAlpha = done.length > 2000 ? 0.15 : done.length > 300 ? 0.35 : 0.7;
   for (const t of order) {
-    const s = goodness(t.value);
-    g.strokeStyle = `rgb(${Math.round(220 * (1 - s))}, ${Math.round(80 + 60 * s)}, ${Math.round(60 + 180 * s)})`;
+    g.strokeStyle = colour(goodness(t.value));
     g.beginPath();
     params.forEach((p, i) => {
       const v = t.config[p.name];
-      const y = v === undefined ? null : bottom - (bottom - top) * scales[i](v);
-      if (y === null) return;
+      if (v === undefined) return;
+      const y = yOf(scales[i](v));
       if (i === 0) g.moveTo(xOf(i), y);
       else g.lineTo(xOf(i), y);
     });
-    g.lineTo(
-      xOf(params.length),
-      bottom - (bottom - top) * (hi === lo ? 0.5 : (t.value - lo) / (hi - lo)),
-    );
+    g.lineTo(xOf(params.length), yOf(hi === lo ? 0.5 : (t.value - lo) / (hi - lo)));
     g.stroke();
   }
   g.globalAlpha = 1;
   g.strokeStyle = '#475569';
   g.fillStyle = '#1d2430';
   g.font = '11px system-ui';
-  g.textAlign = 'center';
+  const ticks = [];
+  const tick = (axis, text, x, y, align) => {
+    g.textAlign = align;
+    g.fillText(text, x, y);
+    ticks.push({ axis, text, x, y });
+  };
   axes.forEach((name, i) => {
+    const x = xOf(i);
     g.beginPath();
-    g.moveTo(xOf(i), top);
-    g.lineTo(xOf(i), bottom);
+    g.moveTo(x, top);
+    g.lineTo(x, bottom);
     g.stroke();
-    g.textAlign = i === 0 ? 'left' : i === axes.length - 1 ? 'right' : 'center';
-    const x = i === 0 ? xOf(i) - 40 : i === axes.length - 1 ? xOf(i) + 40 : xOf(i);
-    g.fillText(name.length > 14 ? `${name.slice(0, 13)}…` : name, x, top - 10);
+    const titleAlign = i === 0 ? 'left' : i === axes.length - 1 ? 'right' : 'center';
+    const tx = i === 0 ? x - 40 : i === axes.length - 1 ? x + 40 : x;
+    tick(name, name.length > 14 ? `${name.slice(0, 13)}…` : name, tx, top - 10, titleAlign);
+    // Values beside the axis, on its right (the metric's on its left: nothing is to its right).
+    const side = i === axes.length - 1 ? -4 : 4;
+    const align = side > 0 ? 'left' : 'right';
+    if (i === axes.length - 1) {
+      tick(name, format(hi), x + side, top + 4, align);
+      tick(name, format(lo), x + side, bottom, align);
+      return;
+    }
+    const p = params[i];
+    if (p.kind === 'choice') {
+      p.choices.forEach((c) =>
+        tick(name, c.length > 10 ? `${c.slice(0, 9)}…` : c, x + side, yOf(scales[i](c)) + 4, align),
+      );
+    } else {
+      tick(name, format(p.high), x + side, top + 4, align);
+      tick(name, `${format(p.low)}${p.log ? ' (log)' : ''}`, x + side, bottom, align);
+    }
   });
+  // The colour legend: worse to better along the bottom.
+  const legendWidth = Math.min(160, right - left);
+  const gradient = g.createLinearGradient(left, 0, left + legendWidth, 0);
+  gradient.addColorStop(0, colour(0));
+  gradient.addColorStop(1, colour(1));
+  g.fillStyle = gradient;
+  g.fillRect(left, height - 14, legendWidth, 8);
+  g.fillStyle = '#1d2430';
+  tick('legend', `worse ${metric}`, left, height - 17, 'left');
+  tick('legend', 'better', left + legendWidth, height - 17, 'right');
+  canvas.dataset.ticks = JSON.stringify(ticks);
   return done.length;
 }
