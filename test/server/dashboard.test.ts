@@ -300,6 +300,9 @@ describe('dashboard', () => {
       expect(t.x, `${t.axis} ${t.text}`).toBeGreaterThanOrEqual(0);
       expect(t.x, `${t.axis} ${t.text}`).toBeLessThanOrEqual(box.width);
     }
+    // The metric chart shows all 100 (none is far off on this function).
+    expect(await page.locator('#progress-chart').getAttribute('data-points')).toBe('100');
+    expect(await page.locator('#progress-chart').getAttribute('data-clipped')).toBe('0');
     expect(pageErrors).toEqual([]);
     // The same figures from the command line and in the report.
     const cli = await runCli(['importance', campaign.id, '--json', '--redis-url', redis.url]);

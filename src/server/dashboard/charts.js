@@ -1,6 +1,7 @@
 // The dashboard's charts: uPlot (small and fast on tens of thousands of points) for the
 // metric against trials and the learning curves, and a canvas of parallel coordinates.
 import uPlot from '/dashboard/vendor/uPlot.esm.js';
+import { clippedRange } from '/dashboard/scale.js';
 
 const COLORS = [
   '#2563eb',
@@ -37,11 +38,13 @@ export class ProgressChart {
   constructor(el, metric, direction) {
     this.el = el;
     this.direction = direction;
+    this.range = null;
     this.plot = new uPlot(
       {
         width: widthOf(el),
         height: 260,
-        scales: { x: { time: false } },
+        // The value axis leaves out far-off bad trials (see clippedRange): drawn at its edge.
+        scales: { x: { time: false }, y: { range: (_u, min, max) => this.range ?? [min, max] } },
         axes: [{ label: 'trial' }, { label: `validation ${metric}` }],
         series: [
           { label: 'trial' },
@@ -52,9 +55,15 @@ export class ProgressChart {
             points: { show: true, size: 5, fill: '#94a3b8' },
           },
           { label: 'best so far', stroke: '#2563eb', width: 2 },
+          {
+            label: 'off the scale (drawn at its edge)',
+            stroke: '#dc2626',
+            paths: () => null,
+            points: { show: true, size: 7, fill: '#dc2626' },
+          },
         ],
       },
-      [[], [], []],
+      [[], [], [], []],
       el,
     );
   }
@@ -74,9 +83,14 @@ export class ProgressChart {
       y.push(t.value);
       best.push(b);
     }
-    this.plot.setData([x, y, best]);
-    // How many trials it shows (the browser test watches it grow).
+    const r = clippedRange(y, this.direction);
+    this.range = [r.min, r.max];
+    const inside = (v) => Math.min(r.max, Math.max(r.min, v));
+    const off = y.map((v) => (inside(v) === v ? null : inside(v)));
+    this.plot.setData([x, y.map((v, i) => (off[i] === null ? v : null)), best.map(inside), off]);
+    // How many trials it shows (the browser test watches it grow), and how many are clipped.
     this.el.dataset['points'] = String(x.length);
+    this.el.dataset['clipped'] = String(r.clipped);
   }
 }
 
