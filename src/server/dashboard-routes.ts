@@ -22,6 +22,10 @@ const FILES: Record<string, { file: string; type: string }> = {
     file: path.join(DASHBOARD_DIR, 'charts.js'),
     type: 'text/javascript; charset=utf-8',
   },
+  '/dashboard/format.js': {
+    file: path.join(DASHBOARD_DIR, 'format.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   '/dashboard/scale.js': {
     file: path.join(DASHBOARD_DIR, 'scale.js'),
     type: 'text/javascript; charset=utf-8',

@@ -2,6 +2,7 @@
 // (the same overview `lgt status` prints); text from trials and agents is set as text, never
 // parsed as HTML.
 import { CurvesChart, drawParallel, ProgressChart, RunChart } from '/dashboard/charts.js';
+import { formatClock, formatNumber } from '/dashboard/format.js';
 
 const app = document.getElementById('app');
 const errorBox = document.getElementById('error');
@@ -80,15 +81,6 @@ async function api(method, path, body) {
 }
 
 const getJson = async (path) => (await api('GET', path)).json();
-
-export function formatNumber(v) {
-  if (v === null || v === undefined || Number.isNaN(v)) return '-';
-  if (typeof v !== 'number') return String(v);
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(2);
-  return String(Number(v.toPrecision(4)));
-}
 
 /**
  * What the score a campaign selects by is called: the fold mean when it cross-validates (the
@@ -317,7 +309,7 @@ function observedSpace(trials) {
 }
 
 function conversationEntry(e, metric) {
-  const when = new Date(e.at).toLocaleTimeString();
+  const when = formatClock(e.at);
   const msg = (who, cls, ...body) =>
     h(
       'div',
