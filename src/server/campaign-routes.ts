@@ -28,6 +28,7 @@ import {
   parseStored,
   publicTrial,
   ImportanceReportSchema,
+  ReportHeadSchema,
   ReportSchema,
   TrialRecordSchema,
   TrialSummarySchema,
@@ -292,13 +293,22 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
     '/api/campaigns/:id/report',
     {
       schema: {
-        summary: "A finished campaign's report (what report.json holds)",
+        summary:
+          "A finished campaign's report (what report.json holds; with ?trials=none its head: the outcome without the trials)",
         params: IdParams,
-        response: { 200: ReportSchema, ...errors },
+        querystring: z.object({
+          trials: z.enum(['all', 'none'], { error: 'must be all or none' }).default('all'),
+        }),
+        response: { 200: z.union([ReportSchema, ReportHeadSchema]), ...errors },
       },
     },
     async (req, reply) => {
       const c = await requireCampaign(req.params.id);
+      if (req.query.trials === 'none') {
+        // What a finished campaign's page shows on top: small however long the campaign was.
+        const head = await store.getReportHead(c.id);
+        if (head) return head;
+      }
       // Streamed a page of trials at a time: a 10,000-trial report is never one string here.
       const report = await reportStream(store, c.id);
       if (!report) {

@@ -300,6 +300,19 @@ describe('dashboard', () => {
       expect(t.x, `${t.axis} ${t.text}`).toBeGreaterThanOrEqual(0);
       expect(t.x, `${t.axis} ${t.text}`).toBeLessThanOrEqual(box.width);
     }
+    // The outcome on top, as the report has it.
+    const head = (await (
+      await fetch(`${base}/api/campaigns/${campaign.id}/report?trials=none`)
+    ).json()) as { best: { trial: number; againstDefault: { verdict: string } } };
+    await expect
+      .poll(() => page.locator('#outcome-verdict').textContent())
+      .toBe(`against the default: ${head.best.againstDefault.verdict}`);
+    expect(await page.locator('#outcome-scores').textContent()).toMatch(
+      new RegExp(`^#${head.best.trial}: validation value \\d`),
+    );
+    expect(await page.locator('#report-link').getAttribute('href')).toBe(
+      `/api/campaigns/${campaign.id}/report`,
+    );
     // The metric chart shows all 100 (none is far off on this function).
     expect(await page.locator('#progress-chart').getAttribute('data-points')).toBe('100');
     expect(await page.locator('#progress-chart').getAttribute('data-clipped')).toBe('0');

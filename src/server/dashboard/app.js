@@ -517,6 +517,7 @@ async function campaignPage(id) {
   const cancelButton = h('button', { id: 'cancel', onclick: () => act('cancel') }, 'Cancel');
   const resumeButton = h('button', { id: 'resume', onclick: () => act('resume') }, 'Resume');
   const statusBadge = h('span', { class: `status ${c.status}`, id: 'status' }, c.status);
+  const outcomeEl = h('div', { id: 'outcome' });
   const progressEl = h('div', { id: 'progress-chart' });
   const curvesEl = h('div', { id: 'curves-chart' });
   const curvesNote = h(
@@ -591,6 +592,7 @@ async function campaignPage(id) {
       ),
       stats,
       running,
+      outcomeEl,
       h('div', { class: 'row' }, cancelButton, resumeButton),
     ),
     h(
@@ -841,6 +843,58 @@ async function campaignPage(id) {
     renderStats();
   }
 
+  /**
+   * A finished campaign's outcome, on top (the report's head: what the summary of `lgt run`
+   * says): the score it selected by, the final retrain's validation and test scores, the verdict
+   * against the default and the ensemble's, and where the report and the model are.
+   */
+  async function loadOutcome() {
+    const res = await api('GET', `/api/campaigns/${id}/report?trials=none`).catch(() => null);
+    if (!res) return;
+    const head = await res.json();
+    const best = head.best;
+    const m = head.campaign.metric.name;
+    const lines = [];
+    if (best) {
+      lines.push(
+        h(
+          'div',
+          { id: 'outcome-scores' },
+          `#${best.trial}: ${best.selectedBy?.name ?? m} ${formatNumber(best.selectedBy?.value)}`,
+          best.final
+            ? ` · retrain: validation ${m} ${formatNumber(best.final.validation?.[m])}, test ${m} ${formatNumber(best.final.test?.[m])}`
+            : ' · no final retrain',
+        ),
+      );
+      if (best.againstDefault)
+        lines.push(
+          h(
+            'div',
+            { id: 'outcome-verdict' },
+            `against the default: ${best.againstDefault.verdict}`,
+          ),
+        );
+      if (best.ensemble?.verdict)
+        lines.push(h('div', { id: 'outcome-ensemble' }, `ensemble: ${best.ensemble.verdict}`));
+    } else {
+      lines.push(h('div', { id: 'outcome-scores' }, 'no trial finished with a score'));
+    }
+    const dir = head.campaign.reportDir;
+    lines.push(
+      h(
+        'div',
+        { class: 'muted' },
+        h(
+          'a',
+          { href: `/api/campaigns/${encodeURIComponent(id)}/report`, id: 'report-link' },
+          'report.json',
+        ),
+        dir ? ` · on the worker: ${dir}/ (report.json, trials.csv, model/)` : '',
+      ),
+    );
+    outcomeEl.replaceChildren(h('h2', {}, 'outcome'), ...lines);
+  }
+
   /** Which dimensions mattered (PED-ANOVA, the same figures as `lgt importance`), as bars. */
   async function loadImportance() {
     const found = await getJson(`/api/campaigns/${id}/importance`);
@@ -947,6 +1001,7 @@ async function campaignPage(id) {
         break;
       case 'campaign.finished':
         loadRun().catch((err) => showError(err.message));
+        loadOutcome().catch((err) => showError(err.message));
         break;
     }
     if (CONVERSATION_TYPES.includes(e.type) && !shown.has(e.id)) {
@@ -971,6 +1026,8 @@ async function campaignPage(id) {
   await renderCurves().catch((e) => showError(e.message));
   loadPrompts().catch((e) => showError(e.message));
   loadImportance().catch((e) => showError(e.message));
+  if (['completed', 'failed', 'cancelled'].includes(c.status))
+    loadOutcome().catch((e) => showError(e.message));
   loadRun().catch((e) => showError(e.message));
 
   // The conversation so far (only the event types it shows), then live from where it ended.
