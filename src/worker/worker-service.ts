@@ -7,7 +7,11 @@ import type { Redis } from 'ioredis';
 import { CampaignDriver, DriverHandedBack } from '../campaign/campaign-driver.ts';
 import { closeWithoutDriver, failCampaign } from '../campaign/campaign-control.ts';
 import { CampaignStore, FencedOutError } from '../campaign/campaign-store.ts';
-import { CAMPAIGN_ID_PATTERN, InvalidStoredRecordError } from '../contracts/campaign-records.ts';
+import {
+  CAMPAIGN_ID_PATTERN,
+  FINISHED_CAMPAIGN,
+  InvalidStoredRecordError,
+} from '../contracts/campaign-records.ts';
 import { environmentWithoutSecrets, redactSecrets } from '../secrets/redact.ts';
 import { bullConnection, createRedis } from '../queue/redis-connection.ts';
 import { openQueues, queuePrefix, type LgtQueues, type QueueName } from '../queue/lgt-queues.ts';
@@ -97,6 +101,10 @@ export class WorkerService {
   private readonly connections: Redis[] = [];
   private readonly closers: (() => void)[] = [];
   private queues: LgtQueues | undefined;
+  /** Takes this worker's advert out of Redis (see advertise). */
+  private withdrawAdvert: () => Promise<void> = async () => {};
+  /** Campaigns this worker has said it leaves to others (see the campaign processor). */
+  private readonly leftAlone = new Set<string>();
   /**
    * The name its BullMQ workers connect under and its advert is kept at (see worker-registry.ts):
    * hostname:pid, and a number when one process runs several services.
@@ -151,10 +159,6 @@ export class WorkerService {
     this.closers.push(() => clearInterval(timer));
     this.withdrawAdvert = () => withdraw(redis, this.name).catch(() => {});
   }
-
-  private withdrawAdvert: () => Promise<void> = async () => {};
-  /** Campaigns this worker has said it leaves to others (see the campaign processor). */
-  private readonly leftAlone = new Set<string>();
 
   get concurrency(): number {
     return this.opts.concurrency ?? os.availableParallelism();
@@ -224,8 +228,12 @@ export class WorkerService {
             ]);
           // A task this worker may not run is left for one that may, never failed here; a
           // cancel that only a driver could finish is finished here (no task needed for it).
+          // (A finished one needs no task: its driver returns at once.)
           const campaign = await store.getCampaign(campaignId).catch(() => null);
-          const refusal = campaign && refusalOf(campaign.request.task, this.permissions);
+          const refusal =
+            campaign &&
+            !FINISHED_CAMPAIGN.includes(campaign.status) &&
+            refusalOf(campaign.request.task, this.permissions);
           if (campaign && refusal) {
             if (campaign.status === 'cancelling') {
               await closeWithoutDriver(
