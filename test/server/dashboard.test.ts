@@ -143,6 +143,14 @@ describe('dashboard', () => {
     await expect
       .poll(() => page.locator('#conversation').textContent(), { timeout: 60_000 })
       .toContain('scripted proposal');
+    // Each proposal says what it changes from the default (trial 1), not all its fields.
+    await expect
+      .poll(() => page.locator('#conversation .config-change').allTextContents(), {
+        timeout: 60_000,
+      })
+      .toEqual(
+        expect.arrayContaining([expect.stringMatching(/^hiddenLayers 2→1 · units1 64→\d+ · /)]),
+      );
     await expect
       .poll(() => page.locator('#conversation .message.evaluator').first().textContent(), {
         timeout: 60_000,

@@ -107,6 +107,26 @@ function formatConfig(config) {
     .join(' ');
 }
 
+/**
+ * A configuration as what it changes from `base` (the campaign's default configuration, trial
+ * 1): `learningRate 0.001→0.05 · units1 64→120`, so an entry says what was tried instead of
+ * repeating every field. The whole configuration without a base, or when nothing differs.
+ */
+function configChanges(config, base) {
+  if (!base) return formatConfig(config);
+  const changed = Object.entries(config).filter(
+    ([k, v]) => JSON.stringify(v) !== JSON.stringify(base[k]),
+  );
+  if (changed.length === 0) return 'the default configuration';
+  return changed
+    .map(([k, v]) =>
+      base[k] === undefined
+        ? `${k} ${formatNumber(v)}`
+        : `${k} ${formatNumber(base[k])}→${formatNumber(v)}`,
+    )
+    .join(' · ');
+}
+
 const finishedCount = (c) => c.completed + c.pruned + c.failed + c.cancelled;
 /** dynamic or pbt: the campaign steers runs between epochs (no trial budget of its own). */
 const inRunMode = (request) => request.mode === 'dynamic' || request.mode === 'pbt';
@@ -308,7 +328,7 @@ function observedSpace(trials) {
     .filter(Boolean);
 }
 
-function conversationEntry(e, metric) {
+function conversationEntry(e, metric, base) {
   const when = formatClock(e.at);
   const msg = (who, cls, ...body) =>
     h(
@@ -324,7 +344,7 @@ function conversationEntry(e, metric) {
         `#${e.trial} proposed by ${e.source}`,
         e.source === 'advisor' || e.source === 'llm' ? 'advisor' : '',
         h('p', {}, e.reason),
-        h('p', { class: 'muted' }, formatConfig(e.config)),
+        h('p', { class: 'muted config-change' }, configChanges(e.config, base)),
       );
     case 'agent.message': {
       const reply = e.reply ?? {};
@@ -373,7 +393,7 @@ function conversationEntry(e, metric) {
               h('b', {}, 'proposes: '),
               p.reason,
               h('br'),
-              h('span', { class: 'muted' }, formatConfig(p.config ?? {})),
+              h('span', { class: 'muted' }, configChanges(p.config ?? {}, base)),
             ),
           );
       }
@@ -539,6 +559,12 @@ async function campaignPage(id) {
     'the run is drawn when the campaign ends; accepted changes are listed as they come',
   );
   const importanceEl = h('div', { id: 'importance' });
+  /** The default configuration (the campaign's control, trial 1), once its record is read. */
+  const defaultConfig = () => {
+    for (const t of trials.values())
+      if (t.source === 'default' && Object.keys(t.config).length) return t.config;
+    return null;
+  };
   const promptSelect = h('select', { id: 'prompt-version' });
   const promptView = h('div', { id: 'prompt-view' });
   const columns = [
@@ -1006,7 +1032,7 @@ async function campaignPage(id) {
     }
     if (CONVERSATION_TYPES.includes(e.type) && !shown.has(e.id)) {
       shown.add(e.id);
-      const entry = conversationEntry(e, metric);
+      const entry = conversationEntry(e, metric, defaultConfig());
       if (entry) {
         const atBottom =
           conversation.scrollTop + conversation.clientHeight >= conversation.scrollHeight - 20;
@@ -1039,7 +1065,7 @@ async function campaignPage(id) {
     if (shown.has(e.id)) continue;
     shown.add(e.id);
     if (e.type === 'inrun.decision' && !runChart?.plot) noteDecision(e);
-    const entry = conversationEntry(e, metric);
+    const entry = conversationEntry(e, metric, defaultConfig());
     if (entry) conversation.append(entry);
   }
   conversation.scrollTop = conversation.scrollHeight;
