@@ -321,6 +321,14 @@ describe('dashboard', () => {
     expect(await page.locator('#report-link').getAttribute('href')).toBe(
       `/api/campaigns/${campaign.id}/report`,
     );
+    // The slice plot: the value against one dimension at a time, a point per trial.
+    await expect.poll(() => page.locator('#slice-chart').getAttribute('data-points')).toBe('100');
+    expect(await page.locator('#slice-param option').allTextContents()).toEqual(
+      expect.arrayContaining(['x1', 'x2', 'x3', 'x4', 'flag']),
+    );
+    await page.selectOption('#slice-param', 'flag');
+    await expect.poll(() => page.locator('#slice-chart').getAttribute('data-param')).toBe('flag');
+    expect(await page.locator('#slice-chart').getAttribute('data-points')).toBe('100');
     // The metric chart shows all 100 (none is far off on this function).
     expect(await page.locator('#progress-chart').getAttribute('data-points')).toBe('100');
     expect(await page.locator('#progress-chart').getAttribute('data-clipped')).toBe('0');

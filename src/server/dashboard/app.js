@@ -1,7 +1,13 @@
 // The lgt dashboard: plain ES modules, no build step. Everything shown comes from the API
 // (the same overview `lgt status` prints); text from trials and agents is set as text, never
 // parsed as HTML.
-import { CurvesChart, drawParallel, ProgressChart, RunChart } from '/dashboard/charts.js';
+import {
+  CurvesChart,
+  drawParallel,
+  ProgressChart,
+  RunChart,
+  SliceChart,
+} from '/dashboard/charts.js';
 import { formatClock, formatNumber } from '/dashboard/format.js';
 
 const app = document.getElementById('app');
@@ -546,6 +552,8 @@ async function campaignPage(id) {
     'click rows of the table to compare their learning curves',
   );
   const parallelCanvas = h('canvas', { class: 'parallel', id: 'parallel' });
+  const sliceSelect = h('select', { id: 'slice-param', onchange: () => renderSlice() });
+  const sliceEl = h('div', { id: 'slice-chart' });
   const tbody = h('tbody');
   const tableNote = h('p', { class: 'muted', id: 'table-note' });
   const conversation = h('div', { class: 'conversation', id: 'conversation' });
@@ -659,6 +667,12 @@ async function campaignPage(id) {
     h(
       'div',
       { class: 'card' },
+      h('h2', {}, `${metric} against one dimension (slice) `, sliceSelect),
+      sliceEl,
+    ),
+    h(
+      'div',
+      { class: 'card' },
       h('h2', {}, 'trials'),
       tableNote,
       h('table', { id: 'trials' }, thead, tbody),
@@ -674,6 +688,21 @@ async function campaignPage(id) {
   const progress = new ProgressChart(progressEl, metric, c.metric.direction);
   const curves = new CurvesChart(curvesEl, metric);
   const runChart = inRun ? new RunChart(runEl, metric) : null;
+  const slice = new SliceChart(sliceEl, metric);
+
+  /** The slice plot of the chosen dimension (the first, the most important when known). */
+  function renderSlice() {
+    const list = [...trials.values()];
+    const space = observedSpace(list);
+    const names = space.map((p) => p.name);
+    if (names.join() !== [...sliceSelect.options].map((o) => o.value).join()) {
+      const keep = sliceSelect.value;
+      sliceSelect.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
+      if (names.includes(keep)) sliceSelect.value = keep;
+    }
+    const param = space.find((p) => p.name === sliceSelect.value);
+    if (param) slice.update(param, list);
+  }
 
   /** Before the report: each accepted change as it is decided. */
   function noteDecision(e) {
@@ -841,6 +870,7 @@ async function campaignPage(id) {
       c.metric.direction,
       formatNumber,
     );
+    renderSlice();
   }
 
   async function renderCurves() {

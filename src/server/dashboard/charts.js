@@ -162,10 +162,68 @@ export class RunChart {
 }
 
 /**
- * Parallel coordinates: one vertical axis per parameter (numbers scaled to their range, log
- * scale where the space says so; choices spread evenly) and the metric last; one line per
- * trial, coloured by its metric (blue good, red bad).
+ * The metric against one dimension (optuna-dashboard's slice plot): a point per finished trial,
+ * the dimension's values along x (log-scaled where the page's observed space says so; a choice's
+ * options at 0, 1, 2 ... with their names).
  */
+export class SliceChart {
+  constructor(el, metric) {
+    this.el = el;
+    this.metric = metric;
+    this.plot = null;
+  }
+
+  /** `param`: an entry of the page's observed space; `trials`: [{config, value}]. */
+  update(param, trials) {
+    const position = (v) => (param.kind === 'choice' ? param.choices.indexOf(String(v)) : v);
+    const pairs = trials
+      .filter((t) => typeof t.value === 'number' && t.config[param.name] !== undefined)
+      .map((t) => [position(t.config[param.name]), t.value])
+      .filter(([x]) => typeof x === 'number' && (param.kind === 'choice' ? x >= 0 : true))
+      .sort((a, b) => a[0] - b[0]);
+    const choice = param.kind === 'choice';
+    this.plot?.destroy();
+    this.plot = new uPlot(
+      {
+        width: widthOf(this.el),
+        height: 240,
+        scales: {
+          x: {
+            time: false,
+            ...(param.log ? { distr: 3 } : {}),
+            ...(choice ? { range: () => [-0.5, param.choices.length - 0.5] } : {}),
+          },
+        },
+        axes: [
+          {
+            label: param.name,
+            ...(choice
+              ? {
+                  splits: () => param.choices.map((_, i) => i),
+                  values: (_u, ticks) => ticks.map((i) => param.choices[i] ?? ''),
+                }
+              : {}),
+          },
+          { label: `validation ${this.metric}` },
+        ],
+        series: [
+          { label: param.name },
+          {
+            label: this.metric,
+            stroke: '#2563eb',
+            paths: () => null,
+            points: { show: true, size: 5, fill: '#2563eb' },
+          },
+        ],
+      },
+      [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+      this.el,
+    );
+    this.el.dataset['param'] = param.name;
+    this.el.dataset['points'] = String(pairs.length);
+  }
+}
+
 /**
  * Parallel coordinates on a canvas: one axis per dimension and one for the metric, each with its
  * values (a numeric axis's ends, log-scaled where the values span 50x or more; every option of a
