@@ -329,6 +329,8 @@ describe('dashboard', () => {
     await page.selectOption('#slice-param', 'flag');
     await expect.poll(() => page.locator('#slice-chart').getAttribute('data-param')).toBe('flag');
     expect(await page.locator('#slice-chart').getAttribute('data-points')).toBe('100');
+    // The empirical distribution of the 100 values.
+    expect(await page.locator('#edf-chart').getAttribute('data-points')).toBe('100');
     // The metric chart shows all 100 (none is far off on this function).
     expect(await page.locator('#progress-chart').getAttribute('data-points')).toBe('100');
     expect(await page.locator('#progress-chart').getAttribute('data-clipped')).toBe('0');

@@ -4,6 +4,7 @@
 import {
   CurvesChart,
   drawParallel,
+  EdfChart,
   ProgressChart,
   RunChart,
   SliceChart,
@@ -554,6 +555,7 @@ async function campaignPage(id) {
   const parallelCanvas = h('canvas', { class: 'parallel', id: 'parallel' });
   const sliceSelect = h('select', { id: 'slice-param', onchange: () => renderSlice() });
   const sliceEl = h('div', { id: 'slice-chart' });
+  const edfEl = h('div', { id: 'edf-chart' });
   const tbody = h('tbody');
   const tableNote = h('p', { class: 'muted', id: 'table-note' });
   const conversation = h('div', { class: 'conversation', id: 'conversation' });
@@ -666,9 +668,19 @@ async function campaignPage(id) {
     ),
     h(
       'div',
-      { class: 'card' },
-      h('h2', {}, `${metric} against one dimension (slice) `, sliceSelect),
-      sliceEl,
+      { class: 'grid' },
+      h(
+        'div',
+        { class: 'card' },
+        h('h2', {}, `${metric} against one dimension (slice) `, sliceSelect),
+        sliceEl,
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('h2', {}, `how the trials' ${metric} is spread (empirical distribution)`),
+        edfEl,
+      ),
     ),
     h(
       'div',
@@ -689,6 +701,7 @@ async function campaignPage(id) {
   const curves = new CurvesChart(curvesEl, metric);
   const runChart = inRun ? new RunChart(runEl, metric) : null;
   const slice = new SliceChart(sliceEl, metric);
+  const edf = new EdfChart(edfEl, metric);
 
   /** The slice plot of the chosen dimension (the first, the most important when known). */
   function renderSlice() {
@@ -871,6 +884,7 @@ async function campaignPage(id) {
       formatNumber,
     );
     renderSlice();
+    edf.update(list);
   }
 
   async function renderCurves() {

@@ -162,6 +162,51 @@ export class RunChart {
 }
 
 /**
+ * The empirical distribution of the trials' scores (optuna-dashboard's EDF plot): for each value,
+ * the share of finished trials that scored at most that much. A search that wastes few trials
+ * rises early on the good side (left for an error, right for an accuracy).
+ */
+export class EdfChart {
+  constructor(el, metric) {
+    this.el = el;
+    this.metric = metric;
+    this.plot = null;
+  }
+
+  update(trials) {
+    const values = trials
+      .map((t) => t.value)
+      .filter((v) => typeof v === 'number' && Number.isFinite(v))
+      .sort((a, b) => a - b);
+    const shares = values.map((_, i) => (i + 1) / values.length);
+    if (!this.plot) {
+      this.plot = new uPlot(
+        {
+          width: widthOf(this.el),
+          height: 220,
+          scales: { x: { time: false }, y: { range: [0, 1] } },
+          axes: [{ label: `validation ${this.metric}` }, { label: 'share of trials at or below' }],
+          series: [
+            { label: this.metric },
+            {
+              label: 'share of trials',
+              stroke: '#2563eb',
+              width: 2,
+              paths: uPlot.paths.stepped({ align: 1 }),
+            },
+          ],
+        },
+        [values, shares],
+        this.el,
+      );
+    } else {
+      this.plot.setData([values, shares]);
+    }
+    this.el.dataset['points'] = String(values.length);
+  }
+}
+
+/**
  * The metric against one dimension (optuna-dashboard's slice plot): a point per finished trial,
  * the dimension's values along x (log-scaled where the page's observed space says so; a choice's
  * options at 0, 1, 2 ... with their names).
