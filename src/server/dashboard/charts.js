@@ -185,7 +185,7 @@ export class EdfChart {
           width: widthOf(this.el),
           height: 220,
           scales: { x: { time: false }, y: { range: [0, 1] } },
-          axes: [{ label: `validation ${this.metric}` }, { label: 'share of trials at or below' }],
+          axes: [{ label: `validation ${this.metric}` }, { label: 'share of trials, at most x' }],
           series: [
             { label: this.metric },
             {
