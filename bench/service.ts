@@ -274,6 +274,9 @@ async function bigCampaign(): Promise<void> {
   );
   console.log(`   GET /api/campaigns              ${await timed('/api/campaigns')}`);
   console.log(`   GET /metrics                    ${await timed('/metrics')}`);
+  console.log(
+    `   GET /api/campaigns/:id/importance ${await timed(`/api/campaigns/${id}/importance`)}`,
+  );
 
   // What the page asks first, from here (no browser on the machine's cores).
   console.log(
