@@ -329,6 +329,11 @@ describe('dashboard', () => {
     await page.selectOption('#slice-param', 'flag');
     await expect.poll(() => page.locator('#slice-chart').getAttribute('data-param')).toBe('flag');
     expect(await page.locator('#slice-chart').getAttribute('data-points')).toBe('100');
+    // The timeline: a bar for each of the 100 trials, in the lanes of the trial processes.
+    await expect.poll(() => page.locator('#timeline').getAttribute('data-bars')).toBe('100');
+    expect(
+      Number(await page.locator('#timeline').getAttribute('data-lanes')),
+    ).toBeGreaterThanOrEqual(1);
     // The empirical distribution of the 100 values.
     expect(await page.locator('#edf-chart').getAttribute('data-points')).toBe('100');
     // The metric chart shows all 100 (none is far off on this function).

@@ -4,6 +4,7 @@
 import {
   CurvesChart,
   drawParallel,
+  drawTimeline,
   EdfChart,
   ProgressChart,
   RunChart,
@@ -556,6 +557,7 @@ async function campaignPage(id) {
   const sliceSelect = h('select', { id: 'slice-param', onchange: () => renderSlice() });
   const sliceEl = h('div', { id: 'slice-chart' });
   const edfEl = h('div', { id: 'edf-chart' });
+  const timelineCanvas = h('canvas', { class: 'timeline', id: 'timeline' });
   const tbody = h('tbody');
   const tableNote = h('p', { class: 'muted', id: 'table-note' });
   const conversation = h('div', { class: 'conversation', id: 'conversation' });
@@ -681,6 +683,12 @@ async function campaignPage(id) {
         h('h2', {}, `how the trials' ${metric} is spread (empirical distribution)`),
         edfEl,
       ),
+    ),
+    h(
+      'div',
+      { class: 'card' },
+      h('h2', {}, 'where the time went (each trial process, its trials over time)'),
+      timelineCanvas,
     ),
     h(
       'div',
@@ -885,6 +893,7 @@ async function campaignPage(id) {
     );
     renderSlice();
     edf.update(list);
+    drawTimeline(timelineCanvas, list, formatNumber);
   }
 
   async function renderCurves() {
@@ -1046,22 +1055,29 @@ async function campaignPage(id) {
           });
         break;
       case 'trial.started':
-        if (t) t.state = 'running';
+        if (t) Object.assign(t, { state: 'running', startedAt: e.at, worker: e.worker });
         break;
       case 'trial.finished':
         if (t)
           Object.assign(t, {
             state: 'completed',
+            finishedAt: e.at,
             value: e.value,
             seconds: e.seconds,
             epochsRun: e.epochs,
           });
         break;
       case 'trial.pruned':
-        if (t) Object.assign(t, { state: 'pruned', value: e.value, epochsRun: e.epoch });
+        if (t)
+          Object.assign(t, {
+            state: 'pruned',
+            finishedAt: e.at,
+            value: e.value,
+            epochsRun: e.epoch,
+          });
         break;
       case 'trial.failed':
-        if (t && e.final) Object.assign(t, { state: 'failed', value: null });
+        if (t && e.final) Object.assign(t, { state: 'failed', finishedAt: e.at, value: null });
         break;
       case 'trial.cancelled':
         if (t) t.state = 'cancelled';

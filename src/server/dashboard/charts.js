@@ -185,7 +185,7 @@ export class EdfChart {
           width: widthOf(this.el),
           height: 220,
           scales: { x: { time: false }, y: { range: [0, 1] } },
-          axes: [{ label: `validation ${this.metric}` }, { label: 'share of trials, at most x' }],
+          axes: [{ label: `validation ${this.metric}` }, { label: 'share of trials' }],
           series: [
             { label: this.metric },
             {
@@ -267,6 +267,78 @@ export class SliceChart {
     this.el.dataset['param'] = param.name;
     this.el.dataset['points'] = String(pairs.length);
   }
+}
+
+/** A trial's colour on the timeline, by how it ended. */
+const STATE_COLORS = {
+  completed: '#2563eb',
+  pruned: '#94a3b8',
+  failed: '#dc2626',
+  'timed-out': '#ea580c',
+  cancelled: '#cbd5e1',
+  running: '#16a34a',
+};
+
+/**
+ * Where the time went: a lane per trial process (the worker that ran it), a bar per trial from
+ * its start to its end (or now, while it runs), coloured by how it ended, against seconds since
+ * the first trial started. What was drawn is counted in `canvas.dataset` (lanes, bars).
+ */
+export function drawTimeline(canvas, trials, format = String) {
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth;
+  const started = trials.filter((t) => typeof t.startedAt === 'number');
+  const lanes = [...new Set(started.map((t) => t.worker ?? '?'))].sort();
+  const laneHeight = 14;
+  const top = 8;
+  const left = 110;
+  const right = width - 12;
+  const height = top + Math.max(1, lanes.length) * laneHeight + 40;
+  canvas.style.height = `${height}px`;
+  canvas.width = width * ratio;
+  canvas.height = height * ratio;
+  const g = canvas.getContext('2d');
+  g.scale(ratio, ratio);
+  g.clearRect(0, 0, width, height);
+  const now = Date.now();
+  const t0 = Math.min(...started.map((t) => t.startedAt));
+  const t1 = Math.max(...started.map((t) => t.finishedAt ?? now), t0 + 1);
+  const xOf = (ms) => left + ((right - left) * (ms - t0)) / (t1 - t0);
+  g.font = '10px system-ui';
+  g.textAlign = 'right';
+  g.fillStyle = '#1d2430';
+  lanes.forEach((lane, i) => {
+    const label = lane.length > 18 ? `…${lane.slice(-17)}` : lane;
+    g.fillText(label, left - 6, top + i * laneHeight + 10);
+  });
+  let bars = 0;
+  for (const t of started) {
+    const lane = lanes.indexOf(t.worker ?? '?');
+    const x0 = xOf(t.startedAt);
+    const x1 = Math.max(x0 + 1, xOf(t.finishedAt ?? now));
+    g.fillStyle = STATE_COLORS[t.state] ?? '#64748b';
+    g.fillRect(x0, top + lane * laneHeight + 2, x1 - x0, laneHeight - 4);
+    bars++;
+  }
+  // The time axis: seconds since the first start, at its ends and middle.
+  const axisY = top + lanes.length * laneHeight + 14;
+  g.fillStyle = '#1d2430';
+  g.textAlign = 'center';
+  for (const f of [0, 0.5, 1])
+    g.fillText(`${format(((t1 - t0) * f) / 1000)} s`, left + (right - left) * f, axisY);
+  // The legend: the states that occur.
+  let x = left;
+  g.textAlign = 'left';
+  for (const state of Object.keys(STATE_COLORS)) {
+    if (!started.some((t) => t.state === state)) continue;
+    g.fillStyle = STATE_COLORS[state];
+    g.fillRect(x, axisY + 10, 10, 8);
+    g.fillStyle = '#1d2430';
+    g.fillText(state, x + 14, axisY + 18);
+    x += 24 + g.measureText(state).width;
+  }
+  canvas.dataset.lanes = String(lanes.length);
+  canvas.dataset.bars = String(bars);
 }
 
 /**
