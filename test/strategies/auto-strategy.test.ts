@@ -12,14 +12,18 @@ import { driveInProcess } from '../helpers/in-process-campaign.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
 
 describe('--strategy auto', () => {
-  it('chooses the GP for numeric spaces and TPE where choices and conditions dominate', () => {
+  it('chooses the GP for numeric spaces and TPE where a third or more of the dimensions are choices', () => {
     expect(chooseAuto(braninObjective.space.searched()).strategy).toBe('gp');
     expect(chooseAuto(lcbenchTask('3945').space.searched()).strategy).toBe('gp');
+    // Conditions do not count against the GP: bench:mixed's numeric dimensions all are.
     expect(chooseAuto(mixedObjective.space.searched())).toMatchObject({
-      strategy: 'tpe',
+      strategy: 'gp',
       reason: expect.stringContaining('2 choice, 7 conditional dimensions'),
     });
-    expect(chooseAuto(iris.space.searched()).strategy).toBe('tpe');
+    expect(chooseAuto(iris.space.searched())).toMatchObject({
+      strategy: 'tpe',
+      reason: expect.stringContaining('9 choice'),
+    });
   });
 
   const db = useCampaignRedis();
