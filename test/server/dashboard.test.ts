@@ -182,6 +182,14 @@ describe('dashboard', () => {
       .poll(() => page.locator('#trials tbody tr').first().getAttribute('data-trial'))
       .toBe(String(best.trial));
 
+    // Every finished trial's learning curve at once, then back to the ones picked.
+    await page.check('#all-curves');
+    await expect.poll(() => page.locator('#curves-chart').getAttribute('data-curves')).toBe('8');
+    await page.uncheck('#all-curves');
+    await expect
+      .poll(() => page.locator('#curves-chart').getAttribute('data-curves'))
+      .not.toBe('8');
+
     // Nothing but cards on the page: no stray text (a null printed between them, once).
     const strayText = await page.locator('#app').evaluate((el) =>
       Array.from(el.childNodes as ArrayLike<{ nodeType: number; textContent: string | null }>)

@@ -135,6 +135,9 @@ function configChanges(config, base) {
     .join(' · ');
 }
 
+/** Curves shown at once with "every finished trial's" (the API's limit per request). */
+const MAX_CURVES = 200;
+
 const finishedCount = (c) => c.completed + c.pruned + c.failed + c.cancelled;
 /** dynamic or pbt: the campaign steers runs between epochs (no trial budget of its own). */
 const inRunMode = (request) => request.mode === 'dynamic' || request.mode === 'pbt';
@@ -548,10 +551,21 @@ async function campaignPage(id) {
   const outcomeEl = h('div', { id: 'outcome' });
   const progressEl = h('div', { id: 'progress-chart' });
   const curvesEl = h('div', { id: 'curves-chart' });
+  const allCurves = h('input', {
+    type: 'checkbox',
+    id: 'all-curves',
+    onchange: () => renderCurves().catch((e) => showError(e.message)),
+  });
   const curvesNote = h(
     'p',
     { class: 'muted' },
-    'click rows of the table to compare their learning curves',
+    'click rows of the table to compare their learning curves, or ',
+    h(
+      'label',
+      {},
+      allCurves,
+      ` show every finished trial's (the best ${MAX_CURVES}; pruned dashed)`,
+    ),
   );
   const parallelCanvas = h('canvas', { class: 'parallel', id: 'parallel' });
   const sliceSelect = h('select', { id: 'slice-param', onchange: () => renderSlice() });
@@ -897,6 +911,22 @@ async function campaignPage(id) {
   }
 
   async function renderCurves() {
+    if (allCurves.checked) {
+      // Every finished trial, pruned ones included, the best first, as many as the API gives.
+      const sign = c.metric.direction === 'maximize' ? -1 : 1;
+      const shown = [...trials.values()]
+        .filter((t) => typeof t.value === 'number' && ['completed', 'pruned'].includes(t.state))
+        .sort((a, b) => sign * (a.value - b.value))
+        .slice(0, MAX_CURVES)
+        .map((t) => t.number);
+      if (shown.length === 0) return;
+      const got = await getJson(`/api/campaigns/${id}/curves?trials=${shown.join(',')}`);
+      curves.update(
+        new Map(Object.entries(got).map(([k, v]) => [Number(k), v])),
+        new Map(shown.map((n) => [n, trials.get(n).state])),
+      );
+      return;
+    }
     if (selected.size === 0) {
       // The best few by default.
       const best = [...trials.values()]
@@ -907,7 +937,10 @@ async function campaignPage(id) {
     }
     if (selected.size === 0) return;
     const got = await getJson(`/api/campaigns/${id}/curves?trials=${[...selected].join(',')}`);
-    curves.update(new Map(Object.entries(got).map(([k, v]) => [Number(k), v])));
+    curves.update(
+      new Map(Object.entries(got).map(([k, v]) => [Number(k), v])),
+      new Map([...selected].map((n) => [n, trials.get(n)?.state])),
+    );
   }
 
   function toggle(n) {

@@ -19,7 +19,7 @@ function widthOf(el) {
 }
 
 /** A chart of the validation metric against epochs, with these series after the epoch axis. */
-function epochChart(el, metric, series, data) {
+function epochChart(el, metric, series, data, legend = true) {
   return new uPlot(
     {
       width: widthOf(el),
@@ -27,6 +27,8 @@ function epochChart(el, metric, series, data) {
       scales: { x: { time: false } },
       axes: [{ label: 'epoch' }, { label: `validation ${metric}` }],
       series: [{ label: 'epoch' }, ...series],
+      // Dozens of curves at once: a legend of dozens says nothing.
+      legend: { show: legend },
     },
     data,
     el,
@@ -106,7 +108,7 @@ export class CurvesChart {
    * `curves`: Map trial -> [{epoch, validationMetric}]. Drawn at each record's own epoch: a
    * stretch of an in-run mode (epochs 401-800, say) sits where it belongs in its run.
    */
-  update(curves) {
+  update(curves, states = new Map()) {
     const trials = [...curves.keys()];
     const maxEpoch = Math.max(0, ...[...curves.values()].map((c) => c.at(-1)?.epoch ?? 0));
     const x = Array.from({ length: maxEpoch }, (_, i) => i + 1);
@@ -114,13 +116,22 @@ export class CurvesChart {
       (t) => new Map(curves.get(t).map((r) => [r.epoch, r.validationMetric])),
     );
     const data = [x, ...byEpoch.map((m) => x.map((e) => m.get(e) ?? null))];
+    const many = trials.length > 10;
     this.plot?.destroy();
     this.plot = epochChart(
       this.el,
       this.metric,
-      trials.map((t, i) => ({ label: `#${t}`, stroke: COLORS[i % COLORS.length], width: 2 })),
+      // A pruned trial's curve is dashed and grey: it stopped where the pruner judged it.
+      trials.map((t, i) =>
+        states.get(t) === 'pruned'
+          ? { label: `#${t} (pruned)`, stroke: '#94a3b8', width: 1, dash: [4, 4] }
+          : { label: `#${t}`, stroke: COLORS[i % COLORS.length], width: many ? 1 : 2 },
+      ),
       data,
+      !many,
     );
+    this.el.dataset['curves'] = String(trials.length);
+    this.el.dataset['pruned'] = String(trials.filter((t) => states.get(t) === 'pruned').length);
   }
 }
 
