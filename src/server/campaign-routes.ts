@@ -222,6 +222,48 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
   );
 
   api.get(
+    '/api/campaigns/:id/trials/:trial',
+    {
+      schema: {
+        summary:
+          "One trial: its record, its learning curve and the events about it (its proposal, attempts, outcome, the Evaluator's verdicts on it)",
+        params: IdParams.extend({
+          trial: z.coerce.number().int().min(1, 'must be a trial number (1 or more)'),
+        }),
+        response: {
+          200: z.object({
+            trial: TrialRecordSchema,
+            curve: z.array(EpochRecordSchema),
+            events: z.array(LoggedEventSchema),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const c = await requireCampaign(req.params.id);
+      const n = req.params.trial;
+      const trial = await store.getTrial(c.id, n);
+      if (!trial) throw new ApiHttpError(404, 'no-trial', `campaign ${c.id} has no trial ${n}`);
+      const curve = (await store.getCurves(c.id, [n])).get(n) ?? [];
+      // The log (capped in Redis) read a page at a time, kept only where it speaks of this trial:
+      // its own events, and the Evaluator's messages that judge it.
+      const events = [];
+      let last = '0';
+      for (;;) {
+        const page = await store.readEvents(c.id, last, { count: 5000 });
+        if (page.length === 0) break;
+        last = page.at(-1)!.id;
+        for (const e of page) {
+          if ('trial' in e && e.trial === n && e.type !== 'trial.epoch') events.push(e);
+          else if (e.type === 'agent.message' && judges(e.reply, n)) events.push(e);
+        }
+      }
+      return { trial: publicTrial(trial), curve, events };
+    },
+  );
+
+  api.get(
     '/api/campaigns/:id/curves',
     {
       schema: {
@@ -457,4 +499,10 @@ function describeFields(fields: { field: string; message: string }[]): string {
 function invalidBody(error: z.ZodError): ApiHttpError {
   const fields = error.issues.flatMap(fieldProblems);
   return new ApiHttpError(400, 'invalid-request', describeFields(fields), fields);
+}
+
+/** Whether an agent's reply carries a verdict on trial `n` (the Evaluator's `verdicts`). */
+function judges(reply: unknown, n: number): boolean {
+  const verdicts = (reply as { verdicts?: unknown } | null)?.verdicts;
+  return Array.isArray(verdicts) && verdicts.some((v) => (v as { trial?: unknown })?.trial === n);
 }

@@ -342,6 +342,26 @@ describe('dashboard', () => {
     expect(
       Number(await page.locator('#timeline').getAttribute('data-lanes')),
     ).toBeGreaterThanOrEqual(1);
+    // A page per trial, from the table's link: what it changed from the default, its facts and
+    // what happened to it.
+    await page.locator('#trials tbody tr[data-trial="2"] a.trial-link').click();
+    await expect.poll(() => page.locator('#trial-state').textContent()).toBe('completed');
+    expect(page.url()).toContain(`#/c/${campaign.id}/t/2`);
+    expect(await page.locator('#trial-config').textContent()).toMatch(/^x1 0\.5→0\.\d+ · x2 0\.5→/);
+    const facts = await page.locator('#trial-facts').textContent();
+    expect(facts).toContain('proposed byrandom');
+    expect(facts).toMatch(/worker\S+:\d+/);
+    const happened = await page.locator('#trial-events li').allTextContents();
+    expect(happened.some((l) => / proposal$/.test(l))).toBe(true);
+    expect(happened.some((l) => / trial\.started on /.test(l))).toBe(true);
+    expect(happened.some((l) => / trial\.finished \d/.test(l))).toBe(true);
+    await page.goBack();
+    await expect.poll(() => rowsOf.count()).toBe(5);
+    const missing = await fetch(`${base}/api/campaigns/${campaign.id}/trials/999`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { message: string }).message).toBe(
+      `campaign ${campaign.id} has no trial 999`,
+    );
     // The empirical distribution of the 100 values.
     expect(await page.locator('#edf-chart').getAttribute('data-points')).toBe('100');
     // The metric chart shows all 100 (none is far off on this function).
