@@ -367,6 +367,12 @@ describe('dashboard', () => {
     // The metric chart shows all 100 (none is far off on this function).
     expect(await page.locator('#progress-chart').getAttribute('data-points')).toBe('100');
     expect(await page.locator('#progress-chart').getAttribute('data-clipped')).toBe('0');
+    // On a log scale (every value here is above 0), and back.
+    await page.check('#log-scale');
+    await expect.poll(() => page.locator('#progress-chart').getAttribute('data-log')).toBe('true');
+    expect(await page.locator('#progress-chart').getAttribute('data-points')).toBe('100');
+    await page.uncheck('#log-scale');
+    await expect.poll(() => page.locator('#progress-chart').getAttribute('data-log')).toBe('false');
     expect(pageErrors).toEqual([]);
     // The same figures from the command line and in the report.
     const cli = await runCli(['importance', campaign.id, '--json', '--redis-url', redis.url]);

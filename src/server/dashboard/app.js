@@ -550,6 +550,11 @@ async function campaignPage(id) {
   const statusBadge = h('span', { class: `status ${c.status}`, id: 'status' }, c.status);
   const outcomeEl = h('div', { id: 'outcome' });
   const progressEl = h('div', { id: 'progress-chart' });
+  const logScale = h('input', {
+    type: 'checkbox',
+    id: 'log-scale',
+    onchange: () => progress.setLog(logScale.checked),
+  });
   const curvesEl = h('div', { id: 'curves-chart' });
   const allCurves = h('input', {
     type: 'checkbox',
@@ -655,6 +660,7 @@ async function campaignPage(id) {
         { class: 'card' },
         h('h2', {}, `${metric} by trial, and the best so far`),
         progressEl,
+        h('label', { class: 'muted' }, logScale, ' log scale (where every value is above 0)'),
       ),
       h('div', { class: 'card' }, h('h2', {}, 'learning curves'), curvesEl, curvesNote),
     ),

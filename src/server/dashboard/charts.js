@@ -39,15 +39,30 @@ function epochChart(el, metric, series, data, legend = true) {
 export class ProgressChart {
   constructor(el, metric, direction) {
     this.el = el;
+    this.metric = metric;
     this.direction = direction;
     this.range = null;
+    this.log = false;
+    this.trials = [];
+    this.build();
+  }
+
+  /** The uPlot chart, linear or log on its value axis (uPlot sets that when a chart is made). */
+  build() {
+    this.plot?.destroy();
     this.plot = new uPlot(
       {
-        width: widthOf(el),
+        width: widthOf(this.el),
         height: 260,
         // The value axis leaves out far-off bad trials (see clippedRange): drawn at its edge.
-        scales: { x: { time: false }, y: { range: (_u, min, max) => this.range ?? [min, max] } },
-        axes: [{ label: 'trial' }, { label: `validation ${metric}` }],
+        scales: {
+          x: { time: false },
+          y: { distr: this.log ? 3 : 1, range: (_u, min, max) => this.range ?? [min, max] },
+        },
+        axes: [
+          { label: 'trial' },
+          { label: `validation ${this.metric}${this.log ? ' (log scale)' : ''}` },
+        ],
         series: [
           { label: 'trial' },
           {
@@ -66,12 +81,26 @@ export class ProgressChart {
         ],
       },
       [[], [], [], []],
-      el,
+      this.el,
     );
+  }
+
+  /** Whether a log scale can show these values (all above 0). */
+  canLog() {
+    return this.trials.every((t) => typeof t.value !== 'number' || t.value > 0);
+  }
+
+  /** Switches the value axis to a log scale and back (where every value is above 0). */
+  setLog(on) {
+    this.log = on && this.canLog();
+    this.build();
+    this.update(this.trials);
   }
 
   /** `trials`: [{number, value}] for finished trials with a value. */
   update(trials) {
+    this.trials = trials;
+    if (this.log && !this.canLog()) return this.setLog(false);
     const sorted = trials
       .filter((t) => typeof t.value === 'number')
       .sort((a, b) => a.number - b.number);
@@ -85,14 +114,18 @@ export class ProgressChart {
       y.push(t.value);
       best.push(b);
     }
-    const r = clippedRange(y, this.direction);
-    this.range = [r.min, r.max];
-    const inside = (v) => Math.min(r.max, Math.max(r.min, v));
+    // On a log scale the fence is drawn in log units, and the range stays above 0.
+    const f = this.log ? Math.log10 : (v) => v;
+    const back = this.log ? (v) => 10 ** v : (v) => v;
+    const r = clippedRange(y.map(f), this.direction);
+    this.range = [back(r.min), back(r.max)];
+    const inside = (v) => Math.min(this.range[1], Math.max(this.range[0], v));
     const off = y.map((v) => (inside(v) === v ? null : inside(v)));
     this.plot.setData([x, y.map((v, i) => (off[i] === null ? v : null)), best.map(inside), off]);
     // How many trials it shows (the browser test watches it grow), and how many are clipped.
     this.el.dataset['points'] = String(x.length);
     this.el.dataset['clipped'] = String(r.clipped);
+    this.el.dataset['log'] = String(this.log);
   }
 }
 
