@@ -301,6 +301,25 @@ describe('dashboard', () => {
       'false',
       'true',
     ]);
+    // A range filter: drag along x1's axis over its lower half; the others fade, a double-click
+    // clears it.
+    const geometry = await canvas.evaluate(
+      (el) =>
+        (el as unknown as { axisGeometry: { xs: number[]; top: number; bottom: number } })
+          .axisGeometry,
+    );
+    await canvas.scrollIntoViewIfNeeded();
+    const onScreen = (await canvas.boundingBox())!;
+    const x1Axis = onScreen.x + geometry.xs[0]!;
+    await page.mouse.move(x1Axis, onScreen.y + geometry.bottom - 2);
+    await page.mouse.down();
+    await page.mouse.move(x1Axis, onScreen.y + (geometry.top + geometry.bottom) / 2, { steps: 5 });
+    await page.mouse.up();
+    const shown = Number(await canvas.getAttribute('data-shown'));
+    expect(shown).toBeGreaterThan(20);
+    expect(shown).toBeLessThan(80);
+    await page.mouse.dblclick(x1Axis, onScreen.y + geometry.top + 10);
+    await expect.poll(() => canvas.getAttribute('data-shown')).toBe('100');
     // Uniform on [0, 1]: a linear axis from the lowest value seen to the highest.
     const x1 = ticks.filter((t) => t.axis === 'x1').map((t) => t.text);
     expect(x1).toHaveLength(3);

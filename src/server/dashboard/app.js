@@ -2,6 +2,7 @@
 // (the same overview `lgt status` prints); text from trials and agents is set as text, never
 // parsed as HTML.
 import {
+  brushParallel,
   CurvesChart,
   drawParallel,
   drawTimeline,
@@ -683,7 +684,11 @@ async function campaignPage(id) {
       h(
         'div',
         { class: 'card' },
-        h('h2', {}, 'configuration against metric (parallel coordinates)'),
+        h(
+          'h2',
+          {},
+          'configuration against metric (parallel coordinates; drag along an axis to filter)',
+        ),
         parallelCanvas,
       ),
       h('div', { class: 'card' }, h('h2', {}, 'what mattered'), importanceEl),
@@ -729,6 +734,16 @@ async function campaignPage(id) {
   const curves = new CurvesChart(curvesEl, metric);
   const runChart = inRun ? new RunChart(runEl, metric) : null;
   const slice = new SliceChart(sliceEl, metric);
+  brushParallel(parallelCanvas, () =>
+    drawParallel(
+      parallelCanvas,
+      observedSpace([...trials.values()]),
+      [...trials.values()],
+      metric,
+      c.metric.direction,
+      formatNumber,
+    ),
+  );
   const edf = new EdfChart(edfEl, metric);
 
   /** The slice plot of the chosen dimension (the first, the most important when known). */

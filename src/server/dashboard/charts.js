@@ -429,11 +429,33 @@ export function drawParallel(canvas, space, trials, metric, direction, format = 
   };
   const colour = (s) =>
     `rgb(${Math.round(220 * (1 - s))}, ${Math.round(80 + 60 * s)}, ${Math.round(60 + 180 * s)})`;
-  // Worst first, so the best lines are drawn on top.
-  const order = [...done].sort((a, b) => goodness(a.value) - goodness(b.value));
-  g.globalAlpha = done.length > 2000 ? 0.15 : done.length > 300 ? 0.35 : 0.7;
+  // Range filters (brushed on the axes, see brushParallel): axis index -> [low, high] in the
+  // axis's own 0-1 position. A trial outside any is drawn faint and grey.
+  const filters = canvas.filters ?? new Map();
+  const positionOn = (t, i) =>
+    i === params.length
+      ? hi === lo
+        ? 0.5
+        : (t.value - lo) / (hi - lo)
+      : t.config[params[i].name] === undefined
+        ? null
+        : scales[i](t.config[params[i].name]);
+  const passes = (t) =>
+    [...filters].every(([i, [a, b]]) => {
+      const s = positionOn(t, i);
+      return s !== null && s >= a && s <= b;
+    });
+  // Worst first, so the best lines are drawn on top; filtered-out ones first of all.
+  const order = [...done].sort(
+    (a, b) => Number(passes(a)) - Number(passes(b)) || goodness(a.value) - goodness(b.value),
+  );
+  const alpha = done.length > 2000 ? 0.15 : done.length > 300 ? 0.35 : 0.7;
+  let shown = 0;
   for (const t of order) {
-    g.strokeStyle = colour(goodness(t.value));
+    const kept = passes(t);
+    if (kept) shown++;
+    g.globalAlpha = kept ? alpha : 0.08;
+    g.strokeStyle = kept ? colour(goodness(t.value)) : '#94a3b8';
     g.beginPath();
     params.forEach((p, i) => {
       const v = t.config[p.name];
@@ -492,6 +514,53 @@ export function drawParallel(canvas, space, trials, metric, direction, format = 
   g.fillStyle = '#1d2430';
   tick('legend', `worse ${metric}`, left, height - 17, 'left');
   tick('legend', 'better', left + legendWidth, height - 17, 'right');
+  // The brushed ranges, as translucent bands on their axes.
+  g.fillStyle = 'rgba(37, 99, 235, 0.15)';
+  for (const [i, [a, b]] of filters) g.fillRect(xOf(i) - 6, yOf(b), 12, yOf(a) - yOf(b));
   canvas.dataset.ticks = JSON.stringify(ticks);
+  canvas.dataset.shown = String(shown);
+  // Where the axes are, for brushParallel.
+  canvas.axisGeometry = { xs: axes.map((_, i) => xOf(i)), top, bottom };
   return done.length;
+}
+
+/**
+ * Range filters on the parallel coordinates, as optuna-dashboard has them: drag along an axis to
+ * keep the trials whose value there lies in the range (the others fade), drag again to change it,
+ * double-click the axis to clear it. `redraw` draws the chart again with `canvas.filters`.
+ */
+export function brushParallel(canvas, redraw) {
+  canvas.filters = new Map();
+  let drag = null;
+  const at = (e) => {
+    const box = canvas.getBoundingClientRect();
+    return { x: e.clientX - box.left, y: e.clientY - box.top };
+  };
+  const axisAt = (x) => {
+    const xs = canvas.axisGeometry?.xs ?? [];
+    const i = xs.findIndex((ax) => Math.abs(ax - x) <= 10);
+    return i < 0 ? null : i;
+  };
+  const position = (y) => {
+    const { top, bottom } = canvas.axisGeometry;
+    return Math.min(1, Math.max(0, (bottom - y) / (bottom - top)));
+  };
+  canvas.addEventListener('mousedown', (e) => {
+    const p = at(e);
+    const axis = axisAt(p.x);
+    if (axis !== null) drag = { axis, from: position(p.y) };
+  });
+  canvas.addEventListener('mousemove', (e) => {
+    if (!drag) return;
+    const to = position(at(e).y);
+    canvas.filters.set(drag.axis, [Math.min(drag.from, to), Math.max(drag.from, to)]);
+    redraw();
+  });
+  window.addEventListener('mouseup', () => {
+    drag = null;
+  });
+  canvas.addEventListener('dblclick', (e) => {
+    const axis = axisAt(at(e).x);
+    if (axis !== null && canvas.filters.delete(axis)) redraw();
+  });
 }
