@@ -381,6 +381,25 @@ describe('dashboard', () => {
     expect(((await missing.json()) as { message: string }).message).toBe(
       `campaign ${campaign.id} has no trial 999`,
     );
+    // The contour starts on the two that mattered most, every trial a point on it.
+    await expect.poll(() => page.locator('#contour-x').inputValue()).toBe('x1');
+    expect(await page.locator('#contour-y').inputValue()).toBe('x2');
+    await expect.poll(() => page.locator('#contour').getAttribute('data-points')).toBe('100');
+    const contourBox = (await page.locator('#contour').boundingBox())!;
+    const contourTicks = JSON.parse(
+      (await page.locator('#contour').getAttribute('data-ticks'))!,
+    ) as {
+      text: string;
+      x: number;
+      y: number;
+    }[];
+    expect(contourTicks.map((t) => t.text)).toEqual(expect.arrayContaining(['x1', 'x2']));
+    for (const t of contourTicks) {
+      expect(t.x, t.text).toBeGreaterThanOrEqual(0);
+      expect(t.x, t.text).toBeLessThanOrEqual(contourBox.width);
+      expect(t.y, t.text).toBeGreaterThan(0);
+      expect(t.y, t.text).toBeLessThanOrEqual(contourBox.height);
+    }
     // The empirical distribution of the 100 values.
     expect(await page.locator('#edf-chart').getAttribute('data-points')).toBe('100');
     // The metric chart shows all 100 (none is far off on this function).

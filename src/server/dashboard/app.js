@@ -4,6 +4,7 @@
 import {
   brushParallel,
   CurvesChart,
+  drawContour,
   drawParallel,
   drawTimeline,
   EdfChart,
@@ -577,6 +578,11 @@ async function campaignPage(id) {
   const sliceSelect = h('select', { id: 'slice-param', onchange: () => renderSlice() });
   const sliceEl = h('div', { id: 'slice-chart' });
   const edfEl = h('div', { id: 'edf-chart' });
+  const contourX = h('select', { id: 'contour-x', onchange: () => renderContour() });
+  const contourY = h('select', { id: 'contour-y', onchange: () => renderContour() });
+  const contourCanvas = h('canvas', { class: 'contour', id: 'contour' });
+  /** The importance ranking, once read: the contour starts on the two that mattered most. */
+  let ranking = [];
   const timelineCanvas = h('canvas', { class: 'timeline', id: 'timeline' });
   const tbody = h('tbody');
   const tableNote = h('p', { class: 'muted', id: 'table-note' });
@@ -712,6 +718,12 @@ async function campaignPage(id) {
     h(
       'div',
       { class: 'card' },
+      h('h2', {}, `${metric} over two dimensions (contour) `, contourX, ' against ', contourY),
+      contourCanvas,
+    ),
+    h(
+      'div',
+      { class: 'card' },
       h('h2', {}, 'where the time went (each trial process, its trials over time)'),
       timelineCanvas,
     ),
@@ -745,6 +757,34 @@ async function campaignPage(id) {
     ),
   );
   const edf = new EdfChart(edfEl, metric);
+
+  /**
+   * The contour of two numeric dimensions: by default the two that mattered most (the
+   * importance ranking), else the first two.
+   */
+  function renderContour() {
+    const list = [...trials.values()];
+    const numeric = observedSpace(list).filter((p) => p.kind === 'float');
+    const names = numeric.map((p) => p.name);
+    if (names.length < 2) {
+      contourCanvas.dataset.points = '0';
+      return;
+    }
+    if (names.join() !== [...contourX.options].map((o) => o.value).join()) {
+      const ranked = [
+        ...ranking.filter((n) => names.includes(n)),
+        ...names.filter((n) => !ranking.includes(n)),
+      ];
+      const [kx, ky] = [contourX.value, contourY.value];
+      contourX.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
+      contourY.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
+      contourX.value = names.includes(kx) ? kx : ranked[0];
+      contourY.value = names.includes(ky) && ky !== contourX.value ? ky : ranked[1];
+    }
+    const px = numeric.find((p) => p.name === contourX.value);
+    const py = numeric.find((p) => p.name === contourY.value);
+    if (px && py) drawContour(contourCanvas, px, py, list, c.metric.direction, formatNumber);
+  }
 
   /** The slice plot of the chosen dimension (the first, the most important when known). */
   function renderSlice() {
@@ -940,6 +980,7 @@ async function campaignPage(id) {
       formatNumber,
     );
     renderSlice();
+    renderContour();
     edf.update(list);
     drawTimeline(timelineCanvas, list, formatNumber);
   }
@@ -1049,6 +1090,13 @@ async function campaignPage(id) {
       return;
     }
     const widest = Math.max(...found.importances.map((i) => i.importance));
+    // The contour's default pair: the two that mattered most (read again when it changes).
+    const before = ranking.join();
+    ranking = found.importances.map((i) => i.name);
+    if (ranking.join() !== before) {
+      contourX.replaceChildren();
+      renderContour();
+    }
     importanceEl.replaceChildren(
       h(
         'p',

@@ -525,6 +525,105 @@ export function drawParallel(canvas, space, trials, metric, direction, format = 
 }
 
 /**
+ * The metric over two numeric dimensions (optuna-dashboard's contour): the plane coloured by an
+ * inverse-distance-weighted estimate from the trials (power 2, on the dimensions' own scales,
+ * log where the page's observed space says so), worse red to better blue, with the trials as
+ * points. A map of where the good results were, not a model's prediction. What was drawn is left
+ * in `canvas.dataset` (points, and the axes' ticks).
+ */
+export function drawContour(canvas, px, py, trials, direction, format = String) {
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth;
+  const height = canvas.clientHeight;
+  canvas.width = width * ratio;
+  canvas.height = height * ratio;
+  const g = canvas.getContext('2d');
+  g.scale(ratio, ratio);
+  g.clearRect(0, 0, width, height);
+  const left = 56;
+  const right = width - 12;
+  const top = 10;
+  const bottom = height - 36;
+  const unit = (p) => {
+    const f = p.log ? Math.log : (v) => v;
+    const [a, b] = [f(p.low), f(p.high)];
+    return (v) => (b === a ? 0.5 : (f(v) - a) / (b - a));
+  };
+  const [ux, uy] = [unit(px), unit(py)];
+  const points = trials
+    .filter(
+      (t) =>
+        typeof t.value === 'number' &&
+        typeof t.config[px.name] === 'number' &&
+        typeof t.config[py.name] === 'number',
+    )
+    .map((t) => ({ x: ux(t.config[px.name]), y: uy(t.config[py.name]), v: t.value }));
+  const values = points.map((p) => p.v);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const goodness = (v) => {
+    const s = hi === lo ? 0.5 : (v - lo) / (hi - lo);
+    return direction === 'maximize' ? s : 1 - s;
+  };
+  const colour = (s) =>
+    `rgb(${Math.round(220 * (1 - s))}, ${Math.round(80 + 60 * s)}, ${Math.round(60 + 180 * s)})`;
+  const cells = 40;
+  const cw = (right - left) / cells;
+  const ch = (bottom - top) / cells;
+  if (points.length > 0) {
+    for (let i = 0; i < cells; i++) {
+      for (let j = 0; j < cells; j++) {
+        const cx = (i + 0.5) / cells;
+        const cy = (j + 0.5) / cells;
+        let num = 0;
+        let den = 0;
+        for (const p of points) {
+          const w = 1 / ((p.x - cx) ** 2 + (p.y - cy) ** 2 + 1e-6);
+          num += w * p.v;
+          den += w;
+        }
+        // Lighter than the points (mixed with white): opaque, so neighbouring cells do not
+        // overlap into a grid.
+        const s = goodness(num / den);
+        const light = (c) => Math.round(c + (255 - c) * 0.45);
+        g.fillStyle = `rgb(${light(220 * (1 - s))}, ${light(80 + 60 * s)}, ${light(60 + 180 * s)})`;
+        g.fillRect(left + i * cw, bottom - (j + 1) * ch, cw + 0.5, ch + 0.5);
+      }
+    }
+  }
+  for (const p of points) {
+    g.fillStyle = colour(goodness(p.v));
+    g.strokeStyle = '#1d2430';
+    g.beginPath();
+    g.arc(left + p.x * (right - left), bottom - p.y * (bottom - top), 3, 0, 2 * Math.PI);
+    g.fill();
+    g.stroke();
+  }
+  const ticks = [];
+  const tick = (axis, text, x, y, align) => {
+    g.fillStyle = '#1d2430';
+    g.textAlign = align;
+    g.fillText(text, x, y);
+    ticks.push({ axis, text, x, y });
+  };
+  g.font = '11px system-ui';
+  tick(px.name, `${format(px.low)}${px.log ? ' (log)' : ''}`, left, bottom + 14, 'left');
+  tick(px.name, format(px.high), right, bottom + 14, 'right');
+  tick(px.name, px.name, (left + right) / 2, bottom + 28, 'center');
+  tick(py.name, format(py.high), left - 4, top + 10, 'right');
+  tick(py.name, `${format(py.low)}${py.log ? ' (log)' : ''}`, left - 4, bottom, 'right');
+  g.save();
+  g.translate(12, (top + bottom) / 2);
+  g.rotate(-Math.PI / 2);
+  g.textAlign = 'center';
+  g.fillText(py.name, 0, 0);
+  g.restore();
+  ticks.push({ axis: py.name, text: py.name, x: 12, y: (top + bottom) / 2 });
+  canvas.dataset.points = String(points.length);
+  canvas.dataset.ticks = JSON.stringify(ticks);
+}
+
+/**
  * Range filters on the parallel coordinates, as optuna-dashboard has them: drag along an axis to
  * keep the trials whose value there lies in the range (the others fade), drag again to change it,
  * double-click the axis to clear it. `redraw` draws the chart again with `canvas.filters`.
