@@ -210,8 +210,16 @@ describe('dashboard', () => {
     await page.goto(base);
     await page.fill('#token', TOKEN);
     await page.dispatchEvent('#token', 'change');
+    // Only the fields that apply: the default (auto) asks no agents and has no prompt; the
+    // dynamic mode has agents but no strategy or trial budget.
+    expect(await page.inputValue('select[name=strategy]')).toBe('auto');
+    expect(await page.isVisible('select[name=agents]')).toBe(false);
+    expect(await page.isVisible('input[name=optimizeEvery]')).toBe(false);
     await page.selectOption('select[name=task]', 'iris');
     await page.selectOption('select[name=mode]', 'dynamic');
+    expect(await page.isVisible('select[name=strategy]')).toBe(false);
+    expect(await page.isVisible('input[name=trials]')).toBe(false);
+    expect(await page.isVisible('select[name=agents]')).toBe(true);
     await page.selectOption('select[name=agents]', 'rules');
     await page.fill('input[name=epochs]', '8');
     await page.click('#start');

@@ -186,7 +186,8 @@ async function listPage() {
   const strategy = h(
     'select',
     { name: 'strategy' },
-    ['random', 'tpe', 'cmaes', 'grid', 'zo', 'fdpg', 'lgt', 'hybrid'].map((s) =>
+    // The request's strategies (src/contracts/campaign-request.ts), auto first: lgt run's default.
+    ['auto', 'random', 'grid', 'tpe', 'gp', 'cmaes', 'zo', 'fdpg', 'lgt', 'hybrid'].map((s) =>
       h('option', { value: s }, s),
     ),
   );
@@ -243,14 +244,34 @@ async function listPage() {
     },
     h('label', {}, 'task', taskSelect),
     h('label', {}, 'mode', mode),
-    h('label', {}, 'strategy (search)', strategy),
-    h('label', {}, 'trials', trials),
+    h('label', { 'data-for': 'search' }, 'strategy', strategy),
+    h('label', { 'data-for': 'search' }, 'trials', trials),
     h('label', {}, 'at a time', parallel),
     h('label', {}, 'epochs', epochs),
-    h('label', {}, 'agents (lgt, hybrid, dynamic)', agents),
-    h('label', {}, 'rewrite prompt every', optimizeEvery),
+    h('label', { 'data-for': 'agents' }, 'agents', agents),
+    h('label', { 'data-for': 'prompt' }, 'rewrite prompt every', optimizeEvery),
     h('button', { class: 'primary', type: 'submit', id: 'start' }, 'Start campaign'),
   );
+  /**
+   * Only the fields that apply: a strategy and a trial budget in search mode; agents where they
+   * speak (lgt, hybrid, the dynamic mode); the prompt's rewrite where there is an Optimizer.
+   */
+  const showFields = () => {
+    const search = mode.value === 'search';
+    const agentsSpeak = search
+      ? ['lgt', 'hybrid'].includes(strategy.value)
+      : mode.value === 'dynamic';
+    const applies = {
+      search,
+      agents: agentsSpeak,
+      prompt: search && ['lgt', 'hybrid'].includes(strategy.value),
+    };
+    for (const label of form.querySelectorAll('label[data-for]'))
+      label.hidden = !applies[label.dataset.for];
+  };
+  mode.addEventListener('change', showFields);
+  strategy.addEventListener('change', showFields);
+  showFields();
   app.replaceChildren(
     h('div', { class: 'card' }, h('h1', {}, 'Campaigns'), table),
     h('div', { class: 'card' }, h('h2', {}, 'New campaign'), form),
