@@ -384,6 +384,18 @@ describe('dashboard', () => {
     expect(happened.some((l) => / trial\.finished \d/.test(l))).toBe(true);
     await page.goBack();
     await expect.poll(() => rowsOf.count()).toBe(5);
+    // Two campaigns side by side: the two iris campaigns of the tests before, ticked in the list.
+    const irises = (await ctx.store.listCampaigns()).filter((c) => c.taskName === 'iris');
+    expect(irises.length).toBeGreaterThanOrEqual(2);
+    await page.goto(base);
+    for (const c of irises.slice(0, 2))
+      await page.locator(`#campaigns tr[data-id="${c.id}"] input.compare`).check();
+    await page.click('#compare');
+    await expect.poll(() => page.locator('#compared li').count()).toBe(2);
+    await expect.poll(() => page.locator('#compare-best').getAttribute('data-campaigns')).toBe('2');
+    expect(await page.locator('#compare-best .u-legend').textContent()).toMatch(/lgt/);
+    await page.goto(`${base}/#/c/${encodeURIComponent(campaign.id)}`);
+    await expect.poll(() => rowsOf.count()).toBe(5);
     const missing = await fetch(`${base}/api/campaigns/${campaign.id}/trials/999`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { message: string }).message).toBe(

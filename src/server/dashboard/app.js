@@ -5,6 +5,7 @@ import {
   brushParallel,
   CurvesChart,
   drawContour,
+  drawLines,
   drawParallel,
   drawTimeline,
   EdfChart,
@@ -171,7 +172,7 @@ async function listPage() {
       h(
         'tr',
         {},
-        ['campaign', 'task', 'strategy', 'status', 'trials', 'best', 'age'].map((c) =>
+        ['', 'campaign', 'task', 'strategy', 'status', 'trials', 'best', 'age'].map((c) =>
           h('th', {}, c),
         ),
       ),
@@ -272,8 +273,19 @@ async function listPage() {
   mode.addEventListener('change', showFields);
   strategy.addEventListener('change', showFields);
   showFields();
+  // Campaigns ticked for comparison (kept across the list's refreshes).
+  const compared = new Set();
+  const compareButton = h(
+    'button',
+    {
+      id: 'compare',
+      disabled: true,
+      onclick: () => (location.hash = `#/compare/${[...compared].join(',')}`),
+    },
+    'Compare the ticked campaigns',
+  );
   app.replaceChildren(
-    h('div', { class: 'card' }, h('h1', {}, 'Campaigns'), table),
+    h('div', { class: 'card' }, h('h1', {}, 'Campaigns'), table, compareButton),
     h('div', { class: 'card' }, h('h2', {}, 'New campaign'), form),
   );
   const refresh = async () => {
@@ -285,7 +297,7 @@ async function listPage() {
             { class: 'invalid' },
             h(
               'td',
-              { colspan: 7, class: 'muted' },
+              { colspan: 8, class: 'muted' },
               `skipped ${invalid.length} invalid campaign record${invalid.length === 1 ? '' : 's'}: ${invalid.map((e) => e.id).join(', ')} (the server's log says why)`,
             ),
           ),
@@ -300,7 +312,7 @@ async function listPage() {
               {},
               h(
                 'td',
-                { colspan: 7, class: 'muted' },
+                { colspan: 8, class: 'muted' },
                 'no campaigns yet: start one below, or with lgt run',
               ),
             ),
@@ -309,6 +321,22 @@ async function listPage() {
             h(
               'tr',
               { onclick: () => (location.hash = `#/c/${c.id}`), 'data-id': c.id },
+              h(
+                'td',
+                {},
+                h('input', {
+                  type: 'checkbox',
+                  class: 'compare',
+                  checked: compared.has(c.id),
+                  title: 'compare',
+                  onclick: (e) => {
+                    e.stopPropagation();
+                    if (e.target.checked) compared.add(c.id);
+                    else compared.delete(c.id);
+                    compareButton.disabled = compared.size < 2;
+                  },
+                }),
+              ),
               h('td', {}, h('a', { href: `#/c/${c.id}` }, c.id)),
               h('td', {}, c.taskName),
               h('td', {}, howTuned(c.request)),
@@ -1436,19 +1464,98 @@ async function trialPage(id, n) {
   new CurvesChart(curveEl, metric).update(new Map([[n, curve]]), new Map([[n, t.state]]));
 }
 
+/**
+ * Campaigns side by side (of the same task, or at least the same metric): the best so far by
+ * trial, one line each, and how their trials' scores are spread. What a person asks of two
+ * strategies or two seeds.
+ */
+async function comparePage(ids) {
+  const overviews = await Promise.all(
+    ids.map((id) => getJson(`/api/campaigns/${encodeURIComponent(id)}?trials=summary`)),
+  );
+  const first = overviews[0].campaign;
+  const metric = first.metric.name;
+  const direction = first.metric.direction;
+  const better = (a, b) => (direction === 'maximize' ? a > b : a < b);
+  const bestEl = h('div', { id: 'compare-best' });
+  const edfEl = h('div', { id: 'compare-edf' });
+  const mixed = overviews.some((o) => o.campaign.metric.name !== metric);
+  app.replaceChildren(
+    h(
+      'div',
+      { class: 'card' },
+      h('h1', {}, h('a', { href: '#/' }, 'campaigns'), ' / compared'),
+      h(
+        'ul',
+        { id: 'compared' },
+        overviews.map((o) =>
+          h(
+            'li',
+            {},
+            h('a', { href: `#/c/${o.campaign.id}` }, o.campaign.id),
+            ` · ${o.campaign.taskName} · ${howTuned(o.campaign.request)} · seed ${o.campaign.request.seed} · best ${formatNumber(o.campaign.best?.value)}`,
+          ),
+        ),
+      ),
+      mixed ? h('p', { class: 'status failed' }, 'these campaigns score different metrics') : null,
+    ),
+    h(
+      'div',
+      { class: 'grid' },
+      h('div', { class: 'card' }, h('h2', {}, `best ${metric} so far, by trial`), bestEl),
+      h('div', { class: 'card' }, h('h2', {}, `how their trials' ${metric} is spread`), edfEl),
+    ),
+  );
+  const longest = Math.max(...overviews.map((o) => o.trials.length), 1);
+  const x = Array.from({ length: longest }, (_, i) => i + 1);
+  const series = overviews.map((o) => {
+    const byNumber = new Map(o.trials.map((t) => [t.number, t.value]));
+    let b = null;
+    return x.map((n) => {
+      const v = byNumber.get(n);
+      if (typeof v === 'number' && (b === null || better(v, b))) b = v;
+      return b;
+    });
+  });
+  const labels = overviews.map(
+    (o) => `${howTuned(o.campaign.request)} (${o.campaign.id.slice(-4)})`,
+  );
+  drawLines(bestEl, { x, series, labels, xLabel: 'trial', yLabel: `best ${metric} so far` });
+  // The spread: each campaign's sorted scores against their share, on one value axis.
+  const all = [...new Set(overviews.flatMap((o) => o.trials.map((t) => t.value)))]
+    .filter((v) => typeof v === 'number')
+    .sort((a, b) => a - b);
+  const shares = overviews.map((o) => {
+    const vs = o.trials.map((t) => t.value).filter((v) => typeof v === 'number');
+    return all.map((v) => vs.filter((w) => w <= v).length / Math.max(1, vs.length));
+  });
+  drawLines(edfEl, {
+    x: all,
+    series: shares,
+    labels,
+    xLabel: `validation ${metric}`,
+    yLabel: 'share of trials',
+    stepped: true,
+  });
+  bestEl.dataset.campaigns = String(overviews.length);
+}
+
 async function route() {
   cleanup();
   cleanup = () => {};
   showError('');
   const m = /^#\/c\/([a-z0-9-]+)$/.exec(location.hash);
   const trial = /^#\/c\/([a-z0-9-]+)\/t\/(\d+)$/.exec(location.hash);
+  const compare = /^#\/compare\/([a-z0-9-]+(?:,[a-z0-9-]+)+)$/.exec(location.hash);
   try {
     cleanup =
-      (trial
-        ? await trialPage(trial[1], Number(trial[2]))
-        : m
-          ? await campaignPage(m[1])
-          : await listPage()) ?? (() => {});
+      (compare
+        ? await comparePage(compare[1].split(','))
+        : trial
+          ? await trialPage(trial[1], Number(trial[2]))
+          : m
+            ? await campaignPage(m[1])
+            : await listPage()) ?? (() => {});
   } catch (err) {
     showError(err.message);
   }

@@ -35,6 +35,33 @@ function epochChart(el, metric, series, data, legend = true) {
   );
 }
 
+/**
+ * Lines on a shared x: one series per entry of `series` (null where it has no value), labelled
+ * and coloured in turn. The compare page's charts.
+ */
+export function drawLines(el, { x, series, labels, xLabel, yLabel, stepped = false }) {
+  el.replaceChildren();
+  return new uPlot(
+    {
+      width: widthOf(el),
+      height: 260,
+      scales: { x: { time: false } },
+      axes: [{ label: xLabel }, { label: yLabel }],
+      series: [
+        { label: xLabel },
+        ...series.map((_, i) => ({
+          label: labels[i],
+          stroke: COLORS[i % COLORS.length],
+          width: 2,
+          ...(stepped ? { paths: uPlot.paths.stepped({ align: 1 }) } : {}),
+        })),
+      ],
+    },
+    [x, ...series],
+    el,
+  );
+}
+
 /** Every finished trial's metric (points) and the best so far (a line), against the trial number. */
 export class ProgressChart {
   constructor(el, metric, direction) {
