@@ -152,7 +152,7 @@ export function parseCsvTable(text: string, source: string): Table {
   return { source, rowCount: rows.length, columns };
 }
 
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   const end = text.search(/\r?\n/);
   return end === -1 ? text : text.slice(0, end);
 }
@@ -162,7 +162,7 @@ function firstLine(text: string): string {
  * quotes: European spreadsheets write `;` because `,` is their decimal mark, and quoted
  * names may contain either.
  */
-function detectDelimiter(headerLine: string): string {
+export function detectDelimiter(headerLine: string): string {
   const counts = new Map<string, number>([
     [',', 0],
     [';', 0],

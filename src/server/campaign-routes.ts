@@ -11,6 +11,7 @@ import {
 import { cancelCampaign, resumeCampaign } from '../campaign/campaign-control.ts';
 import { createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
 import { reportStream } from '../campaign/report-stream.ts';
+import { listCsvFiles } from '../data/csv-listing.ts';
 import { trialImportance } from '../importance/trial-importance.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
 import { ApiErrorSchema } from '../contracts/api-error.ts';
@@ -100,6 +101,22 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       },
     },
     async () => builtInTasks.map(describeTaskJson),
+  );
+
+  api.get(
+    '/api/data-files',
+    {
+      schema: {
+        summary:
+          "The CSV files in the server's data directories (lgt serve --data-dir), with their columns: what a request's task.file may name",
+        response: {
+          200: z.array(
+            z.object({ dir: z.string(), name: z.string(), columns: z.array(z.string()) }),
+          ),
+        },
+      },
+    },
+    async () => listCsvFiles(deps.dataDirs),
   );
 
   api.get(

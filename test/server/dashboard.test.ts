@@ -384,8 +384,32 @@ describe('dashboard', () => {
     expect(happened.some((l) => / trial\.finished \d/.test(l))).toBe(true);
     await page.goBack();
     await expect.poll(() => rowsOf.count()).toBe(5);
+    // The start form offers the server's CSV files with their columns: a campaign on one.
+    await page.goto(base);
+    await page.fill('#token', TOKEN);
+    await page.dispatchEvent('#token', 'change');
+    const irisOption = page.locator('select[name=data] option', { hasText: /^iris\.csv / });
+    await page.selectOption('select[name=data]', { label: (await irisOption.textContent())! });
+    expect(await page.inputValue('select[name=target]')).toBe('Species');
+    expect(await page.isVisible('select[name=task]')).toBe(false);
+    await page.selectOption('select[name=strategy]', 'random');
+    await page.fill('input[name=trials]', '2');
+    await page.fill('input[name=epochs]', '2');
+    await page.click('#start');
+    await expect
+      .poll(() => page.locator('#status').textContent(), { timeout: 60_000 })
+      .toBe('completed');
+    const fromCsv = (await ctx.store.listCampaigns()).find((c) => c.request.task.kind === 'csv')!;
+    expect(fromCsv.request.task).toMatchObject({
+      kind: 'csv',
+      file: path.join(SHARED_DATASETS, 'iris.csv'),
+      target: 'Species',
+    });
+
     // Two campaigns side by side: the two iris campaigns of the tests before, ticked in the list.
-    const irises = (await ctx.store.listCampaigns()).filter((c) => c.taskName === 'iris');
+    const irises = (await ctx.store.listCampaigns()).filter(
+      (c) => c.taskName === 'iris' && c.request.task.kind === 'builtin',
+    );
     expect(irises.length).toBeGreaterThanOrEqual(2);
     await page.goto(base);
     for (const c of irises.slice(0, 2))

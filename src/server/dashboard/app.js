@@ -161,7 +161,10 @@ function throttle(f, ms) {
 // ---------------------------------------------------------------- the campaign list
 
 async function listPage() {
-  const tasks = await getJson('/api/tasks').catch(() => []);
+  const [tasks, csvFiles] = await Promise.all([
+    getJson('/api/tasks').catch(() => []),
+    getJson('/api/data-files').catch(() => []),
+  ]);
   const tbody = h('tbody');
   const table = h(
     'table',
@@ -184,6 +187,22 @@ async function listPage() {
     { name: 'task' },
     tasks.map((t) => h('option', { value: t.name }, t.name)),
   );
+  // Or a CSV file of the server's data directories (lgt serve --data-dir), with its target.
+  const dataSelect = h(
+    'select',
+    { name: 'data' },
+    h('option', { value: '' }, 'a built-in task'),
+    csvFiles.map((f, i) => h('option', { value: String(i) }, `${f.name} (${f.dir})`)),
+  );
+  const targetSelect = h('select', { name: 'target' });
+  const chosenCsv = () => (dataSelect.value === '' ? null : csvFiles[Number(dataSelect.value)]);
+  dataSelect.addEventListener('change', () => {
+    const f = chosenCsv();
+    targetSelect.replaceChildren(...(f?.columns ?? []).map((c) => h('option', { value: c }, c)));
+    // The last column is the usual place of what to predict.
+    if (f?.columns.length) targetSelect.value = f.columns.at(-1);
+    showFields();
+  });
   const strategy = h(
     'select',
     { name: 'strategy' },
@@ -223,8 +242,11 @@ async function listPage() {
         try {
           // The in-run modes train runs: no strategy or trial budget of their own.
           const search = mode.value === 'search';
+          const csv = chosenCsv();
           const body = {
-            task: { kind: 'builtin', name: taskSelect.value },
+            task: csv
+              ? { kind: 'csv', file: `${csv.dir}/${csv.name}`, target: targetSelect.value }
+              : { kind: 'builtin', name: taskSelect.value },
             ...(search
               ? { strategy: strategy.value, maxTrials: Number(trials.value) }
               : { mode: mode.value }),
@@ -243,7 +265,9 @@ async function listPage() {
         }
       },
     },
-    h('label', {}, 'task', taskSelect),
+    h('label', {}, 'data', dataSelect),
+    h('label', { 'data-for': 'builtin' }, 'task', taskSelect),
+    h('label', { 'data-for': 'csv' }, 'target column', targetSelect),
     h('label', {}, 'mode', mode),
     h('label', { 'data-for': 'search' }, 'strategy', strategy),
     h('label', { 'data-for': 'search' }, 'trials', trials),
@@ -263,6 +287,8 @@ async function listPage() {
       ? ['lgt', 'hybrid'].includes(strategy.value)
       : mode.value === 'dynamic';
     const applies = {
+      builtin: dataSelect.value === '',
+      csv: dataSelect.value !== '',
       search,
       agents: agentsSpeak,
       prompt: search && ['lgt', 'hybrid'].includes(strategy.value),
