@@ -485,6 +485,15 @@ describe('dashboard', () => {
       'the advisor call to gpt-4o-mini at http://127.0.0.1:9/v1 failed: Connection error.';
     await ctx.store.addLlmFallback(campaign.id, reason);
     await ctx.store.addLlmFallback(campaign.id, 'the evaluator call failed too');
+    // More messages than the panel shows at first: it says where the others are.
+    for (let i = 1; i <= 410; i++)
+      await ctx.store.appendEvent(campaign.id, {
+        type: 'best.improved',
+        trial: i,
+        value: i,
+        previous: i - 1,
+        config: {},
+      });
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -493,6 +502,9 @@ describe('dashboard', () => {
       .poll(() => page.locator('#waiting-for').textContent())
       .toContain('no worker serves this Redis');
     expect(await page.locator('#status').textContent()).toBe('queued');
+    expect(await page.locator('#earlier-messages').textContent()).toBe(
+      `the last 400 messages; the earlier ones are in the log (lgt logs ${campaign.id})`,
+    );
     expect(await page.locator('#llm-fallbacks').textContent()).toBe(
       `the LLM never answered: all 2 agent turns fell back to rules; the first: ${reason}`,
     );

@@ -1311,7 +1311,17 @@ async function campaignPage(id) {
     'GET',
     `/api/campaigns/${id}/events?follow=false&limit=${MAX_MESSAGES}&types=${CONVERSATION_TYPES.join(',')}`,
   );
-  for (const e of await past.json()) {
+  const earlier = await past.json();
+  // A long campaign's panel starts at its last messages: said, not left to look like the start.
+  if (earlier.length >= MAX_MESSAGES)
+    conversation.append(
+      h(
+        'p',
+        { class: 'muted', id: 'earlier-messages' },
+        `the last ${MAX_MESSAGES} messages; the earlier ones are in the log (lgt logs ${id})`,
+      ),
+    );
+  for (const e of earlier) {
     if (shown.has(e.id)) continue;
     shown.add(e.id);
     if (e.type === 'inrun.decision' && !runChart?.plot) noteDecision(e);
