@@ -11,7 +11,7 @@ import {
 import { cancelCampaign, resumeCampaign } from '../campaign/campaign-control.ts';
 import { createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
 import { reportStream } from '../campaign/report-stream.ts';
-import { listCsvFiles } from '../data/csv-listing.ts';
+import { listCsvFiles, listModules } from '../data/data-listing.ts';
 import { trialImportance } from '../importance/trial-importance.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
 import { ApiErrorSchema } from '../contracts/api-error.ts';
@@ -117,6 +117,23 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       },
     },
     async () => listCsvFiles(deps.dataDirs),
+  );
+
+  api.get(
+    '/api/allowed-tasks',
+    {
+      schema: {
+        summary:
+          "The task modules in the server's task directories (lgt serve --task-dir) and the commands it may run (--allow-command): what a request's task may name besides built-in tasks and CSV files",
+        response: {
+          200: z.object({
+            modules: z.array(z.object({ dir: z.string(), name: z.string() })),
+            commands: z.array(z.string()),
+          }),
+        },
+      },
+    },
+    async () => ({ modules: await listModules(deps.taskDirs), commands: [...deps.commands] }),
   );
 
   api.get(

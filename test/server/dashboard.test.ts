@@ -88,7 +88,9 @@ beforeAll(async () => {
     host: '127.0.0.1',
     runsDir,
     dataDirs: [SHARED_DATASETS],
-    taskDirs: [],
+    // The start form offers what the operator allowed: this folder's task modules, one command.
+    taskDirs: [path.join(REPO_ROOT, 'test/fixtures')],
+    commands: ['python3 train.py --lr {lr}'],
   });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -404,6 +406,33 @@ describe('dashboard', () => {
       kind: 'csv',
       file: path.join(SHARED_DATASETS, 'iris.csv'),
       target: 'Species',
+    });
+
+    // ... and the operator's task modules and commands: a campaign on a module from the form,
+    // and a command's own fields (its space, metric and direction) where one is chosen.
+    await page.goto(base);
+    await page.selectOption('select[name=data]', {
+      label: `command: python3 train.py --lr {lr}`,
+    });
+    expect(await page.isVisible('textarea[name=space]')).toBe(true);
+    expect(await page.isVisible('select[name=task]')).toBe(false);
+    const moduleOption = page.locator('select[name=data] option', {
+      hasText: /^module known-importance-objective\.ts /,
+    });
+    await page.selectOption('select[name=data]', { label: (await moduleOption.textContent())! });
+    expect(await page.isVisible('textarea[name=space]')).toBe(false);
+    await page.selectOption('select[name=strategy]', 'random');
+    await page.fill('input[name=trials]', '3');
+    await page.click('#start');
+    await expect
+      .poll(() => page.locator('#status').textContent(), { timeout: 60_000 })
+      .toBe('completed');
+    const fromModule = (await ctx.store.listCampaigns()).find(
+      (c) => c.request.task.kind === 'module' && c.request.maxTrials === 3,
+    )!;
+    expect(fromModule.request.task).toEqual({
+      kind: 'module',
+      path: path.join(REPO_ROOT, 'test/fixtures/known-importance-objective.ts'),
     });
 
     // Two campaigns side by side: the two iris campaigns of the tests before, ticked in the list.

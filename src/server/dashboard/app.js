@@ -161,9 +161,10 @@ function throttle(f, ms) {
 // ---------------------------------------------------------------- the campaign list
 
 async function listPage() {
-  const [tasks, csvFiles] = await Promise.all([
+  const [tasks, csvFiles, allowed] = await Promise.all([
     getJson('/api/tasks').catch(() => []),
     getJson('/api/data-files').catch(() => []),
+    getJson('/api/allowed-tasks').catch(() => ({ modules: [], commands: [] })),
   ]);
   const tbody = h('tbody');
   const table = h(
@@ -188,14 +189,67 @@ async function listPage() {
     tasks.map((t) => h('option', { value: t.name }, t.name)),
   );
   // Or a CSV file of the server's data directories (lgt serve --data-dir), with its target.
+  // ... or a task module of its task directories, or a command it may run (only what the
+  // operator allowed: the server refuses anything else anyway).
   const dataSelect = h(
     'select',
     { name: 'data' },
     h('option', { value: '' }, 'a built-in task'),
-    csvFiles.map((f, i) => h('option', { value: String(i) }, `${f.name} (${f.dir})`)),
+    csvFiles.map((f, i) => h('option', { value: `csv:${i}` }, `${f.name} (${f.dir})`)),
+    allowed.modules.map((m, i) =>
+      h('option', { value: `module:${i}` }, `module ${m.name} (${m.dir})`),
+    ),
+    allowed.commands.map((cmd, i) => h('option', { value: `command:${i}` }, `command: ${cmd}`)),
   );
   const targetSelect = h('select', { name: 'target' });
-  const chosenCsv = () => (dataSelect.value === '' ? null : csvFiles[Number(dataSelect.value)]);
+  const chosen = () => {
+    const [kind, i] = dataSelect.value.split(':');
+    return kind ? { kind, i: Number(i) } : { kind: 'builtin' };
+  };
+  const chosenCsv = () => (chosen().kind === 'csv' ? csvFiles[chosen().i] : null);
+  const commandSpace = h('textarea', {
+    name: 'space',
+    rows: '3',
+    placeholder: '{"params": {"lr": {"type": "float", "low": 0.0001, "high": 0.1, "log": true}}}',
+  });
+  const commandMetric = h('input', { name: 'metric', placeholder: 'val_loss' });
+  const commandDirection = h(
+    'select',
+    { name: 'direction' },
+    h('option', { value: 'minimize' }, 'minimize'),
+    h('option', { value: 'maximize' }, 'maximize'),
+  );
+  /** The task a request names for what the form has chosen. */
+  const taskOfForm = () => {
+    const c = chosen();
+    if (c.kind === 'csv') {
+      const f = csvFiles[c.i];
+      return { kind: 'csv', file: `${f.dir}/${f.name}`, target: targetSelect.value };
+    }
+    if (c.kind === 'module') {
+      const m = allowed.modules[c.i];
+      return { kind: 'module', path: `${m.dir}/${m.name}` };
+    }
+    if (c.kind === 'command') {
+      let space;
+      try {
+        space = JSON.parse(commandSpace.value || '{}');
+      } catch {
+        throw new Error(
+          'the space must be JSON, such as {"params": {"lr": {"type": "float", ...}}}',
+        );
+      }
+      return {
+        kind: 'command',
+        command: allowed.commands[c.i],
+        cwd: '/',
+        space,
+        metric: commandMetric.value,
+        direction: commandDirection.value,
+      };
+    }
+    return { kind: 'builtin', name: taskSelect.value };
+  };
   dataSelect.addEventListener('change', () => {
     const f = chosenCsv();
     targetSelect.replaceChildren(...(f?.columns ?? []).map((c) => h('option', { value: c }, c)));
@@ -242,11 +296,8 @@ async function listPage() {
         try {
           // The in-run modes train runs: no strategy or trial budget of their own.
           const search = mode.value === 'search';
-          const csv = chosenCsv();
           const body = {
-            task: csv
-              ? { kind: 'csv', file: `${csv.dir}/${csv.name}`, target: targetSelect.value }
-              : { kind: 'builtin', name: taskSelect.value },
+            task: taskOfForm(),
             ...(search
               ? { strategy: strategy.value, maxTrials: Number(trials.value) }
               : { mode: mode.value }),
@@ -268,6 +319,9 @@ async function listPage() {
     h('label', {}, 'data', dataSelect),
     h('label', { 'data-for': 'builtin' }, 'task', taskSelect),
     h('label', { 'data-for': 'csv' }, 'target column', targetSelect),
+    h('label', { 'data-for': 'command' }, 'its space (JSON)', commandSpace),
+    h('label', { 'data-for': 'command' }, 'metric it prints', commandMetric),
+    h('label', { 'data-for': 'command' }, 'direction', commandDirection),
     h('label', {}, 'mode', mode),
     h('label', { 'data-for': 'search' }, 'strategy', strategy),
     h('label', { 'data-for': 'search' }, 'trials', trials),
@@ -287,8 +341,9 @@ async function listPage() {
       ? ['lgt', 'hybrid'].includes(strategy.value)
       : mode.value === 'dynamic';
     const applies = {
-      builtin: dataSelect.value === '',
-      csv: dataSelect.value !== '',
+      builtin: chosen().kind === 'builtin',
+      csv: chosen().kind === 'csv',
+      command: chosen().kind === 'command',
       search,
       agents: agentsSpeak,
       prompt: search && ['lgt', 'hybrid'].includes(strategy.value),

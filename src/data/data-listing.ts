@@ -50,7 +50,10 @@ async function headerOf(file: string): Promise<string[] | null> {
       const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
       const header = firstLine(buffer.subarray(0, bytesRead).toString('utf8'));
       // The header as `lgt run --csv` reads it: the same separator, quoted names unquoted.
-      const rows = parse(header, { delimiter: detectDelimiter(header), relax_quotes: true }) as string[][];
+      const rows = parse(header, {
+        delimiter: detectDelimiter(header),
+        relax_quotes: true,
+      }) as string[][];
       return (rows[0] ?? []).map((c) => c.trim()).filter(Boolean);
     } finally {
       await handle.close();
@@ -58,4 +61,31 @@ async function headerOf(file: string): Promise<string[] | null> {
   } catch {
     return null;
   }
+}
+
+/** A task module an operator's task directory holds (what a request's task.path may name). */
+export interface ModuleListing {
+  dir: string;
+  name: string;
+}
+
+/**
+ * The task modules directly inside the given directories (.ts, .mts, .js, .mjs), by name only:
+ * nothing is imported to list them (a request that names one is checked when it loads).
+ */
+export async function listModules(dirs: readonly string[]): Promise<ModuleListing[]> {
+  const out: ModuleListing[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = (await readdir(dir))
+        .filter((n) => /\.(ts|mts|js|mjs)$/.test(n) && !n.endsWith('.d.ts'))
+        .sort();
+    } catch {
+      continue;
+    }
+    for (const name of names.slice(0, MAX_FILES))
+      if (isInsideDirectories(path.join(dir, name), [dir])) out.push({ dir, name });
+  }
+  return out;
 }

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listCsvFiles } from '../../src/data/csv-listing.ts';
+import { listCsvFiles, listModules } from '../../src/data/data-listing.ts';
 
-describe('the CSV files a server offers', () => {
+describe('the files a server offers its start form', () => {
   it("lists the data directories' own CSV files with their columns, nothing outside them", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lgt-csv-list-'));
     const outside = mkdtempSync(path.join(os.tmpdir(), 'lgt-csv-outside-'));
@@ -20,5 +20,23 @@ describe('the CSV files a server offers', () => {
       { dir, name: 'plain.csv', columns: ['a', 'b', 'c, with a comma'] },
       { dir, name: 'wine.csv', columns: ['fixed acidity', 'pH', 'quality'] },
     ]);
+  });
+
+  it('lists task modules by name, importing none, and nothing outside the directories', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lgt-modules-list-'));
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'lgt-modules-outside-'));
+    const marker = path.join(outside, 'imported');
+    for (const name of ['task.ts', 'other.mjs', 'types.d.ts', 'data.json'])
+      writeFileSync(
+        path.join(dir, name),
+        `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'x');\n`,
+      );
+    writeFileSync(path.join(outside, 'evil.ts'), 'export default {};\n');
+    symlinkSync(path.join(outside, 'evil.ts'), path.join(dir, 'evil.ts'));
+    expect(await listModules([dir])).toEqual([
+      { dir, name: 'other.mjs' },
+      { dir, name: 'task.ts' },
+    ]);
+    expect(existsSync(marker)).toBe(false);
   });
 });
