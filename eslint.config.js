@@ -30,6 +30,7 @@ export default tseslint.config(
         setInterval: 'readonly',
         clearInterval: 'readonly',
         AbortController: 'readonly',
+        URLSearchParams: 'readonly',
       },
     },
   },

@@ -11,8 +11,8 @@ import { describeTaskJson } from '../tasks/task-description.ts';
 import { builtInTasks, resolveTask, taskFamilies } from '../tasks/task-registry.ts';
 import { printTaskNotes } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
-import { missingCount } from '../data/table.ts';
 import type { TabularData } from '../tasks/tabular/tabular-task.ts';
+import { csvSummary } from '../tasks/tabular/csv-summary.ts';
 
 const AREAS: Area[] = ['architecture', 'training', 'features', 'regularization'];
 
@@ -116,26 +116,6 @@ interface TasksOptions {
   target?: string;
   kind?: TaskKind;
   keepColumns?: string[];
-}
-
-/** What a CSV file became: its columns as inferred, the classes, the rows of each split. */
-function csvSummary(data: TabularData) {
-  return {
-    columns: data.features.map((c) => ({
-      name: c.name,
-      kind: c.kind,
-      missing: missingCount(c),
-      ...(c.kind === 'categorical'
-        ? { levels: new Set(c.values.filter((v) => v !== null)).size }
-        : {}),
-    })),
-    ...(data.classNames ? { classes: data.classNames } : {}),
-    rows: {
-      train: data.split.train.length,
-      validation: data.split.validation.length,
-      test: data.split.test.length,
-    },
-  };
 }
 
 function describeCsvData(data: TabularData): string {

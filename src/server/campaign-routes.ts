@@ -44,7 +44,10 @@ import {
   StoredPromptsSchema,
   type PromptHistory,
 } from '../contracts/prompt-history.ts';
-import { builtInTasks } from '../tasks/task-registry.ts';
+import { builtInTasks, resolveTask } from '../tasks/task-registry.ts';
+import type { AnyModelTask } from '../tasks/task.ts';
+import type { TabularData } from '../tasks/tabular/tabular-task.ts';
+import { csvSummary } from '../tasks/tabular/csv-summary.ts';
 import { describeTaskJson, TaskDescriptionSchema } from '../tasks/task-description.ts';
 import { ApiHttpError, notFound } from './api-http-error.ts';
 import { placeBodyTask, type AllowedPlaces } from './body-task.ts';
@@ -117,6 +120,50 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       },
     },
     async () => listCsvFiles(deps.dataDirs),
+  );
+
+  api.get(
+    '/api/data-files/preview',
+    {
+      schema: {
+        summary:
+          'What lgt makes of a CSV file of the data directories with this target, as lgt tasks --csv says it: its columns as inferred, the classes, the rows of each split',
+        querystring: z.object({
+          file: z.string().min(1).max(4096),
+          target: z.string().min(1).max(1000),
+        }),
+        response: {
+          200: z.looseObject({
+            kind: z.string(),
+            metric: z.looseObject({ name: z.string() }),
+            columns: z.array(
+              z.object({
+                name: z.string(),
+                kind: z.string(),
+                missing: z.number(),
+                levels: z.number().optional(),
+              }),
+            ),
+            classes: z.array(z.string()).optional(),
+            rows: z.object({ train: z.number(), validation: z.number(), test: z.number() }),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      // A path from a query is data: only a file inside the data directories is read.
+      const spec = placeBodyTask(
+        { kind: 'csv', file: req.query.file, target: req.query.target },
+        deps,
+      );
+      const task = await resolveTask({
+        csv: spec.kind === 'csv' ? spec.file : '',
+        target: req.query.target,
+      });
+      const data = (await (task as AnyModelTask).load({ splitSeed: 0 })) as TabularData;
+      return { ...describeTaskJson(task), ...csvSummary(data) };
+    },
   );
 
   api.get(

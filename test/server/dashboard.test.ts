@@ -393,6 +393,19 @@ describe('dashboard', () => {
     const irisOption = page.locator('select[name=data] option', { hasText: /^iris\.csv / });
     await page.selectOption('select[name=data]', { label: (await irisOption.textContent())! });
     expect(await page.inputValue('select[name=target]')).toBe('Species');
+    // What lgt makes of it, as lgt tasks --csv says it.
+    await expect
+      .poll(() => page.locator('#csv-preview').textContent())
+      .toContain('classification, accuracy · rows: 104 training, 23 validation, 23 test');
+    expect(await page.locator('#csv-preview').textContent()).toContain(
+      'classes: setosa, versicolor, virginica',
+    );
+    expect(await page.locator('#csv-preview').textContent()).toContain('Sepal.Length (numeric)');
+    // A path outside the data directories is refused, not read.
+    const outside = await fetch(
+      `${base}/api/data-files/preview?file=${encodeURIComponent('/etc/passwd')}&target=root`,
+    );
+    expect(outside.status).toBe(400);
     expect(await page.isVisible('select[name=task]')).toBe(false);
     await page.selectOption('select[name=strategy]', 'random');
     await page.fill('input[name=trials]', '2');

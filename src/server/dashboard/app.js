@@ -250,12 +250,41 @@ async function listPage() {
     }
     return { kind: 'builtin', name: taskSelect.value };
   };
+  // What lgt makes of the chosen file with that target, as `lgt tasks --csv` says it.
+  const csvPreview = h('div', { id: 'csv-preview', class: 'muted' });
+  const previewCsv = async () => {
+    const f = chosenCsv();
+    if (!f || !targetSelect.value) {
+      csvPreview.replaceChildren();
+      return;
+    }
+    const query = new URLSearchParams({ file: `${f.dir}/${f.name}`, target: targetSelect.value });
+    try {
+      const p = await getJson(`/api/data-files/preview?${query}`);
+      csvPreview.replaceChildren(
+        h(
+          'p',
+          {},
+          `${p.kind}, ${p.metric.name} · rows: ${p.rows.train} training, ${p.rows.validation} validation, ${p.rows.test} test${p.classes ? ` · classes: ${p.classes.join(', ')}` : ''}`,
+        ),
+        h(
+          'p',
+          {},
+          `columns: ${p.columns.map((c) => `${c.name} (${c.kind}${c.missing ? `, ${c.missing} missing` : ''}${c.levels ? `, ${c.levels} levels` : ''})`).join(', ')}`,
+        ),
+      );
+    } catch (err) {
+      csvPreview.replaceChildren(h('p', { class: 'status failed' }, err.message));
+    }
+  };
+  targetSelect.addEventListener('change', () => previewCsv());
   dataSelect.addEventListener('change', () => {
     const f = chosenCsv();
     targetSelect.replaceChildren(...(f?.columns ?? []).map((c) => h('option', { value: c }, c)));
     // The last column is the usual place of what to predict.
     if (f?.columns.length) targetSelect.value = f.columns.at(-1);
     showFields();
+    previewCsv();
   });
   const strategy = h(
     'select',
@@ -319,6 +348,7 @@ async function listPage() {
     h('label', {}, 'data', dataSelect),
     h('label', { 'data-for': 'builtin' }, 'task', taskSelect),
     h('label', { 'data-for': 'csv' }, 'target column', targetSelect),
+    csvPreview,
     h('label', { 'data-for': 'command' }, 'its space (JSON)', commandSpace),
     h('label', { 'data-for': 'command' }, 'metric it prints', commandMetric),
     h('label', { 'data-for': 'command' }, 'direction', commandDirection),
