@@ -105,9 +105,21 @@ export class ProgressChart {
             paths: () => null,
             points: { show: true, size: 7, fill: '#dc2626' },
           },
+          {
+            label: 'pruned (its last epoch)',
+            stroke: '#cbd5e1',
+            paths: () => null,
+            points: { show: true, size: 5, fill: '#ffffff' },
+          },
+          {
+            label: 'failed (no score; at the bad edge)',
+            stroke: '#7f1d1d',
+            paths: () => null,
+            points: { show: true, size: 6, fill: '#7f1d1d' },
+          },
         ],
       },
-      [[], [], [], []],
+      [[], [], [], [], [], []],
       this.el,
     );
   }
@@ -124,34 +136,54 @@ export class ProgressChart {
     this.update(this.trials);
   }
 
-  /** `trials`: [{number, value}] for finished trials with a value. */
+  /** `trials`: [{number, state, value}], the campaign's trials (unfinished ones are left out). */
   update(trials) {
     this.trials = trials;
     if (this.log && !this.canLog()) return this.setLog(false);
+    // Every finished trial: completed ones with their score (the best so far is theirs), pruned
+    // ones apart (their score is where they stopped), failed ones marked at the bad edge.
     const sorted = trials
-      .filter((t) => typeof t.value === 'number')
+      .filter((t) => typeof t.value === 'number' || t.state === 'failed')
       .sort((a, b) => a.number - b.number);
+    const scored = (t) =>
+      typeof t.value === 'number' && t.state !== 'pruned' && t.state !== 'failed';
     const x = [];
     const y = [];
     const best = [];
     let b = null;
     for (const t of sorted) {
-      if (b === null || (this.direction === 'maximize' ? t.value > b : t.value < b)) b = t.value;
+      if (scored(t) && (b === null || (this.direction === 'maximize' ? t.value > b : t.value < b)))
+        b = t.value;
       x.push(t.number);
-      y.push(t.value);
+      y.push(scored(t) ? t.value : null);
       best.push(b);
     }
     // On a log scale the fence is drawn in log units, and the range stays above 0.
     const f = this.log ? Math.log10 : (v) => v;
     const back = this.log ? (v) => 10 ** v : (v) => v;
-    const r = clippedRange(y.map(f), this.direction);
+    const r = clippedRange(y.filter((v) => v !== null).map(f), this.direction);
     this.range = [back(r.min), back(r.max)];
-    const inside = (v) => Math.min(this.range[1], Math.max(this.range[0], v));
-    const off = y.map((v) => (inside(v) === v ? null : inside(v)));
-    this.plot.setData([x, y.map((v, i) => (off[i] === null ? v : null)), best.map(inside), off]);
-    // How many trials it shows (the browser test watches it grow), and how many are clipped.
-    this.el.dataset['points'] = String(x.length);
+    const inside = (v) => (v === null ? null : Math.min(this.range[1], Math.max(this.range[0], v)));
+    const off = y.map((v) => (v === null || inside(v) === v ? null : inside(v)));
+    const pruned = sorted.map((t) =>
+      t.state === 'pruned' && typeof t.value === 'number' ? inside(t.value) : null,
+    );
+    const badEdge = this.direction === 'maximize' ? this.range[0] : this.range[1];
+    const failed = sorted.map((t) => (t.state === 'failed' ? badEdge : null));
+    this.plot.setData([
+      x,
+      y.map((v, i) => (off[i] === null ? v : null)),
+      best.map(inside),
+      off,
+      pruned,
+      failed,
+    ]);
+    // How many trials it shows (the browser test watches it grow), how many are clipped, and
+    // how many were pruned or failed.
+    this.el.dataset['points'] = String(y.filter((v) => v !== null).length);
     this.el.dataset['clipped'] = String(r.clipped);
+    this.el.dataset['pruned'] = String(pruned.filter((v) => v !== null).length);
+    this.el.dataset['failed'] = String(failed.filter((v) => v !== null).length);
     this.el.dataset['log'] = String(this.log);
   }
 }
