@@ -510,6 +510,35 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('marks failed trials apart on the metric chart', async () => {
+    const campaign = await startCampaign(
+      ctx.store,
+      ctx.queues,
+      mkdtempSync(path.join(os.tmpdir(), 'lgt-dash-failing-')),
+      {
+        task: {
+          kind: 'module',
+          path: path.join(REPO_ROOT, 'test/fixtures/sometimes-failing-objective.ts'),
+        },
+        strategy: 'random',
+        maxTrials: 12,
+        parallel: 4,
+      },
+    );
+    const done = await campaignEnd(ctx.store, campaign.id);
+    const trials = await ctx.store.listTrials(campaign.id);
+    const failed = trials.filter((t) => t.state === 'failed').length;
+    const completed = trials.filter((t) => t.state === 'completed').length;
+    expect(done.status, done.error).toBe('completed');
+    expect(failed).toBeGreaterThan(0);
+    const page = await browser.newPage();
+    await page.goto(`${base}/#/c/${encodeURIComponent(campaign.id)}`);
+    const chart = page.locator('#progress-chart');
+    await expect.poll(() => chart.getAttribute('data-failed')).toBe(String(failed));
+    expect(await chart.getAttribute('data-points')).toBe(String(completed));
+    await page.close();
+  });
+
   it('says what a campaign waits for when no worker serves its queue, and that its LLM never answered', async () => {
     // Last in the file: the workers go, so the next campaign waits.
     await workers.close(true);
