@@ -18,6 +18,26 @@ const FILES: Record<string, { file: string; type: string }> = {
     file: path.join(DASHBOARD_DIR, 'app.js'),
     type: 'text/javascript; charset=utf-8',
   },
+  '/dashboard/page-kit.js': {
+    file: path.join(DASHBOARD_DIR, 'page-kit.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/dashboard/list-page.js': {
+    file: path.join(DASHBOARD_DIR, 'list-page.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/dashboard/campaign-page.js': {
+    file: path.join(DASHBOARD_DIR, 'campaign-page.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/dashboard/trial-page.js': {
+    file: path.join(DASHBOARD_DIR, 'trial-page.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/dashboard/compare-page.js': {
+    file: path.join(DASHBOARD_DIR, 'compare-page.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   '/dashboard/charts.js': {
     file: path.join(DASHBOARD_DIR, 'charts.js'),
     type: 'text/javascript; charset=utf-8',
