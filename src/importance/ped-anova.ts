@@ -25,9 +25,9 @@ export interface PedAnovaOptions {
  * search went anyway scores near 0, one whose good values crowd into a corner scores high. Both
  * distributions are Parzen estimates over a grid of the observed range (Scott's bandwidth, plus
  * one wide prior observation that keeps a few trials from looking certain); the shares are
- * normalized to sum to 1. Read from the configurations alone (numbers spanning two orders of
- * magnitude and crowding the low end on a log scale, everything else as choices), so it needs no task code and
- * costs milliseconds.
+ * normalized to sum to 1. Read from the configurations alone (numbers that span two orders of
+ * magnitude and crowd the low end on a log scale, everything else as choices), so it needs no
+ * task code and costs milliseconds.
  *
  * Dimensions with one observed value are left out; a dimension missing from a configuration (a
  * condition that did not hold) is judged on the trials that have it. Null with fewer than 3
