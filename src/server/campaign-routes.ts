@@ -10,7 +10,7 @@ import {
 } from '../campaign/campaign-overview.ts';
 import { cancelCampaign, resumeCampaign } from '../campaign/campaign-control.ts';
 import { createCampaign, prepareCampaign } from '../campaign/campaign-service.ts';
-import { reportStream } from '../campaign/report-stream.ts';
+import { eventPages, reportStream } from '../campaign/report-stream.ts';
 import { listCsvFiles, listModules } from '../data/data-listing.ts';
 import { trialImportance } from '../importance/trial-importance.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
@@ -330,16 +330,11 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       // The log (capped in Redis) read a page at a time, kept only where it speaks of this trial:
       // its own events, and the Evaluator's messages that judge it.
       const events = [];
-      let last = '0';
-      for (;;) {
-        const page = await store.readEvents(c.id, last, { count: 5000 });
-        if (page.length === 0) break;
-        last = page.at(-1)!.id;
+      for await (const page of eventPages(store, c.id))
         for (const e of page) {
           if ('trial' in e && e.trial === n && e.type !== 'trial.epoch') events.push(e);
           else if (e.type === 'agent.message' && judges(e.reply, n)) events.push(e);
         }
-      }
       return { trial: publicTrial(trial), curve, events };
     },
   );
