@@ -372,6 +372,21 @@ export class SliceChart {
   }
 }
 
+/**
+ * A canvas cleared and scaled for the screen's pixel ratio (sharp on high-density screens), at
+ * its laid-out width and at `height` or its laid-out height; the 2-D context to draw with.
+ */
+function blankCanvas(canvas, height = canvas.clientHeight) {
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth;
+  canvas.width = width * ratio;
+  canvas.height = height * ratio;
+  const g = canvas.getContext('2d');
+  g.scale(ratio, ratio);
+  g.clearRect(0, 0, width, height);
+  return { g, width, height };
+}
+
 /** A trial's colour on the timeline, by how it ended. */
 const STATE_COLORS = {
   completed: '#2563eb',
@@ -388,7 +403,6 @@ const STATE_COLORS = {
  * the first trial started. What was drawn is counted in `canvas.dataset` (lanes, bars).
  */
 export function drawTimeline(canvas, trials, format = String) {
-  const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth;
   const started = trials.filter((t) => typeof t.startedAt === 'number');
   const lanes = [...new Set(started.map((t) => t.worker ?? '?'))].sort();
@@ -398,11 +412,7 @@ export function drawTimeline(canvas, trials, format = String) {
   const right = width - 12;
   const height = top + Math.max(1, lanes.length) * laneHeight + 40;
   canvas.style.height = `${height}px`;
-  canvas.width = width * ratio;
-  canvas.height = height * ratio;
-  const g = canvas.getContext('2d');
-  g.scale(ratio, ratio);
-  g.clearRect(0, 0, width, height);
+  const { g } = blankCanvas(canvas, height);
   const now = Date.now();
   const t0 = Math.min(...started.map((t) => t.startedAt));
   const t1 = Math.max(...started.map((t) => t.finishedAt ?? now), t0 + 1);
@@ -452,14 +462,7 @@ export function drawTimeline(canvas, trials, format = String) {
  * `canvas.dataset.ticks` (JSON), so a test can read the axes without reading pixels.
  */
 export function drawParallel(canvas, space, trials, metric, direction, format = String) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
-  canvas.width = width * ratio;
-  canvas.height = height * ratio;
-  const g = canvas.getContext('2d');
-  g.scale(ratio, ratio);
-  g.clearRect(0, 0, width, height);
+  const { g, width, height } = blankCanvas(canvas);
   const done = trials.filter((t) => typeof t.value === 'number');
   const params = space.filter((p) => done.some((t) => t.config[p.name] !== undefined));
   const axes = [...params.map((p) => p.name), metric];
@@ -591,14 +594,7 @@ export function drawParallel(canvas, space, trials, metric, direction, format = 
  * in `canvas.dataset` (points, and the axes' ticks).
  */
 export function drawContour(canvas, px, py, trials, direction, format = String) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
-  canvas.width = width * ratio;
-  canvas.height = height * ratio;
-  const g = canvas.getContext('2d');
-  g.scale(ratio, ratio);
-  g.clearRect(0, 0, width, height);
+  const { g, width, height } = blankCanvas(canvas);
   const left = 56;
   const right = width - 12;
   const top = 10;
