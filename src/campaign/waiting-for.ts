@@ -13,17 +13,22 @@ export function mayRun(worker: LiveWorker, spec: TaskSpec): boolean {
   return !worker.advert || refusalOf(spec, worker.advert) === undefined;
 }
 
-/** The connected workers that may drive a campaign of this task and run its trials. */
+/**
+ * The connected workers that may drive a campaign of this task and run its trials, how many are
+ * connected in all, and how many of those may not run it (they leave its jobs alone).
+ */
 export async function workersFor(
   queues: LgtQueues,
   redis: Redis,
   spec: TaskSpec,
-): Promise<{ drivers: number; trials: number; connected: number }> {
+): Promise<{ drivers: number; trials: number; connected: number; refusing: number }> {
   const live = await liveWorkers(queues, redis);
+  const all = [...live.campaign, ...live.trials];
   return {
     drivers: live.campaign.filter((w) => mayRun(w, spec)).length,
     trials: live.trials.filter((w) => mayRun(w, spec)).length,
-    connected: new Set([...live.campaign, ...live.trials].map((w) => w.name)).size,
+    connected: new Set(all.map((w) => w.name)).size,
+    refusing: new Set(all.filter((w) => !mayRun(w, spec)).map((w) => w.name)).size,
   };
 }
 
@@ -41,28 +46,23 @@ export async function waitingFor(
   campaign: CampaignRecord,
 ): Promise<string | undefined> {
   if (FINISHED_CAMPAIGN.includes(campaign.status)) return undefined;
-  const live = await liveWorkers(queues, redis);
   const spec = campaign.request.task;
-  if (live.campaign.length === 0 && live.trials.length === 0)
+  const { drivers, trials, connected, refusing } = await workersFor(queues, redis, spec);
+  if (connected === 0)
     return `no worker serves this Redis, so nothing carries the campaign on: start \`lgt worker\` with the same Redis (or \`lgt resume ${campaign.id}\`, which starts its own)`;
   const flag = flagToRun(spec);
-  const drivers = live.campaign.filter((w) => mayRun(w, spec));
-  const trials = live.trials.filter((w) => mayRun(w, spec));
-  if (flag && (drivers.length === 0 || trials.length === 0)) {
-    const refusing = new Set(
-      [...live.campaign, ...live.trials].filter((w) => !mayRun(w, spec)).map((w) => w.name),
-    ).size;
+  if (flag && (drivers === 0 || trials === 0)) {
     const where =
-      drivers.length === 0 && trials.length === 0
+      drivers === 0 && trials === 0
         ? ''
-        : drivers.length === 0
+        : drivers === 0
           ? ' on the campaign queue'
           : ' on the trials queue';
-    return `no worker that may run ${describeTaskSpec(spec)} is connected${where} (${refusing} connected may not, and leave it alone): start one with \`lgt worker ${flag}\`${drivers.length === 0 && trials.length > 0 ? ' (all queues, or --queues campaign)' : drivers.length > 0 ? ' (all queues, or --queues trials)' : ''}`;
+    return `no worker that may run ${describeTaskSpec(spec)} is connected${where} (${refusing} connected may not, and leave it alone): start one with \`lgt worker ${flag}\`${drivers === 0 && trials > 0 ? ' (all queues, or --queues campaign)' : drivers > 0 ? ' (all queues, or --queues trials)' : ''}`;
   }
-  if (drivers.length === 0)
+  if (drivers === 0)
     return 'no worker serves the campaign queue, so no driver carries the campaign on: start `lgt worker` (all queues, or --queues campaign)';
-  if (trials.length === 0)
+  if (trials === 0)
     return 'no worker serves the trials queue, so its trials wait: start `lgt worker` (all queues, or --queues trials)';
   return undefined;
 }
