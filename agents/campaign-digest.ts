@@ -2,7 +2,7 @@ import { DEFAULT_SOURCE } from '../src/strategies/default-first-strategy.ts';
 import type { TrialRecord } from '../src/contracts/campaign-records.ts';
 import { standardError } from '../src/stats/standard-error.ts';
 import { trialImportance } from '../src/importance/trial-importance.ts';
-import { formatNumber } from '../src/format/format-number.ts';
+import { formatNumber } from '../src/format/display-format.js';
 import { describeCondition, describeRange } from '../src/search-space/param.ts';
 import { formatConfig } from '../src/search-space/format-config.ts';
 import type { AnyTask, MetricSpec } from '../src/tasks/task.ts';

@@ -27,7 +27,7 @@ import {
   trialLine,
 } from './campaign-digest.ts';
 import { formatConfig } from '../src/search-space/format-config.ts';
-import { formatNumber } from '../src/format/format-number.ts';
+import { formatNumber } from '../src/format/display-format.js';
 import type { Proposal } from '../src/strategies/strategy.ts';
 import { MAX_PROMPT_LENGTH, promptFile, renderTemplate } from './prompt-templates.ts';
 

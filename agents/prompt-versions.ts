@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import { formatNumber } from '../src/format/format-number.ts';
+import { formatNumber } from '../src/format/display-format.js';
 import type { TrialView } from './campaign-digest.ts';
 import { meanScore, type LgtSession, type LgtState } from './lgt-session.ts';
 import { templateProblem, templateVariables } from './prompt-templates.ts';

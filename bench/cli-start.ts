@@ -10,7 +10,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-// @ts-expect-error plain JavaScript without declarations (it runs before any TypeScript loader)
 import { buildIsFresh } from '../bin/build-state.js';
 import { startRedisServer } from '../src/queue/redis-server-process.ts';
 

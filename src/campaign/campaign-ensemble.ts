@@ -6,7 +6,7 @@ import {
 } from '../contracts/campaign-records.ts';
 import { combinePredictions, selectEnsemble } from '../ensemble/ensemble-selection.ts';
 import { decodePredictions, foldOf, type TrialPredictions } from '../ensemble/trial-predictions.ts';
-import { formatNumber } from '../format/format-number.ts';
+import { formatNumber } from '../format/display-format.js';
 import {
   CONFIRM_SOURCE,
   confirmationBudget,

@@ -1,4 +1,4 @@
-import { formatNumber } from '../format/format-number.ts';
+import { formatNumber } from '../format/display-format.js';
 import type { MetricSpec } from '../tasks/task.ts';
 import { DEFAULT_SOURCE } from '../strategies/default-first-strategy.ts';
 import {

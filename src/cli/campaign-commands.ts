@@ -18,7 +18,7 @@ import { followCampaign } from './campaign-follower.ts';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
 import { addRedisOption, openCommandContext, parseInteger } from './cli-options.ts';
 import { formatConfig } from '../search-space/format-config.ts';
-import { formatNumber } from '../format/format-number.ts';
+import { formatNumber } from '../format/display-format.js';
 import { formatSeconds, paint, table } from './terminal.ts';
 
 async function withContext(

@@ -5,7 +5,7 @@ import type { CampaignOverview } from '../contracts/campaign-overview.ts';
 import type { CampaignRecord } from '../contracts/campaign-records.ts';
 import type { CampaignStore } from '../campaign/campaign-store.ts';
 import { formatEvent } from './event-format.ts';
-import { formatNumber } from '../format/format-number.ts';
+import { formatNumber } from '../format/display-format.js';
 import { formatSeconds, StatusLine } from './terminal.ts';
 
 export interface FollowOptions {

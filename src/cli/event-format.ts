@@ -1,13 +1,8 @@
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
 import { formatConfig } from '../search-space/format-config.ts';
-import { formatNumber } from '../format/format-number.ts';
+import { formatClock, formatNumber } from '../format/display-format.js';
 import { formatSeconds, paint } from './terminal.ts';
 import { describeEpochCap } from '../trainer/step-budget.ts';
-
-/** The local time of day, 24-hour (the dashboard writes it the same way: format.js). */
-export function clockOf(at: number): string {
-  return new Date(at).toTimeString().slice(0, 8);
-}
 
 /**
  * One campaign event as a line a person reads in a log. `metric` names the task's metric.
@@ -20,7 +15,7 @@ export function formatEvent(
   opts: { epochs?: boolean; stream?: NodeJS.WriteStream } = {},
 ): string | null {
   const s = opts.stream ?? process.stdout;
-  const t = paint('dim', clockOf(e.at), s);
+  const t = paint('dim', formatClock(e.at), s);
   const trial = (n: number) => paint('cyan', `#${n}`, s);
   switch (e.type) {
     case 'campaign.started':
@@ -45,7 +40,7 @@ export function formatEvent(
     case 'trial.failed':
       return paint(
         e.final ? 'red' : 'yellow',
-        `${clockOf(e.at)} #${e.trial} failed (attempt ${e.attempt} of ${e.attempts}${e.final ? ', giving up' : ', will retry'}): ${e.error}`,
+        `${formatClock(e.at)} #${e.trial} failed (attempt ${e.attempt} of ${e.attempts}${e.final ? ', giving up' : ', will retry'}): ${e.error}`,
         s,
       );
     case 'trial.cancelled':
@@ -53,13 +48,13 @@ export function formatEvent(
     case 'trial.timed-out':
       return paint(
         'yellow',
-        `${clockOf(e.at)} ${trial(e.trial)} timed out at epoch ${e.epoch} after ${Math.round(e.seconds)} s (limit ${e.limit} s); the campaign goes on`,
+        `${formatClock(e.at)} ${trial(e.trial)} timed out at epoch ${e.epoch} after ${Math.round(e.seconds)} s (limit ${e.limit} s); the campaign goes on`,
         s,
       );
     case 'best.improved':
       return paint(
         'green',
-        `${clockOf(e.at)} best so far: #${e.trial} ${metric} ${formatNumber(e.value)}${e.previous === null ? '' : e.previous === e.value ? ' (a tie: the earlier trial counts)' : ` (was ${formatNumber(e.previous)})`}`,
+        `${formatClock(e.at)} best so far: #${e.trial} ${metric} ${formatNumber(e.value)}${e.previous === null ? '' : e.previous === e.value ? ' (a tie: the earlier trial counts)' : ` (was ${formatNumber(e.previous)})`}`,
         s,
       );
     case 'campaign.cancelling':
@@ -73,26 +68,26 @@ export function formatEvent(
     case 'campaign.finished':
       return `${t} campaign ${e.status}${e.best ? `: best #${e.best.trial} ${metric} ${formatNumber(e.best.value)}` : ''}${e.reportDir ? `; report in ${e.reportDir}` : ''}`;
     case 'campaign.failed':
-      return paint('red', `${clockOf(e.at)} campaign failed: ${e.error}`, s);
+      return paint('red', `${formatClock(e.at)} campaign failed: ${e.error}`, s);
     case 'agent.message':
       return formatAgentMessage(e, t, s);
     case 'agent.fallback':
     case 'agent.waiting':
-      return paint('yellow', `${clockOf(e.at)} ${e.agent}: ${e.reason}`, s);
+      return paint('yellow', `${formatClock(e.at)} ${e.agent}: ${e.reason}`, s);
     case 'prompt.rewritten':
       return `${t} ${paint('magenta', 'optimizer', s)}: Advisor prompt v${e.version} replaces v${e.parent}: ${e.rationale}\n${indent(e.diff, s)}`;
     case 'prompt.rejected':
-      return paint('yellow', `${clockOf(e.at)} optimizer: new prompt rejected: ${e.reason}`, s);
+      return paint('yellow', `${formatClock(e.at)} optimizer: new prompt rejected: ${e.reason}`, s);
     case 'prompt.reverted':
       return paint(
         'yellow',
-        `${clockOf(e.at)} optimizer: prompt v${e.from} did worse than v${e.to}; v${e.to} is back (${e.reason})`,
+        `${formatClock(e.at)} optimizer: prompt v${e.from} did worse than v${e.to}; v${e.to} is back (${e.reason})`,
         s,
       );
     case 'llm.budget':
       return paint(
         'yellow',
-        `${clockOf(e.at)} LLM budget spent (${e.tokens} tokens, $${e.costUsd.toFixed(4)} of ${e.limit}): the campaign stops`,
+        `${formatClock(e.at)} LLM budget spent (${e.tokens} tokens, $${e.costUsd.toFixed(4)} of ${e.limit}): the campaign stops`,
         s,
       );
     case 'inrun.decision': {
@@ -110,7 +105,7 @@ export function formatEvent(
     case 'inrun.budget':
       return paint(
         'yellow',
-        `${clockOf(e.at)} epoch budget (${e.budget}): run ${e.run} tries no more changes from epoch ${e.epoch}; what is left finishes it as it is`,
+        `${formatClock(e.at)} epoch budget (${e.budget}): run ${e.run} tries no more changes from epoch ${e.epoch}; what is left finishes it as it is`,
         s,
       );
     case 'pbt.exploit':

@@ -38,7 +38,7 @@ import {
 import { addRedisOption, openCommandContext, parseDuration, parseInteger } from './cli-options.ts';
 import { formatConfig } from '../search-space/format-config.ts';
 import { addTaskOptions } from './trial-command.ts';
-import { formatNumber } from '../format/format-number.ts';
+import { formatNumber } from '../format/display-format.js';
 import { formatSeconds, paint, printTaskNotes, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
 import { redactSecrets } from '../secrets/redact.ts';

@@ -10,7 +10,7 @@ import { isObjectiveTask } from '../tasks/objective.ts';
 import { describeEpochCap } from '../trainer/step-budget.ts';
 import type { EpochRecord, TrialResult } from '../trainer/trainer.ts';
 import { resolveTask } from '../tasks/task-registry.ts';
-import { formatNumber } from '../format/format-number.ts';
+import { formatNumber } from '../format/display-format.js';
 import { formatSeconds, paint, printTaskNotes, sparkline, StatusLine, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
 

@@ -42,8 +42,10 @@ const FILES: Record<string, { file: string; type: string }> = {
     file: path.join(DASHBOARD_DIR, 'charts.js'),
     type: 'text/javascript; charset=utf-8',
   },
+  // The command line's own module (plain JavaScript), so the page writes numbers and times by
+  // the same rules, not by a copy of them.
   '/dashboard/format.js': {
-    file: path.join(DASHBOARD_DIR, 'format.js'),
+    file: path.join(PACKAGE_ROOT, 'src/format/display-format.js'),
     type: 'text/javascript; charset=utf-8',
   },
   '/dashboard/scale.js': {

@@ -2,7 +2,7 @@ import type { TrialRecord } from '../contracts/campaign-records.ts';
 import { GaussianProcess } from '../maths/gaussian-process.ts';
 import { logExpectedImprovement } from '../maths/log-expected-improvement.ts';
 import { fitYeoJohnson, yeoJohnson, yeoJohnsonInverse } from '../maths/yeo-johnson.ts';
-import { formatNumber } from '../format/format-number.ts';
+import { formatNumber } from '../format/display-format.js';
 import { Rng } from '../random/rng.ts';
 import type { ParamDef } from '../search-space/param.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';

@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain JavaScript without declarations (it runs before any TypeScript loader)
 import { buildIsFresh, stampBuild } from '../../bin/build-state.js';
 import { runCli } from '../helpers/run-cli.ts';
 

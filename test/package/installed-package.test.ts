@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain JavaScript without declarations (it runs before any TypeScript loader)
 import { buildIsFresh } from '../../bin/build-state.js';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import { REPO_ROOT, SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';

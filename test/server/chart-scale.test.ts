@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 // The page's own module, run here as the browser runs it (no imports, plain JavaScript).
-// @ts-expect-error plain JavaScript without declarations
 import { clippedRange } from '../../src/server/dashboard/scale.js';
 
 type Range = { min: number; max: number; clipped: number };

@@ -1,48 +1,41 @@
+import { readFile } from 'node:fs/promises';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { formatNumber } from '../../src/format/format-number.ts';
-import { clockOf } from '../../src/cli/event-format.ts';
-// The page's copy of the rules, run here as the browser runs it.
-// @ts-expect-error plain JavaScript without declarations
-import * as page from '../../src/server/dashboard/format.js';
+import { formatClock, formatNumber } from '../../src/format/display-format.js';
+import { registerDashboardRoutes } from '../../src/server/dashboard-routes.ts';
 
-const pageFormat = page as {
-  formatNumber: (v: unknown) => string;
-  formatClock: (at: number) => string;
-};
-
-describe('the page writes numbers and times as the command line does', () => {
-  it('the same text for every kind of number', () => {
-    const values = [
-      0,
-      1,
-      -1,
-      0.5,
-      0.123456,
-      0.0009876,
-      1e-7,
-      12.3456,
-      999.95,
-      1000,
-      54084.4,
-      54084.44,
-      -123456.78,
-      999999,
-      1e6,
-      3.2e9,
-      Number.POSITIVE_INFINITY,
-      Number.NEGATIVE_INFINITY,
-      NaN,
-    ];
-    for (const v of [...values, ...values.map((x) => x * 7.31)])
-      expect(pageFormat.formatNumber(v), String(v)).toBe(formatNumber(v));
-    expect(pageFormat.formatNumber(null)).toBe(formatNumber(null));
-    // What the issue saw: the list showed 5.21e+4 where the command line shows 54,084.4.
-    expect(pageFormat.formatNumber(54084.4)).toBe('54,084.4');
+describe('the page and the command line write numbers and times with one module', () => {
+  it('the page is sent the very file the command line imports', async () => {
+    const app = Fastify();
+    registerDashboardRoutes(app);
+    try {
+      const sent = await app.inject({ url: '/dashboard/format.js' });
+      expect(sent.statusCode).toBe(200);
+      expect(sent.headers['content-type']).toMatch(/^text\/javascript/);
+      const source = await readFile(new URL('../../src/format/display-format.js', import.meta.url));
+      expect(sent.body).toBe(source.toString('utf8'));
+      // The browser has no node_modules: the module must stand alone.
+      expect(sent.body).not.toMatch(/^\s*import\s/m);
+    } finally {
+      await app.close();
+    }
   });
 
-  it('the same 24-hour clock as the live log', () => {
-    for (const at of [Date.UTC(2026, 11, 7, 0, 5, 9), Date.UTC(2026, 11, 7, 13, 45, 0)])
-      expect(pageFormat.formatClock(at)).toBe(clockOf(at));
-    expect(pageFormat.formatClock(Date.UTC(2026, 11, 7, 13, 45, 0))).toMatch(/^\d\d:\d\d:\d\d$/);
+  it('writes numbers as the issue asked (54,084.4, not 5.21e+4) and labels as they are', () => {
+    expect(formatNumber(54084.4)).toBe('54,084.4');
+    expect(formatNumber(-123456.78)).toBe('-123,456.8');
+    expect(formatNumber(0.123456)).toBe('0.1235');
+    expect(formatNumber(1e-7)).toBe('1.00e-7');
+    expect(formatNumber(3.2e9)).toBe('3.20e+9');
+    expect(formatNumber(Number.NEGATIVE_INFINITY)).toBe('-inf');
+    expect(formatNumber(NaN)).toBe('-');
+    expect(formatNumber(null)).toBe('-');
+    expect(formatNumber('relu')).toBe('relu');
+  });
+
+  it('writes the time of day on a 24-hour clock', () => {
+    const at = new Date(2026, 11, 7, 13, 45, 9).getTime();
+    expect(formatClock(at)).toBe('13:45:09');
+    expect(formatClock(new Date(2026, 11, 7, 0, 5, 0).getTime())).toBe('00:05:00');
   });
 });

@@ -8,7 +8,7 @@ import {
   normalPdf,
 } from '../../src/maths/log-expected-improvement.ts';
 import { fitYeoJohnson, yeoJohnson, yeoJohnsonInverse } from '../../src/maths/yeo-johnson.ts';
-import { formatNumber } from '../../src/format/format-number.ts';
+import { formatNumber } from '../../src/format/display-format.js';
 import { choice } from '../../src/search-space/param.ts';
 import { SearchSpace, type Config } from '../../src/search-space/search-space.ts';
 import { configKey } from '../../src/strategies/config-sampling.ts';

@@ -1,5 +1,5 @@
 // What every page of the dashboard uses: building elements, calling the API, the error line,
-// and the small formatting rules the pages share (numbers and times: format.js).
+// and numbers as the command line writes them (format.js is its module, src/format/display-format.js).
 import { formatNumber } from '/dashboard/format.js';
 
 export const app = document.getElementById('app');
