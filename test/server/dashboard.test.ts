@@ -328,8 +328,29 @@ describe('dashboard', () => {
     const shown = Number(await canvas.getAttribute('data-shown'));
     expect(shown).toBeGreaterThan(20);
     expect(shown).toBeLessThan(80);
+    // The table lists the trials within the range, and only those: x1 in its lower half.
+    const tableRows = page.locator('#trials tbody tr');
+    await expect.poll(() => tableRows.count()).toBe(shown);
+    expect(await page.locator('#table-note').textContent()).toMatch(
+      new RegExp(`^${shown} trials within the ranges brushed`),
+    );
+    const listed = (await tableRows.evaluateAll((rows) =>
+      rows.map((r) => Number(r.getAttribute('data-trial'))),
+    )) as number[];
+    const x1Of = new Map(
+      (
+        (await (await fetch(`${base}/api/campaigns/${campaign.id}/trials`)).json()) as {
+          number: number;
+          config: { x1: number };
+        }[]
+      ).map((t) => [t.number, t.config.x1]),
+    );
+    const x1Values = [...x1Of.values()];
+    const middle = (Math.min(...x1Values) + Math.max(...x1Values)) / 2;
+    for (const n of listed) expect(x1Of.get(n), `#${n}`).toBeLessThanOrEqual(middle + 0.02);
     await page.mouse.dblclick(x1Axis, onScreen.y + geometry.top + 10);
     await expect.poll(() => canvas.getAttribute('data-shown')).toBe('100');
+    await expect.poll(() => tableRows.count()).toBe(100);
     // Uniform on [0, 1]: a linear axis from the lowest value seen to the highest.
     const x1 = ticks.filter((t) => t.axis === 'x1').map((t) => t.text);
     expect(x1).toHaveLength(3);
@@ -510,7 +531,7 @@ describe('dashboard', () => {
     await page.close();
   });
 
-  it('marks failed trials apart on the metric chart', async () => {
+  it('marks failed and pruned trials apart on the metric chart, the curves and the timeline', async () => {
     const campaign = await startCampaign(
       ctx.store,
       ctx.queues,
@@ -521,21 +542,37 @@ describe('dashboard', () => {
           path: path.join(REPO_ROOT, 'test/fixtures/sometimes-failing-objective.ts'),
         },
         strategy: 'random',
-        maxTrials: 12,
-        parallel: 4,
+        pruner: 'median',
+        maxTrials: 16,
+        parallel: 2,
       },
     );
     const done = await campaignEnd(ctx.store, campaign.id);
     const trials = await ctx.store.listTrials(campaign.id);
     const failed = trials.filter((t) => t.state === 'failed').length;
+    const pruned = trials.filter((t) => t.state === 'pruned').length;
     const completed = trials.filter((t) => t.state === 'completed').length;
     expect(done.status, done.error).toBe('completed');
     expect(failed).toBeGreaterThan(0);
+    expect(pruned).toBeGreaterThan(0);
     const page = await browser.newPage();
     await page.goto(`${base}/#/c/${encodeURIComponent(campaign.id)}`);
     const chart = page.locator('#progress-chart');
     await expect.poll(() => chart.getAttribute('data-failed')).toBe(String(failed));
+    expect(await chart.getAttribute('data-pruned')).toBe(String(pruned));
     expect(await chart.getAttribute('data-points')).toBe(String(completed));
+    // Every finished trial's curve at once: the pruned ones dashed, as many as were pruned.
+    await page.locator('#all-curves').check();
+    const curves = page.locator('#curves-chart');
+    await expect.poll(() => curves.getAttribute('data-pruned')).toBe(String(pruned));
+    // The timeline draws every trial, failed and pruned in their own colours.
+    const timeline = page.locator('#timeline');
+    await expect.poll(() => timeline.getAttribute('data-bars')).toBe(String(trials.length));
+    const states = JSON.parse((await timeline.getAttribute('data-states'))!) as Record<
+      string,
+      number
+    >;
+    expect(states).toMatchObject({ failed, pruned, completed });
     await page.close();
   });
 

@@ -485,7 +485,8 @@ export async function campaignPage(id) {
   const curves = new CurvesChart(curvesEl, metric);
   const runChart = inRun ? new RunChart(runEl, metric) : null;
   const slice = new SliceChart(sliceEl, metric);
-  brushParallel(parallelCanvas, () =>
+  // Brushing filters the table too: it lists the trials within the ranges.
+  brushParallel(parallelCanvas, () => {
     drawParallel(
       parallelCanvas,
       observedSpace([...trials.values()]),
@@ -493,8 +494,9 @@ export async function campaignPage(id) {
       metric,
       c.metric.direction,
       formatNumber,
-    ),
-  );
+    );
+    renderTable();
+  });
   const edf = new EdfChart(edfEl, metric);
 
   /**
@@ -661,18 +663,25 @@ export async function campaignPage(id) {
   }
 
   function renderTable() {
-    const rows = [...trials.values()].sort((a, b) => {
-      const x = a[sortKey];
-      const y = b[sortKey];
-      if (x === y) return a.number - b.number;
-      if (x === undefined || x === null) return 1;
-      if (y === undefined || y === null) return -1;
-      return (x < y ? -1 : 1) * sortDir;
-    });
+    const brushed = parallelCanvas.kept;
+    const all = [...trials.values()];
+    const rows = all
+      .filter((t) => !brushed || brushed.has(t.number))
+      .sort((a, b) => {
+        const x = a[sortKey];
+        const y = b[sortKey];
+        if (x === y) return a.number - b.number;
+        if (x === undefined || x === null) return 1;
+        if (y === undefined || y === null) return -1;
+        return (x < y ? -1 : 1) * sortDir;
+      });
+    const within = brushed
+      ? ` within the ranges brushed on the parallel coordinates (of ${formatNumber(all.length)}; double-click an axis to clear its range)`
+      : '';
     tableNote.textContent =
       rows.length > MAX_ROWS
-        ? `showing ${MAX_ROWS} of ${rows.length.toLocaleString('en')} trials (sort by a column to see others)`
-        : `${rows.length} trials`;
+        ? `showing ${MAX_ROWS} of ${formatNumber(rows.length)} trials${within} (sort by a column to see others)`
+        : `${formatNumber(rows.length)} trials${within}`;
     tbody.replaceChildren(
       ...rows.slice(0, MAX_ROWS).map((t) =>
         h(

@@ -425,6 +425,7 @@ export function drawTimeline(canvas, trials, format = String) {
     g.fillText(label, left - 6, top + i * laneHeight + 10);
   });
   let bars = 0;
+  const byState = {};
   for (const t of started) {
     const lane = lanes.indexOf(t.worker ?? '?');
     const x0 = xOf(t.startedAt);
@@ -432,6 +433,7 @@ export function drawTimeline(canvas, trials, format = String) {
     g.fillStyle = STATE_COLORS[t.state] ?? '#64748b';
     g.fillRect(x0, top + lane * laneHeight + 2, x1 - x0, laneHeight - 4);
     bars++;
+    byState[t.state] = (byState[t.state] ?? 0) + 1;
   }
   // The time axis: seconds since the first start, at its ends and middle.
   const axisY = top + lanes.length * laneHeight + 14;
@@ -452,6 +454,8 @@ export function drawTimeline(canvas, trials, format = String) {
   }
   canvas.dataset.lanes = String(lanes.length);
   canvas.dataset.bars = String(bars);
+  // The bars drawn in each state's colour (for the test, which reads no pixels).
+  canvas.dataset.states = JSON.stringify(byState);
 }
 
 /**
@@ -512,12 +516,12 @@ export function drawParallel(canvas, space, trials, metric, direction, format = 
     (a, b) => Number(passes(a)) - Number(passes(b)) || goodness(a.value) - goodness(b.value),
   );
   const alpha = done.length > 2000 ? 0.15 : done.length > 300 ? 0.35 : 0.7;
-  let shown = 0;
+  const kept = new Set();
   for (const t of order) {
-    const kept = passes(t);
-    if (kept) shown++;
-    g.globalAlpha = kept ? alpha : 0.08;
-    g.strokeStyle = kept ? colour(goodness(t.value)) : '#94a3b8';
+    const passed = passes(t);
+    if (passed) kept.add(t.number);
+    g.globalAlpha = passed ? alpha : 0.08;
+    g.strokeStyle = passed ? colour(goodness(t.value)) : '#94a3b8';
     g.beginPath();
     params.forEach((p, i) => {
       const v = t.config[p.name];
@@ -580,7 +584,9 @@ export function drawParallel(canvas, space, trials, metric, direction, format = 
   g.fillStyle = 'rgba(37, 99, 235, 0.15)';
   for (const [i, [a, b]] of filters) g.fillRect(xOf(i) - 6, yOf(b), 12, yOf(a) - yOf(b));
   canvas.dataset.ticks = JSON.stringify(ticks);
-  canvas.dataset.shown = String(shown);
+  canvas.dataset.shown = String(kept.size);
+  // The trials within the brushed ranges (null while nothing is brushed): the table shows these.
+  canvas.kept = filters.size > 0 ? kept : null;
   // Where the axes are, for brushParallel.
   canvas.axisGeometry = { xs: axes.map((_, i) => xOf(i)), top, bottom };
   return done.length;
