@@ -507,6 +507,18 @@ describe('dashboard', () => {
       expect(t.y, t.text).toBeGreaterThan(0);
       expect(t.y, t.text).toBeLessThanOrEqual(contourBox.height);
     }
+    // Its contour lines: five levels, rising, within the values seen, each traced in segments.
+    const levels = JSON.parse(
+      (await page.locator('#contour').getAttribute('data-levels'))!,
+    ) as number[];
+    const values = (await ctx.store.listTrials(campaign.id)).map((t) => t.value!);
+    expect(levels).toHaveLength(5);
+    for (let k = 1; k < levels.length; k++) expect(levels[k]).toBeGreaterThan(levels[k - 1]!);
+    expect(levels[0]).toBeGreaterThan(Math.min(...values));
+    expect(levels[4]).toBeLessThan(Math.max(...values));
+    expect(Number(await page.locator('#contour').getAttribute('data-segments'))).toBeGreaterThan(
+      20,
+    );
     // The empirical distribution of the 100 values.
     expect(await page.locator('#edf-chart').getAttribute('data-points')).toBe('100');
     // The metric chart shows all 100 (none is far off on this function).

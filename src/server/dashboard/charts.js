@@ -595,8 +595,10 @@ export function drawParallel(canvas, space, trials, metric, direction, format = 
 /**
  * The metric over two numeric dimensions (optuna-dashboard's contour): the plane coloured by an
  * inverse-distance-weighted estimate from the trials (power 2, on the dimensions' own scales,
- * log where the page's observed space says so), worse red to better blue, with the trials as
- * points. A map of where the good results were, not a model's prediction. What was drawn is left
+ * log where the page's observed space says so), worse red to better blue, its contour lines at
+ * five levels, with the trials as points. A map of where the good results were, not a model's
+ * prediction: optuna-dashboard interpolates the trials too (plotly's contour of scattered
+ * points), and so a line between two distant trials is a guess in both. What was drawn is left
  * in `canvas.dataset` (points, and the axes' ticks).
  */
 export function drawContour(canvas, px, py, trials, direction, format = String) {
@@ -631,25 +633,71 @@ export function drawContour(canvas, px, py, trials, direction, format = String) 
   const cells = 40;
   const cw = (right - left) / cells;
   const ch = (bottom - top) / cells;
+  const estimate = (cx, cy) => {
+    let num = 0;
+    let den = 0;
+    for (const p of points) {
+      const w = 1 / ((p.x - cx) ** 2 + (p.y - cy) ** 2 + 1e-6);
+      num += w * p.v;
+      den += w;
+    }
+    return num / den;
+  };
+  let segments = 0;
+  const levels = [];
   if (points.length > 0) {
     for (let i = 0; i < cells; i++) {
       for (let j = 0; j < cells; j++) {
-        const cx = (i + 0.5) / cells;
-        const cy = (j + 0.5) / cells;
-        let num = 0;
-        let den = 0;
-        for (const p of points) {
-          const w = 1 / ((p.x - cx) ** 2 + (p.y - cy) ** 2 + 1e-6);
-          num += w * p.v;
-          den += w;
-        }
         // Lighter than the points (mixed with white): opaque, so neighbouring cells do not
         // overlap into a grid.
-        const s = goodness(num / den);
+        const s = goodness(estimate((i + 0.5) / cells, (j + 0.5) / cells));
         const light = (c) => Math.round(c + (255 - c) * 0.45);
         g.fillStyle = `rgb(${light(220 * (1 - s))}, ${light(80 + 60 * s)}, ${light(60 + 180 * s)})`;
         g.fillRect(left + i * cw, bottom - (j + 1) * ch, cw + 0.5, ch + 0.5);
       }
+    }
+    // The contour lines: five levels evenly between the lowest and highest value, traced by
+    // marching squares over the estimate at the grid's corners (a cell's edge is crossed where
+    // its two ends lie on either side of the level; the crossing is interpolated linearly).
+    const node = [];
+    for (let i = 0; i <= cells; i++) {
+      node.push([]);
+      for (let j = 0; j <= cells; j++) node[i].push(estimate(i / cells, j / cells));
+    }
+    g.strokeStyle = 'rgba(29, 36, 48, 0.45)';
+    g.lineWidth = 1;
+    for (let k = 1; hi > lo && k <= 5; k++) {
+      const level = lo + ((hi - lo) * k) / 6;
+      levels.push(level);
+      g.beginPath();
+      for (let i = 0; i < cells; i++) {
+        for (let j = 0; j < cells; j++) {
+          const corners = [
+            [i, j],
+            [i + 1, j],
+            [i + 1, j + 1],
+            [i, j + 1],
+          ];
+          const crossings = [];
+          corners.forEach(([ai, aj], e) => {
+            const [bi, bj] = corners[(e + 1) % 4];
+            const [va, vb] = [node[ai][aj], node[bi][bj]];
+            if (va < level === vb < level) return;
+            const t = (level - va) / (vb - va);
+            crossings.push([
+              left + ((ai + t * (bi - ai)) / cells) * (right - left),
+              bottom - ((aj + t * (bj - aj)) / cells) * (bottom - top),
+            ]);
+          });
+          // Two crossings: one segment; four (a saddle): two, paired in order round the cell.
+          for (let c = 0; c + 1 < crossings.length; c += 2) {
+            g.moveTo(...crossings[c]);
+            g.lineTo(...crossings[c + 1]);
+            segments++;
+          }
+        }
+      }
+      g.stroke();
     }
   }
   for (const p of points) {
@@ -682,6 +730,8 @@ export function drawContour(canvas, px, py, trials, direction, format = String) 
   ticks.push({ axis: py.name, text: py.name, x: 12, y: (top + bottom) / 2 });
   canvas.dataset.points = String(points.length);
   canvas.dataset.ticks = JSON.stringify(ticks);
+  canvas.dataset.levels = JSON.stringify(levels);
+  canvas.dataset.segments = String(segments);
 }
 
 /**
