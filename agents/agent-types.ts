@@ -1,5 +1,5 @@
 import type { Proposal } from '../src/strategies/strategy.ts';
-import type { AnyTask } from '../src/tasks/task.ts';
+import type { AnyTask } from '../src/task-kinds/task.ts';
 import { NO_USAGE, type LlmResult } from '../src/llm/llm-client.ts';
 import type { AdvisorReply, EvaluatorReply, OptimizerReply } from './agent-schemas.ts';
 import type { TrialView } from './campaign-digest.ts';

@@ -5,7 +5,7 @@ import { trialImportance } from '../src/importance/trial-importance.ts';
 import { formatNumber } from '../src/format/display-format.js';
 import { describeCondition, describeRange } from '../src/search-space/param.ts';
 import { formatConfig } from '../src/search-space/format-config.ts';
-import type { AnyTask, MetricSpec } from '../src/tasks/task.ts';
+import type { AnyTask, MetricSpec } from '../src/task-kinds/task.ts';
 import { describeEpochCap } from '../src/trainer/step-budget.ts';
 import type { EpochRecord } from '../src/trainer/trainer.ts';
 

@@ -8,7 +8,7 @@ import { applyInRunChange, describeChange } from '../src/strategies/in-run-param
 import { epochsCommitted } from '../src/trials/epoch-budget.ts';
 import type { StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Proposal, Strategy } from '../src/strategies/strategy.ts';
-import type { AnyTask } from '../src/tasks/task.ts';
+import type { AnyTask } from '../src/task-kinds/task.ts';
 import type { EpochRecord } from '../src/trainer/trainer.ts';
 import type { AgentAnswer } from './agent-types.ts';
 import { logAgentTurn } from './agent-turn-log.ts';

@@ -1,4 +1,4 @@
-import type { AnyTask } from '../src/tasks/task.ts';
+import type { AnyTask } from '../src/task-kinds/task.ts';
 import type { Config } from '../src/search-space/search-space.ts';
 import type { EpochRecord } from '../src/trainer/trainer.ts';
 import type { AgentAnswer } from './agent-types.ts';

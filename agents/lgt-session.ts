@@ -3,7 +3,7 @@ import type { PromptVersion } from '../src/contracts/prompt-history.ts';
 import type { CampaignRecord } from '../src/contracts/campaign-records.ts';
 import type { StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Strategy } from '../src/strategies/strategy.ts';
-import type { AnyTask } from '../src/tasks/task.ts';
+import type { AnyTask } from '../src/task-kinds/task.ts';
 import type { EvaluatorReply } from './agent-schemas.ts';
 import type { AgentAnswer, Advisor, Evaluator, PromptOptimizer } from './agent-types.ts';
 import type { LlmCandidateChooser } from './llm-agents.ts';

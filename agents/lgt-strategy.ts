@@ -7,7 +7,7 @@ import {
 } from '../src/contracts/campaign-records.ts';
 import { llmBudgetSpent, type StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Proposal, Strategy } from '../src/strategies/strategy.ts';
-import type { AnyTask } from '../src/tasks/task.ts';
+import type { AnyTask } from '../src/task-kinds/task.ts';
 import type { Config } from '../src/search-space/search-space.ts';
 import { DEFAULT_SOURCE } from '../src/strategies/default-first-strategy.ts';
 import { AdvisorTurns } from './advisor-turns.ts';

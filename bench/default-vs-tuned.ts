@@ -25,7 +25,7 @@ import type { Metrics } from '../src/trainer/metrics.ts';
 import { openQueues } from '../src/queue/lgt-queues.ts';
 import { createRedis } from '../src/queue/redis-connection.ts';
 import { startRedisServer } from '../src/queue/redis-server-process.ts';
-import { spaceWithEpochs, type AnyModelTask, type TaskKind } from '../src/tasks/task.ts';
+import { spaceWithEpochs, type AnyModelTask, type TaskKind } from '../src/task-kinds/task.ts';
 import { TfjsTrainer } from '../src/trainer/tfjs-trainer.ts';
 import { WorkerService } from '../src/worker/worker-service.ts';
 import { farWorse, subsample } from './small-data.ts';

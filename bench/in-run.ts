@@ -4,7 +4,7 @@
  * (and, for comparison, the search space's default configuration, method `default`);
  * `--mode dynamic` (the rule-based agents; no LLM is called here); `--mode pbt`; and static
  * `tpe` and `random` campaigns of T-epoch trials, over the knobs the in-run modes turn (the rest
- * fixed at the baseline's: methods tpe-knobs, random-knobs; see bench/tasks/) and over the whole
+ * fixed at the baseline's: methods tpe-knobs, random-knobs; see bench/knobs/) and over the whole
  * search space (tpe, random). Every tuned method gets the same epoch budget,
  * B = factor x T (PBT's population is the factor, so it spends exactly B; dynamic stops trying
  * changes when the rest of B is needed to finish its run). All through the real queue, workers

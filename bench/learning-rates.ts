@@ -15,8 +15,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Metrics } from '../src/trainer/metrics.ts';
-import { loadTask } from '../src/tasks/task-registry.ts';
-import { spaceWithEpochs, type AnyModelTask, type TaskKind } from '../src/tasks/task.ts';
+import { loadTask } from '../src/catalog/task-registry.ts';
+import { spaceWithEpochs, type AnyModelTask, type TaskKind } from '../src/task-kinds/task.ts';
 import { TfjsTrainer } from '../src/trainer/tfjs-trainer.ts';
 import { farWorse, subsample } from './small-data.ts';
 

@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { isObjectiveTask, type ObjectiveMetrics } from '../src/tasks/objective.ts';
+import { isObjectiveTask, type ObjectiveMetrics } from '../src/task-kinds/objective.ts';
 import { findBuiltInTask } from '../tasks/index.ts';
 
 const benchmarksDir =

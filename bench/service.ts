@@ -22,7 +22,7 @@ import { parseCampaignRequest } from '../src/contracts/campaign-request.ts';
 import { startRedisServer } from '../src/queue/redis-server-process.ts';
 import { buildApiServer } from '../src/server/api-server.ts';
 import { WorkerService } from '../src/worker/worker-service.ts';
-import { findBuiltInTask } from '../src/tasks/task-registry.ts';
+import { findBuiltInTask } from '../src/catalog/task-registry.ts';
 import { Rng } from '../src/random/rng.ts';
 import { sampleConfig } from '../src/strategies/config-sampling.ts';
 

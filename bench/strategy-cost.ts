@@ -14,8 +14,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { TrialRecord } from '../src/contracts/campaign-records.ts';
-import { findBuiltInTask } from '../src/tasks/task-registry.ts';
-import { isObjectiveTask } from '../src/tasks/objective.ts';
+import { findBuiltInTask } from '../src/catalog/task-registry.ts';
+import { isObjectiveTask } from '../src/task-kinds/objective.ts';
 import { RandomStrategy } from '../src/strategies/random-strategy.ts';
 import type { Strategy } from '../src/strategies/strategy.ts';
 import { TpeStrategy } from '../src/strategies/tpe-strategy.ts';

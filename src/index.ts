@@ -25,7 +25,7 @@ export type {
   PreparedData,
   Task,
   TaskKind,
-} from './tasks/task.ts';
+} from './task-kinds/task.ts';
 export {
   defineObjective,
   type ObjectiveDefinition,
@@ -33,9 +33,9 @@ export {
   type ObjectiveOutcome,
   type ObjectiveTask,
   type ObjectiveTrial,
-} from './tasks/objective.ts';
-export { defineTabularTask, type TabularTaskOptions } from './tasks/tabular/tabular-task.ts';
-export { defineImageTask, type ImageTaskOptions } from './tasks/image/image-task.ts';
+} from './task-kinds/objective.ts';
+export { defineTabularTask, type TabularTaskOptions } from './task-kinds/tabular/tabular-task.ts';
+export { defineImageTask, type ImageTaskOptions } from './task-kinds/image/image-task.ts';
 export {
   activationParam,
   classificationLossParams,
@@ -43,8 +43,8 @@ export {
   regularizationParams,
   trainingParams,
   trainingPlanOf,
-} from './tasks/common-params.ts';
-export { floatSplit } from './tasks/array-splits.ts';
+} from './task-kinds/common-params.ts';
+export { floatSplit } from './task-kinds/array-splits.ts';
 export { readCsvTable, parseCsvTable } from './data/csv-table.ts';
 export { resolveDataFile, type DataFileSpec } from './data/data-files.ts';
 export { splitIndices } from './data/split.ts';
@@ -52,15 +52,15 @@ export { buildMlp } from './models/mlp.ts';
 export { buildCnn } from './models/cnn.ts';
 export { TfjsTrainer } from './trainer/tfjs-trainer.ts';
 export type { TrialRequest, TrialResult, EpochRecord } from './trainer/trainer.ts';
-export type { TrainingPlan } from './tasks/training-plan.ts';
-export { builtInTasks, findBuiltInTask } from './tasks/task-registry.ts';
+export type { TrainingPlan } from './task-kinds/training-plan.ts';
+export { builtInTasks, findBuiltInTask } from './catalog/task-registry.ts';
 export { loadPredictor, Predictor, type Prediction } from './predict/predictor.ts';
 export {
   RowError,
   type RawRow,
   type RawValue,
   type TabularEncoding,
-} from './tasks/tabular/tabular-encoding.ts';
+} from './task-kinds/tabular/tabular-encoding.ts';
 // Campaigns from a script: in this process (`startCampaign`) or through `lgt serve` (`LgtClient`),
 // both answering the same handle.
 export {

@@ -7,7 +7,7 @@
 import { Rng } from '../src/random/rng.ts';
 import { choice, float, int } from '../src/search-space/param.ts';
 import type { ParamDefs } from '../src/search-space/search-space.ts';
-import { defineObjective, type ObjectiveTask } from '../src/tasks/objective.ts';
+import { defineObjective, type ObjectiveTask } from '../src/task-kinds/objective.ts';
 
 const METRIC = { name: 'value', direction: 'minimize' } as const;
 const SUMMARY = 'a benchmark function with a known optimum (no data, no training)';

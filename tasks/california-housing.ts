@@ -1,5 +1,5 @@
 import { dataSources } from '../src/data/data-sources.ts';
-import { defineTabularTask } from '../src/tasks/tabular/tabular-task.ts';
+import { defineTabularTask } from '../src/task-kinds/tabular/tabular-task.ts';
 
 export default defineTabularTask({
   name: 'california-housing',

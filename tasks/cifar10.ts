@@ -1,8 +1,8 @@
-import { PLAIN_CLASSIFICATION } from '../src/tasks/common-params.ts';
+import { PLAIN_CLASSIFICATION } from '../src/task-kinds/common-params.ts';
 import { CIFAR10_CLASS_NAMES } from '../src/data/cifar10-file.ts';
 import { dataSources } from '../src/data/data-sources.ts';
-import { loadCifar10Images } from '../src/tasks/image/load-cifar10-images.ts';
-import { defineImageTask } from '../src/tasks/image/image-task.ts';
+import { loadCifar10Images } from '../src/task-kinds/image/load-cifar10-images.ts';
+import { defineImageTask } from '../src/task-kinds/image/image-task.ts';
 
 export default defineImageTask({
   name: 'cifar10',

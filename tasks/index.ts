@@ -1,4 +1,4 @@
-import type { AnyTask } from '../src/tasks/task.ts';
+import type { AnyTask } from '../src/task-kinds/task.ts';
 import californiaHousing from './california-housing.ts';
 import cifar10 from './cifar10.ts';
 import fashionMnist from './fashion-mnist.ts';

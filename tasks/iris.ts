@@ -1,6 +1,6 @@
-import { PLAIN_CLASSIFICATION } from '../src/tasks/common-params.ts';
+import { PLAIN_CLASSIFICATION } from '../src/task-kinds/common-params.ts';
 import { dataSources } from '../src/data/data-sources.ts';
-import { defineTabularTask } from '../src/tasks/tabular/tabular-task.ts';
+import { defineTabularTask } from '../src/task-kinds/tabular/tabular-task.ts';
 
 export default defineTabularTask({
   name: 'iris',

@@ -13,7 +13,7 @@ import {
   type LcbenchOutput,
 } from '../src/surrogates/lcbench-surrogate.ts';
 import { float, int } from '../src/search-space/param.ts';
-import { defineObjective, type ObjectiveTask } from '../src/tasks/objective.ts';
+import { defineObjective, type ObjectiveTask } from '../src/task-kinds/objective.ts';
 
 /** The family's name: a task is `bench:lcbench/<id>`, or `bench:lcbench/<id>/<metric>`. */
 export const LCBENCH_FAMILY = 'bench:lcbench';

@@ -1,7 +1,7 @@
-import { PLAIN_CLASSIFICATION } from '../src/tasks/common-params.ts';
+import { PLAIN_CLASSIFICATION } from '../src/task-kinds/common-params.ts';
 import { dataSources } from '../src/data/data-sources.ts';
-import { loadIdxImages } from '../src/tasks/image/load-idx-images.ts';
-import { defineImageTask } from '../src/tasks/image/image-task.ts';
+import { loadIdxImages } from '../src/task-kinds/image/load-idx-images.ts';
+import { defineImageTask } from '../src/task-kinds/image/image-task.ts';
 
 export default defineImageTask({
   name: 'mnist',

@@ -11,21 +11,21 @@ import { splitIndices } from '../src/data/split.ts';
 import { findColumn, type Table } from '../src/data/table.ts';
 import { choice, flag, float, int } from '../src/search-space/param.ts';
 import { SearchSpace } from '../src/search-space/search-space.ts';
-import type { BlackBoxModel } from '../src/tasks/black-box/black-box-model.ts';
-import { fitInputOffset, shiftRows } from '../src/tasks/black-box/input-offset.ts';
+import type { BlackBoxModel } from '../src/task-kinds/black-box/black-box-model.ts';
+import { fitInputOffset, shiftRows } from '../src/task-kinds/black-box/input-offset.ts';
 import {
   meanAbsoluteError,
   OutputAdapter,
   type AdapterRows,
-} from '../src/tasks/black-box/output-adapter.ts';
-import { trainFrozenModel } from '../src/tasks/black-box/train-frozen-model.ts';
+} from '../src/task-kinds/black-box/output-adapter.ts';
+import { trainFrozenModel } from '../src/task-kinds/black-box/train-frozen-model.ts';
 import { columnStats } from '../src/stats/column-stats.ts';
 import {
   defineObjective,
   testMetricName,
   type ObjectiveMetrics,
   type ObjectiveTrial,
-} from '../src/tasks/objective.ts';
+} from '../src/task-kinds/objective.ts';
 
 /** The eleven measurements both wine files share, in the order the model reads them. */
 export const WINE_INPUTS = [

@@ -1,13 +1,13 @@
 import { llmBudgetSpent } from '../strategies/strategy-context.ts';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createStrategy } from '../strategies/create-strategy.ts';
+import { createStrategy } from './create-strategy.ts';
 import { strategyContextsOf } from './campaign-strategy-context.ts';
 import type { Strategy } from '../strategies/strategy.ts';
 import { TrialView } from './trial-view.ts';
 import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
 import { duplicateRedis } from '../queue/redis-connection.ts';
-import type { AnyTask } from '../tasks/task.ts';
+import type { AnyTask } from '../task-kinds/task.ts';
 import {
   FINISHED_CAMPAIGN,
   FINISHED_TRIAL,
@@ -23,7 +23,7 @@ import {
 import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './campaign-store.ts';
 import { reportDirFor, writeReport } from './report-writer.ts';
 import { dropWaitingTrials } from './drop-waiting-trials.ts';
-import { loadTask, type LoadTaskOptions } from '../tasks/task-registry.ts';
+import { loadTask, type LoadTaskOptions } from '../catalog/task-registry.ts';
 import { workerName } from '../env/worker-name.ts';
 import { beats, offerBest, type BestCandidate } from '../trials/campaign-best.ts';
 import { epochsCommitted, plannedEpochs } from '../trials/epoch-budget.ts';
@@ -37,7 +37,7 @@ import {
   predictionsToDrop,
 } from './campaign-ensemble.ts';
 import { confirmationBudget } from '../strategies/confirming-strategy.ts';
-import { isObjectiveTask } from '../tasks/objective.ts';
+import { isObjectiveTask } from '../task-kinds/objective.ts';
 
 /** What a driver may load and read (see LoadTaskOptions), and how it runs. */
 export interface DriverOptions extends LoadTaskOptions {

@@ -5,7 +5,7 @@ import {
   type TrialRecord,
 } from '../contracts/campaign-records.ts';
 import { combinePredictions, selectEnsemble } from '../ensemble/ensemble-selection.ts';
-import { decodePredictions, foldOf, type TrialPredictions } from '../ensemble/trial-predictions.ts';
+import { decodePredictions, foldOf, type TrialPredictions } from '../trainer/trial-predictions.ts';
 import { formatNumber } from '../format/display-format.js';
 import {
   CONFIRM_SOURCE,
@@ -14,7 +14,7 @@ import {
 } from '../strategies/confirming-strategy.ts';
 import { correctedResampledTTest } from '../stats/corrected-t-test.ts';
 import { metricsOfPredictions } from '../trainer/metrics.ts';
-import type { MetricSpec, TaskKind } from '../tasks/task.ts';
+import type { MetricSpec, TaskKind } from '../task-kinds/task.ts';
 
 /**
  * The most trials whose predictions a campaign keeps (its best by value, and every

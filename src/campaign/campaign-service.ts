@@ -8,11 +8,11 @@ import {
   type CampaignRequestInput,
   type FieldProblem,
 } from '../contracts/campaign-request.ts';
-import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
+import { spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';
 import type { Config } from '../search-space/search-space.ts';
-import { isObjectiveTask } from '../tasks/objective.ts';
+import { isObjectiveTask } from '../task-kinds/objective.ts';
 import type { CampaignStore } from './campaign-store.ts';
-import { loadTask, type LoadTaskOptions } from '../tasks/task-registry.ts';
+import { loadTask, type LoadTaskOptions } from '../catalog/task-registry.ts';
 
 /**
  * A --csv campaign with fewer training and validation rows than this scores each trial on

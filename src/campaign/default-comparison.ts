@@ -1,5 +1,5 @@
 import { formatNumber } from '../format/display-format.js';
-import type { MetricSpec } from '../tasks/task.ts';
+import type { MetricSpec } from '../task-kinds/task.ts';
 import { DEFAULT_SOURCE } from '../strategies/default-first-strategy.ts';
 import {
   CONFIRM_SOURCE,

@@ -4,7 +4,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { AnyTask } from '../tasks/task.ts';
+import type { AnyTask } from '../task-kinds/task.ts';
 import type {
   CampaignRecord,
   CampaignReportHead,

@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import { FINISHED_CAMPAIGN, type CampaignRecord } from '../contracts/campaign-records.ts';
 import type { LgtQueues } from '../queue/lgt-queues.ts';
 import { liveWorkers, type LiveWorker } from '../queue/worker-registry.ts';
-import { flagToRun, refusalOf } from '../tasks/task-permissions.ts';
-import { describeTaskSpec, type TaskSpec } from '../tasks/task-spec.ts';
+import { flagToRun, refusalOf } from '../task-kinds/task-permissions.ts';
+import { describeTaskSpec, type TaskSpec } from '../task-kinds/task-spec.ts';
 
 /**
  * Whether a connected worker may run a task: by what it advertised, and yes for one that

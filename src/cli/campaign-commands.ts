@@ -5,7 +5,7 @@ import { selectionScoreName } from '../campaign/score-names.ts';
 import { describeLlmFallbacks } from '../campaign/campaign-summary.ts';
 import { trialImportance } from '../importance/trial-importance.ts';
 import { UsageError } from './usage-error.ts';
-import { ownPermissionsOf } from '../tasks/task-spec.ts';
+import { ownPermissionsOf } from '../task-kinds/task-spec.ts';
 import {
   campaignOverview,
   listCampaignOverviews,
@@ -13,7 +13,7 @@ import {
   describeTuning,
 } from '../campaign/campaign-overview.ts';
 import type { BudgetUsed, RunningTrialView } from '../contracts/campaign-overview.ts';
-import { describeTaskSpec } from '../tasks/task-spec.ts';
+import { describeTaskSpec } from '../task-kinds/task-spec.ts';
 import { followCampaign } from './campaign-follower.ts';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
 import { addRedisOption, openCommandContext, parseInteger } from './cli-options.ts';

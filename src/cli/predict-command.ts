@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { readCsvRecords } from '../data/csv-table.ts';
 import { loadPredictor, type Prediction } from '../predict/predictor.ts';
-import { RowError, type RawRow } from '../tasks/tabular/tabular-encoding.ts';
+import { RowError, type RawRow } from '../task-kinds/tabular/tabular-encoding.ts';
 import { UsageError } from './usage-error.ts';
 
 interface PredictOptions {

@@ -19,10 +19,10 @@ import {
   ownPermissionsOf,
   taskSpecOf,
   type TaskSpec,
-} from '../tasks/task-spec.ts';
+} from '../task-kinds/task-spec.ts';
 import { resolveDataFile } from '../data/data-files.ts';
-import type { TaskKind } from '../tasks/task.ts';
-import { isObjectiveTask } from '../tasks/objective.ts';
+import type { TaskKind } from '../task-kinds/task.ts';
+import { isObjectiveTask } from '../task-kinds/objective.ts';
 import { WorkerService } from '../worker/worker-service.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
 import { followCampaign } from './campaign-follower.ts';

@@ -5,14 +5,14 @@ import {
   describeSearch,
   type Area,
 } from '../search-space/param.ts';
-import type { AnyModelTask, AnyTask, TaskKind } from '../tasks/task.ts';
+import type { AnyModelTask, AnyTask, TaskKind } from '../task-kinds/task.ts';
 import { paint, table } from './terminal.ts';
-import { describeTaskJson } from '../tasks/task-description.ts';
-import { builtInTasks, resolveTask, taskFamilies } from '../tasks/task-registry.ts';
+import { describeTaskJson } from '../task-kinds/task-description.ts';
+import { builtInTasks, resolveTask, taskFamilies } from '../catalog/task-registry.ts';
 import { printTaskNotes } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
-import type { TabularData } from '../tasks/tabular/tabular-task.ts';
-import { csvSummary } from '../tasks/tabular/csv-summary.ts';
+import type { TabularData } from '../task-kinds/tabular/tabular-task.ts';
+import { csvSummary } from '../task-kinds/tabular/csv-summary.ts';
 
 const AREAS: Area[] = ['architecture', 'training', 'features', 'regularization'];
 

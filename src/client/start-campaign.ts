@@ -8,7 +8,7 @@ import { createCampaign, prepareCampaign } from '../campaign/campaign-service.ts
 import { workersFor } from '../campaign/waiting-for.ts';
 import type { CampaignRequestInput } from '../contracts/campaign-request.ts';
 import { dataDirsOf } from '../env/data-dirs.ts';
-import { ownPermissionsOf } from '../tasks/task-spec.ts';
+import { ownPermissionsOf } from '../task-kinds/task-spec.ts';
 import { createRedis } from '../queue/redis-connection.ts';
 import { WorkerService } from '../worker/worker-service.ts';
 import {

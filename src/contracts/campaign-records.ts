@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../search-space/search-space.ts';
-import type { MetricSpec, ModelEncoding } from '../tasks/task.ts';
+import type { MetricSpec, ModelEncoding } from '../task-kinds/task.ts';
 import type { Metrics } from '../trainer/metrics.ts';
 import type { EpochRecord, TrialStatus } from '../trainer/trainer.ts';
 import { CampaignRequestSchema, type CampaignRequest } from './campaign-request.ts';

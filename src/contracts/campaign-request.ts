@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { oneOf } from '../format/one-of.ts';
-import { PathTextSchema, TaskSpecSchema } from '../tasks/task-spec.ts';
+import { PathTextSchema, TaskSpecSchema } from '../task-kinds/task-spec.ts';
 
 export const NUMERIC_STRATEGY_NAMES = [
   'random',

@@ -1,6 +1,6 @@
 import { metricsOfPredictions, type Metrics } from '../trainer/metrics.ts';
-import type { MetricSpec, TaskKind } from '../tasks/task.ts';
-import type { TrialPredictions } from './trial-predictions.ts';
+import type { MetricSpec, TaskKind } from '../task-kinds/task.ts';
+import type { TrialPredictions } from '../trainer/trial-predictions.ts';
 
 export interface EnsembleSelectionOptions {
   kind: TaskKind;

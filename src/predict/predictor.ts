@@ -8,8 +8,8 @@ import {
   toTargetUnits,
   type RawRow,
   type TabularEncoding,
-} from '../tasks/tabular/tabular-encoding.ts';
-import { encodeImages, type ImageEncoding } from '../tasks/image/image-encoding.ts';
+} from '../task-kinds/tabular/tabular-encoding.ts';
+import { encodeImages, type ImageEncoding } from '../task-kinds/image/image-encoding.ts';
 import { selectBackend } from '../trainer/backend.ts';
 
 /** One row's prediction: a label with the probability of every class, or a value. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isInsideDirectories } from '../files/path-inside.ts';
-import type { TaskSpec } from '../tasks/task-spec.ts';
+import type { TaskSpec } from '../task-kinds/task-spec.ts';
 import { ApiHttpError } from './api-http-error.ts';
 
 export interface AllowedPlaces {

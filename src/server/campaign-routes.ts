@@ -44,11 +44,11 @@ import {
   StoredPromptsSchema,
   type PromptHistory,
 } from '../contracts/prompt-history.ts';
-import { builtInTasks, resolveTask } from '../tasks/task-registry.ts';
-import type { AnyModelTask } from '../tasks/task.ts';
-import type { TabularData } from '../tasks/tabular/tabular-task.ts';
-import { csvSummary } from '../tasks/tabular/csv-summary.ts';
-import { describeTaskJson, TaskDescriptionSchema } from '../tasks/task-description.ts';
+import { builtInTasks, resolveTask } from '../catalog/task-registry.ts';
+import type { AnyModelTask } from '../task-kinds/task.ts';
+import type { TabularData } from '../task-kinds/tabular/tabular-task.ts';
+import { csvSummary } from '../task-kinds/tabular/csv-summary.ts';
+import { describeTaskJson, TaskDescriptionSchema } from '../task-kinds/task-description.ts';
 import { ApiHttpError, notFound } from './api-http-error.ts';
 import { placeBodyTask, type AllowedPlaces } from './body-task.ts';
 import type { CampaignEventHub } from './event-hub.ts';

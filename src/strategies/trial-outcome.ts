@@ -1,5 +1,5 @@
 import { FINISHED_TRIAL, type TrialRecord } from '../contracts/campaign-records.ts';
-import type { MetricSpec } from '../tasks/task.ts';
+import type { MetricSpec } from '../task-kinds/task.ts';
 
 type Direction = MetricSpec['direction'];
 

@@ -1,5 +1,5 @@
 import type { RngState } from '../random/rng.ts';
-import type { OptimizerName } from '../tasks/training-plan.ts';
+import type { OptimizerName } from '../task-kinds/training-plan.ts';
 import type { EpochRecord } from './trainer.ts';
 
 /** One tensor's values, outside TF.js (a checkpoint must outlive the tensors it was read from). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossName, PenaltyName } from '../tasks/training-plan.ts';
+import type { LossName, PenaltyName } from '../task-kinds/training-plan.ts';
 
 /**
  * Per-sample losses. Classification models output logits and `target` is one-hot; regression

@@ -3,7 +3,7 @@ import {
   testMetricName,
   type ObjectiveMetrics,
   type ObjectiveTrial,
-} from '../tasks/objective.ts';
+} from '../task-kinds/objective.ts';
 import { selectBackend } from './backend.ts';
 import type { EpochRecord, Trainer, TrialRequest, TrialResult } from './trainer.ts';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { OptimizerName } from '../tasks/training-plan.ts';
+import type { OptimizerName } from '../task-kinds/training-plan.ts';
 
 export function createOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
   switch (name) {

@@ -1,4 +1,4 @@
-import { isObjectiveTask } from '../tasks/objective.ts';
+import { isObjectiveTask } from '../task-kinds/objective.ts';
 import { ObjectiveTrainer } from './objective-trainer.ts';
 import { TfjsTrainer } from './tfjs-trainer.ts';
 import type { Trainer, TrialRequest, TrialResult } from './trainer.ts';

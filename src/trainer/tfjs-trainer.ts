@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { Rng } from '../random/rng.ts';
-import type { ArraySplit, MetricSpec, PreparedData, TaskKind } from '../tasks/task.ts';
-import { isObjectiveTask } from '../tasks/objective.ts';
+import type { ArraySplit, MetricSpec, PreparedData, TaskKind } from '../task-kinds/task.ts';
+import { isObjectiveTask } from '../task-kinds/objective.ts';
 import { selectBackend } from './backend.ts';
 import type { TensorData, TrainingCheckpoint } from './checkpoint.ts';
 import { SeededDropout } from '../models/seeded-dropout.ts';
@@ -14,10 +14,10 @@ import {
   softmaxRows,
   type Metrics,
 } from './metrics.ts';
-import type { TrialPredictions } from '../ensemble/trial-predictions.ts';
+import type { TrialPredictions } from './trial-predictions.ts';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizers.ts';
 import { capEpochs, DEFAULT_STEP_BUDGET } from './step-budget.ts';
-import { learningRateAt, type TrainingPlan } from '../tasks/training-plan.ts';
+import { learningRateAt, type TrainingPlan } from '../task-kinds/training-plan.ts';
 import type { EpochRecord, Trainer, TrialRequest, TrialResult, TrialStatus } from './trainer.ts';
 
 /** Samples per forward pass when scoring a split (memory, not accuracy, decides it). */

@@ -1,10 +1,10 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Config } from '../search-space/search-space.ts';
-import type { AnyTask, MetricSpec, PreparedData } from '../tasks/task.ts';
+import type { AnyTask, MetricSpec, PreparedData } from '../task-kinds/task.ts';
 import type { Metrics } from './metrics.ts';
 import type { EpochCap } from './step-budget.ts';
 import type { TrainingCheckpoint } from './checkpoint.ts';
-import type { TrialPredictions } from '../ensemble/trial-predictions.ts';
+import type { TrialPredictions } from './trial-predictions.ts';
 
 /** One epoch of a learning curve (validation split only). */
 export interface EpochRecord {

@@ -1,7 +1,7 @@
-import type { AnyTask } from '../tasks/task.ts';
+import type { AnyTask } from '../task-kinds/task.ts';
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
-import { loadTask } from '../tasks/task-registry.ts';
-import { isObjectiveTask } from '../tasks/objective.ts';
+import { loadTask } from '../catalog/task-registry.ts';
+import { isObjectiveTask } from '../task-kinds/objective.ts';
 import { allowedDataDirs, dataDirsFor } from '../env/data-dirs.ts';
 
 /**

@@ -17,15 +17,15 @@ import {
   trialJobDataOf,
 } from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
-import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
-import { isObjectiveTask } from '../tasks/objective.ts';
+import { spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';
+import { isObjectiveTask } from '../task-kinds/objective.ts';
 import { ensembleRoundsOf, type CampaignRequest } from '../contracts/campaign-request.ts';
 import {
   MAX_PREDICTION_VALUES,
   concatFolds,
   encodePredictions,
   type TrialPredictions,
-} from '../ensemble/trial-predictions.ts';
+} from '../trainer/trial-predictions.ts';
 import { combinePredictions } from '../ensemble/ensemble-selection.ts';
 import { metricsOfPredictions } from '../trainer/metrics.ts';
 import { createPruner } from './create-pruner.ts';
@@ -37,7 +37,7 @@ import { offerBest } from './campaign-best.ts';
 import type { ArtifactStore } from '../files/artifact-store.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../trainer/checkpoint.ts';
 import { typicalTimeLimits, type TimeLimits } from './trial-time-limits.ts';
-import { permissionsOf, refusalOf } from '../tasks/task-permissions.ts';
+import { permissionsOf, refusalOf } from '../task-kinds/task-permissions.ts';
 import { allowedDataDirs, dataDirsFor } from '../env/data-dirs.ts';
 
 /** The campaign's state entry that holds its final retrain's result, once. */

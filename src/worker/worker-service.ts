@@ -15,15 +15,14 @@ import {
 import { environmentWithoutSecrets, redactSecrets } from '../secrets/redact.ts';
 import { bullConnection, createRedis } from '../queue/redis-connection.ts';
 import { openQueues, queuePrefix, type LgtQueues, type QueueName } from '../queue/lgt-queues.ts';
-// A composition root: the agents' reply schemas reach the LLM layer here (nothing else under
-// src/ but the strategy factory and the task registry imports agents/ or tasks/).
+// The agents' reply schemas reach the LLM layer here: the workers sit above both.
 import { AGENT_SCHEMAS } from '../../agents/agent-schemas.ts';
 import { agentCallProcessor } from '../llm/agent-call-processor.ts';
 import { llmSettingsFromEnv } from '../llm/llm-settings.ts';
 import { allowedDataDirs } from '../env/data-dirs.ts';
 import { OWN_MODULE_EXTENSION, PACKAGE_ROOT } from '../env/package-root.ts';
 import { workerName } from '../env/worker-name.ts';
-import { permissionsOf, refusalOf, type Permissions } from '../tasks/task-permissions.ts';
+import { permissionsOf, refusalOf, type Permissions } from '../task-kinds/task-permissions.ts';
 import { ADVERT_REFRESH_MS, advertise, withdraw } from '../queue/worker-registry.ts';
 import { leaveForAnotherWorker } from './leave-for-another-worker.ts';
 

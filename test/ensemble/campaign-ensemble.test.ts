@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../../src/contracts/campaign-records.ts';
 import { decodeKept, planEnsemble } from '../../src/campaign/campaign-ensemble.ts';
-import { encodePredictions, type TrialPredictions } from '../../src/ensemble/trial-predictions.ts';
+import { encodePredictions, type TrialPredictions } from '../../src/trainer/trial-predictions.ts';
 
 /**
  * Which ensemble a campaign ships, on hand-made trials and predictions whose answer is known: two

@@ -6,7 +6,7 @@ import {
   encodePredictions,
   foldOf,
   type TrialPredictions,
-} from '../../src/ensemble/trial-predictions.ts';
+} from '../../src/trainer/trial-predictions.ts';
 
 const mae = { name: 'mae', direction: 'minimize' } as const;
 const accuracy = { name: 'accuracy', direction: 'maximize' } as const;

@@ -4,7 +4,7 @@ import type { CampaignRecord, TrialRecord } from '../../src/contracts/campaign-r
 import type { CampaignRequestInput } from '../../src/contracts/campaign-request.ts';
 import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
 import type { CampaignStore } from '../../src/campaign/campaign-store.ts';
-import type { LoadTaskOptions } from '../../src/tasks/task-registry.ts';
+import type { LoadTaskOptions } from '../../src/catalog/task-registry.ts';
 import type { LgtQueues } from '../../src/queue/lgt-queues.ts';
 import { waitFor } from './lgt-process.ts';
 import { SHARED_DATASETS } from './paths.ts';

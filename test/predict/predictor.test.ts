@@ -6,11 +6,11 @@ import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
 import { readCsvRecords } from '../../src/data/csv-table.ts';
 import { loadPredictor, type Predictor } from '../../src/predict/predictor.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
-import { createCsvTask } from '../../src/tasks/csv-task.ts';
-import type { RawRow } from '../../src/tasks/tabular/tabular-encoding.ts';
-import type { TabularData } from '../../src/tasks/tabular/tabular-task.ts';
+import { createCsvTask } from '../../src/task-kinds/csv-task.ts';
+import type { RawRow } from '../../src/task-kinds/tabular/tabular-encoding.ts';
+import type { TabularData } from '../../src/task-kinds/tabular/tabular-task.ts';
 import fashionMnist from '../../tasks/fashion-mnist.ts';
-import type { ImageData } from '../../src/tasks/image/image-task.ts';
+import type { ImageData } from '../../src/task-kinds/image/image-task.ts';
 import { FASHION_MNIST_DIR, requireFile, sharedDataset } from '../helpers/paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
 

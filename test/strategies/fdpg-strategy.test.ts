@@ -16,7 +16,7 @@ import {
   type ProposalDistribution,
 } from '../../src/strategies/fdpg-strategy.ts';
 import { parseCampaignRequest } from '../../src/contracts/campaign-request.ts';
-import { createStrategy } from '../../src/strategies/create-strategy.ts';
+import { createStrategy } from '../../src/campaign/create-strategy.ts';
 import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
 import iris from '../../tasks/iris.ts';
 import { SpaceEncoding } from '../../src/strategies/space-encoding.ts';

@@ -8,7 +8,7 @@ import { CampaignStore } from '../../src/campaign/campaign-store.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import type { Config } from '../../src/search-space/search-space.ts';
-import { createStrategy } from '../../src/strategies/create-strategy.ts';
+import { createStrategy } from '../../src/campaign/create-strategy.ts';
 import { strategyContextsOf } from '../../src/campaign/campaign-strategy-context.ts';
 import type { EpochRecord } from '../../src/trainer/trainer.ts';
 import iris from '../../tasks/iris.ts';

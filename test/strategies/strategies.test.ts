@@ -9,12 +9,12 @@ import { configKey } from '../../src/strategies/config-sampling.ts';
 import { GridStrategy, gridValues } from '../../src/strategies/grid-strategy.ts';
 import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
 import { DefaultFirstStrategy } from '../../src/strategies/default-first-strategy.ts';
-import { createStrategy } from '../../src/strategies/create-strategy.ts';
+import { createStrategy } from '../../src/campaign/create-strategy.ts';
 import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/contracts/campaign-request.ts';
 import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
 import iris from '../../tasks/iris.ts';
 import wineQuality from '../../tasks/wine-quality.ts';
-import { LEARNING_RATES } from '../../src/tasks/common-params.ts';
+import { LEARNING_RATES } from '../../src/task-kinds/common-params.ts';
 
 const asHistory = (configs: Config[]): TrialRecord[] =>
   configs.map((config, i) => ({

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCsvTask } from '../../src/tasks/csv-task.ts';
-import type { TabularData } from '../../src/tasks/tabular/tabular-task.ts';
+import { createCsvTask } from '../../src/task-kinds/csv-task.ts';
+import type { TabularData } from '../../src/task-kinds/tabular/tabular-task.ts';
 
 /** A small customer table: an ID, a name per row, free text, real features, a sometimes missing target. */
 function customers(): string {

@@ -11,7 +11,7 @@ import {
   lcbenchTargetStatistics,
   type LcbenchConfig,
 } from '../../src/surrogates/lcbench-surrogate.ts';
-import { loadTask } from '../../src/tasks/task-registry.ts';
+import { loadTask } from '../../src/catalog/task-registry.ts';
 import { findLcbenchTask, lcbenchTask } from '../../tasks/lcbench.ts';
 import { useCampaignRedis } from '../helpers/campaign-redis.ts';
 import { driveInProcess } from '../helpers/in-process-campaign.ts';

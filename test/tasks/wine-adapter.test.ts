@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { columnStats } from '../../src/stats/column-stats.ts';
-import type { BlackBoxModel } from '../../src/tasks/black-box/black-box-model.ts';
-import { FrozenModel } from '../../src/tasks/black-box/frozen-model.ts';
-import { fitInputOffset } from '../../src/tasks/black-box/input-offset.ts';
-import { OutputAdapter } from '../../src/tasks/black-box/output-adapter.ts';
-import { trainFrozenModel } from '../../src/tasks/black-box/train-frozen-model.ts';
-import type { ObjectiveMetrics } from '../../src/tasks/objective.ts';
+import type { BlackBoxModel } from '../../src/task-kinds/black-box/black-box-model.ts';
+import { FrozenModel } from '../../src/task-kinds/black-box/frozen-model.ts';
+import { fitInputOffset } from '../../src/task-kinds/black-box/input-offset.ts';
+import { OutputAdapter } from '../../src/task-kinds/black-box/output-adapter.ts';
+import { trainFrozenModel } from '../../src/task-kinds/black-box/train-frozen-model.ts';
+import type { ObjectiveMetrics } from '../../src/task-kinds/objective.ts';
 import { selectBackend } from '../../src/trainer/backend.ts';
 import wineAdapter, {
   adaptWineModel,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { argmaxRows, classificationMetrics, regressionMetrics } from '../../src/trainer/metrics.ts';
-import { learningRateAt, type TrainingPlan } from '../../src/tasks/training-plan.ts';
+import { learningRateAt, type TrainingPlan } from '../../src/task-kinds/training-plan.ts';
 
 describe('metrics', () => {
   it('argmax picks the largest logit of each row', () => {

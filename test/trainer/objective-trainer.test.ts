@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { float } from '../../src/search-space/param.ts';
-import { defineObjective, type ObjectiveTrial } from '../../src/tasks/objective.ts';
+import { defineObjective, type ObjectiveTrial } from '../../src/task-kinds/objective.ts';
 import { TaskTrainer } from '../../src/trainer/task-trainer.ts';
 import type { EpochRecord } from '../../src/trainer/trainer.ts';
 

@@ -25,7 +25,7 @@ export async function importTaskModule(
   if (!registered) {
     // Run from the build, lgt has no TypeScript loader yet: a task module may be TypeScript.
     if (OWN_MODULE_EXTENSION === '.js') (await import('tsx/esm/api')).register();
-    register(pathToFileURL(path.join(PACKAGE_ROOT, 'src/tasks/task-module-hooks.mjs')).href, {
+    register(pathToFileURL(path.join(PACKAGE_ROOT, 'src/task-kinds/task-module-hooks.mjs')).href, {
       data: {
         // `import 'lgt'` is this lgt, the same side (sources or build) as the code that checks
         // the task, so that its SearchSpace is the class lgt checks for.

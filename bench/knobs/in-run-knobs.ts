@@ -1,6 +1,6 @@
 import type { Config } from '../../src/search-space/search-space.ts';
 import { IN_RUN_PARAMS } from '../../src/strategies/in-run-params.ts';
-import type { AnyModelTask } from '../../src/tasks/task.ts';
+import type { AnyModelTask } from '../../src/task-kinds/task.ts';
 
 /**
  * A task whose search space keeps only what the in-run modes may change (learning rate and

@@ -1,22 +1,27 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-// The task registry is where src/ meets the built-in task modules of tasks/ (a composition root:
-// nothing else under src/ imports them, test/architecture/layers.test.ts checks it).
+// The task registry is where the kinds of task (src/task-kinds) meet the built-in tasks of
+// tasks/: it sits in a layer above both, so neither imports the other's way back up.
 import { builtInTasks, findBuiltInTask, taskFamilies } from '../../tasks/index.ts';
 import { RequestError } from '../errors/request-error.ts';
 import { closestName } from '../format/closest-name.ts';
 import { SearchSpace } from '../search-space/search-space.ts';
-import { createCsvTask } from './csv-task.ts';
-import { importTaskModule } from './task-module-loader.ts';
-import type { AnyTask, TaskKind } from './task.ts';
-import { looksLikePath, taskSpecOf, type CommandTaskSpec, type TaskSpec } from './task-spec.ts';
-import { commandObjective } from './command-objective.ts';
+import { createCsvTask } from '../task-kinds/csv-task.ts';
+import { importTaskModule } from '../task-kinds/task-module-loader.ts';
+import type { AnyTask, TaskKind } from '../task-kinds/task.ts';
+import {
+  looksLikePath,
+  taskSpecOf,
+  type CommandTaskSpec,
+  type TaskSpec,
+} from '../task-kinds/task-spec.ts';
+import { commandObjective } from '../task-kinds/command-objective.ts';
 import {
   NotAllowedHere,
   permissionsOf,
   refusalOf,
   type PermissionOptions,
-} from './task-permissions.ts';
+} from '../task-kinds/task-permissions.ts';
 
 export { builtInTasks, findBuiltInTask, taskFamilies };
 export type { TaskFamily } from '../../tasks/index.ts';

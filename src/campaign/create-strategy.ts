@@ -14,29 +14,29 @@ import {
   type NUMERIC_STRATEGY_NAMES,
 } from '../contracts/campaign-request.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
-import { CmaEsStrategy } from './cmaes-strategy.ts';
-import { FdpgStrategy, type FdpgOptions } from './fdpg-strategy.ts';
-import { TpeStrategy, type TpeOptions } from './tpe-strategy.ts';
-import { GpStrategy } from './gp-strategy.ts';
-import { AutoStrategy, chooseAuto } from './auto-strategy.ts';
-import { ZeroOrderStrategy } from './zo-strategy.ts';
+import { CmaEsStrategy } from '../strategies/cmaes-strategy.ts';
+import { FdpgStrategy, type FdpgOptions } from '../strategies/fdpg-strategy.ts';
+import { TpeStrategy, type TpeOptions } from '../strategies/tpe-strategy.ts';
+import { GpStrategy } from '../strategies/gp-strategy.ts';
+import { AutoStrategy, chooseAuto } from '../strategies/auto-strategy.ts';
+import { ZeroOrderStrategy } from '../strategies/zo-strategy.ts';
 import { QueuedLlmClient } from '../llm/queued-llm-client.ts';
 import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
-import { spaceWithEpochs, type AnyTask } from '../tasks/task.ts';
-import { GridStrategy } from './grid-strategy.ts';
-import { DefaultFirstStrategy } from './default-first-strategy.ts';
-import { ConfirmingStrategy, confirmationBudget } from './confirming-strategy.ts';
+import { spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';
+import { GridStrategy } from '../strategies/grid-strategy.ts';
+import { DefaultFirstStrategy } from '../strategies/default-first-strategy.ts';
+import { ConfirmingStrategy, confirmationBudget } from '../strategies/confirming-strategy.ts';
 import type { LgtAgents } from '../../agents/lgt-session.ts';
 import { LgtStrategy } from '../../agents/lgt-strategy.ts';
-import { RandomStrategy } from './random-strategy.ts';
-import { PbtStrategy } from './pbt-strategy.ts';
+import { RandomStrategy } from '../strategies/random-strategy.ts';
+import { PbtStrategy } from '../strategies/pbt-strategy.ts';
 import { DynamicStrategy } from '../../agents/dynamic-strategy.ts';
 import { RuleBasedInRunAdvisor } from '../../agents/rule-based-in-run-advisor.ts';
 import { RuleBasedBranchJudge } from '../../agents/rule-based-branch-judge.ts';
 import { LlmBranchJudge, LlmInRunAdvisor } from '../../agents/llm-in-run-agents.ts';
-import { isObjectiveTask } from '../tasks/objective.ts';
-import type { StrategyContext } from './strategy-context.ts';
-import type { Strategy } from './strategy.ts';
+import { isObjectiveTask } from '../task-kinds/objective.ts';
+import type { StrategyContext } from '../strategies/strategy-context.ts';
+import type { Strategy } from '../strategies/strategy.ts';
 
 /** What the factory builds strategies from. */
 export interface StrategyDeps {
