@@ -76,6 +76,8 @@ const { values: args } = parseArgs({
     'default-first': { type: 'boolean', default: false },
     'tpe-options': { type: 'string' },
     'fdpg-options': { type: 'string' },
+    // Where auto hands a numeric campaign from the GP to CMA-ES (its default: HANDOVER_AT).
+    'handover-at': { type: 'string' },
     // LCBench: pruners to compare at equal simulated time (none,median,asha).
     pruners: { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
@@ -106,13 +108,18 @@ for (const s of strategies) {
 }
 const tpeOptions = parseTpeOptions(args['tpe-options']);
 const fdpgOptions = parseFdpgOptions(args['fdpg-options']);
+const handoverAt = args['handover-at'] === undefined ? undefined : Number(args['handover-at']);
+if (handoverAt !== undefined && !(Number.isInteger(handoverAt) && handoverAt > 0))
+  throw new Error(`--handover-at must be a whole number of trials, not ${args['handover-at']}`);
 // A TPE or f-DPG variant gets its own rows, so a replay can put it beside the default one.
 const label = (strategyName: string) =>
   tpeOptions && (strategyName === 'tpe' || strategyName === 'hybrid')
     ? `${strategyName} ${args['tpe-options']}`
     : fdpgOptions && strategyName === 'fdpg'
       ? `${strategyName} ${args['fdpg-options']}`
-      : strategyName;
+      : handoverAt !== undefined && strategyName === 'auto'
+        ? `auto@${handoverAt}`
+        : strategyName;
 const seeds = Number(args.seeds);
 const budget = Number(args.budget);
 const epochs = Number(args.epochs);
@@ -252,6 +259,7 @@ async function campaign(
     agentsQueue: null as never,
     ...(tpeOptions ? { tpeOptions } : {}),
     ...(fdpgOptions ? { fdpgOptions } : {}),
+    ...(handoverAt !== undefined ? { autoHandoverAt: handoverAt } : {}),
   });
   for (;;) {
     const history = await store.listTrials(record.id);

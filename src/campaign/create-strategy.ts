@@ -47,6 +47,8 @@ export interface StrategyDeps {
   tpeOptions?: Partial<TpeOptions>;
   /** f-DPG's settings when not the defaults (bench/tuning.ts --fdpg-options). */
   fdpgOptions?: Partial<FdpgOptions>;
+  /** Where auto hands a numeric campaign over to CMA-ES, when not HANDOVER_AT (bench/tuning.ts --handover-at). */
+  autoHandoverAt?: number;
 }
 
 /**
@@ -195,11 +197,19 @@ function requestedStrategy(campaign: CampaignRecord, task: AnyTask, deps: Strate
     );
   }
   if (request.strategy === 'auto') {
-    const choice = chooseAuto(space.searched());
+    const choice = chooseAuto(space.searched(), request.maxTrials, deps.autoHandoverAt);
     return new AutoStrategy(
       numericStrategy(choice.strategy, space, request.seed, task, request, deps),
       choice,
       deps.context('auto'),
+      choice.handover &&
+        new CmaEsStrategy(
+          space.searched(),
+          request.seed,
+          task.metric.direction,
+          { start: 'warm' },
+          deps.context('cmaes'),
+        ),
     );
   }
   return numericStrategy(request.strategy, space, request.seed, task, request, deps);

@@ -24,7 +24,9 @@ export function formatEvent(
     case 'campaign.resumed':
       return `${t} campaign resumed by ${e.by}`;
     case 'strategy.chosen':
-      return `${t} auto chose ${e.strategy}: ${e.reason}`;
+      return e.fromTrial === undefined
+        ? `${t} auto chose ${e.strategy}: ${e.reason}`
+        : `${t} auto hands over to ${e.strategy} from ${trial(e.fromTrial)}: ${e.reason}`;
     case 'proposal':
       return `${t} ${trial(e.trial)} proposed by ${e.source}: ${e.reason}\n         ${paint('dim', formatConfig(e.config), s)}`;
     case 'trial.started':

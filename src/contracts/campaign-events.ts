@@ -18,7 +18,7 @@ export type CampaignEvent =
     }
   | { type: 'campaign.resumed'; by: string }
   /** `--strategy auto` chose (or changed) the sampler, and why. */
-  | { type: 'strategy.chosen'; strategy: string; reason: string }
+  | { type: 'strategy.chosen'; strategy: string; reason: string; fromTrial?: number }
   | { type: 'proposal'; trial: number; config: Config; reason: string; source: string }
   | { type: 'trial.started'; trial: number; attempt: number; worker: string }
   | {
@@ -155,7 +155,7 @@ const EVENT_FIELDS: { [K in CampaignEventType]: z.ZodRawShape } = {
     agents: text.optional(),
   },
   'campaign.resumed': { by: text },
-  'strategy.chosen': { strategy: text, reason: text },
+  'strategy.chosen': { strategy: text, reason: text, fromTrial: trial.optional() },
   proposal: { trial, config: ConfigSchema, reason: text, source: text },
   'trial.started': { trial, attempt: z.number(), worker: text },
   'trial.epoch': { trial, epoch: z.number(), epochs: z.number(), loss: num, validationMetric: num },

@@ -3,11 +3,22 @@ import type { SearchSpace } from '../search-space/search-space.ts';
 import type { StrategyContext } from './strategy-context.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 
-/** What `--strategy auto` runs, and why. */
+/** What `--strategy auto` runs, and why; and for a long numeric campaign, what follows it. */
 export interface AutoChoice {
   strategy: 'gp' | 'tpe';
   reason: string;
+  /** From this many trials on (the default's and the baselines' included), the successor runs. */
+  handover?: { at: number; strategy: 'cmaes'; reason: string };
 }
+
+/**
+ * Trials after which a numeric campaign hands over from the GP to CMA-ES. A GP proposal's cost
+ * is cubic in the results it reads: measured on the 10-dimensional Rosenbrock function one at a
+ * time, about 1 s a proposal at 200 trials and 3 s past 250 (one 300-trial campaign spent
+ * 13 CPU-minutes proposing), against milliseconds for CMA-ES, whose strength is long numeric
+ * runs. The hand-over starts CMA-ES from the GP's best trials (a warm start, not from scratch).
+ */
+export const HANDOVER_AT = 200;
 
 /**
  * The sampler for a space, as Optuna's AutoSampler and the evidence of bench/tuning.ts and the
@@ -16,10 +27,14 @@ export interface AutoChoice {
  * the LCBench instances measured, and was level with Optuna's CMA-ES on Rosenbrock-10 and with
  * TPE on noisy Hartmann-6), TPE where choices make up a third or more of the space (one-hot
  * coordinates are where a GP's kernel helps least; see the rule below for why a third). A
- * long campaign stays on the GP: its window bounds the cost of a proposal however many trials
- * there are.
+ * campaign on the GP whose budget runs past `handoverAt` trials hands over to CMA-ES there,
+ * warm-started from the history (see HANDOVER_AT).
  */
-export function chooseAuto(space: SearchSpace): AutoChoice {
+export function chooseAuto(
+  space: SearchSpace,
+  budget?: number,
+  handoverAt: number = HANDOVER_AT,
+): AutoChoice {
   const params = space.params;
   const numeric = params.filter((p) => p.kind !== 'choice').length;
   const choices = params.length - numeric;
@@ -36,15 +51,28 @@ export function chooseAuto(space: SearchSpace): AutoChoice {
       strategy: 'tpe',
       reason: `${described}: a third or more are choices, where TPE's densities do better than a GP's kernel`,
     };
-  return {
+  const choice: AutoChoice = {
     strategy: 'gp',
     reason: `${described}: mostly numeric, where a Gaussian process with log EI leads at budgets of 20 to a few hundred trials`,
   };
+  if (budget !== undefined && budget > handoverAt)
+    choice.handover = {
+      at: handoverAt,
+      strategy: 'cmaes',
+      reason: `${handoverAt} trials in: a GP proposal now costs seconds (cubic in the results), CMA-ES milliseconds; it starts from the best tenth of the trials so far (mean, spread and tilt)`,
+    };
+  return choice;
+}
+
+/** What the auto strategy keeps beside the campaign: the samplers it ran, each from a trial. */
+export interface AutoState {
+  ran: { strategy: string; reason: string; fromTrial: number }[];
 }
 
 /**
- * `--strategy auto`: the chosen sampler's proposals, each saying so; the choice is logged once
- * as a `strategy.chosen` event (the campaign log, `lgt status`, the report's events).
+ * `--strategy auto`: the chosen sampler's proposals, each saying so, and past the hand-over the
+ * successor's. Each choice is logged once as a `strategy.chosen` event (the campaign log and the
+ * report's events) and kept in the strategy's state (`lgt status`, the API's overview).
  */
 export class AutoStrategy implements Strategy {
   readonly name = 'auto';
@@ -53,20 +81,31 @@ export class AutoStrategy implements Strategy {
     private readonly chosen: Strategy,
     private readonly choice: AutoChoice,
     private readonly context: StrategyContext,
+    /** What runs from `choice.handover.at` trials on (required when the choice has a hand-over). */
+    private readonly successor?: Strategy,
   ) {}
 
   async propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]> {
-    // Once per campaign, whichever driver gets here first (the state is the campaign's).
-    const first = await this.context.updateState<{ logged: true }>((now) =>
-      now ? null : { logged: true },
+    const handover = this.choice.handover;
+    const handedOver =
+      handover !== undefined && this.successor !== undefined && history.length >= handover.at;
+    const [strategy, reason, fromTrial] = handedOver
+      ? [this.successor!, handover!.reason, history.length + 1]
+      : [this.chosen, this.choice.reason, 1];
+    // Once per choice, whichever driver gets here first (the state is the campaign's).
+    const noted = await this.context.updateState<AutoState>((now) =>
+      now?.ran?.some((r) => r.strategy === strategy.name)
+        ? null
+        : { ran: [...(now?.ran ?? []), { strategy: strategy.name, reason, fromTrial }] },
     );
-    if (first)
+    if (noted)
       await this.context.log({
         type: 'strategy.chosen',
-        strategy: this.choice.strategy,
-        reason: this.choice.reason,
+        strategy: strategy.name,
+        reason,
+        ...(handedOver ? { fromTrial } : {}),
       });
-    const proposals = await this.chosen.propose(history, count);
-    return proposals.map((p) => ({ ...p, source: p.source ?? this.chosen.name }));
+    const proposals = await strategy.propose(history, count);
+    return proposals.map((p) => ({ ...p, source: p.source ?? strategy.name }));
   }
 }
