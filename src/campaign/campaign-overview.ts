@@ -4,7 +4,12 @@ import type {
   RunningTrialView,
   TrialCounts,
 } from '../contracts/campaign-overview.ts';
-import type { CampaignRecord, TrialRecord, TrialSummary } from '../contracts/campaign-records.ts';
+import {
+  samplerRunsOf,
+  type CampaignRecord,
+  type TrialRecord,
+  type TrialSummary,
+} from '../contracts/campaign-records.ts';
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
 import type { CampaignStore } from './campaign-store.ts';
@@ -70,13 +75,15 @@ async function overviewOf(
   now: number,
 ): Promise<CampaignOverview> {
   const { counts, running } = trials;
-  const [curves, llm] = await Promise.all([
+  const [curves, llm, auto] = await Promise.all([
     store.getCurves(
       campaign.id,
       running.map((t) => t.number),
     ),
     store.getLlmUsage(campaign.id),
+    campaign.request.strategy === 'auto' ? store.getState(campaign.id, 'auto') : null,
   ]);
+  const samplers = samplerRunsOf(auto);
   const r = campaign.request;
   return {
     campaign,
@@ -101,6 +108,7 @@ async function overviewOf(
     },
     running: running.map((t) => runningTrialView(t, curves.get(t.number) ?? [], r)),
     lastEventId,
+    ...(samplers ? { samplers } : {}),
   };
 }
 

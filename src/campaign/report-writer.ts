@@ -5,12 +5,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AnyTask } from '../task-kinds/task.ts';
-import type {
-  CampaignRecord,
-  CampaignReportHead,
-  InRunReport,
-  TrialJobResult,
-  TrialRecord,
+import {
+  samplerRunsOf,
+  type CampaignRecord,
+  type CampaignReportHead,
+  type InRunReport,
+  type SamplerRun,
+  type TrialJobResult,
+  type TrialRecord,
 } from '../contracts/campaign-records.ts';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
 import type { CampaignStore } from './campaign-store.ts';
@@ -116,6 +118,7 @@ export async function writeReport(
     inRun: await inRunReportOf(store, campaign, trials),
     llmUsage: await store.getLlmUsage(campaign.id),
     importance: trialImportance(trials, campaign.metric.direction),
+    ...withSamplers(samplerRunsOf(await store.getState(campaign.id, 'auto'))),
     ...simulatedTimeOf(trials),
     generatedAt: new Date().toISOString(),
   };
@@ -224,4 +227,9 @@ function simulatedTimeOf(trials: readonly TrialRecord[]): { simulatedSeconds?: n
     .map((t) => t.validation?.['simulated_seconds'])
     .filter((s): s is number => typeof s === 'number' && Number.isFinite(s));
   return times.length ? { simulatedSeconds: times.reduce((a, b) => a + b, 0) } : {};
+}
+
+/** `samplers` when auto ran some (what it chose, and from which trial it handed over). */
+function withSamplers(ran: SamplerRun[] | undefined): { samplers?: SamplerRun[] } {
+  return ran ? { samplers: ran } : {};
 }

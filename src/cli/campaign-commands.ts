@@ -1,3 +1,4 @@
+import type { SamplerRun } from '../contracts/campaign-records.ts';
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-control.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
@@ -125,6 +126,7 @@ export function registerCampaignCommands(program: Command): void {
         `task ${describeTaskSpec(r.task)} · ${(r.mode ?? 'search') === 'search' ? 'strategy ' : ''}${describeTuning(r)} · ${r.parallel} at a time · seed ${r.seed}${r.pruner !== 'none' ? ` · ${r.pruner} pruner` : ''}${r.timeLimitSeconds ? ` · time limit ${r.timeLimitSeconds}s` : ''}${r.trialTimeoutSeconds ? ` · trial timeout ${r.trialTimeoutSeconds}s` : ''}`,
         `trials ${trialProgress(c, counts)} done: ${(['completed', 'pruned', 'failed', 'cancelled', 'running', 'queued'] as const).map((s) => `${counts[s]} ${s}`).join(', ')}`,
         budgetLine(budget),
+        ...(overview.samplers ? [samplersLine(overview.samplers)] : []),
         c.best
           ? `best #${c.best.trial}: ${selectionScoreName(c.request, c.metric.name)} ${formatNumber(c.best.value)}  ${paint('dim', formatConfig(c.best.config))}`
           : 'no finished trial yet',
@@ -262,4 +264,10 @@ export function runningTrialLine(t: RunningTrialView, metricName: string): strin
         ? `fold 1/${t.folds}, ${epochs}`
         : `fold ${t.fold}/${t.folds} (fold 1: ${epochs})`;
   return `  #${t.trial} running on ${t.worker ?? '?'}: ${where}`;
+}
+
+/** What `--strategy auto` ran: each sampler from its trial, and why the latest was chosen. */
+function samplersLine(ran: readonly SamplerRun[]): string {
+  const latest = ran.at(-1)!;
+  return `auto ran ${ran.map((r) => `${r.strategy} from #${r.fromTrial}`).join(', then ')} (${latest.strategy}: ${latest.reason})`;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CampaignRecordSchema, TrialNumberSchema } from './campaign-records.ts';
+import { CampaignRecordSchema, SamplerRunSchema, TrialNumberSchema } from './campaign-records.ts';
 
 /** Trials by state (what `lgt status`, `lgt list` and the dashboard count). */
 export const TrialCountsSchema = z.object({
@@ -63,6 +63,8 @@ export const CampaignOverviewSchema = z.object({
    * that says what to start); absent while workers serve them, and once it has ended.
    */
   waitingFor: z.string().optional(),
+  /** `--strategy auto`: the samplers it has run so far, each from a trial, and why. */
+  samplers: z.array(SamplerRunSchema).optional(),
 });
 export type CampaignOverview = z.infer<typeof CampaignOverviewSchema>;
 

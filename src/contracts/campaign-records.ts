@@ -500,6 +500,8 @@ export interface CampaignReport {
   llmUsage: LlmUsageRecord;
   /** Which dimensions mattered (PED-ANOVA over the finished trials); null under 10 of them. */
   importance?: ImportanceReport | null;
+  /** `--strategy auto`: the samplers it ran, each from a trial, and why; absent otherwise. */
+  samplers?: SamplerRun[];
   /**
    * Objectives that simulate training (surrogate benchmarks such as bench:lcbench) report each
    * epoch's `simulated_seconds`: the sum over the campaign's trials of what their runs, pruned
@@ -507,6 +509,24 @@ export interface CampaignReport {
    */
   simulatedSeconds?: number;
   generatedAt: string;
+}
+
+/** A sampler `--strategy auto` ran: from which trial, and why it was chosen. */
+export const SamplerRunSchema = z.object({
+  strategy: z.string(),
+  reason: z.string(),
+  fromTrial: z.number().int().min(1),
+});
+export type SamplerRun = z.infer<typeof SamplerRunSchema>;
+
+/** What the auto strategy keeps beside the campaign: the samplers it ran, in order. */
+export const AutoStateSchema = z.object({ ran: z.array(SamplerRunSchema) });
+export type AutoState = z.infer<typeof AutoStateSchema>;
+
+/** The samplers an auto campaign ran, from its stored state (none for other strategies). */
+export function samplerRunsOf(state: unknown): SamplerRun[] | undefined {
+  const parsed = AutoStateSchema.safeParse(state);
+  return parsed.success ? parsed.data.ran : undefined;
 }
 
 /** How much one dimension mattered, as a share of all (the shares sum to 1). */

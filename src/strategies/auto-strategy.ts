@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { AutoState, TrialRecord } from '../contracts/campaign-records.ts';
 import type { SearchSpace } from '../search-space/search-space.ts';
 import type { StrategyContext } from './strategy-context.ts';
 import type { Proposal, Strategy } from './strategy.ts';
@@ -62,11 +62,6 @@ export function chooseAuto(
       reason: `${handoverAt} trials in: a GP proposal now costs seconds (cubic in the results), CMA-ES milliseconds; it starts from the best tenth of the trials so far (mean, spread and tilt)`,
     };
   return choice;
-}
-
-/** What the auto strategy keeps beside the campaign: the samplers it ran, each from a trial. */
-export interface AutoState {
-  ran: { strategy: string; reason: string; fromTrial: number }[];
 }
 
 /**

@@ -3,7 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
-import { chooseAuto } from '../../src/strategies/auto-strategy.ts';
+import { campaignOverview } from '../../src/campaign/campaign-overview.ts';
+import type { CampaignEvent } from '../../src/contracts/campaign-events.ts';
+import { AutoStrategy, chooseAuto, HANDOVER_AT } from '../../src/strategies/auto-strategy.ts';
+import { CmaEsStrategy } from '../../src/strategies/cmaes-strategy.ts';
+import { GpStrategy } from '../../src/strategies/gp-strategy.ts';
+import type { StrategyContext } from '../../src/strategies/strategy-context.ts';
+import { stateBox } from '../helpers/state-box.ts';
+import { runSynthetic } from '../helpers/synthetic-campaign.ts';
 import { branin, braninObjective, mixedObjective } from '../../tasks/benchmark-functions.ts';
 import iris from '../../tasks/iris.ts';
 import { lcbenchTask } from '../../tasks/lcbench.ts';
@@ -24,6 +31,60 @@ describe('--strategy auto', () => {
       strategy: 'tpe',
       reason: expect.stringContaining('9 choice'),
     });
+  });
+
+  it('hands a numeric campaign over to CMA-ES where its budget runs past the hand-over, not before', () => {
+    const space = braninObjective.space.searched();
+    expect(chooseAuto(space, HANDOVER_AT).handover).toBeUndefined();
+    expect(chooseAuto(space, HANDOVER_AT + 1).handover).toMatchObject({
+      at: HANDOVER_AT,
+      strategy: 'cmaes',
+    });
+    expect(chooseAuto(space, 60, 30).handover).toMatchObject({ at: 30 });
+    // TPE's spaces keep TPE however long the campaign.
+    expect(chooseAuto(iris.space.searched(), 1000).handover).toBeUndefined();
+  });
+
+  it('past the hand-over CMA-ES proposes, started from the best trials so far, and each choice is logged once', async () => {
+    const space = braninObjective.space.searched();
+    const choice = chooseAuto(space, 30, 14);
+    const box = stateBox();
+    const logged: CampaignEvent[] = [];
+    const context = {
+      ...box.context,
+      log: (e: CampaignEvent) => Promise.resolve(void logged.push(e)),
+    } as unknown as StrategyContext;
+    const auto = new AutoStrategy(
+      new GpStrategy(space, 3, 'minimize', { deterministic: true }),
+      choice,
+      context,
+      new CmaEsStrategy(space, 3, 'minimize', { start: 'warm' }),
+    );
+    const f = (c: Record<string, unknown>) => branin(c['x1'] as number, c['x2'] as number);
+    const { trials } = await runSynthetic(auto, f, { budget: 30, parallel: 2 });
+    expect(trials.slice(0, 14).every((t) => t.source === 'gp')).toBe(true);
+    expect(trials.slice(14).every((t) => t.source === 'cmaes')).toBe(true);
+    expect(box.peek()).toEqual({
+      ran: [
+        { strategy: 'gp', reason: choice.reason, fromTrial: 1 },
+        { strategy: 'cmaes', reason: choice.handover!.reason, fromTrial: 15 },
+      ],
+    });
+    expect(logged.map((e) => e.type === 'strategy.chosen' && [e.strategy, e.fromTrial])).toEqual([
+      ['gp', undefined],
+      ['cmaes', 15],
+    ]);
+    // CMA-ES's first mean is the mean of the two best of the first 14 (the best tenth, at least 2).
+    const best = [...trials.slice(0, 14)].sort((a, b) => a.value! - b.value!).slice(0, 2);
+    const start = (trials[14]!.meta as { cmaes: { start: number[]; warm?: object } }).cmaes;
+    const unit = (v: number, lo: number, hi: number) => (v - lo) / (hi - lo);
+    expect(start.start[0]).toBeCloseTo(
+      (unit(best[0]!.config['x1'] as number, -5, 10) +
+        unit(best[1]!.config['x1'] as number, -5, 10)) /
+        2,
+      9,
+    );
+    expect(start.warm).toBeDefined();
   });
 
   const db = useCampaignRedis();
@@ -48,6 +109,10 @@ describe('--strategy auto', () => {
     const sources = (await db.store.listTrials(campaign.id)).map((t) => t.source);
     expect(sources[0]).toBe('default');
     expect(new Set(sources.slice(1))).toEqual(new Set(['gp']));
+    // What lgt status and the API show, and the report keeps: the sampler it ran, from trial 1.
+    const ran = [{ strategy: 'gp', reason: chosen[0]!.reason, fromTrial: 1 }];
+    expect((await campaignOverview(db.store, campaign.id)).samplers).toEqual(ran);
+    expect((await db.store.getReportHead(campaign.id))?.samplers).toEqual(ran);
   }, 60_000);
 
   it('a budget of 1, or a space with nothing to tune: gp and auto end cleanly with what there is', async () => {
