@@ -18,7 +18,7 @@ import { CmaEsStrategy } from '../strategies/cmaes-strategy.ts';
 import { FdpgStrategy, type FdpgOptions } from '../strategies/fdpg-strategy.ts';
 import { TpeStrategy, type TpeOptions } from '../strategies/tpe-strategy.ts';
 import { GpStrategy } from '../strategies/gp-strategy.ts';
-import { AutoStrategy, chooseAuto } from '../strategies/auto-strategy.ts';
+import { AutoStrategy, chooseAuto, HANDOVER_SIGMA } from '../strategies/auto-strategy.ts';
 import { ZeroOrderStrategy } from '../strategies/zo-strategy.ts';
 import { QueuedLlmClient } from '../llm/queued-llm-client.ts';
 import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
@@ -207,7 +207,7 @@ function requestedStrategy(campaign: CampaignRecord, task: AnyTask, deps: Strate
           space.searched(),
           request.seed,
           task.metric.direction,
-          { start: 'warm' },
+          { start: 'incumbent', firstRunSigma: HANDOVER_SIGMA },
           deps.context('cmaes'),
         ),
     );

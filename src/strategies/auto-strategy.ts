@@ -12,13 +12,23 @@ export interface AutoChoice {
 }
 
 /**
- * Trials after which a numeric campaign hands over from the GP to CMA-ES. A GP proposal's cost
- * is cubic in the results it reads: measured on the 10-dimensional Rosenbrock function one at a
- * time, about 1 s a proposal at 200 trials and 3 s past 250 (one 300-trial campaign spent
- * 13 CPU-minutes proposing), against milliseconds for CMA-ES, whose strength is long numeric
- * runs. The hand-over starts CMA-ES from the GP's best trials (a warm start, not from scratch).
+ * Trials after which a numeric campaign hands over from the GP to CMA-ES: the GP's window
+ * (GpOptions.window). Past it the GP's posterior no longer reads every result, while each of its
+ * proposals costs the most it will (seconds, cubic in the window), against milliseconds for
+ * CMA-ES. Not earlier, as measured (docs/benchmarks.md, "Long campaigns"): handed over at 100
+ * trials, the 200-trial result was level with the GP's on Branin and Hartmann-6 and twice the
+ * GP's regret on Rosenbrock-10 (601 against 291, 5 seeds), for a fifth of the proposal time.
  */
-export const HANDOVER_AT = 200;
+export const HANDOVER_AT = 250;
+
+/**
+ * CMA-ES's first step size after the hand-over, in the unit box (its default sigma0 is 1/6):
+ * it starts at the GP's best trial and refines around it; its restarts explore at sigma0.
+ * Measured against warm starts from the best tenth of the history (their mean and covariance,
+ * as warm-starting CMA-ES does, Nomura et al. 2021), which on Branin's three optima started
+ * between them: the incumbent with 0.05 had the lowest mean regret on all three functions.
+ */
+export const HANDOVER_SIGMA = 0.05;
 
 /**
  * The sampler for a space, as Optuna's AutoSampler and the evidence of bench/tuning.ts and the
@@ -28,7 +38,7 @@ export const HANDOVER_AT = 200;
  * TPE on noisy Hartmann-6), TPE where choices make up a third or more of the space (one-hot
  * coordinates are where a GP's kernel helps least; see the rule below for why a third). A
  * campaign on the GP whose budget runs past `handoverAt` trials hands over to CMA-ES there,
- * warm-started from the history (see HANDOVER_AT).
+ * started at the best trial so far (see HANDOVER_AT).
  */
 export function chooseAuto(
   space: SearchSpace,
@@ -59,7 +69,7 @@ export function chooseAuto(
     choice.handover = {
       at: handoverAt,
       strategy: 'cmaes',
-      reason: `${handoverAt} trials in: a GP proposal now costs seconds (cubic in the results), CMA-ES milliseconds; it starts from the best tenth of the trials so far (mean, spread and tilt)`,
+      reason: `${handoverAt} trials in: the GP's window no longer holds every result and its proposals cost seconds, CMA-ES's milliseconds; CMA-ES starts at the best trial so far and refines around it`,
     };
   return choice;
 }

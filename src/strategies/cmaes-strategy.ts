@@ -14,11 +14,14 @@ export interface CmaEsOptions {
   sigma0: number;
   /**
    * Mean of the first run: the centre of the box, the space's defaults, or the best finished
-   * trial in the history (from any source) when the run's first member is proposed. 'warm'
-   * starts the first run's mean, step size and covariance from the history's best tenth, as
-   * warm-starting CMA-ES does (see warmStart): what `auto` hands over with.
+   * trial in the history (from any source) when the run's first member is proposed.
    */
-  start: 'center' | 'defaults' | 'incumbent' | 'warm';
+  start: 'center' | 'defaults' | 'incumbent';
+  /**
+   * Step size of the first run when not sigma0 (restarts keep sigma0): small to refine around
+   * an incumbent another sampler found, as `auto`'s hand-over from the GP does.
+   */
+  firstRunSigma?: number;
   /** Population of the first run; 4 + floor(3 ln n) when absent. */
   populationSize?: number;
   /** Population growth at each restart: 2 is IPOP, 1 restarts with the same population. */
@@ -73,8 +76,6 @@ const stateSchema = z.object({
   pC: z.array(z.number()),
   /** Where the run started (stored with its first generation's members). */
   start: z.array(z.number()),
-  /** A warm-started run's first step size and covariance (stored the same way). */
-  warm: z.object({ sigma: z.number(), C: z.array(z.array(z.number())) }).optional(),
 });
 export type CmaEsState = z.infer<typeof stateSchema>;
 
@@ -84,10 +85,6 @@ const snapshotSchema = z.object({
 });
 /** Where a replay may go on from: the state after every finished generation up to it. */
 type Replayed = z.infer<typeof snapshotSchema>;
-
-/** Warm start (Nomura et al. 2021): the share of the history's best trials, and the prior's sd. */
-const WARM_SHARE = 0.1;
-const WARM_PRIOR = 0.1;
 
 /** IPOP doubles the population at each restart; past this it stops growing. */
 const MAX_POPULATION = 1024;
@@ -106,8 +103,6 @@ const memberMeta = z.object({
     index: z.number().int().min(0),
     z: z.array(z.number()),
     start: z.array(z.number()).optional(),
-    /** A warm-started run's first step size and covariance (with `start`, its first mean). */
-    warm: z.object({ sigma: z.number(), C: z.array(z.array(z.number())) }).optional(),
   }),
 });
 type MemberMeta = z.infer<typeof memberMeta>['cmaes'];
@@ -255,7 +250,6 @@ export class CmaEsStrategy implements Strategy {
         index: m.index,
         z: m.z,
         ...(state.generation === 0 ? { start: state.start } : {}),
-        ...(state.generation === 0 && state.warm ? { warm: state.warm } : {}),
       };
       proposals.push({
         config: m.config,
@@ -458,81 +452,27 @@ export class CmaEsStrategy implements Strategy {
       Math.max(2, Math.round(lambda0 * this.options.restartPopulationFactor ** run)),
     );
     // The start is fixed by the run's first proposed member, so a run begun at the incumbent
-    // (or warm-started from the history) keeps its start even when better trials arrive later.
+    // keeps its start even when a better trial arrives later.
     let start: number[] | undefined;
-    let warm: CmaEsState['warm'];
     for (const { meta } of own.values()) {
       if (meta.run === run && meta.generation === 0 && meta.start?.length === n) {
         start = meta.start;
-        warm = meta.warm?.C.length === n ? meta.warm : undefined;
         break;
       }
     }
-    if (!start && run === 0 && this.options.start === 'warm') {
-      const fromHistory = this.warmStart(history);
-      if (fromHistory) ({ start, warm } = fromHistory);
-    }
     start ??= run === 0 ? this.firstMean(history) : this.randomMean(run);
-    const shape = warm ? symmetricEigen(warm.C) : null;
     return {
       run,
       generation: 0,
       lambda,
       mean: [...start],
-      sigma: warm?.sigma ?? this.options.sigma0,
-      C: warm ? warm.C.map((row) => [...row]) : identity(n),
-      B: shape ? shape.vectors : identity(n),
-      D: shape
-        ? shape.values.map((v) => Math.sqrt(Math.max(v, 1e-300)))
-        : new Array<number>(n).fill(1),
+      sigma: run === 0 ? (this.options.firstRunSigma ?? this.options.sigma0) : this.options.sigma0,
+      C: identity(n),
+      B: identity(n),
+      D: new Array<number>(n).fill(1),
       pSigma: new Array<number>(n).fill(0),
       pC: new Array<number>(n).fill(0),
       start,
-      ...(warm ? { warm } : {}),
-    };
-  }
-
-  /**
-   * The first run's distribution from the finished trials of the history (any source), as
-   * warm-starting CMA-ES does (Nomura et al., AAAI 2021): the best tenth of them (at least two)
-   * give the mean and, with a prior of alpha^2 I (alpha 0.1) added, the covariance Sigma;
-   * sigma = det(Sigma)^(1/2n) and C = Sigma / sigma^2, so the search starts where the good
-   * trials are and as wide and as tilted as they lie. Null with fewer than two results.
-   */
-  private warmStart(
-    history: readonly TrialRecord[],
-  ): { start: number[]; warm: { sigma: number; C: number[][] } } | null {
-    const n = this.n;
-    const scored: { x: number[]; loss: number }[] = [];
-    for (const t of history) {
-      const o = this.outcome(t);
-      if (o.kind === 'finished' && Number.isFinite(o.loss))
-        scored.push({ x: this.coordinates(t.config), loss: o.loss });
-    }
-    if (scored.length < 2) return null;
-    // Ties keep the history's order, so the start does not depend on the sort's whims.
-    const best = scored
-      .map((p, i) => ({ ...p, i }))
-      .sort((a, b) => a.loss - b.loss || a.i - b.i)
-      .slice(0, Math.max(2, Math.ceil(WARM_SHARE * scored.length)));
-    const mean = Array.from(
-      { length: n },
-      (_, d) => best.reduce((sum, p) => sum + p.x[d]!, 0) / best.length,
-    );
-    const sigmaMatrix = Array.from({ length: n }, (_, a) =>
-      Array.from({ length: n }, (_, b) => {
-        const cov = best.reduce((sum, p) => sum + (p.x[a]! - mean[a]!) * (p.x[b]! - mean[b]!), 0);
-        return cov / best.length + (a === b ? WARM_PRIOR ** 2 : 0);
-      }),
-    );
-    const logDet = symmetricEigen(sigmaMatrix).values.reduce(
-      (sum, v) => sum + Math.log(Math.max(v, 1e-300)),
-      0,
-    );
-    const sigma = Math.exp(logDet / (2 * n));
-    return {
-      start: mean,
-      warm: { sigma, C: sigmaMatrix.map((row) => row.map((v) => v / sigma ** 2)) },
     };
   }
 

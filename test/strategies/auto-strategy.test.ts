@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
 import { campaignOverview } from '../../src/campaign/campaign-overview.ts';
 import type { CampaignEvent } from '../../src/contracts/campaign-events.ts';
-import { AutoStrategy, chooseAuto, HANDOVER_AT } from '../../src/strategies/auto-strategy.ts';
+import {
+  AutoStrategy,
+  chooseAuto,
+  HANDOVER_AT,
+  HANDOVER_SIGMA,
+} from '../../src/strategies/auto-strategy.ts';
 import { CmaEsStrategy } from '../../src/strategies/cmaes-strategy.ts';
 import { GpStrategy } from '../../src/strategies/gp-strategy.ts';
 import type { StrategyContext } from '../../src/strategies/strategy-context.ts';
@@ -58,7 +63,10 @@ describe('--strategy auto', () => {
       new GpStrategy(space, 3, 'minimize', { deterministic: true }),
       choice,
       context,
-      new CmaEsStrategy(space, 3, 'minimize', { start: 'warm' }),
+      new CmaEsStrategy(space, 3, 'minimize', {
+        start: 'incumbent',
+        firstRunSigma: HANDOVER_SIGMA,
+      }),
     );
     const f = (c: Record<string, unknown>) => branin(c['x1'] as number, c['x2'] as number);
     const { trials } = await runSynthetic(auto, f, { budget: 30, parallel: 2 });
@@ -74,17 +82,15 @@ describe('--strategy auto', () => {
       ['gp', undefined],
       ['cmaes', 15],
     ]);
-    // CMA-ES's first mean is the mean of the two best of the first 14 (the best tenth, at least 2).
-    const best = [...trials.slice(0, 14)].sort((a, b) => a.value! - b.value!).slice(0, 2);
-    const start = (trials[14]!.meta as { cmaes: { start: number[]; warm?: object } }).cmaes;
-    const unit = (v: number, lo: number, hi: number) => (v - lo) / (hi - lo);
-    expect(start.start[0]).toBeCloseTo(
-      (unit(best[0]!.config['x1'] as number, -5, 10) +
-        unit(best[1]!.config['x1'] as number, -5, 10)) /
-        2,
-      9,
-    );
-    expect(start.warm).toBeDefined();
+    // CMA-ES starts at the best of the first 14, with the hand-over's step size.
+    const best = [...trials.slice(0, 14)].sort((a, b) => a.value! - b.value!)[0]!;
+    const first = trials[14]!;
+    const meta = (first.meta as { cmaes: { start: number[]; run: number; generation: number } })
+      .cmaes;
+    expect(meta).toMatchObject({ run: 0, generation: 0 });
+    expect(meta.start[0]).toBeCloseTo(((best.config['x1'] as number) + 5) / 15, 9);
+    expect(meta.start[1]).toBeCloseTo((best.config['x2'] as number) / 15, 9);
+    expect(first.reason).toContain(`sigma ${HANDOVER_SIGMA}`);
   });
 
   const db = useCampaignRedis();

@@ -325,54 +325,47 @@ describe('CmaEsStrategy', () => {
     expect(cma.state([...history, llm(4, better, 0.5)])!.start).not.toEqual(state.start);
   });
 
-  it('can start warm: mean, step size and covariance from the best tenth of the history', async () => {
+  it('takes a first step size of its own for the first run (a hand-over), and sigma0 at restarts', () => {
     const plane = new SearchSpace({
       x: float(0, 1, { default: 0.5, area: 'training', description: '' }),
       y: float(0, 1, { default: 0.5, area: 'training', description: '' }),
     });
     const gp = (n: number, x: number, y: number, value: number): TrialRecord =>
       trialOf(n, { config: { x, y }, reason: 'gp' }, 'completed', value, 'gp');
-    // Ten results: the best tenth is one, so the two best (at least two) set the start.
-    const history = [
-      gp(1, 0.2, 0.3, 1),
-      gp(2, 0.4, 0.3, 2),
-      ...Array.from({ length: 8 }, (_, i) => gp(3 + i, 0.9, 0.1 * i, 10 + i)),
-    ];
-    const cma = new CmaEsStrategy(plane, 0, 'minimize', { start: 'warm' });
+    const history = [gp(1, 0.2, 0.3, 1), gp(2, 0.4, 0.3, 2)];
+    const cma = new CmaEsStrategy(plane, 0, 'minimize', {
+      start: 'incumbent',
+      firstRunSigma: 0.05,
+    });
     const state = cma.state(history)!;
-    // Mean (0.3, 0.3); covariance diag(0.01, 0) plus the prior 0.1^2 I: diag(0.02, 0.01);
-    // sigma = det^(1/4) = (2e-4)^(1/4); C = Sigma / sigma^2 = diag(sqrt 2, 1/sqrt 2).
-    expect(state.mean[0]).toBeCloseTo(0.3, 12);
+    expect(state).toMatchObject({ run: 0, sigma: 0.05 });
+    expect(state.mean[0]).toBeCloseTo(0.2, 12);
     expect(state.mean[1]).toBeCloseTo(0.3, 12);
-    expect(state.sigma).toBeCloseTo(Math.pow(2e-4, 0.25), 12);
-    expect(state.C[0]![0]).toBeCloseTo(Math.SQRT2, 9);
-    expect(state.C[1]![1]).toBeCloseTo(Math.SQRT1_2, 9);
-    expect(state.C[0]![1]).toBeCloseTo(0, 12);
-    const first = await cma.propose(history, 6);
-    expect(first).toHaveLength(6);
-    // Drawn around the start: wider along x than along y, as the good trials lay.
-    const xs = first.map((p) => p.config['x'] as number);
-    expect(Math.max(...xs.map((x) => Math.abs(x - 0.3)))).toBeLessThan(0.6);
-    // The start is stored with the first generation: a better trial arriving later leaves it.
-    const later = [
-      ...history,
-      ...first.map((p, i) => record(11 + i, p, 'running')),
-      gp(17, 0.7, 0.9, 0),
-      gp(18, 0.75, 0.9, 0),
-    ];
-    const again = cma.state(later)!;
-    expect(again.mean).toEqual(state.mean);
-    expect(again.sigma).toBe(state.sigma);
-    expect(again.C).toEqual(state.C);
-    // Without it, that history would start elsewhere.
-    const fresh = new CmaEsStrategy(plane, 0, 'minimize', { start: 'warm' });
-    expect(fresh.state([...history, gp(17, 0.7, 0.9, 0), gp(18, 0.75, 0.9, 0)])!.mean).not.toEqual(
-      state.mean,
-    );
-    // With fewer than two results it starts at the centre, as plain CMA-ES does.
+    // Without it, sigma0.
     expect(
-      new CmaEsStrategy(plane, 0, 'minimize', { start: 'warm' }).state([gp(1, 0.2, 0.3, 1)])!,
-    ).toMatchObject({ mean: [0.5, 0.5], sigma: 1 / 6 });
+      new CmaEsStrategy(plane, 0, 'minimize', { start: 'incumbent' }).state(history)!.sigma,
+    ).toBe(1 / 6);
+  });
+
+  it('restarts at sigma0 after a first run with a step size of its own', async () => {
+    const plane = new SearchSpace({
+      x: float(0, 1, { default: 0.5, area: 'training', description: '' }),
+      y: float(0, 1, { default: 0.5, area: 'training', description: '' }),
+    });
+    const cma = new CmaEsStrategy(plane, 2, 'minimize', {
+      firstRunSigma: 0.05,
+      minStd: 0.02,
+    });
+    const f = (c: Config) => ((c['x'] as number) - 0.7) ** 2 + ((c['y'] as number) - 0.2) ** 2;
+    const { trials } = await runSynthetic(cma, f, { budget: 120, parallel: 4 });
+    const runs = new Set(trials.map((t) => cmaMeta(t).run));
+    expect(runs.size).toBeGreaterThan(1);
+    const restarted = cma.state(trials)!;
+    expect(restarted.run).toBeGreaterThan(0);
+    // A restart's first generation: sigma0 (the state may have moved on a few generations).
+    const firstOfRestart = trials.find((t) => cmaMeta(t).run === 1 && cmaMeta(t).generation === 0)!;
+    expect(firstOfRestart).toBeDefined();
+    expect(firstOfRestart.reason).toMatch(/sigma 0\.17, restart 1/);
   });
 
   it('proposes valid configurations of a conditional space', async () => {
