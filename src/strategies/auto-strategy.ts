@@ -16,8 +16,9 @@ export interface AutoChoice {
  * (GpOptions.window). Past it the GP's posterior no longer reads every result, while each of its
  * proposals costs the most it will (seconds, cubic in the window), against milliseconds for
  * CMA-ES. Not earlier, as measured (docs/benchmarks.md, "Long campaigns"): handed over at 100
- * trials, the 200-trial result was level with the GP's on Branin and Hartmann-6 and twice the
- * GP's regret on Rosenbrock-10 (601 against 291, 5 seeds), for a fifth of the proposal time.
+ * trials, the 200-trial regret was within the noise of the GP's on Branin, Hartmann-6 and
+ * Rosenbrock-10 (5 seeds; on Rosenbrock twice the GP's mean, 601 against 291, p = 0.42), for a
+ * quarter of the proposal time; nothing showed the hand-over paying in regret, so it waits.
  */
 export const HANDOVER_AT = 250;
 
