@@ -19,6 +19,7 @@ import type {
   InRunAdvisor,
   TriedChange,
 } from './in-run-agent-types.ts';
+import { gainSign } from '../src/maths/direction.ts';
 
 /** The in-run agents, and the rule-based ones that answer when an LLM agent fails. */
 export interface InRunAgents {
@@ -135,7 +136,7 @@ export class DynamicStrategy implements Strategy {
       this.settling = false;
     }
     const heads = history.filter((t) => this.current.runs.some((r) => r.head === t.number));
-    const sign = this.task.metric.direction === 'maximize' ? 1 : -1;
+    const sign = gainSign(this.task.metric.direction);
     const scored = heads.filter((t) => typeof t.value === 'number');
     scored.sort((a, b) => sign * (b.value! - a.value!) || a.number - b.number);
     return scored[0]?.number ?? null;

@@ -2,6 +2,7 @@ import type { BranchVerdictReply } from './agent-schemas.ts';
 import { RULES_META, type AgentAnswer } from './agent-types.ts';
 import { formatValue as fmt } from './campaign-digest.ts';
 import type { BranchJudge, BranchJudgeInput } from './in-run-agent-types.ts';
+import { gainSign } from '../src/maths/direction.ts';
 
 /**
  * The Evaluator's stand-in for in-run decisions: the change is accepted when its branch ends
@@ -11,7 +12,7 @@ import type { BranchJudge, BranchJudgeInput } from './in-run-agent-types.ts';
 export class RuleBasedBranchJudge implements BranchJudge {
   async judge(input: BranchJudgeInput): Promise<AgentAnswer<BranchVerdictReply>> {
     const metric = input.task.metric;
-    const sign = metric.direction === 'maximize' ? 1 : -1;
+    const sign = gainSign(metric.direction);
     const gain = sign * (input.change.value - input.keep.value);
     const noise = input.noise ?? 0;
     const accept = gain > noise;

@@ -8,6 +8,7 @@ import {
   type EvaluatorInput,
 } from './agent-types.ts';
 import { bestOf, curveTrend, formatValue as fmt, noiseOf } from './campaign-digest.ts';
+import { gainSign } from '../src/maths/direction.ts';
 
 /** What differs between two configurations, as "field a→b". */
 function changes(from: Config, to: Config): string[] {
@@ -25,7 +26,7 @@ function changes(from: Config, to: Config): string[] {
 export class RuleBasedEvaluator implements Evaluator {
   async evaluate(input: EvaluatorInput): Promise<AgentAnswer<EvaluatorReply>> {
     const { metric } = input.task;
-    const sign = metric.direction === 'maximize' ? 1 : -1;
+    const sign = gainSign(metric.direction);
     const before = input.trials.filter((t) => !input.round.includes(t));
     const best = bestOf(before, metric);
     const measured = noiseOf(input.trials);

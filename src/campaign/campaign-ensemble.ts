@@ -15,6 +15,7 @@ import {
 import { correctedResampledTTest } from '../stats/corrected-t-test.ts';
 import { metricsOfPredictions } from '../trainer/metrics.ts';
 import type { MetricSpec, TaskKind } from '../task-kinds/task.ts';
+import { gainSign } from '../maths/direction.ts';
 
 /**
  * The most trials whose predictions a campaign keeps (its best by value, and every
@@ -75,7 +76,7 @@ function onFreshFolds(
   const control = usable.find((c) => c.test === null);
   if (usable.length < 2 || !control) return null;
   const byNumber = new Map(inputs.trials.map((t) => [t.number, t]));
-  const sign = metric.direction === 'maximize' ? 1 : -1;
+  const sign = gainSign(metric.direction);
   // The best single first: a tie in selection keeps the simpler ensemble (see selectEnsemble).
   const ordered = usable
     .slice()
@@ -157,7 +158,7 @@ function onFreshFolds(
 
 function onSelectionData(inputs: EnsembleInputs): EnsemblePlan | null {
   const { predictions, metric, kind } = inputs;
-  const sign = metric.direction === 'maximize' ? 1 : -1;
+  const sign = gainSign(metric.direction);
   const ranked = searchTrialsByValue(inputs.trials, metric).filter((t) =>
     predictions.has(t.number),
   );
@@ -219,7 +220,7 @@ export function searchTrialsByValue(
   trials: readonly TrialRecord[],
   metric: MetricSpec,
 ): TrialRecord[] {
-  const sign = metric.direction === 'maximize' ? 1 : -1;
+  const sign = gainSign(metric.direction);
   return trials
     .filter(
       (t) =>

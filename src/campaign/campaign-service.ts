@@ -13,6 +13,7 @@ import type { Config } from '../search-space/search-space.ts';
 import { isObjectiveTask } from '../task-kinds/objective.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import { loadTask, type LoadTaskOptions } from '../catalog/task-registry.ts';
+import { gainSign } from '../maths/direction.ts';
 
 /**
  * A --csv campaign with fewer training and validation rows than this scores each trial on
@@ -151,7 +152,7 @@ export async function bestConfigsOf(
   k: number,
 ): Promise<Config[]> {
   const campaign = await store.requireCampaign(campaignId);
-  const sign = campaign.metric.direction === 'maximize' ? 1 : -1;
+  const sign = gainSign(campaign.metric.direction);
   const done = (await store.listTrials(campaignId))
     .filter((t) => t.state === 'completed' && typeof t.value === 'number' && !t.segment)
     .sort((a, b) => sign * (b.value! - a.value!) || a.number - b.number);

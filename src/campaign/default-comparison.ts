@@ -11,6 +11,7 @@ import {
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
 import type { DefaultComparison, TrialRecord } from '../contracts/campaign-records.ts';
 import { standardError } from '../stats/standard-error.ts';
+import { gainSign } from '../maths/direction.ts';
 
 /**
  * Compares the campaign's result with the default trial (see DefaultFirstStrategy); null when
@@ -39,7 +40,7 @@ export function compareWithDefault(
   const confirmations =
     reserve >= 2 ? confirmationsOf(trials, { direction: metric.direction, folds, reserve }) : null;
   if (confirmations) return onFreshFolds(trials, metric, confirmations, byDefault);
-  const sign = metric.direction === 'maximize' ? 1 : -1;
+  const sign = gainSign(metric.direction);
   const best = trials
     .filter(finite)
     .reduce((a, b) => (sign * (b.value! - a.value!) > 0 ? b : a), byDefault);
@@ -135,7 +136,7 @@ function runAgainstDefault(
   metric: MetricSpec,
 ): DefaultComparison {
   const fmt = formatNumber;
-  const sign = metric.direction === 'maximize' ? 1 : -1;
+  const sign = gainSign(metric.direction);
   const gain = sign * (end.value! - byDefault.value!);
   const numbers = `${metric.name} ${fmt(end.value!)} at the run's end (#${end.number}) against ${fmt(byDefault.value!)} for the default trained as one plain run of the same epochs (#${byDefault.number})`;
   return {

@@ -22,6 +22,7 @@ import {
   refusalOf,
   type PermissionOptions,
 } from '../task-kinds/task-permissions.ts';
+import type { Direction } from '../maths/direction.ts';
 
 export { builtInTasks, findBuiltInTask, taskFamilies };
 export type { TaskFamily } from '../../tasks/index.ts';
@@ -38,7 +39,7 @@ export interface TaskSelection {
   command?: string;
   space?: string;
   metric?: string;
-  direction?: 'maximize' | 'minimize';
+  direction?: Direction;
 }
 
 /**

@@ -43,6 +43,7 @@ import { formatSeconds, paint, printTaskNotes, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import { dataDirsOf } from '../env/data-dirs.ts';
+import type { Direction } from '../maths/direction.ts';
 
 interface RunOptions {
   task?: string;
@@ -53,7 +54,7 @@ interface RunOptions {
   command?: string;
   space?: string;
   metric?: string;
-  direction?: 'minimize' | 'maximize';
+  direction?: Direction;
   dataDir: string[];
   splitSeed: number;
   maxTrain?: number;

@@ -13,6 +13,7 @@ import { resolveTask } from '../catalog/task-registry.ts';
 import { formatNumber } from '../format/display-format.js';
 import { formatSeconds, paint, printTaskNotes, sparkline, StatusLine, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
+import type { Direction } from '../maths/direction.ts';
 
 interface TrialOptions {
   task?: string;
@@ -23,7 +24,7 @@ interface TrialOptions {
   command?: string;
   space?: string;
   metric?: string;
-  direction?: 'minimize' | 'maximize';
+  direction?: Direction;
   config?: string;
   seed: number;
   splitSeed: number;

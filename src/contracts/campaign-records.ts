@@ -4,6 +4,7 @@ import type { MetricSpec, ModelEncoding } from '../task-kinds/task.ts';
 import type { Metrics } from '../trainer/metrics.ts';
 import type { EpochRecord, TrialStatus } from '../trainer/trainer.ts';
 import { CampaignRequestSchema, type CampaignRequest } from './campaign-request.ts';
+import { DirectionSchema } from '../maths/direction.ts';
 
 export type CampaignStatus =
   'queued' | 'running' | 'cancelling' | 'cancelled' | 'completed' | 'failed';
@@ -254,7 +255,7 @@ export const CampaignRecordSchema = z.looseObject({
   id: CampaignIdSchema,
   request: CampaignRequestSchema,
   taskName: z.string().max(200),
-  metric: z.object({ name: z.string().max(50), direction: z.enum(['maximize', 'minimize']) }),
+  metric: z.object({ name: z.string().max(50), direction: DirectionSchema }),
   status: z.enum(['queued', 'running', 'cancelling', 'cancelled', 'completed', 'failed']),
   createdAt: z.number(),
   startedAt: z.number().optional(),

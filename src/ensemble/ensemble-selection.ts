@@ -1,6 +1,7 @@
 import { metricsOfPredictions, type Metrics } from '../trainer/metrics.ts';
 import type { MetricSpec, TaskKind } from '../task-kinds/task.ts';
 import type { TrialPredictions } from '../trainer/trial-predictions.ts';
+import { gainSign } from '../maths/direction.ts';
 
 export interface EnsembleSelectionOptions {
   kind: TaskKind;
@@ -84,7 +85,7 @@ export function combinePredictions(
 
 /** Whether `a` scores better than `b`: the metric first, the loss on a tie. */
 function better(a: Metrics, b: Metrics, metric: MetricSpec): boolean {
-  const sign = metric.direction === 'maximize' ? 1 : -1;
+  const sign = gainSign(metric.direction);
   const d = sign * ((a[metric.name] ?? NaN) - (b[metric.name] ?? NaN));
   if (Math.abs(d) > 1e-12) return d > 0;
   return a.loss !== null && b.loss !== null && a.loss < b.loss - 1e-12;

@@ -1,4 +1,5 @@
 import type { ParamImportance } from '../contracts/campaign-records.ts';
+import { type Direction, gainSign } from '../maths/direction.ts';
 
 /** A finished trial as importance reads it: its configuration and its score. */
 export interface ScoredConfig {
@@ -35,14 +36,14 @@ export interface PedAnovaOptions {
  */
 export function pedAnova(
   trials: readonly ScoredConfig[],
-  direction: 'maximize' | 'minimize',
+  direction: Direction,
   opts: PedAnovaOptions = {},
 ): { importances: ParamImportance[]; good: number } | null {
   const finite = trials.filter((t) => Number.isFinite(t.value));
   if (finite.length < 3) return null;
   const quantile = opts.quantile ?? 0.1;
   const steps = opts.steps ?? 50;
-  const sign = direction === 'maximize' ? -1 : 1;
+  const sign = -gainSign(direction);
   const ranked = finite.slice().sort((a, b) => sign * (a.value - b.value));
   const nGood = Math.min(
     finite.length - 1,

@@ -1,6 +1,7 @@
 import type { ImportanceReport, TrialRecord } from '../contracts/campaign-records.ts';
 import { CONFIRM_SOURCE } from '../strategies/confirming-strategy.ts';
 import { pedAnova } from './ped-anova.ts';
+import type { Direction } from '../maths/direction.ts';
 
 /**
  * Which dimensions mattered in a campaign's finished trials: PED-ANOVA (see ped-anova.ts) over
@@ -13,7 +14,7 @@ import { pedAnova } from './ped-anova.ts';
  */
 export function trialImportance(
   trials: readonly Pick<TrialRecord, 'state' | 'source' | 'value' | 'config'>[],
-  direction: 'maximize' | 'minimize',
+  direction: Direction,
 ): ImportanceReport | null {
   const scored = trials
     .filter(

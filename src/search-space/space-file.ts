@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { oneOf } from '../format/one-of.ts';
 import { choice, float, int, type Area, type ChoiceValue, type ParamDef } from './param.ts';
 import type { ParamDefs } from './search-space.ts';
+import { DIRECTIONS } from '../maths/direction.ts';
 
 const AREAS = ['architecture', 'training', 'features', 'regularization'] as const;
 /** A parameter's name is also a {placeholder} in a command: letters, digits and _ only. */
@@ -80,9 +81,7 @@ export const SpaceFileSchema = z
     name: z.string().min(1).max(100).optional(),
     description: z.string().max(4000).optional(),
     metric: z.string().min(1).max(50).optional(),
-    direction: z
-      .enum(['maximize', 'minimize'], { error: oneOf(['maximize', 'minimize']) })
-      .optional(),
+    direction: z.enum(DIRECTIONS, { error: oneOf(DIRECTIONS) }).optional(),
     params: z
       .record(z.string(), ParamSchema)
       .refine((p) => Object.keys(p).length > 0, 'must define at least one parameter')

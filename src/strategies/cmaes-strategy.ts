@@ -8,6 +8,7 @@ import { ReplayIndex } from './replay-index.ts';
 import { ReplaySnapshots, type SnapshotContext } from './replay-snapshots.ts';
 import { SpaceEncoding } from './space-encoding.ts';
 import type { Proposal, Strategy } from './strategy.ts';
+import type { Direction } from '../maths/direction.ts';
 
 export interface CmaEsOptions {
   /** Step size at the start of every run, in normalized units (the box is [0, 1] per axis). */
@@ -193,7 +194,7 @@ export class CmaEsStrategy implements Strategy {
   constructor(
     space: SearchSpace,
     private readonly seed: number,
-    private readonly direction: 'maximize' | 'minimize',
+    private readonly direction: Direction,
     options: Partial<CmaEsOptions> = {},
     /** Where snapshots of the replay are kept for a driver that takes over (optional). */
     context?: SnapshotContext,

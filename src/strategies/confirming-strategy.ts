@@ -3,6 +3,7 @@ import { configKey } from './config-sampling.ts';
 import { correctedResampledTTest, type PairedTest } from '../stats/corrected-t-test.ts';
 import { DEFAULT_SOURCE } from './default-first-strategy.ts';
 import type { Proposal, Strategy } from './strategy.ts';
+import { type Direction, gainSign } from '../maths/direction.ts';
 
 /** The source of a re-evaluation trial in a campaign's history. */
 export const CONFIRM_SOURCE = 'confirm';
@@ -20,7 +21,7 @@ export interface ConfirmingOptions {
   maxTrials: number;
   /** Trials kept for the re-evaluation (see confirmationBudget). */
   reserve: number;
-  direction: 'maximize' | 'minimize';
+  direction: Direction;
   /** Folds per trial; the re-evaluation's folds are a fresh assignment of the same rows. */
   folds: number;
   /** The seed of the fresh fold assignment (not the campaign's split seed). */
@@ -122,7 +123,7 @@ export function confirmationsOf(
   const control = candidates.find((t) => t.source === DEFAULT_SOURCE);
   const controlFolds = control && rerun.get(configKey(control.config))?.foldValues;
   if (!controlFolds || controlFolds.length < 2) return null;
-  const sign = opts.direction === 'maximize' ? 1 : -1;
+  const sign = gainSign(opts.direction);
   // The pick is the best of the candidates on these folds, itself a selection: each is tested at
   // 95% / k (Bonferroni over the k compared with the default), so that "beat the default" is
   // wrong at most 5% of the time when none truly beats it, however many were compared.
@@ -160,7 +161,7 @@ function candidatesOf(
     (t) => t.state === 'completed' && typeof t.value === 'number' && Number.isFinite(t.value),
   );
   const control = finite.find((t) => t.source === DEFAULT_SOURCE);
-  const sign = opts.direction === 'maximize' ? 1 : -1;
+  const sign = gainSign(opts.direction);
   const seen = new Set(control ? [configKey(control.config)] : []);
   const best: TrialRecord[] = [];
   for (const t of finite

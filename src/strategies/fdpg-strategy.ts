@@ -1,5 +1,5 @@
 import { adamStep, newAdamState, type AdamState } from '../maths/adam.ts';
-import { scoreOf } from './trial-outcome.ts';
+import { scoreOf } from '../maths/direction.ts';
 import { z } from 'zod';
 import type { TrialRecord } from '../contracts/campaign-records.ts';
 import { labelledRng, Rng } from '../random/rng.ts';
@@ -8,6 +8,7 @@ import { configKey } from './config-sampling.ts';
 import { latestAndBest } from './history-window.ts';
 import { SpaceEncoding } from './space-encoding.ts';
 import type { Proposal, Strategy } from './strategy.ts';
+import type { Direction } from '../maths/direction.ts';
 
 /** js: Jensen-Shannon; kl: forward KL(p || pi); rkl: reverse KL(pi || p); tv: total variation. */
 export type Divergence = 'js' | 'kl' | 'rkl' | 'tv';
@@ -163,7 +164,7 @@ export class FdpgStrategy implements Strategy {
   constructor(
     space: SearchSpace,
     private readonly seed: number,
-    private readonly direction: 'maximize' | 'minimize',
+    private readonly direction: Direction,
     options: Partial<FdpgOptions> = {},
   ) {
     this.encoding = new SpaceEncoding(space);

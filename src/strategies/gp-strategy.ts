@@ -11,7 +11,8 @@ import { latestAndBest } from './history-window.ts';
 import { RandomStrategy } from './random-strategy.ts';
 import { SpaceEncoding } from './space-encoding.ts';
 import type { Proposal, Strategy } from './strategy.ts';
-import { lossOf } from './trial-outcome.ts';
+import { lossOf } from '../maths/direction.ts';
+import type { Direction } from '../maths/direction.ts';
 
 export interface GpOptions {
   /** Random trials before the model is used (the same start as TPE's at the same seed). */
@@ -95,7 +96,7 @@ export class GpStrategy implements Strategy {
   constructor(
     private readonly space: SearchSpace,
     private readonly seed: number,
-    private readonly direction: 'maximize' | 'minimize',
+    private readonly direction: Direction,
     options: Partial<GpOptions> = {},
   ) {
     this.encoding = new SpaceEncoding(space);

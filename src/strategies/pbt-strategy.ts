@@ -4,6 +4,7 @@ import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { describeChange, perturb } from './in-run-params.ts';
 import type { StrategyContext } from './strategy-context.ts';
 import type { Proposal, Strategy } from './strategy.ts';
+import { type Direction, gainSign } from '../maths/direction.ts';
 
 export interface PbtOptions {
   /** Each member's run length in epochs. */
@@ -14,7 +15,7 @@ export interface PbtOptions {
   /** Member 0 starts from this configuration; the others from perturbations of it. */
   start: Config;
   seed: number;
-  direction: 'maximize' | 'minimize';
+  direction: Direction;
 }
 
 interface MemberPlan {
@@ -97,7 +98,7 @@ export class PbtStrategy implements Strategy {
 
   /** Completed members best first (ties to the lower member), failed ones left out. */
   private ranked(members: readonly TrialRecord[]): TrialRecord[] {
-    const sign = this.options.direction === 'maximize' ? 1 : -1;
+    const sign = gainSign(this.options.direction);
     return members
       .filter((t) => t.state === 'completed' && typeof t.value === 'number')
       .sort((a, b) => sign * (b.value! - a.value!) || memberOf(a) - memberOf(b));

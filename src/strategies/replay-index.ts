@@ -1,6 +1,7 @@
 import type { TrialRecord } from '../contracts/campaign-records.ts';
 import { configKey } from './config-sampling.ts';
 import { trialOutcome } from './trial-outcome.ts';
+import type { Direction } from '../maths/direction.ts';
 
 /** What a trial says to a replay, worked out once (a trial's meta and config never change). */
 interface TrialFacts<M> {
@@ -32,7 +33,7 @@ export class ReplayIndex<M> {
     /** The trial's meta when this strategy proposed it (checked), else null. */
     private readonly metaOf: (trial: TrialRecord) => M | null,
     private readonly keyOf: (meta: M) => string,
-    private readonly direction: 'maximize' | 'minimize',
+    private readonly direction: Direction,
   ) {}
 
   /** The first trial of a configuration (by configKey), if any. */

@@ -1,4 +1,4 @@
-import { lossOf } from './trial-outcome.ts';
+import { lossOf } from '../maths/direction.ts';
 import type { TrialRecord } from '../contracts/campaign-records.ts';
 import { Rng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
@@ -20,6 +20,7 @@ import { RandomStrategy } from './random-strategy.ts';
 import { SpaceEncoding } from './space-encoding.ts';
 import { smallest } from './history-window.ts';
 import type { Proposal, Strategy } from './strategy.ts';
+import type { Direction } from '../maths/direction.ts';
 
 export interface TpeOptions {
   /** Random trials before the model is used. */
@@ -102,7 +103,7 @@ export class TpeStrategy implements Strategy {
   constructor(
     private readonly space: SearchSpace,
     private readonly seed: number,
-    private readonly direction: 'maximize' | 'minimize',
+    private readonly direction: Direction,
     options: Partial<TpeOptions> = {},
   ) {
     this.encoding = new SpaceEncoding(space);

@@ -1,20 +1,5 @@
 import { FINISHED_TRIAL, type TrialRecord } from '../contracts/campaign-records.ts';
-import type { MetricSpec } from '../task-kinds/task.ts';
-
-type Direction = MetricSpec['direction'];
-
-/**
- * A metric value as a loss: lower is better whatever the metric's direction, so the samplers'
- * arithmetic is written once, for minimizing.
- */
-export function lossOf(value: number, direction: Direction): number {
-  return direction === 'maximize' ? -value : value;
-}
-
-/** The opposite of lossOf: higher is better (f-DPG's target is a score). */
-export function scoreOf(value: number, direction: Direction): number {
-  return direction === 'maximize' ? value : -value;
-}
+import { lossOf, type Direction } from '../maths/direction.ts';
 
 /**
  * What a trial says to a strategy that waits for whole generations (CMA-ES, ZO): pending until

@@ -15,6 +15,7 @@ import { SpaceEncoding } from './space-encoding.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 import { ReplayIndex } from './replay-index.ts';
 import { ReplaySnapshots, type SnapshotContext } from './replay-snapshots.ts';
+import type { Direction } from '../maths/direction.ts';
 
 export interface ZeroOrderOptions {
   /** Random directions per step (q); the number of numeric dimensions when absent. */
@@ -147,7 +148,7 @@ export class ZeroOrderStrategy implements Strategy {
   constructor(
     space: SearchSpace,
     private readonly seed: number,
-    private readonly direction: 'maximize' | 'minimize',
+    private readonly direction: Direction,
     options: Partial<ZeroOrderOptions> = {},
     /** Where snapshots of the replay are kept for a driver that takes over (optional). */
     context?: SnapshotContext,

@@ -1,5 +1,6 @@
 import type { ParamDefs } from '../search-space/search-space.ts';
 import { SearchSpace, type Config } from '../search-space/search-space.ts';
+import { DIRECTIONS, type Direction } from '../maths/direction.ts';
 
 /** Metrics an objective reports: its metric by name, and anything else worth keeping. */
 export type ObjectiveMetrics = Record<string, number>;
@@ -57,7 +58,7 @@ export interface ObjectiveTask<C extends Config = Config> {
   title: string;
   /** One paragraph an LLM (or a person) can read: what is tuned and what matters. */
   description: string;
-  metric: { name: string; direction: 'maximize' | 'minimize' };
+  metric: { name: string; direction: Direction };
   space: SearchSpace;
   baseline: C;
   /** What runs, in a few words (for `lgt tasks` and reports). */
@@ -84,7 +85,7 @@ export interface ObjectiveDefinition<C extends Config = Config> {
   /** A SearchSpace, or its dimensions made with float(), int(), choice() and flag(). */
   space: SearchSpace | ParamDefs;
   /** The metric the objective reports, e.g. 'val_loss', and whether lower or higher is better. */
-  metric: { name: string; direction: 'maximize' | 'minimize' };
+  metric: { name: string; direction: Direction };
   /** The untuned starting configuration (default: every dimension's default). */
   baseline?: C;
   optimum?: number;
@@ -117,7 +118,7 @@ export function defineObjective<C extends Config = Config>(
     problems.push(
       'metric.name must be a name such as "val_loss" (letters, digits, _ . -; at most 50)',
     );
-  if (definition.metric && !['maximize', 'minimize'].includes(definition.metric.direction))
+  if (definition.metric && !(DIRECTIONS as readonly string[]).includes(definition.metric.direction))
     problems.push('metric.direction must be "maximize" or "minimize"');
   if (typeof definition.objective !== 'function')
     problems.push('objective must be an async function (config, trial) => metrics');

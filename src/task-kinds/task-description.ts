@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyTask } from './task.ts';
+import { DirectionSchema } from '../maths/direction.ts';
 
 /**
  * A task as data, for outside optimizers and the API: name, kind, metric, description, data,
@@ -10,7 +11,7 @@ export const TaskDescriptionSchema = z.object({
   name: z.string(),
   title: z.string(),
   kind: z.enum(['classification', 'regression', 'objective']),
-  metric: z.object({ name: z.string(), direction: z.enum(['maximize', 'minimize']) }),
+  metric: z.object({ name: z.string(), direction: DirectionSchema }),
   description: z.string(),
   data: z.string(),
   baseline: z.record(z.string(), z.unknown()),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readSpaceFile } from '../search-space/space-file.ts';
 import { RequestError } from '../errors/request-error.ts';
+import { type Direction, DirectionSchema } from '../maths/direction.ts';
 
 /** A file or directory path as a request gives it (checked against allowed places where it is used). */
 export const PathTextSchema = z
@@ -47,7 +48,7 @@ export const TaskSpecSchema = z.discriminatedUnion('kind', [
     metric: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,49}$/, 'must be a metric name such as val_loss'),
-    direction: z.enum(['maximize', 'minimize']),
+    direction: DirectionSchema,
     name: z.string().min(1).max(100).optional(),
   }),
   z.strictObject({
@@ -75,7 +76,7 @@ export function taskSpecOf(selection: {
   command?: string;
   space?: string;
   metric?: string;
-  direction?: 'maximize' | 'minimize';
+  direction?: Direction;
 }): TaskSpec {
   if (selection.command !== undefined)
     return commandSpecOf({ ...selection, command: selection.command });
@@ -141,7 +142,7 @@ function commandSpecOf(selection: {
   command: string;
   space?: string;
   metric?: string;
-  direction?: 'maximize' | 'minimize';
+  direction?: Direction;
   task?: string;
   csv?: string;
 }): CommandTaskSpec {

@@ -4,6 +4,7 @@ import type { Rng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import type { ObjectiveTask } from './objective.ts';
 import type { TrainingPlan } from './training-plan.ts';
+import type { Direction } from '../maths/direction.ts';
 
 export type TaskKind = 'classification' | 'regression';
 
@@ -12,7 +13,7 @@ export type MetricName = 'accuracy' | 'macroF1' | 'mae' | 'rmse' | 'r2';
 /** The metric tuning decisions use: any name for an objective, one lgt computes for a model. */
 export interface MetricSpec {
   name: string;
-  direction: 'maximize' | 'minimize';
+  direction: Direction;
 }
 
 export interface ModelMetricSpec extends MetricSpec {

@@ -1,5 +1,6 @@
 import type { EpochRecord } from '../trainer/trainer.ts';
 import { bestUpTo, peerValuesAt, type PruneDecision, type Pruner } from './pruner.ts';
+import type { Direction } from '../maths/direction.ts';
 
 export interface AshaOptions {
   /** Epochs at the first rung. */
@@ -27,7 +28,7 @@ export class AshaPruner implements Pruner {
   private readonly options: AshaOptions;
 
   constructor(
-    private readonly direction: 'maximize' | 'minimize',
+    private readonly direction: Direction,
     options: Partial<AshaOptions> = {},
   ) {
     this.options = { minEpochs: 1, reductionFactor: 3, ...options };

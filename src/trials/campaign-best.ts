@@ -1,5 +1,6 @@
 import type { Config } from '../search-space/search-space.ts';
 import type { TrialStore } from './trial-store.ts';
+import { type Direction, gainSign } from '../maths/direction.ts';
 
 /** A completed trial as the campaign's best records it. */
 export interface BestCandidate {
@@ -17,9 +18,9 @@ export interface BestCandidate {
 export function beats(
   a: { trial: number; value: number },
   b: { trial: number; value: number },
-  direction: 'maximize' | 'minimize',
+  direction: Direction,
 ): boolean {
-  const sign = direction === 'maximize' ? 1 : -1;
+  const sign = gainSign(direction);
   return sign * (a.value - b.value) > 0 || (a.value === b.value && a.trial < b.trial);
 }
 
@@ -32,7 +33,7 @@ export function beats(
 export async function offerBest(
   store: TrialStore,
   campaignId: string,
-  direction: 'maximize' | 'minimize',
+  direction: Direction,
   candidate: BestCandidate,
 ): Promise<boolean> {
   let previous: number | null = null;

@@ -2,11 +2,12 @@ import { AshaPruner } from './asha-pruner.ts';
 import type { CampaignRequest, PrunerOptions } from '../contracts/campaign-request.ts';
 import { MedianPruner } from './median-pruner.ts';
 import type { Pruner } from './pruner.ts';
+import type { Direction } from '../maths/direction.ts';
 
 /** The pruner a campaign asked for, with its options (defaults where it gave none); null: none. */
 export function createPruner(
   name: CampaignRequest['pruner'],
-  direction: 'maximize' | 'minimize',
+  direction: Direction,
   options: PrunerOptions = {},
 ): Pruner | null {
   switch (name) {

@@ -1,5 +1,6 @@
 import type { EpochRecord } from '../trainer/trainer.ts';
 import { bestUpTo, peerValuesAt, type PruneDecision, type Pruner } from './pruner.ts';
+import type { Direction } from '../maths/direction.ts';
 
 /**
  * Stops a trial whose learning curve is worse than the median of earlier trials at the same
@@ -11,7 +12,7 @@ export class MedianPruner implements Pruner {
   readonly peerStates = ['completed', 'pruned'] as const;
 
   constructor(
-    private readonly direction: 'maximize' | 'minimize',
+    private readonly direction: Direction,
     private readonly minTrials = 3,
     private readonly warmupEpochs = 2,
   ) {}

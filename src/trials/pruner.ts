@@ -1,5 +1,6 @@
 import type { EpochRecord } from '../trainer/trainer.ts';
 import type { TrialState } from '../contracts/campaign-records.ts';
+import type { Direction } from '../maths/direction.ts';
 
 export interface PruneDecision {
   prune: boolean;
@@ -21,7 +22,7 @@ export interface Pruner {
 export function bestUpTo(
   curve: readonly EpochRecord[],
   epoch: number,
-  direction: 'maximize' | 'minimize',
+  direction: Direction,
 ): number {
   const values = curve
     .slice(0, epoch)
@@ -35,7 +36,7 @@ export function bestUpTo(
 export function peerValuesAt(
   peers: readonly (readonly EpochRecord[])[],
   epoch: number,
-  direction: 'maximize' | 'minimize',
+  direction: Direction,
 ): number[] {
   return peers
     .filter((c) => c.length >= epoch)
