@@ -20,6 +20,7 @@ import type {
   TriedChange,
 } from './in-run-agent-types.ts';
 import { gainSign } from '../src/maths/direction.ts';
+import { median } from '../src/stats/median.ts';
 
 /** The in-run agents, and the rule-based ones that answer when an LLM agent fails. */
 export interface InRunAgents {
@@ -598,11 +599,6 @@ export function epochNoise(curve: readonly EpochRecord[]): number | null {
     .filter((v) => Number.isFinite(v));
   if (values.length < 5) return null;
   const deltas = values.slice(1).map((v, k) => v - values[k]!);
-  const median = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
-  };
   const center = median(deltas);
   return 1.4826 * median(deltas.map((d) => Math.abs(d - center)));
 }

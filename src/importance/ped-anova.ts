@@ -1,5 +1,6 @@
 import type { ParamImportance } from '../contracts/campaign-records.ts';
 import { type Direction, gainSign } from '../maths/direction.ts';
+import { median } from '../stats/median.ts';
 
 /** A finished trial as importance reads it: its configuration and its score. */
 export interface ScoredConfig {
@@ -97,8 +98,7 @@ function cellsFor(
     const hi = Math.max(...numbers);
     // Log cells when the values span two orders of magnitude and most crowd the low end (as
     // log-uniform draws do); a uniform draw that came near 0 keeps linear cells.
-    const median = numbers.slice().sort((x, y) => x - y)[Math.floor(numbers.length / 2)]!;
-    const log = lo > 0 && hi / lo >= 100 && median - lo < 0.1 * (hi - lo);
+    const log = lo > 0 && hi / lo >= 100 && median(numbers) - lo < 0.1 * (hi - lo);
     const scale = (x: number) => (log ? Math.log(x) : x);
     const integers = numbers.every(Number.isInteger);
     const count = integers ? Math.min(steps, hi - lo + 1) : steps;

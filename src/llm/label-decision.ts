@@ -1,5 +1,6 @@
 import type { ChatReply } from './chat-model.ts';
 import type { AgentName, ChatMessage, LlmUsage } from './llm-client.ts';
+import { softmax as softmaxOf } from '../maths/softmax.ts';
 
 /**
  * A choice among labelled options (the K candidates of a round, accept or reject) made from the
@@ -73,10 +74,7 @@ export function labelLogprobs(
 
 /** Softmax over the labels' scores (shifted by the largest, so no exponent overflows). */
 export function softmax(scores: Record<string, number>): Record<string, number> {
-  const top = Math.max(...Object.values(scores));
-  const weights = Object.fromEntries(
-    Object.entries(scores).map(([k, s]) => [k, Math.exp(s - top)]),
-  );
-  const sum = Object.values(weights).reduce((a, b) => a + b, 0);
-  return Object.fromEntries(Object.entries(weights).map(([k, w]) => [k, w / sum]));
+  const labels = Object.keys(scores);
+  const p = softmaxOf(labels.map((k) => scores[k]!));
+  return Object.fromEntries(labels.map((k, i) => [k, p[i]!]));
 }

@@ -9,6 +9,7 @@ import { latestAndBest } from './history-window.ts';
 import { SpaceEncoding } from './space-encoding.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 import type { Direction } from '../maths/direction.ts';
+import { softmax } from '../maths/softmax.ts';
 
 /** js: Jensen-Shannon; kl: forward KL(p || pi); rkl: reverse KL(pi || p); tv: total variation. */
 export type Divergence = 'js' | 'kl' | 'rkl' | 'tv';
@@ -440,13 +441,6 @@ function size(theta: ProposalDistribution): number {
 function logNormal(x: number, mean: number, logStd: number): number {
   const s = Math.exp(logStd);
   return -0.5 * Math.log(2 * Math.PI) - logStd - ((x - mean) * (x - mean)) / (2 * s * s);
-}
-
-function softmax(row: readonly number[]): number[] {
-  const top = Math.max(...row);
-  const e = row.map((l) => Math.exp(l - top));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
 }
 
 function logSumExp(xs: readonly number[]): number {

@@ -1,6 +1,7 @@
 import type { EpochRecord } from '../trainer/trainer.ts';
 import { bestUpTo, peerValuesAt, type PruneDecision, type Pruner } from './pruner.ts';
 import type { Direction } from '../maths/direction.ts';
+import { median } from '../stats/median.ts';
 
 /**
  * Stops a trial whose learning curve is worse than the median of earlier trials at the same
@@ -30,10 +31,4 @@ export class MedianPruner implements Pruner {
     const worse = this.direction === 'maximize' ? value < m : value > m;
     return { prune: worse || !Number.isFinite(value), value, median: m };
   }
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }

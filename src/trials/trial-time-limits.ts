@@ -1,4 +1,5 @@
 import type { TrialRecord } from '../contracts/campaign-records.ts';
+import { median } from '../stats/median.ts';
 
 /** Without --trial-timeout: this many times the campaign's median, and at least this long. */
 const TYPICAL_TIMEOUT_FACTOR = 20;
@@ -35,9 +36,4 @@ export function typicalTimeLimits(trials: readonly TrialRecord[]): TimeLimits | 
       ? Math.max(TYPICAL_TIMEOUT_MIN_S, TYPICAL_TIMEOUT_FACTOR * median(perEpoch))
       : null,
   };
-}
-
-function median(values: number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
