@@ -42,6 +42,7 @@ export async function cancelCampaign(
   if (!updated) {
     throw new ExpectedFailure(
       `campaign ${id} is ${campaign.status}; only a queued or running campaign can be cancelled`,
+      'not-running',
     );
   }
   await store.appendEvent(id, { type: 'campaign.cancelling', reason });

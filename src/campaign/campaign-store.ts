@@ -308,7 +308,8 @@ export class CampaignStore implements TrialStore {
 
   async requireCampaign(id: string): Promise<CampaignRecord> {
     const c = await this.getCampaign(id);
-    if (!c) throw new ExpectedFailure(`no campaign ${id} (lgt list shows the campaigns)`);
+    if (!c)
+      throw new ExpectedFailure(`no campaign ${id} (lgt list shows the campaigns)`, 'not-found');
     return c;
   }
 

@@ -14,38 +14,21 @@ try {
  * are loaded here, when one is needed, not at every start (see programFor).
  */
 async function reportError(error: unknown): Promise<number> {
-  const [
-    { ExpectedFailure },
-    { InvalidCampaignRequestError },
-    { MissingDataFileError },
-    { InvalidConfigError },
-    { RequestError },
-    { describeRequestError },
-    { UsageError },
-  ] = await Promise.all([
-    import('../errors/expected-failure.ts'),
-    import('../contracts/campaign-request.ts'),
-    import('../data/data-files.ts'),
-    import('../search-space/search-space.ts'),
-    import('../errors/request-error.ts'),
-    import('./request-flags.ts'),
-    import('./usage-error.ts'),
-  ]);
+  const [{ LgtError }, { InvalidCampaignRequestError }, { describeRequestError }] =
+    await Promise.all([
+      import('../errors/lgt-error.ts'),
+      import('../contracts/campaign-request.ts'),
+      import('./request-flags.ts'),
+    ]);
+  // A request's fields are said as the flags that set them.
   if (error instanceof InvalidCampaignRequestError) {
     process.stderr.write(`lgt: ${describeRequestError(error)}\n`);
-    return 2;
+    return error.exitStatus;
   }
-  if (
-    error instanceof UsageError ||
-    error instanceof RequestError ||
-    error instanceof InvalidConfigError
-  ) {
+  // Every refusal and expected failure: its message, and the status its code's row gives.
+  if (error instanceof LgtError) {
     process.stderr.write(`lgt: ${error.message}\n`);
-    return 2;
-  }
-  if (error instanceof MissingDataFileError || error instanceof ExpectedFailure) {
-    process.stderr.write(`lgt: ${error.message}\n`);
-    return 1;
+    return error.exitStatus;
   }
   const e = error as Error;
   process.stderr.write(`lgt: ${e?.message ?? String(error)}\n`);

@@ -5,6 +5,7 @@ import type { Metrics } from '../trainer/metrics.ts';
 import type { EpochRecord, TrialStatus } from '../trainer/trainer.ts';
 import { CampaignRequestSchema, type CampaignRequest } from './campaign-request.ts';
 import { DirectionSchema } from '../maths/direction.ts';
+import { LgtError } from '../errors/lgt-error.ts';
 
 export type CampaignStatus =
   'queued' | 'running' | 'cancelling' | 'cancelled' | 'completed' | 'failed';
@@ -607,9 +608,10 @@ export const ReportSchema = z.looseObject({
 }) as unknown as z.ZodType<CampaignReport>;
 
 /** Redis held something that is not an lgt record: said with where it was and what is wrong. */
-export class InvalidStoredRecordError extends Error {
+export class InvalidStoredRecordError extends LgtError {
   constructor(what: string, problems: string[]) {
     super(
+      'invalid-record',
       `${what} in Redis is not a valid lgt record, so it is refused (was it written by something else?): ${problems.join('; ')}`,
     );
     this.name = 'InvalidStoredRecordError';

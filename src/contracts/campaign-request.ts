@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { oneOf } from '../format/one-of.ts';
 import { PathTextSchema, TaskSpecSchema } from '../task-kinds/task-spec.ts';
+import { LgtError, type FieldProblem } from '../errors/lgt-error.ts';
 
 export const NUMERIC_STRATEGY_NAMES = [
   'random',
@@ -273,21 +274,22 @@ export function fieldProblems(issue: z.core.$ZodIssue): FieldProblem[] {
 }
 
 /** One thing wrong with a request: the field (a dotted path) and what it must be. */
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+export type { FieldProblem };
 
 /**
  * A request that cannot start a campaign. `fields` names each problem's field, so a caller can
  * say it in its own terms (the command line: which flag; a service: which body field).
  */
-export class InvalidCampaignRequestError extends Error {
+export class InvalidCampaignRequestError extends LgtError {
   readonly problems: string[];
 
-  constructor(readonly fields: FieldProblem[]) {
+  constructor(override readonly fields: FieldProblem[]) {
     const problems = fields.map((f) => `${f.field} ${f.message}`);
-    super(`the campaign cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      'invalid-request',
+      `the campaign cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      fields,
+    );
     this.name = 'InvalidCampaignRequestError';
     this.problems = problems;
   }

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import * as tar from 'tar';
+import { LgtError } from '../errors/lgt-error.ts';
 
 /** A data file a task needs: its name in a data directory and where it comes from. */
 export interface DataFileSpec {
@@ -56,7 +57,7 @@ export interface SearchedPlaces {
   paths: string[];
 }
 
-export class MissingDataFileError extends Error {
+export class MissingDataFileError extends LgtError {
   constructor(
     readonly spec: DataFileSpec,
     readonly searched: SearchedPlaces,
@@ -70,6 +71,7 @@ export class MissingDataFileError extends Error {
       ? `; system directories (by the name ${path.basename(spec.file)}): ${searched.systemDirs.join(', ')}`
       : '';
     super(
+      'missing-data',
       [
         `data file ${spec.file} (${spec.title}) was not found.`,
         `Searched: ${searched.dataDirs.join(', ')}${systemDirs}.`,
@@ -85,13 +87,14 @@ export class MissingDataFileError extends Error {
 }
 
 /** A data file whose bytes are not the expected version (DataFileSpec.sha256). */
-export class CorruptDataFileError extends Error {
+export class CorruptDataFileError extends LgtError {
   constructor(
     readonly spec: DataFileSpec,
     readonly file: string,
     readonly actual: string,
   ) {
     super(
+      'missing-data',
       [
         `data file ${file} (${spec.title}) has SHA-256 ${actual}, not the expected ${spec.sha256}: it is damaged or another version.`,
         spec.url

@@ -10,6 +10,7 @@ import {
   type ParamValue,
   searchedParam,
 } from './param.ts';
+import { LgtError } from '../errors/lgt-error.ts';
 
 export type ParamDefs = Record<string, ParamDef>;
 
@@ -33,9 +34,12 @@ export interface FieldError {
 export type ValidationResult<C> = { ok: true; config: C } | { ok: false; errors: FieldError[] };
 
 /** Thrown by `SearchSpace.parse`; its message names every bad field and what it allows. */
-export class InvalidConfigError extends Error {
+export class InvalidConfigError extends LgtError {
   constructor(readonly errors: FieldError[]) {
-    super(`invalid configuration:\n${errors.map((e) => `  - ${e.message}`).join('\n')}`);
+    super(
+      'invalid-request',
+      `invalid configuration:\n${errors.map((e) => `  - ${e.message}`).join('\n')}`,
+    );
     this.name = 'InvalidConfigError';
   }
 }

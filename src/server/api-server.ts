@@ -10,14 +10,11 @@ import { z } from 'zod';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
 import { ApiErrorSchema, type ApiError } from '../contracts/api-error.ts';
 import type { InvalidCampaignEntry } from '../contracts/campaign-overview.ts';
-import { InvalidCampaignRequestError } from '../contracts/campaign-request.ts';
-import { InvalidStoredRecordError } from '../contracts/campaign-records.ts';
-import { RequestError } from '../errors/request-error.ts';
 import { createRedis } from '../queue/redis-connection.ts';
 import { redactSecrets, redactUrl, registerSecret } from '../secrets/redact.ts';
 import { changesState, isLoopback, tokenMatches } from './api-auth.ts';
 import { allowedHosts, hostName } from './allowed-hosts.ts';
-import { ApiHttpError } from './api-http-error.ts';
+import { LgtError } from '../errors/lgt-error.ts';
 import { createApiMetrics } from './api-metrics.ts';
 import { registerCampaignRoutes } from './campaign-routes.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
@@ -113,8 +110,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   app.addHook('onRequest', async (req) => {
     const host = hostName(req.headers.host);
     if (host === null || !hosts.has(host)) {
-      throw new ApiHttpError(
-        403,
+      throw new LgtError(
         'host-not-allowed',
         // Which names it does answer to is not said: a rebinding page could read it.
         `this server does not answer to the Host ${JSON.stringify((req.headers.host ?? '').slice(0, 100))}; its operator can add a name with lgt serve --allowed-host <name>`,
@@ -126,8 +122,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     if (needsToken && !tokenMatches(req.headers.authorization, opts.token)) {
       const wait = brake.failed(req.ip);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      throw new ApiHttpError(
-        401,
+      throw new LgtError(
         'unauthorized',
         req.headers.authorization
           ? 'the bearer token is wrong; use the LGT_API_TOKEN the server was started with'
@@ -213,7 +208,12 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
 
 /** An error as the API answers it: a status and `{error, message, fields?}` saying what to change. */
 function errorAnswer(error: FastifyError): { status: number; body: ApiError } {
-  if (error instanceof ApiHttpError) return { status: error.statusCode, body: error.toJSON() };
+  // Every refusal and expected failure, from any layer: the status its code's row gives.
+  if (error instanceof LgtError) {
+    const body: ApiError = { error: error.code, message: error.message };
+    if (error.fields) body.fields = error.fields;
+    return { status: error.httpStatus, body };
+  }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const fields = error.validation.map((v) => ({
       field: `${error.validationContext ?? 'request'}${v.instancePath.replace(/\//g, '.')}`,
@@ -227,15 +227,6 @@ function errorAnswer(error: FastifyError): { status: number; body: ApiError } {
         fields,
       },
     };
-  }
-  if (error instanceof InvalidCampaignRequestError) {
-    return {
-      status: 400,
-      body: { error: 'invalid-request', message: error.message, fields: error.fields },
-    };
-  }
-  if (error instanceof RequestError) {
-    return { status: 400, body: { error: 'invalid-request', message: error.message } };
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return {
@@ -260,9 +251,6 @@ function errorAnswer(error: FastifyError): { status: number; body: ApiError } {
   }
   if (error.statusCode === 400) {
     return { status: 400, body: { error: 'invalid-request', message: error.message } };
-  }
-  if (error instanceof InvalidStoredRecordError) {
-    return { status: 500, body: { error: 'invalid-record', message: error.message } };
   }
   return {
     status: error.statusCode && error.statusCode >= 400 ? error.statusCode : 500,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isInsideDirectories } from '../files/path-inside.ts';
 import type { TaskSpec } from '../task-kinds/task-spec.ts';
-import { ApiHttpError } from './api-http-error.ts';
+import { LgtError } from '../errors/lgt-error.ts';
 
 export interface AllowedPlaces {
   /** Where a body's CSV file may be (lgt serve --data-dir). */
@@ -79,6 +79,6 @@ function place(
   return inside.find((c) => existsSync(c)) ?? inside[0]!;
 }
 
-function refusal(field: string, message: string): ApiHttpError {
-  return new ApiHttpError(400, 'invalid-request', `${field} ${message}`, [{ field, message }]);
+function refusal(field: string, message: string): LgtError {
+  return new LgtError('invalid-request', `${field} ${message}`, [{ field, message }]);
 }

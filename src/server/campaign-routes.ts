@@ -49,7 +49,7 @@ import type { AnyModelTask } from '../task-kinds/task.ts';
 import type { TabularData } from '../task-kinds/tabular/tabular-task.ts';
 import { csvSummary } from '../task-kinds/tabular/csv-summary.ts';
 import { describeTaskJson, TaskDescriptionSchema } from '../task-kinds/task-description.ts';
-import { ApiHttpError, notFound } from './api-http-error.ts';
+import { LgtError } from '../errors/lgt-error.ts';
 import { placeBodyTask, type AllowedPlaces } from './body-task.ts';
 import type { CampaignEventHub } from './event-hub.ts';
 import { streamCampaignEvents } from './event-stream.ts';
@@ -91,7 +91,11 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
 
   const requireCampaign = async (id: string) => {
     const c = await store.getCampaign(id);
-    if (!c) throw notFound(`campaign ${id}`, 'GET /api/campaigns lists the campaigns');
+    if (!c)
+      throw new LgtError(
+        'not-found',
+        `campaign ${id} does not exist; GET /api/campaigns lists the campaigns`,
+      );
     return c;
   };
 
@@ -214,11 +218,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
     async (req, reply) => {
       const body = req.body as unknown;
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new ApiHttpError(
-          400,
-          'invalid-request',
-          'the body must be a JSON object: a campaign request',
-        );
+        throw new LgtError('invalid-request', 'the body must be a JSON object: a campaign request');
       }
       const owned = Object.entries(SERVER_OWNED)
         .filter(([field]) => field in body)
@@ -227,7 +227,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
           message: `is the server's to set (lgt serve ${flag}); leave it out`,
         }));
       if (owned.length) {
-        throw new ApiHttpError(400, 'invalid-request', describeFields(owned), owned);
+        throw new LgtError('invalid-request', describeFields(owned), owned);
       }
       const parsed = CreateCampaignBodySchema.safeParse(body);
       if (!parsed.success) throw invalidBody(parsed.error);
@@ -325,7 +325,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       const c = await requireCampaign(req.params.id);
       const n = req.params.trial;
       const trial = await store.getTrial(c.id, n);
-      if (!trial) throw new ApiHttpError(404, 'no-trial', `campaign ${c.id} has no trial ${n}`);
+      if (!trial) throw new LgtError('no-trial', `campaign ${c.id} has no trial ${n}`);
       const curve = (await store.getCurves(c.id, [n])).get(n) ?? [];
       // The log (capped in Redis) read a page at a time, kept only where it speaks of this trial:
       // its own events, and the Evaluator's messages that judge it.
@@ -371,14 +371,8 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       },
     },
     async (req) => {
+      // A campaign that is not queued or running: cancelCampaign refuses it (not-running, 409).
       const c = await requireCampaign(req.params.id);
-      if (!['queued', 'running'].includes(c.status)) {
-        throw new ApiHttpError(
-          409,
-          'not-running',
-          `campaign ${c.id} is ${c.status}; only a queued or running campaign can be cancelled`,
-        );
-      }
       return cancelCampaign(store, c.id, 'cancelled through the API', queues);
     },
   );
@@ -397,8 +391,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       const c = await requireCampaign(req.params.id);
       const resumed = await resumeCampaign(store, queues, c.id);
       if (!resumed) {
-        throw new ApiHttpError(
-          409,
+        throw new LgtError(
           'finished',
           `campaign ${c.id} is ${c.status}; a finished campaign cannot be resumed (start a new one)`,
         );
@@ -430,8 +423,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       // Streamed a page of trials at a time: a 10,000-trial report is never one string here.
       const report = await reportStream(store, c.id);
       if (!report) {
-        throw new ApiHttpError(
-          404,
+        throw new LgtError(
           'no-report',
           `campaign ${c.id} is ${c.status} and has no report yet; it is written when the campaign ends`,
         );
@@ -572,9 +564,9 @@ function describeFields(fields: { field: string; message: string }[]): string {
   return `the campaign cannot start: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`;
 }
 
-function invalidBody(error: z.ZodError): ApiHttpError {
+function invalidBody(error: z.ZodError): LgtError {
   const fields = error.issues.flatMap(fieldProblems);
-  return new ApiHttpError(400, 'invalid-request', describeFields(fields), fields);
+  return new LgtError('invalid-request', describeFields(fields), fields);
 }
 
 /** Whether an agent's reply carries a verdict on trial `n` (the Evaluator's `verdicts`). */
