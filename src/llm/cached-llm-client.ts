@@ -9,6 +9,7 @@ import {
 } from './llm-client.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import type { LabelDecision, LabelDecisionRequest } from './label-decision.ts';
+import { z } from 'zod';
 
 /**
  * A response cache in front of an LlmClient, keyed by endpoint, model, messages, temperature,
@@ -52,12 +53,11 @@ export class CachedLlmClient implements LlmClient {
         }),
       )
       .digest('hex')}`;
-    const hit = await this.redis.get(key);
-    if (hit) {
-      const stored = JSON.parse(hit) as LabelDecision;
-      if (request.labels.includes(stored.label))
-        return { ...stored, usage: NO_USAGE, costUsd: 0, cached: true };
-    }
+    // An entry that is not a decision (another version wrote it, or something else did) is a
+    // miss: the decision is asked again and stored over it.
+    const stored = parseEntry(await this.redis.get(key), StoredDecisionSchema);
+    if (stored && request.labels.includes(stored.label))
+      return { ...stored, usage: NO_USAGE, costUsd: 0, cached: true };
     const decision = await this.inner.decide(request);
     const entry = redactSecrets(JSON.stringify(decision));
     if (this.ttlSeconds > 0) await this.redis.set(key, entry, 'EX', this.ttlSeconds);
@@ -72,9 +72,8 @@ export class CachedLlmClient implements LlmClient {
     if (this.mode === 'off' || (this.mode === 'auto' && temperature !== 0))
       return this.inner.complete(request);
     const key = `${this.prefix}:llm-cache:${cacheKey(this.endpoint, request.model ?? this.model(request.agent), request, temperature)}`;
-    const hit = await this.redis.get(key);
-    if (hit) {
-      const stored = JSON.parse(hit) as { value: unknown };
+    const stored = parseEntry(await this.redis.get(key), StoredCompletionSchema);
+    if (stored) {
       const parsed = request.schema.safeParse(stored.value);
       if (parsed.success) {
         return {
@@ -117,4 +116,28 @@ function cacheKey(
       }),
     )
     .digest('hex');
+}
+
+/** A cached label decision as it is stored (usage and cost are not: a hit costs nothing). */
+const StoredDecisionSchema = z.looseObject({
+  label: z.string(),
+  probabilities: z.record(z.string(), z.number()),
+  scores: z.record(z.string(), z.number()),
+  coverage: z.array(z.object({ endpoint: z.string(), covered: z.number(), of: z.number() })),
+});
+
+/** A cached completion: its value is checked against the request's own schema after this. */
+const StoredCompletionSchema = z.looseObject({ value: z.unknown() });
+
+/** A cache entry read through its schema; null when absent, not JSON, or not that shape. */
+function parseEntry<S extends z.ZodType>(raw: string | null, schema: S): z.infer<S> | null {
+  if (raw === null) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : null;
 }
