@@ -26,123 +26,11 @@ import {
 import type { InvalidCampaignEntry } from '../contracts/campaign-overview.ts';
 import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { redactSecrets } from '../secrets/redact.ts';
+import { campaignIndexKey, campaignKeys, type CampaignKeys } from './store-keys.ts';
+import { STORE_SCRIPTS } from './store-scripts.ts';
 
 /** Events kept per campaign; older ones are trimmed (the report keeps the full story). */
 const EVENT_STREAM_CAP = 20_000;
-
-/**
- * A driver's fence. A driver claims its campaign by taking the next epoch (HINCRBY); every write
- * it makes carries that epoch, and Redis refuses it once a newer driver has claimed the campaign.
- * So a driver that lost its job (its lock expired while Redis was away, or its process was
- * paused) cannot write beside its successor, even before it notices.
- */
-const FENCE_CHECK = `
-if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'driver-epoch') ~= ARGV[1] then
-  return redis.error_reply('LGTFENCED')
-end
-`;
-
-/**
- * What every trial write keeps up to date besides the record (`member` its number, '' for a
- * write that is not a trial's; `old` and `new` the record's JSON before and after, old nil for
- * a new trial), so that nothing a person waits for reads every trial:
- * - KEYS[4], a sorted set of trial numbers scored by the campaign's change sequence: what
- *   changed since a reader last looked (CampaignStore.trialsChangedSince);
- * - in the counters hash (KEYS[1]), trials by state ("state:<name>") and the epochs run in all;
- * - KEYS[5], the set of running trials;
- * - `summaries`, a hash of each trial's summary (`summary`, made by the caller: see
- *   summaryJson), a tenth of a record: what the dashboard's first look reads.
- * See CampaignStore.trialTally and CampaignStore.trialSummaries.
- */
-const TRACK_TRIAL = (
-  member: string,
-  old: string,
-  next: string,
-  summaries: string,
-  summary: string,
-) => `
-if ${member} ~= '' then
-  redis.call('ZADD', KEYS[4], redis.call('HINCRBY', KEYS[1], 'trial-changes', 1), ${member})
-  redis.call('HSET', ${summaries}, ${member}, ${summary})
-  local function facts(raw)
-    if not raw then return nil, 0 end
-    local ok, t = pcall(cjson.decode, raw)
-    if not ok then return nil, 0 end
-    return t['state'], tonumber(t['epochsRun']) or 0
-  end
-  local oldState, oldEpochs = facts(${old})
-  local newState, newEpochs = facts(${next})
-  if oldState ~= newState then
-    if oldState then redis.call('HINCRBY', KEYS[1], 'state:' .. oldState, -1) end
-    if newState then redis.call('HINCRBY', KEYS[1], 'state:' .. newState, 1) end
-  end
-  if newEpochs ~= oldEpochs then redis.call('HINCRBYFLOAT', KEYS[1], 'epochs-run', newEpochs - oldEpochs) end
-  if newState == 'running' then redis.call('SADD', KEYS[5], ${member}) else redis.call('SREM', KEYS[5], ${member}) end
-end`;
-
-/**
- * Sets a JSON record only if its revision is still the one the caller read (compare-and-set).
- * One hash holds the records, another their revisions: every key of a campaign shares the hash
- * tag {id}, so the script stays within one cluster slot. KEYS[1] is the counters hash (fence).
- */
-const CAS_SCRIPT = `${FENCE_CHECK}
-local rev = tonumber(redis.call('HGET', KEYS[3], ARGV[3]) or '0')
-if rev ~= tonumber(ARGV[4]) then return -1 end
-local previous = false
-if ARGV[6] ~= '' then previous = redis.call('HGET', KEYS[2], ARGV[2]) end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[5])
-redis.call('HSET', KEYS[3], ARGV[3], rev + 1)
-${TRACK_TRIAL('ARGV[6]', 'previous or nil', 'ARGV[5]', 'KEYS[6]', 'ARGV[7]')}
-return rev + 1
-`;
-
-/**
- * Adds a trial under the next number, atomically: no two trials ever share a number, and no
- * trial is added beyond the budget (ARGV[4]; -1 then). With an event (ARGV[3]), its "trial" is
- * set to that number and it joins the event stream in the same step, so a driver killed in
- * between cannot leave a trial whose proposal the log never shows.
- */
-const ADD_TRIAL_SCRIPT = `${FENCE_CHECK}
-if tonumber(redis.call('HGET', KEYS[1], 'trials') or '0') >= tonumber(ARGV[4]) then return -1 end
-local n = redis.call('HINCRBY', KEYS[1], 'trials', 1)
-local record = string.gsub(ARGV[2], '"number":0', '"number":' .. n, 1)
-redis.call('HSET', KEYS[2], n, record)
-redis.call('HSET', KEYS[3], n, 1)
-if ARGV[3] ~= '' then
-  local event = string.gsub(ARGV[3], '"trial":0', '"trial":' .. n, 1)
-  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*', 'e', event)
-end
-local summary = string.gsub(ARGV[6], '"number":0', '"number":' .. n, 1)
-${TRACK_TRIAL('tostring(n)', 'nil', 'record', 'KEYS[7]', 'summary')}
-return n
-`;
-
-/** Appends an event, fenced like the records (see FENCE_CHECK). */
-const ADD_EVENT_SCRIPT = `${FENCE_CHECK}
-return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[3])
-`;
-
-/**
- * Appends an epoch to a trial's curve only from the attempt that holds the trial (ARGV[2], its
- * attempt token) while it runs; 0 otherwise, and the attempt stops. An epoch the curve already
- * ends with (ARGV[4]) is not pushed again: when a connection drops after Redis ran the script
- * but before its reply arrived, ioredis sends the command again on reconnect, and a plain RPUSH
- * then stored the epoch twice (CI, stop 39: a curve 1, 1, 2, ... after a Redis kill -9).
- */
-const APPEND_EPOCH_SCRIPT = `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local ok, t = pcall(cjson.decode, raw)
-if not ok or t['state'] ~= 'running' or t['attemptToken'] ~= ARGV[2] then return 0 end
-local last = redis.call('LINDEX', KEYS[2], -1)
-if last then
-  local okLast, r = pcall(cjson.decode, last)
-  if okLast and type(r) == 'table' and tonumber(r['epoch']) and tonumber(r['epoch']) >= tonumber(ARGV[4]) then
-    return redis.call('LLEN', KEYS[2])
-  end
-end
-return redis.call('RPUSH', KEYS[2], ARGV[3])
-`;
 
 /** A write refused because a newer driver has claimed the campaign. */
 export class FencedOutError extends Error {
@@ -234,27 +122,13 @@ export class CampaignStore implements TrialStore {
     private readonly fence?: { campaignId: string; epoch: number },
   ) {
     this.redis = redis as RedisWithScripts;
-    if (!('lgtCas' in redis)) {
-      redis.defineCommand('lgtCas', { numberOfKeys: 6, lua: CAS_SCRIPT });
-      redis.defineCommand('lgtAddTrial', { numberOfKeys: 7, lua: ADD_TRIAL_SCRIPT });
-      redis.defineCommand('lgtAddEvent', { numberOfKeys: 2, lua: ADD_EVENT_SCRIPT });
-      redis.defineCommand('lgtAppendEpoch', { numberOfKeys: 2, lua: APPEND_EPOCH_SCRIPT });
-    }
+    if (!('lgtCas' in redis))
+      for (const [name, script] of Object.entries(STORE_SCRIPTS)) redis.defineCommand(name, script);
   }
 
-  /**
-   * A campaign's key: <prefix>:{<id>}:<what>. The campaign's hash tag is the only one, so on a
-   * Redis Cluster each campaign's keys share a slot (every script here stays within it) and
-   * campaigns spread over the nodes; a prefix given as a tag for BullMQ ("{lgt}") loses its
-   * braces here, or it would be the tag and put every campaign in one slot.
-   */
-  private key(id: string, what: string): string {
-    return `${this.base}:{${id}}:${what}`;
-  }
-
-  /** The prefix without hash-tag braces (see key). */
-  private get base(): string {
-    return this.prefix.replace(/[{}]/g, '');
+  /** A campaign's keys (see store-keys.ts). */
+  private keys(id: string): CampaignKeys {
+    return campaignKeys(this.prefix, id);
   }
 
   /**
@@ -263,7 +137,7 @@ export class CampaignStore implements TrialStore {
    * epoch; a refused one throws FencedOutError).
    */
   async claimDriver(id: string): Promise<{ epoch: number; store: CampaignStore }> {
-    const epoch = await this.redis.hincrby(this.key(id, 'counters'), 'driver-epoch', 1);
+    const epoch = await this.redis.hincrby(this.keys(id).counters, 'driver-epoch', 1);
     return { epoch, store: new CampaignStore(this.redis, this.prefix, { campaignId: id, epoch }) };
   }
 
@@ -276,7 +150,7 @@ export class CampaignStore implements TrialStore {
   async holdsFence(): Promise<boolean> {
     if (!this.fence) return true;
     const current = await this.redis.hget(
-      this.key(this.fence.campaignId, 'counters'),
+      this.keys(this.fence.campaignId).counters,
       'driver-epoch',
     );
     return current === String(this.fence.epoch);
@@ -284,16 +158,16 @@ export class CampaignStore implements TrialStore {
 
   async createCampaign(record: CampaignRecord): Promise<void> {
     const created = await this.redis.hsetnx(
-      this.key(record.id, 'campaign'),
+      this.keys(record.id).campaign,
       'record',
       redactedJson(record),
     );
     if (!created) throw new Error(`campaign ${record.id} already exists`);
-    await this.redis.hset(this.key(record.id, 'campaign'), 'rev', 1);
-    // Its trials are tallied and summarized as they are written (see TRACK_TRIAL); campaigns
+    await this.redis.hset(this.keys(record.id).campaign, 'rev', 1);
+    // Its trials are tallied and summarized as they are written (see lua/track-trial.lua); campaigns
     // made before have no marks, and are counted and summarized by reading their trials.
-    await this.redis.hset(this.key(record.id, 'counters'), 'tallied', 1, 'summarized', 1);
-    await this.redis.zadd(`${this.base}:campaigns`, record.createdAt, record.id);
+    await this.redis.hset(this.keys(record.id).counters, 'tallied', 1, 'summarized', 1);
+    await this.redis.zadd(campaignIndexKey(this.prefix), record.createdAt, record.id);
   }
 
   /** Resolves when Redis answers (the service's health check). */
@@ -302,8 +176,8 @@ export class CampaignStore implements TrialStore {
   }
 
   async getCampaign(id: string): Promise<CampaignRecord | null> {
-    const raw = await this.redis.hget(this.key(id, 'campaign'), 'record');
-    return raw ? parseCampaign(this.key(id, 'campaign'), id, raw) : null;
+    const raw = await this.redis.hget(this.keys(id).campaign, 'record');
+    return raw ? parseCampaign(this.keys(id).campaign, id, raw) : null;
   }
 
   async requireCampaign(id: string): Promise<CampaignRecord> {
@@ -321,7 +195,7 @@ export class CampaignStore implements TrialStore {
   async scanCampaigns(
     limit = 50,
   ): Promise<{ campaigns: CampaignRecord[]; invalid: InvalidCampaignEntry[] }> {
-    const ids = await this.redis.zrevrange(`${this.base}:campaigns`, 0, limit - 1);
+    const ids = await this.redis.zrevrange(campaignIndexKey(this.prefix), 0, limit - 1);
     const campaigns: CampaignRecord[] = [];
     const invalid: InvalidCampaignEntry[] = [];
     const read = await Promise.all(
@@ -358,9 +232,9 @@ export class CampaignStore implements TrialStore {
     id: string,
     change: (c: CampaignRecord) => CampaignRecord | null,
   ): Promise<CampaignRecord | null> {
-    const key = this.key(id, 'campaign');
+    const key = this.keys(id).campaign;
     return this.compareAndSet(id, key, key, 'record', 'rev', change, (raw) =>
-      parseCampaign(this.key(id, 'campaign'), id, raw),
+      parseCampaign(this.keys(id).campaign, id, raw),
     );
   }
 
@@ -389,13 +263,13 @@ export class CampaignStore implements TrialStore {
     const json = redactedJson({ number: 0, ...trial });
     const n = await this.redis
       .lgtAddTrial(
-        this.key(id, 'counters'),
-        this.key(id, 'trials'),
-        this.key(id, 'trial-revs'),
-        this.key(id, 'trial-changes'),
-        this.key(id, 'running'),
-        this.key(id, 'events'),
-        this.key(id, 'summaries'),
+        this.keys(id).counters,
+        this.keys(id).trials,
+        this.keys(id).trialRevs,
+        this.keys(id).trialChanges,
+        this.keys(id).running,
+        this.keys(id).events,
+        this.keys(id).summaries,
         this.epochFor(id),
         json,
         event ? redactedJson({ trial: 0, ...event, at: Date.now() }) : '',
@@ -409,14 +283,14 @@ export class CampaignStore implements TrialStore {
   }
 
   async getTrial(id: string, n: number): Promise<TrialRecord | null> {
-    const raw = await this.redis.hget(this.key(id, 'trials'), String(n));
-    return raw ? parseTrial(this.key(id, 'trials'), id, raw) : null;
+    const raw = await this.redis.hget(this.keys(id).trials, String(n));
+    return raw ? parseTrial(this.keys(id).trials, id, raw) : null;
   }
 
   async listTrials(id: string): Promise<TrialRecord[]> {
-    const all = await this.redis.hvals(this.key(id, 'trials'));
+    const all = await this.redis.hvals(this.keys(id).trials);
     return all
-      .map((raw) => parseTrial(this.key(id, 'trials'), id, raw))
+      .map((raw) => parseTrial(this.keys(id).trials, id, raw))
       .sort((a, b) => a.number - b.number);
   }
 
@@ -433,14 +307,14 @@ export class CampaignStore implements TrialStore {
   /** The trials with these numbers (those that exist), in the order asked. */
   async getTrials(id: string, numbers: readonly number[]): Promise<TrialRecord[]> {
     if (numbers.length === 0) return [];
-    const key = this.key(id, 'trials');
+    const key = this.keys(id).trials;
     const raws = await this.redis.hmget(key, ...numbers.map(String));
     return raws.flatMap((raw) => (raw === null ? [] : [parseTrial(key, id, raw)]));
   }
 
   /** The campaign's latest trial change (0 before any): where trialsChangedSince goes on from. */
   async trialChangeSequence(id: string): Promise<number> {
-    return Number((await this.redis.hget(this.key(id, 'counters'), 'trial-changes')) ?? 0);
+    return Number((await this.redis.hget(this.keys(id).counters, 'trial-changes')) ?? 0);
   }
 
   /**
@@ -453,7 +327,7 @@ export class CampaignStore implements TrialStore {
     since: number,
   ): Promise<{ numbers: number[]; sequence: number }> {
     const flat = await this.redis.zrangebyscore(
-      this.key(id, 'trial-changes'),
+      this.keys(id).trialChanges,
       `(${since}`,
       '+inf',
       'WITHSCORES',
@@ -477,10 +351,10 @@ export class CampaignStore implements TrialStore {
     epochsRun: number;
     running: TrialRecord[];
   } | null> {
-    const counters = await this.redis.hgetall(this.key(id, 'counters'));
+    const counters = await this.redis.hgetall(this.keys(id).counters);
     if (counters['tallied'] !== '1') return null;
     const counts = countsOf(counters);
-    const numbers = (await this.redis.smembers(this.key(id, 'running')))
+    const numbers = (await this.redis.smembers(this.keys(id).running))
       .map(Number)
       .sort((a, b) => a - b);
     return {
@@ -495,7 +369,7 @@ export class CampaignStore implements TrialStore {
    * from its records. What a listing that shows only the counts reads.
    */
   async trialCounts(id: string): Promise<Record<TrialState, number>> {
-    const counters = await this.redis.hgetall(this.key(id, 'counters'));
+    const counters = await this.redis.hgetall(this.keys(id).counters);
     if (counters['tallied'] === '1') return countsOf(counters);
     return (await this.trialCensus(id)).counts;
   }
@@ -511,7 +385,7 @@ export class CampaignStore implements TrialStore {
     running: TrialRecord[];
     summaries: TrialSummary[];
   }> {
-    const key = this.key(id, 'trials');
+    const key = this.keys(id).trials;
     const what = `a trial record of campaign ${id} (${key})`;
     const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<
       TrialState,
@@ -541,9 +415,9 @@ export class CampaignStore implements TrialStore {
    * they existed, from the records.
    */
   async listTrialSummaries(id: string): Promise<TrialSummary[]> {
-    if ((await this.redis.hget(this.key(id, 'counters'), 'summarized')) !== '1')
+    if ((await this.redis.hget(this.keys(id).counters, 'summarized')) !== '1')
       return (await this.trialCensus(id)).summaries;
-    const key = this.key(id, 'summaries');
+    const key = this.keys(id).summaries;
     return (await this.redis.hvals(key))
       .map((raw) =>
         decode<TrialSummary>(TrialSummarySchema, `a trial summary of campaign ${id} (${key})`, raw),
@@ -571,12 +445,12 @@ export class CampaignStore implements TrialStore {
   ): Promise<TrialRecord | null> {
     return this.compareAndSet(
       id,
-      this.key(id, 'trials'),
-      this.key(id, 'trial-revs'),
+      this.keys(id).trials,
+      this.keys(id).trialRevs,
       String(n),
       String(n),
       change,
-      (raw) => parseTrial(this.key(id, 'trials'), id, raw),
+      (raw) => parseTrial(this.keys(id).trials, id, raw),
       false,
       true,
     );
@@ -593,8 +467,8 @@ export class CampaignStore implements TrialStore {
     record: EpochRecord,
   ): Promise<boolean> {
     const length = await this.redis.lgtAppendEpoch(
-      this.key(id, 'trials'),
-      this.key(id, `curve:${n}`),
+      this.keys(id).trials,
+      this.keys(id).curve(n),
       String(n),
       attemptToken,
       JSON.stringify(record),
@@ -604,12 +478,12 @@ export class CampaignStore implements TrialStore {
   }
 
   async clearCurve(id: string, n: number): Promise<void> {
-    await this.redis.del(this.key(id, `curve:${n}`));
+    await this.redis.del(this.keys(id).curve(n));
   }
 
   async getCurves(id: string, numbers: number[]): Promise<Map<number, EpochRecord[]>> {
     const pipeline = this.redis.pipeline();
-    for (const n of numbers) pipeline.lrange(this.key(id, `curve:${n}`), 0, -1);
+    for (const n of numbers) pipeline.lrange(this.keys(id).curve(n), 0, -1);
     const replies = (await pipeline.exec()) ?? [];
     return new Map(
       numbers.map((n, i) => [
@@ -617,7 +491,7 @@ export class CampaignStore implements TrialStore {
         ((replies[i]?.[1] as string[]) ?? []).map((r) =>
           decode<EpochRecord>(
             EpochRecordSchema,
-            `trial ${n}'s curve (${this.key(id, `curve:${n}`)})`,
+            `trial ${n}'s curve (${this.keys(id).curve(n)})`,
             r,
           ),
         ),
@@ -626,16 +500,13 @@ export class CampaignStore implements TrialStore {
   }
 
   async putPredictions(id: string, n: number, bytes: Buffer): Promise<void> {
-    await this.redis.hset(this.key(id, 'predictions'), String(n), bytes);
+    await this.redis.hset(this.keys(id).predictions, String(n), bytes);
   }
 
   /** The predictions kept of these trials (those with none are absent from the map). */
   async getPredictions(id: string, numbers: readonly number[]): Promise<Map<number, Buffer>> {
     if (numbers.length === 0) return new Map();
-    const replies = await this.redis.hmgetBuffer(
-      this.key(id, 'predictions'),
-      ...numbers.map(String),
-    );
+    const replies = await this.redis.hmgetBuffer(this.keys(id).predictions, ...numbers.map(String));
     const out = new Map<number, Buffer>();
     numbers.forEach((n, i) => {
       const bytes = replies[i];
@@ -646,23 +517,23 @@ export class CampaignStore implements TrialStore {
 
   /** The trials whose predictions are kept. */
   async predictionTrials(id: string): Promise<number[]> {
-    return (await this.redis.hkeys(this.key(id, 'predictions'))).map(Number);
+    return (await this.redis.hkeys(this.keys(id).predictions)).map(Number);
   }
 
   async predictionCount(id: string): Promise<number> {
-    return this.redis.hlen(this.key(id, 'predictions'));
+    return this.redis.hlen(this.keys(id).predictions);
   }
 
   async dropPredictions(id: string, numbers: readonly number[]): Promise<void> {
     if (numbers.length > 0)
-      await this.redis.hdel(this.key(id, 'predictions'), ...numbers.map(String));
+      await this.redis.hdel(this.keys(id).predictions, ...numbers.map(String));
   }
 
   async appendEvent(id: string, event: CampaignEvent): Promise<string> {
     return this.redis
       .lgtAddEvent(
-        this.key(id, 'counters'),
-        this.key(id, 'events'),
+        this.keys(id).counters,
+        this.keys(id).events,
         this.epochFor(id),
         String(EVENT_STREAM_CAP),
         redactedJson({ ...event, at: Date.now() }),
@@ -676,7 +547,7 @@ export class CampaignStore implements TrialStore {
    */
   /** The id of the campaign's last event, or null when its log is empty. */
   async lastEventId(id: string): Promise<string | null> {
-    const last = (await this.redis.xrevrange(this.key(id, 'events'), '+', '-', 'COUNT', 1)) as [
+    const last = (await this.redis.xrevrange(this.keys(id).events, '+', '-', 'COUNT', 1)) as [
       string,
       string[],
     ][];
@@ -694,11 +565,11 @@ export class CampaignStore implements TrialStore {
     const reply = (await (client.xread as (...a: (string | number)[]) => Promise<unknown>)(
       ...args,
       'STREAMS',
-      this.key(id, 'events'),
+      this.keys(id).events,
       afterId,
     )) as [string, [string, string[]][]][] | null;
     if (!reply) return [];
-    const key = this.key(id, 'events');
+    const key = this.keys(id).events;
     return reply[0]![1].map(([eventId, fields]) => ({
       ...decode<CampaignEvent & { at: number }>(
         StoredEventSchema,
@@ -711,7 +582,7 @@ export class CampaignStore implements TrialStore {
 
   /** A named piece of strategy state (e.g. the agents' feedback and prompt versions). */
   async getState<T>(id: string, name: string): Promise<T | null> {
-    const raw = await this.redis.hget(this.key(id, 'state'), name);
+    const raw = await this.redis.hget(this.keys(id).state, name);
     return raw ? (JSON.parse(raw) as T) : null;
   }
 
@@ -723,8 +594,8 @@ export class CampaignStore implements TrialStore {
   ): Promise<T | null> {
     return this.compareAndSet<T>(
       id,
-      this.key(id, 'state'),
-      this.key(id, 'state-revs'),
+      this.keys(id).state,
+      this.keys(id).stateRevs,
       name,
       name,
       change as (current: T) => T | null,
@@ -741,9 +612,9 @@ export class CampaignStore implements TrialStore {
   ): Promise<{ tokens: number; costUsd: number }> {
     const [[, t], , [, c]] = (await this.redis
       .pipeline()
-      .hincrby(this.key(id, 'counters'), 'llm-tokens', tokens)
-      .hincrby(this.key(id, 'counters'), 'llm-calls', 1)
-      .hincrbyfloat(this.key(id, 'counters'), 'llm-cost', costUsd)
+      .hincrby(this.keys(id).counters, 'llm-tokens', tokens)
+      .hincrby(this.keys(id).counters, 'llm-calls', 1)
+      .hincrbyfloat(this.keys(id).counters, 'llm-cost', costUsd)
       .exec()) as [[unknown, number], [unknown, number], [unknown, string]];
     return { tokens: Number(t), costUsd: Number(c) };
   }
@@ -755,8 +626,8 @@ export class CampaignStore implements TrialStore {
   async addLlmFallback(id: string, reason: string): Promise<void> {
     await this.redis
       .pipeline()
-      .hincrby(this.key(id, 'counters'), 'llm-fallbacks', 1)
-      .hsetnx(this.key(id, 'counters'), 'llm-first-fallback', redactSecrets(reason).slice(0, 1000))
+      .hincrby(this.keys(id).counters, 'llm-fallbacks', 1)
+      .hsetnx(this.keys(id).counters, 'llm-first-fallback', redactSecrets(reason).slice(0, 1000))
       .exec();
   }
 
@@ -766,7 +637,7 @@ export class CampaignStore implements TrialStore {
    */
   async getLlmUsage(id: string): Promise<LlmUsageRecord & { calls: number; fallbacks: number }> {
     const [t, c, n, f, first] = await this.redis.hmget(
-      this.key(id, 'counters'),
+      this.keys(id).counters,
       'llm-tokens',
       'llm-cost',
       'llm-calls',
@@ -785,7 +656,7 @@ export class CampaignStore implements TrialStore {
   /** Keeps a finished campaign's report head (see CampaignReportHead; any trials are left out). */
   async setReport(id: string, report: CampaignReportHead | CampaignReport): Promise<void> {
     const { trials: _trials, ...head } = report as CampaignReport;
-    await this.redis.set(this.key(id, 'report'), redactedJson(head));
+    await this.redis.set(this.keys(id).report, redactedJson(head));
   }
 
   /**
@@ -793,11 +664,11 @@ export class CampaignStore implements TrialStore {
    * version held the trials too: they are dropped here, as the records are read for them.
    */
   async getReportHead(id: string): Promise<CampaignReportHead | null> {
-    const raw = await this.redis.get(this.key(id, 'report'));
+    const raw = await this.redis.get(this.keys(id).report);
     if (!raw) return null;
     const { trials: _trials, ...head } = decode<CampaignReportHead & { trials?: unknown }>(
       ReportHeadSchema,
-      `campaign ${id}'s report (${this.key(id, 'report')})`,
+      `campaign ${id}'s report (${this.keys(id).report})`,
       raw,
     );
     return head;
@@ -805,7 +676,7 @@ export class CampaignStore implements TrialStore {
 
   /** How many trials the campaign has made (numbered 1 to this). */
   async trialCount(id: string): Promise<number> {
-    return Number((await this.redis.hget(this.key(id, 'counters'), 'trials')) ?? 0);
+    return Number((await this.redis.hget(this.keys(id).counters, 'trials')) ?? 0);
   }
 
   /**
@@ -836,12 +707,12 @@ export class CampaignStore implements TrialStore {
       if (next === null) return null;
       const stored = await this.redis
         .lgtCas(
-          this.key(id, 'counters'),
+          this.keys(id).counters,
           recordKey,
           revKey,
-          this.key(id, 'trial-changes'),
-          this.key(id, 'running'),
-          this.key(id, 'summaries'),
+          this.keys(id).trialChanges,
+          this.keys(id).running,
+          this.keys(id).summaries,
           this.epochFor(id),
           field,
           revField,
@@ -857,7 +728,7 @@ export class CampaignStore implements TrialStore {
   }
 }
 
-/** Trials by state from the counters hash's tally (see TRACK_TRIAL). */
+/** Trials by state from the counters hash's tally (see lua/track-trial.lua). */
 function countsOf(counters: Record<string, string>): Record<TrialState, number> {
   return Object.fromEntries(
     TRIAL_STATES.map((s) => [s, Number(counters[`state:${s}`] ?? 0)]),
