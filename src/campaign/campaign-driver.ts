@@ -76,7 +76,7 @@ function firstTrialsAllFailed(trials: TrialRecord[]): boolean {
  * (the run's epochs, --decide-every, --attempts, --population), so only the hard cap holds there.
  */
 function trialLimit(request: CampaignRecord['request']): number {
-  return (request.mode ?? 'search') === 'search' ? request.maxTrials : IN_RUN_TRIAL_CAP;
+  return request.mode === 'search' ? request.maxTrials : IN_RUN_TRIAL_CAP;
 }
 const IN_RUN_TRIAL_CAP = 100_000;
 
@@ -605,7 +605,7 @@ export class CampaignDriver {
    * needed but the result's own (the run's end state, from which it could be trained on).
    */
   private async dropCheckpoints(campaign: CampaignRecord, reportDir: string): Promise<void> {
-    if ((campaign.request.mode ?? 'search') === 'search') return;
+    if (campaign.request.mode === 'search') return;
     const artifacts = new FileArtifactStore(reportDir);
     for (const t of await this.store.listTrials(campaign.id))
       if (t.segment && t.number !== campaign.best?.trial)

@@ -169,10 +169,10 @@ export function trialProgress(campaign: CampaignRecord, counts: TrialCounts): st
 
 /** How a campaign tunes, in a word or two: its strategy, or its in-run mode ("dynamic mode"). */
 export function describeTuning(request: CampaignRequest): string {
-  return (request.mode ?? 'search') === 'search' ? request.strategy : `${request.mode} mode`;
+  return request.mode === 'search' ? request.strategy : `${request.mode} mode`;
 }
 
 /** The trial budget; none in the in-run modes (the run's epochs set their stretches). */
 function trialBudget(request: CampaignRequest): number | null {
-  return (request.mode ?? 'search') === 'search' ? request.maxTrials : null;
+  return request.mode === 'search' ? request.maxTrials : null;
 }

@@ -66,7 +66,7 @@ export async function prepareCampaign(
     // on: unless told (--cv), each trial is scored on cross-validation folds instead.
     const rows = (data.split?.train.length ?? 0) + (data.split?.validation.length ?? 0);
     // An in-run stretch trains one run on the validation split (folds would be other runs).
-    const search = (request.mode ?? 'search') === 'search';
+    const search = request.mode === 'search';
     if (search && request.cv === undefined && task.folds && rows < CV_ROW_THRESHOLD)
       request.cv = CV_FOLDS;
   }
@@ -92,7 +92,7 @@ export async function prepareCampaign(
  */
 function checkLlmRequired(request: CampaignRequest): void {
   if (!request.llmRequired) return;
-  const mode = request.mode ?? 'search';
+  const mode = request.mode;
   const asks =
     mode === 'dynamic' ||
     (mode === 'search' && (request.strategy === 'lgt' || request.strategy === 'hybrid'));
@@ -110,7 +110,7 @@ function checkLlmRequired(request: CampaignRequest): void {
  * fit the task; a pruner or folds have no place in them. Each problem is named by its field.
  */
 function checkInRun(request: CampaignRequest, task: AnyTask): void {
-  const mode = request.mode ?? 'search';
+  const mode = request.mode;
   const problems: FieldProblem[] = [];
   if (mode === 'search') {
     if (request.inRun?.starts)

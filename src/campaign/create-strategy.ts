@@ -60,7 +60,7 @@ export function createStrategy(
   task: AnyTask,
   deps: StrategyDeps,
 ): Strategy {
-  if ((campaign.request.mode ?? 'search') !== 'search') return inRunStrategy(campaign, task, deps);
+  if (campaign.request.mode !== 'search') return inRunStrategy(campaign, task, deps);
   const strategy = requestedStrategy(campaign, task, deps);
   const request = campaign.request;
   if (!request.defaultFirst) return strategy;

@@ -31,7 +31,7 @@ export function compareWithDefault(
     typeof t.value === 'number' && Number.isFinite(t.value) && t.source !== CONFIRM_SOURCE;
   const byDefault = trials.find((t) => t.source === DEFAULT_SOURCE && finite(t));
   if (!byDefault) return null;
-  if ((request?.mode ?? 'search') !== 'search') {
+  if (request && request.mode !== 'search') {
     const end = trials.find((t) => t.number === result && finite(t));
     return end ? runAgainstDefault(end, byDefault, metric) : null;
   }

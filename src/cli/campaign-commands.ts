@@ -123,7 +123,7 @@ export function registerCampaignCommands(program: Command): void {
       const r = c.request;
       const lines = [
         paint('bold', `${c.id}: ${c.status}`),
-        `task ${describeTaskSpec(r.task)} · ${(r.mode ?? 'search') === 'search' ? 'strategy ' : ''}${describeTuning(r)} · ${r.parallel} at a time · seed ${r.seed}${r.pruner !== 'none' ? ` · ${r.pruner} pruner` : ''}${r.timeLimitSeconds ? ` · time limit ${r.timeLimitSeconds}s` : ''}${r.trialTimeoutSeconds ? ` · trial timeout ${r.trialTimeoutSeconds}s` : ''}`,
+        `task ${describeTaskSpec(r.task)} · ${r.mode === 'search' ? 'strategy ' : ''}${describeTuning(r)} · ${r.parallel} at a time · seed ${r.seed}${r.pruner !== 'none' ? ` · ${r.pruner} pruner` : ''}${r.timeLimitSeconds ? ` · time limit ${r.timeLimitSeconds}s` : ''}${r.trialTimeoutSeconds ? ` · trial timeout ${r.trialTimeoutSeconds}s` : ''}`,
         `trials ${trialProgress(c, counts)} done: ${(['completed', 'pruned', 'failed', 'cancelled', 'running', 'queued'] as const).map((s) => `${counts[s]} ${s}`).join(', ')}`,
         budgetLine(budget),
         ...(overview.samplers ? [samplersLine(overview.samplers)] : []),

@@ -188,8 +188,8 @@ export const CampaignRequestSchema = z.strictObject({
   /** Where the report and the best model are written. */
   outputDir: PathTextSchema,
   dataDirs: z.array(PathTextSchema).max(20).optional(),
-  /** Absent: search (campaigns stored before the modes existed have none). */
-  mode: z.enum(MODE_NAMES, { error: oneOf(MODE_NAMES) }).optional(),
+  /** search by default (and for campaigns stored before the modes existed, which have none). */
+  mode: z.enum(MODE_NAMES, { error: oneOf(MODE_NAMES) }).default('search'),
   /** The in-run modes' settings; absent ones take their defaults (IN_RUN_DEFAULTS). */
   inRun: z
     .strictObject({
@@ -237,7 +237,7 @@ export const DEFAULT_ENSEMBLE_ROUNDS = 20;
  * asked so, or an in-run mode (its result is one run, not a set of trained configurations).
  */
 export function ensembleRoundsOf(request: Pick<CampaignRequest, 'ensemble' | 'mode'>): number {
-  if ((request.mode ?? 'search') !== 'search') return 0;
+  if (request.mode !== 'search') return 0;
   return request.ensemble ?? DEFAULT_ENSEMBLE_ROUNDS;
 }
 

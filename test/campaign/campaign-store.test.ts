@@ -34,6 +34,7 @@ function campaign(id: string): CampaignRecord {
     createdAt: Date.now(),
     request: {
       task: { kind: 'builtin', name: 'iris' },
+      mode: 'search',
       strategy: 'random',
       maxTrials: 10,
       parallel: 2,

@@ -105,7 +105,11 @@ describe('ConfirmingStrategy: the best re-evaluated on fresh folds before the pi
       trial(10, { x: 7 }, 0.95, better, { source: CONFIRM_SOURCE, foldSeed: 1 }),
     ];
     expect(await strategy().resultTrial(history)).toBe(8);
-    const verdict = compareWithDefault(history, metric, { cv: FOLDS, maxTrials: 10 })!;
+    const verdict = compareWithDefault(history, metric, {
+      cv: FOLDS,
+      maxTrials: 10,
+      mode: 'search',
+    })!;
     expect(verdict.evidence).toBe('fresh-folds');
     expect(verdict.bestTrial).toBe(8);
     expect(verdict.gain).toBeCloseTo(0.054, 10);
@@ -144,7 +148,11 @@ describe('ConfirmingStrategy: the best re-evaluated on fresh folds before the pi
       foldSeed: 1,
     });
     expect(await three.resultTrial(history)).toBe(1);
-    const verdict = compareWithDefault(history, metric, { cv: FOLDS, maxTrials: 20 })!;
+    const verdict = compareWithDefault(history, metric, {
+      cv: FOLDS,
+      maxTrials: 20,
+      mode: 'search',
+    })!;
     expect(verdict.pValue!).toBeCloseTo(0.0237, 4);
     expect(verdict.lowerBound!).toBeLessThan(0);
     expect(verdict.verdict).toContain('no configuration beat the default on fresh folds');
@@ -165,7 +173,11 @@ describe('ConfirmingStrategy: the best re-evaluated on fresh folds before the pi
       trial(10, { x: 7 }, 0.896, lucky, { source: CONFIRM_SOURCE, foldSeed: 1 }),
     ];
     expect(await strategy().resultTrial(history)).toBe(1);
-    const verdict = compareWithDefault(history, metric, { cv: FOLDS, maxTrials: 10 })!;
+    const verdict = compareWithDefault(history, metric, {
+      cv: FOLDS,
+      maxTrials: 10,
+      mode: 'search',
+    })!;
     expect(verdict.evidence).toBe('fresh-folds');
     expect(verdict.lowerBound!).toBeLessThanOrEqual(0);
     expect(verdict.verdict).toContain('no configuration beat the default on fresh folds');
@@ -173,7 +185,11 @@ describe('ConfirmingStrategy: the best re-evaluated on fresh folds before the pi
   });
 
   it('without a re-evaluation, never calls a gain on the selecting folds a win', () => {
-    const verdict = compareWithDefault(search(), metric, { cv: FOLDS, maxTrials: 8 })!;
+    const verdict = compareWithDefault(search(), metric, {
+      cv: FOLDS,
+      maxTrials: 8,
+      mode: 'search',
+    })!;
     expect(verdict.evidence).toBe('selection');
     expect(verdict.verdict).not.toContain('beat the default by');
     expect(verdict.verdict).toContain('not confirmed on fresh folds');

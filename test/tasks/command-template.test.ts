@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkPlaceholders, commandArgv, splitCommand } from '../../src/task-kinds/command-template.ts';
+import {
+  checkPlaceholders,
+  commandArgv,
+  splitCommand,
+} from '../../src/task-kinds/command-template.ts';
 
 const builtIns = { seed: '7', trial: '3', config_file: '/tmp/c.json' };
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Column } from '../../src/data/table.ts';
 import { MISSING_CATEGORY } from '../../src/task-kinds/tabular/tabular-encoding.ts';
-import { TabularPreprocessor, TargetScaler } from '../../src/task-kinds/tabular/tabular-preprocessor.ts';
+import {
+  TabularPreprocessor,
+  TargetScaler,
+} from '../../src/task-kinds/tabular/tabular-preprocessor.ts';
 
 const columns: Column[] = [
   { name: 'a', kind: 'numeric', values: Float64Array.from([1, 2, NaN, 4, 100]) },
