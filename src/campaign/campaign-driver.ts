@@ -11,6 +11,7 @@ import type { AnyTask } from '../task-kinds/task.ts';
 import {
   FINISHED_CAMPAIGN,
   FINISHED_TRIAL,
+  type BestTrial,
   type CampaignRecord,
   finalJobDataOf,
   sameJobData,
@@ -25,7 +26,7 @@ import { reportDirFor, writeReport } from './report-writer.ts';
 import { dropWaitingTrials } from './drop-waiting-trials.ts';
 import { loadTask, type LoadTaskOptions } from '../catalog/task-registry.ts';
 import { workerName } from '../env/worker-name.ts';
-import { beats, offerBest, type BestCandidate } from '../trials/campaign-best.ts';
+import { beats, offerBest } from '../trials/campaign-best.ts';
 import { epochsCommitted, plannedEpochs } from '../trials/epoch-budget.ts';
 import { FileArtifactStore } from '../files/artifact-store.ts';
 import { describeTuning } from './campaign-overview.ts';
@@ -427,7 +428,7 @@ export class CampaignDriver {
    */
   private async settleBest(campaignId: string, trials: readonly TrialRecord[]): Promise<void> {
     const { direction } = (await this.store.requireCampaign(campaignId)).metric;
-    let best: BestCandidate | undefined;
+    let best: BestTrial | undefined;
     for (const t of trials) {
       // A re-evaluation's value is on other folds: not comparable with the search's values.
       if (t.state !== 'completed' || typeof t.value !== 'number' || t.segment) continue;

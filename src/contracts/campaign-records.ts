@@ -7,11 +7,20 @@ import { CampaignRequestSchema, type CampaignRequest } from './campaign-request.
 import { DirectionSchema } from '../maths/direction.ts';
 import { LgtError } from '../errors/lgt-error.ts';
 
-export type CampaignStatus =
-  'queued' | 'running' | 'cancelling' | 'cancelled' | 'completed' | 'failed';
+export const CAMPAIGN_STATUSES = [
+  'queued',
+  'running',
+  'cancelling',
+  'cancelled',
+  'completed',
+  'failed',
+] as const;
+export const CampaignStatusSchema = z.enum(CAMPAIGN_STATUSES);
+export type CampaignStatus = z.infer<typeof CampaignStatusSchema>;
 
 export const FINISHED_CAMPAIGN: readonly CampaignStatus[] = ['cancelled', 'completed', 'failed'];
 
+/** The campaign's best trial as its record keeps it (and as a finished trial offers itself). */
 export interface BestTrial {
   trial: number;
   value: number;
@@ -82,10 +91,8 @@ export interface EnsemblePlan {
  * then one of completed, pruned (stopped by the pruner), failed (every attempt failed or it
  * diverged), cancelled.
  */
-export type TrialState =
-  'proposed' | 'queued' | 'running' | 'completed' | 'pruned' | 'failed' | 'cancelled';
-
-export const TRIAL_STATES: readonly TrialState[] = [
+/** A trial's states, in the order a trial goes through them (one of the last four ends it). */
+export const TRIAL_STATES = [
   'proposed',
   'queued',
   'running',
@@ -93,7 +100,9 @@ export const TRIAL_STATES: readonly TrialState[] = [
   'pruned',
   'failed',
   'cancelled',
-];
+] as const;
+export const TrialStateSchema = z.enum(TRIAL_STATES);
+export type TrialState = z.infer<typeof TrialStateSchema>;
 
 export const FINISHED_TRIAL: readonly TrialState[] = ['completed', 'pruned', 'failed', 'cancelled'];
 
@@ -257,7 +266,7 @@ export const CampaignRecordSchema = z.looseObject({
   request: CampaignRequestSchema,
   taskName: z.string().max(200),
   metric: z.object({ name: z.string().max(50), direction: DirectionSchema }),
-  status: z.enum(['queued', 'running', 'cancelling', 'cancelled', 'completed', 'failed']),
+  status: CampaignStatusSchema,
   createdAt: z.number(),
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),
@@ -280,7 +289,7 @@ export const CampaignRecordSchema = z.looseObject({
 // Typed as the record it checks (zod infers an open object: extra fields are kept, not typed).
 export const TrialRecordSchema = z.looseObject({
   number: TrialNumberSchema,
-  state: z.enum(['proposed', 'queued', 'running', 'completed', 'pruned', 'failed', 'cancelled']),
+  state: TrialStateSchema,
   config: ConfigSchema,
   reason: z.string(),
   source: z.string().max(200),
@@ -311,7 +320,7 @@ export const EpochRecordSchema = z.looseObject({
  */
 export const TrialSummarySchema = z.object({
   number: TrialNumberSchema,
-  state: z.enum(['proposed', 'queued', 'running', 'completed', 'pruned', 'failed', 'cancelled']),
+  state: TrialStateSchema,
   source: z.string().max(200),
   value: finiteOrNull.optional(),
   seconds: z.number().optional(),

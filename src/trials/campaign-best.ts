@@ -1,14 +1,6 @@
-import type { Config } from '../search-space/search-space.ts';
+import type { BestTrial } from '../contracts/campaign-records.ts';
 import type { TrialStore } from './trial-store.ts';
 import { type Direction, gainSign } from '../maths/direction.ts';
-
-/** A completed trial as the campaign's best records it. */
-export interface BestCandidate {
-  trial: number;
-  value: number;
-  config: Config;
-  seed?: number;
-}
 
 /**
  * Whether result `a` beats `b`. A tie goes to the earlier trial, whichever finished first: the
@@ -34,7 +26,7 @@ export async function offerBest(
   store: TrialStore,
   campaignId: string,
   direction: Direction,
-  candidate: BestCandidate,
+  candidate: BestTrial,
 ): Promise<boolean> {
   let previous: number | null = null;
   const updated = await store.updateCampaign(campaignId, (c) => {
