@@ -24,6 +24,7 @@ import {
 } from '../contracts/campaign-overview.ts';
 import {
   CampaignRecordSchema,
+  type CampaignRecord,
   CAMPAIGN_ID_PATTERN,
   EpochRecordSchema,
   parseStored,
@@ -86,9 +87,7 @@ const errors = {
 };
 
 export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoutesDeps): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
   const { store, queues } = deps.ctx;
-
   const requireCampaign = async (id: string) => {
     const c = await store.getCampaign(id);
     if (!c)
@@ -98,7 +97,36 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       );
     return c;
   };
+  const kit: RouteKit = {
+    api: zodApi(app),
+    deps,
+    store,
+    queues,
+    requireCampaign,
+  };
+  registerStartFormRoutes(kit);
+  registerCampaignCreation(kit);
+  registerCampaignReads(kit);
+  registerCampaignChanges(kit);
+  registerEventStream(kit);
+}
 
+/** The app with zod schemas as its route types. */
+function zodApi(app: FastifyInstance) {
+  return app.withTypeProvider<ZodTypeProvider>();
+}
+
+/** What every group of routes is registered with. */
+interface RouteKit {
+  api: ReturnType<typeof zodApi>;
+  deps: CampaignRoutesDeps;
+  store: CampaignRoutesDeps['ctx']['store'];
+  queues: CampaignRoutesDeps['ctx']['queues'];
+  requireCampaign: (id: string) => Promise<CampaignRecord>;
+}
+
+/** What the start form offers: the tasks, the data files in the allowed directories (with a preview), the modules and commands this server allows. */
+function registerStartFormRoutes({ api, deps }: RouteKit): void {
   api.get(
     '/api/tasks',
     {
@@ -186,7 +214,10 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
     },
     async () => ({ modules: await listModules(deps.taskDirs), commands: [...deps.commands] }),
   );
+}
 
+/** The campaigns: their list, and starting one. */
+function registerCampaignCreation({ api, deps, store, queues }: RouteKit): void {
   api.get(
     '/api/campaigns',
     {
@@ -247,7 +278,10 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       return record;
     },
   );
+}
 
+/** One campaign as it stands: its overview, trials, one trial, curves, report, importance and prompts. */
+function registerCampaignReads({ api, deps, store, queues, requireCampaign }: RouteKit): void {
   api.get(
     '/api/campaigns/:id',
     {
@@ -361,45 +395,6 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
     },
   );
 
-  api.post(
-    '/api/campaigns/:id/cancel',
-    {
-      schema: {
-        summary: 'Stop a campaign: waiting trials are dropped, running ones stop between epochs',
-        params: IdParams,
-        response: { 200: CampaignRecordSchema, ...errors },
-      },
-    },
-    async (req) => {
-      // A campaign that is not queued or running: cancelCampaign refuses it (not-running, 409).
-      const c = await requireCampaign(req.params.id);
-      return cancelCampaign(store, c.id, 'cancelled through the API', queues);
-    },
-  );
-
-  api.post(
-    '/api/campaigns/:id/resume',
-    {
-      schema: {
-        summary:
-          'Carry on with a campaign whose driver stopped (its job is queued again); workers do the rest',
-        params: IdParams,
-        response: { 200: CampaignRecordSchema, ...errors },
-      },
-    },
-    async (req) => {
-      const c = await requireCampaign(req.params.id);
-      const resumed = await resumeCampaign(store, queues, c.id);
-      if (!resumed) {
-        throw new LgtError(
-          'finished',
-          `campaign ${c.id} is ${c.status}; a finished campaign cannot be resumed (start a new one)`,
-        );
-      }
-      return resumed;
-    },
-  );
-
   api.get(
     '/api/campaigns/:id/report',
     {
@@ -465,7 +460,52 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: CampaignRoute
       return promptHistory(raw, c.id);
     },
   );
+}
 
+/** Cancel and resume. */
+function registerCampaignChanges({ api, store, queues, requireCampaign }: RouteKit): void {
+  api.post(
+    '/api/campaigns/:id/cancel',
+    {
+      schema: {
+        summary: 'Stop a campaign: waiting trials are dropped, running ones stop between epochs',
+        params: IdParams,
+        response: { 200: CampaignRecordSchema, ...errors },
+      },
+    },
+    async (req) => {
+      // A campaign that is not queued or running: cancelCampaign refuses it (not-running, 409).
+      const c = await requireCampaign(req.params.id);
+      return cancelCampaign(store, c.id, 'cancelled through the API', queues);
+    },
+  );
+
+  api.post(
+    '/api/campaigns/:id/resume',
+    {
+      schema: {
+        summary:
+          'Carry on with a campaign whose driver stopped (its job is queued again); workers do the rest',
+        params: IdParams,
+        response: { 200: CampaignRecordSchema, ...errors },
+      },
+    },
+    async (req) => {
+      const c = await requireCampaign(req.params.id);
+      const resumed = await resumeCampaign(store, queues, c.id);
+      if (!resumed) {
+        throw new LgtError(
+          'finished',
+          `campaign ${c.id} is ${c.status}; a finished campaign cannot be resumed (start a new one)`,
+        );
+      }
+      return resumed;
+    },
+  );
+}
+
+/** A campaign's events: a page of them, or the live stream (server-sent events, resumable). */
+function registerEventStream({ api, deps, store, requireCampaign }: RouteKit): void {
   api.get(
     '/api/campaigns/:id/events',
     {
