@@ -1,5 +1,6 @@
 import type { AutoState, TrialRecord } from '../contracts/campaign-records.ts';
 import type { SearchSpace } from '../search-space/search-space.ts';
+import { GP_WINDOW } from './gp-strategy.ts';
 import type { StrategyContext } from './strategy-context.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 
@@ -13,14 +14,14 @@ export interface AutoChoice {
 
 /**
  * Trials after which a numeric campaign hands over from the GP to CMA-ES: the GP's window
- * (GpOptions.window). Past it the GP's posterior no longer reads every result, while each of its
+ * (GP_WINDOW, 250). Past it the GP's posterior no longer reads every result, while each of its
  * proposals costs the most it will (seconds, cubic in the window), against milliseconds for
  * CMA-ES. Not earlier, as measured (docs/benchmarks.md, "Long campaigns"): handed over at 100
  * trials, the 200-trial regret was within the noise of the GP's on Branin, Hartmann-6 and
  * Rosenbrock-10 (5 seeds; on Rosenbrock twice the GP's mean, 601 against 291, p = 0.42), for a
  * quarter of the proposal time; nothing showed the hand-over paying in regret, so it waits.
  */
-export const HANDOVER_AT = 250;
+export const HANDOVER_AT = GP_WINDOW;
 
 /**
  * CMA-ES's first step size after the hand-over, in the unit box (its default sigma0 is 1/6):

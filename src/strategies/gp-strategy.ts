@@ -32,11 +32,14 @@ export interface GpOptions {
   deterministic: boolean;
 }
 
+/** Results the posterior reads by default (GpOptions.window); `auto` hands over there. */
+export const GP_WINDOW = 250;
+
 const DEFAULTS: GpOptions = {
   startupTrials: 10,
   candidates: 512,
   localStarts: 5,
-  window: 250,
+  window: GP_WINDOW,
   fitWindow: 100,
   deterministic: false,
 };
