@@ -1,3 +1,4 @@
+import { orNaN } from '../src/maths/finite.ts';
 import { DEFAULT_SOURCE } from '../src/strategies/default-first-strategy.ts';
 import type { TrialRecord } from '../src/contracts/campaign-records.ts';
 import { standardError } from '../src/stats/standard-error.ts';
@@ -51,7 +52,13 @@ export function curveInShort(curve: readonly EpochRecord[], metric: string): str
 }
 
 /** The shape of a curve in words: diverging, overfitting, still improving, or flat. */
-export function curveTrend(curve: readonly EpochRecord[]): string {
+export function curveTrend(stored: readonly EpochRecord[]): string {
+  // A diverged epoch's losses are null once stored: NaN here, so no comparison counts them.
+  const curve = stored.map((r) => ({
+    loss: orNaN(r.loss),
+    validationLoss: orNaN(r.validationLoss),
+    metricOnly: r.metricOnly,
+  }));
   const last = curve.at(-1);
   if (!last) return 'no learning curve';
   // An objective that reports only its metric has no loss to diverge.

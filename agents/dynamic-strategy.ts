@@ -1,4 +1,7 @@
+import { isFiniteNumber } from '../src/maths/finite.ts';
+import { z } from 'zod';
 import {
+  ConfigSchema,
   FINISHED_TRIAL,
   type TrialRecord,
   type TrialSegment,
@@ -45,43 +48,46 @@ export interface DynamicOptions {
   maxEpochs?: number;
 }
 
-interface Attempt {
-  config: Config;
-  described: string;
-  reason: string;
-  expectedEffect: string;
-  verdict?: 'accepted' | 'rejected';
-  why?: string;
+const AttemptSchema = z.object({
+  config: ConfigSchema,
+  described: z.string(),
+  reason: z.string(),
+  expectedEffect: z.string(),
+  verdict: z.enum(['accepted', 'rejected']).optional(),
+  why: z.string().optional(),
   /** The run's epoch-to-epoch noise when it was judged (null: not measured yet). */
-  noise?: number | null;
+  noise: z.number().nullable().optional(),
   /** LLM calls and tokens this attempt took (the Advisor's and the Evaluator's turns). */
-  llmCalls: number;
-  tokens: number;
-}
+  llmCalls: z.number(),
+  tokens: z.number(),
+});
+type Attempt = z.infer<typeof AttemptSchema>;
 
-interface Decision {
-  epoch: number;
-  until: number;
-  attempts: Attempt[];
+const DecisionSchema = z.object({
+  epoch: z.number(),
+  until: z.number(),
+  attempts: z.array(AttemptSchema),
   /** The trial the run carries on from, once decided. */
-  winner?: number;
+  winner: z.number().optional(),
   /** No (more) change tried here: the epoch budget keeps what is left for finishing the runs. */
-  overBudget?: boolean;
-}
+  overBudget: z.boolean().optional(),
+});
+type Decision = z.infer<typeof DecisionSchema>;
 
-interface RunState {
-  config: Config;
+const RunStateSchema = z.object({
+  config: ConfigSchema,
   /** The trial whose end state the run stands on (null before its first stretch). */
-  head: number | null;
-  epoch: number;
-  decisions: Decision[];
-  done: boolean;
-  failed?: string;
-}
+  head: z.number().nullable(),
+  epoch: z.number(),
+  decisions: z.array(DecisionSchema),
+  done: z.boolean(),
+  failed: z.string().optional(),
+});
+type RunState = z.infer<typeof RunStateSchema>;
 
-export interface DynamicState {
-  runs: RunState[];
-}
+/** The in-run loop's state, kept with the campaign so a driver that takes over resumes it. */
+export const DynamicStateSchema = z.object({ runs: z.array(RunStateSchema) });
+export type DynamicState = z.infer<typeof DynamicStateSchema>;
 
 /** What a stretch's trial notes about its place, so the strategy finds it in the history. */
 interface StretchMeta {
@@ -155,14 +161,14 @@ export class DynamicStrategy implements Strategy {
     };
     // Read first: the driver asks at every look, and only the first look has anything to write.
     return (
-      (await this.context.getState<DynamicState>()) ??
-      (await this.context.updateState<DynamicState>((s) => s ?? initial))!
+      (await this.context.getState(DynamicStateSchema)) ??
+      (await this.context.updateState(DynamicStateSchema, (s) => s ?? initial))!
     );
   }
 
   /** Keeps a new state, in Redis first: a decision is stored before anything acts on it. */
   private async save(next: DynamicState): Promise<void> {
-    await this.context.updateState<DynamicState>(() => next);
+    await this.context.updateState(DynamicStateSchema, () => next);
     this.current = next;
   }
 
@@ -596,7 +602,7 @@ export function epochNoise(curve: readonly EpochRecord[]): number | null {
   const values = curve
     .slice(-5)
     .map((r) => r.validationMetric)
-    .filter((v) => Number.isFinite(v));
+    .filter(isFiniteNumber);
   if (values.length < 5) return null;
   const deltas = values.slice(1).map((v, k) => v - values[k]!);
   const center = median(deltas);

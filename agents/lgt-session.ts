@@ -1,10 +1,11 @@
 import type { CampaignEvent } from '../src/contracts/campaign-events.ts';
-import type { PromptVersion } from '../src/contracts/prompt-history.ts';
+import { z } from 'zod';
+import { PromptVersionSchema } from '../src/contracts/prompt-history.ts';
 import type { CampaignRecord } from '../src/contracts/campaign-records.ts';
 import type { StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Strategy } from '../src/strategies/strategy.ts';
 import type { AnyTask } from '../src/task-kinds/task.ts';
-import type { EvaluatorReply } from './agent-schemas.ts';
+import { EvaluatorReplySchema } from './agent-schemas.ts';
 import type { AgentAnswer, Advisor, Evaluator, PromptOptimizer } from './agent-types.ts';
 import type { LlmCandidateChooser } from './llm-agents.ts';
 
@@ -32,27 +33,29 @@ export interface LgtOptions {
   numericFallback: Strategy;
 }
 
-export interface Round {
-  index: number;
-  firstTrial: number;
-  size: number;
-  promptVersion: number;
-  evaluated: boolean;
+export const RoundSchema = z.object({
+  index: z.number(),
+  firstTrial: z.number(),
+  size: z.number(),
+  promptVersion: z.number(),
+  evaluated: z.boolean(),
   /** Mean validation metric of the round's trials, once evaluated (for prompt rollbacks). */
-  score?: number | null;
-  improvedBest?: boolean;
-}
+  score: z.number().nullable().optional(),
+  improvedBest: z.boolean().optional(),
+});
+export type Round = z.infer<typeof RoundSchema>;
 
 /** All the Language-Guided Tuning state of a campaign, kept in Redis so a driver can resume. */
-export interface LgtState {
-  rounds: Round[];
-  feedback: EvaluatorReply | null;
-  lessons: string[];
-  prompts: PromptVersion[];
-  activePrompt: number;
+export const LgtStateSchema = z.object({
+  rounds: z.array(RoundSchema),
+  feedback: EvaluatorReplySchema.nullable(),
+  lessons: z.array(z.string()),
+  prompts: z.array(PromptVersionSchema),
+  activePrompt: z.number(),
   /** Index of the round when the active prompt was set. */
-  activeSince: number;
-}
+  activeSince: z.number(),
+});
+export type LgtState = z.infer<typeof LgtStateSchema>;
 
 /**
  * What the parts of the LGT loop share (the loop itself, the Advisor's turns, the prompt

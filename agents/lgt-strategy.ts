@@ -15,7 +15,14 @@ import { logAgentTurn } from './agent-turn-log.ts';
 import type { EvaluatorReply } from './agent-schemas.ts';
 import type { AgentAnswer } from './agent-types.ts';
 import { bestOf, type TrialView } from './campaign-digest.ts';
-import type { LgtAgents, LgtOptions, LgtSession, LgtState, Round } from './lgt-session.ts';
+import {
+  LgtStateSchema,
+  type LgtAgents,
+  type LgtOptions,
+  type LgtSession,
+  type LgtState,
+  type Round,
+} from './lgt-session.ts';
 import { PromptVersions } from './prompt-versions.ts';
 import { promptFile } from './prompt-templates.ts';
 
@@ -57,7 +64,7 @@ export class LgtStrategy implements Strategy, LgtSession {
     if (await this.budgetSpent()) return [];
     const proposals = await this.advisorTurns.advise(state, views, count);
     if (proposals.length > 0) {
-      await this.context.updateState<LgtState>((s) => {
+      await this.context.updateState(LgtStateSchema, (s) => {
         const current = s ?? state;
         const round: Round = {
           index: current.rounds.length,
@@ -141,7 +148,7 @@ export class LgtStrategy implements Strategy, LgtSession {
   }
 
   private async state(): Promise<LgtState> {
-    const existing = await this.context.getState<LgtState>();
+    const existing = await this.context.getState(LgtStateSchema);
     if (existing) return existing;
     const initial: LgtState = {
       rounds: [],
@@ -153,7 +160,7 @@ export class LgtStrategy implements Strategy, LgtSession {
       activePrompt: 0,
       activeSince: 0,
     };
-    return (await this.context.updateState<LgtState>((s) => s ?? initial))!;
+    return (await this.context.updateState(LgtStateSchema, (s) => s ?? initial))!;
   }
 
   private async views(history: readonly TrialRecord[]): Promise<TrialView[]> {
@@ -226,7 +233,7 @@ export class LgtStrategy implements Strategy, LgtSession {
       metric,
     );
     const after = bestOf(views, metric);
-    const updated = await this.context.updateState<LgtState>((s) => {
+    const updated = await this.context.updateState(LgtStateSchema, (s) => {
       const current = s ?? state;
       return {
         ...current,

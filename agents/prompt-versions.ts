@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { formatNumber } from '../src/format/display-format.js';
 import type { TrialView } from './campaign-digest.ts';
-import { meanScore, type LgtSession, type LgtState } from './lgt-session.ts';
+import { LgtStateSchema, meanScore, type LgtSession, type LgtState } from './lgt-session.ts';
 import { templateProblem, templateVariables } from './prompt-templates.ts';
 
 /**
@@ -76,7 +76,7 @@ export class PromptVersions {
       .slice(1)
       .join('\n')
       .trim();
-    const updated = await this.s.context.updateState<LgtState>((s) => {
+    const updated = await this.s.context.updateState(LgtStateSchema, (s) => {
       const current = s ?? state;
       return {
         ...current,
@@ -104,7 +104,7 @@ export class PromptVersions {
   }
 
   private async setActive(version: number, since: number): Promise<LgtState | null> {
-    return this.s.context.updateState<LgtState>((s) =>
+    return this.s.context.updateState(LgtStateSchema, (s) =>
       s ? { ...s, activePrompt: version, activeSince: since } : null,
     );
   }

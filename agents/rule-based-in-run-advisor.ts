@@ -1,3 +1,4 @@
+import { orNaN } from '../src/maths/finite.ts';
 import type { Config, NamedParam } from '../src/search-space/search-space.ts';
 import { describeChange, inRunParams } from '../src/strategies/in-run-params.ts';
 import type { EpochRecord } from '../src/trainer/trainer.ts';
@@ -77,7 +78,7 @@ function diagnose(curve: readonly EpochRecord[]): Diagnosis {
   const last = curve.at(-1);
   const before = curve.at(-2);
   // Less than 1% lower training loss over the last epoch: the run has stalled.
-  if (!last || !before || last.loss > before.loss * 0.99) return 'stalled';
+  if (!last || !before || orNaN(last.loss) > orNaN(before.loss) * 0.99) return 'stalled';
   return 'improving';
 }
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { llmBudgetSpent } from '../strategies/strategy-context.ts';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -9,6 +10,8 @@ import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
 import { duplicateRedis } from '../queue/redis-connection.ts';
 import type { AnyTask } from '../task-kinds/task.ts';
 import {
+  parseStored,
+  TrialJobResultSchema,
   FINISHED_CAMPAIGN,
   FINISHED_TRIAL,
   type BestTrial,
@@ -466,7 +469,7 @@ export class CampaignDriver {
         final = await this.runFinal(campaign);
         // Said once, whichever driver gets here (one that took over after an outage comes back
         // to this point with the same result).
-        const first = await this.store.updateState<number>(campaignId, 'final-logged', (now) =>
+        const first = await this.store.updateState(campaignId, 'final-logged', z.number(), (now) =>
           now === null ? Date.now() : null,
         );
         if (first)
@@ -650,7 +653,12 @@ export class CampaignDriver {
       if (state === 'unknown') throw new Error('the final job disappeared from the queue');
       if (state === 'completed' || state === 'failed') {
         const job: Job | undefined = await queue.getJob(jobIds.final(campaign.id));
-        if (state === 'completed') return job!.returnvalue as TrialJobResult;
+        if (state === 'completed')
+          return parseStored(
+            TrialJobResultSchema,
+            `the final job of ${campaign.id}`,
+            job!.returnvalue,
+          );
         if (job!.attemptsMade >= (job!.opts.attempts ?? 1))
           throw new Error(job!.failedReason || 'failed');
       }

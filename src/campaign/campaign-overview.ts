@@ -5,6 +5,7 @@ import type {
   TrialCounts,
 } from '../contracts/campaign-overview.ts';
 import {
+  AutoStateSchema,
   samplerRunsOf,
   type CampaignRecord,
   type TrialRecord,
@@ -81,7 +82,9 @@ async function overviewOf(
       running.map((t) => t.number),
     ),
     store.getLlmUsage(campaign.id),
-    campaign.request.strategy === 'auto' ? store.getState(campaign.id, 'auto') : null,
+    campaign.request.strategy === 'auto'
+      ? store.getState(campaign.id, 'auto', AutoStateSchema)
+      : null,
   ]);
   const samplers = samplerRunsOf(auto);
   const r = campaign.request;

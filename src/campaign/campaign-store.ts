@@ -233,8 +233,14 @@ export class CampaignStore implements TrialStore {
     change: (c: CampaignRecord) => CampaignRecord | null,
   ): Promise<CampaignRecord | null> {
     const key = this.keys(id).campaign;
-    return this.compareAndSet(id, key, key, 'record', 'rev', change, (raw) =>
-      parseCampaign(this.keys(id).campaign, id, raw),
+    return this.compareAndSet(
+      id,
+      key,
+      key,
+      'record',
+      'rev',
+      (c) => (c ? change(c) : null),
+      (raw) => parseCampaign(this.keys(id).campaign, id, raw),
     );
   }
 
@@ -400,7 +406,7 @@ export class CampaignStore implements TrialStore {
       } catch {
         throw new InvalidStoredRecordError(what, ['not JSON']);
       }
-      const summary = parseStored<TrialSummary>(TrialSummarySchema, what, value);
+      const summary = parseStored(TrialSummarySchema, what, value);
       summaries.push(summary);
       counts[summary.state]++;
       if (summary.state === 'running') running.push(parseTrial(key, id, value));
@@ -419,9 +425,7 @@ export class CampaignStore implements TrialStore {
       return (await this.trialCensus(id)).summaries;
     const key = this.keys(id).summaries;
     return (await this.redis.hvals(key))
-      .map((raw) =>
-        decode<TrialSummary>(TrialSummarySchema, `a trial summary of campaign ${id} (${key})`, raw),
-      )
+      .map((raw) => decode(TrialSummarySchema, `a trial summary of campaign ${id} (${key})`, raw))
       .sort((a, b) => a.number - b.number);
   }
 
@@ -449,7 +453,7 @@ export class CampaignStore implements TrialStore {
       this.keys(id).trialRevs,
       String(n),
       String(n),
-      change,
+      (t) => (t ? change(t) : null),
       (raw) => parseTrial(this.keys(id).trials, id, raw),
       false,
       true,
@@ -489,11 +493,7 @@ export class CampaignStore implements TrialStore {
       numbers.map((n, i) => [
         n,
         ((replies[i]?.[1] as string[]) ?? []).map((r) =>
-          decode<EpochRecord>(
-            EpochRecordSchema,
-            `trial ${n}'s curve (${this.keys(id).curve(n)})`,
-            r,
-          ),
+          decode(EpochRecordSchema, `trial ${n}'s curve (${this.keys(id).curve(n)})`, r),
         ),
       ]),
     );
@@ -571,35 +571,39 @@ export class CampaignStore implements TrialStore {
     if (!reply) return [];
     const key = this.keys(id).events;
     return reply[0]![1].map(([eventId, fields]) => ({
-      ...decode<CampaignEvent & { at: number }>(
-        StoredEventSchema,
-        `event ${eventId} of campaign ${id}'s log (${key})`,
-        fields[1],
-      ),
+      ...decode(StoredEventSchema, `event ${eventId} of campaign ${id}'s log (${key})`, fields[1]),
       id: eventId,
     }));
   }
 
-  /** A named piece of strategy state (e.g. the agents' feedback and prompt versions). */
-  async getState<T>(id: string, name: string): Promise<T | null> {
+  /**
+   * A named piece of strategy state (e.g. the agents' feedback and prompt versions), read through
+   * the schema its owner keeps it by: what Redis holds is data until that schema says otherwise.
+   */
+  async getState<S extends z.ZodType>(
+    id: string,
+    name: string,
+    schema: S,
+  ): Promise<z.output<S> | null> {
     const raw = await this.redis.hget(this.keys(id).state, name);
-    return raw ? (JSON.parse(raw) as T) : null;
+    return raw ? decode(schema, `campaign ${id}'s ${name} state`, raw) : null;
   }
 
   /** Changes (or creates) a named piece of state with a compare-and-set, like the records. */
-  async updateState<T>(
+  async updateState<S extends z.ZodType>(
     id: string,
     name: string,
-    change: (current: T | null) => T | null,
-  ): Promise<T | null> {
-    return this.compareAndSet<T>(
+    schema: S,
+    change: (current: z.output<S> | null) => z.output<S> | null,
+  ): Promise<z.output<S> | null> {
+    return this.compareAndSet<z.output<S>>(
       id,
       this.keys(id).state,
       this.keys(id).stateRevs,
       name,
       name,
-      change as (current: T) => T | null,
-      (raw) => raw as T,
+      change,
+      (raw) => parseStored(schema, `campaign ${id}'s ${name} state`, raw),
       true,
     );
   }
@@ -659,19 +663,11 @@ export class CampaignStore implements TrialStore {
     await this.redis.set(this.keys(id).report, redactedJson(head));
   }
 
-  /**
-   * The report's head, or null before the campaign has ended. A report kept by an earlier
-   * version held the trials too: they are dropped here, as the records are read for them.
-   */
+  /** The report's head, or null before the campaign has ended. */
   async getReportHead(id: string): Promise<CampaignReportHead | null> {
     const raw = await this.redis.get(this.keys(id).report);
     if (!raw) return null;
-    const { trials: _trials, ...head } = decode<CampaignReportHead & { trials?: unknown }>(
-      ReportHeadSchema,
-      `campaign ${id}'s report (${this.keys(id).report})`,
-      raw,
-    );
-    return head;
+    return decode(ReportHeadSchema, `campaign ${id}'s report (${this.keys(id).report})`, raw);
   }
 
   /** How many trials the campaign has made (numbered 1 to this). */
@@ -690,7 +686,7 @@ export class CampaignStore implements TrialStore {
     revKey: string,
     field: string,
     revField: string,
-    change: (current: T) => T | null,
+    change: (current: T | null) => T | null,
     parse: (raw: unknown) => T,
     create = false,
     /** A trial's record: its number goes into the change log (trialsChangedSince). */
@@ -703,7 +699,7 @@ export class CampaignStore implements TrialStore {
         .hget(revKey, revField)
         .exec()) as [[unknown, string | null], [unknown, string | null]];
       if (raw === null && !create) return null;
-      const next = change((raw === null ? null : parse(JSON.parse(raw))) as T);
+      const next = change(raw === null ? null : parse(JSON.parse(raw)));
       if (next === null) return null;
       const stored = await this.redis
         .lgtCas(
@@ -758,7 +754,7 @@ function parseTrial(key: string, id: string, raw: string | unknown): TrialRecord
 }
 
 /** Stored JSON through its schema: anything else is an error naming where it was. */
-function decode<T>(schema: z.ZodType, what: string, raw: string | unknown): T {
+function decode<S extends z.ZodType>(schema: S, what: string, raw: string | unknown): z.output<S> {
   let value = raw;
   if (typeof raw === 'string') {
     try {
@@ -767,5 +763,5 @@ function decode<T>(schema: z.ZodType, what: string, raw: string | unknown): T {
       throw new InvalidStoredRecordError(what, ['not JSON']);
     }
   }
-  return parseStored<T>(schema, what, value);
+  return parseStored(schema, what, value);
 }

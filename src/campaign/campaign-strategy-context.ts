@@ -10,9 +10,8 @@ export function strategyContextsOf(
   id: string,
 ): (stateName: string) => StrategyContext {
   return (stateName) => ({
-    getState: <T>() => store.getState<T>(id, stateName),
-    updateState: <T>(change: (current: T | null) => T | null) =>
-      store.updateState<T>(id, stateName, change),
+    getState: (schema) => store.getState(id, stateName, schema),
+    updateState: (schema, change) => store.updateState(id, stateName, schema, change),
     curves: (trials) => store.getCurves(id, [...trials]),
     log: async (event) => {
       await store.appendEvent(id, event);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Metrics } from '../trainer/metrics.ts';
+import type { StoredMetrics } from '../contracts/campaign-records.ts';
 import type {
   CampaignRecord,
   EnsemblePlan,
@@ -15,7 +15,7 @@ export interface CampaignSummary {
   /** Finished trials by state. */
   counts: Record<Extract<TrialState, 'completed' | 'pruned' | 'failed' | 'cancelled'>, number>;
   /** The best configuration's retrain: its validation and (the one time) test metrics. */
-  final?: { validation?: Metrics; test?: Metrics };
+  final?: { validation?: StoredMetrics; test?: StoredMetrics };
   /** The best against the default, in words (see default-comparison.ts). */
   againstDefault?: string;
   /** The ensemble the campaign selected: whether it is the final model, and why (campaign-ensemble.ts). */

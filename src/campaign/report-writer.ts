@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { trialImportance } from '../importance/trial-importance.ts';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
@@ -6,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AnyTask } from '../task-kinds/task.ts';
 import {
+  AutoStateSchema,
   samplerRunsOf,
   type CampaignRecord,
   type CampaignReportHead,
@@ -113,12 +115,12 @@ export async function writeReport(
         }
       : null,
     // The agents' state (lgt, hybrid): prompt versions with their rationale, rounds, feedback, lessons.
-    agents: await store.getState(campaign.id, 'lgt'),
+    agents: await store.getState(campaign.id, 'lgt', z.unknown()),
     // In-run modes: the result's run with its accepted changes, and the cost of it all.
     inRun: await inRunReportOf(store, campaign, trials),
     llmUsage: await store.getLlmUsage(campaign.id),
     importance: trialImportance(trials, campaign.metric.direction),
-    ...withSamplers(samplerRunsOf(await store.getState(campaign.id, 'auto'))),
+    ...withSamplers(samplerRunsOf(await store.getState(campaign.id, 'auto', AutoStateSchema))),
     ...simulatedTimeOf(trials),
     generatedAt: new Date().toISOString(),
   };

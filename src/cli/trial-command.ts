@@ -1,3 +1,4 @@
+import { orNaN } from '../maths/finite.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseInteger } from './cli-options.ts';
@@ -286,7 +287,9 @@ function formatTrial(task: AnyTask, result: TrialResult): string {
     ]);
   }
   out.push(table(rows), '');
-  out.push(`learning curve (${shown}): ${sparkline(result.curve.map((r) => r.validationMetric))}`);
+  out.push(
+    `learning curve (${shown}): ${sparkline(result.curve.map((r) => orNaN(r.validationMetric)))}`,
+  );
   const best = metric.direction === 'maximize' ? 'higher' : 'lower';
   out.push(
     paint('bold', `validation: ${metricsLine(result.validation)}`) +

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiErrorSchema, type ApiError } from '../contracts/api-error.ts';
-import type { LoggedEvent } from '../contracts/campaign-events.ts';
+import { LoggedEventSchema, type LoggedEvent } from '../contracts/campaign-events.ts';
 import {
   CampaignListSchema,
   CampaignOverviewSchema,
@@ -135,12 +135,19 @@ export class LgtClient {
             break;
           }
           if (message.event !== 'message') continue;
-          const event = JSON.parse(message.data) as LoggedEvent;
+          // Checked as every answer is: an event that is not one is an error, not a reconnect.
+          const event = LoggedEventSchema.parse(JSON.parse(message.data));
           last = message.id ?? event.id;
           yield event;
         }
       } catch (error) {
-        if (error instanceof LgtApiError || opts.signal?.aborted) throw error;
+        if (
+          error instanceof LgtApiError ||
+          error instanceof z.ZodError ||
+          error instanceof SyntaxError ||
+          opts.signal?.aborted
+        )
+          throw error;
         // The connection dropped (server restart, network): reconnect after a pause.
       }
       if (ended) return;
@@ -154,9 +161,9 @@ export class LgtClient {
         const rest = await this.call(
           'GET',
           `/api/campaigns/${encodeURIComponent(id)}/events?follow=false${last ? `&after=${last}` : ''}`,
-          z.array(z.looseObject({ id: z.string(), type: z.string(), at: z.number() })),
+          z.array(LoggedEventSchema),
         );
-        for (const e of rest) yield e as unknown as LoggedEvent;
+        yield* rest;
         return;
       }
       await new Promise((r) => setTimeout(r, this.options.reconnectMs ?? 1000));
@@ -207,7 +214,7 @@ interface SseMessage {
 async function* serverSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
   const decoder = new TextDecoder();
   let buffer = '';
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body) {
     buffer += decoder.decode(chunk, { stream: true });
     let cut: number;
     while ((cut = buffer.indexOf('\n\n')) >= 0) {

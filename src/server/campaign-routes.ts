@@ -27,7 +27,6 @@ import {
   type CampaignRecord,
   CAMPAIGN_ID_PATTERN,
   EpochRecordSchema,
-  parseStored,
   publicTrial,
   ImportanceReportSchema,
   ReportHeadSchema,
@@ -456,8 +455,7 @@ function registerCampaignReads({ api, deps, store, queues, requireCampaign }: Ro
     },
     async (req) => {
       const c = await requireCampaign(req.params.id);
-      const raw = await store.getState<unknown>(c.id, 'lgt');
-      return promptHistory(raw, c.id);
+      return promptHistory(await store.getState(c.id, 'lgt', StoredPromptsSchema));
     },
   );
 }
@@ -574,13 +572,8 @@ function registerEventStream({ api, deps, store, requireCampaign }: RouteKit): v
   );
 }
 
-function promptHistory(raw: unknown, id: string): PromptHistory {
-  if (raw === null) return { active: null, versions: [] };
-  const stored = parseStored<z.infer<typeof StoredPromptsSchema>>(
-    StoredPromptsSchema,
-    `campaign ${id}'s agent state`,
-    raw,
-  );
+function promptHistory(stored: z.infer<typeof StoredPromptsSchema> | null): PromptHistory {
+  if (stored === null) return { active: null, versions: [] };
   const byVersion = new Map(stored.prompts.map((p) => [p.version, p]));
   return {
     active: stored.activePrompt,

@@ -1,4 +1,4 @@
-import type { AutoState, TrialRecord } from '../contracts/campaign-records.ts';
+import { AutoStateSchema, type TrialRecord } from '../contracts/campaign-records.ts';
 import type { SearchSpace } from '../search-space/search-space.ts';
 import { GP_WINDOW } from './gp-strategy.ts';
 import type { StrategyContext } from './strategy-context.ts';
@@ -100,7 +100,7 @@ export class AutoStrategy implements Strategy {
       ? [this.successor!, handover!.reason, history.length + 1]
       : [this.chosen, this.choice.reason, 1];
     // Once per choice, whichever driver gets here first (the state is the campaign's).
-    const noted = await this.context.updateState<AutoState>((now) =>
+    const noted = await this.context.updateState(AutoStateSchema, (now) =>
       now?.ran?.some((r) => r.strategy === strategy.name)
         ? null
         : { ran: [...(now?.ran ?? []), { strategy: strategy.name, reason, fromTrial }] },

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { StrategyContext } from './strategy-context.ts';
 
 /** What a replaying strategy needs of its strategy context: its named state. */
@@ -27,7 +27,8 @@ export class ReplaySnapshots<S> {
   async load(fits: (snapshot: S) => boolean): Promise<S | null> {
     if (this.loaded || !this.context) return null;
     this.loaded = true;
-    const parsed = this.schema.safeParse(await this.context.getState());
+    // Read as anything: a snapshot that does not fit (another version's) is only not used.
+    const parsed = this.schema.safeParse(await this.context.getState(z.unknown()));
     if (!parsed.success || !fits(parsed.data)) return null;
     this.savedAt = this.progressOf(parsed.data);
     return parsed.data;
@@ -37,7 +38,7 @@ export class ReplaySnapshots<S> {
     if (!this.context || !snapshot) return;
     const progress = this.progressOf(snapshot);
     if (progress - this.savedAt < this.every) return;
-    await this.context.updateState<S>((current) => {
+    await this.context.updateState(z.unknown(), (current) => {
       const stored = this.schema.safeParse(current);
       return stored.success && this.progressOf(stored.data) >= progress ? null : snapshot;
     });

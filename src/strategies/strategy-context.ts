@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { CampaignEvent } from '../contracts/campaign-events.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
 
@@ -12,9 +13,13 @@ export interface LlmUsage {
  * and the LLM usage so far. Not the store: the driver alone moves the campaign (budgets, stops).
  */
 export interface StrategyContext {
-  getState<T>(): Promise<T | null>;
+  /** The strategy's state, parsed by the schema it is kept by (an error names what is wrong). */
+  getState<S extends z.ZodType>(schema: S): Promise<z.output<S> | null>;
   /** Atomic read-modify-write of the state; `change` returns null to leave it as it is. */
-  updateState<T>(change: (current: T | null) => T | null): Promise<T | null>;
+  updateState<S extends z.ZodType>(
+    schema: S,
+    change: (current: z.output<S> | null) => z.output<S> | null,
+  ): Promise<z.output<S> | null>;
   curves(trials: readonly number[]): Promise<Map<number, EpochRecord[]>>;
   log(event: CampaignEvent): Promise<void>;
   llmUsage(): Promise<LlmUsage>;

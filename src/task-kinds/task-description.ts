@@ -30,6 +30,6 @@ export function describeTaskJson(task: AnyTask): TaskDescription {
     description: task.description,
     data: task.dataSummary,
     baseline: task.baseline,
-    space: task.space.toJSON() as unknown as TaskDescription['space'],
+    space: task.space.toJSON().map((p) => ({ ...p })),
   };
 }

@@ -1,8 +1,10 @@
+import { z } from 'zod';
 /**
  * How to train: the training-strategy and regularization parts of a configuration, resolved
  * into the values the trainer needs. Tasks build one from their configuration.
  */
-export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'rmsprop' | 'adagrad';
+export const OptimizerNameSchema = z.enum(['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad']);
+export type OptimizerName = z.infer<typeof OptimizerNameSchema>;
 export type ScheduleName = 'constant' | 'step' | 'exponential' | 'cosine';
 export type LossName = 'crossentropy' | 'focal' | 'mse' | 'mae' | 'huber';
 export type PenaltyName = 'none' | 'l1' | 'l2';

@@ -1,5 +1,7 @@
+import { z } from 'zod';
+import { EpochRecordSchema } from './epoch-record.ts';
 import type { RngState } from '../random/rng.ts';
-import type { OptimizerName } from '../task-kinds/training-plan.ts';
+import { OptimizerNameSchema, type OptimizerName } from '../task-kinds/training-plan.ts';
 import type { EpochRecord } from './trainer.ts';
 
 /** One tensor's values, outside TF.js (a checkpoint must outlive the tensors it was read from). */
@@ -33,19 +35,41 @@ export interface TrainingCheckpoint {
 
 const MAGIC = 'LGTCKPT1';
 
-/** Tensors are stored as raw little-endian bytes after a JSON header that says where each is. */
-interface Header {
-  checkpoint: Omit<TrainingCheckpoint, 'weights' | 'optimizer' | 'rows' | 'earlyStopping'> & {
-    optimizer: { name: OptimizerName; slots: TensorRef[] };
-    weights: TensorRef[];
-    rows: TensorRef;
-    earlyStopping: Omit<TrainingCheckpoint['earlyStopping'], 'bestWeights' | 'bestLoss'> & {
-      bestLoss: number | null;
-      bestWeights: TensorRef[] | null;
-    };
-  };
-}
-type TensorRef = Omit<TensorData, 'values'> & { offset: number; length: number };
+const TensorRefSchema = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int().min(0)),
+  dtype: z.enum(['float32', 'int32']),
+  offset: z.number().int().min(0),
+  length: z.number().int().min(0),
+});
+type TensorRef = z.infer<typeof TensorRefSchema>;
+const RngStateSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+
+/**
+ * Tensors are stored as raw little-endian bytes after a JSON header that says where each is. A
+ * checkpoint is a file in the artifact store: data, read back through this schema.
+ */
+const HeaderSchema = z.object({
+  checkpoint: z.object({
+    epoch: z.number().int().min(0),
+    optimizer: z.object({ name: OptimizerNameSchema, slots: z.array(TensorRefSchema) }),
+    weights: z.array(TensorRefSchema),
+    rows: TensorRefSchema,
+    generators: z.object({
+      shuffle: RngStateSchema,
+      augment: RngStateSchema,
+      dropout: z.array(RngStateSchema),
+    }),
+    earlyStopping: z.object({
+      bestLoss: z.number().nullable(),
+      bestEpoch: z.number(),
+      sinceBest: z.number(),
+      bestWeights: z.array(TensorRefSchema).nullable(),
+    }),
+    curve: z.array(EpochRecordSchema),
+  }),
+});
+type Header = z.infer<typeof HeaderSchema>;
 
 /** A checkpoint as one buffer: the magic, the header's length, the header, the tensors' bytes. */
 export function encodeCheckpoint(c: TrainingCheckpoint): Buffer {
@@ -85,7 +109,14 @@ export function decodeCheckpoint(buffer: Buffer): TrainingCheckpoint {
     throw new Error('not an lgt training checkpoint (wrong magic bytes)');
   const length = buffer.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4;
-  const { checkpoint: h } = JSON.parse(buffer.subarray(start, start + length).toString()) as Header;
+  let h: Header['checkpoint'];
+  try {
+    ({ checkpoint: h } = HeaderSchema.parse(
+      JSON.parse(buffer.subarray(start, start + length).toString()),
+    ));
+  } catch (error) {
+    throw new Error(`not an lgt training checkpoint (its header does not read): ${String(error)}`);
+  }
   const body = start + length;
   const tensor = (r: TensorRef): TensorData => {
     const bytes = r.length * 4;

@@ -1,3 +1,4 @@
+import type { EpochRecord } from './epoch-record.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Config } from '../search-space/search-space.ts';
 import type { AnyTask, MetricSpec, PreparedData } from '../task-kinds/task.ts';
@@ -7,19 +8,7 @@ import type { TrainingCheckpoint } from './checkpoint.ts';
 import type { TrialPredictions } from './trial-predictions.ts';
 
 /** One epoch of a learning curve (validation split only). */
-export interface EpochRecord {
-  /** 1-based. */
-  epoch: number;
-  loss: number;
-  validationLoss: number;
-  /** The task's metric on the validation split. */
-  validationMetric: number;
-  learningRate: number;
-  seconds: number;
-  samplesPerSecond: number;
-  /** True when an objective reported no training loss: a missing loss then is not divergence. */
-  metricOnly?: boolean;
-}
+export type { EpochRecord };
 
 /** What a hook between epochs may answer: go on, or stop this trial now (pruning). */
 export type EpochDecision = 'continue' | 'stop';

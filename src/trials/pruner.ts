@@ -1,3 +1,4 @@
+import { isFiniteNumber } from '../maths/finite.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
 import type { TrialState } from '../contracts/campaign-records.ts';
 import type { Direction } from '../maths/direction.ts';
@@ -27,7 +28,7 @@ export function bestUpTo(
   const values = curve
     .slice(0, epoch)
     .map((r) => r.validationMetric)
-    .filter(Number.isFinite);
+    .filter(isFiniteNumber);
   if (values.length === 0) return NaN;
   return direction === 'maximize' ? Math.max(...values) : Math.min(...values);
 }

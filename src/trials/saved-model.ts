@@ -17,8 +17,8 @@ export async function serializeModel(model: {
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = artifacts.weightData as ArrayBuffer;
       saved = {
-        modelTopology: artifacts.modelTopology as object,
-        weightSpecs: (artifacts.weightSpecs ?? []) as object[],
+        modelTopology: artifacts.modelTopology as Record<string, unknown>,
+        weightSpecs: artifacts.weightSpecs ?? [],
         weightData: Buffer.from(weights).toString('base64'),
         ...(artifacts.format ? { format: artifacts.format } : {}),
         ...(artifacts.generatedBy ? { generatedBy: artifacts.generatedBy } : {}),

@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import { workerName } from '../env/worker-name.ts';
 import type { EpochRecord, Trainer, TrialRequest, TrialResult } from '../trainer/trainer.ts';
 import type { TrialStore } from './trial-store.ts';
 import {
+  TrialJobResultSchema,
   FINISHED_TRIAL,
   type CampaignRecord,
   type SavedModel,
@@ -565,12 +567,12 @@ export class TrialRunner {
     job: TrialJobData,
     info: AttemptInfo,
   ): Promise<TrialJobResult> {
-    const stored = () => this.store.getState<TrialJobResult>(campaign.id, FINAL_RESULT);
+    const stored = () => this.store.getState(campaign.id, FINAL_RESULT, TrialJobResultSchema);
     const earlier = await stored();
     if (earlier) return earlier;
     const { task, data } = await this.cache.load(campaign.request);
     // Counted, so that a retrain run twice shows (the report's reader and the tests look).
-    await this.store.updateState<number>(campaign.id, FINAL_TRAININGS, (n) => (n ?? 0) + 1);
+    await this.store.updateState(campaign.id, FINAL_TRAININGS, z.number(), (n) => (n ?? 0) + 1);
     let lastLook = Date.now();
     let overtaken = false;
     const retrain = async (
@@ -644,7 +646,7 @@ export class TrialRunner {
     }
     // An aborted retrain (this worker shuts down) is no result: the job goes back to the queue.
     if (mine.status === 'aborted') return mine;
-    await this.store.updateState<TrialJobResult>(campaign.id, FINAL_RESULT, (now) =>
+    await this.store.updateState(campaign.id, FINAL_RESULT, TrialJobResultSchema, (now) =>
       now ? null : mine,
     );
     return (await stored()) ?? mine;

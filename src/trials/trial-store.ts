@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { CampaignEvent } from '../contracts/campaign-events.ts';
 import type { CampaignRecord, TrialRecord } from '../contracts/campaign-records.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
@@ -36,11 +37,12 @@ export interface TrialStore {
    */
   putPredictions(id: string, n: number, bytes: Buffer): Promise<void>;
   /** A named piece of the campaign's state (the final retrain's result), or null. */
-  getState<T>(id: string, name: string): Promise<T | null>;
+  getState<S extends z.ZodType>(id: string, name: string, schema: S): Promise<z.output<S> | null>;
   /** Atomic read-modify-write of a named piece of state; `change` returns null to leave it. */
-  updateState<T>(
+  updateState<S extends z.ZodType>(
     id: string,
     name: string,
-    change: (current: T | null) => T | null,
-  ): Promise<T | null>;
+    schema: S,
+    change: (current: z.output<S> | null) => z.output<S> | null,
+  ): Promise<z.output<S> | null>;
 }

@@ -59,7 +59,7 @@ export default async function processTrial(
   try {
     // A job is data from Redis: checked before anything acts on it, its id included (a driver
     // adds each trial's job at the id derived from campaign and trial, nowhere else).
-    const data = parseStored<TrialJobData>(TrialJobDataSchema, `trial job ${job.id}`, job.data);
+    const data = parseStored(TrialJobDataSchema, `trial job ${job.id}`, job.data);
     const id = data.final
       ? jobIds.final(data.campaignId)
       : jobIds.trial(data.campaignId, data.trial);

@@ -1,3 +1,4 @@
+import { LgtStateSchema } from '../../agents/lgt-session.ts';
 import type { Redis } from 'ioredis';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -658,9 +659,7 @@ describe('a hostile or absent endpoint', () => {
     // The repair turn quoted only the start of the overlong reply; no later prompt grew.
     for (const r of llm.requests) expect(JSON.stringify(r.body).length).toBeLessThan(60_000);
     expect(statSync(path.join(done.reportDir!, 'report.json')).size).toBeLessThan(1_000_000);
-    const state = (await db.store.getState(campaign.id, 'lgt')) as {
-      feedback: { verdicts: { trial: number }[] } | null;
-    };
+    const state = (await db.store.getState(campaign.id, 'lgt', LgtStateSchema))!;
     const judged = log
       .filter((e) => e.type === 'agent.message' && e.agent === 'evaluator')
       .flatMap((e) => (e as { reply: { verdicts: { trial: number }[] } }).reply.verdicts ?? []);

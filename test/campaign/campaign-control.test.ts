@@ -198,7 +198,7 @@ describe('campaign control', () => {
       LoggedEvent,
       { type: 'trial.pruned' }
     >;
-    expect(event.value).toBeLessThan(event.median);
+    expect(event.value).toBeLessThan(event.median!);
   });
 
   it('stops at the time limit and still reports the best trial', async () => {

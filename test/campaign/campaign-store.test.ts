@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { CampaignRecord, TrialRecord } from '../../src/contracts/campaign-records.ts';
@@ -244,9 +245,9 @@ describe('CampaignStore against a real Redis', () => {
     await expect(
       old.store.appendEvent('fenced', { type: 'campaign.resumed', by: 'old' }),
     ).rejects.toBeInstanceOf(FencedOutError);
-    await expect(old.store.updateState('fenced', 'lgt', () => ({ x: 1 }))).rejects.toBeInstanceOf(
-      FencedOutError,
-    );
+    await expect(
+      old.store.updateState('fenced', 'lgt', z.object({ x: z.number() }), () => ({ x: 1 })),
+    ).rejects.toBeInstanceOf(FencedOutError);
     // Nothing of the old driver's landed; the new one writes as usual.
     expect((await store.getTrial('fenced', 1))!.state).toBe('proposed');
     expect(await fresh.store.transitionTrial('fenced', 1, ['proposed'], 'queued')).not.toBeNull();
@@ -303,7 +304,9 @@ describe('CampaignStore against a real Redis', () => {
         agent: 'advisor',
         reason: `echo ${key}`,
       });
-      await store.updateState('secret', 'lgt', () => ({ lesson: `use ${key}` }));
+      await store.updateState('secret', 'lgt', z.object({ lesson: z.string() }), () => ({
+        lesson: `use ${key}`,
+      }));
       const dump = JSON.stringify(
         await Promise.all([
           redis.hgetall('test:{secret}:trials'),

@@ -1,3 +1,5 @@
+import { TrialJobResultSchema } from '../../src/contracts/campaign-records.ts';
+import { z } from 'zod';
 import {
   copyFileSync,
   existsSync,
@@ -123,9 +125,9 @@ describe('one driver per campaign', () => {
     // the first's result and trained nothing (before the fence it trained again).
     const finalJob = await h.queues.trials.getJob(jobIds.final(campaign.id));
     expect(finalJob!.attemptsStarted).toBeGreaterThanOrEqual(2);
-    expect(await h.store.getState<number>(campaign.id, 'final-trainings')).toBe(1);
+    expect(await h.store.getState(campaign.id, 'final-trainings', z.number())).toBe(1);
     // The scored result is the one stored once, and the report carries it.
-    const stored = await h.store.getState<{ test?: { loss: number } }>(campaign.id, 'final-result');
+    const stored = await h.store.getState(campaign.id, 'final-result', TrialJobResultSchema);
     expect(stored?.test).toBeDefined();
     const report = JSON.parse(readFileSync(path.join(done.reportDir!, 'report.json'), 'utf8')) as {
       best: { final: { test?: { loss: number } } | null };

@@ -29,7 +29,10 @@ export async function replayAgreement(
     if (history.length >= next) {
       next += options.compareEvery;
       compared += 1;
-      const readOnly = { getState: box.context.getState, updateState: () => Promise.resolve(null) };
+      const readOnly: SnapshotContext = {
+        getState: box.context.getState,
+        updateState: () => Promise.resolve(null),
+      };
       expect(keys(await make(readOnly).propose(history, options.batch))).toEqual(keys(proposals));
       expect(keys(await make(stateBox().context).propose(history, options.batch))).toEqual(
         keys(proposals),

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { SnapshotContext } from '../../src/strategies/replay-snapshots.ts';
 
 /**
@@ -8,14 +9,20 @@ import type { SnapshotContext } from '../../src/strategies/replay-snapshots.ts';
 export function stateBox() {
   let state: unknown = null;
   let writes = 0;
+  // Through the schema, as the store reads it: a test that keeps the wrong shape fails here.
+  const read = <S extends z.ZodType>(schema: S): z.output<S> | null =>
+    state === null ? null : schema.parse(structuredClone(state));
   return {
     writes: () => writes,
     peek: () => state,
     poke: (s: unknown) => (state = structuredClone(s)),
     context: {
-      getState: <T>() => Promise.resolve(structuredClone(state) as T | null),
-      updateState: <T>(change: (current: T | null) => T | null) => {
-        const next = change(structuredClone(state) as T | null);
+      getState: <S extends z.ZodType>(schema: S) => Promise.resolve(read(schema)),
+      updateState: <S extends z.ZodType>(
+        schema: S,
+        change: (current: z.output<S> | null) => z.output<S> | null,
+      ) => {
+        const next = change(read(schema));
         if (next !== null) {
           state = structuredClone(next);
           writes += 1;

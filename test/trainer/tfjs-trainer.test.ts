@@ -43,7 +43,7 @@ describe('TfjsTrainer on iris', () => {
     expect(tuned.validation.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(baseline.validation.accuracy!).toBeLessThan(tuned.validation.accuracy!);
     expect(tuned.curve).toHaveLength(60);
-    expect(tuned.curve[59]!.loss).toBeLessThan(tuned.curve[0]!.loss);
+    expect(tuned.curve[59]!.loss).toBeLessThan(tuned.curve[0]!.loss!);
     expect(tuned.test).toBeUndefined();
     expect(tuned.backend).toBe('wasm');
   });
@@ -100,7 +100,7 @@ describe('TfjsTrainer on iris', () => {
     expect(result.earlyStopped).toBe(true);
     expect(result.curve.length).toBeLessThan(300);
     expect(result.reportedEpoch).toBe(result.curve.length - 3);
-    const best = Math.min(...result.curve.map((r) => r.validationLoss));
+    const best = Math.min(...result.curve.map((r) => r.validationLoss!));
     expect(result.curve[result.reportedEpoch - 1]!.validationLoss).toBe(best);
     // The weights reported are those of the best epoch, not the last one.
     expect(result.validation.loss).toBeCloseTo(best, 5);
@@ -252,7 +252,7 @@ describe('TfjsTrainer on images', () => {
       seed: 0,
     });
     expect(result.backend).toBe('wasm');
-    expect(result.curve[1]!.loss).toBeLessThan(result.curve[0]!.loss);
+    expect(result.curve[1]!.loss).toBeLessThan(result.curve[0]!.loss!);
     expect(result.validation.accuracy).toBeGreaterThan(0.6);
   });
 });
