@@ -1,20 +1,20 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.ts';
 import { openQueues, queuePrefix, type LgtQueues } from '../queue/lgt-queues.ts';
 import { createRedis, resolveRedis, type ResolvedRedis } from '../queue/redis-connection.ts';
 import { CampaignStore } from './campaign-store.ts';
 
 /**
  * What anything that starts, watches or controls campaigns needs (the command line, a script, a
- * service): a Redis, the store, the queues and a connection for blocking reads of event logs.
+ * service): a RedisClient, the store, the queues and a connection for blocking reads of event logs.
  */
 export interface CampaignContext {
   redis: ResolvedRedis;
   store: CampaignStore;
   queues: LgtQueues;
   /** The store's connection, for reads beside it (which workers are connected, see waitingFor). */
-  connection: Redis;
+  connection: RedisClient;
   /** For blocking reads (XREAD BLOCK): a connection of its own, so it never stalls the store's. */
-  blocking: Redis;
+  blocking: RedisClient;
   close(): Promise<void>;
 }
 
@@ -23,7 +23,7 @@ export interface CampaignContextOptions {
   redisUrl?: string;
   /** Start a private redis-server when none answers (lgt run on a fresh machine). */
   allowEmbedded?: boolean;
-  /** Told what was decided about Redis (e.g. that a private one was started). */
+  /** Told what was decided about RedisClient (e.g. that a private one was started). */
   say?: (message: string) => void;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { llmBudgetSpent } from '../strategies/strategy-context.ts';
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.ts';
 import { createStrategy } from './create-strategy.ts';
 import { strategyContextsOf } from './campaign-strategy-context.ts';
 import type { Strategy } from '../strategies/strategy.ts';
@@ -99,7 +99,7 @@ export class DriverHandedBack extends Error {
  * (numbered atomically) before adding its job (id derived from campaign and trial, so a job is
  * never added twice), notices finished and failed trials, stops on the budget, then retrains the
  * best configuration once to score the test split and writes the report. Everything it knows is
- * read from Redis at every step, so a driver that dies is replaced by another that carries on.
+ * read from RedisClient at every step, so a driver that dies is replaced by another that carries on.
  */
 export class CampaignDriver {
   private readonly pollMs: number;
@@ -111,7 +111,7 @@ export class CampaignDriver {
      * A connection for blocking reads of the event stream. Each campaign driven gets a duplicate
      * of it: a blocking read holds its connection, so drivers sharing one would wait in turn.
      */
-    private readonly blocking: Redis,
+    private readonly blocking: RedisClient,
     private readonly options: DriverOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 2000;
@@ -119,7 +119,7 @@ export class CampaignDriver {
 
   /**
    * Claims the campaign (fencing out any earlier driver: see CampaignStore.claimDriver) and
-   * drives it with writes that Redis refuses once a newer driver has claimed it in turn.
+   * drives it with writes that RedisClient refuses once a newer driver has claimed it in turn.
    */
   async drive(campaignId: string, signal?: AbortSignal): Promise<CampaignRecord> {
     const claimed = await this.store.claimDriver(campaignId);
@@ -261,7 +261,7 @@ export class CampaignDriver {
       }
       const source = p.source ?? strategy.name;
       // The trial and its proposal event in one step: a driver killed here leaves both or none.
-      // Redis refuses a trial beyond the budget, whatever raced for it.
+      // RedisClient refuses a trial beyond the budget, whatever raced for it.
       const trial = await this.store
         .addTrial(
           campaign.id,
@@ -565,7 +565,7 @@ export class CampaignDriver {
       campaignId,
       trials.filter((t) => t.state === 'completed').map((t) => t.number),
     );
-    // Bytes from Redis: a record that is not predictions is left out (and said), never trusted.
+    // Bytes from RedisClient: a record that is not predictions is left out (and said), never trusted.
     const refused: string[] = [];
     const predictions = decodeKept(campaignId, kept, (why) => refused.push(why));
     let plan: EnsemblePlan | null;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.ts';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
 import { FINISHED_CAMPAIGN } from '../contracts/campaign-records.ts';
 import type { CampaignStore } from './campaign-store.ts';
@@ -9,7 +9,7 @@ export interface FollowEventsOptions {
   /** Keep reading until the campaign ends (else what is there, then return). */
   follow: boolean;
   /** A connection for blocking reads (needed with `follow`). */
-  blocking?: Redis;
+  blocking?: RedisClient;
   signal?: AbortSignal;
 }
 

@@ -1,5 +1,5 @@
 import type { TrialStore } from '../trials/trial-store.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.ts';
 import type { z } from 'zod';
 import type { EpochRecord } from '../trainer/trainer.ts';
 import type { CampaignEvent, LoggedEvent } from '../contracts/campaign-events.ts';
@@ -58,7 +58,7 @@ function rethrowFenced(campaignId: string, error: unknown): never {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-type RedisWithScripts = Redis & {
+type RedisWithScripts = RedisClient & {
   lgtCas(
     counters: string,
     records: string,
@@ -107,7 +107,7 @@ type RedisWithScripts = Redis & {
 };
 
 /**
- * Campaign state in Redis: the campaign record, its trials, their learning curves and the event
+ * Campaign state in RedisClient: the campaign record, its trials, their learning curves and the event
  * stream. Every change is one atomic step that checks what it changes from, so any number of
  * drivers and workers may act at once without a lost update; a driver that dies leaves nothing
  * another cannot pick up.
@@ -116,7 +116,7 @@ export class CampaignStore implements TrialStore {
   private readonly redis: RedisWithScripts;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix = 'lgt',
     /** Set on a driver's view of the store (see fencedFor): its writes carry the epoch. */
     private readonly fence?: { campaignId: string; epoch: number },
@@ -170,7 +170,7 @@ export class CampaignStore implements TrialStore {
     await this.redis.zadd(campaignIndexKey(this.prefix), record.createdAt, record.id);
   }
 
-  /** Resolves when Redis answers (the service's health check). */
+  /** Resolves when RedisClient answers (the service's health check). */
   async ping(): Promise<void> {
     await this.redis.ping();
   }
@@ -557,7 +557,7 @@ export class CampaignStore implements TrialStore {
   async readEvents(
     id: string,
     afterId = '0',
-    opts: { count?: number; blockMs?: number; client?: Redis } = {},
+    opts: { count?: number; blockMs?: number; client?: RedisClient } = {},
   ): Promise<LoggedEvent[]> {
     const client = opts.client ?? this.redis;
     const args: (string | number)[] = ['COUNT', opts.count ?? 1000];
@@ -578,7 +578,7 @@ export class CampaignStore implements TrialStore {
 
   /**
    * A named piece of strategy state (e.g. the agents' feedback and prompt versions), read through
-   * the schema its owner keeps it by: what Redis holds is data until that schema says otherwise.
+   * the schema its owner keeps it by: what RedisClient holds is data until that schema says otherwise.
    */
   async getState<S extends z.ZodType>(
     id: string,
@@ -740,7 +740,7 @@ function summaryJson(t: TrialRecord): string {
   return redactedJson(summary);
 }
 
-/** JSON for Redis, with every secret this process knows taken out (see secrets.ts). */
+/** JSON for RedisClient, with every secret this process knows taken out (see secrets.ts). */
 function redactedJson(value: unknown): string {
   return redactSecrets(JSON.stringify(value));
 }

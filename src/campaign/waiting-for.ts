@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.ts';
 import { FINISHED_CAMPAIGN, type CampaignRecord } from '../contracts/campaign-records.ts';
 import type { LgtQueues } from '../queue/lgt-queues.ts';
 import { liveWorkers, type LiveWorker } from '../queue/worker-registry.ts';
@@ -19,7 +19,7 @@ export function mayRun(worker: LiveWorker, spec: TaskSpec): boolean {
  */
 export async function workersFor(
   queues: LgtQueues,
-  redis: Redis,
+  redis: RedisClient,
   spec: TaskSpec,
 ): Promise<{ drivers: number; trials: number; connected: number; refusing: number }> {
   const live = await liveWorkers(queues, redis);
@@ -42,14 +42,14 @@ export async function workersFor(
  */
 export async function waitingFor(
   queues: LgtQueues,
-  redis: Redis,
+  redis: RedisClient,
   campaign: CampaignRecord,
 ): Promise<string | undefined> {
   if (FINISHED_CAMPAIGN.includes(campaign.status)) return undefined;
   const spec = campaign.request.task;
   const { drivers, trials, connected, refusing } = await workersFor(queues, redis, spec);
   if (connected === 0)
-    return `no worker serves this Redis, so nothing carries the campaign on: start \`lgt worker\` with the same Redis (or \`lgt resume ${campaign.id}\`, which starts its own)`;
+    return `no worker serves this RedisClient, so nothing carries the campaign on: start \`lgt worker\` with the same RedisClient (or \`lgt resume ${campaign.id}\`, which starts its own)`;
   const flag = flagToRun(spec);
   if (flag && (drivers === 0 || trials === 0)) {
     const where =

@@ -111,30 +111,46 @@ export async function loadTaskModule(file: string): Promise<AnyTask> {
     throw new RequestError(`could not load task module ${file}: ${(error as Error).message}`);
   }
   // Checked member by member before it is trusted as a task.
-  const task = (mod['default'] ?? mod['task']) as
-    (Record<string, unknown> & { metric?: { name?: unknown; direction?: unknown } }) | undefined;
-  const problems: string[] = [];
+  const task = mod['default'] ?? mod['task'];
   if (!task || typeof task !== 'object') {
     throw new RequestError(
       `${file} must export a task as its default export (export default defineObjective({...}) or defineTabularTask({...})) or as \`task\``,
     );
   }
-  if (typeof task.name !== 'string' || task.name === '') problems.push('name (a string)');
-  if (task.kind !== 'classification' && task.kind !== 'regression' && task.kind !== 'objective') {
-    problems.push('kind ("classification", "regression", or "objective" from defineObjective)');
-  }
-  if (!task.metric?.name || !task.metric.direction) problems.push('metric ({ name, direction })');
-  if (!(task.space instanceof SearchSpace)) problems.push('space (a SearchSpace)');
-  const members = task.kind === 'objective' ? (['objective'] as const) : REQUIRED_MEMBERS;
-  for (const member of members) {
-    if (typeof task[member] !== 'function') problems.push(`${member}() (a function)`);
-  }
-  if (problems.length > 0) {
+  const problems = taskProblems(task);
+  if (!isTask(task, problems)) {
     throw new RequestError(
       `${file} exports a task without: ${problems.join(', ')}; see "Your own data" in docs/your-own-data.md`,
     );
   }
-  return task as unknown as AnyTask;
+  return task;
+}
+
+/** What an exported object lacks to be a task, each in words (none: it is one). */
+function taskProblems(task: object): string[] {
+  // Read through Reflect.get: a task may be a class instance, its members on the prototype.
+  const get = (o: object, key: string): unknown => Reflect.get(o, key);
+  const kind = get(task, 'kind');
+  const metric = get(task, 'metric');
+  const problems: string[] = [];
+  const name = get(task, 'name');
+  if (typeof name !== 'string' || name === '') problems.push('name (a string)');
+  if (kind !== 'classification' && kind !== 'regression' && kind !== 'objective') {
+    problems.push('kind ("classification", "regression", or "objective" from defineObjective)');
+  }
+  if (!metric || typeof metric !== 'object' || !get(metric, 'name') || !get(metric, 'direction'))
+    problems.push('metric ({ name, direction })');
+  if (!(get(task, 'space') instanceof SearchSpace)) problems.push('space (a SearchSpace)');
+  const members = kind === 'objective' ? (['objective'] as const) : REQUIRED_MEMBERS;
+  for (const member of members) {
+    if (typeof get(task, member) !== 'function') problems.push(`${member}() (a function)`);
+  }
+  return problems;
+}
+
+/** The checks of taskProblems as a type guard: an object with none of them is a task. */
+function isTask(task: object, problems: readonly string[]): task is AnyTask {
+  return problems.length === 0;
 }
 
 /** What a process may load besides what its environment allows: see permissionsOf. */

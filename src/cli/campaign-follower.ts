@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.ts';
 import { campaignOverview } from '../campaign/campaign-overview.ts';
 import { followEvents } from '../campaign/campaign-progress.ts';
 import type { CampaignOverview } from '../contracts/campaign-overview.ts';
@@ -26,7 +26,7 @@ export interface FollowOptions {
  */
 export async function followCampaign(
   store: CampaignStore,
-  blocking: Redis,
+  blocking: RedisClient,
   id: string,
   opts: FollowOptions,
 ): Promise<CampaignRecord> {

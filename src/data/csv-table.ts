@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import type { Column, Table } from './table.ts';
@@ -30,12 +31,14 @@ export function isMissingText(text: string): boolean {
  */
 const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** What csv-parse returns per record with `info: true` (its typings return plain records). */
-interface ParsedRecord {
-  record: string[];
-  /** `lines`: the line the record ends on, 1-based. */
-  info: { lines: number };
-}
+/**
+ * What csv-parse returns per record with `info: true`; its typings say plain records, so what it
+ * returns is read through this (`lines`: the line the record ends on, 1-based).
+ */
+const ParsedRecordsSchema = z.array(
+  z.object({ record: z.array(z.string()), info: z.object({ lines: z.number() }) }),
+);
+type ParsedRecord = z.infer<typeof ParsedRecordsSchema>[number];
 
 /**
  * The longest cell (and column name) a table may hold: far beyond a number or a category, short
@@ -81,7 +84,7 @@ function parseCsvRecords(text: string, source: string): CsvRecords {
   const delimiter = detectDelimiter(firstLine(body));
   let parsed: ParsedRecord[];
   try {
-    parsed = parse(body, {
+    const raw: unknown[] = parse(body, {
       delimiter,
       // Files edited on two systems mix line endings; csv-parse would take the first it sees
       // as the only one.
@@ -91,7 +94,8 @@ function parseCsvRecords(text: string, source: string): CsvRecords {
       // Field counts are checked below, to say which line is wrong in our own words.
       relax_column_count: true,
       info: true,
-    }) as unknown as ParsedRecord[];
+    });
+    parsed = ParsedRecordsSchema.parse(raw);
   } catch (error) {
     // csv-parse's own message quotes the field it stopped at: the file's content, which an
     // error must not carry (it may be stored, logged, shown to others). Its code says what.

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.ts';
 import type { z } from 'zod';
 import { createLlmClient } from './create-llm-client.ts';
 import type { LlmClient, LlmResult } from './llm-client.ts';
@@ -14,7 +14,7 @@ import { queuePrefix } from '../queue/lgt-queues.ts';
  * are handed in (the agents own them), so this layer knows no agent.
  */
 export function agentCallProcessor(
-  redis: Redis,
+  redis: RedisClient,
   schemas: Readonly<Record<string, z.ZodType>>,
 ): (job: Job<AgentJobData>) => Promise<LlmResult<unknown> | LabelDecision> {
   let client: LlmClient | null = null;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.ts';
 import {
   NO_USAGE,
   type AgentName,
@@ -22,7 +22,7 @@ import { z } from 'zod';
 export class CachedLlmClient implements LlmClient {
   constructor(
     private readonly inner: LlmClient,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly mode: 'auto' | 'on' | 'off',
     private readonly temperature: number,
     private readonly prefix = 'lgt',

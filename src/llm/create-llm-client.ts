@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.ts';
 import { CachedLlmClient } from './cached-llm-client.ts';
 import type { ChatModel } from './chat-model.ts';
 import type { LlmClient } from './llm-client.ts';
@@ -14,7 +14,7 @@ import { ProxyTunedLlmClient, type DecisionEndpoint } from './proxy-tuned-llm-cl
  */
 export function createLlmClient(
   settings: LlmSettings,
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   chat: ChatModel = new OpenAiChatModel(settings),
 ): LlmClient {

@@ -1,15 +1,21 @@
+import { z } from 'zod';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
+  TabularEncodingSchema,
   encodeRows,
   encodedWidth,
   toTargetUnits,
   type RawRow,
   type TabularEncoding,
 } from '../task-kinds/tabular/tabular-encoding.ts';
-import { encodeImages, type ImageEncoding } from '../task-kinds/image/image-encoding.ts';
+import {
+  encodeImages,
+  ImageEncodingSchema,
+  type ImageEncoding,
+} from '../task-kinds/image/image-encoding.ts';
 import { selectBackend } from '../trainer/backend.ts';
 
 /** One row's prediction: a label with the probability of every class, or a value. */
@@ -230,29 +236,78 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
   return new Predictor(loaded);
 }
 
+const EnsembleManifestSchema = z.object(
+  {
+    format: z.literal('lgt-ensemble', 'format must be "lgt-ensemble"'),
+    version: z.literal(1, 'version must be 1'),
+    members: z
+      .array(
+        z.object({
+          dir: z
+            .string()
+            .regex(
+              /^[A-Za-z0-9_-]{1,100}$/,
+              "each member's dir must be a directory name beside ensemble.json",
+            ),
+          weight: z
+            .number("each member's weight must be a number in (0, 1]")
+            .gt(0, "each member's weight must be a number in (0, 1]")
+            .max(1, "each member's weight must be a number in (0, 1]"),
+        }),
+        'members must list 1 to 200 models',
+      )
+      .min(1, 'members must list 1 to 200 models')
+      .max(200, 'members must list 1 to 200 models'),
+  },
+  'it is not a JSON object',
+);
+
+/** model.json as TF.js writes it (the parts lgt reads). */
+const ModelJsonSchema = z.object({
+  modelTopology: z.record(z.string(), z.unknown()),
+  format: z.string().optional(),
+  generatedBy: z.string().optional(),
+  convertedBy: z.string().nullable().optional(),
+  weightsManifest: z.array(
+    z.object({
+      paths: z.array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/, 'a weights file beside model.json'),
+      ),
+      // lgt writes float32 weights and never quantizes them.
+      weights: z.array(
+        z.object({
+          name: z.string(),
+          shape: z.array(z.number().int().min(0)),
+          dtype: z.enum(['float32', 'int32', 'bool']),
+          group: z.string().optional(),
+        }),
+      ),
+    }),
+  ),
+});
+
+const EncodingSchema = z.discriminatedUnion('format', [TabularEncodingSchema, ImageEncodingSchema]);
+
+/** The file's JSON, or undefined when it is not JSON (the schema then says what it should be). */
+function jsonOrUndefined(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** ensemble.json's members, checked: directories one level down, weights summing to 1. */
 function ensembleMembersOf(bytes: Buffer, file: string): { dir: string; weight: number }[] {
   const refuse = (why: string): never => {
     throw new Error(`${file} is not an lgt ensemble of version 1: ${why}`);
   };
-  let manifest: { format?: unknown; version?: unknown; members?: unknown };
-  try {
-    manifest = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return refuse('it is not JSON');
-  }
-  if (manifest.format !== 'lgt-ensemble' || manifest.version !== 1)
-    refuse('format must be "lgt-ensemble" and version 1');
-  const members = manifest.members;
-  if (!Array.isArray(members) || members.length === 0 || members.length > 200)
-    refuse('members must list 1 to 200 models');
-  const checked = (members as { dir?: unknown; weight?: unknown }[]).map((m) => {
-    if (typeof m.dir !== 'string' || !/^[A-Za-z0-9_-]{1,100}$/.test(m.dir))
-      refuse("each member's dir must be a directory name beside ensemble.json");
-    if (typeof m.weight !== 'number' || !(m.weight > 0) || m.weight > 1)
-      refuse("each member's weight must be a number in (0, 1]");
-    return { dir: m.dir as string, weight: m.weight as number };
-  });
+  const parsed = EnsembleManifestSchema.safeParse(jsonOrUndefined(bytes));
+  if (!parsed.success)
+    return refuse(parsed.error.issues.map((i) => i.message).join('; ') || 'it is not JSON');
+  const checked = parsed.data.members;
   const total = checked.reduce((a, m) => a + m.weight, 0);
   if (Math.abs(total - 1) > 1e-6) refuse(`the weights sum to ${total}, not 1`);
   return checked;
@@ -271,25 +326,24 @@ async function loadMember(
       );
     }
   };
-  const manifest = JSON.parse((await read('model.json', 'model.json')).toString('utf8')) as {
-    modelTopology: object;
-    format?: string;
-    generatedBy?: string;
-    convertedBy?: string | null;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const encoding = JSON.parse(
-    (
-      await read('preprocessing.json', 'preprocessing.json (written with every best model)')
-    ).toString('utf8'),
-  ) as TabularEncoding | ImageEncoding;
-  const known =
-    (encoding.format === 'lgt-tabular-encoding' || encoding.format === 'lgt-image-encoding') &&
-    encoding.version === 1;
-  if (!known)
+  const modelJson = ModelJsonSchema.safeParse(
+    jsonOrUndefined(await read('model.json', 'model.json')),
+  );
+  if (!modelJson.success)
     throw new Error(
-      `${path.join(dir, 'preprocessing.json')} is not an lgt encoding of version 1 (lgt-tabular-encoding or lgt-image-encoding)`,
+      `${path.join(dir, 'model.json')} is not a TF.js model of lgt's: ${modelJson.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`,
     );
+  const manifest = modelJson.data;
+  const parsed = EncodingSchema.safeParse(
+    jsonOrUndefined(
+      await read('preprocessing.json', 'preprocessing.json (written with every best model)'),
+    ),
+  );
+  if (!parsed.success)
+    throw new Error(
+      `${path.join(dir, 'preprocessing.json')} is not an lgt encoding of version 1 (lgt-tabular-encoding or lgt-image-encoding): ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`,
+    );
+  const encoding = parsed.data;
   const buffers = [];
   for (const group of manifest.weightsManifest)
     for (const file of group.paths) buffers.push(await read(file, 'its weights'));

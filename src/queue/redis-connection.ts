@@ -44,12 +44,15 @@ export function connectionOptions(url: string): BullRedisOptions {
  * A client that reconnects on its own. Connection errors are reported at most every 10 s (not
  * once per retry) on stderr, or to `onError`.
  */
-export function createRedis(url: string, onError?: (message: string) => void): Redis {
+/** A connection to one Redis or to a Redis Cluster: lgt uses the commands both answer. */
+export type RedisClient = Redis | Cluster;
+
+export function createRedis(url: string, onError?: (message: string) => void): RedisClient {
   registerUrlSecrets(url);
   // A Cluster client answers the commands lgt uses as a Redis client does (the store keeps each
-  // multi-key step within one campaign's hash slot), so it is handed around as one.
-  const redis = isClusterUrl(url)
-    ? (new Cluster([seedNode(url)], clusterOptions(url)) as unknown as Redis)
+  // multi-key step within one campaign's hash slot): both are a RedisClient.
+  const redis: RedisClient = isClusterUrl(url)
+    ? new Cluster([seedNode(url)], clusterOptions(url))
     : new Redis(connectionOptions(url));
   let lastReport = 0;
   redis.on('error', (error: Error) => {
@@ -76,13 +79,12 @@ function clusterOptions(url: string): ClusterOptions {
  * A second connection like `redis` (a cluster client for a cluster), named `name` so that
  * CLIENT LIST says whose it is: for blocking reads, which hold their connection.
  */
-export function duplicateRedis(redis: Redis, name: string): Redis {
-  const client = redis as Redis | Cluster;
-  if (client instanceof Cluster)
-    return client.duplicate([], {
-      redisOptions: { ...client.options.redisOptions, connectionName: name },
-    }) as unknown as Redis;
-  return client.duplicate({ connectionName: name });
+export function duplicateRedis(redis: RedisClient, name: string): RedisClient {
+  if (redis instanceof Cluster)
+    return redis.duplicate([], {
+      redisOptions: { ...redis.options.redisOptions, connectionName: name },
+    });
+  return redis.duplicate({ connectionName: name });
 }
 
 /**
@@ -91,7 +93,7 @@ export function duplicateRedis(redis: Redis, name: string): Redis {
  * as a client). `close()` lets go of what was opened here; BullMQ leaves shared clients open.
  */
 export function bullConnection(url: string): {
-  connection: BullRedisOptions | Redis;
+  connection: BullRedisOptions | RedisClient;
   close(): void;
 } {
   if (!isClusterUrl(url)) return { connection: connectionOptions(url), close: () => {} };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import { z } from 'zod';
 import { queuePrefix, type LgtQueues, type QueueName } from './lgt-queues.ts';
 
@@ -6,7 +6,7 @@ import { queuePrefix, type LgtQueues, type QueueName } from './lgt-queues.ts';
  * What a worker process tells the others it may run, so that a campaign that needs a command, a
  * module or a data directory can say which worker it waits for, and `lgt run` can tell whether
  * any worker could take it. Written by each WorkerService under its BullMQ worker name; read only
- * for the names Redis lists as connected (CLIENT LIST, as BullMQ's getWorkers), so an entry left
+ * for the names RedisClient lists as connected (CLIENT LIST, as BullMQ's getWorkers), so an entry left
  * by a process that died says nothing: liveness comes from the connection, not from the entry.
  */
 export const WorkerAdvertSchema = z.object({
@@ -35,11 +35,11 @@ function advertKey(name: string, prefix = queuePrefix()): string {
   return `${prefix.replace(/[{}]/g, '')}:worker:${name}`;
 }
 
-export async function advertise(redis: Redis, advert: WorkerAdvert): Promise<void> {
+export async function advertise(redis: RedisClient, advert: WorkerAdvert): Promise<void> {
   await redis.set(advertKey(advert.name), JSON.stringify(advert), 'EX', ADVERT_TTL_S);
 }
 
-export async function withdraw(redis: Redis, name: string): Promise<void> {
+export async function withdraw(redis: RedisClient, name: string): Promise<void> {
   await redis.del(advertKey(name));
 }
 
@@ -52,7 +52,7 @@ function workerNameOf(rawname: string | undefined): string | undefined {
 /** The workers connected to each queue, with their adverts (read as data: checked, never trusted). */
 export async function liveWorkers(
   queues: LgtQueues,
-  redis: Redis,
+  redis: RedisClient,
 ): Promise<Record<'campaign' | 'trials', LiveWorker[]>> {
   const [campaign, trials] = await Promise.all(
     (['campaign', 'trials'] as const).map(async (q: QueueName) => {

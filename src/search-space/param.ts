@@ -233,16 +233,16 @@ export function fmt(x: number): string {
  * The dimension as strategies search it: its search range or choices in place of the full ones,
  * and its ranges per choice in force (see rangeIn).
  */
-export function searchedParam<P extends ParamDef>(p: P): P {
+export function searchedParam(p: ParamDef): ParamDef {
   if (p.kind === 'choice') {
     if (!p.search) return p;
     const { search, ...rest } = p;
-    return { ...rest, choices: search } as unknown as P;
+    return { ...rest, choices: search };
   }
   if (!p.search && !p.searchPer) return p;
   const { search, searchPer, ...rest } = p;
   const [low, high] = search ?? [p.low, p.high];
-  return { ...rest, low, high, ...(searchPer ? { rangePer: searchPer } : {}) } as unknown as P;
+  return { ...rest, low, high, ...(searchPer ? { rangePer: searchPer } : {}) };
 }
 
 export type NumericParam = FloatParam | IntParam;

@@ -233,12 +233,7 @@ function fieldSchema(p: NamedParam): z.ZodType {
     case 'int':
       return z.number().int().min(p.low).max(p.high).default(p.default);
     case 'choice': {
-      const literals = p.choices.map((c) => z.literal(c));
-      const inner =
-        literals.length === 1
-          ? literals[0]!
-          : z.union(literals as unknown as [z.ZodLiteral, z.ZodLiteral, ...z.ZodLiteral[]]);
-      return inner.default(p.default as never);
+      return z.literal(p.choices).default(p.default);
     }
   }
 }

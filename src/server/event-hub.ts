@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.ts';
 import { followEvents } from '../campaign/campaign-progress.ts';
 import type { CampaignStore } from '../campaign/campaign-store.ts';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
@@ -34,7 +34,7 @@ interface Subscription {
 
 /**
  * One reader of a campaign's event log per server process, whatever the number of clients: each
- * campaign being watched has one blocking reader (on its own Redis connection) whose batches
+ * campaign being watched has one blocking reader (on its own RedisClient connection) whose batches
  * fan out to every subscriber. A subscriber that resumes (an SSE client's Last-Event-ID) first
  * catches up with plain, non-blocking reads, then joins the live feed without gaps or repeats.
  */
@@ -45,7 +45,7 @@ export class CampaignEventHub {
   constructor(
     private readonly store: CampaignStore,
     /** A new connection for one feed's blocking reads. */
-    private readonly connect: () => Redis,
+    private readonly connect: () => RedisClient,
   ) {}
 
   /** Subscribers over all campaigns (for /metrics and tests). */
@@ -150,7 +150,7 @@ export class CampaignEventHub {
       // The campaign ended: subscribers still catching up end once they have caught up.
       for (const sub of feed.subscribers) if (!sub.pending) this.end(sub);
     } catch {
-      // Redis went away or the campaign vanished: subscribers end; a client reconnects with its
+      // RedisClient went away or the campaign vanished: subscribers end; a client reconnects with its
       // Last-Event-ID and catches up from there.
       for (const sub of feed.subscribers) this.end(sub);
     } finally {

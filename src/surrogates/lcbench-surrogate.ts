@@ -122,7 +122,7 @@ let ortModule: Promise<OrtModule> | undefined;
 function loadOrt(): Promise<OrtModule> {
   ortModule ??= import('onnxruntime-node').then(
     // A CommonJS package: its exports are the module's default export under ESM.
-    (m) => (m as unknown as { default?: OrtModule }).default ?? m,
+    (m) => (Reflect.get(m, 'default') as OrtModule | undefined) ?? m,
     (error: unknown) => {
       ortModule = undefined;
       throw new ExpectedFailure(

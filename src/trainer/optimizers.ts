@@ -34,7 +34,7 @@ export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): 
  * learning-rate scalar it inherits from SGD, so that one is freed here.
  */
 export function disposeOptimizer(optimizer: tf.Optimizer): void {
-  const inherited = (optimizer as unknown as { c?: tf.Tensor }).c;
+  const inherited: unknown = Reflect.get(optimizer, 'c');
   optimizer.dispose();
-  if (inherited && !inherited.isDisposed) inherited.dispose();
+  if (inherited instanceof tf.Tensor && !inherited.isDisposed) inherited.dispose();
 }

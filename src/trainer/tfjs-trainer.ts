@@ -477,10 +477,11 @@ const HIDDEN_SLOT = '__';
 
 /** Adam's (and Adamax's) running powers of beta1 and beta2, part of its exact state. */
 function hiddenSlots(optimizer: tf.Optimizer): Record<string, tf.Variable> {
-  const o = optimizer as unknown as Record<string, unknown>;
   const out: Record<string, tf.Variable> = {};
   for (const name of ['accBeta1', 'accBeta2']) {
-    if (o[name] instanceof tf.Variable) out[name] = o[name];
+    // Private fields of TF.js's optimizers: read by name, kept only when they are variables.
+    const slot: unknown = Reflect.get(optimizer, name);
+    if (slot instanceof tf.Variable) out[name] = slot;
   }
   return out;
 }

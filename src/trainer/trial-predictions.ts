@@ -1,3 +1,4 @@
+import { z } from 'zod';
 /**
  * A trial's predictions on the rows it was judged on: its validation rows, or with
  * cross-validation every fold's held-out rows one fold after another (out-of-fold predictions).
@@ -62,6 +63,17 @@ export function encodePredictions(p: TrialPredictions): Buffer {
   return out;
 }
 
+const HeaderSchema = z.object({
+  v: z.literal(1, 'unknown version'),
+  width: z.number('bad width').int('bad width').min(1, 'bad width').max(10_000, 'bad width'),
+  foldSizes: z
+    .array(
+      z.number('bad fold sizes').int('bad fold sizes').min(0, 'bad fold sizes'),
+      'bad fold sizes',
+    )
+    .min(1, 'bad fold sizes'),
+});
+
 /**
  * Reads what encodePredictions wrote. The bytes come from Redis: anything that does not add up
  * (header, sizes, lengths) is refused with what is wrong, never half read.
@@ -73,31 +85,23 @@ export function decodePredictions(bytes: Buffer, what: string): TrialPredictions
   if (bytes.length < 4) refuse('too short');
   const headerLength = bytes.readUInt32LE(0);
   if (headerLength > 100_000 || 4 + headerLength > bytes.length) refuse('bad header length');
-  let header: { v?: unknown; width?: unknown; foldSizes?: unknown };
+  let json: unknown;
   try {
-    header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8'));
+    json = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8'));
   } catch {
     return refuse('the header is not JSON');
   }
-  const { width, foldSizes } = header;
-  if (header.v !== 1) refuse('unknown version');
-  if (!Number.isInteger(width) || (width as number) < 1 || (width as number) > 10_000)
-    refuse('bad width');
-  if (
-    !Array.isArray(foldSizes) ||
-    foldSizes.length === 0 ||
-    !foldSizes.every((n) => Number.isInteger(n) && n >= 0)
-  )
-    refuse('bad fold sizes');
-  const rows = (foldSizes as number[]).reduce((a, b) => a + b, 0);
-  const w = width as number;
+  const header = HeaderSchema.safeParse(json);
+  if (!header.success) return refuse(header.error.issues[0]!.message);
+  const { width: w, foldSizes } = header.data;
+  const rows = foldSizes.reduce((a, b) => a + b, 0);
   if (bytes.length !== 4 + headerLength + 4 * rows * (w + 1)) refuse('its length does not match');
   const values = new Float32Array(rows * (w + 1));
   let at = 4 + headerLength;
   for (let i = 0; i < values.length; i++, at += 4) values[i] = bytes.readFloatLE(at);
   return {
     width: w,
-    foldSizes: foldSizes as number[],
+    foldSizes,
     outputs: values.subarray(0, rows * w),
     targets: values.subarray(rows * w),
   };

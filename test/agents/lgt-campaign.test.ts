@@ -1,5 +1,5 @@
 import { LgtStateSchema } from '../../agents/lgt-session.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis-connection.ts';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -523,8 +523,8 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
   });
 });
 
-/** Every value under every key of a Redis, as one text (to look for what must not be stored). */
-async function dumpRedis(client: Redis): Promise<string> {
+/** Every value under every key of a RedisClient, as one text (to look for what must not be stored). */
+async function dumpRedis(client: RedisClient): Promise<string> {
   const parts: string[] = [];
   let cursor = '0';
   do {

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis-connection.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noiseOf, noiseText, type TrialView } from '../../agents/campaign-digest.ts';
 import { RuleBasedAdvisor } from '../../agents/rule-based-advisor.ts';
@@ -300,7 +300,7 @@ describe('RuleBasedEvaluator', () => {
 
 describe('lgt campaigns with the rule-based stand-ins (no LLM configured)', () => {
   let server: RedisServerProcess;
-  let redis: Redis;
+  let redis: RedisClient;
   let store: CampaignStore;
   let queues: LgtQueues;
   let service: WorkerService;

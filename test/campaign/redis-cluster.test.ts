@@ -1,13 +1,12 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCampaignContext } from '../../src/campaign/campaign-context.ts';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';
 import { ReportSchema } from '../../src/contracts/campaign-records.ts';
 import { buildApiServer } from '../../src/server/api-server.ts';
-import { createRedis } from '../../src/queue/redis-connection.ts';
+import { createRedis, type RedisClient } from '../../src/queue/redis-connection.ts';
 import { queuePrefix } from '../../src/queue/lgt-queues.ts';
 import { SHARED_DATASETS, sharedDataset } from '../helpers/paths.ts';
 import {
@@ -22,7 +21,7 @@ import { runCli } from '../helpers/run-cli.ts';
  * so campaigns spread over the nodes while every script of the store stays within one slot.
  */
 let cluster: RedisClusterProcesses;
-let redis: Redis;
+let redis: RedisClient;
 let store: CampaignStore;
 
 beforeAll(async () => {

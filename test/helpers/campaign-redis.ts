@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis-connection.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';
 import { openQueues, type LgtQueues } from '../../src/queue/lgt-queues.ts';
@@ -8,7 +8,7 @@ import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis
 /** A test file's own redis-server, with a connection, a store and the queues on it. */
 export interface CampaignRedis {
   server: RedisServerProcess;
-  redis: Redis;
+  redis: RedisClient;
   store: CampaignStore;
   queues: LgtQueues;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis-connection.ts';
 import { CachedLlmClient } from '../../src/llm/cached-llm-client.ts';
 import type { LlmClient, LlmRequest, LlmResult } from '../../src/llm/llm-client.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';
@@ -12,7 +12,7 @@ import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis
  * reads back, not a model.
  */
 let server: RedisServerProcess;
-let redis: Redis;
+let redis: RedisClient;
 beforeAll(async () => {
   server = await startRedisServer();
   redis = createRedis(server.url);
@@ -54,7 +54,7 @@ const request = (text: string): LlmRequest<{ answer: number }> => ({
 });
 
 describe('the LLM cache', () => {
-  it('answers a repeated question from Redis, and asks again over an entry that is not one', async () => {
+  it('answers a repeated question from RedisClient, and asks again over an entry that is not one', async () => {
     const inner = counting();
     const cache = new CachedLlmClient(inner, redis, 'auto', 0, 'cache-test');
     const first = await cache.complete(request('same question'));

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis-connection.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLlmClient } from '../../src/llm/create-llm-client.ts';
 import type { LabelDecisionRequest } from '../../src/llm/label-decision.ts';
@@ -14,7 +14,7 @@ import { logprobServer, ScriptedLlmServer } from '../helpers/scripted-llm-server
  * LLMs): the base endpoint, an expert and an anti-expert.
  */
 let redisServer: RedisServerProcess;
-let redis: Redis;
+let redis: RedisClient;
 const servers: ScriptedLlmServer[] = [];
 
 /** A started logprob server, stopped after the test. */

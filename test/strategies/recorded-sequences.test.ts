@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis-connection.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
 import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/contracts/campaign-request.ts';
@@ -52,7 +52,7 @@ interface Recorded {
 }
 
 let server: RedisServerProcess;
-let redis: Redis;
+let redis: RedisClient;
 let store: CampaignStore;
 
 beforeAll(async () => {

@@ -1,22 +1,24 @@
+import { z } from 'zod';
 /**
  * What turns an image into a model's input, as data: the pixel layout and the per-channel
  * normalization fitted on the training images, and the class names. Saved beside an image task's
  * best model as preprocessing.json, so the model classifies new images with no task and no data
  * set (loadPredictor(dir).predictImages). The same arithmetic as training (byteImageSplit).
  */
-export type ImageEncoding = {
-  format: 'lgt-image-encoding';
-  version: 1;
-  height: number;
-  width: number;
-  channels: number;
+export const ImageEncodingSchema = z.object({
+  format: z.literal('lgt-image-encoding'),
+  version: z.literal(1),
+  height: z.number().int().min(1),
+  width: z.number().int().min(1),
+  channels: z.number().int().min(1),
   /** Per channel: input = (byte - mean) / std. */
-  mean: number[];
-  std: number[];
-  classNames: string[];
+  mean: z.array(z.number()),
+  std: z.array(z.number()),
+  classNames: z.array(z.string()),
   /** For a person reading the file. */
-  input: string;
-};
+  input: z.string(),
+});
+export type ImageEncoding = z.infer<typeof ImageEncodingSchema>;
 
 export function imageEncoding(
   shape: { height: number; width: number; channels: number },

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 /**
  * How a raw table row becomes a model's input, and its output a label or a value, as data: what
  * a tabular task's preprocessing fitted on the training rows, written beside a saved model
@@ -6,49 +7,62 @@
  */
 import { isMissingText } from '../../data/csv-table.ts';
 
+// preprocessing.json is read back by `lgt predict` from wherever a person put it: each spec is
+// its schema, and the file is parsed through TabularEncodingSchema.
+
 /** A numeric column: impute, maybe log1p, then shift and scale. */
-export interface NumericFeatureSpec {
-  kind: 'numeric';
-  column: string;
-  fill: number;
-  log: boolean;
-  shift: number;
-  scale: number;
-}
+const NumericFeatureSpecSchema = z.object({
+  kind: z.literal('numeric'),
+  column: z.string(),
+  fill: z.number(),
+  log: z.boolean(),
+  shift: z.number(),
+  scale: z.number(),
+});
+export type NumericFeatureSpec = z.infer<typeof NumericFeatureSpecSchema>;
 
 /** A categorical column coded as its index among `categories` (unseen: one past the last). */
-export interface OrdinalFeatureSpec extends Omit<NumericFeatureSpec, 'kind'> {
-  kind: 'ordinal';
-  categories: string[];
-}
+const OrdinalFeatureSpecSchema = NumericFeatureSpecSchema.extend({
+  kind: z.literal('ordinal'),
+  categories: z.array(z.string()),
+});
+export type OrdinalFeatureSpec = z.infer<typeof OrdinalFeatureSpecSchema>;
 
 /** A categorical column as one 0/1 input per category (unseen: all 0). */
-export interface OneHotFeatureSpec {
-  kind: 'onehot';
-  column: string;
-  categories: string[];
-}
+const OneHotFeatureSpecSchema = z.object({
+  kind: z.literal('onehot'),
+  column: z.string(),
+  categories: z.array(z.string()),
+});
+export type OneHotFeatureSpec = z.infer<typeof OneHotFeatureSpecSchema>;
 
-export type FeatureSpec = NumericFeatureSpec | OrdinalFeatureSpec | OneHotFeatureSpec;
+const FeatureSpecSchema = z.discriminatedUnion('kind', [
+  NumericFeatureSpecSchema,
+  OrdinalFeatureSpecSchema,
+  OneHotFeatureSpecSchema,
+]);
+export type FeatureSpec = z.infer<typeof FeatureSpecSchema>;
 
-export interface TargetSpec {
-  transform: 'none' | 'standardize' | 'log';
-  shift: number;
-  scale: number;
-}
+const TargetSpecSchema = z.object({
+  transform: z.enum(['none', 'standardize', 'log']),
+  shift: z.number(),
+  scale: z.number(),
+});
+export type TargetSpec = z.infer<typeof TargetSpecSchema>;
 
-export interface TabularEncoding {
-  format: 'lgt-tabular-encoding';
-  version: 1;
-  problem: 'classification' | 'regression';
+export const TabularEncodingSchema = z.object({
+  format: z.literal('lgt-tabular-encoding'),
+  version: z.literal(1),
+  problem: z.enum(['classification', 'regression']),
   /** The column the model predicts. */
-  target: string;
-  features: FeatureSpec[];
+  target: z.string(),
+  features: z.array(FeatureSpecSchema),
   /** Classification: the label of each output, in order. */
-  classNames?: string[];
+  classNames: z.array(z.string()).optional(),
   /** Regression: how the model's output goes back to the target's units. */
-  targetScaling?: TargetSpec;
-}
+  targetScaling: TargetSpecSchema.optional(),
+});
+export type TabularEncoding = z.infer<typeof TabularEncodingSchema>;
 
 /** A raw cell: what a CSV reader or a program hands over. */
 export type RawValue = string | number | boolean | null | undefined;

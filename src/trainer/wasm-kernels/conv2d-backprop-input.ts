@@ -2,6 +2,7 @@ import { backend_util, type KernelConfig, type TensorInfo } from '@tensorflow/tf
 import {
   asKernelFunc,
   callKernel,
+  callOriginal,
   free,
   transpose,
   type ConvPadding,
@@ -36,9 +37,7 @@ export function makeConv2dBackpropInputConfig(original: KernelConfig | undefined
       if (!original) {
         throw new Error('Conv2DBackpropInput on wasm: NCHW (channels first) is not supported');
       }
-      return original.kernelFunc(
-        args as unknown as Parameters<typeof original.kernelFunc>[0],
-      ) as TensorInfo;
+      return callOriginal(original, args);
     }
     return conv2dBackpropInput(args);
   };

@@ -1,8 +1,10 @@
 import {
   getKernel,
   type backend_util,
+  type KernelConfig,
   type KernelFunc,
   type NamedAttrMap,
+  type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -18,11 +20,28 @@ export interface WasmKernelArgs<Inputs, Attrs> {
   attrs: Attrs;
 }
 
-/** TF.js types every kernel function loosely; ours are typed, and cast once here. */
+/**
+ * TF.js types every kernel function loosely; ours are typed. The engine registered the kernel
+ * under its name for the wasm backend, so it passes that kernel's inputs and attributes and the
+ * wasm backend: said once, here.
+ */
 export function asKernelFunc<Inputs, Attrs>(
   kernel: (args: WasmKernelArgs<Inputs, Attrs>) => TensorInfo,
 ): KernelFunc {
-  return kernel as unknown as KernelFunc;
+  return ({ inputs, backend, attrs }) =>
+    kernel({ inputs: inputs as Inputs, backend: backend as BackendWasm, attrs: attrs as Attrs });
+}
+
+/** Calls a kernel as the engine would, with a typed kernel's arguments (see asKernelFunc). */
+export function callOriginal<Inputs extends NamedTensorInfoMap, Attrs extends object>(
+  original: KernelConfig,
+  args: WasmKernelArgs<Inputs, Attrs>,
+): TensorInfo {
+  return original.kernelFunc({
+    inputs: args.inputs,
+    backend: args.backend,
+    attrs: args.attrs as NamedAttrMap,
+  }) as TensorInfo;
 }
 
 /**

@@ -1,6 +1,12 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asKernelFunc, free, transpose, type WasmKernelArgs } from './kernel-calls.ts';
+import {
+  asKernelFunc,
+  callOriginal,
+  free,
+  transpose,
+  type WasmKernelArgs,
+} from './kernel-calls.ts';
 
 type MatMulArgs = WasmKernelArgs<
   Record<string, TensorInfo>,
@@ -18,10 +24,7 @@ type MatMulArgs = WasmKernelArgs<
 export function makeUntransposedMatMulConfig(original: KernelConfig): KernelConfig {
   const kernel = (args: MatMulArgs): TensorInfo => {
     const { inputs, backend, attrs } = args;
-    const run = (call: MatMulArgs): TensorInfo =>
-      original.kernelFunc(
-        call as unknown as Parameters<typeof original.kernelFunc>[0],
-      ) as TensorInfo;
+    const run = (call: MatMulArgs): TensorInfo => callOriginal(original, call);
     if (!attrs.transposeA && !attrs.transposeB) return run(args);
     const copies: TensorInfo[] = [];
     const upright = (operand: TensorInfo | undefined, name: string): TensorInfo => {
