@@ -5,7 +5,7 @@ import { CampaignStore } from './campaign-store.ts';
 
 /**
  * What anything that starts, watches or controls campaigns needs (the command line, a script, a
- * service): a RedisClient, the store, the queues and a connection for blocking reads of event logs.
+ * service): a Redis, the store, the queues and a connection for blocking reads of event logs.
  */
 export interface CampaignContext {
   redis: ResolvedRedis;
@@ -23,7 +23,7 @@ export interface CampaignContextOptions {
   redisUrl?: string;
   /** Start a private redis-server when none answers (lgt run on a fresh machine). */
   allowEmbedded?: boolean;
-  /** Told what was decided about RedisClient (e.g. that a private one was started). */
+  /** Told what was decided about Redis (e.g. that a private one was started). */
   say?: (message: string) => void;
 }
 

@@ -99,7 +99,7 @@ export class DriverHandedBack extends Error {
  * (numbered atomically) before adding its job (id derived from campaign and trial, so a job is
  * never added twice), notices finished and failed trials, stops on the budget, then retrains the
  * best configuration once to score the test split and writes the report. Everything it knows is
- * read from RedisClient at every step, so a driver that dies is replaced by another that carries on.
+ * read from Redis at every step, so a driver that dies is replaced by another that carries on.
  */
 export class CampaignDriver {
   private readonly pollMs: number;
@@ -119,7 +119,7 @@ export class CampaignDriver {
 
   /**
    * Claims the campaign (fencing out any earlier driver: see CampaignStore.claimDriver) and
-   * drives it with writes that RedisClient refuses once a newer driver has claimed it in turn.
+   * drives it with writes that Redis refuses once a newer driver has claimed it in turn.
    */
   async drive(campaignId: string, signal?: AbortSignal): Promise<CampaignRecord> {
     const claimed = await this.store.claimDriver(campaignId);
@@ -261,7 +261,7 @@ export class CampaignDriver {
       }
       const source = p.source ?? strategy.name;
       // The trial and its proposal event in one step: a driver killed here leaves both or none.
-      // RedisClient refuses a trial beyond the budget, whatever raced for it.
+      // Redis refuses a trial beyond the budget, whatever raced for it.
       const trial = await this.store
         .addTrial(
           campaign.id,
@@ -565,7 +565,7 @@ export class CampaignDriver {
       campaignId,
       trials.filter((t) => t.state === 'completed').map((t) => t.number),
     );
-    // Bytes from RedisClient: a record that is not predictions is left out (and said), never trusted.
+    // Bytes from Redis: a record that is not predictions is left out (and said), never trusted.
     const refused: string[] = [];
     const predictions = decodeKept(campaignId, kept, (why) => refused.push(why));
     let plan: EnsemblePlan | null;

@@ -107,7 +107,7 @@ type RedisWithScripts = RedisClient & {
 };
 
 /**
- * Campaign state in RedisClient: the campaign record, its trials, their learning curves and the event
+ * Campaign state in Redis: the campaign record, its trials, their learning curves and the event
  * stream. Every change is one atomic step that checks what it changes from, so any number of
  * drivers and workers may act at once without a lost update; a driver that dies leaves nothing
  * another cannot pick up.
@@ -170,7 +170,7 @@ export class CampaignStore implements TrialStore {
     await this.redis.zadd(campaignIndexKey(this.prefix), record.createdAt, record.id);
   }
 
-  /** Resolves when RedisClient answers (the service's health check). */
+  /** Resolves when Redis answers (the service's health check). */
   async ping(): Promise<void> {
     await this.redis.ping();
   }
@@ -578,7 +578,7 @@ export class CampaignStore implements TrialStore {
 
   /**
    * A named piece of strategy state (e.g. the agents' feedback and prompt versions), read through
-   * the schema its owner keeps it by: what RedisClient holds is data until that schema says otherwise.
+   * the schema its owner keeps it by: what Redis holds is data until that schema says otherwise.
    */
   async getState<S extends z.ZodType>(
     id: string,
@@ -740,7 +740,7 @@ function summaryJson(t: TrialRecord): string {
   return redactedJson(summary);
 }
 
-/** JSON for RedisClient, with every secret this process knows taken out (see secrets.ts). */
+/** JSON for Redis, with every secret this process knows taken out (see secrets.ts). */
 function redactedJson(value: unknown): string {
   return redactSecrets(JSON.stringify(value));
 }

@@ -49,7 +49,7 @@ export async function waitingFor(
   const spec = campaign.request.task;
   const { drivers, trials, connected, refusing } = await workersFor(queues, redis, spec);
   if (connected === 0)
-    return `no worker serves this RedisClient, so nothing carries the campaign on: start \`lgt worker\` with the same RedisClient (or \`lgt resume ${campaign.id}\`, which starts its own)`;
+    return `no worker serves this Redis, so nothing carries the campaign on: start \`lgt worker\` with the same Redis (or \`lgt resume ${campaign.id}\`, which starts its own)`;
   const flag = flagToRun(spec);
   if (flag && (drivers === 0 || trials === 0)) {
     const where =

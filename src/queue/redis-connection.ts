@@ -50,7 +50,7 @@ export type RedisClient = Redis | Cluster;
 export function createRedis(url: string, onError?: (message: string) => void): RedisClient {
   registerUrlSecrets(url);
   // A Cluster client answers the commands lgt uses as a Redis client does (the store keeps each
-  // multi-key step within one campaign's hash slot): both are a RedisClient.
+  // multi-key step within one campaign's hash slot): both are a Redis.
   const redis: RedisClient = isClusterUrl(url)
     ? new Cluster([seedNode(url)], clusterOptions(url))
     : new Redis(connectionOptions(url));

@@ -6,7 +6,7 @@ import { queuePrefix, type LgtQueues, type QueueName } from './lgt-queues.ts';
  * What a worker process tells the others it may run, so that a campaign that needs a command, a
  * module or a data directory can say which worker it waits for, and `lgt run` can tell whether
  * any worker could take it. Written by each WorkerService under its BullMQ worker name; read only
- * for the names RedisClient lists as connected (CLIENT LIST, as BullMQ's getWorkers), so an entry left
+ * for the names Redis lists as connected (CLIENT LIST, as BullMQ's getWorkers), so an entry left
  * by a process that died says nothing: liveness comes from the connection, not from the entry.
  */
 export const WorkerAdvertSchema = z.object({

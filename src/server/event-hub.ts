@@ -34,7 +34,7 @@ interface Subscription {
 
 /**
  * One reader of a campaign's event log per server process, whatever the number of clients: each
- * campaign being watched has one blocking reader (on its own RedisClient connection) whose batches
+ * campaign being watched has one blocking reader (on its own Redis connection) whose batches
  * fan out to every subscriber. A subscriber that resumes (an SSE client's Last-Event-ID) first
  * catches up with plain, non-blocking reads, then joins the live feed without gaps or repeats.
  */
@@ -150,7 +150,7 @@ export class CampaignEventHub {
       // The campaign ended: subscribers still catching up end once they have caught up.
       for (const sub of feed.subscribers) if (!sub.pending) this.end(sub);
     } catch {
-      // RedisClient went away or the campaign vanished: subscribers end; a client reconnects with its
+      // Redis went away or the campaign vanished: subscribers end; a client reconnects with its
       // Last-Event-ID and catches up from there.
       for (const sub of feed.subscribers) this.end(sub);
     } finally {

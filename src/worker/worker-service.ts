@@ -51,7 +51,7 @@ export interface WorkerServiceOptions {
 /** How long a job's lock lasts, and how often stalled jobs are looked for (env, for tests). */
 function timing() {
   // Short enough that a trial whose worker was killed (-9) is retried within about 20 s; a job
-  // that loses its lock anyway (RedisClient away longer) is safe: writes are fenced (see TrialRunner,
+  // that loses its lock anyway (Redis away longer) is safe: writes are fenced (see TrialRunner,
   // CampaignDriver), so a second attempt never writes beside the first.
   const lockDuration = Number(process.env['LGT_LOCK_MS'] ?? 15_000);
   const stalledInterval = Number(process.env['LGT_STALLED_MS'] ?? 5_000);
@@ -100,7 +100,7 @@ export class WorkerService {
   private readonly connections: RedisClient[] = [];
   private readonly closers: (() => void)[] = [];
   private queues: LgtQueues | undefined;
-  /** Takes this worker's advert out of RedisClient (see advertise). */
+  /** Takes this worker's advert out of Redis (see advertise). */
   private withdrawAdvert: () => Promise<void> = async () => {};
   /** Campaigns this worker has said it leaves to others (see the campaign processor). */
   private readonly leftAlone = new Set<string>();
@@ -171,7 +171,7 @@ export class WorkerService {
       prefix: queuePrefix(this.opts.redisUrl),
       concurrency: this.concurrency,
       useWorkerThreads: false,
-      // The child runs the same code as this process (see trialProcessor). It finds RedisClient from
+      // The child runs the same code as this process (see trialProcessor). It finds Redis from
       // here and gets no LLM settings or secrets: training never needs them.
       workerForkOptions: {
         execArgv: processor.execArgv,
@@ -268,7 +268,7 @@ export class WorkerService {
             return { status: 'handed-over' };
           }
           if (error instanceof DelayedError) throw error;
-          // A hand-back, or a passing fault (RedisClient away): another attempt resumes the campaign.
+          // A hand-back, or a passing fault (Redis away): another attempt resumes the campaign.
           // The same error again and again (the task does not load here, ...) fails it, saying
           // why; a record that is not lgt's will not become one, so it fails at once.
           const refused = error instanceof InvalidStoredRecordError;
@@ -302,7 +302,7 @@ export class WorkerService {
       },
     );
     worker.on('error', (error) => this.opts.log?.(`campaign worker: ${error.message}`));
-    // A driver whose lock could not be renewed (RedisClient was away longer than the lock, or this
+    // A driver whose lock could not be renewed (Redis was away longer than the lock, or this
     // process was paused) has lost its campaign to the stalled-job check: stop it now.
     worker.on('lockRenewalFailed', (ids: string[]) => {
       for (const id of ids) worker.cancelJob(id, 'the lock on this campaign was lost');
@@ -311,7 +311,7 @@ export class WorkerService {
   }
 
   /**
-   * LLM calls, under a rate limit shared by every worker (BullMQ's limiter lives in RedisClient). Only
+   * LLM calls, under a rate limit shared by every worker (BullMQ's limiter lives in Redis). Only
    * a process with LLM settings serves this queue: the key stays on the machines that have it.
    */
   private startAgents(): void {

@@ -523,7 +523,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
   });
 });
 
-/** Every value under every key of a RedisClient, as one text (to look for what must not be stored). */
+/** Every value under every key of a Redis, as one text (to look for what must not be stored). */
 async function dumpRedis(client: RedisClient): Promise<string> {
   const parts: string[] = [];
   let cursor = '0';

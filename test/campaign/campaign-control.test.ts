@@ -19,7 +19,7 @@ import { runCli } from '../helpers/run-cli.ts';
 import { runningTrialLine } from '../../src/cli/campaign-commands.ts';
 import { runningTrialView } from '../../src/campaign/campaign-overview.ts';
 
-/** Cancelling, pruning, time limits, graceful shutdown and the campaign commands, on a real RedisClient. */
+/** Cancelling, pruning, time limits, graceful shutdown and the campaign commands, on a real Redis. */
 const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-control-'));
 let server: RedisServerProcess;
 let redis: RedisClient;
@@ -138,7 +138,7 @@ describe('campaign control', () => {
     expect(idle.code, idle.stderr).toBe(0);
     expect(idle.stdout).toContain('queued');
     expect(idle.stdout).toContain(
-      'no worker serves this RedisClient, so nothing carries the campaign on',
+      'no worker serves this Redis, so nothing carries the campaign on',
     );
     // Only a trials worker: the driver is what is missing.
     service = await WorkerService.start({ redisUrl: server.url, queues: ['trials'] });
@@ -314,7 +314,7 @@ describe('campaign control', () => {
     expect(missing.stderr).toContain('no campaign nope (lgt list shows the campaigns)');
     const noRedis = await runCli(['list', '--redis-url', 'redis://127.0.0.1:1']);
     expect(noRedis.code).toBe(1);
-    expect(noRedis.stderr).toContain('no RedisClient answers at redis://127.0.0.1:1');
+    expect(noRedis.stderr).toContain('no Redis answers at redis://127.0.0.1:1');
   });
 
   it('a trial past --trial-timeout ends as timed out and the campaign goes on; lgt status shows epochs of their plan', async () => {

@@ -62,7 +62,7 @@ const trial = (): Omit<TrialRecord, 'number'> => ({
   attempts: 0,
 });
 
-describe('CampaignStore against a real RedisClient', () => {
+describe('CampaignStore against a real Redis', () => {
   it('numbers trials atomically: concurrent adds never share a number', async () => {
     await store.createCampaign(campaign('numbers'));
     // Two clients, as two drivers would be.
@@ -181,7 +181,7 @@ describe('CampaignStore against a real RedisClient', () => {
     expect(curves.get(2)).toHaveLength(1);
     expect(curves.get(3)).toEqual([]);
     // The same epoch sent again (ioredis resends a command whose reply a dropped connection
-    // lost, after RedisClient ran it) is stored once; a later epoch still goes on.
+    // lost, after Redis ran it) is stored once; a later epoch still goes on.
     expect(await store.appendEpoch('curves', 1, 'a1', epoch(2))).toBe(true);
     expect(await store.appendEpoch('curves', 1, 'a1', epoch(3))).toBe(true);
     expect((await store.getCurves('curves', [1])).get(1)!.map((r) => r.epoch)).toEqual([1, 2, 3]);
@@ -267,13 +267,13 @@ describe('CampaignStore against a real RedisClient', () => {
     const error = await store.getCampaign('hostile').catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain(
-      "campaign hostile's record (test:{hostile}:campaign) in RedisClient is not a valid lgt record",
+      "campaign hostile's record (test:{hostile}:campaign) in Redis is not a valid lgt record",
     );
     expect((error as Error).message).toContain('id: a campaign id is lower-case letters');
     expect((error as Error).message).toContain('request.epochs: must be at most 10,000');
     await redis.hset('test:{hostile}:trials', '1', '{"number":1,"state":"exploded"}');
     await expect(store.listTrials('hostile')).rejects.toThrow(
-      'a trial record of campaign hostile (test:{hostile}:trials) in RedisClient is not a valid lgt record',
+      'a trial record of campaign hostile (test:{hostile}:trials) in Redis is not a valid lgt record',
     );
     // The event log and the report are read through their schemas too.
     await store.appendEvent('hostile', { type: 'trial.cancelled', trial: 1 });
@@ -285,11 +285,11 @@ describe('CampaignStore against a real RedisClient', () => {
       '{"type":"rm -rf","at":1}',
     );
     await expect(store.readEvents('hostile')).rejects.toThrow(
-      `event ${forged} of campaign hostile's log (test:{hostile}:events) in RedisClient is not a valid lgt record`,
+      `event ${forged} of campaign hostile's log (test:{hostile}:events) in Redis is not a valid lgt record`,
     );
     await redis.set('test:{hostile}:report', '{"campaign": 1');
     await expect(store.getReportHead('hostile')).rejects.toThrow(
-      "campaign hostile's report (test:{hostile}:report) in RedisClient is not a valid lgt record, so it is refused (was it written by something else?): not JSON",
+      "campaign hostile's report (test:{hostile}:report) in Redis is not a valid lgt record, so it is refused (was it written by something else?): not JSON",
     );
   });
 

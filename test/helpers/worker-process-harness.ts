@@ -10,8 +10,8 @@ import { sharedDataset } from './paths.ts';
 /**
  * What the tests with real `lgt worker` processes share: a redis-server of their own (started by
  * `startServer`), a store and queues on it, and the worker processes a test starts, killed after
- * each test, when RedisClient is emptied too (a test's leftover jobs must not reach the next one's
- * workers). `server` may be replaced by a test that restarts RedisClient.
+ * each test, when Redis is emptied too (a test's leftover jobs must not reach the next one's
+ * workers). `server` may be replaced by a test that restarts Redis.
  */
 class WorkerProcessHarness {
   server!: RedisServerProcess;
@@ -20,7 +20,7 @@ class WorkerProcessHarness {
   queues!: LgtQueues;
   readonly processes: LgtProcess[] = [];
 
-  /** A real `lgt worker` on this RedisClient, killed after the test. */
+  /** A real `lgt worker` on this Redis, killed after the test. */
   worker(args: string[] = [], env: Record<string, string> = {}): LgtProcess {
     return this.track(startLgt(['worker', '--redis-url', this.server.url, ...args], env));
   }

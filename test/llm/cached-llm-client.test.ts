@@ -54,7 +54,7 @@ const request = (text: string): LlmRequest<{ answer: number }> => ({
 });
 
 describe('the LLM cache', () => {
-  it('answers a repeated question from RedisClient, and asks again over an entry that is not one', async () => {
+  it('answers a repeated question from Redis, and asks again over an entry that is not one', async () => {
     const inner = counting();
     const cache = new CachedLlmClient(inner, redis, 'auto', 0, 'cache-test');
     const first = await cache.complete(request('same question'));

@@ -26,9 +26,9 @@ import { REPO_ROOT, SHARED_BENCHMARKS, SHARED_DATASETS } from '../helpers/paths.
 import { runCli } from '../helpers/run-cli.ts';
 
 /**
- * lgt probed as a hostile client and as someone who can write to RedisClient (issue 26): each finding
+ * lgt probed as a hostile client and as someone who can write to Redis (issue 26): each finding
  * is a test here, and each failed on the code before its fix. The server, its store and the
- * workers are real; RedisClient is a real redis-server of this file's own.
+ * workers are real; Redis is a real redis-server of this file's own.
  */
 const TOKEN = 'hostile-suite-token-0123456789';
 const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-hostile-runs-'));
@@ -39,7 +39,7 @@ let app: FastifyInstance;
 let base: string;
 let port: number;
 let logText = '';
-/** A plain client of the suite's RedisClient, for what a hostile writer does by hand. */
+/** A plain client of the suite's Redis, for what a hostile writer does by hand. */
 let db: RedisClient;
 
 /** A module whose top-level code leaves a marker file: importing it is what must not happen. */
@@ -158,7 +158,7 @@ describe('a builtin task spec names a built-in task and nothing else', () => {
 
   it('loadTask (what a worker does with a record) looks a builtin name up, never imports it', async () => {
     const { file, marker } = evilModule('record-evil.mjs');
-    // A record in RedisClient is not parsed by the API's schema first: the loader itself refuses.
+    // A record in Redis is not parsed by the API's schema first: the loader itself refuses.
     await expect(loadTask({ kind: 'builtin', name: file })).rejects.toThrow(
       `unknown task "${file}"`,
     );
@@ -235,7 +235,7 @@ describe('workers read data only where their operator allows', () => {
       expect(await waitingFor(ctx.queues, db, waiting)).toContain(
         "no worker that may run /etc/passwd (target root) is connected (1 connected may not, and leave it alone): start one with `lgt worker --data-dir '/etc'`",
       );
-      // Nothing of the file anywhere in RedisClient.
+      // Nothing of the file anywhere in Redis.
       const keys = await db.keys(`lgt*`);
       for (const key of keys) {
         const type = await db.type(key);
