@@ -27,28 +27,13 @@ export async function campaignOverview(
   // The log's position first: whatever happens while the rest is read comes after it.
   const lastEventId = await store.lastEventId(id);
   const campaign = await store.requireCampaign(id);
-  // The tally the trial writes keep (no trial is read but the running ones); a campaign made
-  // before it existed is counted by reading its trials.
-  const tally = (await store.trialTally(id)) ?? tallyOf(await store.trialCensus(id));
-  return overviewOf(store, campaign, tally, lastEventId, now);
-}
-
-/** What the overview needs of the trials, from a full read of them. */
-function tallyOf(census: Awaited<ReturnType<CampaignStore['trialCensus']>>): {
-  counts: TrialCounts;
-  running: TrialRecord[];
-  epochsRun: number;
-} {
-  return {
-    counts: census.counts,
-    running: census.running,
-    epochsRun: census.summaries.reduce((s, t) => s + (t.epochsRun ?? 0), 0),
-  };
+  // The tally the trial writes keep: no trial is read but the running ones.
+  return overviewOf(store, campaign, await store.trialTally(id), lastEventId, now);
 }
 
 /**
  * The overview and every trial's summary (the dashboard's first look): from the tally and the
- * summaries the trial writes keep, or for a campaign made before them, one read of the trials.
+ * summaries the trial writes keep.
  */
 export async function campaignOverviewWithTrials(
   store: CampaignStore,
@@ -59,13 +44,8 @@ export async function campaignOverviewWithTrials(
   const lastEventId = await store.lastEventId(id);
   const campaign = await store.requireCampaign(id);
   const tally = await store.trialTally(id);
-  if (tally) {
-    const trials = await store.listTrialSummaries(id);
-    return { overview: await overviewOf(store, campaign, tally, lastEventId, now), trials };
-  }
-  const census = await store.trialCensus(id);
-  const overview = await overviewOf(store, campaign, tallyOf(census), lastEventId, now);
-  return { overview, trials: census.summaries };
+  const trials = await store.listTrialSummaries(id);
+  return { overview: await overviewOf(store, campaign, tally, lastEventId, now), trials };
 }
 
 async function overviewOf(

@@ -24,9 +24,10 @@ import {
   type TrialState,
 } from '../contracts/campaign-records.ts';
 import type { InvalidCampaignEntry } from '../contracts/campaign-overview.ts';
+import { LgtError } from '../errors/lgt-error.ts';
 import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { redactSecrets } from '../secrets/redact.ts';
-import { campaignIndexKey, campaignKeys, type CampaignKeys } from './store-keys.ts';
+import { campaignIndexKey, campaignKeys, STORE_VERSION, type CampaignKeys } from './store-keys.ts';
 import { STORE_SCRIPTS } from './store-scripts.ts';
 
 /** Events kept per campaign; older ones are trimmed (the report keeps the full story). */
@@ -43,6 +44,20 @@ export class FencedOutError extends Error {
 }
 
 /** A trial refused because the campaign already has as many as its budget allows. */
+/**
+ * A campaign another version of lgt's store wrote (an older lgt's, before records were their
+ * schemas, has no version at all): refused rather than read half right.
+ */
+export class OtherStoreVersionError extends LgtError {
+  constructor(id: string, version: string | null, keys: string) {
+    super(
+      'other-version',
+      `campaign ${id} was written by ${version ? `store version ${version}` : 'an lgt from before store versions (version 1)'}; this lgt reads store version ${STORE_VERSION}. Finish or read it with the lgt that started it, or remove its keys (${keys}); lgt list skips it and says so`,
+    );
+    this.name = 'OtherStoreVersionError';
+  }
+}
+
 export class TrialBudgetSpentError extends Error {
   constructor(campaignId: string, maxTrials: number) {
     super(`campaign ${campaignId} already has its ${maxTrials} trials: no more are added`);
@@ -96,6 +111,12 @@ type RedisWithScripts = RedisClient & {
     cap: string,
     entry: string,
   ): Promise<string>;
+  lgtCreateCampaign(
+    campaign: string,
+    counters: string,
+    json: string,
+    version: string,
+  ): Promise<number>;
   lgtAppendEpoch(
     trials: string,
     curve: string,
@@ -157,16 +178,14 @@ export class CampaignStore implements TrialStore {
   }
 
   async createCampaign(record: CampaignRecord): Promise<void> {
-    const created = await this.redis.hsetnx(
-      this.keys(record.id).campaign,
-      'record',
+    const keys = this.keys(record.id);
+    const created = await this.redis.lgtCreateCampaign(
+      keys.campaign,
+      keys.counters,
       redactedJson(record),
+      String(STORE_VERSION),
     );
     if (!created) throw new Error(`campaign ${record.id} already exists`);
-    await this.redis.hset(this.keys(record.id).campaign, 'rev', 1);
-    // Its trials are tallied and summarized as they are written (see lua/track-trial.lua); campaigns
-    // made before have no marks, and are counted and summarized by reading their trials.
-    await this.redis.hset(this.keys(record.id).counters, 'tallied', 1, 'summarized', 1);
     await this.redis.zadd(campaignIndexKey(this.prefix), record.createdAt, record.id);
   }
 
@@ -175,9 +194,14 @@ export class CampaignStore implements TrialStore {
     await this.redis.ping();
   }
 
+  /** The campaign's record; a campaign another store version wrote is refused, naming both. */
   async getCampaign(id: string): Promise<CampaignRecord | null> {
-    const raw = await this.redis.hget(this.keys(id).campaign, 'record');
-    return raw ? parseCampaign(this.keys(id).campaign, id, raw) : null;
+    const key = this.keys(id).campaign;
+    const [raw, version] = await this.redis.hmget(key, 'record', 'version');
+    if (!raw) return null;
+    if (version !== String(STORE_VERSION))
+      throw new OtherStoreVersionError(id, version ?? null, key.replace(/:campaign$/, ':*'));
+    return parseCampaign(key, id, raw);
   }
 
   async requireCampaign(id: string): Promise<CampaignRecord> {
@@ -205,7 +229,11 @@ export class CampaignStore implements TrialStore {
         try {
           return await this.getCampaign(id);
         } catch (error) {
-          if (!(error instanceof InvalidStoredRecordError)) throw error;
+          if (
+            !(error instanceof InvalidStoredRecordError) &&
+            !(error instanceof OtherStoreVersionError)
+          )
+            throw error;
           return { id, problem: error.message };
         }
       }),
@@ -350,79 +378,34 @@ export class CampaignStore implements TrialStore {
   /**
    * Trials by state, epochs run in all and the running trials in full, from the tally the trial
    * writes keep (one hash read and the running ones): what `lgt status` and `lgt list` show, in
-   * the same time at 10,000 trials as at 10. Null for a campaign made before the tally existed.
+   * the same time at 10,000 trials as at 10.
    */
   async trialTally(id: string): Promise<{
     counts: Record<TrialState, number>;
     epochsRun: number;
     running: TrialRecord[];
-  } | null> {
+  }> {
     const counters = await this.redis.hgetall(this.keys(id).counters);
-    if (counters['tallied'] !== '1') return null;
-    const counts = countsOf(counters);
     const numbers = (await this.redis.smembers(this.keys(id).running))
       .map(Number)
       .sort((a, b) => a - b);
     return {
-      counts,
+      counts: countsOf(counters),
       epochsRun: Number(counters['epochs-run'] ?? 0),
       running: await this.getTrials(id, numbers),
     };
   }
 
-  /**
-   * Trials by state: from the tally (one hash read), or for a campaign made before it existed,
-   * from its records. What a listing that shows only the counts reads.
-   */
+  /** Trials by state, from the tally (one hash read): what a listing of counts reads. */
   async trialCounts(id: string): Promise<Record<TrialState, number>> {
-    const counters = await this.redis.hgetall(this.keys(id).counters);
-    if (counters['tallied'] === '1') return countsOf(counters);
-    return (await this.trialCensus(id)).counts;
+    return countsOf(await this.redis.hgetall(this.keys(id).counters));
   }
 
   /**
-   * Every trial's summary (number, state, value, source, time, epochs), the counts by state and
-   * the running trials in full, from one read: a 10,000-trial campaign's overview would spend most
-   * of its time checking whole records, so only the summary's fields are checked, and the whole
-   * record of the running ones.
-   */
-  async trialCensus(id: string): Promise<{
-    counts: Record<TrialState, number>;
-    running: TrialRecord[];
-    summaries: TrialSummary[];
-  }> {
-    const key = this.keys(id).trials;
-    const what = `a trial record of campaign ${id} (${key})`;
-    const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<
-      TrialState,
-      number
-    >;
-    const running: TrialRecord[] = [];
-    const summaries: TrialSummary[] = [];
-    for (const raw of await this.redis.hvals(key)) {
-      let value: unknown;
-      try {
-        value = JSON.parse(raw);
-      } catch {
-        throw new InvalidStoredRecordError(what, ['not JSON']);
-      }
-      const summary = parseStored(TrialSummarySchema, what, value);
-      summaries.push(summary);
-      counts[summary.state]++;
-      if (summary.state === 'running') running.push(parseTrial(key, id, value));
-    }
-    const byNumber = (a: { number: number }, b: { number: number }) => a.number - b.number;
-    return { counts, running: running.sort(byNumber), summaries: summaries.sort(byNumber) };
-  }
-
-  /**
-   * Every trial's summary (number, state, value, source, time, epochs), in order: from the
-   * summaries the trial writes keep (a tenth of the records), or, for a campaign made before
-   * they existed, from the records.
+   * Every trial's summary (number, state, value, source, time, epochs), in order, from the
+   * summaries the trial writes keep (a tenth of the records).
    */
   async listTrialSummaries(id: string): Promise<TrialSummary[]> {
-    if ((await this.redis.hget(this.keys(id).counters, 'summarized')) !== '1')
-      return (await this.trialCensus(id)).summaries;
     const key = this.keys(id).summaries;
     return (await this.redis.hvals(key))
       .map((raw) => decode(TrialSummarySchema, `a trial summary of campaign ${id} (${key})`, raw))

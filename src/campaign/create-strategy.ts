@@ -256,9 +256,8 @@ function numericStrategy(
         deps.context('zo'),
       );
     case 'fdpg':
-      // Campaigns stored before the option existed have none: the default.
       return new FdpgStrategy(space, seed, task.metric.direction, {
-        divergence: request.divergence ?? 'js',
+        divergence: request.divergence,
         ...deps.fdpgOptions,
       });
   }

@@ -10,7 +10,7 @@
 export function campaignKeys(prefix: string, id: string) {
   const base = `${untagged(prefix)}:{${id}}`;
   return {
-    /** Hash: `record` (the campaign's JSON) and `rev`. */
+    /** Hash: `record` (the campaign's JSON), `rev`, and `version` (the STORE_VERSION that wrote it). */
     campaign: `${base}:campaign`,
     /** Hash: the driver's epoch (the fence), trial numbers, change sequence, state tallies, epochs run, LLM usage. */
     counters: `${base}:counters`,
@@ -38,6 +38,14 @@ export function campaignKeys(prefix: string, id: string) {
 }
 
 export type CampaignKeys = ReturnType<typeof campaignKeys>;
+
+/**
+ * The layout and record schemas this lgt writes and reads. A campaign written by another version
+ * is refused with both versions named, not read through compatibility paths: version 2 is the
+ * first with records that are their schemas (lgt 0.1 after issue 32), with the trial tally and
+ * summaries from the start. Raise it when a stored shape changes.
+ */
+export const STORE_VERSION = 2;
 
 /** Sorted set: every campaign's id, scored by its creation time. */
 export function campaignIndexKey(prefix: string): string {

@@ -19,4 +19,5 @@ export const STORE_SCRIPTS = {
   lgtAddTrial: { numberOfKeys: 7, lua: fenced('add-trial') },
   lgtAddEvent: { numberOfKeys: 2, lua: fenced('add-event') },
   lgtAppendEpoch: { numberOfKeys: 2, lua: read('append-epoch') },
+  lgtCreateCampaign: { numberOfKeys: 2, lua: read('create-campaign') },
 } as const;

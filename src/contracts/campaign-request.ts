@@ -188,7 +188,7 @@ export const CampaignRequestSchema = z.strictObject({
   /** Where the report and the best model are written. */
   outputDir: PathTextSchema,
   dataDirs: z.array(PathTextSchema).max(20).optional(),
-  /** search by default (and for campaigns stored before the modes existed, which have none). */
+  /** Search trials (the default), or one of the in-run modes. */
   mode: z.enum(MODE_NAMES, { error: oneOf(MODE_NAMES) }).default('search'),
   /** The in-run modes' settings; absent ones take their defaults (IN_RUN_DEFAULTS). */
   inRun: z

@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   'missing-data': { exit: 1, http: 422 },
   /** What the request needs is not there: Redis does not answer, a package is not installed. */
   unavailable: { exit: 1, http: 503 },
+  /** A campaign written by another version of lgt's store, which this one does not read. */
+  'other-version': { exit: 1, http: 409 },
   /** Redis holds something under lgt's keys that is not an lgt record. */
   'invalid-record': { exit: 1, http: 500 },
 } as const satisfies Record<string, { exit: 1 | 2; http: number }>;

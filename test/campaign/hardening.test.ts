@@ -1,3 +1,4 @@
+import { STORE_VERSION } from '../../src/campaign/store-keys.ts';
 import { TrialJobResultSchema } from '../../src/contracts/campaign-records.ts';
 import { z } from 'zod';
 import {
@@ -189,7 +190,16 @@ describe('Redis content is data', () => {
         createdAt: Date.now(),
       }) as CampaignRecord;
     const plant = async (c: CampaignRecord) => {
-      await h.redis.hset(`lgt:{${c.id}}:campaign`, 'record', JSON.stringify(c), 'rev', 1);
+      // As one who can write to Redis would: with the version this lgt reads.
+      await h.redis.hset(
+        `lgt:{${c.id}}:campaign`,
+        'record',
+        JSON.stringify(c),
+        'rev',
+        1,
+        'version',
+        STORE_VERSION,
+      );
       await h.queues.campaign.add('drive', { campaignId: c.id }, { jobId: jobIds.driver(c.id) });
     };
     // Valid, but asking for a report directory outside the worker's runs directory.

@@ -1,3 +1,4 @@
+import { STORE_VERSION } from '../../src/campaign/store-keys.ts';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -90,7 +91,8 @@ function plantedRecord(id: string, request: Record<string, unknown>): CampaignRe
 
 async function plant(record: CampaignRecord | string, id: string): Promise<void> {
   const text = typeof record === 'string' ? record : JSON.stringify(record);
-  await db.hset(`lgt:{${id}}:campaign`, 'record', text, 'rev', 1);
+  // As one who can write to Redis would: with the version this lgt reads.
+  await db.hset(`lgt:{${id}}:campaign`, 'record', text, 'rev', 1, 'version', STORE_VERSION);
   await db.zadd('lgt:campaigns', Date.now(), id);
 }
 
