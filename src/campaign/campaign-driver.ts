@@ -1,3 +1,4 @@
+import { FencedOutError, TrialBudgetSpentError } from './store-errors.ts';
 import { z } from 'zod';
 import { llmBudgetSpent } from '../strategies/strategy-context.ts';
 import type { Job, Queue } from 'bullmq';
@@ -24,7 +25,7 @@ import {
   checkpointKey,
   type EnsemblePlan,
 } from '../contracts/campaign-records.ts';
-import { FencedOutError, TrialBudgetSpentError, type CampaignStore } from './campaign-store.ts';
+import { type CampaignStore } from './campaign-store.ts';
 import { reportDirFor, writeReport } from './report-writer.ts';
 import { dropWaitingTrials } from './drop-waiting-trials.ts';
 import { loadTask, type LoadTaskOptions } from '../catalog/task-registry.ts';

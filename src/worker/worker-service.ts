@@ -1,3 +1,4 @@
+import { FencedOutError } from '../campaign/store-errors.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,7 +7,7 @@ import { CheckedWorker } from './checked-worker.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 import { CampaignDriver, DriverHandedBack } from '../campaign/campaign-driver.ts';
 import { closeWithoutDriver, failCampaign } from '../campaign/campaign-control.ts';
-import { CampaignStore, FencedOutError } from '../campaign/campaign-store.ts';
+import { CampaignStore } from '../campaign/campaign-store.ts';
 import {
   CAMPAIGN_ID_PATTERN,
   FINISHED_CAMPAIGN,

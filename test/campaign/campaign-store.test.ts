@@ -1,3 +1,8 @@
+import {
+  FencedOutError,
+  TrialBudgetSpentError,
+  OtherStoreVersionError,
+} from '../../src/campaign/store-errors.ts';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/queue/redis-connection.ts';
@@ -8,12 +13,7 @@ import {
 } from '../../src/contracts/campaign-records.ts';
 import { STORE_VERSION } from '../../src/campaign/store-keys.ts';
 import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
-import {
-  CampaignStore,
-  FencedOutError,
-  OtherStoreVersionError,
-  TrialBudgetSpentError,
-} from '../../src/campaign/campaign-store.ts';
+import { CampaignStore } from '../../src/campaign/campaign-store.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 
