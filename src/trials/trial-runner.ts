@@ -1,38 +1,19 @@
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import { workerName } from '../env/worker-name.ts';
-import type { EpochRecord, Trainer, TrialRequest, TrialResult } from '../trainer/trainer.ts';
+import type { Trainer, TrialRequest, TrialResult } from '../trainer/trainer.ts';
 import type { TrialStore } from './trial-store.ts';
-import {
-  TrialJobResultSchema,
-  FINISHED_TRIAL,
-  type CampaignRecord,
-  type SavedModel,
-  type TrialJobData,
-  type TrialJobResult,
-  type TrialRecord,
-  type TrialState,
-  checkpointKey,
-  DEFAULT_SOURCE,
-  finalJobDataOf,
-  differingJobFields,
-  trialJobDataOf,
-} from '../contracts/campaign-records.ts';
+import { TrialJobResultSchema, FINISHED_TRIAL, type CampaignRecord, type SavedModel, type TrialJobData, type TrialJobResult, type TrialRecord, checkpointKey, DEFAULT_SOURCE, finalJobDataOf, differingJobFields, trialJobDataOf } from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';
 import { isObjectiveTask } from '../task-kinds/objective.ts';
 import { ensembleRoundsOf, type CampaignRequest } from '../contracts/campaign-request.ts';
-import {
-  MAX_PREDICTION_VALUES,
-  concatFolds,
-  encodePredictions,
-  type TrialPredictions,
-} from '../trainer/trial-predictions.ts';
+import { MAX_PREDICTION_VALUES, concatFolds, encodePredictions, type TrialPredictions } from '../trainer/trial-predictions.ts';
 import { combinePredictions } from '../ensemble/ensemble-selection.ts';
 import { metricsOfPredictions } from '../trainer/metrics.ts';
 import { createPruner } from './create-pruner.ts';
 import type { TaskDataCache } from './task-data-cache.ts';
-import { epochHooks, type EpochHook } from './epoch-hooks.ts';
+import { epochHooks } from './epoch-hooks.ts';
 import { PeerCurves } from './peer-curves.ts';
 import { serializeModel } from './saved-model.ts';
 import { offerBest } from './campaign-best.ts';
@@ -41,6 +22,10 @@ import { decodeCheckpoint, encodeCheckpoint } from '../trainer/checkpoint.ts';
 import { typicalTimeLimits, type TimeLimits } from './trial-time-limits.ts';
 import { permissionsOf, refusalOf } from '../task-kinds/task-permissions.ts';
 import { allowedDataDirs, dataDirsFor } from '../env/data-dirs.ts';
+import { AttemptHooks } from './attempt-hooks.ts';
+import { OwnedTrial } from './owned-trial.ts';
+import { stopRequested } from './stop-requested.ts';
+import { TrialClock } from './trial-clock.ts';
 
 /** The campaign's state entry that holds its final retrain's result, once. */
 const FINAL_RESULT = 'final-result';
@@ -48,8 +33,6 @@ const FINAL_RESULT = 'final-result';
 const FINAL_TRAININGS = 'final-trainings';
 /** How often a final retrain looks whether another attempt has already finished it. */
 const FINAL_LOOK_EVERY_MS = 2_000;
-/** How often a running trial emits an epoch event (its curve is stored at every epoch). */
-const EPOCH_EVENT_EVERY_MS = 500;
 /** Without --trial-timeout, the limits come from the campaign's latest this many trials. */
 const TYPICAL_TIMEOUT_SAMPLE = 200;
 
@@ -162,9 +145,30 @@ export class TrialRunner {
     const refusal = refusalOf(campaign.request.task, permissionsOf());
     if (refusal) throw new TrialNotAllowedHere(refusal);
     if (job.final) return this.runFinal(campaign, job, info);
-    const id = campaign.id;
     const token = randomBytes(8).toString('hex');
-    const started = await this.store.updateTrial(id, job.trial, (t) =>
+    const started = await this.markRunning(campaign.id, job.trial, token);
+    if (!started) return this.alreadyFinished(campaign.id, job.trial);
+    const attempt = new OwnedTrial(this.store, campaign.id, job.trial, token);
+    if (stopRequested(campaign)) return this.cancel(attempt);
+    await this.store.clearCurve(campaign.id, job.trial);
+    await this.store.appendEvent(campaign.id, {
+      type: 'trial.started',
+      trial: job.trial,
+      attempt: started.attempts,
+      worker: workerName,
+    });
+    try {
+      return await this.train(campaign, job, info, attempt, started);
+    } catch (error) {
+      if (error instanceof TrialHandedBack || error instanceof TrialSuperseded) throw error;
+      await this.noteFailure(attempt, info, started.attempts, error);
+      throw error;
+    }
+  }
+
+  /** Marks the trial running under this attempt's token; null when it has finished already. */
+  private markRunning(id: string, trial: number, token: string): Promise<TrialRecord | null> {
+    return this.store.updateTrial(id, trial, (t) =>
       FINISHED_TRIAL.includes(t.state)
         ? null
         : {
@@ -176,196 +180,158 @@ export class TrialRunner {
             attemptToken: token,
           },
     );
-    if (!started) return this.alreadyFinished(id, job.trial);
-    const attempt = new OwnedTrial(this.store, id, job.trial, token);
-    if (stopRequested(campaign)) return this.cancel(attempt);
-    await this.store.clearCurve(id, job.trial);
-    await this.store.appendEvent(id, {
-      type: 'trial.started',
-      trial: job.trial,
-      attempt: started.attempts,
-      worker: workerName,
-    });
+  }
 
-    let superseded = false;
-    let timer: NodeJS.Timeout | undefined;
+  /**
+   * Trains the trial (every fold, with cross-validation) under its time limits, with the hooks
+   * that keep its curve, tell the log, stop it on request and prune it; then records the outcome.
+   */
+  private async train(
+    campaign: CampaignRecord,
+    job: TrialJobData,
+    info: AttemptInfo,
+    attempt: OwnedTrial,
+    started: TrialRecord,
+  ): Promise<TrialJobResult> {
+    const request = campaign.request;
+    const { task, data } = await this.cache.load(request);
+    // The configuration came through Redis: it is checked against the task's space, bounds
+    // included, as `lgt trial` checks what a person types.
+    const config = parseConfig(task, request, job.config);
+    // A stretch of a run is judged at its end by the in-run mode, not pruned on the way. The
+    // default runs in full: it is the control every verdict compares with, and its value at
+    // a pruned epoch is not its score (a peer that happened to start first pruned it once).
+    const pruner =
+      job.segment || started.source === DEFAULT_SOURCE
+        ? null
+        : createPruner(request.pruner, task.metric.direction, request.prunerOptions);
+    const segment = await this.segmentOf(campaign, job);
+    const startEpoch = segment.resumeFrom?.epoch ?? 0;
+    const abort = new AbortController();
+    info.signal?.addEventListener('abort', () => abort.abort());
+    // A fixed --trial-timeout bounds the whole trial; without one, the limit judges progress.
+    const clock = new TrialClock(
+      request.trialTimeoutSeconds !== undefined
+        ? { trial: request.trialTimeoutSeconds, epoch: null }
+        : await this.typicalLimits(campaign.id),
+      abort,
+    );
     try {
-      const { task, data } = await this.cache.load(campaign.request);
-      const request = campaign.request;
-      // The configuration came through Redis: it is checked against the task's space, bounds
-      // included, as `lgt trial` checks what a person types.
-      const config = parseConfig(task, request, job.config);
-      // A stretch of a run is judged at its end by the in-run mode, not pruned on the way. The
-      // default runs in full: it is the control every verdict compares with, and its value at
-      // a pruned epoch is not its score (a peer that happened to start first pruned it once).
-      const pruner =
-        job.segment || started.source === DEFAULT_SOURCE
-          ? null
-          : createPruner(request.pruner, task.metric.direction, request.prunerOptions);
-      const segment = await this.segmentOf(campaign, job);
-      const startEpoch = segment.resumeFrom?.epoch ?? 0;
-      const peers = pruner ? new PeerCurves(this.store, id, job.trial, pruner) : null;
-      const abort = new AbortController();
-      info.signal?.addEventListener('abort', () => abort.abort());
-      // No trial holds a campaign hostage: past its timeout it stops, within an epoch. A fixed
-      // --trial-timeout bounds the whole trial; without one, the limit judges progress: a
-      // watchdog that each finished epoch winds up again (see typicalLimits).
-      const limits: TimeLimits | null =
-        request.trialTimeoutSeconds !== undefined
-          ? { trial: request.trialTimeoutSeconds, epoch: null }
-          : await this.typicalLimits(id);
       const trainStart = Date.now();
-      let timedOut: { limit: number; kind: 'trial' | 'epoch' } | null = null;
-      const arm = (kind: 'trial' | 'epoch', seconds: number) => {
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          timedOut = { limit: seconds, kind };
-          abort.abort();
-        }, seconds * 1000);
-      };
-      if (limits) arm('trial', limits.trial);
-      const watchdog: EpochHook = () => {
-        if (limits?.epoch != null && !abort.signal.aborted) arm('epoch', limits.epoch);
-      };
-      const curve: EpochRecord[] = [];
-      let lastEvent = 0;
-      // With cross-validation the first fold is the trial's visible run (its curve, events and
-      // pruning); the others follow quietly, and the trial's value is the mean of all.
       const foldsOf = isObjectiveTask(task) ? undefined : task.folds?.bind(task);
       const folds =
         request.cv !== undefined && request.cv > 1 && foldsOf && !job.segment ? request.cv : 1;
       const foldData = (k: number) =>
         folds > 1 ? foldsOf!(data, folds, k, job.foldSeed ?? request.splitSeed) : data;
-      // What `lgt status` shows of a running trial: its planned epochs (the step budget may cut
-      // the configuration's) and, with folds, which fold it is on. Written once per fold.
-      const showProgress = (fold: number, planned: number) =>
-        attempt.transition(['running'], 'running', {
-          progress: {
-            ...(planned > 0 ? { plannedEpochs: planned } : {}),
-            ...(folds > 1 ? { fold: fold + 1, folds } : {}),
-          },
-        });
-      // A cancel or a stop reaches a trial between epochs, in every fold.
-      const stopIfAsked = async () => {
-        const now = await this.store.getCampaign(id);
-        if (now && stopRequested(now)) abort.abort();
-      };
-      let pruned: { epoch: number; value: number; median: number } | null = null;
-      // Between epochs, one concern per hook (epoch-hooks.ts), in this order.
-      const keepCurve: EpochHook = async (record) => {
-        curve.push(record);
-        if (!(await this.store.appendEpoch(id, job.trial, token, record))) {
-          superseded = true;
-          return 'stop';
-        }
-      };
-      // A fold's one progress write doubles as the check that this attempt still holds the trial.
-      const sayProgress =
-        (fold: number): EpochHook =>
-        async (record, planned) => {
-          if (record.epoch === 1 && !(await showProgress(fold, planned))) {
-            superseded = true;
-            return 'stop';
-          }
-        };
-      const tellLog: EpochHook = async (record, planned) => {
-        if (Date.now() - lastEvent <= EPOCH_EVENT_EVERY_MS && record.epoch !== planned) return;
-        lastEvent = Date.now();
-        await this.store.appendEvent(id, {
-          type: 'trial.epoch',
-          trial: job.trial,
-          epoch: record.epoch,
-          epochs: planned,
-          loss: record.loss,
-          validationMetric: record.validationMetric,
-        });
-      };
-      // A stop aborts the run: the trainer ends it as aborted (not pruned), so no pruning after.
-      const stopOnRequest: EpochHook = () => stopIfAsked();
-      const prune: EpochHook = async (record, planned) => {
-        // The last epoch is not pruned (0 planned: an objective that did not say how many).
-        if (!pruner || abort.signal.aborted || (planned > 0 && record.epoch >= planned)) return;
-        const decision = pruner.decide(curve, await peers!.get());
-        if (!decision.prune) return;
-        pruned = { epoch: record.epoch, value: decision.value, median: decision.median! };
-        return 'stop';
-      };
+      const hooks = new AttemptHooks(
+        this.store,
+        attempt,
+        folds,
+        abort,
+        pruner
+          ? { pruner, peers: new PeerCurves(this.store, campaign.id, job.trial, pruner) }
+          : null,
+      );
       // Predictions kept for ensemble selection: model tasks' search trials (an objective
       // predicts nothing; a stretch of a run is not a model of its own).
       const keepPredictions =
         ensembleRoundsOf(request) > 0 && !isObjectiveTask(task) && !job.segment;
-      let result: ScoredResult = await this.trainer.train({
+      const common = {
         task,
-        data: foldData(0),
         config,
         seed: job.seed ?? request.seed,
-        trialNumber: job.trial,
         keepPredictions,
-        dataDirs: dataDirsFor(request.dataDirs, allowedDataDirs()),
         ...trainingLimits(request),
-        ...segment,
         signal: abort.signal,
-        onEpoch: epochHooks(watchdog, keepCurve, sayProgress(0), tellLog, stopOnRequest, prune),
+      };
+      let result: ScoredResult = await this.trainer.train({
+        ...common,
+        data: foldData(0),
+        trialNumber: job.trial,
+        dataDirs: dataDirsFor(request.dataDirs, allowedDataDirs()),
+        ...segment,
+        onEpoch: epochHooks(
+          clock.watchdog,
+          hooks.keepCurve,
+          hooks.sayProgress(0),
+          hooks.tellLog,
+          hooks.stopOnRequest,
+          hooks.prune,
+        ),
       });
       // A stretch's curve is the epochs it trained (the run's earlier ones are its parents').
       if (startEpoch > 0)
         result = { ...result, curve: result.curve.filter((r) => r.epoch > startEpoch) };
-      if (folds > 1 && !superseded && result.status === 'completed' && !pruned) {
-        const values = [result.metric.value];
-        // Each fold's held-out rows, one fold after another: the trial's out-of-fold predictions.
-        const heldOut = [result.predictions?.validation];
-        for (let k = 1; k < folds && result.status === 'completed'; k++) {
-          const next = await this.trainer.train({
-            task,
+      if (folds > 1 && !hooks.superseded && result.status === 'completed' && !hooks.pruned) {
+        result = await this.otherFolds(result, folds, trainStart, (k) =>
+          this.trainer.train({
+            ...common,
             data: foldData(k),
-            config,
-            seed: job.seed ?? request.seed,
-            keepPredictions,
-            ...trainingLimits(request),
-            signal: abort.signal,
-            onEpoch: epochHooks(watchdog, sayProgress(k), stopOnRequest),
-          });
-          // A fold that diverged, or was stopped (timeout, cancel, hand-back), is the trial's outcome.
-          if (next.status !== 'completed') result = next;
-          values.push(next.metric.value);
-          heldOut.push(next.predictions?.validation);
-        }
-        if (result.status === 'completed') {
-          result = withFoldMean(result, values, trainStart);
-          const parts = heldOut.filter((p): p is TrialPredictions => p !== undefined);
-          result =
-            parts.length === folds
-              ? { ...result, predictions: { validation: concatFolds(parts) } }
-              : { ...result, predictions: undefined };
-        }
+            onEpoch: epochHooks(clock.watchdog, hooks.sayProgress(k), hooks.stopOnRequest),
+          }),
+        );
       }
-      clearTimeout(timer);
-      if (superseded) throw new TrialSuperseded(job.trial);
-      const fired = timedOut as { limit: number; kind: 'trial' | 'epoch' } | null;
-      if (fired && result.status === 'aborted')
-        return await this.timeOut(attempt, result, fired, (Date.now() - trainStart) / 1000);
-      return await this.record(attempt, campaign, job, result, pruned);
-    } catch (error) {
-      clearTimeout(timer);
-      if (error instanceof TrialHandedBack || error instanceof TrialSuperseded) throw error;
-      const message = (error as Error).message ?? String(error);
-      const final = info.attempt >= info.maxAttempts;
-      await this.store.appendEvent(id, {
-        type: 'trial.failed',
-        trial: job.trial,
-        attempt: started.attempts,
-        attempts: info.maxAttempts,
+      clock.stop();
+      if (hooks.superseded) throw new TrialSuperseded(job.trial);
+      if (clock.fired && result.status === 'aborted')
+        return await this.timeOut(attempt, result, clock.fired, (Date.now() - trainStart) / 1000);
+      return await this.record(attempt, campaign, job, result, hooks.pruned);
+    } finally {
+      clock.stop();
+    }
+  }
+
+  /**
+   * Cross-validation's folds after the first, one after another: the trial's value is the mean of
+   * all (foldValues), its predictions each fold's held-out rows (the out-of-fold predictions). A
+   * fold that diverged, or was stopped (timeout, cancel, hand-back), is the trial's outcome.
+   */
+  private async otherFolds(
+    first: ScoredResult,
+    folds: number,
+    startedAt: number,
+    trainFold: (k: number) => Promise<TrialResult>,
+  ): Promise<ScoredResult> {
+    let result = first;
+    const values = [first.metric.value];
+    const heldOut = [first.predictions?.validation];
+    for (let k = 1; k < folds && result.status === 'completed'; k++) {
+      const next = await trainFold(k);
+      if (next.status !== 'completed') result = next;
+      values.push(next.metric.value);
+      heldOut.push(next.predictions?.validation);
+    }
+    if (result.status !== 'completed') return result;
+    const parts = heldOut.filter((p): p is TrialPredictions => p !== undefined);
+    return {
+      ...withFoldMean(result, values, startedAt),
+      predictions: parts.length === folds ? { validation: concatFolds(parts) } : undefined,
+    };
+  }
+
+  /** Logs a failed attempt; the last one allowed fails the trial. */
+  private async noteFailure(
+    attempt: OwnedTrial,
+    info: AttemptInfo,
+    attemptNumber: number,
+    error: unknown,
+  ): Promise<void> {
+    const message = (error as Error).message ?? String(error);
+    const final = info.attempt >= info.maxAttempts;
+    await this.store.appendEvent(attempt.campaignId, {
+      type: 'trial.failed',
+      trial: attempt.trial,
+      attempt: attemptNumber,
+      attempts: info.maxAttempts,
+      error: message,
+      final,
+    });
+    if (final) {
+      await attempt.transition(['running'], 'failed', {
+        finishedAt: Date.now(),
         error: message,
-        final,
+        value: null,
       });
-      if (final) {
-        await attempt.transition(['running'], 'failed', {
-          finishedAt: Date.now(),
-          error: message,
-          value: null,
-        });
-      }
-      throw error;
     }
   }
 
@@ -653,31 +619,6 @@ export class TrialRunner {
   }
 }
 
-/**
- * One attempt's hold on its trial: every change it makes to the trial's record goes through only
- * while the record still carries its token (a newer attempt has not taken the trial over).
- */
-class OwnedTrial {
-  constructor(
-    private readonly store: TrialStore,
-    readonly campaignId: string,
-    readonly trial: number,
-    private readonly token: string,
-  ) {}
-
-  transition(
-    from: readonly TrialState[],
-    to: TrialState,
-    patch: Partial<TrialRecord> = {},
-  ): Promise<TrialRecord | null> {
-    return this.store.updateTrial(this.campaignId, this.trial, (t) =>
-      t.attemptToken === this.token && from.includes(t.state)
-        ? { ...t, ...patch, state: to }
-        : null,
-    );
-  }
-}
-
 /** What the campaign sets for every trial's training, the final retrain included. */
 function trainingLimits(request: CampaignRequest): Pick<TrialRequest, 'epochs' | 'stepBudget'> {
   return {
@@ -717,10 +658,6 @@ function withFoldMean(
     foldValues: finite,
     seconds: (Date.now() - startedAt) / 1000,
   };
-}
-
-function stopRequested(c: CampaignRecord): boolean {
-  return c.status === 'cancelling' || c.status === 'cancelled' || c.stopReason !== undefined;
 }
 
 function toJobResult(result: TrialResult): TrialJobResult {
