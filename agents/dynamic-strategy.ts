@@ -97,6 +97,34 @@ interface StretchMeta {
   attempt?: number;
 }
 
+/** What a step of a run's loop leaves: go on at once, or wait for trials to finish. */
+type Step = 'again' | 'wait';
+
+/** The campaign's trials by their place in the runs (see StretchMeta). */
+class Stretches {
+  constructor(private readonly history: readonly TrialRecord[]) {}
+
+  find(m: StretchMeta): TrialRecord | undefined {
+    return this.history.find((t) => {
+      const meta = t.meta as Partial<StretchMeta> | undefined;
+      return (
+        meta?.run === m.run &&
+        meta.decision === m.decision &&
+        meta.role === m.role &&
+        meta.attempt === m.attempt
+      );
+    });
+  }
+}
+
+function finished(t: TrialRecord | undefined): t is TrialRecord {
+  return !!t && FINISHED_TRIAL.includes(t.state);
+}
+
+function succeeded(t: TrialRecord | undefined): boolean {
+  return !!t && t.state === 'completed' && typeof t.value === 'number';
+}
+
 /**
  * The LGT authors' in-run loop, judged on validation: a run trains to its first decision point;
  * there the Advisor proposes a change of what may change mid-run, and two trials train the next
@@ -183,172 +211,213 @@ export class DynamicStrategy implements Strategy {
     history: readonly TrialRecord[],
     out: Proposal[],
   ): Promise<void> {
-    const { totalEpochs, decideEvery, attempts: maxAttempts } = this.options;
-    const find = (m: StretchMeta) =>
-      history.find((t) => {
-        const meta = t.meta as Partial<StretchMeta> | undefined;
-        return (
-          meta?.run === m.run &&
-          meta.decision === m.decision &&
-          meta.role === m.role &&
-          meta.attempt === m.attempt
-        );
-      });
-    const finished = (t: TrialRecord | undefined) => !!t && FINISHED_TRIAL.includes(t.state);
-    const succeeded = (t: TrialRecord | undefined) =>
-      !!t && t.state === 'completed' && typeof t.value === 'number';
+    const stretches = new Stretches(history);
     for (;;) {
       const run = this.current.runs[i]!;
       if (run.done) return;
-      if (run.head === null) {
-        const start = find({ run: i, decision: 0, role: 'start' });
-        const until = Math.min(decideEvery, totalEpochs);
-        if (!start) {
-          out.push(
-            this.stretch(
-              run.config,
-              { until },
-              { run: i, decision: 0, role: 'start' },
-              'the run starts with its configuration as it is',
-            ),
-          );
-          return;
-        }
-        if (!finished(start)) return;
-        if (!succeeded(start)) {
-          await this.end(
-            i,
-            `its first stretch (#${start.number}) ${start.state}: ${start.error ?? 'no result'}`,
-          );
-          return;
-        }
-        await this.saveRun(i, { ...run, head: start.number, epoch: until });
-        continue;
-      }
-      if (run.epoch >= totalEpochs) {
+      let step: Step;
+      if (run.head === null) step = await this.startRun(i, run, stretches, out);
+      else if (run.epoch >= this.options.totalEpochs) {
         await this.saveRun(i, { ...run, done: true });
-        return;
-      }
-      let decision = run.decisions.at(-1);
-      if (!decision || decision.winner !== undefined) {
-        decision = {
-          epoch: run.epoch,
-          until: Math.min(run.epoch + decideEvery, totalEpochs),
-          attempts: [],
-        };
-        await this.saveRun(i, { ...run, decisions: [...run.decisions, decision] });
-        continue;
-      }
-      const d = run.decisions.length;
-      const segment: TrialSegment = { from: run.head, until: decision.until };
-      const keep = find({ run: i, decision: d, role: 'keep' });
-      // Once per call: the loop comes back here after the Advisor's turn.
-      const keepMeta = (p: Proposal) =>
-        (p.meta as Partial<StretchMeta>).run === i && p.meta?.['role'] === 'keep';
-      if (!keep && !out.some(keepMeta))
-        out.push(
-          this.stretch(
-            run.config,
-            segment,
-            { run: i, decision: d, role: 'keep' },
-            `no change (C): the run as it is, ${epochsText(decision)}`,
-          ),
-        );
-      const open = decision.attempts.at(-1);
-      if (!open || open.verdict) {
-        const keepKnown = keep !== undefined || out.some(keepMeta);
-        const overBudget =
-          !this.settling &&
-          !decision.overBudget &&
-          !this.affordsBranch(i, decision, history, out, keepKnown);
-        // Said once per run; later decisions of it are over the budget too.
-        if (overBudget && !run.decisions.some((d) => d.overBudget)) {
-          await this.context.log({
-            type: 'inrun.budget',
-            run: i,
-            epoch: decision.epoch,
-            budget: this.options.maxEpochs!,
-          });
-        }
-        if (overBudget) {
-          decision = { ...decision, overBudget: true };
-          await this.saveRun(i, { ...run, decisions: [...run.decisions.slice(0, -1), decision] });
-        }
-        const exhausted =
-          this.settling ||
-          decision.overBudget === true ||
-          decision.attempts.length >= maxAttempts ||
-          (open !== undefined && open.described === 'no change');
-        if (exhausted) {
-          if (!finished(keep)) return;
-          if (!succeeded(keep)) {
-            await this.end(
-              i,
-              `the run without a change (#${keep!.number}) ${keep!.state}: ${keep!.error ?? 'no result'}`,
-            );
-            return;
-          }
-          await this.carry(i, run, keep!.number, run.config, decision);
-          continue;
-        }
-        const attempt = await this.ask(run, decision, history);
-        await this.saveRun(i, {
-          ...run,
-          decisions: [
-            ...run.decisions.slice(0, -1),
-            { ...decision, attempts: [...decision.attempts, attempt] },
-          ],
-        });
-        continue;
-      }
-      const a = decision.attempts.length;
-      const change = find({ run: i, decision: d, role: 'change', attempt: a });
-      if (!change) {
-        out.push(
-          this.stretch(
-            open.config,
-            segment,
-            { run: i, decision: d, role: 'change', attempt: a },
-            `change (B), attempt ${a}: ${open.described}: ${open.reason}`,
-            open.expectedEffect,
-          ),
-        );
-        return;
-      }
-      if (!finished(change) || !finished(keep) || this.settling) {
-        // Ending: the change is not judged; the run goes on from the stretch without it.
-        if (this.settling && succeeded(keep))
-          await this.carry(i, run, keep!.number, run.config, decision);
-        return;
-      }
-      const judged = await this.judge(run, open, change, keep!, history);
-      const decided: Decision = {
-        ...decision,
-        attempts: [...decision.attempts.slice(0, -1), judged],
+        step = 'wait';
+      } else step = await this.decide(i, run, stretches, history, out);
+      if (step === 'wait') return;
+    }
+  }
+
+  /** A run's first stretch: proposed, then waited for; its end state is the run's head. */
+  private async startRun(
+    i: number,
+    run: RunState,
+    stretches: Stretches,
+    out: Proposal[],
+  ): Promise<Step> {
+    const start = stretches.find({ run: i, decision: 0, role: 'start' });
+    const until = Math.min(this.options.decideEvery, this.options.totalEpochs);
+    if (!start) {
+      out.push(
+        this.stretch(
+          run.config,
+          { until },
+          { run: i, decision: 0, role: 'start' },
+          'the run starts with its configuration as it is',
+        ),
+      );
+      return 'wait';
+    }
+    if (!finished(start)) return 'wait';
+    if (!succeeded(start)) {
+      await this.end(
+        i,
+        `its first stretch (#${start.number}) ${start.state}: ${start.error ?? 'no result'}`,
+      );
+      return 'wait';
+    }
+    await this.saveRun(i, { ...run, head: start.number, epoch: until });
+    return 'again';
+  }
+
+  /**
+   * The decision at the run's current epoch: opened, its stretch without a change (C) proposed,
+   * then either the next attempt at a change asked for or the open attempt judged.
+   */
+  private async decide(
+    i: number,
+    run: RunState,
+    stretches: Stretches,
+    history: readonly TrialRecord[],
+    out: Proposal[],
+  ): Promise<Step> {
+    const decision = run.decisions.at(-1);
+    if (!decision || decision.winner !== undefined) {
+      const opened: Decision = {
+        epoch: run.epoch,
+        until: Math.min(run.epoch + this.options.decideEvery, this.options.totalEpochs),
+        attempts: [],
       };
+      await this.saveRun(i, { ...run, decisions: [...run.decisions, opened] });
+      return 'again';
+    }
+    const d = run.decisions.length;
+    const keep = stretches.find({ run: i, decision: d, role: 'keep' });
+    // Once per call: the loop comes back here after the Advisor's turn.
+    const keepProposed = out.some(
+      (p) => (p.meta as Partial<StretchMeta>).run === i && p.meta?.['role'] === 'keep',
+    );
+    if (!keep && !keepProposed)
+      out.push(
+        this.stretch(
+          run.config,
+          { from: run.head!, until: decision.until },
+          { run: i, decision: d, role: 'keep' },
+          `no change (C): the run as it is, ${epochsText(decision)}`,
+        ),
+      );
+    const open = decision.attempts.at(-1);
+    if (!open || open.verdict) return this.nextAttempt(i, run, decision, keep, history, out);
+    return this.judgeOpen(i, run, decision, open, keep, stretches, history, out);
+  }
+
+  /**
+   * After a verdict (or before the first attempt): ask the Advisor for another change, unless the
+   * decision is exhausted (attempts spent, over the epoch budget, the Advisor proposed no change,
+   * the campaign ending); then the run carries on from the stretch without a change.
+   */
+  private async nextAttempt(
+    i: number,
+    run: RunState,
+    decision: Decision,
+    keep: TrialRecord | undefined,
+    history: readonly TrialRecord[],
+    out: Proposal[],
+  ): Promise<Step> {
+    const open = decision.attempts.at(-1);
+    const overBudget =
+      !this.settling && !decision.overBudget && !this.affordsBranch(i, decision, history, out);
+    // Said once per run; later decisions of it are over the budget too.
+    if (overBudget && !run.decisions.some((d) => d.overBudget)) {
       await this.context.log({
-        type: 'inrun.decision',
+        type: 'inrun.budget',
         run: i,
         epoch: decision.epoch,
-        until: decision.until,
-        attempt: a,
-        attempts: maxAttempts,
-        change: judged.described,
-        reason: judged.reason,
-        changeTrial: change.number,
-        keepTrial: keep!.number,
-        changeValue: change.value ?? null,
-        keepValue: keep!.value ?? null,
-        noise: judged.noise,
-        verdict: judged.verdict!,
-        why: judged.why!,
-        llmCalls: judged.llmCalls,
-        tokens: judged.tokens,
+        budget: this.options.maxEpochs!,
       });
-      if (judged.verdict === 'accepted')
-        await this.carry(i, run, change.number, open.config, decided);
-      else await this.saveRun(i, { ...run, decisions: [...run.decisions.slice(0, -1), decided] });
     }
+    if (overBudget) {
+      decision = { ...decision, overBudget: true };
+      await this.saveRun(i, { ...run, decisions: [...run.decisions.slice(0, -1), decision] });
+    }
+    const exhausted =
+      this.settling ||
+      decision.overBudget === true ||
+      decision.attempts.length >= this.options.attempts ||
+      (open !== undefined && open.described === 'no change');
+    if (exhausted) {
+      if (!finished(keep)) return 'wait';
+      if (!succeeded(keep)) {
+        await this.end(
+          i,
+          `the run without a change (#${keep!.number}) ${keep!.state}: ${keep!.error ?? 'no result'}`,
+        );
+        return 'wait';
+      }
+      await this.carry(i, run, keep!.number, run.config, decision);
+      return 'again';
+    }
+    const attempt = await this.ask(run, decision, history);
+    await this.saveRun(i, {
+      ...run,
+      decisions: [
+        ...run.decisions.slice(0, -1),
+        { ...decision, attempts: [...decision.attempts, attempt] },
+      ],
+    });
+    return 'again';
+  }
+
+  /**
+   * The open attempt: its stretch with the change (B) proposed, then, once B and C have both
+   * finished, judged by the Evaluator; an accepted change is what the run carries on with.
+   */
+  private async judgeOpen(
+    i: number,
+    run: RunState,
+    decision: Decision,
+    open: Attempt,
+    keep: TrialRecord | undefined,
+    stretches: Stretches,
+    history: readonly TrialRecord[],
+    out: Proposal[],
+  ): Promise<Step> {
+    const d = run.decisions.length;
+    const a = decision.attempts.length;
+    const change = stretches.find({ run: i, decision: d, role: 'change', attempt: a });
+    if (!change) {
+      out.push(
+        this.stretch(
+          open.config,
+          { from: run.head!, until: decision.until },
+          { run: i, decision: d, role: 'change', attempt: a },
+          `change (B), attempt ${a}: ${open.described}: ${open.reason}`,
+          open.expectedEffect,
+        ),
+      );
+      return 'wait';
+    }
+    if (!finished(change) || !finished(keep) || this.settling) {
+      // Ending: the change is not judged; the run goes on from the stretch without it.
+      if (this.settling && succeeded(keep))
+        await this.carry(i, run, keep!.number, run.config, decision);
+      return 'wait';
+    }
+    const judged = await this.judge(run, open, change, keep!, history);
+    const decided: Decision = {
+      ...decision,
+      attempts: [...decision.attempts.slice(0, -1), judged],
+    };
+    await this.context.log({
+      type: 'inrun.decision',
+      run: i,
+      epoch: decision.epoch,
+      until: decision.until,
+      attempt: a,
+      attempts: this.options.attempts,
+      change: judged.described,
+      reason: judged.reason,
+      changeTrial: change.number,
+      keepTrial: keep!.number,
+      changeValue: change.value ?? null,
+      keepValue: keep!.value ?? null,
+      noise: judged.noise,
+      verdict: judged.verdict!,
+      why: judged.why!,
+      llmCalls: judged.llmCalls,
+      tokens: judged.tokens,
+    });
+    if (judged.verdict === 'accepted')
+      await this.carry(i, run, change.number, open.config, decided);
+    else await this.saveRun(i, { ...run, decisions: [...run.decisions.slice(0, -1), decided] });
+    return 'again';
   }
 
   /**
@@ -360,7 +429,6 @@ export class DynamicStrategy implements Strategy {
     decision: Decision,
     history: readonly TrialRecord[],
     out: readonly Proposal[],
-    keepKnown: boolean,
   ): boolean {
     const { maxEpochs, totalEpochs } = this.options;
     if (maxEpochs === undefined) return true;
@@ -382,7 +450,8 @@ export class DynamicStrategy implements Strategy {
       (sum, r, k) => sum + (r.done ? 0 : totalEpochs - (k === i ? decision.until : r.epoch)),
       0,
     );
-    return committed + stretch + (keepKnown ? 0 : stretch) + rest <= maxEpochs;
+    // The stretch without a change is counted in `committed`: it is stored or proposed by now.
+    return committed + stretch + rest <= maxEpochs;
   }
 
   /** Run i (as `run`, its decision open) carries on from `trial`'s end state, with `config`. */
