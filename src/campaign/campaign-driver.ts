@@ -1,3 +1,4 @@
+import { LgtError } from '../errors/lgt-error.ts';
 import { FencedOutError, TrialBudgetSpentError } from './store-errors.ts';
 import { z } from 'zod';
 import { llmBudgetSpent } from '../strategies/strategy-context.ts';
@@ -86,9 +87,11 @@ function trialLimit(request: CampaignRecord['request']): number {
 const IN_RUN_TRIAL_CAP = 100_000;
 
 /** Thrown when a driver hands its campaign back (its worker is shutting down). */
-export class DriverHandedBack extends Error {
+export class DriverHandedBack extends LgtError {
   constructor() {
     super(
+      'handed-back',
+
       'the driver handed the campaign back: its worker is shutting down; another worker resumes it',
     );
     this.name = 'DriverHandedBack';

@@ -2,9 +2,11 @@ import { LgtError } from '../errors/lgt-error.ts';
 import { STORE_VERSION } from './store-keys.ts';
 
 /** A write refused because a newer driver has claimed the campaign. */
-export class FencedOutError extends Error {
+export class FencedOutError extends LgtError {
   constructor(campaignId: string) {
     super(
+      'superseded',
+
       `campaign ${campaignId} is driven by a newer driver: this one lost its job and stops without writing`,
     );
     this.name = 'FencedOutError';
@@ -26,9 +28,12 @@ export class OtherStoreVersionError extends LgtError {
 }
 
 /** A trial refused because the campaign already has as many as its budget allows. */
-export class TrialBudgetSpentError extends Error {
+export class TrialBudgetSpentError extends LgtError {
   constructor(campaignId: string, maxTrials: number) {
-    super(`campaign ${campaignId} already has its ${maxTrials} trials: no more are added`);
+    super(
+      'budget-spent',
+      `campaign ${campaignId} already has its ${maxTrials} trials: no more are added`,
+    );
     this.name = 'TrialBudgetSpentError';
   }
 }

@@ -1,3 +1,4 @@
+import { LgtError } from '../errors/lgt-error.ts';
 import type { CampaignOverview } from '../contracts/campaign-overview.ts';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
 import type { CampaignReport, CampaignStatus } from '../contracts/campaign-records.ts';
@@ -27,13 +28,16 @@ export interface CampaignHandle {
 }
 
 /** The campaign ended without a report (it failed or was cancelled before any trial finished). */
-export class CampaignEndedWithoutReport extends Error {
+export class CampaignEndedWithoutReport extends LgtError {
   constructor(
     readonly campaignId: string,
     readonly status: CampaignStatus,
     readonly reason: string | undefined,
   ) {
-    super(`campaign ${campaignId} ended ${status} without a report${reason ? `: ${reason}` : ''}`);
+    super(
+      'no-report',
+      `campaign ${campaignId} ended ${status} without a report${reason ? `: ${reason}` : ''}`,
+    );
     this.name = 'CampaignEndedWithoutReport';
   }
 }

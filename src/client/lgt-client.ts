@@ -1,3 +1,4 @@
+import { LgtError } from '../errors/lgt-error.ts';
 import { z } from 'zod';
 import { ApiErrorSchema, type ApiError } from '../contracts/api-error.ts';
 import { LoggedEventSchema, type LoggedEvent } from '../contracts/campaign-events.ts';
@@ -35,12 +36,12 @@ export interface LgtClientOptions {
 }
 
 /** The API refused or failed a request: its status and its `{error, message, fields?}`. */
-export class LgtApiError extends Error {
+export class LgtApiError extends LgtError {
   constructor(
     readonly status: number,
     readonly body: ApiError,
   ) {
-    super(`lgt serve answered ${status}: ${body.message}`);
+    super('api-answer', `lgt serve answered ${status}: ${body.message}`);
     this.name = 'LgtApiError';
   }
 }

@@ -31,6 +31,22 @@ export const ERROR_CODES = {
   unavailable: { exit: 1, http: 503 },
   /** A campaign written by another version of lgt's store, which this one does not read. */
   'other-version': { exit: 1, http: 409 },
+  /** An LLM endpoint's answer lgt cannot use (after the repair turn), or one without logprobs. */
+  'llm-reply': { exit: 1, http: 502 },
+  /** lgt serve answered a client with an error (the client's side of any row above). */
+  'api-answer': { exit: 1, http: 502 },
+  // What workers and drivers tell each other: they end a job, not a request, and reach a person
+  // only through a log. Each still has its row, so nothing that escapes is a bare 500.
+  /** A worker that shuts down hands its trial or campaign back to the queue. */
+  'handed-back': { exit: 1, http: 503 },
+  /** A newer driver or attempt holds the campaign or trial: this one writes nothing more. */
+  superseded: { exit: 1, http: 409 },
+  /** The campaign already has its trials. */
+  'budget-spent': { exit: 1, http: 409 },
+  /** This worker may not run the task (a module or command its permissions do not allow). */
+  'not-allowed-here': { exit: 1, http: 403 },
+  /** A job whose data is not what its trial's record makes. */
+  'job-refused': { exit: 1, http: 409 },
   /** Redis holds something under lgt's keys that is not an lgt record. */
   'invalid-record': { exit: 1, http: 500 },
 } as const satisfies Record<string, { exit: 1 | 2; http: number }>;

@@ -1,3 +1,4 @@
+import { LgtError } from '../errors/lgt-error.ts';
 import type { ChatReply } from './chat-model.ts';
 import type { AgentName, ChatMessage, LlmUsage } from './llm-client.ts';
 import { softmax as softmaxOf } from '../maths/softmax.ts';
@@ -38,9 +39,11 @@ export interface LabelDecision {
 }
 
 /** A server that gave no log-probabilities: a decision cannot be made from it, and it says so. */
-export class NoLogprobsError extends Error {
+export class NoLogprobsError extends LgtError {
   constructor(endpoint: string) {
     super(
+      'llm-reply',
+
       `${endpoint} returned no logprobs: proxy-tuned decisions need an OpenAI-compatible endpoint that answers logprobs with top_logprobs (OpenAI, vLLM, llama.cpp); turn them off for this agent or point it elsewhere`,
     );
     this.name = 'NoLogprobsError';

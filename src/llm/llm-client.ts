@@ -1,3 +1,4 @@
+import { LgtError } from '../errors/lgt-error.ts';
 import type { z } from 'zod';
 import type { LabelDecision, LabelDecisionRequest } from './label-decision.ts';
 
@@ -54,12 +55,12 @@ export interface LlmClient {
 }
 
 /** The model's reply could not be made to fit the schema, even after a repair turn. */
-export class LlmReplyError extends Error {
+export class LlmReplyError extends LgtError {
   constructor(
     message: string,
     readonly usage: LlmUsage,
   ) {
-    super(message);
+    super('llm-reply', message);
     this.name = 'LlmReplyError';
   }
 }

@@ -1,3 +1,4 @@
+import { LgtError } from '../errors/lgt-error.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -100,9 +101,11 @@ export const SpaceFileSchema = z
 export type SpaceFile = z.infer<typeof SpaceFileSchema>;
 
 /** A space file that cannot be used; the message lists every problem by field. */
-export class SpaceFileError extends Error {
+export class SpaceFileError extends LgtError {
   constructor(file: string, problems: string[]) {
     super(
+      'invalid-request',
+
       `${file}:${problems.length === 1 ? ` ${problems[0]}` : `\n  - ${problems.join('\n  - ')}`}`,
     );
     this.name = 'SpaceFileError';

@@ -1,14 +1,33 @@
+import { LgtError } from '../errors/lgt-error.ts';
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import { workerName } from '../env/worker-name.ts';
 import type { Trainer, TrialRequest, TrialResult } from '../trainer/trainer.ts';
 import type { TrialStore } from './trial-store.ts';
-import { TrialJobResultSchema, FINISHED_TRIAL, type CampaignRecord, type SavedModel, type TrialJobData, type TrialJobResult, type TrialRecord, checkpointKey, DEFAULT_SOURCE, finalJobDataOf, differingJobFields, trialJobDataOf } from '../contracts/campaign-records.ts';
+import {
+  TrialJobResultSchema,
+  FINISHED_TRIAL,
+  type CampaignRecord,
+  type SavedModel,
+  type TrialJobData,
+  type TrialJobResult,
+  type TrialRecord,
+  checkpointKey,
+  DEFAULT_SOURCE,
+  finalJobDataOf,
+  differingJobFields,
+  trialJobDataOf,
+} from '../contracts/campaign-records.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';
 import { isObjectiveTask } from '../task-kinds/objective.ts';
 import { ensembleRoundsOf, type CampaignRequest } from '../contracts/campaign-request.ts';
-import { MAX_PREDICTION_VALUES, concatFolds, encodePredictions, type TrialPredictions } from '../trainer/trial-predictions.ts';
+import {
+  MAX_PREDICTION_VALUES,
+  concatFolds,
+  encodePredictions,
+  type TrialPredictions,
+} from '../trainer/trial-predictions.ts';
 import { combinePredictions } from '../ensemble/ensemble-selection.ts';
 import { metricsOfPredictions } from '../trainer/metrics.ts';
 import { createPruner } from './create-pruner.ts';
@@ -37,9 +56,9 @@ const FINAL_LOOK_EVERY_MS = 2_000;
 const TYPICAL_TIMEOUT_SAMPLE = 200;
 
 /** A trial stopped because its worker is shutting down: it goes back to the queue, not to failed. */
-export class TrialHandedBack extends Error {
+export class TrialHandedBack extends LgtError {
   constructor(trial: number) {
-    super(`trial ${trial} was handed back by ${workerName}, which is shutting down`);
+    super('handed-back', `trial ${trial} was handed back by ${workerName}, which is shutting down`);
     this.name = 'TrialHandedBack';
   }
 }
@@ -48,9 +67,9 @@ export class TrialHandedBack extends Error {
  * A trial whose task this process may not run (see refusalOf): its job goes back for a worker
  * that may, and the trial stays as it was.
  */
-export class TrialNotAllowedHere extends Error {
+export class TrialNotAllowedHere extends LgtError {
   constructor(reason: string) {
-    super(reason);
+    super('not-allowed-here', reason);
     this.name = 'TrialNotAllowedHere';
   }
 }
@@ -59,9 +78,9 @@ export class TrialNotAllowedHere extends Error {
  * A job that is not the one its trial's record makes (added to the queue by something other
  * than a driver): refused before it changes anything, and not retried.
  */
-export class TrialJobRefused extends Error {
+export class TrialJobRefused extends LgtError {
   constructor(reason: string) {
-    super(`refused: ${reason}`);
+    super('job-refused', `refused: ${reason}`);
     this.name = 'TrialJobRefused';
   }
 }
@@ -70,9 +89,11 @@ export class TrialJobRefused extends Error {
  * A trial whose job another attempt has taken over (this one's lock expired while Redis was
  * away or its process was paused): it stops training and writes nothing more.
  */
-class TrialSuperseded extends Error {
+class TrialSuperseded extends LgtError {
   constructor(trial: number) {
     super(
+      'superseded',
+
       `trial ${trial} was taken over by another attempt; ${workerName} stops it without writing`,
     );
     this.name = 'TrialSuperseded';

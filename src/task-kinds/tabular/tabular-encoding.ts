@@ -1,3 +1,4 @@
+import { LgtError } from '../../errors/lgt-error.ts';
 import { z } from 'zod';
 /**
  * How a raw table row becomes a model's input, and its output a label or a value, as data: what
@@ -72,13 +73,13 @@ export type RawRow = Record<string, RawValue>;
 export const MISSING_CATEGORY = '(missing)';
 
 /** A row that cannot be encoded: says which row (1-based) and which column, and what to fix. */
-export class RowError extends Error {
+export class RowError extends LgtError {
   constructor(
     readonly row: number,
     readonly column: string,
     problem: string,
   ) {
-    super(`row ${row}, column "${column}": ${problem}`);
+    super('invalid-request', `row ${row}, column "${column}": ${problem}`);
     this.name = 'RowError';
   }
 }
