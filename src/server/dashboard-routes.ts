@@ -14,42 +14,31 @@ const UPLOT_DIR = path.dirname(createRequire(import.meta.url).resolve('uplot'));
  */
 const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: path.join(DASHBOARD_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
-  '/dashboard/app.js': {
-    file: path.join(DASHBOARD_DIR, 'app.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/dashboard/page-kit.js': {
-    file: path.join(DASHBOARD_DIR, 'page-kit.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/dashboard/list-page.js': {
-    file: path.join(DASHBOARD_DIR, 'list-page.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/dashboard/campaign-page.js': {
-    file: path.join(DASHBOARD_DIR, 'campaign-page.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/dashboard/trial-page.js': {
-    file: path.join(DASHBOARD_DIR, 'trial-page.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/dashboard/compare-page.js': {
-    file: path.join(DASHBOARD_DIR, 'compare-page.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/dashboard/charts.js': {
-    file: path.join(DASHBOARD_DIR, 'charts.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
+  // The pages' ES modules, each served from its file of the same name.
+  ...Object.fromEntries(
+    [
+      'app',
+      'page-kit',
+      'list-page',
+      'campaign-page',
+      'campaign-panels',
+      'conversation',
+      'trials-table',
+      'run-panel',
+      'trial-events',
+      'trial-page',
+      'compare-page',
+      'charts',
+      'scale',
+    ].map((name) => [
+      `/dashboard/${name}.js`,
+      { file: path.join(DASHBOARD_DIR, `${name}.js`), type: 'text/javascript; charset=utf-8' },
+    ]),
+  ),
   // The command line's own module (plain JavaScript), so the page writes numbers and times by
   // the same rules, not by a copy of them.
   '/dashboard/format.js': {
     file: path.join(PACKAGE_ROOT, 'src/format/display-format.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/dashboard/scale.js': {
-    file: path.join(DASHBOARD_DIR, 'scale.js'),
     type: 'text/javascript; charset=utf-8',
   },
   '/dashboard/style.css': {

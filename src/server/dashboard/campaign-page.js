@@ -4,14 +4,10 @@ import {
   api,
   app,
   authHeaders,
-  configChanges,
-  formatConfig,
-  formatSeconds,
   getJson,
   h,
   howTuned,
   inRunMode,
-  selectionScoreName,
   showError,
   throttle,
 } from '/dashboard/page-kit.js';
@@ -23,36 +19,22 @@ import {
   drawTimeline,
   EdfChart,
   ProgressChart,
-  RunChart,
   SliceChart,
 } from '/dashboard/charts.js';
-import { formatClock, formatNumber } from '/dashboard/format.js';
+import { formatNumber } from '/dashboard/format.js';
+import {
+  renderImportance,
+  renderOutcome,
+  renderPrompts,
+  renderStats,
+} from '/dashboard/campaign-panels.js';
+import { CONVERSATION_TYPES, conversationEntry, MAX_MESSAGES } from '/dashboard/conversation.js';
+import { RunPanel } from '/dashboard/run-panel.js';
+import { applyTrialEvent } from '/dashboard/trial-events.js';
+import { TrialsTable } from '/dashboard/trials-table.js';
 
 /** Curves shown at once with "every finished trial's" (the API's limit per request). */
 const MAX_CURVES = 200;
-/** Table rows drawn at most: the page stays quick on a campaign of 10,000 trials. */
-const MAX_ROWS = 300;
-/** Conversation entries loaded with the page (the most recent; live ones are added after). */
-const MAX_MESSAGES = 400;
-const CONVERSATION_TYPES = [
-  'campaign.started',
-  'proposal',
-  'agent.message',
-  'agent.fallback',
-  'agent.waiting',
-  'prompt.rewritten',
-  'prompt.rejected',
-  'prompt.reverted',
-  'best.improved',
-  'llm.budget',
-  'inrun.decision',
-  'inrun.budget',
-  'pbt.exploit',
-  'campaign.cancelling',
-  'campaign.finished',
-  'campaign.failed',
-];
-
 /** The space as the trials show it: numbers by their observed range, everything else as choices. */
 export function observedSpace(trials) {
   const names = new Map();
@@ -80,193 +62,6 @@ export function observedSpace(trials) {
     .filter(Boolean);
 }
 
-function conversationEntry(e, metric, base) {
-  const when = formatClock(e.at);
-  const msg = (who, cls, ...body) =>
-    h(
-      'div',
-      { class: `message ${cls}`, 'data-type': e.type },
-      h('span', { class: 'who' }, who),
-      h('span', { class: 'when' }, when),
-      ...body,
-    );
-  switch (e.type) {
-    case 'proposal':
-      return msg(
-        `#${e.trial} proposed by ${e.source}`,
-        e.source === 'advisor' || e.source === 'llm' ? 'advisor' : '',
-        h('p', {}, e.reason),
-        h('p', { class: 'muted config-change' }, configChanges(e.config, base)),
-      );
-    case 'agent.message': {
-      const reply = e.reply ?? {};
-      const parts = [];
-      if (e.agent === 'evaluator' && typeof reply.accept === 'boolean') {
-        // The in-run verdict on a change branch against the no-change branch.
-        parts.push(h('p', {}, h('b', {}, reply.accept ? 'accept: ' : 'reject: '), reply.reason));
-      } else if (e.agent === 'evaluator') {
-        // Verdicts on the round's trials, then the textual gradient: what to change next.
-        for (const v of reply.verdicts ?? [])
-          parts.push(h('p', {}, h('b', {}, `#${v.trial} ${v.verdict}: `), v.explanation));
-        if (reply.textual_gradient)
-          parts.push(
-            h('p', { class: 'gradient' }, h('b', {}, 'textual gradient: '), reply.textual_gradient),
-          );
-        if (reply.lessons?.length)
-          parts.push(
-            h(
-              'ul',
-              {},
-              reply.lessons.map((l) => h('li', {}, l)),
-            ),
-          );
-      } else if (e.agent === 'optimizer') {
-        if (reply.rationale) parts.push(h('p', {}, reply.rationale));
-      } else if (reply.change) {
-        // The in-run Advisor: one change of the running training, with its reason.
-        if (reply.analysis) parts.push(h('p', {}, reply.analysis));
-        parts.push(
-          h(
-            'p',
-            {},
-            h('b', {}, 'proposes: '),
-            reply.reason,
-            h('br'),
-            h('span', { class: 'muted' }, formatConfig(reply.change) || 'no change'),
-          ),
-        );
-      } else {
-        if (reply.analysis) parts.push(h('p', {}, reply.analysis));
-        for (const p of reply.proposals ?? [])
-          parts.push(
-            h(
-              'p',
-              {},
-              h('b', {}, 'proposes: '),
-              p.reason,
-              h('br'),
-              h('span', { class: 'muted' }, configChanges(p.config ?? {}, base)),
-            ),
-          );
-      }
-      if (parts.length === 0)
-        parts.push(h('pre', { class: 'muted' }, JSON.stringify(reply, null, 1).slice(0, 1500)));
-      const by = e.rules ? 'rule-based stand-in' : `${e.model}${e.cached ? ', cached' : ''}`;
-      const cost = e.rules ? '' : ` · ${e.tokens} tokens, $${formatNumber(e.costUsd)}`;
-      return msg(
-        `${e.agent[0].toUpperCase()}${e.agent.slice(1)} (${by}${e.promptVersion ? `, prompt v${e.promptVersion}` : ''}${cost})`,
-        e.agent,
-        ...parts,
-      );
-    }
-    case 'prompt.rewritten':
-      return msg(
-        `Optimizer: prompt v${e.parent} → v${e.version}`,
-        'optimizer',
-        h('p', {}, e.rationale),
-        diffBlock(e.diff),
-      );
-    case 'prompt.rejected':
-      return msg('Optimizer: rewrite refused', 'optimizer', h('p', {}, e.reason));
-    case 'prompt.reverted':
-      return msg(`prompt v${e.from} rolled back to v${e.to}`, 'optimizer', h('p', {}, e.reason));
-    case 'agent.fallback':
-    case 'agent.waiting':
-      return msg(
-        `${e.agent}: ${e.type === 'agent.fallback' ? 'fallback' : 'waiting'}`,
-        '',
-        h('p', {}, e.reason),
-      );
-    case 'best.improved':
-      return msg(
-        `new best: #${e.trial}`,
-        '',
-        h(
-          'p',
-          {},
-          `${metric} ${formatNumber(e.value)}${e.previous !== null ? ` (was ${formatNumber(e.previous)})` : ''}`,
-        ),
-      );
-    case 'campaign.started':
-      return msg(
-        'campaign started',
-        '',
-        h('p', {}, `${e.task}, ${e.strategy}, ${e.maxTrials} trials, ${e.parallel} at a time`),
-      );
-    case 'campaign.finished':
-      return msg(
-        `campaign ${e.status}`,
-        '',
-        e.best
-          ? h('p', {}, `best #${e.best.trial}: ${metric} ${formatNumber(e.best.value)}`)
-          : null,
-      );
-    case 'campaign.ensemble':
-      return msg(
-        e.ships ? 'the final model is an ensemble' : 'ensemble considered',
-        '',
-        h('p', {}, e.verdict),
-      );
-    case 'campaign.failed':
-      return msg('campaign failed', '', h('p', {}, e.error));
-    case 'campaign.cancelling':
-      return msg('cancelling', '', h('p', {}, e.reason));
-    case 'llm.budget':
-      return msg('LLM budget spent', '', h('p', {}, e.limit));
-    case 'inrun.decision':
-      return msg(
-        `run ${e.run}, epochs ${e.epoch + 1}-${e.until}: change ${e.verdict}`,
-        `decision ${e.verdict}`,
-        h('p', {}, h('b', {}, `${e.change} `), `(attempt ${e.attempt}/${e.attempts})`),
-        h(
-          'p',
-          { class: 'muted' },
-          `B #${e.changeTrial} ${metric} ${formatNumber(e.changeValue)} vs C #${e.keepTrial} ${formatNumber(e.keepValue)}${e.noise === null ? '' : `, noise ${formatNumber(e.noise)}`}${e.llmCalls ? ` · ${e.llmCalls} LLM calls, ${e.tokens} tokens` : ''}`,
-        ),
-        h('p', {}, e.why),
-      );
-    case 'inrun.budget':
-      return msg(
-        'epoch budget',
-        '',
-        h('p', {}, `run ${e.run} tries no more changes from epoch ${e.epoch} (budget ${e.budget})`),
-      );
-    case 'pbt.exploit':
-      return msg(
-        `pbt generation ${e.generation}: member ${e.member} copies member ${e.from}`,
-        '',
-        h(
-          'p',
-          {},
-          `${metric} ${formatNumber(e.value)} → the state of #${e.fromTrial} (${formatNumber(e.fromValue)}), exploring ${e.change}`,
-        ),
-      );
-    default:
-      return null;
-  }
-}
-
-function diffBlock(diff) {
-  return h(
-    'pre',
-    { class: 'diff' },
-    (diff ?? '').split('\n').map((line) =>
-      h(
-        'span',
-        {
-          class:
-            line.startsWith('+') && !line.startsWith('+++')
-              ? 'add'
-              : line.startsWith('-') && !line.startsWith('---')
-                ? 'del'
-                : '',
-        },
-        `${line}\n`,
-      ),
-    ),
-  );
-}
-
 export async function campaignPage(id) {
   const stop = new AbortController();
   // One request for what the table and the chart need (the overview with every trial's summary:
@@ -277,18 +72,21 @@ export async function campaignPage(id) {
   let overview = first;
   const c = overview.campaign;
   const metric = c.metric.name;
+  const direction = c.metric.direction;
   const trials = new Map(light.map((t) => [t.number, { config: {}, ...t }]));
+  const list = () => [...trials.values()];
+  /** The trials whose learning curves are compared (a row's click). */
   const selected = new Set();
   /** Conversation entries already shown (the live stream may replay some of the past ones). */
   const shown = new Set();
-  let sortKey = 'number';
-  let sortDir = 1;
 
-  const stats = h('div', { class: 'row', id: 'stats' });
-  const running = h('div', { id: 'running', class: 'muted' });
-  const cancelButton = h('button', { id: 'cancel', onclick: () => act('cancel') }, 'Cancel');
-  const resumeButton = h('button', { id: 'resume', onclick: () => act('resume') }, 'Resume');
-  const statusBadge = h('span', { class: `status ${c.status}`, id: 'status' }, c.status);
+  const head = {
+    stats: h('div', { class: 'row', id: 'stats' }),
+    running: h('div', { id: 'running', class: 'muted' }),
+    cancelButton: h('button', { id: 'cancel', onclick: () => act('cancel') }, 'Cancel'),
+    resumeButton: h('button', { id: 'resume', onclick: () => act('resume') }, 'Resume'),
+    statusBadge: h('span', { class: `status ${c.status}`, id: 'status' }, c.status),
+  };
   const outcomeEl = h('div', { id: 'outcome' });
   const progressEl = h('div', { id: 'progress-chart' });
   const logScale = h('input', {
@@ -323,18 +121,10 @@ export async function campaignPage(id) {
   /** The importance ranking, once read: the contour starts on the two that mattered most. */
   let ranking = [];
   const timelineCanvas = h('canvas', { class: 'timeline', id: 'timeline' });
-  const tbody = h('tbody');
-  const tableNote = h('p', { class: 'muted', id: 'table-note' });
+  const table = new TrialsTable({ id, campaign: c, trials, selected, onToggle: toggle });
   const conversation = h('div', { class: 'conversation', id: 'conversation' });
   // In-run modes: the run that is the result, with its accepted changes marked.
-  const inRun = inRunMode(c.request);
-  const runEl = h('div', { id: 'run-chart' });
-  const runChanges = h('ul', { id: 'run-changes' });
-  const runNote = h(
-    'p',
-    { class: 'muted', id: 'run-note' },
-    'the run is drawn when the campaign ends; accepted changes are listed as they come',
-  );
+  const run = inRunMode(c.request) ? new RunPanel(c) : null;
   const importanceEl = h('div', { id: 'importance' });
   /** The default configuration (the campaign's control, trial 1), once its record is read. */
   const defaultConfig = () => {
@@ -344,91 +134,37 @@ export async function campaignPage(id) {
   };
   const promptSelect = h('select', { id: 'prompt-version' });
   const promptView = h('div', { id: 'prompt-view' });
-  const columns = [
-    ['number', '#'],
-    ['state', 'state'],
-    ['value', selectionScoreName(c.request, metric)],
-    ['source', 'source'],
-    ['seconds', 'time'],
-    ['epochsRun', 'epochs'],
-    ['config', 'configuration'],
-  ];
-  const thead = h(
-    'thead',
-    {},
-    h(
-      'tr',
-      {},
-      columns.map(([key, label]) =>
-        h(
-          'th',
-          key === 'config'
-            ? {}
-            : {
-                'data-sort': key,
-                onclick: () => {
-                  sortDir =
-                    sortKey === key
-                      ? -sortDir
-                      : key === 'value' && c.metric.direction === 'maximize'
-                        ? -1
-                        : 1;
-                  sortKey = key;
-                  renderTable();
-                },
-              },
-          label,
-        ),
-      ),
-    ),
-  );
 
+  const card = (...children) => h('div', { class: 'card' }, ...children);
   app.replaceChildren(
-    h(
-      'div',
-      { class: 'card' },
-      h('h1', {}, h('a', { href: '#/' }, 'campaigns'), ' / ', id, ' ', statusBadge),
+    card(
+      h('h1', {}, h('a', { href: '#/' }, 'campaigns'), ' / ', id, ' ', head.statusBadge),
       h(
         'p',
         { class: 'muted' },
-        `${c.taskName} · ${howTuned(c.request)} · ${c.request.parallel} at a time · seed ${c.request.seed} · ${metric} (${c.metric.direction === 'maximize' ? 'higher' : 'lower'} is better)`,
+        `${c.taskName} · ${howTuned(c.request)} · ${c.request.parallel} at a time · seed ${c.request.seed} · ${metric} (${direction === 'maximize' ? 'higher' : 'lower'} is better)`,
       ),
-      stats,
-      running,
+      head.stats,
+      head.running,
       outcomeEl,
-      h('div', { class: 'row' }, cancelButton, resumeButton),
+      h('div', { class: 'row' }, head.cancelButton, head.resumeButton),
     ),
     h(
       'div',
       { class: 'grid' },
-      h(
-        'div',
-        { class: 'card' },
+      card(
         h('h2', {}, `${metric} by trial, and the best so far`),
         progressEl,
         h('label', { class: 'muted' }, logScale, ' log scale (where every value is above 0)'),
       ),
-      h('div', { class: 'card' }, h('h2', {}, 'learning curves'), curvesEl, curvesNote),
+      card(h('h2', {}, 'learning curves'), curvesEl, curvesNote),
     ),
     // replaceChildren would print a null as text: the card is there or nothing is.
-    ...(inRun
-      ? [
-          h(
-            'div',
-            { class: 'card', id: 'run-card' },
-            h('h2', {}, `the run (${c.request.mode} mode) and the changes it kept`),
-            runEl,
-            runNote,
-            runChanges,
-          ),
-        ]
-      : []),
+    ...(run ? [run.card] : []),
     h(
       'div',
       { class: 'grid' },
-      h(
-        'div',
-        { class: 'card' },
+      card(
         h(
           'h2',
           {},
@@ -436,76 +172,53 @@ export async function campaignPage(id) {
         ),
         parallelCanvas,
       ),
-      h('div', { class: 'card' }, h('h2', {}, 'what mattered'), importanceEl),
+      card(h('h2', {}, 'what mattered'), importanceEl),
     ),
     h(
       'div',
       { class: 'grid' },
-      h(
-        'div',
-        { class: 'card' },
-        h('h2', {}, `${metric} against one dimension (slice) `, sliceSelect),
-        sliceEl,
-      ),
-      h(
-        'div',
-        { class: 'card' },
-        h('h2', {}, `how the trials' ${metric} is spread (empirical distribution)`),
-        edfEl,
-      ),
+      card(h('h2', {}, `${metric} against one dimension (slice) `, sliceSelect), sliceEl),
+      card(h('h2', {}, `how the trials' ${metric} is spread (empirical distribution)`), edfEl),
     ),
-    h(
-      'div',
-      { class: 'card' },
+    card(
       h('h2', {}, `${metric} over two dimensions (contour) `, contourX, ' against ', contourY),
       contourCanvas,
     ),
-    h(
-      'div',
-      { class: 'card' },
+    card(
       h('h2', {}, 'where the time went (each trial process, its trials over time)'),
       timelineCanvas,
     ),
-    h(
-      'div',
-      { class: 'card' },
-      h('h2', {}, 'trials'),
-      tableNote,
-      h('table', { id: 'trials' }, thead, tbody),
-    ),
+    card(h('h2', {}, 'trials'), table.note, table.table),
     h(
       'div',
       { class: 'grid' },
-      h('div', { class: 'card' }, h('h2', {}, 'agents'), conversation),
-      h('div', { class: 'card' }, h('h2', {}, 'prompt versions'), promptSelect, promptView),
+      card(h('h2', {}, 'agents'), conversation),
+      card(h('h2', {}, 'prompt versions'), promptSelect, promptView),
     ),
   );
 
-  const progress = new ProgressChart(progressEl, metric, c.metric.direction);
+  const progress = new ProgressChart(progressEl, metric, direction);
   const curves = new CurvesChart(curvesEl, metric);
-  const runChart = inRun ? new RunChart(runEl, metric) : null;
+  run?.mount();
   const slice = new SliceChart(sliceEl, metric);
+  const edf = new EdfChart(edfEl, metric);
   // Brushing filters the table too: it lists the trials within the ranges.
   brushParallel(parallelCanvas, () => {
-    drawParallel(
-      parallelCanvas,
-      observedSpace([...trials.values()]),
-      [...trials.values()],
-      metric,
-      c.metric.direction,
-      formatNumber,
-    );
+    drawParallel(parallelCanvas, observedSpace(list()), list(), metric, direction, formatNumber);
     renderTable();
   });
-  const edf = new EdfChart(edfEl, metric);
+
+  function renderTable() {
+    table.brushed = parallelCanvas.kept ?? null;
+    table.render();
+  }
 
   /**
    * The contour of two numeric dimensions: by default the two that mattered most (the
    * importance ranking), else the first two.
    */
   function renderContour() {
-    const list = [...trials.values()];
-    const numeric = observedSpace(list).filter((p) => p.kind === 'float');
+    const numeric = observedSpace(list()).filter((p) => p.kind === 'float');
     const names = numeric.map((p) => p.name);
     if (names.length < 2) {
       contourCanvas.dataset.points = '0';
@@ -524,13 +237,12 @@ export async function campaignPage(id) {
     }
     const px = numeric.find((p) => p.name === contourX.value);
     const py = numeric.find((p) => p.name === contourY.value);
-    if (px && py) drawContour(contourCanvas, px, py, list, c.metric.direction, formatNumber);
+    if (px && py) drawContour(contourCanvas, px, py, list(), direction, formatNumber);
   }
 
   /** The slice plot of the chosen dimension (the first, the most important when known). */
   function renderSlice() {
-    const list = [...trials.values()];
-    const space = observedSpace(list);
+    const space = observedSpace(list());
     const names = space.map((p) => p.name);
     if (names.join() !== [...sliceSelect.options].map((o) => o.value).join()) {
       const keep = sliceSelect.value;
@@ -538,43 +250,7 @@ export async function campaignPage(id) {
       if (names.includes(keep)) sliceSelect.value = keep;
     }
     const param = space.find((p) => p.name === sliceSelect.value);
-    if (param) slice.update(param, list);
-  }
-
-  /** Before the report: each accepted change as it is decided. */
-  function noteDecision(e) {
-    if (!runChart || e.verdict !== 'accepted') return;
-    runChanges.append(
-      h(
-        'li',
-        {},
-        h('b', {}, `after epoch ${e.epoch}: `),
-        `${e.change} (run ${e.run}, #${e.changeTrial})`,
-      ),
-    );
-  }
-
-  /** Once finished: the result's run from the report, and the changes it kept. */
-  async function loadRun() {
-    if (!runChart) return;
-    const report = await getJson(`/api/campaigns/${id}/report`).catch(() => null);
-    const run = report?.inRun;
-    if (!run) return;
-    runChart.update(run.curve, run.changes);
-    runNote.textContent = `${run.cost.epochs} epochs trained in all for a run of ${run.cost.runEpochs} (${run.cost.trials} stretches${run.cost.llmCalls ? `, ${run.cost.llmCalls} LLM calls, ${run.cost.tokens} tokens` : ''})`;
-    runChanges.replaceChildren(
-      ...(run.changes.length
-        ? run.changes.map((ch) =>
-            h(
-              'li',
-              {},
-              h('b', {}, `after epoch ${ch.epoch}: `),
-              ch.change,
-              ` (#${ch.trial}) — ${ch.reason}`,
-            ),
-          )
-        : [h('li', { class: 'muted' }, 'no change was kept: the run went on as it started')]),
-    );
+    if (param) slice.update(param, list());
   }
 
   async function act(what) {
@@ -587,182 +263,46 @@ export async function campaignPage(id) {
     }
   }
 
-  function renderStats() {
-    const { campaign, counts, budget } = overview;
-    statusBadge.textContent = campaign.status;
-    statusBadge.className = `status ${campaign.status}`;
-    const live = ['queued', 'running'].includes(campaign.status);
-    cancelButton.disabled = !live;
-    resumeButton.disabled = !live && campaign.status !== 'cancelling';
-    const stat = (label, value, sid) =>
-      h(
-        'div',
-        { class: 'stat', id: sid },
-        h('div', { class: 'label' }, label),
-        h('div', { class: 'value' }, value),
-      );
-    stats.replaceChildren(
-      stat(
-        'trials',
-        `${budget.trials.finished}${budget.trials.max === null ? '' : `/${budget.trials.max}`}`,
-        'stat-trials',
-      ),
-      stat(
-        `best: ${selectionScoreName(campaign.request, campaign.metric.name)}`,
-        campaign.best ? `${formatNumber(campaign.best.value)} (#${campaign.best.trial})` : '-',
-        'stat-best',
-      ),
-      stat(
-        'time',
-        `${formatSeconds(budget.seconds.elapsed)}${budget.seconds.limit ? ` of ${formatSeconds(budget.seconds.limit)}` : ''}`,
-        'stat-time',
-      ),
-      stat(
-        'LLM tokens',
-        `${budget.llm.tokens.toLocaleString('en')}${budget.llm.tokenLimit ? ` of ${budget.llm.tokenLimit.toLocaleString('en')}` : ''}`,
-        'stat-tokens',
-      ),
-      stat(
-        'LLM cost',
-        `$${formatNumber(budget.llm.costUsd)}${budget.llm.costLimit ? ` of $${formatNumber(budget.llm.costLimit)}` : ''}`,
-        'stat-cost',
-      ),
-      stat(
-        'states',
-        `${counts.completed} done · ${counts.pruned} pruned · ${counts.failed} failed · ${counts.running} running`,
-        'stat-states',
-      ),
-    );
-    running.replaceChildren(
-      ...overview.running.map((r) =>
-        h(
-          'div',
-          {},
-          `#${r.trial} on ${r.worker ?? '?'}: epoch ${r.epoch}${r.plannedEpochs ? `/${r.plannedEpochs}` : ''}${r.lastValue !== null ? `, val ${metric} ${formatNumber(r.lastValue)}` : ''}${r.folds ? ` (fold ${r.fold}/${r.folds})` : ''}`,
-        ),
-      ),
-    );
-    // What an unfinished campaign waits for (no worker serves its queues), as lgt status says.
-    if (overview.waitingFor)
-      running.append(h('div', { class: 'status waiting', id: 'waiting-for' }, overview.waitingFor));
-    // Agent turns the rules answered because the LLM did not (the first names the endpoint).
-    if (budget.llm.fallbacks > 0)
-      running.append(
-        h(
-          'div',
-          { class: 'status warning', id: 'llm-fallbacks' },
-          // The words of describeLlmFallbacks (src/campaign/campaign-summary.ts).
-          `${
-            budget.llm.calls === 0
-              ? `the LLM never answered: all ${budget.llm.fallbacks} agent turns fell back to rules`
-              : `${budget.llm.fallbacks} agent turns fell back to rules (${budget.llm.calls} answered by the LLM)`
-          }${budget.llm.firstFallback ? `; the first: ${budget.llm.firstFallback}` : ''}`,
-        ),
-      );
-    if (campaign.error) running.append(h('div', { class: 'status failed' }, campaign.error));
-  }
-
-  function renderTable() {
-    const brushed = parallelCanvas.kept;
-    const all = [...trials.values()];
-    const rows = all
-      .filter((t) => !brushed || brushed.has(t.number))
-      .sort((a, b) => {
-        const x = a[sortKey];
-        const y = b[sortKey];
-        if (x === y) return a.number - b.number;
-        if (x === undefined || x === null) return 1;
-        if (y === undefined || y === null) return -1;
-        return (x < y ? -1 : 1) * sortDir;
-      });
-    const within = brushed
-      ? ` within the ranges brushed on the parallel coordinates (of ${formatNumber(all.length)}; double-click an axis to clear its range)`
-      : '';
-    tableNote.textContent =
-      rows.length > MAX_ROWS
-        ? `showing ${MAX_ROWS} of ${formatNumber(rows.length)} trials${within} (sort by a column to see others)`
-        : `${formatNumber(rows.length)} trials${within}`;
-    tbody.replaceChildren(
-      ...rows.slice(0, MAX_ROWS).map((t) =>
-        h(
-          'tr',
-          {
-            class: selected.has(t.number) ? 'selected' : '',
-            'data-trial': t.number,
-            onclick: () => toggle(t.number),
-          },
-          h(
-            'td',
-            {},
-            // Its own page; the row's click (compare curves) is left alone.
-            h(
-              'a',
-              {
-                href: `#/c/${encodeURIComponent(id)}/t/${t.number}`,
-                class: 'trial-link',
-                onclick: (e) => e.stopPropagation(),
-              },
-              `#${t.number}`,
-            ),
-          ),
-          h('td', {}, h('span', { class: `status ${t.state}` }, t.state)),
-          h('td', {}, formatNumber(t.value)),
-          h('td', {}, t.source),
-          h('td', {}, t.seconds !== undefined ? formatSeconds(t.seconds) : '-'),
-          h('td', {}, t.epochsRun ?? '-'),
-          h('td', { class: 'config' }, formatConfig(t.config)),
-        ),
-      ),
-    );
-  }
-
   function renderCharts() {
-    const list = [...trials.values()];
-    progress.update(list);
-    drawParallel(
-      parallelCanvas,
-      observedSpace(list),
-      list,
-      metric,
-      c.metric.direction,
-      formatNumber,
-    );
+    progress.update(list());
+    drawParallel(parallelCanvas, observedSpace(list()), list(), metric, direction, formatNumber);
     renderSlice();
     renderContour();
-    edf.update(list);
-    drawTimeline(timelineCanvas, list, formatNumber);
+    edf.update(list());
+    drawTimeline(timelineCanvas, list(), formatNumber);
   }
 
   async function renderCurves() {
+    const sign = direction === 'maximize' ? -1 : 1;
+    const bestFirst = (a, b) => sign * (a.value - b.value);
     if (allCurves.checked) {
       // Every finished trial, pruned ones included, the best first, as many as the API gives.
-      const sign = c.metric.direction === 'maximize' ? -1 : 1;
-      const shown = [...trials.values()]
+      const every = list()
         .filter((t) => typeof t.value === 'number' && ['completed', 'pruned'].includes(t.state))
-        .sort((a, b) => sign * (a.value - b.value))
+        .sort(bestFirst)
         .slice(0, MAX_CURVES)
         .map((t) => t.number);
-      if (shown.length === 0) return;
-      const got = await getJson(`/api/campaigns/${id}/curves?trials=${shown.join(',')}`);
-      curves.update(
-        new Map(Object.entries(got).map(([k, v]) => [Number(k), v])),
-        new Map(shown.map((n) => [n, trials.get(n).state])),
-      );
+      if (every.length === 0) return;
+      await drawCurves(every);
       return;
     }
     if (selected.size === 0) {
       // The best few by default.
-      const best = [...trials.values()]
+      const best = list()
         .filter((t) => typeof t.value === 'number')
-        .sort((a, b) => (c.metric.direction === 'maximize' ? b.value - a.value : a.value - b.value))
+        .sort(bestFirst)
         .slice(0, 3);
       for (const t of best) selected.add(t.number);
     }
     if (selected.size === 0) return;
-    const got = await getJson(`/api/campaigns/${id}/curves?trials=${[...selected].join(',')}`);
+    await drawCurves([...selected]);
+  }
+
+  async function drawCurves(numbers) {
+    const got = await getJson(`/api/campaigns/${id}/curves?trials=${numbers.join(',')}`);
     curves.update(
       new Map(Object.entries(got).map(([k, v]) => [Number(k), v])),
-      new Map([...selected].map((n) => [n, trials.get(n)?.state])),
+      new Map(numbers.map((n) => [n, trials.get(n)?.state])),
     );
   }
 
@@ -775,199 +315,47 @@ export async function campaignPage(id) {
 
   async function refreshOverview() {
     overview = await getJson(`/api/campaigns/${id}`);
-    renderStats();
+    renderStats(head, overview, metric);
   }
 
-  /**
-   * A finished campaign's outcome, on top (the report's head: what the summary of `lgt run`
-   * says): the score it selected by, the final retrain's validation and test scores, the verdict
-   * against the default and the ensemble's, and where the report and the model are.
-   */
-  async function loadOutcome() {
-    const res = await api('GET', `/api/campaigns/${id}/report?trials=none`).catch(() => null);
-    if (!res) return;
-    const head = await res.json();
-    const best = head.best;
-    const m = head.campaign.metric.name;
-    const lines = [];
-    if (best) {
-      lines.push(
-        h(
-          'div',
-          { id: 'outcome-scores' },
-          `#${best.trial}: ${best.selectedBy?.name ?? m} ${formatNumber(best.selectedBy?.value)}`,
-          best.final
-            ? ` · retrain: validation ${m} ${formatNumber(best.final.validation?.[m])}, test ${m} ${formatNumber(best.final.test?.[m])}`
-            : ' · no final retrain',
-        ),
-      );
-      if (best.againstDefault)
-        lines.push(
-          h(
-            'div',
-            { id: 'outcome-verdict' },
-            `against the default: ${best.againstDefault.verdict}`,
-          ),
-        );
-      if (best.ensemble?.verdict)
-        lines.push(h('div', { id: 'outcome-ensemble' }, `ensemble: ${best.ensemble.verdict}`));
-    } else {
-      lines.push(h('div', { id: 'outcome-scores' }, 'no trial finished with a score'));
-    }
-    const dir = head.campaign.reportDir;
-    lines.push(
-      h(
-        'div',
-        { class: 'muted' },
-        h(
-          'a',
-          { href: `/api/campaigns/${encodeURIComponent(id)}/report`, id: 'report-link' },
-          'report.json',
-        ),
-        dir ? ` · on the worker: ${dir}/ (report.json, trials.csv, model/)` : '',
-      ),
-    );
-    outcomeEl.replaceChildren(h('h2', {}, 'outcome'), ...lines);
-  }
-
-  /** Which dimensions mattered (PED-ANOVA, the same figures as `lgt importance`), as bars. */
   async function loadImportance() {
-    const found = await getJson(`/api/campaigns/${id}/importance`);
-    if (!found) {
-      importanceEl.replaceChildren(h('p', { class: 'muted' }, 'shown from 10 finished trials on'));
-      return;
-    }
-    const widest = Math.max(...found.importances.map((i) => i.importance));
-    // The contour's default pair: the two that mattered most (read again when it changes).
     const before = ranking.join();
-    ranking = found.importances.map((i) => i.name);
+    ranking = await renderImportance(importanceEl, id);
+    // The contour's default pair: the two that mattered most (read again when it changes).
     if (ranking.join() !== before) {
       contourX.replaceChildren();
       renderContour();
     }
-    importanceEl.replaceChildren(
-      h(
-        'p',
-        { class: 'muted' },
-        `how far each dimension's values among the best ${found.good} of ${found.trials} trials are from where the search went (PED-ANOVA; shares sum to 1)`,
-      ),
-      ...found.importances.map((i) =>
-        h(
-          'div',
-          { class: 'importance-row', 'data-name': i.name },
-          h('span', { class: 'importance-name' }, i.name),
-          h(
-            'span',
-            { class: 'importance-track' },
-            h('span', {
-              class: 'importance-bar',
-              style: `width: ${((100 * i.importance) / widest).toFixed(1)}%`,
-            }),
-          ),
-          h('span', { class: 'importance-value' }, formatNumber(i.importance)),
-        ),
-      ),
-    );
   }
 
-  async function loadPrompts() {
-    const history = await getJson(`/api/campaigns/${id}/prompts`);
-    promptSelect.replaceChildren(
-      ...history.versions.map((v) =>
-        h(
-          'option',
-          { value: v.version },
-          `v${v.version}${v.version === history.active ? ' (active)' : ''}`,
-        ),
-      ),
-    );
-    const show = () => {
-      const v = history.versions.find((x) => String(x.version) === promptSelect.value);
-      if (!v) {
-        promptView.replaceChildren(
-          h(
-            'p',
-            { class: 'muted' },
-            'no prompt versions: only lgt and hybrid campaigns have an Advisor prompt',
-          ),
-        );
-        return;
-      }
-      promptView.replaceChildren(
-        h('p', {}, v.rationale),
-        v.diff ? diffBlock(v.diff) : h('pre', { class: 'diff' }, v.template),
-      );
-    };
-    promptSelect.onchange = show;
-    if (history.versions.length) promptSelect.value = String(history.versions.at(-1).version);
-    show();
+  const loadOutcome = () => renderOutcome(outcomeEl, id);
+  const loadPrompts = () => renderPrompts(promptSelect, promptView, id);
+  const loadRun = async () => run?.load(id);
+
+  function showInConversation(e, live) {
+    if (!CONVERSATION_TYPES.includes(e.type) || shown.has(e.id)) return;
+    shown.add(e.id);
+    const entry = conversationEntry(e, metric, defaultConfig());
+    if (!entry) return;
+    const atBottom =
+      conversation.scrollTop + conversation.clientHeight >= conversation.scrollHeight - 20;
+    conversation.append(entry);
+    if (live && atBottom) conversation.scrollTop = conversation.scrollHeight;
   }
 
   function applyEvent(e) {
-    const t = trials.get(e.trial);
-    switch (e.type) {
-      case 'proposal':
-        // Events after the page's snapshot are replayed: a trial it already has stays as it is.
-        if (!t)
-          trials.set(e.trial, {
-            number: e.trial,
-            state: 'queued',
-            config: e.config,
-            source: e.source,
-            reason: e.reason,
-          });
-        break;
-      case 'trial.started':
-        if (t) Object.assign(t, { state: 'running', startedAt: e.at, worker: e.worker });
-        break;
-      case 'trial.finished':
-        if (t)
-          Object.assign(t, {
-            state: 'completed',
-            finishedAt: e.at,
-            value: e.value,
-            seconds: e.seconds,
-            epochsRun: e.epochs,
-          });
-        break;
-      case 'trial.pruned':
-        if (t)
-          Object.assign(t, {
-            state: 'pruned',
-            finishedAt: e.at,
-            value: e.value,
-            epochsRun: e.epoch,
-          });
-        break;
-      case 'trial.failed':
-        if (t && e.final) Object.assign(t, { state: 'failed', finishedAt: e.at, value: null });
-        break;
-      case 'trial.cancelled':
-        if (t) t.state = 'cancelled';
-        break;
-      case 'inrun.decision':
-        noteDecision(e);
-        break;
-      case 'campaign.finished':
-        loadRun().catch((err) => showError(err.message));
-        loadOutcome().catch((err) => showError(err.message));
-        break;
+    applyTrialEvent(trials, e);
+    if (e.type === 'inrun.decision') run?.noteDecision(e);
+    if (e.type === 'campaign.finished') {
+      loadRun().catch((err) => showError(err.message));
+      loadOutcome().catch((err) => showError(err.message));
     }
-    if (CONVERSATION_TYPES.includes(e.type) && !shown.has(e.id)) {
-      shown.add(e.id);
-      const entry = conversationEntry(e, metric, defaultConfig());
-      if (entry) {
-        const atBottom =
-          conversation.scrollTop + conversation.clientHeight >= conversation.scrollHeight - 20;
-        conversation.append(entry);
-        if (atBottom) conversation.scrollTop = conversation.scrollHeight;
-      }
-    }
+    showInConversation(e, true);
   }
 
-  renderStats();
+  renderStats(head, overview, metric);
   renderTable();
-  progress.update([...trials.values()]);
+  progress.update(list());
   const full = await getJson(`/api/campaigns/${id}/trials`);
   for (const t of full) trials.set(t.number, { ...trials.get(t.number), ...t });
   renderTable();
@@ -995,11 +383,8 @@ export async function campaignPage(id) {
       ),
     );
   for (const e of earlier) {
-    if (shown.has(e.id)) continue;
-    shown.add(e.id);
-    if (e.type === 'inrun.decision' && !runChart?.plot) noteDecision(e);
-    const entry = conversationEntry(e, metric, defaultConfig());
-    if (entry) conversation.append(entry);
+    if (e.type === 'inrun.decision' && !shown.has(e.id) && !run?.drawn) run?.noteDecision(e);
+    showInConversation(e, false);
   }
   conversation.scrollTop = conversation.scrollHeight;
 
