@@ -1,6 +1,6 @@
 import { orNaN } from '../src/maths/finite.ts';
 import { DEFAULT_SOURCE } from '../src/strategies/default-first-strategy.ts';
-import type { TrialRecord } from '../src/contracts/campaign-records.ts';
+import type { TrialRecord } from '../src/contracts/trial-record.ts';
 import { standardError } from '../src/stats/standard-error.ts';
 import { trialImportance } from '../src/importance/trial-importance.ts';
 import { formatNumber } from '../src/format/display-format.js';

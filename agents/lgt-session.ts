@@ -1,7 +1,7 @@
 import type { CampaignEvent } from '../src/contracts/campaign-events.ts';
 import { z } from 'zod';
 import { PromptVersionSchema } from '../src/contracts/prompt-history.ts';
-import type { CampaignRecord } from '../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../src/contracts/campaign-record.ts';
 import type { StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Strategy } from '../src/strategies/strategy.ts';
 import type { AnyTask } from '../src/task-kinds/task.ts';

@@ -1,10 +1,7 @@
 import type { CampaignEvent } from '../src/contracts/campaign-events.ts';
 import type { EpochRecord } from '../src/trainer/trainer.ts';
-import {
-  FINISHED_TRIAL,
-  type CampaignRecord,
-  type TrialRecord,
-} from '../src/contracts/campaign-records.ts';
+import { FINISHED_TRIAL, type TrialRecord } from '../src/contracts/trial-record.ts';
+import { type CampaignRecord } from '../src/contracts/campaign-record.ts';
 import { llmBudgetSpent, type StrategyContext } from '../src/strategies/strategy-context.ts';
 import type { Proposal, Strategy } from '../src/strategies/strategy.ts';
 import type { AnyTask } from '../src/task-kinds/task.ts';

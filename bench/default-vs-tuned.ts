@@ -18,7 +18,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CampaignRecord } from '../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../src/contracts/campaign-record.ts';
 import { createCampaign, prepareCampaign } from '../src/campaign/campaign-service.ts';
 import { CampaignStore } from '../src/campaign/campaign-store.ts';
 import type { Metrics } from '../src/trainer/metrics.ts';

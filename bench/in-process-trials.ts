@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Worker } from 'bullmq';
 import { CampaignStore } from '../src/campaign/campaign-store.ts';
 import { reportDirFor } from '../src/campaign/report-writer.ts';
-import type { TrialJobData } from '../src/contracts/campaign-records.ts';
+import type { TrialJobData } from '../src/contracts/trial-job.ts';
 import { FileArtifactStore } from '../src/files/artifact-store.ts';
 import { queuePrefix } from '../src/queue/lgt-queues.ts';
 import { bullConnection, createRedis } from '../src/queue/redis-connection.ts';

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { openCampaignContext } from '../src/campaign/campaign-context.ts';
-import type { CampaignRecord } from '../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../src/contracts/campaign-record.ts';
 import { parseCampaignRequest } from '../src/contracts/campaign-request.ts';
 import { startRedisServer } from '../src/queue/redis-server-process.ts';
 import { buildApiServer } from '../src/server/api-server.ts';

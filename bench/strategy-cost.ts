@@ -13,7 +13,7 @@
  * bench/scale.ts measures them in a real campaign instead.
  */
 import { parseArgs } from 'node:util';
-import type { TrialRecord } from '../src/contracts/campaign-records.ts';
+import type { TrialRecord } from '../src/contracts/trial-record.ts';
 import { findBuiltInTask } from '../src/catalog/task-registry.ts';
 import { isObjectiveTask } from '../src/task-kinds/objective.ts';
 import { RandomStrategy } from '../src/strategies/random-strategy.ts';

@@ -80,7 +80,9 @@ export {
   type EventsOptions,
 } from './client/campaign-handle.ts';
 export type { CampaignOverview } from './contracts/campaign-overview.ts';
-export type { CampaignReport, CampaignRecord, TrialRecord } from './contracts/campaign-records.ts';
+export type { CampaignReport } from './contracts/campaign-report.ts';
+export type { CampaignRecord } from './contracts/campaign-record.ts';
+export type { TrialRecord } from './contracts/trial-record.ts';
 export type { LoggedEvent } from './contracts/campaign-events.ts';
 export {
   InvalidCampaignRequestError,

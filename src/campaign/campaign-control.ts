@@ -1,5 +1,5 @@
 import { ExpectedFailure } from '../errors/expected-failure.ts';
-import { FINISHED_CAMPAIGN, type CampaignRecord } from '../contracts/campaign-records.ts';
+import { FINISHED_CAMPAIGN, type CampaignRecord } from '../contracts/campaign-record.ts';
 import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import { dropWaitingTrials } from './drop-waiting-trials.ts';

@@ -1,9 +1,6 @@
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
-import {
-  FINISHED_TRIAL,
-  type EnsemblePlan,
-  type TrialRecord,
-} from '../contracts/campaign-records.ts';
+import { FINISHED_TRIAL, type TrialRecord } from '../contracts/trial-record.ts';
+import { type EnsemblePlan } from '../contracts/campaign-record.ts';
 import { combinePredictions, selectEnsemble } from '../ensemble/ensemble-selection.ts';
 import { decodePredictions, foldOf, type TrialPredictions } from '../trainer/trial-predictions.ts';
 import { formatNumber } from '../format/display-format.js';

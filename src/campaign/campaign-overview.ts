@@ -4,13 +4,9 @@ import type {
   RunningTrialView,
   TrialCounts,
 } from '../contracts/campaign-overview.ts';
-import {
-  AutoStateSchema,
-  samplerRunsOf,
-  type CampaignRecord,
-  type TrialRecord,
-  type TrialSummary,
-} from '../contracts/campaign-records.ts';
+import { AutoStateSchema, samplerRunsOf } from '../contracts/campaign-report.ts';
+import { type CampaignRecord } from '../contracts/campaign-record.ts';
+import { type TrialRecord, type TrialSummary } from '../contracts/trial-record.ts';
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
 import type { CampaignStore } from './campaign-store.ts';

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../queue/redis-connection.ts';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
-import { FINISHED_CAMPAIGN } from '../contracts/campaign-records.ts';
+import { FINISHED_CAMPAIGN } from '../contracts/campaign-record.ts';
 import type { CampaignStore } from './campaign-store.ts';
 
 export interface FollowEventsOptions {

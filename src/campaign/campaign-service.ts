@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
-import type { CampaignRecord } from '../contracts/campaign-records.ts';
+import type { CampaignRecord } from '../contracts/campaign-record.ts';
 import {
   InvalidCampaignRequestError,
   parseCampaignRequest,

@@ -1,12 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { StoredMetrics } from '../contracts/campaign-records.ts';
-import type {
-  CampaignRecord,
-  EnsemblePlan,
-  InRunReport,
-  TrialState,
-} from '../contracts/campaign-records.ts';
+import type { StoredMetrics } from '../contracts/trial-record.ts';
+import type { CampaignRecord, EnsemblePlan } from '../contracts/campaign-record.ts';
+import type { InRunReport } from '../contracts/campaign-report.ts';
+import type { TrialState } from '../contracts/trial-record.ts';
 import type { CampaignStore } from './campaign-store.ts';
 
 /** The end of a campaign as data: what `lgt run` prints and a service would answer. */

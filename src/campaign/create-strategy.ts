@@ -7,7 +7,7 @@ import {
 import { RuleBasedAdvisor } from '../../agents/rule-based-advisor.ts';
 import { RuleBasedEvaluator } from '../../agents/rule-based-evaluator.ts';
 import type { Queue } from 'bullmq';
-import type { CampaignRecord } from '../contracts/campaign-records.ts';
+import type { CampaignRecord } from '../contracts/campaign-record.ts';
 import {
   IN_RUN_DEFAULTS,
   type CampaignRequest,

@@ -9,7 +9,8 @@ import {
   type Confirmation,
 } from '../strategies/confirming-strategy.ts';
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
-import type { DefaultComparison, TrialRecord } from '../contracts/campaign-records.ts';
+import type { DefaultComparison } from '../contracts/campaign-report.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import { standardError } from '../stats/standard-error.ts';
 import { gainSign } from '../maths/direction.ts';
 

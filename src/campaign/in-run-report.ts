@@ -1,10 +1,7 @@
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
-import type {
-  CampaignRecord,
-  InRunReport,
-  RunChange,
-  TrialRecord,
-} from '../contracts/campaign-records.ts';
+import type { CampaignRecord } from '../contracts/campaign-record.ts';
+import type { InRunReport, RunChange } from '../contracts/campaign-report.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import { describeChange } from '../strategies/in-run-params.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
 import { epochsTrained } from '../trials/epoch-budget.ts';

@@ -1,12 +1,7 @@
 import { Readable } from 'node:stream';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
-import {
-  publicTrial,
-  type CampaignReport,
-  type CampaignReportHead,
-  type ReportTrial,
-  type TrialRecord,
-} from '../contracts/campaign-records.ts';
+import { publicTrial, type ReportTrial, type TrialRecord } from '../contracts/trial-record.ts';
+import { type CampaignReport, type CampaignReportHead } from '../contracts/campaign-report.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import type { CampaignStore } from './campaign-store.ts';
 

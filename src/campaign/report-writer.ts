@@ -6,16 +6,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AnyTask } from '../task-kinds/task.ts';
-import {
-  AutoStateSchema,
-  samplerRunsOf,
-  type CampaignRecord,
-  type CampaignReportHead,
-  type InRunReport,
-  type SamplerRun,
-  type TrialJobResult,
-  type TrialRecord,
-} from '../contracts/campaign-records.ts';
+import { AutoStateSchema, samplerRunsOf, type CampaignReportHead, type InRunReport, type SamplerRun } from '../contracts/campaign-report.ts';
+import { type CampaignRecord } from '../contracts/campaign-record.ts';
+import { type TrialJobResult } from '../contracts/trial-job.ts';
+import { type TrialRecord } from '../contracts/trial-record.ts';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import { eventPages, reportJson, trialsWithCurves } from './report-stream.ts';

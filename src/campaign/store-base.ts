@@ -1,16 +1,8 @@
 import type { RedisClient } from '../queue/redis-connection.ts';
 import type { z } from 'zod';
-import {
-  CampaignRecordSchema,
-  InvalidStoredRecordError,
-  parseStored,
-  TrialRecordSchema,
-  TRIAL_STATES,
-  type TrialSummary,
-  type CampaignRecord,
-  type TrialRecord,
-  type TrialState,
-} from '../contracts/campaign-records.ts';
+import { CampaignRecordSchema, type CampaignRecord } from '../contracts/campaign-record.ts';
+import { InvalidStoredRecordError, parseStored } from '../contracts/stored-record.ts';
+import { TrialRecordSchema, TRIAL_STATES, type TrialSummary, type TrialRecord, type TrialState } from '../contracts/trial-record.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import { campaignKeys, type CampaignKeys } from './store-keys.ts';
 import { STORE_SCRIPTS } from './store-scripts.ts';

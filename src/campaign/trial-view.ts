@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import type { CampaignStore } from './campaign-store.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../queue/redis-connection.ts';
-import { FINISHED_CAMPAIGN, type CampaignRecord } from '../contracts/campaign-records.ts';
+import { FINISHED_CAMPAIGN, type CampaignRecord } from '../contracts/campaign-record.ts';
 import type { LgtQueues } from '../queue/lgt-queues.ts';
 import { liveWorkers, type LiveWorker } from '../queue/worker-registry.ts';
 import { flagToRun, refusalOf } from '../task-kinds/task-permissions.ts';

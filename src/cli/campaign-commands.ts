@@ -1,4 +1,4 @@
-import type { SamplerRun } from '../contracts/campaign-records.ts';
+import type { SamplerRun } from '../contracts/campaign-report.ts';
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-control.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';

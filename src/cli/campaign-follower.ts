@@ -2,7 +2,7 @@ import type { RedisClient } from '../queue/redis-connection.ts';
 import { campaignOverview } from '../campaign/campaign-overview.ts';
 import { followEvents } from '../campaign/campaign-progress.ts';
 import type { CampaignOverview } from '../contracts/campaign-overview.ts';
-import type { CampaignRecord } from '../contracts/campaign-records.ts';
+import type { CampaignRecord } from '../contracts/campaign-record.ts';
 import type { CampaignStore } from '../campaign/campaign-store.ts';
 import { formatEvent } from './event-format.ts';
 import { formatNumber } from '../format/display-format.js';

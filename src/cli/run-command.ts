@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { CampaignRecord } from '../contracts/campaign-records.ts';
+import type { CampaignRecord } from '../contracts/campaign-record.ts';
 import {
   DIVERGENCE_NAMES,
   IN_RUN_DEFAULTS,

@@ -1,7 +1,8 @@
 import { LgtError } from '../errors/lgt-error.ts';
 import type { CampaignOverview } from '../contracts/campaign-overview.ts';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
-import type { CampaignReport, CampaignStatus } from '../contracts/campaign-records.ts';
+import type { CampaignReport } from '../contracts/campaign-report.ts';
+import type { CampaignStatus } from '../contracts/campaign-record.ts';
 
 export interface EventsOptions {
   /** Only events after this id (resuming); default: from the campaign's first event. */

@@ -8,14 +8,9 @@ import {
   type CampaignList,
   type CampaignOverview,
 } from '../contracts/campaign-overview.ts';
-import {
-  CampaignRecordSchema,
-  FINISHED_CAMPAIGN,
-  ReportSchema,
-  TrialRecordSchema,
-  type CampaignReport,
-  type TrialRecord,
-} from '../contracts/campaign-records.ts';
+import { CampaignRecordSchema, FINISHED_CAMPAIGN } from '../contracts/campaign-record.ts';
+import { ReportSchema, type CampaignReport } from '../contracts/campaign-report.ts';
+import { TrialRecordSchema, type TrialRecord } from '../contracts/trial-record.ts';
 import type { CampaignRequestInput } from '../contracts/campaign-request.ts';
 import {
   CampaignEndedWithoutReport,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigSchema, MetricsSchema, TrialNumberSchema } from './campaign-records.ts';
+import { ConfigSchema, TrialNumberSchema } from './campaign-record.ts';
+import { MetricsSchema } from './trial-record.ts';
 
 // Every event is one schema; its type is inferred from it. What comes back from the stream is
 // checked against them, as every record is: a log entry that is not an lgt event is an error

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CampaignRecordSchema, SamplerRunSchema, TrialNumberSchema } from './campaign-records.ts';
+import { CampaignRecordSchema, TrialNumberSchema } from './campaign-record.ts';
+import { SamplerRunSchema } from './campaign-report.ts';
 
 /** Trials by state (what `lgt status`, `lgt list` and the dashboard count). */
 export const TrialCountsSchema = z.object({

@@ -1,4 +1,4 @@
-import type { ParamImportance } from '../contracts/campaign-records.ts';
+import type { ParamImportance } from '../contracts/campaign-report.ts';
 import { type Direction, gainSign } from '../maths/direction.ts';
 import { median } from '../stats/median.ts';
 

@@ -1,4 +1,5 @@
-import type { ImportanceReport, TrialRecord } from '../contracts/campaign-records.ts';
+import type { ImportanceReport } from '../contracts/campaign-report.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import { CONFIRM_SOURCE } from '../strategies/confirming-strategy.ts';
 import { pedAnova } from './ped-anova.ts';
 import type { Direction } from '../maths/direction.ts';

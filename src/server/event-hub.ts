@@ -2,7 +2,7 @@ import type { RedisClient } from '../queue/redis-connection.ts';
 import { followEvents } from '../campaign/campaign-progress.ts';
 import type { CampaignStore } from '../campaign/campaign-store.ts';
 import type { LoggedEvent } from '../contracts/campaign-events.ts';
-import { FINISHED_CAMPAIGN } from '../contracts/campaign-records.ts';
+import { FINISHED_CAMPAIGN } from '../contracts/campaign-record.ts';
 
 /** Whether stream id `a` comes after `b` ("<ms>-<seq>", compared as numbers). */
 function streamIdAfter(a: string, b: string): boolean {

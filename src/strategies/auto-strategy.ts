@@ -1,4 +1,5 @@
-import { AutoStateSchema, type TrialRecord } from '../contracts/campaign-records.ts';
+import { AutoStateSchema } from '../contracts/campaign-report.ts';
+import { type TrialRecord } from '../contracts/trial-record.ts';
 import type { SearchSpace } from '../search-space/search-space.ts';
 import { GP_WINDOW } from './gp-strategy.ts';
 import type { StrategyContext } from './strategy-context.ts';

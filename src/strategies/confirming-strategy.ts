@@ -1,4 +1,4 @@
-import { FINISHED_TRIAL, type TrialRecord } from '../contracts/campaign-records.ts';
+import { FINISHED_TRIAL, type TrialRecord } from '../contracts/trial-record.ts';
 import { configKey } from './config-sampling.ts';
 import { correctedResampledTTest, type PairedTest } from '../stats/corrected-t-test.ts';
 import { DEFAULT_SOURCE } from './default-first-strategy.ts';

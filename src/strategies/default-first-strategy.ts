@@ -1,4 +1,4 @@
-import { DEFAULT_SOURCE, type TrialRecord } from '../contracts/campaign-records.ts';
+import { DEFAULT_SOURCE, type TrialRecord } from '../contracts/trial-record.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { configKey } from './config-sampling.ts';
 import type { Proposal, Strategy } from './strategy.ts';

@@ -1,7 +1,7 @@
 import { adamStep, newAdamState, type AdamState } from '../maths/adam.ts';
 import { scoreOf } from '../maths/direction.ts';
 import { z } from 'zod';
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import { labelledRng, Rng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { configKey } from './config-sampling.ts';

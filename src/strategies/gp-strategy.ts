@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import { GaussianProcess } from '../maths/gaussian-process.ts';
 import { logExpectedImprovement } from '../maths/log-expected-improvement.ts';
 import { fitYeoJohnson, yeoJohnson, yeoJohnsonInverse } from '../maths/yeo-johnson.ts';

@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import { Rng } from '../random/rng.ts';
 import { intoRangeIn, type ChoiceValue, type ParamDef } from '../search-space/param.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';

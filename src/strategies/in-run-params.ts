@@ -1,6 +1,6 @@
 import type { Rng } from '../random/rng.ts';
 import type { Config, NamedParam, SearchSpace } from '../search-space/search-space.ts';
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 
 /**
  * What may change between two epochs of one run without rebuilding its weights: the training

@@ -1,4 +1,4 @@
-import { FINISHED_TRIAL, type TrialRecord } from '../contracts/campaign-records.ts';
+import { FINISHED_TRIAL, type TrialRecord } from '../contracts/trial-record.ts';
 import { Rng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { describeChange, perturb } from './in-run-params.ts';

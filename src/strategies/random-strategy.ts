@@ -1,4 +1,4 @@
-import { DEFAULT_SOURCE, type TrialRecord } from '../contracts/campaign-records.ts';
+import { DEFAULT_SOURCE, type TrialRecord } from '../contracts/trial-record.ts';
 import { Rng } from '../random/rng.ts';
 import type { SearchSpace } from '../search-space/search-space.ts';
 import { configKey, sampleConfig } from './config-sampling.ts';

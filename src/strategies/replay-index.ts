@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import { configKey } from './config-sampling.ts';
 import { trialOutcome } from './trial-outcome.ts';
 import type { Direction } from '../maths/direction.ts';

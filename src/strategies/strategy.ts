@@ -1,4 +1,4 @@
-import type { TrialRecord, TrialSegment } from '../contracts/campaign-records.ts';
+import type { TrialRecord, TrialSegment } from '../contracts/trial-record.ts';
 import type { Config } from '../search-space/search-space.ts';
 
 export interface Proposal {

@@ -1,5 +1,5 @@
 import { lossOf } from '../maths/direction.ts';
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import { Rng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { configKey } from './config-sampling.ts';

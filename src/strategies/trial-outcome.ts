@@ -1,4 +1,4 @@
-import { FINISHED_TRIAL, type TrialRecord } from '../contracts/campaign-records.ts';
+import { FINISHED_TRIAL, type TrialRecord } from '../contracts/trial-record.ts';
 import { lossOf, type Direction } from '../maths/direction.ts';
 
 /**

@@ -7,7 +7,7 @@ import {
 } from '../maths/zeroth-order.ts';
 import { trialOutcome, type TrialOutcome } from './trial-outcome.ts';
 import { z } from 'zod';
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import { labelledRng } from '../random/rng.ts';
 import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { configKey } from './config-sampling.ts';

@@ -1,4 +1,4 @@
-import type { BestTrial } from '../contracts/campaign-records.ts';
+import type { BestTrial } from '../contracts/campaign-record.ts';
 import type { TrialStore } from './trial-store.ts';
 import { type Direction, gainSign } from '../maths/direction.ts';
 

@@ -1,4 +1,4 @@
-import { FINISHED_TRIAL, type TrialRecord } from '../contracts/campaign-records.ts';
+import { FINISHED_TRIAL, type TrialRecord } from '../contracts/trial-record.ts';
 
 /**
  * Epochs a trial trains: its stretch in in-run modes, else its configuration's (or `pinned`,

@@ -1,4 +1,4 @@
-import type { TrialRecord, TrialState } from '../contracts/campaign-records.ts';
+import type { TrialRecord, TrialState } from '../contracts/trial-record.ts';
 import type { TrialStore } from './trial-store.ts';
 
 /**

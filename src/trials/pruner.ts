@@ -1,6 +1,6 @@
 import { isFiniteNumber } from '../maths/finite.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
-import type { TrialState } from '../contracts/campaign-records.ts';
+import type { TrialState } from '../contracts/trial-record.ts';
 import type { Direction } from '../maths/direction.ts';
 
 export interface PruneDecision {

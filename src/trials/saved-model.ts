@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { SavedModel } from '../contracts/campaign-records.ts';
+import type { SavedModel } from '../contracts/trial-job.ts';
 
 /**
  * A trained model as lgt keeps it: serialized for a job's return value (the final retrain sends

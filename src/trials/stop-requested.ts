@@ -1,4 +1,4 @@
-import type { CampaignRecord } from '../contracts/campaign-records.ts';
+import type { CampaignRecord } from '../contracts/campaign-record.ts';
 
 /** Whether the campaign asks its running trials to stop (a cancel, or a budget that ran out). */
 export function stopRequested(c: CampaignRecord): boolean {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { CampaignEvent } from '../contracts/campaign-events.ts';
-import type { CampaignRecord, TrialRecord } from '../contracts/campaign-records.ts';
+import type { CampaignRecord } from '../contracts/campaign-record.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
 
 /**

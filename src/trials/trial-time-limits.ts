@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../contracts/campaign-records.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import { median } from '../stats/median.ts';
 
 /** Without --trial-timeout: this many times the campaign's median, and at least this long. */

@@ -8,13 +8,8 @@ import { UnrecoverableError, WaitingError, type SandboxedJob } from 'bullmq';
 import { createRedis } from '../queue/redis-connection.ts';
 import { jobIds, queuePrefix } from '../queue/lgt-queues.ts';
 import { TaskTrainer } from '../trainer/task-trainer.ts';
-import {
-  InvalidStoredRecordError,
-  parseStored,
-  TrialJobDataSchema,
-  type TrialJobData,
-  type TrialJobResult,
-} from '../contracts/campaign-records.ts';
+import { InvalidStoredRecordError, parseStored } from '../contracts/stored-record.ts';
+import { TrialJobDataSchema, type TrialJobData, type TrialJobResult } from '../contracts/trial-job.ts';
 import { CampaignStore } from '../campaign/campaign-store.ts';
 import { TaskDataCache } from '../trials/task-data-cache.ts';
 import {

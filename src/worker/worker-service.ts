@@ -8,11 +8,8 @@ import type { RedisClient } from '../queue/redis-connection.ts';
 import { CampaignDriver, DriverHandedBack } from '../campaign/campaign-driver.ts';
 import { closeWithoutDriver, failCampaign } from '../campaign/campaign-control.ts';
 import { CampaignStore } from '../campaign/campaign-store.ts';
-import {
-  CAMPAIGN_ID_PATTERN,
-  FINISHED_CAMPAIGN,
-  InvalidStoredRecordError,
-} from '../contracts/campaign-records.ts';
+import { CAMPAIGN_ID_PATTERN, FINISHED_CAMPAIGN } from '../contracts/campaign-record.ts';
+import { InvalidStoredRecordError } from '../contracts/stored-record.ts';
 import { environmentWithoutSecrets, redactSecrets } from '../secrets/redact.ts';
 import { bullConnection, createRedis } from '../queue/redis-connection.ts';
 import { openQueues, queuePrefix, type LgtQueues, type QueueName } from '../queue/lgt-queues.ts';

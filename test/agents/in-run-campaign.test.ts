@@ -3,11 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
-import type {
-  CampaignReport,
-  CampaignRecord,
-  TrialRecord,
-} from '../../src/contracts/campaign-records.ts';
+import type { CampaignReport } from '../../src/contracts/campaign-report.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-record.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import {
   parseCampaignRequest,
   type CampaignRequestInput,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrialState } from '../../src/contracts/campaign-records.ts';
+import type { TrialState } from '../../src/contracts/trial-record.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { sampleConfig } from '../../src/strategies/config-sampling.ts';
 import type { EpochRecord } from '../../src/trainer/trainer.ts';

@@ -127,7 +127,7 @@ describe('layers', () => {
       layerOf('src/trainer/trainer.ts'),
     );
     expect(layerOf('src/trials/trial-runner.ts')).toBeLessThan(
-      layerOf('src/contracts/campaign-records.ts'),
+      layerOf('src/contracts/trial-record.ts'),
     );
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { RedisClient } from '../../src/queue/redis-connection.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
-import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-record.ts';
 import type { CampaignRequestInput } from '../../src/contracts/campaign-request.ts';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';
 import { openQueues, type LgtQueues } from '../../src/queue/lgt-queues.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import { decodeKept, planEnsemble } from '../../src/campaign/campaign-ensemble.ts';
 import { encodePredictions, type TrialPredictions } from '../../src/trainer/trial-predictions.ts';
 

@@ -6,11 +6,8 @@ import {
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../src/queue/redis-connection.ts';
-import {
-  TRIAL_STATES,
-  type CampaignRecord,
-  type TrialRecord,
-} from '../../src/contracts/campaign-records.ts';
+import { TRIAL_STATES, type TrialRecord } from '../../src/contracts/trial-record.ts';
+import { type CampaignRecord } from '../../src/contracts/campaign-record.ts';
 import { STORE_VERSION } from '../../src/campaign/store-keys.ts';
 import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';

@@ -1,5 +1,5 @@
 import { STORE_VERSION } from '../../src/campaign/store-keys.ts';
-import { TrialJobResultSchema } from '../../src/contracts/campaign-records.ts';
+import { TrialJobResultSchema } from '../../src/contracts/trial-job.ts';
 import { z } from 'zod';
 import {
   copyFileSync,
@@ -12,7 +12,8 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CampaignRecord, TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-record.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import type { CampaignRequestInput } from '../../src/contracts/campaign-request.ts';
 import { waitingFor } from '../../src/campaign/waiting-for.ts';
 import { jobIds } from '../../src/queue/lgt-queues.ts';

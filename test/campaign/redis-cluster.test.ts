@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCampaignContext } from '../../src/campaign/campaign-context.ts';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';
-import { ReportSchema } from '../../src/contracts/campaign-records.ts';
+import { ReportSchema } from '../../src/contracts/campaign-report.ts';
 import { buildApiServer } from '../../src/server/api-server.ts';
 import { createRedis, type RedisClient } from '../../src/queue/redis-connection.ts';
 import { queuePrefix } from '../../src/queue/lgt-queues.ts';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareCampaign } from '../../src/campaign/campaign-service.ts';
 import { writeReport } from '../../src/campaign/report-writer.ts';
 import { readReport, reportStream } from '../../src/campaign/report-stream.ts';
-import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-record.ts';
 import { useCampaignRedis } from '../helpers/campaign-redis.ts';
 import { campaignEvents } from '../helpers/campaign-fixtures.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/usage-error.ts';
 import { InvalidCampaignRequestError } from '../../src/contracts/campaign-request.ts';
-import { InvalidStoredRecordError } from '../../src/contracts/campaign-records.ts';
+import { InvalidStoredRecordError } from '../../src/contracts/stored-record.ts';
 import { ExpectedFailure } from '../../src/errors/expected-failure.ts';
 import { ERROR_CODES, LgtError } from '../../src/errors/lgt-error.ts';
 import { RequestError } from '../../src/errors/request-error.ts';

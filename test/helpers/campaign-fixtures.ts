@@ -1,6 +1,7 @@
 import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
 import { expect } from 'vitest';
-import type { CampaignRecord, TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-record.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import type { CampaignRequestInput } from '../../src/contracts/campaign-request.ts';
 import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
 import type { CampaignStore } from '../../src/campaign/campaign-store.ts';

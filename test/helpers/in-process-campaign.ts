@@ -1,7 +1,8 @@
 import { Worker } from 'bullmq';
 import { CampaignDriver } from '../../src/campaign/campaign-driver.ts';
 import { reportDirFor } from '../../src/campaign/report-writer.ts';
-import type { CampaignRecord, TrialJobData } from '../../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-record.ts';
+import type { TrialJobData } from '../../src/contracts/trial-job.ts';
 import { FileArtifactStore } from '../../src/files/artifact-store.ts';
 import { queuePrefix } from '../../src/queue/lgt-queues.ts';
 import { connectionOptions, createRedis } from '../../src/queue/redis-connection.ts';

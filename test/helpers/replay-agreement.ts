@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import type { Config } from '../../src/search-space/search-space.ts';
 import type { SnapshotContext } from '../../src/strategies/replay-snapshots.ts';
 import { configKey } from '../../src/strategies/config-sampling.ts';

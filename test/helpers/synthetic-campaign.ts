@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import type { Config } from '../../src/search-space/search-space.ts';
 import type { Strategy } from '../../src/strategies/strategy.ts';
 

@@ -1,4 +1,4 @@
-import type { TrialRecord, TrialState } from '../../src/contracts/campaign-records.ts';
+import type { TrialRecord, TrialState } from '../../src/contracts/trial-record.ts';
 import { choice, float, int } from '../../src/search-space/param.ts';
 import { SearchSpace, type Config } from '../../src/search-space/search-space.ts';
 import type { Proposal } from '../../src/strategies/strategy.ts';

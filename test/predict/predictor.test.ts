@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-record.ts';
 import { readCsvRecords } from '../../src/data/csv-table.ts';
 import { loadPredictor, type Predictor } from '../../src/predict/predictor.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCampaignContext, type CampaignContext } from '../../src/campaign/campaign-context.ts';
 import { LgtApiError, LgtClient } from '../../src/client/lgt-client.ts';
 import type { LoggedEvent } from '../../src/contracts/campaign-events.ts';
-import { ReportSchema } from '../../src/contracts/campaign-records.ts';
+import { ReportSchema } from '../../src/contracts/campaign-report.ts';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import { buildApiServer, BODY_LIMIT_BYTES } from '../../src/server/api-server.ts';
 import { WorkerService } from '../../src/worker/worker-service.ts';

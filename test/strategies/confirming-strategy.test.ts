@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareWithDefault } from '../../src/campaign/default-comparison.ts';
-import type { TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import type { Config } from '../../src/search-space/search-space.ts';
 import {
   CONFIRM_SOURCE,

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  CampaignRecord,
-  TrialRecord,
-  TrialState,
-} from '../../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-record.ts';
+import type { TrialRecord, TrialState } from '../../src/contracts/trial-record.ts';
 import { choice, int } from '../../src/search-space/param.ts';
 import { SearchSpace, type Config } from '../../src/search-space/search-space.ts';
 import { configKey } from '../../src/strategies/config-sampling.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import { yeoJohnson, yeoJohnsonInverse } from '../../src/maths/yeo-johnson.ts';
 import { formatNumber } from '../../src/format/display-format.js';
 import { choice } from '../../src/search-space/param.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignEvent } from '../../src/contracts/campaign-events.ts';
-import type { TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import type { Config } from '../../src/search-space/search-space.ts';
 import { inRunParams } from '../../src/strategies/in-run-params.ts';
 import { PbtStrategy } from '../../src/strategies/pbt-strategy.ts';

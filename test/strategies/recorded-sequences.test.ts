@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RedisClient } from '../../src/queue/redis-connection.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-record.ts';
 import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/contracts/campaign-request.ts';
 import { CampaignStore } from '../../src/campaign/campaign-store.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';

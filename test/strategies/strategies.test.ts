@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import { AshaPruner, rungs } from '../../src/trials/asha-pruner.ts';
 import { MedianPruner } from '../../src/trials/median-pruner.ts';
 import { createPruner } from '../../src/trials/create-pruner.ts';
@@ -11,7 +11,7 @@ import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
 import { DefaultFirstStrategy } from '../../src/strategies/default-first-strategy.ts';
 import { createStrategy } from '../../src/campaign/create-strategy.ts';
 import { parseCampaignRequest, STRATEGY_NAMES } from '../../src/contracts/campaign-request.ts';
-import type { CampaignRecord } from '../../src/contracts/campaign-records.ts';
+import type { CampaignRecord } from '../../src/contracts/campaign-record.ts';
 import iris from '../../tasks/iris.ts';
 import wineQuality from '../../tasks/wine-quality.ts';
 import { LEARNING_RATES } from '../../src/task-kinds/common-params.ts';

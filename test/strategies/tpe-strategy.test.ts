@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import { float, int } from '../../src/search-space/param.ts';
 import { SearchSpace, type Config } from '../../src/search-space/search-space.ts';
 import { configKey } from '../../src/strategies/config-sampling.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord, TrialState } from '../../src/contracts/campaign-records.ts';
+import type { TrialRecord, TrialState } from '../../src/contracts/trial-record.ts';
 import { Rng } from '../../src/random/rng.ts';
 import { choice, int } from '../../src/search-space/param.ts';
 import { SearchSpace, type Config } from '../../src/search-space/search-space.ts';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaign, prepareCampaign } from '../../src/campaign/campaign-service.ts';
-import type { CampaignReport } from '../../src/contracts/campaign-records.ts';
+import type { CampaignReport } from '../../src/contracts/campaign-report.ts';
 import { CorruptDataFileError, MissingDataFileError } from '../../src/data/data-files.ts';
 import {
   LCBENCH_INSTANCES,

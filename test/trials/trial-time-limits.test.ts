@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../src/contracts/campaign-records.ts';
+import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import { typicalTimeLimits } from '../../src/trials/trial-time-limits.ts';
 
 function completed(seconds: number, epochsRun: number, folds?: number): TrialRecord {
