@@ -104,6 +104,12 @@ const memberMeta = z.object({
     index: z.number().int().min(0),
     z: z.array(z.number()),
     start: z.array(z.number()).optional(),
+    /**
+     * The member's place was taken by another configuration (the hybrid's Advisor overrode
+     * it): the update counts that configuration, its z worked out from where it is (see
+     * injectedZ), not the z drawn for the member.
+     */
+    injected: z.literal(true).optional(),
   }),
 });
 type MemberMeta = z.infer<typeof memberMeta>['cmaes'];
@@ -261,6 +267,34 @@ export class CmaEsStrategy implements Strategy {
     return proposals;
   }
 
+  /**
+   * An override of one of its proposals: `config` takes the member's place, and the member's
+   * meta says so, so the update counts `config` where the member was (see injectedZ). What a
+   * hybrid's core does with the Advisor's configuration: CMA-ES learns from every result,
+   * overrides included.
+   */
+  adopt(own: Proposal, config: Config): Proposal {
+    const parsed = memberMeta.safeParse(own.meta);
+    if (!parsed.success) return { ...own, config };
+    return { ...own, config, meta: { cmaes: { ...parsed.data.cmaes, injected: true } } };
+  }
+
+  /**
+   * The z of an external solution (Hansen 2011, "Injecting external solutions into CMA-ES"):
+   * z = D^-1 B^T (x - m) / sigma for its coordinates x, its length clipped to
+   * sqrt(n) + 2n / (n + 2), so one far point cannot drag the mean and the paths by more than a
+   * sampled member could. A point CMA-ES itself would have proposed gets back its own z.
+   */
+  private injectedZ(s: CmaEsState, config: Config): number[] {
+    const x = this.coordinates(config);
+    const y = s.mean.map((m, i) => (x[i]! - m) / s.sigma);
+    const bt = s.B[0]!.map((_, col) => s.B.reduce((sum, row, r) => sum + row[col]! * y[r]!, 0));
+    const z = bt.map((v, i) => v / s.D[i]!);
+    const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
+    const limit = Math.sqrt(this.n) + (2 * this.n) / (this.n + 2);
+    return norm > limit ? z.map((v) => (v * limit) / norm) : z;
+  }
+
   /** The state the next proposals come from (for diagnostics and tests). */
   state(history: readonly TrialRecord[]): CmaEsState | null {
     return this.n === 0 ? null : (this.replayToCurrent(history)?.state ?? null);
@@ -288,7 +322,7 @@ export class CmaEsStrategy implements Strategy {
         if (mine) {
           members.push({
             index,
-            z: mine.meta.z,
+            z: mine.meta.injected ? this.injectedZ(state, mine.trial.config) : mine.meta.z,
             config: mine.trial.config,
             outcome: this.outcome(mine.trial),
           });

@@ -36,6 +36,12 @@ export interface Strategy {
    * stretch), rather than the trial with the best value. The driver scores that one.
    */
   resultTrial?(history: readonly TrialRecord[]): Promise<number | null>;
+  /**
+   * For a strategy that learns only from its own proposals (CMA-ES replays its members): its
+   * proposal `own` with `config` in its place, marked so that its update counts `config` where
+   * `own` was (a hybrid's override). A strategy that reads every trial of the history needs none.
+   */
+  adopt?(own: Proposal, config: Config): Proposal;
   /** Called once when the campaign ends normally, e.g. to judge the last round. */
   conclude?(history: readonly TrialRecord[]): Promise<void>;
 }

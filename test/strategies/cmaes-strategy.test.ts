@@ -394,6 +394,57 @@ describe('CmaEsStrategy', () => {
   });
 });
 
+describe("CMA-ES with external solutions (a hybrid's overrides)", () => {
+  const box3 = new SearchSpace({
+    a: float(0, 1, { default: 0.5, area: 'training', description: '' }),
+    b: float(0, 1, { default: 0.5, area: 'training', description: '' }),
+    c: float(0, 1, { default: 0.5, area: 'training', description: '' }),
+  });
+  const sphere = (c: Config) =>
+    ((c['a'] as number) - 0.2) ** 2 + ((c['b'] as number) - 0.7) ** 2 + (c['c'] as number) ** 2;
+  const finish = (proposals: Proposal[], value: (c: Config) => number): TrialRecord[] =>
+    proposals.map((p, i) => record(i + 1, p, 'completed', value(p.config)));
+
+  it('counts an override of a member by its own point exactly as the member', async () => {
+    const cma = new CmaEsStrategy(box3, 5, 'minimize');
+    const first = await cma.propose([], 100);
+    const plain = cma.state(finish(first, sphere))!;
+    const adopted = first.map((p) => cma.adopt(p, { ...p.config }));
+    expect(adopted.every((p) => cmaMeta(p).z.length === 3)).toBe(true);
+    expect(adopted.every((p) => (p.meta as { cmaes: { injected?: boolean } }).cmaes.injected)).toBe(
+      true,
+    );
+    const injected = new CmaEsStrategy(box3, 5, 'minimize').state(finish(adopted, sphere))!;
+    expect(injected.generation).toBe(1);
+    injected.mean.forEach((m, i) => expect(m).toBeCloseTo(plain.mean[i]!, 9));
+    expect(injected.sigma).toBeCloseTo(plain.sigma, 9);
+    injected.C.forEach((row, i) =>
+      row.forEach((v, j) => expect(v).toBeCloseTo(plain.C[i]![j]!, 9)),
+    );
+  });
+
+  it('learns from a far override, clipped: the mean moves toward it, less than an unclipped step', async () => {
+    const cma = new CmaEsStrategy(box3, 5, 'minimize');
+    const first = await cma.propose([], 100);
+    // The Advisor puts a corner in member 0's place, and it is the best of the generation.
+    const corner = { a: 0, b: 1, c: 0 };
+    const best = (c: Config) => (configKey(c) === configKey(corner) ? -1 : sphere(c));
+    const adopted = [cma.adopt(first[0]!, corner), ...first.slice(1)];
+    expect(adopted[0]!.config).toEqual(corner);
+    const plain = cma.state(finish(first, sphere))!;
+    const learned = new CmaEsStrategy(box3, 5, 'minimize').state(finish(adopted, best))!;
+    const dist = (m: number[]) => Math.hypot(m[0]! - 0, m[1]! - 1, m[2]! - 0);
+    expect(dist(learned.mean)).toBeLessThan(dist(plain.mean));
+    // The step it took is at most the clipped length: sigma * (sqrt(n) + 2n/(n+2)) per unit of
+    // the weight the best member gets, so the mean stays well inside the box.
+    const limit = Math.sqrt(3) + 6 / 5;
+    const moved = Math.hypot(...learned.mean.map((m) => m - 0.5));
+    expect(moved).toBeLessThan(plain.sigma * limit);
+    // Unclipped, the corner is sqrt(0.5^2 * 3) / sigma = 5.2 sigma-lengths from the start.
+    expect(Math.hypot(0.5, 0.5, 0.5) / plain.sigma).toBeGreaterThan(limit);
+  });
+});
+
 describe('CMA-ES at length: incremental replay and snapshots', () => {
   it('a long campaign proposes the same from memory, from a snapshot plus the trials since, and from a full replay', async () => {
     const make = (context: SnapshotContext) => new CmaEsStrategy(space, 4, 'minimize', {}, context);
