@@ -295,6 +295,44 @@ export class CmaEsStrategy implements Strategy {
     return norm > limit ? z.map((v) => (v * limit) / norm) : z;
   }
 
+  /**
+   * Its state in words and numbers, for an Advisor that overrides it (issue 33's hybrid): where
+   * its mean is (as a configuration), its step size, and its principal axes (the directions
+   * its covariance has learned, each with its share of the variance and the dimensions that
+   * move along it most, signed).
+   */
+  stateInWords(history: readonly TrialRecord[]): string {
+    const s = this.state(history);
+    if (!s) return 'CMA-ES: the space has a single configuration';
+    const names = [
+      ...this.encoding.numeric.map((p) => p.name),
+      ...this.choiceAxes.map((a) => this.encoding.categorical[a.dim]!.name),
+    ];
+    const variances = s.D.map((d) => d * d);
+    const total = variances.reduce((a, b) => a + b, 0);
+    const axes = variances
+      .map((v, k) => ({ share: v / total, k }))
+      .sort((a, b) => b.share - a.share)
+      .slice(0, 2)
+      .map(({ share, k }, rank) => {
+        const loadings = s.B.map((row, i) => ({ w: row[k]!, name: names[i]! }))
+          .sort((a, b) => Math.abs(b.w) - Math.abs(a.w))
+          .slice(0, 3)
+          .map((e) => `${e.w >= 0 ? '+' : '-'}${Math.abs(e.w).toFixed(2)} ${e.name}`)
+          .join(' ');
+        return `axis ${rank + 1} (${(100 * share).toFixed(0)}% of the variance): ${loadings}`;
+      });
+    const mean = this.decode(s.mean.map((m) => Math.min(1, Math.max(0, m))));
+    return [
+      `CMA-ES run ${s.run + 1}, generation ${s.generation + 1}, ${s.lambda} members per generation`,
+      `its mean: ${Object.entries(mean)
+        .map(([k, v]) => `${k}=${typeof v === 'number' ? v.toPrecision(3) : String(v)}`)
+        .join(', ')}`,
+      `its step size: ${s.sigma.toPrecision(2)} of each dimension's range (1 = the whole range)`,
+      `the directions it has learned: ${axes.join('; ')}`,
+    ].join('\n');
+  }
+
   /** The state the next proposals come from (for diagnostics and tests). */
   state(history: readonly TrialRecord[]): CmaEsState | null {
     return this.n === 0 ? null : (this.replayToCurrent(history)?.state ?? null);

@@ -42,6 +42,11 @@ export interface Strategy {
    * `own` was (a hybrid's override). A strategy that reads every trial of the history needs none.
    */
   adopt?(own: Proposal, config: Config): Proposal;
+  /**
+   * Its state in words and numbers, for an Advisor that overrides some of its proposals (what it
+   * believes and where it goes next); absent where its proposals' reasons say it all.
+   */
+  stateInWords?(history: readonly TrialRecord[]): string;
   /** Called once when the campaign ends normally, e.g. to judge the last round. */
   conclude?(history: readonly TrialRecord[]): Promise<void>;
 }

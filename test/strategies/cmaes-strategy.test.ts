@@ -445,6 +445,47 @@ describe("CMA-ES with external solutions (a hybrid's overrides)", () => {
   });
 });
 
+describe("CMA-ES's state in words (what an overriding Advisor reads)", () => {
+  it('says its mean as a configuration, its step size and the directions it learned', async () => {
+    // Only `a` matters, steeply: the covariance stretches across it less than across the others.
+    const box = new SearchSpace({
+      a: float(0, 1, { default: 0.5, area: 'training', description: '' }),
+      b: float(0, 1, { default: 0.5, area: 'training', description: '' }),
+      c: choice(['x', 'y', 'z'], { default: 'x', area: 'architecture', description: '' }),
+    });
+    const f = (c: Config) => 100 * ((c['a'] as number) - 0.3) ** 2;
+    const { trials: history } = await runSynthetic(new CmaEsStrategy(box, 2, 'minimize'), f, {
+      budget: 60,
+      parallel: 4,
+    });
+    const cma = new CmaEsStrategy(box, 2, 'minimize');
+    const s = cma.state(history)!;
+    const text = cma.stateInWords(history);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(
+      `CMA-ES run ${s.run + 1}, generation ${s.generation + 1}, ${s.lambda} members per generation`,
+    );
+    // The mean decoded: a near its optimum 0.3, in the words of the space.
+    const a = Number(/its mean: a=([0-9.e-]+)/.exec(text)![1]);
+    expect(Math.abs(a - 0.3)).toBeLessThan(0.1);
+    expect(lines[1]).toMatch(/^its mean: a=[0-9.e-]+, b=[0-9.e-]+, c=(x|y|z)$/);
+    expect(lines[2]).toBe(
+      `its step size: ${s.sigma.toPrecision(2)} of each dimension's range (1 = the whole range)`,
+    );
+    // Two axes, their shares of the variance falling; the least variance is along `a`, so the
+    // first axis loads least on it.
+    const shares = [...text.matchAll(/axis \d \((\d+)% of the variance\)/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(shares).toHaveLength(2);
+    expect(shares[0]).toBeGreaterThanOrEqual(shares[1]!);
+    const first = /axis 1 \([^)]*\): (.*?);/.exec(text)![1]!;
+    const loading = (name: string) =>
+      Math.abs(Number(new RegExp(`([+-][0-9.]+) ${name}\\b`).exec(first)?.[1] ?? 0));
+    expect(loading('a')).toBeLessThan(Math.max(loading('b'), loading('c')));
+  });
+});
+
 describe('CMA-ES at length: incremental replay and snapshots', () => {
   it('a long campaign proposes the same from memory, from a snapshot plus the trials since, and from a full replay', async () => {
     const make = (context: SnapshotContext) => new CmaEsStrategy(space, 4, 'minimize', {}, context);
