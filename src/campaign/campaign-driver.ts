@@ -12,8 +12,19 @@ import { jobIds, type LgtQueues } from '../queue/lgt-queues.ts';
 import { duplicateRedis } from '../queue/redis-connection.ts';
 import type { AnyTask } from '../task-kinds/task.ts';
 import { parseStored } from '../contracts/stored-record.ts';
-import { TrialJobResultSchema, finalJobDataOf, sameJobData, trialJobDataOf, type TrialJobResult } from '../contracts/trial-job.ts';
-import { FINISHED_CAMPAIGN, type BestTrial, type CampaignRecord, type EnsemblePlan } from '../contracts/campaign-record.ts';
+import {
+  TrialJobResultSchema,
+  finalJobDataOf,
+  sameJobData,
+  trialJobDataOf,
+  type TrialJobResult,
+} from '../contracts/trial-job.ts';
+import {
+  FINISHED_CAMPAIGN,
+  type BestTrial,
+  type CampaignRecord,
+  type EnsemblePlan,
+} from '../contracts/campaign-record.ts';
 import { FINISHED_TRIAL, type TrialRecord, checkpointKey } from '../contracts/trial-record.ts';
 import { type CampaignStore } from './campaign-store.ts';
 import { reportDirFor, writeReport } from './report-writer.ts';

@@ -4,7 +4,7 @@ import type {
   RunningTrialView,
   TrialCounts,
 } from '../contracts/campaign-overview.ts';
-import { AutoStateSchema, samplerRunsOf } from '../contracts/campaign-report.ts';
+import { AutoStateSchema, hybridShareOf, samplerRunsOf } from '../contracts/campaign-report.ts';
 import { type CampaignRecord } from '../contracts/campaign-record.ts';
 import { type TrialRecord, type TrialSummary } from '../contracts/trial-record.ts';
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
@@ -52,7 +52,7 @@ async function overviewOf(
   now: number,
 ): Promise<CampaignOverview> {
   const { counts, running } = trials;
-  const [curves, llm, auto] = await Promise.all([
+  const [curves, llm, auto, summaries] = await Promise.all([
     store.getCurves(
       campaign.id,
       running.map((t) => t.number),
@@ -61,8 +61,11 @@ async function overviewOf(
     campaign.request.strategy === 'auto'
       ? store.getState(campaign.id, 'auto', AutoStateSchema)
       : null,
+    // Who proposed each trial, for a hybrid's realized share (the summaries: a tenth of the records).
+    campaign.request.strategy === 'hybrid' ? store.listTrialSummaries(campaign.id) : [],
   ]);
   const samplers = samplerRunsOf(auto);
+  const hybrid = hybridShareOf(campaign.request, summaries);
   const r = campaign.request;
   return {
     campaign,
@@ -88,6 +91,7 @@ async function overviewOf(
     running: running.map((t) => runningTrialView(t, curves.get(t.number) ?? [], r)),
     lastEventId,
     ...(samplers ? { samplers } : {}),
+    ...(hybrid ? { hybrid } : {}),
   };
 }
 
@@ -148,7 +152,12 @@ export function trialProgress(campaign: CampaignRecord, counts: TrialCounts): st
 
 /** How a campaign tunes, in a word or two: its strategy, or its in-run mode ("dynamic mode"). */
 export function describeTuning(request: CampaignRequest): string {
-  return request.mode === 'search' ? request.strategy : `${request.mode} mode`;
+  if (request.mode !== 'search') return `${request.mode} mode`;
+  if (request.strategy === 'hybrid')
+    return `hybrid (${request.core} in control, the Advisor on ${Math.round(100 * request.llmShare)}% of the trials after ${request.llmWarmup})`;
+  if (request.strategy === 'lgt' && request.candidates)
+    return `lgt with ${request.candidates} candidates`;
+  return request.strategy;
 }
 
 /** The trial budget; none in the in-run modes (the run's epochs set their stretches). */

@@ -3,9 +3,18 @@ import type { RedisClient } from '../queue/redis-connection.ts';
 import type { z } from 'zod';
 import type { CampaignEvent, LoggedEvent } from '../contracts/campaign-events.ts';
 import { StoredEventSchema } from '../contracts/campaign-events.ts';
-import { CAMPAIGN_ID_PATTERN, type CampaignRecord, type CampaignStatus } from '../contracts/campaign-record.ts';
+import {
+  CAMPAIGN_ID_PATTERN,
+  type CampaignRecord,
+  type CampaignStatus,
+} from '../contracts/campaign-record.ts';
 import { InvalidStoredRecordError, parseStored } from '../contracts/stored-record.ts';
-import { ReportHeadSchema, type CampaignReport, type CampaignReportHead, type LlmUsageRecord } from '../contracts/campaign-report.ts';
+import {
+  ReportHeadSchema,
+  type CampaignReport,
+  type CampaignReportHead,
+  type LlmUsageRecord,
+} from '../contracts/campaign-report.ts';
 import type { InvalidCampaignEntry } from '../contracts/campaign-overview.ts';
 import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { redactSecrets } from '../secrets/redact.ts';

@@ -27,6 +27,7 @@ import { GridStrategy } from '../strategies/grid-strategy.ts';
 import { DefaultFirstStrategy } from '../strategies/default-first-strategy.ts';
 import { ConfirmingStrategy, confirmationBudget } from '../strategies/confirming-strategy.ts';
 import type { LgtAgents } from '../../agents/lgt-session.ts';
+import { HybridStrategy } from '../../agents/hybrid-strategy.ts';
 import { LgtStrategy } from '../../agents/lgt-strategy.ts';
 import { RandomStrategy } from '../strategies/random-strategy.ts';
 import { PbtStrategy } from '../strategies/pbt-strategy.ts';
@@ -164,14 +165,15 @@ function inRunMode(campaign: CampaignRecord, task: AnyTask, deps: StrategyDeps):
 function requestedStrategy(campaign: CampaignRecord, task: AnyTask, deps: StrategyDeps): Strategy {
   const request = campaign.request;
   const space = spaceWithEpochs(task, request.epochs);
-  if (request.strategy === 'lgt' || request.strategy === 'hybrid') {
+  if (request.strategy === 'hybrid') return hybridStrategy(campaign, task, space, deps);
+  if (request.strategy === 'lgt') {
     // With the epochs pinned, the baseline records the epochs it is trained for too.
     const pinned =
       space === task.space
         ? task
         : { ...task, space, baseline: { ...task.baseline, epochs: request.epochs } };
     return new LgtStrategy(
-      request.strategy,
+      'lgt',
       pinned,
       campaign,
       deps.context('lgt'),
@@ -181,7 +183,7 @@ function requestedStrategy(campaign: CampaignRecord, task: AnyTask, deps: Strate
         maxAdvisorTurns: 3,
         numericFallback: new RandomStrategy(space.searched(), request.seed),
         // The candidates come from their own seed, so they are not the fallback's draws again.
-        ...(request.strategy === 'hybrid'
+        ...(request.candidates
           ? {
               candidates: numericStrategy(
                 request.candidates,
@@ -196,23 +198,54 @@ function requestedStrategy(campaign: CampaignRecord, task: AnyTask, deps: Strate
       },
     );
   }
-  if (request.strategy === 'auto') {
-    const choice = chooseAuto(space.searched(), request.maxTrials, deps.autoHandoverAt);
-    return new AutoStrategy(
-      numericStrategy(choice.strategy, space, request.seed, task, request, deps),
-      choice,
-      deps.context('auto'),
-      choice.handover &&
-        new CmaEsStrategy(
-          space.searched(),
-          request.seed,
-          task.metric.direction,
-          { start: 'incumbent', firstRunSigma: HANDOVER_SIGMA },
-          deps.context('cmaes'),
-        ),
-    );
-  }
+  if (request.strategy === 'auto') return autoStrategy(space, task, request, deps);
   return numericStrategy(request.strategy, space, request.seed, task, request, deps);
+}
+
+function autoStrategy(
+  space: SearchSpace,
+  task: AnyTask,
+  request: CampaignRequest,
+  deps: StrategyDeps,
+): AutoStrategy {
+  const choice = chooseAuto(space.searched(), request.maxTrials, deps.autoHandoverAt);
+  return new AutoStrategy(
+    numericStrategy(choice.strategy, space, request.seed, task, request, deps),
+    choice,
+    deps.context('auto'),
+    choice.handover &&
+      new CmaEsStrategy(
+        space.searched(),
+        request.seed,
+        task.metric.direction,
+        { start: 'incumbent', firstRunSigma: HANDOVER_SIGMA },
+        deps.context('cmaes'),
+      ),
+  );
+}
+
+/**
+ * hybrid: the core (`--core`) in control, the Advisor overriding a seeded share of its proposals
+ * after the warm-up; without an LLM the rule-based Advisor fills those slots (labelled rules).
+ */
+function hybridStrategy(
+  campaign: CampaignRecord,
+  task: AnyTask,
+  space: SearchSpace,
+  deps: StrategyDeps,
+): HybridStrategy {
+  const request = campaign.request;
+  const core =
+    request.core === 'auto'
+      ? autoStrategy(space, task, request, deps)
+      : numericStrategy(request.core, space, request.seed, task, request, deps);
+  const agents = agentsFor(campaign, deps);
+  return new HybridStrategy(task, campaign, core, agents.advisor, deps.context('hybrid'), {
+    seed: request.seed,
+    share: request.llmShare,
+    warmup: request.llmWarmup,
+    maxAdvisorTurns: 2,
+  });
 }
 
 /**
@@ -269,7 +302,8 @@ function agentsFor(campaign: CampaignRecord, deps: StrategyDeps): LgtAgents {
   if (campaign.request.agents !== 'llm') return { ...rules, ...fallbacks };
   const client = llmClientFor(campaign, deps);
   const choose =
-    campaign.request.strategy === 'hybrid' &&
+    campaign.request.strategy === 'lgt' &&
+    campaign.request.candidates !== undefined &&
     (campaign.request.proxyDecisions?.includes('advisor') ?? false);
   return {
     advisor: new LlmAdvisor(client),

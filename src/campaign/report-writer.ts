@@ -6,7 +6,15 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AnyTask } from '../task-kinds/task.ts';
-import { AutoStateSchema, samplerRunsOf, type CampaignReportHead, type InRunReport, type SamplerRun } from '../contracts/campaign-report.ts';
+import {
+  AutoStateSchema,
+  hybridShareOf,
+  samplerRunsOf,
+  type HybridShare,
+  type CampaignReportHead,
+  type InRunReport,
+  type SamplerRun,
+} from '../contracts/campaign-report.ts';
 import { type CampaignRecord } from '../contracts/campaign-record.ts';
 import { type TrialJobResult } from '../contracts/trial-job.ts';
 import { type TrialRecord } from '../contracts/trial-record.ts';
@@ -115,6 +123,7 @@ export async function writeReport(
     llmUsage: await store.getLlmUsage(campaign.id),
     importance: trialImportance(trials, campaign.metric.direction),
     ...withSamplers(samplerRunsOf(await store.getState(campaign.id, 'auto', AutoStateSchema))),
+    ...withHybrid(hybridShareOf(campaign.request, trials)),
     ...simulatedTimeOf(trials),
     generatedAt: new Date().toISOString(),
   };
@@ -223,6 +232,11 @@ function simulatedTimeOf(trials: readonly TrialRecord[]): { simulatedSeconds?: n
     .map((t) => t.validation?.['simulated_seconds'])
     .filter((s): s is number => typeof s === 'number' && Number.isFinite(s));
   return times.length ? { simulatedSeconds: times.reduce((a, b) => a + b, 0) } : {};
+}
+
+/** `hybrid` for a hybrid campaign: the share of trials the Advisor proposed, asked and realized. */
+function withHybrid(share: HybridShare | undefined): { hybrid?: HybridShare } {
+  return share ? { hybrid: share } : {};
 }
 
 /** `samplers` when auto ran some (what it chose, and from which trial it handed over). */

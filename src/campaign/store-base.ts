@@ -2,7 +2,13 @@ import type { RedisClient } from '../queue/redis-connection.ts';
 import type { z } from 'zod';
 import { CampaignRecordSchema, type CampaignRecord } from '../contracts/campaign-record.ts';
 import { InvalidStoredRecordError, parseStored } from '../contracts/stored-record.ts';
-import { TrialRecordSchema, TRIAL_STATES, type TrialSummary, type TrialRecord, type TrialState } from '../contracts/trial-record.ts';
+import {
+  TrialRecordSchema,
+  TRIAL_STATES,
+  type TrialSummary,
+  type TrialRecord,
+  type TrialState,
+} from '../contracts/trial-record.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import { campaignKeys, type CampaignKeys } from './store-keys.ts';
 import { STORE_SCRIPTS } from './store-scripts.ts';

@@ -1,7 +1,12 @@
 import type { EpochRecord } from '../trainer/trainer.ts';
 import type { CampaignEvent } from '../contracts/campaign-events.ts';
 import { EpochRecordSchema } from '../trainer/epoch-record.ts';
-import { TrialSummarySchema, type TrialSummary, type TrialRecord, type TrialState } from '../contracts/trial-record.ts';
+import {
+  TrialSummarySchema,
+  type TrialSummary,
+  type TrialRecord,
+  type TrialState,
+} from '../contracts/trial-record.ts';
 
 import {
   StoreBase,

@@ -1,4 +1,4 @@
-import type { SamplerRun } from '../contracts/campaign-report.ts';
+import type { HybridShare, SamplerRun } from '../contracts/campaign-report.ts';
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-control.ts';
 import { waitingFor } from '../campaign/waiting-for.ts';
@@ -127,6 +127,7 @@ export function registerCampaignCommands(program: Command): void {
         `trials ${trialProgress(c, counts)} done: ${(['completed', 'pruned', 'failed', 'cancelled', 'running', 'queued'] as const).map((s) => `${counts[s]} ${s}`).join(', ')}`,
         budgetLine(budget),
         ...(overview.samplers ? [samplersLine(overview.samplers)] : []),
+        ...(overview.hybrid ? [hybridLine(overview.hybrid)] : []),
         c.best
           ? `best #${c.best.trial}: ${selectionScoreName(c.request, c.metric.name)} ${formatNumber(c.best.value)}  ${paint('dim', formatConfig(c.best.config))}`
           : 'no finished trial yet',
@@ -264,6 +265,12 @@ export function runningTrialLine(t: RunningTrialView, metricName: string): strin
         ? `fold 1/${t.folds}, ${epochs}`
         : `fold ${t.fold}/${t.folds} (fold 1: ${epochs})`;
   return `  #${t.trial} running on ${t.worker ?? '?'}: ${where}`;
+}
+
+/** `--strategy hybrid`: who is in control, and the share of trials the Advisor proposed. */
+export function hybridLine(h: HybridShare): string {
+  const realized = h.eligible > 0 ? `${Math.round((100 * h.overridden) / h.eligible)}%` : '-';
+  return `hybrid: ${h.core} in control; the Advisor proposed ${h.overridden} of the ${h.eligible} trials after the first ${h.warmup} (${realized}; asked ${Math.round(100 * h.share)}%)`;
 }
 
 /** What `--strategy auto` ran: each sampler from its trial, and why the latest was chosen. */

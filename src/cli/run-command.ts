@@ -4,6 +4,7 @@ import type { CampaignRecord } from '../contracts/campaign-record.ts';
 import {
   DIVERGENCE_NAMES,
   IN_RUN_DEFAULTS,
+  CORE_NAMES,
   NUMERIC_STRATEGY_NAMES,
   STRATEGY_NAMES,
   type CampaignRequestInput,
@@ -71,7 +72,10 @@ interface RunOptions {
   pruneMinTrials?: number;
   ashaMinEpochs?: number;
   ashaEta?: number;
-  candidates: string;
+  candidates?: string;
+  core?: string;
+  llmShare?: number;
+  llmWarmup?: number;
   divergence: string;
   epochs?: number;
   cv?: number;
@@ -207,9 +211,22 @@ export function registerRunCommand(program: Command): void {
       parseSigned('--asha-eta'),
     )
     .option(
+      '--core <strategy>',
+      `hybrid: the numeric optimizer in control (${CORE_NAMES.join(', ')}; default auto)`,
+    )
+    .option(
+      '--llm-share <share>',
+      'hybrid: the share of trials after the warm-up the Advisor proposes, 0 to 1 (default 0.3)',
+      parseSigned('--llm-share'),
+    )
+    .option(
+      '--llm-warmup <trials>',
+      'hybrid: trials the core proposes alone first, the default included (default 10)',
+      parseSigned('--llm-warmup'),
+    )
+    .option(
       '--candidates <strategy>',
-      `hybrid: the numeric strategy whose candidates the Advisor sees (${NUMERIC_STRATEGY_NAMES.join(', ')})`,
-      'tpe',
+      `lgt: a numeric strategy whose candidates the Advisor sees every round (${NUMERIC_STRATEGY_NAMES.join(', ')})`,
     )
     .option(
       '--divergence <f>',
@@ -303,7 +320,12 @@ export function registerRunCommand(program: Command): void {
       seed: opts.seed,
       splitSeed: opts.splitSeed,
       pruner: (opts.prune ? 'median' : opts.pruner) as CampaignRequestInput['pruner'],
-      candidates: opts.candidates as CampaignRequestInput['candidates'],
+      ...(opts.candidates !== undefined
+        ? { candidates: opts.candidates as CampaignRequestInput['candidates'] }
+        : {}),
+      ...(opts.core !== undefined ? { core: opts.core as CampaignRequestInput['core'] } : {}),
+      ...(opts.llmShare !== undefined ? { llmShare: opts.llmShare } : {}),
+      ...(opts.llmWarmup !== undefined ? { llmWarmup: opts.llmWarmup } : {}),
       divergence: opts.divergence as CampaignRequestInput['divergence'],
       gridResolution: opts.gridResolution,
       defaultFirst: opts.defaultFirst,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CampaignRecordSchema, TrialNumberSchema } from './campaign-record.ts';
-import { SamplerRunSchema } from './campaign-report.ts';
+import { SamplerRunSchema, HybridShareSchema } from './campaign-report.ts';
 
 /** Trials by state (what `lgt status`, `lgt list` and the dashboard count). */
 export const TrialCountsSchema = z.object({
@@ -66,6 +66,8 @@ export const CampaignOverviewSchema = z.object({
   waitingFor: z.string().optional(),
   /** `--strategy auto`: the samplers it has run so far, each from a trial, and why. */
   samplers: z.array(SamplerRunSchema).optional(),
+  /** `--strategy hybrid`: the share of trials the Advisor proposed so far, asked and realized. */
+  hybrid: HybridShareSchema.optional(),
 });
 export type CampaignOverview = z.infer<typeof CampaignOverviewSchema>;
 

@@ -84,6 +84,36 @@ export function samplerRunsOf(state: AutoState | null): SamplerRun[] | undefined
   return state?.ran;
 }
 
+/**
+ * `--strategy hybrid`: the core in control, the share asked of the Advisor after the warm-up, and
+ * the share it realized: trials after the warm-up the Advisor proposed (by an LLM or the rules),
+ * of all trials after the warm-up (an override slot the core kept counts as the core's).
+ */
+export const HybridShareSchema = z.object({
+  core: z.string(),
+  share: z.number(),
+  warmup: z.number(),
+  eligible: z.number(),
+  overridden: z.number(),
+});
+export type HybridShare = z.infer<typeof HybridShareSchema>;
+
+/** The hybrid share of a campaign's trials, from who proposed each (its `source`). */
+export function hybridShareOf(
+  request: { strategy: string; core: string; llmShare: number; llmWarmup: number },
+  trials: readonly { number: number; source: string }[],
+): HybridShare | undefined {
+  if (request.strategy !== 'hybrid') return undefined;
+  const eligible = trials.filter((t) => t.number > request.llmWarmup);
+  return {
+    core: request.core,
+    share: request.llmShare,
+    warmup: request.llmWarmup,
+    eligible: eligible.length,
+    overridden: eligible.filter((t) => t.source === 'advisor' || t.source === 'rules').length,
+  };
+}
+
 /** How much one dimension mattered, as a share of all (the shares sum to 1). */
 export const ParamImportanceSchema = z.object({ name: z.string(), importance: z.number() });
 export type ParamImportance = z.infer<typeof ParamImportanceSchema>;
@@ -191,6 +221,8 @@ export const ReportHeadSchema = z.object({
   importance: ImportanceReportSchema.nullable().optional(),
   /** `--strategy auto`: the samplers it ran, each from a trial, and why; absent otherwise. */
   samplers: z.array(SamplerRunSchema).optional(),
+  /** `--strategy hybrid`: the share of trials the Advisor proposed, asked and realized. */
+  hybrid: HybridShareSchema.optional(),
   /**
    * Objectives that simulate training (surrogate benchmarks such as bench:lcbench) report each
    * epoch's `simulated_seconds`: the sum over the campaign's trials of what their runs, pruned

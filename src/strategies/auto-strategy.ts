@@ -1,6 +1,6 @@
 import { AutoStateSchema } from '../contracts/campaign-report.ts';
 import { type TrialRecord } from '../contracts/trial-record.ts';
-import type { SearchSpace } from '../search-space/search-space.ts';
+import type { Config, SearchSpace } from '../search-space/search-space.ts';
 import { GP_WINDOW } from './gp-strategy.ts';
 import type { StrategyContext } from './strategy-context.ts';
 import type { Proposal, Strategy } from './strategy.ts';
@@ -115,5 +115,21 @@ export class AutoStrategy implements Strategy {
       });
     const proposals = await strategy.propose(history, count);
     return proposals.map((p) => ({ ...p, source: p.source ?? strategy.name }));
+  }
+
+  /** An override goes to the sampler that proposed `own` (CMA-ES's members say so). */
+  adopt(own: Proposal, config: Config): Proposal {
+    const by = own.meta?.['cmaes'] !== undefined && this.successor ? this.successor : this.chosen;
+    return by.adopt ? by.adopt(own, config) : { ...own, config };
+  }
+
+  /** The state of the sampler that proposes next, where it says one. */
+  stateInWords(history: readonly TrialRecord[]): string {
+    const handover = this.choice.handover;
+    const now =
+      handover !== undefined && this.successor !== undefined && history.length >= handover.at
+        ? this.successor
+        : this.chosen;
+    return now.stateInWords?.(history) ?? `auto runs ${now.name}: ${this.choice.reason}`;
   }
 }

@@ -1,3 +1,5 @@
+import { isOverrideSlot } from '../../agents/hybrid-strategy.ts';
+import { campaignOverview } from '../../src/campaign/campaign-overview.ts';
 import { LgtStateSchema } from '../../agents/lgt-session.ts';
 import type { RedisClient } from '../../src/queue/redis-connection.ts';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -249,8 +251,8 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     expect(report.agents.activePrompt).toBe(0);
   });
 
-  it('hybrid: the Advisor sees numeric candidates and may pick them', async () => {
-    const campaign = await start({ strategy: 'hybrid', maxTrials: 4 });
+  it('lgt --candidates tpe: the Advisor sees numeric candidates and may pick them', async () => {
+    const campaign = await start({ strategy: 'lgt', candidates: 'tpe', maxTrials: 4 });
     await finished(campaign.id);
     const prompt = systemMessage(llm.requestsOf('advisor')[0]!);
     expect(prompt).toContain('## Candidates from the numeric strategy');
@@ -258,7 +260,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     expect(prompt).toContain('tpe search has seen 2 trials (its model learns from all of them)');
   });
 
-  it("hybrid --candidates gp: the Advisor reads the GP's predictions in the metric's units and what matters", async () => {
+  it("lgt --candidates gp: the Advisor reads the GP's predictions in the metric's units and what matters", async () => {
     let n = 0;
     llm.answerWith('advisor', (r) => {
       const count = Number(
@@ -277,7 +279,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     });
     const campaign = await start({
       task: { kind: 'builtin', name: 'bench:branin' },
-      strategy: 'hybrid',
+      strategy: 'lgt',
       candidates: 'gp',
       maxTrials: 14,
     });
@@ -292,7 +294,64 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     );
   });
 
-  it('hybrid with proxy-tuned Advisor decisions: the candidates are labelled and the steered labels are trained', async () => {
+  it("hybrid --core cmaes: the LLM overrides the seeded share, told CMA-ES's state; the report and the overview say the share", async () => {
+    let n = 0;
+    llm.answerWith('advisor', (r) => {
+      const count = Number(
+        /(\d+) (?:replacement )?configuration/.exec(firstUserMessage(r))?.[1] ?? 1,
+      );
+      return {
+        content: {
+          analysis: 'scripted',
+          proposals: Array.from({ length: count }, () => ({
+            config: { x1: -4 + 0.7 * ++n, x2: 1 + 0.9 * (n % 7) },
+            reason: `spread ${n}`,
+            expected_effect: '?',
+          })),
+        },
+      };
+    });
+    const options = { seed: 0, share: 0.5, warmup: 3 };
+    const campaign = await start({
+      task: { kind: 'builtin', name: 'bench:branin' },
+      strategy: 'hybrid',
+      core: 'cmaes',
+      llmShare: options.share,
+      llmWarmup: options.warmup,
+      seed: options.seed,
+      maxTrials: 16,
+      defaultFirst: true,
+    });
+    expect((await finished(campaign.id)).status).toBe('completed');
+    const trials = await db.store.listTrials(campaign.id);
+    const drawn = trials.filter((t) => isOverrideSlot(t.number, options)).map((t) => t.number);
+    expect(drawn.length).toBeGreaterThan(2);
+    // Each drawn slot holds the LLM's configuration, the others the core's (the default first).
+    expect(trials.filter((t) => t.source === 'advisor').map((t) => t.number)).toEqual(drawn);
+    expect(trials.filter((t) => t.source === 'cmaes').length).toBe(16 - 1 - drawn.length);
+    // The prompt, through the real openai client, holds the core's state and its next proposals.
+    const prompt = systemMessage(llm.requestsOf('advisor').at(-1)!);
+    expect(prompt).toContain('The numeric optimizer in control is cmaes');
+    expect(prompt).toMatch(/its mean: x1=[-\d.]+, x2=[-\d.]+/);
+    expect(prompt).toMatch(/C1: x1=.*CMA-ES generation \d+/);
+    const share = {
+      core: 'cmaes',
+      share: 0.5,
+      warmup: 3,
+      eligible: 13,
+      overridden: drawn.length,
+    };
+    const report = JSON.parse(
+      readFileSync(
+        path.join((await db.store.getCampaign(campaign.id))!.reportDir!, 'report.json'),
+        'utf8',
+      ),
+    );
+    expect(report.hybrid).toEqual(share);
+    expect((await campaignOverview(db.store, campaign.id)).hybrid).toEqual(share);
+  });
+
+  it('lgt --candidates with proxy-tuned Advisor decisions: the candidates are labelled and the steered labels are trained', async () => {
     const servers = await Promise.all(
       [
         { D: -0.1, A: -4, B: -4, C: -4 },
@@ -311,7 +370,8 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
         r.body.logprobs ? logprobReply({ A: -0.5, B: -1, C: -1.5, D: -2 }) : defaultAdvisor(r),
       );
       const campaign = await start({
-        strategy: 'hybrid',
+        strategy: 'lgt',
+        candidates: 'tpe',
         maxTrials: 4,
         proxyDecisions: ['advisor'],
       });

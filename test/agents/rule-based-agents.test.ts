@@ -144,7 +144,7 @@ describe('RuleBasedAdvisor', () => {
     expect(answer.output.proposals[0]!.config['learningRate']).toBeCloseTo(0.05, 6);
   });
 
-  it('with numeric candidates (hybrid), makes one rule move and takes the candidates', async () => {
+  it('with numeric candidates (lgt --candidates), makes one rule move and takes the candidates', async () => {
     const rising = trial(
       3,
       good,

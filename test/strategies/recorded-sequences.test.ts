@@ -140,7 +140,11 @@ const CASES: [string, Record<string, unknown>][] = [
   ),
   ['grid', { gridParams: ['learningRate', 'dropout'], gridResolution: 4 }],
   ['fdpg', { divergence: 'kl' }],
-  ['hybrid', { candidates: 'cmaes' }],
+  // The LGT loop with a numeric strategy's candidates every round (hybrid's behaviour before
+  // issue 33 made it the core-in-control hybrid).
+  ['lgt', { candidates: 'tpe' }],
+  ['lgt', { candidates: 'cmaes' }],
+  ['hybrid', { core: 'cmaes', llmWarmup: 3 }],
   ['random', { defaultFirst: false }],
 ];
 

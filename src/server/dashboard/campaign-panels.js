@@ -189,6 +189,16 @@ export function renderStats(parts, overview, metric) {
       `$${formatNumber(budget.llm.costUsd)}${budget.llm.costLimit ? ` of $${formatNumber(budget.llm.costLimit)}` : ''}`,
       'stat-cost',
     ),
+    // hybrid: the share of trials after the warm-up the Advisor proposed (as lgt status says).
+    ...(overview.hybrid
+      ? [
+          stat(
+            `Advisor's share (${overview.hybrid.core} in control)`,
+            `${overview.hybrid.overridden} of ${overview.hybrid.eligible}${overview.hybrid.eligible ? ` (${Math.round((100 * overview.hybrid.overridden) / overview.hybrid.eligible)}%; asked ${Math.round(100 * overview.hybrid.share)}%)` : ''}`,
+            'stat-hybrid',
+          ),
+        ]
+      : []),
     stat(
       'states',
       `${counts.completed} done · ${counts.pruned} pruned · ${counts.failed} failed · ${counts.running} running`,
