@@ -34,6 +34,12 @@ export interface HybridOptions {
   warmup: number;
   /** Advisor turns per override batch: the first, and repairs of refused proposals. */
   maxAdvisorTurns: number;
+  /**
+   * Configurations the Advisor proposes first, from the task's description and space alone
+   * (LLAMBO's zero-shot warm start), before the core's first proposal: the core starts from
+   * their results. 0: none.
+   */
+  warmStart: number;
 }
 
 /** What a hybrid trial records of who proposed it (its meta's `hybrid`). */
@@ -44,6 +50,8 @@ export const HybridMetaSchema = z.object({
   by: z.enum(['core', 'advisor']),
   /** An override slot the core kept: why the Advisor's proposal was not taken. */
   fallback: z.string().optional(),
+  /** One of the warm start's trials (--llm-warm-start). */
+  warm: z.literal(true).optional(),
 });
 export type HybridMeta = z.infer<typeof HybridMetaSchema>;
 
@@ -83,6 +91,13 @@ export class HybridStrategy implements Strategy {
   ) {}
 
   async propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]> {
+    if (this.options.warmStart > 0) {
+      const warm = history.filter((t) => hybridMetaOf(t)?.warm);
+      if (warm.length < this.options.warmStart)
+        return this.warmStart(history, Math.min(count, this.options.warmStart - warm.length));
+      // The core starts from the warm start's results: it waits for them.
+      if (!warm.every((t) => FINISHED_TRIAL.includes(t.state))) return [];
+    }
     const own = await this.core.propose(history, count);
     const out: Proposal[] = own.map((p) => this.mark(p, { slot: false, by: 'core' }));
     // The number each proposal's trial gets: the driver adds them in order after the history.
@@ -114,7 +129,61 @@ export class HybridStrategy implements Strategy {
       };
     }
     const kept = slots.filter((_, k) => !taken.accepted[k]);
-    if (kept.length > 0) await this.keepCore(out, kept, taken.why ?? 'no valid proposal');
+    if (kept.length > 0) await this.keepCore(out, kept, taken.why ?? 'the Advisor proposed none');
+    return out;
+  }
+
+  /**
+   * The warm start's next configurations: the Advisor's from the task's description and space
+   * alone (no trial is shown, not even the default's), checked as overrides are. Slots it leaves
+   * empty are the core's, still counted as the warm start's, so it is asked once per slot.
+   */
+  private async warmStart(history: readonly TrialRecord[], count: number): Promise<Proposal[]> {
+    const seen = new Set(history.map((t) => configKey(t.config)));
+    const taken = await this.ask(
+      (rejected) => ({
+        task: this.task,
+        trials: [],
+        feedback: null,
+        lessons: [],
+        count,
+        budget: `${this.campaign.request.maxTrials - history.length} of ${this.campaign.request.maxTrials} trials left; these are the first after the default, proposed before any result.`,
+        template: promptFile('advisor'),
+        ...(rejected ? { rejected } : {}),
+      }),
+      count,
+      seen,
+    );
+    const out: Proposal[] = taken.accepted.map((p) => ({
+      ...p,
+      source: taken.rules ? 'rules' : 'advisor',
+      meta: { hybrid: { slot: true, by: 'advisor', warm: true } satisfies HybridMeta },
+    }));
+    if (out.length < count) {
+      const own = (await this.core.propose(history, count)).filter(
+        (p) => !out.some((o) => configKey(o.config) === configKey(p.config)),
+      );
+      const fill = own.slice(0, count - out.length).map((p) => ({
+        ...p,
+        source: p.source ?? this.core.name,
+        meta: {
+          ...p.meta,
+          hybrid: {
+            slot: true,
+            by: 'core',
+            warm: true,
+            fallback: taken.why ?? 'the Advisor proposed none',
+          } satisfies HybridMeta,
+        },
+      }));
+      if (fill.length > 0)
+        await this.context.log({
+          type: 'agent.fallback',
+          agent: 'advisor',
+          reason: `${fill.length} warm-start trial(s) are ${this.core.name}'s: ${taken.why ?? 'the Advisor proposed none'}`,
+        });
+      out.push(...fill);
+    }
     return out;
   }
 
@@ -144,30 +213,43 @@ export class HybridStrategy implements Strategy {
   ): Promise<{ accepted: (Proposal | undefined)[]; rules: boolean; why?: string }> {
     // The core's own proposal for a slot may be taken as it is (the Advisor chose it).
     const seen = new Set([...history, ...others].map((t) => configKey(t.config)));
-    const accepted: Proposal[] = [];
     const views = await this.views(history);
-    let rejected: string | undefined;
-    let rules = false;
-    for (
-      let turn = 0;
-      turn < this.options.maxAdvisorTurns && accepted.length < ownInSlots.length;
-      turn++
-    ) {
-      const input: AdvisorInput = {
+    const state = this.coreState(history, views);
+    return this.ask(
+      (rejected, done) => ({
         task: this.task,
         trials: [...new Map([...views.top, ...views.last].map((t) => [t.number, t])).values()],
         feedback: null,
         lessons: [],
-        count: ownInSlots.length - accepted.length,
+        count: ownInSlots.length - done,
         budget: `${this.campaign.request.maxTrials - history.length} of ${this.campaign.request.maxTrials} trials left.`,
         template: promptFile('advisor'),
-        candidates: ownInSlots.slice(accepted.length),
-        candidatesState: this.coreState(history, views),
+        candidates: ownInSlots.slice(done),
+        candidatesState: state,
         ...(rejected ? { rejected } : {}),
-      };
+      }),
+      ownInSlots.length,
+      seen,
+    );
+  }
+
+  /**
+   * Up to `count` configurations from the Advisor, checked against the space and `seen` (every
+   * configuration tried or proposed), refused ones sent back with the exact errors, up to
+   * maxAdvisorTurns turns. An Advisor that fails ends the asking: what it gave so far stands.
+   */
+  private async ask(
+    input: (rejected: string | undefined, done: number) => AdvisorInput,
+    count: number,
+    seen: Set<string>,
+  ): Promise<{ accepted: Proposal[]; rules: boolean; why?: string }> {
+    const accepted: Proposal[] = [];
+    let rejected: string | undefined;
+    let rules = false;
+    for (let turn = 0; turn < this.options.maxAdvisorTurns && accepted.length < count; turn++) {
       let answer: AgentAnswer<AdvisorReply>;
       try {
-        answer = await this.advisor.advise(input);
+        answer = await this.advisor.advise(input(rejected, accepted.length));
       } catch (error) {
         return { accepted, rules, why: `the Advisor failed (${(error as Error).message})` };
       }
@@ -175,7 +257,7 @@ export class HybridStrategy implements Strategy {
       await logAgentTurn(this.context, 'advisor', answer);
       const problems: string[] = [];
       answer.output.proposals.forEach((p, k) => {
-        if (accepted.length >= ownInSlots.length) return;
+        if (accepted.length >= count) return;
         const result = this.task.space.validate(p.config);
         if (!result.ok) {
           problems.push(`proposal ${k + 1}: ${result.errors.map((e) => e.message).join('; ')}`);
@@ -236,6 +318,12 @@ export class HybridStrategy implements Strategy {
     if (!budget || this.campaign.request.agents !== 'llm') return false;
     return llmBudgetSpent(budget, await this.context.llmUsage());
   }
+}
+
+/** A trial's hybrid meta, when it has one. */
+export function hybridMetaOf(t: Pick<TrialRecord, 'meta'>): HybridMeta | undefined {
+  const parsed = HybridMetaSchema.safeParse(t.meta?.['hybrid']);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** A campaign's hybrid tally, from its trials' records: the override slots and who filled them. */

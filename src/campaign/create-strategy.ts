@@ -235,15 +235,25 @@ function hybridStrategy(
   deps: StrategyDeps,
 ): HybridStrategy {
   const request = campaign.request;
+  // After a warm start CMA-ES starts at its best configuration (the others read every result).
   const core =
     request.core === 'auto'
       ? autoStrategy(space, task, request, deps)
-      : numericStrategy(request.core, space, request.seed, task, request, deps);
+      : request.core === 'cmaes' && request.llmWarmStart > 0
+        ? new CmaEsStrategy(
+            space.searched(),
+            request.seed,
+            task.metric.direction,
+            { start: 'incumbent' },
+            deps.context('cmaes'),
+          )
+        : numericStrategy(request.core, space, request.seed, task, request, deps);
   const agents = agentsFor(campaign, deps);
   return new HybridStrategy(task, campaign, core, agents.advisor, deps.context('hybrid'), {
     seed: request.seed,
     share: request.llmShare,
     warmup: request.llmWarmup,
+    warmStart: request.llmWarmStart,
     maxAdvisorTurns: 2,
   });
 }

@@ -32,6 +32,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   core: '--core',
   llmShare: '--llm-share',
   llmWarmup: '--llm-warmup',
+  llmWarmStart: '--llm-warm-start',
   divergence: '--divergence',
   optimizeEvery: '--optimize-every',
   outputDir: '--out',

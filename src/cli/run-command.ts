@@ -76,6 +76,7 @@ interface RunOptions {
   core?: string;
   llmShare?: number;
   llmWarmup?: number;
+  llmWarmStart?: number;
   divergence: string;
   epochs?: number;
   cv?: number;
@@ -225,6 +226,11 @@ export function registerRunCommand(program: Command): void {
       parseSigned('--llm-warmup'),
     )
     .option(
+      '--llm-warm-start <n>',
+      'hybrid: configurations the Advisor proposes first, from the task alone; the core starts from them (default 0)',
+      parseSigned('--llm-warm-start'),
+    )
+    .option(
       '--candidates <strategy>',
       `lgt: a numeric strategy whose candidates the Advisor sees every round (${NUMERIC_STRATEGY_NAMES.join(', ')})`,
     )
@@ -326,6 +332,7 @@ export function registerRunCommand(program: Command): void {
       ...(opts.core !== undefined ? { core: opts.core as CampaignRequestInput['core'] } : {}),
       ...(opts.llmShare !== undefined ? { llmShare: opts.llmShare } : {}),
       ...(opts.llmWarmup !== undefined ? { llmWarmup: opts.llmWarmup } : {}),
+      ...(opts.llmWarmStart !== undefined ? { llmWarmStart: opts.llmWarmStart } : {}),
       divergence: opts.divergence as CampaignRequestInput['divergence'],
       gridResolution: opts.gridResolution,
       defaultFirst: opts.defaultFirst,

@@ -177,6 +177,16 @@ export const CampaignRequestSchema = z.strictObject({
     .min(0, 'must be between 0 and 1')
     .max(1, 'must be between 0 and 1')
     .default(0.3),
+  /**
+   * hybrid: configurations the Advisor proposes first, after the default, from the task's
+   * description and space alone (LLAMBO's zero-shot warm start); the core starts from them.
+   */
+  llmWarmStart: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(1000)
+    .default(0),
   /** hybrid: trials (the default included) the core proposes alone first (Centaur's 10). */
   llmWarmup: z
     .number()

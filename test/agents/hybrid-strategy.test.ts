@@ -57,7 +57,13 @@ function contextWithLog(): { context: StrategyContext; events: CampaignEvent[] }
   };
 }
 
-const OPTIONS: HybridOptions = { seed: 3, share: 0.3, warmup: 10, maxAdvisorTurns: 2 };
+const OPTIONS: HybridOptions = {
+  seed: 3,
+  share: 0.3,
+  warmup: 10,
+  maxAdvisorTurns: 2,
+  warmStart: 0,
+};
 const metaOf = (t: TrialRecord) => HybridMetaSchema.parse(t.meta?.['hybrid']);
 const tpe = () => new TpeStrategy(task.space, 3, task.metric.direction);
 
@@ -180,5 +186,58 @@ describe('hybrid: the core in control, the Advisor overriding a seeded share', (
     expect(trials.map((t) => configKey(t.config))).toEqual(
       alone.trials.map((t) => configKey(t.config)),
     );
+  });
+
+  it('a warm start: the Advisor proposes the first N from the task alone, and the core waits for their results', async () => {
+    const zeroShot = scripted((input) =>
+      Array.from({ length: input.count }, (_, k) => ({ x1: 3 + k, x2: 2 + k })),
+    );
+    const { strategy } = hybrid(tpe(), zeroShot, { ...OPTIONS, share: 0, warmStart: 3 });
+    // The first call: the warm start alone, asked from the task's description and space.
+    const first = await strategy.propose([], 5);
+    expect(first.map((p) => p.config)).toEqual([
+      { x1: 3, x2: 2 },
+      { x1: 4, x2: 3 },
+      { x1: 5, x2: 4 },
+    ]);
+    expect(zeroShot.inputs[0]!.trials).toEqual([]);
+    expect(zeroShot.inputs[0]!.candidates).toBeUndefined();
+    expect(first.every((p) => p.source === 'advisor')).toBe(true);
+    // While they run the core proposes nothing: it starts from their results.
+    const running = first.map((p, i) => ({
+      number: i + 1,
+      state: 'running' as const,
+      config: p.config,
+      reason: p.reason,
+      source: p.source!,
+      proposedAt: 0,
+      attempts: 1,
+      meta: p.meta!,
+    }));
+    expect(await strategy.propose(running, 2)).toEqual([]);
+    const done = running.map((t) => ({
+      ...t,
+      state: 'completed' as const,
+      value: objective(t.config),
+    }));
+    const next = await strategy.propose(done, 2);
+    expect(next.map((p) => p.source)).toEqual(['tpe', 'tpe']);
+    expect(zeroShot.inputs).toHaveLength(1);
+    // A failing Advisor: the core fills the warm start's slots, and is not asked again for them.
+    const failing = hybrid(
+      tpe(),
+      {
+        advise: async () => {
+          throw new Error('no endpoint');
+        },
+      },
+      { ...OPTIONS, share: 0, warmStart: 2 },
+    );
+    const { trials } = await runSynthetic(failing.strategy, objective, { budget: 6, parallel: 2 });
+    expect(trials.slice(0, 2).map((t) => metaOf(t))).toEqual([
+      { slot: true, by: 'core', warm: true, fallback: 'the Advisor failed (no endpoint)' },
+      { slot: true, by: 'core', warm: true, fallback: 'the Advisor failed (no endpoint)' },
+    ]);
+    expect(trials).toHaveLength(6);
   });
 });

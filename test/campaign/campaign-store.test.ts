@@ -50,6 +50,7 @@ function campaign(id: string): CampaignRecord {
       core: 'auto',
       llmShare: 0.3,
       llmWarmup: 10,
+      llmWarmStart: 0,
       divergence: 'js',
       optimizeEvery: 3,
       defaultFirst: true,
