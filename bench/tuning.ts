@@ -42,7 +42,11 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CampaignRecord } from '../src/contracts/campaign-record.ts';
 import type { TrialRecord } from '../src/contracts/trial-record.ts';
-import { parseCampaignRequest, STRATEGY_NAMES } from '../src/contracts/campaign-request.ts';
+import {
+  CORE_NAMES,
+  parseCampaignRequest,
+  STRATEGY_NAMES,
+} from '../src/contracts/campaign-request.ts';
 import { CampaignStore } from '../src/campaign/campaign-store.ts';
 import { createRedis } from '../src/queue/redis-connection.ts';
 import { startRedisServer } from '../src/queue/redis-server-process.ts';
@@ -79,6 +83,8 @@ const { values: args } = parseArgs({
     'fdpg-options': { type: 'string' },
     // Where auto hands a numeric campaign from the GP to CMA-ES (its default: HANDOVER_AT).
     'handover-at': { type: 'string' },
+    // hybrid's core (--strategies hybrid@0.3 sets its share of Advisor trials).
+    core: { type: 'string', default: 'auto' },
     // LCBench: pruners to compare at equal simulated time (none,median,asha).
     pruners: { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
@@ -104,8 +110,19 @@ const tasks = args.tasks.split(',').map((name) => {
 });
 const strategies = args.strategies.split(',');
 for (const s of strategies) {
-  if (!(STRATEGY_NAMES as readonly string[]).includes(s))
+  const { name, share } = strategySpec(s);
+  if (!(STRATEGY_NAMES as readonly string[]).includes(name))
     throw new Error(`unknown strategy ${s}; known: ${STRATEGY_NAMES.join(', ')}`);
+  if (share !== undefined && (name !== 'hybrid' || !(share >= 0 && share <= 1)))
+    throw new Error(`${s}: only hybrid takes @<share>, a share from 0 to 1 (hybrid@0.3)`);
+}
+if (!(CORE_NAMES as readonly string[]).includes(args.core))
+  throw new Error(`--core must be one of ${CORE_NAMES.join(', ')}, not ${args.core}`);
+
+/** `hybrid@0.3`: hybrid with the Advisor on 30% of the trials after the warm-up. */
+function strategySpec(spec: string): { name: string; share?: number } {
+  const [name, share] = spec.split('@');
+  return { name: name!, ...(share !== undefined ? { share: Number(share) } : {}) };
 }
 const tpeOptions = parseTpeOptions(args['tpe-options']);
 const fdpgOptions = parseFdpgOptions(args['fdpg-options']);
@@ -228,10 +245,20 @@ async function campaign(
   timeLimit = Infinity,
 ): Promise<TrialRecord[]> {
   const record: CampaignRecord = {
-    id: `bench-${task.name}-${strategyName}-${seed}-${Date.now()}`,
+    id: `bench-${task.name}-${strategyName}-${seed}-${Date.now()}`
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-'),
     request: parseCampaignRequest({
       task: { kind: 'builtin', name: task.name },
-      strategy: strategyName,
+      strategy: strategySpec(strategyName).name,
+      ...(strategySpec(strategyName).name === 'hybrid'
+        ? {
+            core: args.core,
+            ...(strategySpec(strategyName).share !== undefined
+              ? { llmShare: strategySpec(strategyName).share }
+              : {}),
+          }
+        : {}),
       maxTrials: budget,
       parallel,
       seed,
@@ -585,7 +612,7 @@ async function timeTable(
 
 writeFileSync(cachePath, JSON.stringify(cache));
 writeFileSync(path.join(args.out, 'tuning.csv'), `${csv.join('\n')}\n`);
-const command = `npx tsx bench/tuning.ts --tasks ${args.tasks} --strategies ${args.strategies} --seeds ${seeds} --budget ${budget} --epochs ${epochs} --parallel ${parallel}${tpeOptions ? ` --tpe-options '${args['tpe-options']}'` : ''}${fdpgOptions ? ` --fdpg-options '${args['fdpg-options']}'` : ''}${args['default-first'] ? ' --default-first' : ''}${args.pruners ? ` --pruners ${args.pruners}` : ''}`;
+const command = `npx tsx bench/tuning.ts --tasks ${args.tasks} --strategies ${args.strategies} --seeds ${seeds} --budget ${budget} --epochs ${epochs} --parallel ${parallel}${tpeOptions ? ` --tpe-options '${args['tpe-options']}'` : ''}${fdpgOptions ? ` --fdpg-options '${args['fdpg-options']}'` : ''}${args['default-first'] ? ' --default-first' : ''}${args.pruners ? ` --pruners ${args.pruners}` : ''}${strategies.some((s) => s.startsWith('hybrid')) ? ` --core ${args.core}` : ''}`;
 const text = [
   ...summary,
   `(${trained} trials trained, ${replayed} replayed from the cache; ${command})`,
