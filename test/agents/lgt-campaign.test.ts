@@ -78,6 +78,29 @@ const start = (overrides: Partial<CampaignRequestInput> = {}) =>
     epochs: 15,
     ...overrides,
   });
+/**
+ * The scripted Advisor answers as many Branin configurations as it is asked for, spread over the
+ * plane, each new (a campaign's override and warm-start slots take them as they are).
+ */
+function spreadOverBranin(): void {
+  let n = 0;
+  llm.answerWith('advisor', (r) => {
+    const count = Number(
+      /(\d+) (?:replacement )?configuration/.exec(firstUserMessage(r))?.[1] ?? 1,
+    );
+    return {
+      content: {
+        analysis: 'scripted',
+        proposals: Array.from({ length: count }, () => ({
+          config: { x1: -4 + 0.7 * ++n, x2: 1 + 0.9 * (n % 7) },
+          reason: `spread ${n}`,
+          expected_effect: '?',
+        })),
+      },
+    };
+  });
+}
+
 const finished = (id: string) => campaignEnd(db.store, id);
 const events = (id: string) => campaignEvents(db.store, id);
 
@@ -261,22 +284,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
   });
 
   it("lgt --candidates gp: the Advisor reads the GP's predictions in the metric's units and what matters", async () => {
-    let n = 0;
-    llm.answerWith('advisor', (r) => {
-      const count = Number(
-        /(\d+) (?:replacement )?configuration/.exec(firstUserMessage(r))?.[1] ?? 1,
-      );
-      return {
-        content: {
-          analysis: 'scripted',
-          proposals: Array.from({ length: count }, () => ({
-            config: { x1: -4 + 0.7 * ++n, x2: 1 + 0.9 * (n % 7) },
-            reason: `spread ${n}`,
-            expected_effect: '?',
-          })),
-        },
-      };
-    });
+    spreadOverBranin();
     const campaign = await start({
       task: { kind: 'builtin', name: 'bench:branin' },
       strategy: 'lgt',
@@ -295,22 +303,7 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
   });
 
   it("hybrid --core cmaes: the LLM overrides the seeded share, told CMA-ES's state; the report and the overview say the share", async () => {
-    let n = 0;
-    llm.answerWith('advisor', (r) => {
-      const count = Number(
-        /(\d+) (?:replacement )?configuration/.exec(firstUserMessage(r))?.[1] ?? 1,
-      );
-      return {
-        content: {
-          analysis: 'scripted',
-          proposals: Array.from({ length: count }, () => ({
-            config: { x1: -4 + 0.7 * ++n, x2: 1 + 0.9 * (n % 7) },
-            reason: `spread ${n}`,
-            expected_effect: '?',
-          })),
-        },
-      };
-    });
+    spreadOverBranin();
     const options = { seed: 0, share: 0.5, warmup: 3 };
     const campaign = await start({
       task: { kind: 'builtin', name: 'bench:branin' },
