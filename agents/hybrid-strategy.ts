@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CampaignRecord } from '../src/contracts/campaign-record.ts';
-import { FINISHED_TRIAL, type TrialRecord } from '../src/contracts/trial-record.ts';
+import { DEFAULT_SOURCE, FINISHED_TRIAL, type TrialRecord } from '../src/contracts/trial-record.ts';
 import { gainSign } from '../src/maths/direction.ts';
 import { labelledRng } from '../src/random/rng.ts';
 import { formatConfig } from '../src/search-space/format-config.ts';
@@ -100,10 +100,15 @@ export class HybridStrategy implements Strategy {
     }
     const own = await this.core.propose(history, count);
     const out: Proposal[] = own.map((p) => this.mark(p, { slot: false, by: 'core' }));
-    // The number each proposal's trial gets: the driver adds them in order after the history.
-    const slots = own
-      .map((_, i) => i)
-      .filter((i) => isOverrideSlot(history.length + 1 + i, this.options));
+    // The number each proposal's trial gets: the driver adds them in order after the history,
+    // after the default when it is proposed in this batch (DefaultFirstStrategy puts it first).
+    const first =
+      history.length +
+      1 +
+      (this.campaign.request.defaultFirst && !history.some((t) => t.source === DEFAULT_SOURCE)
+        ? 1
+        : 0);
+    const slots = own.map((_, i) => i).filter((i) => isOverrideSlot(first + i, this.options));
     if (slots.length === 0) return out;
     for (const i of slots) out[i] = this.mark(own[i]!, { slot: true, by: 'core' });
     if (await this.budgetSpent()) {

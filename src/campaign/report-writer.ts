@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { trialImportance } from '../importance/trial-importance.ts';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { writeAtomically } from '../files/write-atomically.ts';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { AnyTask } from '../task-kinds/task.ts';
 import {
   AutoStateSchema,
@@ -176,16 +174,6 @@ async function inRunReportOf(
   const events: LoggedEvent[] = [];
   for await (const page of eventPages(store, campaign.id)) events.push(...page);
   return inRunReport(campaign, trials, curves, events);
-}
-
-/** Writes the pieces to `file`.partial, then renames it over `file`. */
-async function writeAtomically(
-  file: string,
-  pieces: AsyncIterable<string> | Iterable<string>,
-): Promise<void> {
-  const partial = `${file}.partial`;
-  await pipeline(Readable.from(pieces), createWriteStream(partial));
-  await rename(partial, file);
 }
 
 /**

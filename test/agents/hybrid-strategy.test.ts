@@ -5,6 +5,7 @@ import { parseCampaignRequest } from '../../src/contracts/campaign-request.ts';
 import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import type { Config } from '../../src/search-space/search-space.ts';
 import { CmaEsStrategy } from '../../src/strategies/cmaes-strategy.ts';
+import { DefaultFirstStrategy } from '../../src/strategies/default-first-strategy.ts';
 import { configKey } from '../../src/strategies/config-sampling.ts';
 import type { StrategyContext } from '../../src/strategies/strategy-context.ts';
 import type { Strategy } from '../../src/strategies/strategy.ts';
@@ -33,6 +34,8 @@ const campaign: CampaignRecord = {
     strategy: 'hybrid',
     maxTrials: 60,
     outputDir: '/tmp/lgt-hybrid-test',
+    // These run the hybrid alone; the campaign's default trial is the last test's.
+    defaultFirst: false,
   }),
   taskName: task.name,
   metric: task.metric,
@@ -67,9 +70,9 @@ const OPTIONS: HybridOptions = {
 const metaOf = (t: TrialRecord) => HybridMetaSchema.parse(t.meta?.['hybrid']);
 const tpe = () => new TpeStrategy(task.space, 3, task.metric.direction);
 
-function hybrid(core: Strategy, advisor: Advisor, options = OPTIONS) {
+function hybrid(core: Strategy, advisor: Advisor, options = OPTIONS, record = campaign) {
   const { context, events } = contextWithLog();
-  return { strategy: new HybridStrategy(task, campaign, core, advisor, context, options), events };
+  return { strategy: new HybridStrategy(task, record, core, advisor, context, options), events };
 }
 
 /** An Advisor that answers what `reply` makes of its input, and remembers what it was given. */
@@ -239,5 +242,21 @@ describe('hybrid: the core in control, the Advisor overriding a seeded share', (
       { slot: true, by: 'core', warm: true, fallback: 'the Advisor failed (no endpoint)' },
     ]);
     expect(trials).toHaveLength(6);
+  });
+
+  it('counts the default proposed in the same batch: every trial is drawn by its own number', async () => {
+    // No warm-up, eight at a time: the first batch is the default and seven of the core's, whose
+    // trials are #2 to #8 although the core saw no trial yet.
+    const options = { ...OPTIONS, warmup: 0, share: 0.5 };
+    const defaultFirst = { ...campaign, request: { ...campaign.request, defaultFirst: true } };
+    const withDefault = new DefaultFirstStrategy(
+      hybrid(tpe(), new RuleBasedAdvisor(), options, defaultFirst).strategy,
+      task.space.defaults() as Config,
+    );
+    const { trials } = await runSynthetic(withDefault, objective, { budget: 30, parallel: 8 });
+    const core = trials.filter((t) => t.source !== 'default');
+    expect(core.filter((t) => metaOf(t).slot).map((t) => t.number)).toEqual(
+      core.filter((t) => isOverrideSlot(t.number, options)).map((t) => t.number),
+    );
   });
 });
