@@ -330,22 +330,3 @@ export function hybridMetaOf(t: Pick<TrialRecord, 'meta'>): HybridMeta | undefin
   const parsed = HybridMetaSchema.safeParse(t.meta?.['hybrid']);
   return parsed.success ? parsed.data : undefined;
 }
-
-/** A campaign's hybrid tally, from its trials' records: the override slots and who filled them. */
-export function hybridTally(trials: readonly Pick<TrialRecord, 'meta' | 'number'>[]): {
-  slots: number;
-  overridden: number;
-  trials: number;
-} {
-  let slots = 0;
-  let overridden = 0;
-  let counted = 0;
-  for (const t of trials) {
-    const parsed = HybridMetaSchema.safeParse(t.meta?.['hybrid']);
-    if (!parsed.success) continue;
-    counted++;
-    if (parsed.data.slot) slots++;
-    if (parsed.data.by === 'advisor') overridden++;
-  }
-  return { slots, overridden, trials: counted };
-}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CampaignEvent } from '../../src/contracts/campaign-events.ts';
 import type { CampaignRecord } from '../../src/contracts/campaign-record.ts';
 import { parseCampaignRequest } from '../../src/contracts/campaign-request.ts';
+import { hybridShareOf } from '../../src/contracts/campaign-report.ts';
 import type { TrialRecord } from '../../src/contracts/trial-record.ts';
 import type { Config } from '../../src/search-space/search-space.ts';
 import { CmaEsStrategy } from '../../src/strategies/cmaes-strategy.ts';
@@ -14,7 +15,6 @@ import { RULES_META, type Advisor, type AdvisorInput } from '../../agents/agent-
 import {
   HybridMetaSchema,
   HybridStrategy,
-  hybridTally,
   isOverrideSlot,
   type HybridOptions,
 } from '../../agents/hybrid-strategy.ts';
@@ -114,8 +114,14 @@ describe('hybrid: the core in control, the Advisor overriding a seeded share', (
       true,
     );
     // The realized share is the draw's: every slot was filled (the rules always had a move).
-    const tally = hybridTally(trials);
-    expect(tally).toEqual({ slots: drawn.length, overridden: drawn.length, trials: 60 });
+    // What the report and lgt status say, from who proposed each trial.
+    expect(hybridShareOf({ ...campaign.request, llmShare: 0.3, llmWarmup: 10 }, trials)).toEqual({
+      core: 'auto',
+      share: 0.3,
+      warmup: 10,
+      eligible: 50,
+      overridden: drawn.length,
+    });
     // Deterministic for the seed and the history.
     const again = await runSynthetic(hybrid(tpe(), new RuleBasedAdvisor()).strategy, objective, {
       budget: 60,
