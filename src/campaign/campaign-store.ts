@@ -19,7 +19,6 @@ import type { InvalidCampaignEntry } from '../contracts/campaign-overview.ts';
 import { ExpectedFailure } from '../errors/expected-failure.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import { campaignIndexKey, STORE_VERSION } from './store-keys.ts';
-
 import {
   EVENT_STREAM_CAP,
   decode,

@@ -12,12 +12,12 @@ import {
 import { redactSecrets } from '../secrets/redact.ts';
 import { campaignKeys, type CampaignKeys } from './store-keys.ts';
 import { STORE_SCRIPTS } from './store-scripts.ts';
-
 import { FencedOutError } from './store-errors.ts';
 
 /** Events kept per campaign; older ones are trimmed (the report keeps the full story). */
 export const EVENT_STREAM_CAP = 20_000;
 
+/** A script's LGTFENCED refusal as the FencedOutError it means; anything else as it came. */
 export function rethrowFenced(campaignId: string, error: unknown): never {
   if (error instanceof Error && error.message.includes('LGTFENCED'))
     throw new FencedOutError(campaignId);
