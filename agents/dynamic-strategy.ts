@@ -1,7 +1,11 @@
 import { isFiniteNumber } from '../src/maths/finite.ts';
 import { z } from 'zod';
 import { ConfigSchema } from '../src/contracts/campaign-record.ts';
-import { FINISHED_TRIAL, type TrialRecord, type TrialSegment } from '../src/contracts/trial-record.ts';
+import {
+  FINISHED_TRIAL,
+  type TrialRecord,
+  type TrialSegment,
+} from '../src/contracts/trial-record.ts';
 import type { Config, SearchSpace } from '../src/search-space/search-space.ts';
 import { applyInRunChange, describeChange } from '../src/strategies/in-run-params.ts';
 import { epochsCommitted } from '../src/trials/epoch-budget.ts';

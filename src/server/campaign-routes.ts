@@ -22,10 +22,18 @@ import {
   type CampaignOverview,
   type InvalidCampaignEntry,
 } from '../contracts/campaign-overview.ts';
-import { CampaignRecordSchema, type CampaignRecord, CAMPAIGN_ID_PATTERN } from '../contracts/campaign-record.ts';
+import {
+  CampaignRecordSchema,
+  type CampaignRecord,
+  CAMPAIGN_ID_PATTERN,
+} from '../contracts/campaign-record.ts';
 import { EpochRecordSchema } from '../trainer/epoch-record.ts';
 import { publicTrial, TrialRecordSchema, TrialSummarySchema } from '../contracts/trial-record.ts';
-import { ImportanceReportSchema, ReportHeadSchema, ReportSchema } from '../contracts/campaign-report.ts';
+import {
+  ImportanceReportSchema,
+  ReportHeadSchema,
+  ReportSchema,
+} from '../contracts/campaign-report.ts';
 import {
   CampaignRequestSchema,
   fieldProblems,

@@ -4,8 +4,21 @@ import { randomBytes } from 'node:crypto';
 import { workerName } from '../env/worker-name.ts';
 import type { Trainer, TrialRequest, TrialResult } from '../trainer/trainer.ts';
 import type { TrialStore } from './trial-store.ts';
-import { TrialJobResultSchema, type SavedModel, type TrialJobData, type TrialJobResult, finalJobDataOf, differingJobFields, trialJobDataOf } from '../contracts/trial-job.ts';
-import { FINISHED_TRIAL, type TrialRecord, checkpointKey, DEFAULT_SOURCE } from '../contracts/trial-record.ts';
+import {
+  TrialJobResultSchema,
+  type SavedModel,
+  type TrialJobData,
+  type TrialJobResult,
+  finalJobDataOf,
+  differingJobFields,
+  trialJobDataOf,
+} from '../contracts/trial-job.ts';
+import {
+  FINISHED_TRIAL,
+  type TrialRecord,
+  checkpointKey,
+  DEFAULT_SOURCE,
+} from '../contracts/trial-record.ts';
 import { type CampaignRecord } from '../contracts/campaign-record.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';

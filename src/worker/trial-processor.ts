@@ -9,7 +9,11 @@ import { createRedis } from '../queue/redis-connection.ts';
 import { jobIds, queuePrefix } from '../queue/lgt-queues.ts';
 import { TaskTrainer } from '../trainer/task-trainer.ts';
 import { InvalidStoredRecordError, parseStored } from '../contracts/stored-record.ts';
-import { TrialJobDataSchema, type TrialJobData, type TrialJobResult } from '../contracts/trial-job.ts';
+import {
+  TrialJobDataSchema,
+  type TrialJobData,
+  type TrialJobResult,
+} from '../contracts/trial-job.ts';
 import { CampaignStore } from '../campaign/campaign-store.ts';
 import { TaskDataCache } from '../trials/task-data-cache.ts';
 import {

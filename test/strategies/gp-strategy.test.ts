@@ -7,7 +7,13 @@ import { SearchSpace, type Config } from '../../src/search-space/search-space.ts
 import { configKey } from '../../src/strategies/config-sampling.ts';
 import { GpStrategy, warpOutputs } from '../../src/strategies/gp-strategy.ts';
 import { RandomStrategy } from '../../src/strategies/random-strategy.ts';
-import { branin, BRANIN_OPTIMUM, braninObjective, mixed, mixedObjective } from '../../tasks/benchmark-functions.ts';
+import {
+  branin,
+  BRANIN_OPTIMUM,
+  braninObjective,
+  mixed,
+  mixedObjective,
+} from '../../tasks/benchmark-functions.ts';
 import { runSynthetic } from '../helpers/synthetic-campaign.ts';
 
 const braninOf = (c: Config) => branin(c['x1'] as number, c['x2'] as number);
