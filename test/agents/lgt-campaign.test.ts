@@ -551,6 +551,33 @@ describe('lgt campaigns against a scripted OpenAI-compatible server', () => {
     expect(cached.every((m) => m.cached)).toBe(true);
   });
 
+  it('hybrid replays a cached campaign: the same trials from the same sources, zero new calls', async () => {
+    spreadOverBranin();
+    // One at a time: each prompt then shows the same finished history in both runs.
+    const request = {
+      task: { kind: 'builtin' as const, name: 'bench:branin' },
+      strategy: 'hybrid' as const,
+      core: 'cmaes' as const,
+      llmShare: 0.5,
+      llmWarmup: 3,
+      seed: 11,
+      parallel: 1,
+      maxTrials: 10,
+      defaultFirst: true,
+    };
+    const first = await start(request);
+    await finished(first.id);
+    const calls = llm.requests.length;
+    expect(calls).toBeGreaterThan(0);
+    const second = await start(request);
+    await finished(second.id);
+    expect(llm.requests.length).toBe(calls);
+    const trials = async (id: string) =>
+      (await db.store.listTrials(id)).map((t) => [t.source, t.config]);
+    expect(await trials(second.id)).toEqual(await trials(first.id));
+    expect((await trials(first.id)).some(([source]) => source === 'advisor')).toBe(true);
+  });
+
   it('never writes the API key, a bearer token or a raw header into logs or reports', async () => {
     llm.script('advisor', { status: 401 }, { status: 401 }, { status: 401 });
     const campaign = await start({ maxTrials: 4 });
