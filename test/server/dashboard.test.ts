@@ -588,6 +588,40 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it("shows a hybrid's share of Advisor trials, asked and realized, as the API says it", async () => {
+    const campaign = await startCampaign(
+      ctx.store,
+      ctx.queues,
+      mkdtempSync(path.join(os.tmpdir(), 'lgt-dash-hybrid-')),
+      {
+        task: { kind: 'builtin', name: 'iris' },
+        strategy: 'hybrid',
+        core: 'tpe',
+        llmShare: 0.5,
+        llmWarmup: 2,
+        maxTrials: 6,
+        parallel: 2,
+        epochs: 3,
+      },
+    );
+    const done = await campaignEnd(ctx.store, campaign.id);
+    expect(done.status, done.error).toBe('completed');
+    const overview = (await (await fetch(`${base}/api/campaigns/${campaign.id}`)).json()) as {
+      hybrid: { overridden: number; eligible: number; share: number; core: string };
+    };
+    const h = overview.hybrid;
+    expect(h).toMatchObject({ core: 'tpe', share: 0.5, eligible: 4 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/#/c/${encodeURIComponent(campaign.id)}`);
+    const stat = page.locator('#stat-hybrid');
+    await expect.poll(() => stat.textContent()).toContain(`${h.overridden} of ${h.eligible}`);
+    expect(await stat.textContent()).toContain(
+      `(${Math.round((100 * h.overridden) / h.eligible)}%; asked 50%)`,
+    );
+    expect(await stat.textContent()).toContain('tpe in control');
+    await page.close();
+  });
+
   it('says what a campaign waits for when no worker serves its queue, and that its LLM never answered', async () => {
     // Last in the file: the workers go, so the next campaign waits.
     await workers.close(true);
