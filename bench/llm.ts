@@ -20,8 +20,9 @@
  *     [--variants core,hybrid@0.1,hybrid@0.3,hybrid@0.5,hybrid@0.3+warm3,rules@0.3,lgt] \
  *     [--core auto] [--seeds 5] [--budget 100] [--epochs 10] [--out /tmp/llm-bench]
  *
- * LLM variants run with --llm-required: a campaign whose LLM does not answer fails at once and
- * says why, rather than measuring the rules under the LLM's name. Never part of `npm test`.
+ * An LLM variant whose LLM never answered a campaign stops the harness and says why, rather than
+ * measuring the rules or the core under the LLM's name; slots its answers did not fill (an error,
+ * refused proposals) are counted as fallbacks. Never part of `npm test`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -112,6 +113,8 @@ interface Run {
   tokens: number;
   costUsd: number;
   latencyMs: number;
+  /** Agent turns or override slots the LLM's answer did not fill (an error, or refused proposals). */
+  fallbacks: number;
   trials: number;
 }
 
@@ -129,7 +132,6 @@ async function run(taskName: string, variant: Variant, seed: number, score: (v: 
     ...(variant.llm
       ? {
           agents: 'llm' as const,
-          llmRequired: true,
           llmModels: { advisor: model!, evaluator: model!, optimizer: model! },
         }
       : {}),
@@ -141,10 +143,15 @@ async function run(taskName: string, variant: Variant, seed: number, score: (v: 
   })();
   const report = await handle.result();
   await follow.catch(() => {});
-  // A campaign that failed measures nothing: said, rather than averaged in.
+  // A campaign that failed measures nothing, nor does an LLM variant whose LLM never answered
+  // (the rules or the core filled its turns): said, rather than averaged in.
   if (report.campaign.status !== 'completed')
     throw new Error(
       `${taskName} ${variant.label} seed ${seed}: campaign ${handle.id} ${report.campaign.status}: ${report.campaign.error ?? 'no error recorded'}`,
+    );
+  if (variant.llm && !report.llmUsage.calls)
+    throw new Error(
+      `${taskName} ${variant.label} seed ${seed}: the LLM never answered campaign ${handle.id}: ${report.llmUsage.firstFallback ?? 'no agent turn was answered'}`,
     );
   const messages = events.filter((e) => e.type === 'agent.message');
   writeFileSync(
@@ -165,6 +172,7 @@ async function run(taskName: string, variant: Variant, seed: number, score: (v: 
     tokens: llm.reduce((s, e) => s + e.tokens, 0),
     costUsd: llm.reduce((s, e) => s + e.costUsd, 0),
     latencyMs: llm.length ? llm.reduce((s, e) => s + e.latencyMs, 0) / llm.length : 0,
+    fallbacks: report.llmUsage.fallbacks ?? 0,
     trials: trials.length,
   };
   return out;
@@ -204,8 +212,8 @@ for (const taskName of args.tasks.split(',')) {
   const back = (v: number) => (range ? v : -sign * v);
   lines.push('', `## ${taskName}: ${shown}, mean ± sd over ${seeds} seeds`, '');
   lines.push(
-    `| variant | ${CHECKPOINTS.map((b) => `@${b}`).join(' | ')} | LLM calls | tokens / trial | cost / trial | latency / call |`,
-    `|---|${CHECKPOINTS.map(() => '---').join('|')}|---|---|---|---|`,
+    `| variant | ${CHECKPOINTS.map((b) => `@${b}`).join(' | ')} | LLM calls | fallbacks | tokens / trial | cost / trial | latency / call |`,
+    `|---|${CHECKPOINTS.map(() => '---').join('|')}|---|---|---|---|---|`,
   );
   for (const label of args.variants.split(',')) {
     const variant = variantOf(label);
@@ -220,7 +228,7 @@ for (const taskName of args.tasks.split(',')) {
     const trials = runs.reduce((s, r) => s + r.trials, 0);
     const calls = runs.reduce((s, r) => s + r.llmCalls, 0);
     lines.push(
-      `| ${label} | ${CHECKPOINTS.map((_, k) => meanSd(runs.map((r) => back(r.at[k]!)))).join(' | ')} | ${calls} | ${fmt(runs.reduce((s, r) => s + r.tokens, 0) / trials)} | $${fmt(runs.reduce((s, r) => s + r.costUsd, 0) / trials)} | ${calls ? `${fmt(runs.reduce((s, r) => s + r.latencyMs * r.llmCalls, 0) / calls)} ms` : '-'} |`,
+      `| ${label} | ${CHECKPOINTS.map((_, k) => meanSd(runs.map((r) => back(r.at[k]!)))).join(' | ')} | ${calls} | ${runs.reduce((s, r) => s + r.fallbacks, 0)} | ${fmt(runs.reduce((s, r) => s + r.tokens, 0) / trials)} | $${fmt(runs.reduce((s, r) => s + r.costUsd, 0) / trials)} | ${calls ? `${fmt(runs.reduce((s, r) => s + r.latencyMs * r.llmCalls, 0) / calls)} ms` : '-'} |`,
     );
   }
 }
