@@ -80,6 +80,8 @@ export function isOverrideSlot(
  */
 export class HybridStrategy implements Strategy {
   readonly name = 'hybrid';
+  /** The Advisor's prompt file, read once (the hybrid does not rewrite it). */
+  private readonly template = promptFile('advisor');
 
   constructor(
     private readonly task: AnyTask,
@@ -153,7 +155,7 @@ export class HybridStrategy implements Strategy {
         lessons: [],
         count,
         budget: `${this.campaign.request.maxTrials - history.length} of ${this.campaign.request.maxTrials} trials left; these are the first after the default, proposed before any result.`,
-        template: promptFile('advisor'),
+        template: this.template,
         ...(rejected ? { rejected } : {}),
       }),
       count,
@@ -228,7 +230,7 @@ export class HybridStrategy implements Strategy {
         lessons: [],
         count: ownInSlots.length - done,
         budget: `${this.campaign.request.maxTrials - history.length} of ${this.campaign.request.maxTrials} trials left.`,
-        template: promptFile('advisor'),
+        template: this.template,
         candidates: ownInSlots.slice(done),
         candidatesState: state,
         ...(rejected ? { rejected } : {}),

@@ -34,7 +34,7 @@ import { workerName } from '../env/worker-name.ts';
 import { beats, offerBest } from '../trials/campaign-best.ts';
 import { epochsCommitted, plannedEpochs } from '../trials/epoch-budget.ts';
 import { FileArtifactStore } from '../files/artifact-store.ts';
-import { describeTuning } from './campaign-overview.ts';
+import { describeTuning } from '../format/display-format.js';
 import { ensembleRoundsOf } from '../contracts/campaign-request.ts';
 import {
   MAX_ENSEMBLE_CANDIDATES,

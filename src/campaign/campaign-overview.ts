@@ -150,16 +150,6 @@ export function trialProgress(campaign: CampaignRecord, counts: TrialCounts): st
   return `${finishedCount(counts)}${max === null ? '' : `/${max}`}`;
 }
 
-/** How a campaign tunes, in a word or two: its strategy, or its in-run mode ("dynamic mode"). */
-export function describeTuning(request: CampaignRequest): string {
-  if (request.mode !== 'search') return `${request.mode} mode`;
-  if (request.strategy === 'hybrid')
-    return `hybrid (${request.core} in control, the Advisor on ${Math.round(100 * request.llmShare)}% of the trials after ${request.llmWarmup})`;
-  if (request.strategy === 'lgt' && request.candidates)
-    return `lgt with ${request.candidates} candidates`;
-  return request.strategy;
-}
-
 /** The trial budget; none in the in-run modes (the run's epochs set their stretches). */
 function trialBudget(request: CampaignRequest): number | null {
   return request.mode === 'search' ? request.maxTrials : null;

@@ -11,7 +11,6 @@ import {
   campaignOverview,
   listCampaignOverviews,
   trialProgress,
-  describeTuning,
 } from '../campaign/campaign-overview.ts';
 import type { BudgetUsed, RunningTrialView } from '../contracts/campaign-overview.ts';
 import { describeTaskSpec } from '../task-kinds/task-spec.ts';
@@ -19,7 +18,7 @@ import { followCampaign } from './campaign-follower.ts';
 import type { CampaignContext } from '../campaign/campaign-context.ts';
 import { addRedisOption, openCommandContext, parseInteger } from './cli-options.ts';
 import { formatConfig } from '../search-space/format-config.ts';
-import { formatNumber } from '../format/display-format.js';
+import { describeHybridShare, describeTuning, formatNumber } from '../format/display-format.js';
 import { formatSeconds, paint, table } from './terminal.ts';
 
 async function withContext(
@@ -269,8 +268,7 @@ export function runningTrialLine(t: RunningTrialView, metricName: string): strin
 
 /** `--strategy hybrid`: who is in control, and the share of trials the Advisor proposed. */
 export function hybridLine(h: HybridShare): string {
-  const realized = h.eligible > 0 ? `${Math.round((100 * h.overridden) / h.eligible)}%` : '-';
-  return `hybrid: ${h.core} in control; the Advisor proposed ${h.overridden} of the ${h.eligible} trials after the first ${h.warmup} (${realized}; asked ${Math.round(100 * h.share)}%)`;
+  return `hybrid: ${h.core} in control; after the first ${h.warmup} trials the Advisor proposed ${describeHybridShare(h)}`;
 }
 
 /** What `--strategy auto` ran: each sampler from its trial, and why the latest was chosen. */

@@ -31,3 +31,31 @@ export function formatNumber(value, digits = 4) {
 export function formatClock(at) {
   return new Date(at).toTimeString().slice(0, 8);
 }
+
+/**
+ * How a campaign tunes, in a few words: its strategy (a hybrid with its core and the Advisor's
+ * share, lgt with its candidates), or its in-run mode. The live log, `lgt status`, `lgt list`
+ * and the dashboard's pages all say it so.
+ * @param {{ mode: string, strategy: string, core?: string, llmShare?: number, llmWarmup?: number, candidates?: string }} request
+ * @returns {string}
+ */
+export function describeTuning(request) {
+  if (request.mode !== 'search') return `${request.mode} mode`;
+  if (request.strategy === 'hybrid')
+    return `hybrid (${request.core} in control, the Advisor on ${Math.round(100 * (request.llmShare ?? 0))}% of the trials after ${request.llmWarmup})`;
+  if (request.strategy === 'lgt' && request.candidates)
+    return `lgt with ${request.candidates} candidates`;
+  return request.strategy;
+}
+
+/**
+ * A hybrid's share of Advisor trials after the warm-up, realized and asked: "9 of 30 (30%;
+ * asked 30%)", as `lgt status` and the dashboard say it.
+ * @param {{ overridden: number, eligible: number, share: number }} share
+ * @returns {string}
+ */
+export function describeHybridShare(share) {
+  const realized =
+    share.eligible > 0 ? `${Math.round((100 * share.overridden) / share.eligible)}%` : '-';
+  return `${share.overridden} of ${share.eligible} (${realized}; asked ${Math.round(100 * share.share)}%)`;
+}

@@ -94,11 +94,9 @@ export class AutoStrategy implements Strategy {
   ) {}
 
   async propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]> {
-    const handover = this.choice.handover;
-    const handedOver =
-      handover !== undefined && this.successor !== undefined && history.length >= handover.at;
+    const handedOver = this.handedOver(history);
     const [strategy, reason, fromTrial] = handedOver
-      ? [this.successor!, handover!.reason, history.length + 1]
+      ? [this.successor!, this.choice.handover!.reason, history.length + 1]
       : [this.chosen, this.choice.reason, 1];
     // Once per choice, whichever driver gets here first (the state is the campaign's).
     const noted = await this.context.updateState(AutoStateSchema, (now) =>
@@ -117,6 +115,12 @@ export class AutoStrategy implements Strategy {
     return proposals.map((p) => ({ ...p, source: p.source ?? strategy.name }));
   }
 
+  /** Whether the successor proposes from here on (the budget ran past the hand-over). */
+  private handedOver(history: readonly TrialRecord[]): boolean {
+    const handover = this.choice.handover;
+    return handover !== undefined && this.successor !== undefined && history.length >= handover.at;
+  }
+
   /** An override goes to the sampler that proposed `own` (CMA-ES's members say so). */
   adopt(own: Proposal, config: Config): Proposal {
     const by = own.meta?.['cmaes'] !== undefined && this.successor ? this.successor : this.chosen;
@@ -125,11 +129,7 @@ export class AutoStrategy implements Strategy {
 
   /** The state of the sampler that proposes next, where it says one. */
   stateInWords(history: readonly TrialRecord[]): string {
-    const handover = this.choice.handover;
-    const now =
-      handover !== undefined && this.successor !== undefined && history.length >= handover.at
-        ? this.successor
-        : this.chosen;
+    const now = this.handedOver(history) ? this.successor! : this.chosen;
     return now.stateInWords?.(history) ?? `auto runs ${now.name}: ${this.choice.reason}`;
   }
 }

@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { formatClock, formatNumber } from '../../src/format/display-format.js';
+import {
+  describeHybridShare,
+  describeTuning,
+  formatClock,
+  formatNumber,
+} from '../../src/format/display-format.js';
 import { registerDashboardRoutes } from '../../src/server/dashboard-routes.ts';
 
 describe('the page and the command line write numbers and times with one module', () => {
@@ -31,6 +36,30 @@ describe('the page and the command line write numbers and times with one module'
     expect(formatNumber(NaN)).toBe('-');
     expect(formatNumber(null)).toBe('-');
     expect(formatNumber('relu')).toBe('relu');
+  });
+
+  it("says how a campaign tunes and a hybrid's share in the same words everywhere", () => {
+    const search = { mode: 'search', strategy: 'tpe' };
+    expect(describeTuning(search)).toBe('tpe');
+    expect(describeTuning({ ...search, strategy: 'lgt', candidates: 'gp' })).toBe(
+      'lgt with gp candidates',
+    );
+    expect(
+      describeTuning({
+        ...search,
+        strategy: 'hybrid',
+        core: 'cmaes',
+        llmShare: 0.3,
+        llmWarmup: 10,
+      }),
+    ).toBe('hybrid (cmaes in control, the Advisor on 30% of the trials after 10)');
+    expect(describeTuning({ mode: 'pbt', strategy: 'random' })).toBe('pbt mode');
+    expect(describeHybridShare({ overridden: 9, eligible: 30, share: 0.3 })).toBe(
+      '9 of 30 (30%; asked 30%)',
+    );
+    expect(describeHybridShare({ overridden: 0, eligible: 0, share: 0.5 })).toBe(
+      '0 of 0 (-; asked 50%)',
+    );
   });
 
   it('writes the time of day on a 24-hour clock', () => {

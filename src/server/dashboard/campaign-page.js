@@ -6,7 +6,6 @@ import {
   authHeaders,
   getJson,
   h,
-  howTuned,
   inRunMode,
   showError,
   throttle,
@@ -21,7 +20,7 @@ import {
   ProgressChart,
   SliceChart,
 } from '/dashboard/charts.js';
-import { formatNumber } from '/dashboard/format.js';
+import { describeTuning, formatNumber } from '/dashboard/format.js';
 import {
   renderImportance,
   renderOutcome,
@@ -142,7 +141,7 @@ export async function campaignPage(id) {
       h(
         'p',
         { class: 'muted' },
-        `${c.taskName} · ${howTuned(c.request)} · ${c.request.parallel} at a time · seed ${c.request.seed} · ${metric} (${direction === 'maximize' ? 'higher' : 'lower'} is better)`,
+        `${c.taskName} · ${describeTuning(c.request)} · ${c.request.parallel} at a time · seed ${c.request.seed} · ${metric} (${direction === 'maximize' ? 'higher' : 'lower'} is better)`,
       ),
       head.stats,
       head.running,

@@ -1,7 +1,7 @@
 // The campaign page's panels that each read one answer of the API and draw it: the outcome, what
 // mattered, the prompt versions, and the head's figures (campaign-page.js composes them).
 import { api, formatSeconds, getJson, h, selectionScoreName } from '/dashboard/page-kit.js';
-import { formatNumber } from '/dashboard/format.js';
+import { describeHybridShare, formatNumber } from '/dashboard/format.js';
 
 /**
  * A finished campaign's outcome, on top (the report's head: what the summary of `lgt run` says):
@@ -194,7 +194,7 @@ export function renderStats(parts, overview, metric) {
       ? [
           stat(
             `Advisor's share (${overview.hybrid.core} in control)`,
-            `${overview.hybrid.overridden} of ${overview.hybrid.eligible}${overview.hybrid.eligible ? ` (${Math.round((100 * overview.hybrid.overridden) / overview.hybrid.eligible)}%; asked ${Math.round(100 * overview.hybrid.share)}%)` : ''}`,
+            describeHybridShare(overview.hybrid),
             'stat-hybrid',
           ),
         ]

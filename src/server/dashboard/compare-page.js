@@ -1,7 +1,7 @@
 // Campaigns side by side.
-import { app, getJson, h, howTuned } from '/dashboard/page-kit.js';
+import { app, getJson, h } from '/dashboard/page-kit.js';
 import { drawLines } from '/dashboard/charts.js';
-import { formatNumber } from '/dashboard/format.js';
+import { describeTuning, formatNumber } from '/dashboard/format.js';
 
 /**
  * Campaigns side by side (of the same task, or at least the same metric): the best so far by
@@ -32,7 +32,7 @@ export async function comparePage(ids) {
             'li',
             {},
             h('a', { href: `#/c/${o.campaign.id}` }, o.campaign.id),
-            ` · ${o.campaign.taskName} · ${howTuned(o.campaign.request)} · seed ${o.campaign.request.seed} · best ${formatNumber(o.campaign.best?.value)}`,
+            ` · ${o.campaign.taskName} · ${describeTuning(o.campaign.request)} · seed ${o.campaign.request.seed} · best ${formatNumber(o.campaign.best?.value)}`,
           ),
         ),
       ),
@@ -57,7 +57,7 @@ export async function comparePage(ids) {
     });
   });
   const labels = overviews.map(
-    (o) => `${howTuned(o.campaign.request)} (${o.campaign.id.slice(-4)})`,
+    (o) => `${describeTuning(o.campaign.request)} (${o.campaign.id.slice(-4)})`,
   );
   drawLines(bestEl, { x, series, labels, xLabel: 'trial', yLabel: `best ${metric} so far` });
   // The spread: each campaign's sorted scores against their share, on one value axis.

@@ -6,11 +6,10 @@ import {
   finishedCount,
   getJson,
   h,
-  howTuned,
   inRunMode,
   showError,
 } from '/dashboard/page-kit.js';
-import { formatNumber } from '/dashboard/format.js';
+import { describeTuning, formatNumber } from '/dashboard/format.js';
 
 export async function listPage() {
   const [tasks, csvFiles, allowed] = await Promise.all([
@@ -302,7 +301,7 @@ export async function listPage() {
               ),
               h('td', {}, h('a', { href: `#/c/${c.id}` }, c.id)),
               h('td', {}, c.taskName),
-              h('td', {}, howTuned(c.request)),
+              h('td', {}, describeTuning(c.request)),
               h('td', {}, h('span', { class: `status ${c.status}` }, c.status)),
               h(
                 'td',

@@ -99,16 +99,6 @@ export function configChanges(config, base) {
 export const finishedCount = (c) => c.completed + c.pruned + c.failed + c.cancelled;
 /** dynamic or pbt: the campaign steers runs between epochs (no trial budget of its own). */
 export const inRunMode = (request) => request.mode === 'dynamic' || request.mode === 'pbt';
-/** How a campaign tunes, in the words of describeTuning (src/campaign/campaign-overview.ts). */
-export function howTuned(request) {
-  if (inRunMode(request)) return `${request.mode} mode`;
-  if (request.strategy === 'hybrid')
-    return `hybrid (${request.core} in control, the Advisor on ${Math.round(100 * request.llmShare)}% of the trials after ${request.llmWarmup})`;
-  if (request.strategy === 'lgt' && request.candidates)
-    return `lgt with ${request.candidates} candidates`;
-  return request.strategy;
-}
-
 /** Calls `f` at most once per `ms`, the last call winning. */
 export function throttle(f, ms) {
   let timer = null;
