@@ -96,6 +96,7 @@ export function lcbenchTask(
     epochs: LCBENCH_EPOCHS,
     // The surrogate answers a configuration the same way every time.
     deterministic: true,
+    reports: [...Object.keys(METRICS), 'simulated_seconds'],
     objective: async (config, trial) => {
       const surrogate = await LcbenchSurrogate.load(trial.dataDirs);
       const epochs = Math.max(1, Math.min(trial.epochs ?? LCBENCH_EPOCHS, LCBENCH_EPOCHS));

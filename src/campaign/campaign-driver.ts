@@ -1,3 +1,6 @@
+import { ObjectiveSet } from '../trade-offs/objective-set.ts';
+import { campaignPick } from '../trade-offs/trade-off-report.ts';
+import { describePickRule } from '../contracts/trade-off.ts';
 import { LgtError } from '../errors/lgt-error.ts';
 import { FencedOutError, TrialBudgetSpentError } from './store-errors.ts';
 import { z } from 'zod';
@@ -434,12 +437,14 @@ export class CampaignDriver {
    * workers' rule (see offerBest).
    */
   private async settleBest(campaignId: string, trials: readonly TrialRecord[]): Promise<void> {
-    const { direction } = (await this.store.requireCampaign(campaignId)).metric;
+    const campaign = await this.store.requireCampaign(campaignId);
+    const { direction } = campaign.metric;
+    const objectives = ObjectiveSet.of(campaign.request, campaign.metric);
     let best: BestTrial | undefined;
     for (const t of trials) {
       // A re-evaluation's value is on other folds: not comparable with the search's values.
       if (t.state !== 'completed' || typeof t.value !== 'number' || t.segment) continue;
-      if (t.foldSeed !== undefined) continue;
+      if (t.foldSeed !== undefined || !objectives.isFeasible(t)) continue;
       const candidate = {
         trial: t.number,
         value: t.value,
@@ -462,6 +467,7 @@ export class CampaignDriver {
     // that names its result (an in-run mode's run, a re-evaluated pick) has the last word.
     await this.settleBest(campaignId, trials);
     if (strategy.resultTrial) await this.takeResult(campaignId, strategy);
+    await this.takePick(campaignId);
     await this.chooseEnsemble(campaignId, task, trials);
     const campaign = await this.store.requireCampaign(campaignId);
     const cancelled = campaign.status === 'cancelling';
@@ -506,8 +512,9 @@ export class CampaignDriver {
         : {}),
       ...(nothingFound && !campaign.error
         ? {
-            error:
-              'no trial produced a finite validation result (every one failed, diverged or was cancelled); see lgt logs for the errors',
+            error: ObjectiveSet.of(campaign.request, campaign.metric).isTradeOff
+              ? `no trial can be shipped: none is complete, feasible and meets the pick rule (${describePickRule(campaign.request.pick ?? { kind: 'knee' })}); lgt status shows the trials' objectives and which constraints they break`
+              : 'no trial produced a finite validation result (every one failed, diverged or was cancelled); see lgt logs for the errors',
           }
         : {}),
     };
@@ -642,6 +649,44 @@ export class CampaignDriver {
             },
           },
     );
+  }
+
+  /**
+   * A trade-off: the trial the campaign ships is the front member its rule picks (see
+   * pickTrial), which becomes its best before the final scoring; none when no feasible trial
+   * meets the rule (the campaign then ships nothing and says why). Said once in the log.
+   */
+  private async takePick(campaignId: string): Promise<void> {
+    const campaign = await this.store.requireCampaign(campaignId);
+    const objectives = ObjectiveSet.of(campaign.request, campaign.metric);
+    if (!objectives.isTradeOff) return;
+    const trials = await this.store.listTrials(campaignId);
+    const pick = campaignPick(objectives, campaign.request, trials);
+    const t = pick.trial;
+    await this.store.updateCampaign(campaignId, (c) => {
+      if (!t) return c.best ? { ...c, best: undefined } : null;
+      if (c.best?.trial === t.number) return null;
+      return {
+        ...c,
+        best: {
+          trial: t.number,
+          value: t.value!,
+          config: t.config,
+          ...(t.seed !== undefined ? { seed: t.seed } : {}),
+        },
+      };
+    });
+    const first = await this.store.updateState(campaignId, 'pick-logged', z.number(), (now) =>
+      now === null ? Date.now() : null,
+    );
+    if (first)
+      await this.store.appendEvent(campaignId, {
+        type: 'campaign.picked',
+        trial: t?.number ?? null,
+        rule: describePickRule(campaign.request.pick ?? { kind: 'knee' }),
+        reason: pick.reason,
+        ...(t ? { values: objectives.valuesOf(t)! } : {}),
+      });
   }
 
   /** Adds (or finds, after a restart) the final job and waits for its result. */

@@ -10,6 +10,8 @@ import { type TrialRecord, type TrialSummary } from '../contracts/trial-record.t
 import type { CampaignRequest } from '../contracts/campaign-request.ts';
 import type { EpochRecord } from '../trainer/trainer.ts';
 import type { CampaignStore } from './campaign-store.ts';
+import { ObjectiveSet } from '../trade-offs/objective-set.ts';
+import { tradeOffReport } from '../trade-offs/trade-off-report.ts';
 
 /**
  * One campaign as a person looks at it, built in one place so that `lgt status`, the API and the
@@ -52,7 +54,8 @@ async function overviewOf(
   now: number,
 ): Promise<CampaignOverview> {
   const { counts, running } = trials;
-  const [curves, llm, auto, summaries] = await Promise.all([
+  const objectives = ObjectiveSet.of(campaign.request, campaign.metric);
+  const [curves, llm, auto, summaries, all] = await Promise.all([
     store.getCurves(
       campaign.id,
       running.map((t) => t.number),
@@ -63,6 +66,8 @@ async function overviewOf(
       : null,
     // Who proposed each trial, for a hybrid's realized share (the summaries: a tenth of the records).
     campaign.request.strategy === 'hybrid' ? store.listTrialSummaries(campaign.id) : [],
+    // A front needs every trial's objectives: read whole, for trade-off campaigns only.
+    objectives.isTradeOff ? store.listTrials(campaign.id) : null,
   ]);
   const samplers = samplerRunsOf(auto);
   const hybrid = hybridShareOf(campaign.request, summaries);
@@ -92,6 +97,7 @@ async function overviewOf(
     lastEventId,
     ...(samplers ? { samplers } : {}),
     ...(hybrid ? { hybrid } : {}),
+    ...(all ? { tradeOff: tradeOffReport(objectives, campaign.request, all) } : {}),
   };
 }
 

@@ -8,7 +8,8 @@ import {
   type CampaignRequestInput,
   type FieldProblem,
 } from '../contracts/campaign-request.ts';
-import { spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';
+import { reportedMetrics, spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';
+import { TRADE_OFF_STRATEGY_NAMES } from '../contracts/campaign-request.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { isObjectiveTask } from '../task-kinds/objective.ts';
 import type { CampaignStore } from './campaign-store.ts';
@@ -72,6 +73,7 @@ export async function prepareCampaign(
   }
   checkInRun(request, task);
   checkLlmRequired(request);
+  checkTradeOff(request, task);
   if (request.gridParams) {
     const unknown = request.gridParams.filter((p) => !task.space.param(p));
     if (unknown.length) {
@@ -103,6 +105,69 @@ function checkLlmRequired(request: CampaignRequest): void {
         message: `has nothing to require: ${mode === 'search' ? `--strategy ${request.strategy}` : `--mode ${mode}`} asks no agent; the agents speak in --strategy lgt or hybrid and in --mode dynamic`,
       },
     ]);
+}
+
+/**
+ * A trade-off (objectives, constraints, a pick) is tuned by the strategies that read more than
+ * one number, in search mode, without a pruner (a curve of one metric cannot judge several);
+ * every metric it names must be one the task reports, where that is known before anything runs.
+ */
+function checkTradeOff(request: CampaignRequest, task: AnyTask): void {
+  const problems: FieldProblem[] = [];
+  const named: { field: string; metric: string }[] = [
+    ...(request.objectives ?? []).map((o, i) => ({
+      field: `objectives.${i}.metric`,
+      metric: o.metric,
+    })),
+    ...(request.constraints ?? []).map((c, i) => ({
+      field: `constraints.${i}.metric`,
+      metric: c.metric,
+    })),
+    ...(request.pick?.kind === 'best'
+      ? [
+          { field: 'pick.metric', metric: request.pick.metric },
+          ...request.pick.where.map((c, i) => ({
+            field: `pick.where.${i}.metric`,
+            metric: c.metric,
+          })),
+        ]
+      : []),
+  ];
+  if (!named.length && !request.pick) return;
+  if (request.pick && !request.objectives)
+    problems.push({
+      field: 'pick',
+      message: 'chooses among the front of several objectives: give --objective at least twice',
+    });
+  const tradeOff = request.objectives !== undefined || (request.constraints?.length ?? 0) > 0;
+  if (tradeOff && !(TRADE_OFF_STRATEGY_NAMES as readonly string[]).includes(request.strategy))
+    problems.push({
+      field: 'strategy',
+      message: `${request.strategy} tunes one number and would ignore the other objectives and the constraints; use one of ${TRADE_OFF_STRATEGY_NAMES.join(', ')}`,
+    });
+  if (tradeOff && request.mode !== 'search')
+    problems.push({ field: 'mode', message: 'must be search to tune a trade-off' });
+  if (request.objectives && request.pruner !== 'none')
+    problems.push({
+      field: 'pruner',
+      message:
+        'must be none with several objectives: the pruners compare one metric, which would stop trials that lead on another',
+    });
+  const seen = new Set<string>();
+  request.objectives?.forEach((o, i) => {
+    if (seen.has(o.metric))
+      problems.push({ field: `objectives.${i}.metric`, message: `repeats ${o.metric}` });
+    seen.add(o.metric);
+  });
+  const known = reportedMetrics(task);
+  if (known)
+    for (const { field, metric } of named)
+      if (!known.includes(metric))
+        problems.push({
+          field,
+          message: `names ${metric}, which ${task.name} does not report; it reports ${known.join(', ')}`,
+        });
+  if (problems.length) throw new InvalidCampaignRequestError(problems);
 }
 
 /**

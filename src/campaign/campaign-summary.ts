@@ -5,6 +5,7 @@ import type { CampaignRecord, EnsemblePlan } from '../contracts/campaign-record.
 import type { InRunReport } from '../contracts/campaign-report.ts';
 import type { TrialState } from '../contracts/trial-record.ts';
 import type { CampaignStore } from './campaign-store.ts';
+import type { TradeOffReport } from '../contracts/trade-off.ts';
 
 /** The end of a campaign as data: what `lgt run` prints and a service would answer. */
 export interface CampaignSummary {
@@ -19,6 +20,8 @@ export interface CampaignSummary {
   ensemble?: Pick<EnsemblePlan, 'ships' | 'verdict' | 'members'> & { value: number };
   /** In-run modes: what the result's run changed, and what it all cost (see in-run-report.ts). */
   inRun?: Pick<InRunReport, 'changes' | 'cost' | 'decisions'>;
+  /** A trade-off: its front, hypervolume and pick (see trade-off-report.ts). */
+  tradeOff?: TradeOffReport;
   /** Surrogate benchmarks: what the trials' training would have taken (see CampaignReport). */
   simulatedSeconds?: number;
   /**
@@ -79,6 +82,7 @@ export async function summarizeCampaign(
           },
         }
       : {}),
+    ...(report?.tradeOff ? { tradeOff: report.tradeOff } : {}),
     ...(report?.simulatedSeconds !== undefined
       ? { simulatedSeconds: report.simulatedSeconds }
       : {}),

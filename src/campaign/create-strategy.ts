@@ -18,8 +18,15 @@ import { CmaEsStrategy } from '../strategies/cmaes-strategy.ts';
 import { FdpgStrategy, type FdpgOptions } from '../strategies/fdpg-strategy.ts';
 import { TpeStrategy, type TpeOptions } from '../strategies/tpe-strategy.ts';
 import { GpStrategy } from '../strategies/gp-strategy.ts';
-import { AutoStrategy, chooseAuto, HANDOVER_SIGMA } from '../strategies/auto-strategy.ts';
+import {
+  AutoStrategy,
+  chooseAuto,
+  chooseAutoTradeOff,
+  HANDOVER_SIGMA,
+} from '../strategies/auto-strategy.ts';
 import { ZeroOrderStrategy } from '../strategies/zo-strategy.ts';
+import { Nsga2Strategy } from '../strategies/nsga2-strategy.ts';
+import { ObjectiveSet } from '../trade-offs/objective-set.ts';
 import { QueuedLlmClient } from '../llm/queued-llm-client.ts';
 import { DEFAULT_MODEL } from '../llm/llm-settings.ts';
 import { spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';
@@ -70,7 +77,8 @@ export function createStrategy(
   // Cross-validated: the best are re-evaluated on fresh folds before one is picked.
   const folds = request.cv ?? 1;
   const reserve = folds > 1 ? confirmationBudget(request.maxTrials) : 0;
-  if (reserve < 2) return withDefault;
+  // A trade-off's pick is a front member, not the best of one number: nothing to confirm.
+  if (reserve < 2 || ObjectiveSet.of(request, task.metric).isTradeOff) return withDefault;
   return new ConfirmingStrategy(withDefault, {
     maxTrials: request.maxTrials,
     reserve,
@@ -208,7 +216,9 @@ function autoStrategy(
   request: CampaignRequest,
   deps: StrategyDeps,
 ): AutoStrategy {
-  const choice = chooseAuto(space.searched(), request.maxTrials, deps.autoHandoverAt);
+  const choice = ObjectiveSet.of(request, task.metric).isTradeOff
+    ? chooseAutoTradeOff(request.maxTrials)
+    : chooseAuto(space.searched(), request.maxTrials, deps.autoHandoverAt);
   return new AutoStrategy(
     numericStrategy(choice.strategy, space, request.seed, task, request, deps),
     choice,
@@ -281,7 +291,15 @@ function numericStrategy(
         ...(request.gridParams ? { params: request.gridParams } : {}),
       });
     case 'tpe':
-      return new TpeStrategy(space, seed, task.metric.direction, deps.tpeOptions);
+      return new TpeStrategy(
+        space,
+        seed,
+        task.metric.direction,
+        deps.tpeOptions,
+        ObjectiveSet.of(request, task.metric),
+      );
+    case 'nsga2':
+      return new Nsga2Strategy(space, seed, ObjectiveSet.of(request, task.metric));
     case 'gp':
       return new GpStrategy(space, seed, task.metric.direction, {
         deterministic: isObjectiveTask(task) && task.deterministic === true,

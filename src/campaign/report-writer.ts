@@ -23,6 +23,8 @@ import { compareWithDefault } from './default-comparison.ts';
 import { writeEnsemble, writeModel } from '../trials/saved-model.ts';
 import { inRunReport } from './in-run-report.ts';
 import { selectionScoreName } from './score-names.ts';
+import { ObjectiveSet } from '../trade-offs/objective-set.ts';
+import { tradeOffReport } from '../trade-offs/trade-off-report.ts';
 
 /**
  * Where a campaign's report goes: <outputDir>/<id> when the request's outputDir lies inside
@@ -60,6 +62,7 @@ export async function writeReport(
   await mkdir(dir, { recursive: true });
   // The records without their curves: what the comparison with the default reads.
   const trials = await store.listTrials(campaign.id);
+  const objectives = ObjectiveSet.of(campaign.request, campaign.metric);
   const bestTrial = campaign.best
     ? trials.find((t) => t.number === campaign.best!.trial)
     : undefined;
@@ -106,12 +109,10 @@ export async function writeReport(
           ...(campaign.ensemble ? { ensemble: campaign.ensemble } : {}),
           ...(finalError ? { finalError } : {}),
           // The best against the default (trial 1), on validation: is tuning worth it here?
-          againstDefault: compareWithDefault(
-            trials,
-            campaign.metric,
-            campaign.request,
-            campaign.best?.trial,
-          ),
+          // Several objectives: the default's place against the front is in tradeOff instead.
+          againstDefault: objectives.isMulti
+            ? null
+            : compareWithDefault(trials, campaign.metric, campaign.request, campaign.best?.trial),
         }
       : null,
     // The agents' state (lgt, hybrid): prompt versions with their rationale, rounds, feedback, lessons.
@@ -123,6 +124,9 @@ export async function writeReport(
     ...withSamplers(samplerRunsOf(await store.getState(campaign.id, 'auto', AutoStateSchema))),
     ...withHybrid(hybridShareOf(campaign.request, trials)),
     ...simulatedTimeOf(trials),
+    ...(objectives.isTradeOff
+      ? { tradeOff: tradeOffReport(objectives, campaign.request, trials) }
+      : {}),
     generatedAt: new Date().toISOString(),
   };
   await writeAtomically(

@@ -1,3 +1,4 @@
+import { tradeOffLines } from './trade-off-lines.ts';
 import type { HybridShare, SamplerRun } from '../contracts/campaign-report.ts';
 import type { Command } from 'commander';
 import { cancelCampaign } from '../campaign/campaign-control.ts';
@@ -131,6 +132,7 @@ export function registerCampaignCommands(program: Command): void {
           ? `best #${c.best.trial}: ${selectionScoreName(c.request, c.metric.name)} ${formatNumber(c.best.value)}  ${paint('dim', formatConfig(c.best.config))}`
           : 'no finished trial yet',
       ];
+      if (overview.tradeOff) lines.push(...tradeOffLines(overview.tradeOff));
       for (const t of overview.running) lines.push(runningTrialLine(t, c.metric.name));
       if (waiting) lines.push(paint('yellow', waiting));
       if (c.reportDir) lines.push(`report: ${c.reportDir}`);

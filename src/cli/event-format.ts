@@ -59,6 +59,12 @@ export function formatEvent(
         `${formatClock(e.at)} best so far: #${e.trial} ${metric} ${formatNumber(e.value)}${e.previous === null ? '' : e.previous === e.value ? ' (a tie: the earlier trial counts)' : ` (was ${formatNumber(e.previous)})`}`,
         s,
       );
+    case 'campaign.picked':
+      return paint(
+        e.trial === null ? 'yellow' : 'green',
+        `${formatClock(e.at)} pick (${e.rule}): ${e.trial === null ? 'none' : `#${e.trial}${e.values ? ` [${e.values.map((v) => formatNumber(v)).join(', ')}]` : ''}`}: ${e.reason}`,
+        s,
+      );
     case 'campaign.cancelling':
       return `${t} cancelling: ${e.reason}`;
     case 'campaign.ensemble':

@@ -42,6 +42,8 @@ const FLAG_OF_FIELD: Record<string, string> = {
   'inRun.population': '--population',
   'inRun.start': '--start',
   maxEpochs: '--max-epochs',
+  objectives: '--objective',
+  constraints: '--constraint',
   dataDirs: '--data-dir',
   'task.name': '--task',
   'task.path': '--task',
@@ -55,8 +57,21 @@ const FLAG_OF_FIELD: Record<string, string> = {
   'task.direction': '--direction',
 };
 
+/**
+ * The flag that set a field: a repeated flag's fields are numbered (objectives.1.metric is the
+ * second --objective).
+ */
+function flagOf(field: string): string {
+  if (FLAG_OF_FIELD[field]) return FLAG_OF_FIELD[field];
+  const repeated = /^(objectives|constraints)\.(\d+)/.exec(field);
+  if (repeated)
+    return `${repeated[1] === 'objectives' ? '--objective' : '--constraint'} #${Number(repeated[2]) + 1}`;
+  if (field === 'pick' || field.startsWith('pick.')) return '--pick';
+  return field;
+}
+
 /** The refusal in the command line's words: each problem after the flag that set its field. */
 export function describeRequestError(error: InvalidCampaignRequestError): string {
-  const lines = error.fields.map((f) => `${FLAG_OF_FIELD[f.field] ?? f.field} ${f.message}`);
+  const lines = error.fields.map((f) => `${flagOf(f.field)} ${f.message}`);
   return `the campaign cannot start:\n${lines.map((l) => `  - ${l}`).join('\n')}`;
 }

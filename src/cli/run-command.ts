@@ -42,6 +42,13 @@ import { addTaskOptions } from './trial-command.ts';
 import { formatNumber } from '../format/display-format.js';
 import { formatSeconds, paint, printTaskNotes, table } from './terminal.ts';
 import { UsageError } from './usage-error.ts';
+import { tradeOffLines } from './trade-off-lines.ts';
+import {
+  parseConstraint,
+  parseObjective,
+  parsePickRule,
+  TradeOffSyntaxError,
+} from '../contracts/trade-off.ts';
 import { redactSecrets } from '../secrets/redact.ts';
 import { dataDirsOf } from '../env/data-dirs.ts';
 import type { Direction } from '../maths/direction.ts';
@@ -104,6 +111,34 @@ interface RunOptions {
   continueBest?: number;
   from?: string;
   maxEpochs?: number;
+  objective: string[];
+  constraint: string[];
+  pick?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The trade-off flags as request fields; a form that does not read is a usage error. */
+function tradeOffOf(
+  opts: RunOptions,
+): Pick<CampaignRequestInput, 'objectives' | 'constraints' | 'pick'> {
+  const read = <T>(flag: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      if (error instanceof TradeOffSyntaxError) throw new UsageError(`${flag}: ${error.message}`);
+      throw error;
+    }
+  };
+  return {
+    ...(opts.objective.length
+      ? { objectives: opts.objective.map((o) => read('--objective', () => parseObjective(o))) }
+      : {}),
+    ...(opts.constraint.length
+      ? { constraints: opts.constraint.map((c) => read('--constraint', () => parseConstraint(c))) }
+      : {}),
+    ...(opts.pick !== undefined ? { pick: read('--pick', () => parsePickRule(opts.pick!)) } : {}),
+  };
 }
 
 export function registerRunCommand(program: Command): void {
@@ -161,6 +196,22 @@ export function registerRunCommand(program: Command): void {
       '--max-epochs <n>',
       'epoch budget: stop starting trials once this many epochs are trained or promised in all (branches included)',
       parseSigned('--max-epochs'),
+    )
+    .option(
+      '--objective <metric:dir>',
+      'tune a trade-off: each metric to max or min, repeated (--objective accuracy:max --objective params:min); model tasks also report params, inference_ms_per_1k and train_seconds',
+      collect,
+      [],
+    )
+    .option(
+      '--constraint <metric<=bound>',
+      'a bound every shipped trial meets, repeated (--constraint "params<=100000", or >=); trials that break one are infeasible',
+      collect,
+      [],
+    )
+    .option(
+      '--pick <rule>',
+      'which front member ships: knee (the default), or "max accuracy where params<=50000"',
     )
     .option('--trials <n>', 'trial budget (search mode)', parseSigned('--trials'), 20)
     .option('--parallel <n>', 'trials running at once', parseSigned('--parallel'), 2)
@@ -350,6 +401,7 @@ export function registerRunCommand(program: Command): void {
       ...(opts.gridParams ? { gridParams: opts.gridParams.split(',').map((s) => s.trim()) } : {}),
       ...dataDirsOf(opts.dataDir),
       ...(opts.maxEpochs !== undefined ? { maxEpochs: opts.maxEpochs } : {}),
+      ...tradeOffOf(opts),
     };
     // A module or a command named on this command line is the operator's choice: this process
     // and its own workers may load or run it.
@@ -492,6 +544,11 @@ export async function carryOut(
     // 1: the campaign did not complete; 3: it completed, on the rules alone, its LLM silent.
     if (final.status !== 'completed') process.exitCode = 1;
     else if (llmSilence(summary) === 'silent') process.exitCode = 3;
+  } catch (error) {
+    // Following failed (what prints it, or Redis): the local workers stop rather than keep
+    // the process alive after the error; the campaign is kept for lgt resume.
+    if (local) await local.close(true);
+    throw error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -556,10 +613,16 @@ function formatSummary(summary: CampaignSummary): string {
         `simulated training time: ${formatSeconds(summary.simulatedSeconds)} over all trials (what their runs would have taken, by the surrogate; it ran in ${formatSeconds(((campaign.finishedAt ?? Date.now()) - (campaign.startedAt ?? campaign.createdAt)) / 1000)})`,
       );
     if (summary.againstDefault) lines.push(`against the default: ${summary.againstDefault}`);
+    if (summary.tradeOff) lines.push(...tradeOffLines(summary.tradeOff));
     if (summary.ensemble) lines.push(`ensemble: ${summary.ensemble.verdict}`);
     if (summary.inRun) lines.push(...inRunLines(summary.inRun));
   } else {
-    lines.push('no trial finished, so there is no best configuration');
+    lines.push(
+      summary.tradeOff
+        ? 'no trial can be shipped'
+        : 'no trial finished, so there is no best configuration',
+    );
+    if (summary.tradeOff) lines.push(...tradeOffLines(summary.tradeOff));
   }
   const silence = llmSilence(summary);
   if (silence) {

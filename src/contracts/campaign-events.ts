@@ -58,6 +58,13 @@ export const CampaignEventSchema = z.discriminatedUnion('type', [
   event('trial.cancelled', { trial }),
   event('trial.timed-out', { trial, seconds: z.number(), epoch: z.number(), limit: z.number() }),
   event('best.improved', { trial, value: z.number(), previous: num, config: ConfigSchema }),
+  /** A trade-off campaign chose the trial it ships from its front (see pickTrial). */
+  event('campaign.picked', {
+    trial: trial.nullable(),
+    rule: text,
+    reason: text,
+    values: z.array(z.number()).max(4).optional(),
+  }),
   event('campaign.cancelling', { reason: text }),
   event('campaign.ensemble', {
     members: z.array(z.object({ trial, weight: z.number() })).max(200),

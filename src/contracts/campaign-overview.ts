@@ -1,3 +1,4 @@
+import { TradeOffReportSchema } from './trade-off.ts';
 import { z } from 'zod';
 import { CampaignRecordSchema, TrialNumberSchema } from './campaign-record.ts';
 import { SamplerRunSchema, HybridShareSchema } from './campaign-report.ts';
@@ -68,6 +69,8 @@ export const CampaignOverviewSchema = z.object({
   samplers: z.array(SamplerRunSchema).optional(),
   /** `--strategy hybrid`: the share of trials the Advisor proposed so far, asked and realized. */
   hybrid: HybridShareSchema.optional(),
+  /** A trade-off (objectives, constraints): its front so far, the hypervolume and the pick. */
+  tradeOff: TradeOffReportSchema.optional(),
 });
 export type CampaignOverview = z.infer<typeof CampaignOverviewSchema>;
 

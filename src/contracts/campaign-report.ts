@@ -1,4 +1,5 @@
 // What a campaign leaves: its report (report.json), and the head of it Redis keeps.
+import { TradeOffReportSchema } from './trade-off.ts';
 import { z } from 'zod';
 import { EpochRecordSchema, StoredNumberSchema } from '../trainer/epoch-record.ts';
 import { DirectionSchema } from '../maths/direction.ts';
@@ -229,6 +230,8 @@ export const ReportHeadSchema = z.object({
    * ones as far as they got, would have taken. Absent for anything else.
    */
   simulatedSeconds: z.number().optional(),
+  /** A trade-off (several objectives, or constraints): the front, its hypervolume, the pick. */
+  tradeOff: TradeOffReportSchema.optional(),
   generatedAt: z.string(),
 });
 /** The report without its trials: what Redis keeps of it (its size does not grow with them). */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { oneOf } from '../format/one-of.ts';
 import { PathTextSchema, TaskSpecSchema } from '../task-kinds/task-spec.ts';
 import { LgtError, type FieldProblem } from '../errors/lgt-error.ts';
+import { ConstraintSchema, ObjectiveSchema, PickRuleSchema } from './trade-off.ts';
 
 export const NUMERIC_STRATEGY_NAMES = [
   'random',
@@ -11,7 +12,14 @@ export const NUMERIC_STRATEGY_NAMES = [
   'cmaes',
   'zo',
   'fdpg',
+  'nsga2',
 ] as const;
+/**
+ * The strategies that tune a trade-off (several objectives, or constraints): TPE becomes
+ * multi-objective TPE, NSGA-II is one, auto picks between them; random and grid do not model
+ * the objective at all. The others learn from one number and would ignore the rest.
+ */
+export const TRADE_OFF_STRATEGY_NAMES = ['auto', 'random', 'grid', 'tpe', 'nsga2'] as const;
 export const STRATEGY_NAMES = ['auto', ...NUMERIC_STRATEGY_NAMES, 'lgt', 'hybrid'] as const;
 /** The numeric optimizers a hybrid campaign can put in control. */
 export const CORE_NAMES = ['auto', 'gp', 'tpe', 'cmaes'] as const;
@@ -253,6 +261,20 @@ export const CampaignRequestSchema = z.strictObject({
     .optional(),
   /** Stop proposing once this many epochs were trained in all (every trial and branch counted). */
   maxEpochs: positiveInt(100_000_000).optional(),
+  /**
+   * A trade-off: two to four metrics each trial reports, each to maximize or minimize. The
+   * campaign keeps its front (the trials no other beats in every objective) and ships one member
+   * of it, chosen by `pick`. Absent: the task's metric alone.
+   */
+  objectives: z
+    .array(ObjectiveSchema)
+    .min(2, 'must hold at least two objectives (one is the task metric: --metric)')
+    .max(4, 'must hold at most four objectives')
+    .optional(),
+  /** Bounds a trial must meet to count (infeasible trials are kept apart, never shipped). */
+  constraints: z.array(ConstraintSchema).max(20, 'must hold at most 20 constraints').optional(),
+  /** How the shipped model is chosen from the front (absent: the knee). */
+  pick: PickRuleSchema.optional(),
 });
 export type CampaignRequest = z.infer<typeof CampaignRequestSchema>;
 export type PrunerOptions = NonNullable<CampaignRequest['prunerOptions']>;
@@ -265,8 +287,13 @@ export const DEFAULT_ENSEMBLE_ROUNDS = 20;
  * Rounds of ensemble selection the campaign's final model comes from; 0 when it ships one model:
  * asked so, or an in-run mode (its result is one run, not a set of trained configurations).
  */
-export function ensembleRoundsOf(request: Pick<CampaignRequest, 'ensemble' | 'mode'>): number {
+export function ensembleRoundsOf(
+  request: Pick<CampaignRequest, 'ensemble' | 'mode' | 'objectives' | 'constraints'>,
+): number {
   if (request.mode !== 'search') return 0;
+  // A trade-off ships one front member: an average of several would be larger and slower than
+  // any of them, off the front it was chosen from.
+  if (request.objectives || request.constraints?.length) return 0;
   return request.ensemble ?? DEFAULT_ENSEMBLE_ROUNDS;
 }
 

@@ -7,7 +7,7 @@ import type { Proposal, Strategy } from './strategy.ts';
 
 /** What `--strategy auto` runs, and why; and for a long numeric campaign, what follows it. */
 export interface AutoChoice {
-  strategy: 'gp' | 'tpe';
+  strategy: 'gp' | 'tpe' | 'nsga2';
   reason: string;
   /** From this many trials on (the default's and the baselines' included), the successor runs. */
   handover?: { at: number; strategy: 'cmaes'; reason: string };
@@ -32,6 +32,26 @@ export const HANDOVER_AT = GP_WINDOW;
  * between them: the incumbent with 0.05 had the lowest mean regret on all three functions.
  */
 export const HANDOVER_SIGMA = 0.05;
+
+/**
+ * Budgets above which a trade-off is tuned by NSGA-II rather than multi-objective TPE. Optuna's
+ * guidance puts TPE at 100 to 1,000 trials and NSGA-II at a thousand and more (a generational
+ * algorithm needs many generations of its population); lgt has not measured its own crossover.
+ */
+export const TRADE_OFF_NSGA2_FROM = 1000;
+
+/** The sampler for a trade-off (several objectives or constraints), by budget. */
+export function chooseAutoTradeOff(budget?: number): AutoChoice {
+  if (budget !== undefined && budget >= TRADE_OFF_NSGA2_FROM)
+    return {
+      strategy: 'nsga2',
+      reason: `a trade-off with a budget of ${budget} trials: NSGA-II, whose generations of 20 have room to evolve`,
+    };
+  return {
+    strategy: 'tpe',
+    reason: `a trade-off with a budget of ${budget ?? 'unknown'} trials: multi-objective TPE, which learns from every result where NSGA-II needs many generations`,
+  };
+}
 
 /**
  * The sampler for a space, as Optuna's AutoSampler and the evidence of bench/tuning.ts and the

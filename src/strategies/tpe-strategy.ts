@@ -21,6 +21,11 @@ import { SpaceEncoding } from './space-encoding.ts';
 import { smallest } from './history-window.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 import type { Direction } from '../maths/direction.ts';
+import {
+  completeResults,
+  goodFirstOrder,
+  type ObjectiveSet,
+} from '../trade-offs/objective-set.ts';
 
 export interface TpeOptions {
   /** Random trials before the model is used. */
@@ -55,6 +60,12 @@ const DEFAULTS: TpeOptions = {
   tiesToBad: true,
   window: 300,
 };
+
+/** Finished trials as the model learns from them, each with its place in the history. */
+interface Results {
+  scored: { trial: TrialRecord; loss: number; at: number }[];
+  failed: { trial: TrialRecord; at: number }[];
+}
 
 interface Observation extends JointPoint {
   config: Config;
@@ -105,10 +116,18 @@ export class TpeStrategy implements Strategy {
     private readonly seed: number,
     private readonly direction: Direction,
     options: Partial<TpeOptions> = {},
+    /** A trade-off to tune (several objectives, constraints): multi-objective TPE. */
+    private readonly objectives?: ObjectiveSet,
   ) {
     this.encoding = new SpaceEncoding(space);
     this.options = { ...DEFAULTS, ...options };
     this.startup = new RandomStrategy(space, seed);
+  }
+
+  /** What its proposals' reasons call it. */
+  private get label(): string {
+    if (!this.objectives?.isTradeOff) return 'TPE';
+    return this.objectives.isMulti ? 'multi-objective TPE' : 'constrained TPE';
   }
 
   async propose(history: readonly TrialRecord[], count: number): Promise<Proposal[]> {
@@ -116,7 +135,7 @@ export class TpeStrategy implements Strategy {
     if (finished.length < this.options.startupTrials) {
       return (await this.startup.propose(history, count)).map((p) => ({
         ...p,
-        reason: `TPE start-up: ${p.reason} (${finished.length} of ${this.options.startupTrials} results before the model)`,
+        reason: `${this.label} start-up: ${p.reason} (${finished.length} of ${this.options.startupTrials} results before the model)`,
       }));
     }
     const seen = new Set(history.map((t) => configKey(t.config)));
@@ -149,7 +168,7 @@ export class TpeStrategy implements Strategy {
       pending.push(this.observe(config, worst));
       proposals.push({
         config,
-        reason: `TPE: best of ${this.options.candidates} candidates by l(x)/g(x) (log ratio ${score.toFixed(2)}), ${good} good of ${observations.length} results${pending.length > 1 ? `, ${pending.length - 1} pending as liars` : ''}`,
+        reason: `${this.label}: best of ${this.options.candidates} candidates by l(x)/g(x) (log ratio ${score.toFixed(2)}), ${good} good of ${observations.length} results${pending.length > 1 ? `, ${pending.length - 1} pending as liars` : ''}`,
       });
     }
     return proposals;
@@ -160,17 +179,10 @@ export class TpeStrategy implements Strategy {
    * ones and the best of all; failures count as a little worse than the worst result.
    */
   private observations(history: readonly TrialRecord[]): Observation[] {
-    const scored: { trial: TrialRecord; loss: number; at: number }[] = [];
-    const failed: { trial: TrialRecord; at: number }[] = [];
-    const resultAt: number[] = [];
-    history.forEach((t, at) => {
-      if ((t.state === 'completed' || t.state === 'pruned') && typeof t.value === 'number')
-        scored.push({ trial: t, loss: lossOf(t.value, this.direction), at });
-      else if (t.state === 'failed' || (t.state === 'completed' && t.value === null))
-        failed.push({ trial: t, at });
-      else return;
-      resultAt.push(at);
-    });
+    const { scored, failed } = this.objectives?.isTradeOff
+      ? this.ranked(this.objectives, history)
+      : this.scored(history);
+    const resultAt = [...scored, ...failed].map((r) => r.at).sort((a, b) => a - b);
     let worst = -Infinity;
     for (const r of scored) if (r.loss > worst) worst = r.loss;
     const failedLoss = (scored.length ? worst : 0) + 1;
@@ -193,6 +205,42 @@ export class TpeStrategy implements Strategy {
       ...scored.filter((r) => keep(r.at)).map((r) => this.observe(r.trial.config, r.loss)),
       ...failed.filter((r) => keep(r.at)).map((r) => this.observe(r.trial.config, failedLoss)),
     ];
+  }
+
+  /** One objective: a trial's loss is its value (pruned trials at the epoch they stopped). */
+  private scored(history: readonly TrialRecord[]): Results {
+    const scored: Results['scored'] = [];
+    const failed: Results['failed'] = [];
+    history.forEach((t, at) => {
+      if ((t.state === 'completed' || t.state === 'pruned') && typeof t.value === 'number')
+        scored.push({ trial: t, loss: lossOf(t.value, this.direction), at });
+      else if (t.state === 'failed' || (t.state === 'completed' && t.value === null))
+        failed.push({ trial: t, at });
+    });
+    return { scored, failed };
+  }
+
+  /**
+   * A trade-off (multi-objective TPE, constrained TPE): a trial's "loss" is its place in
+   * goodFirstOrder (feasible fronts first, the front the split cuts through ordered by what each
+   * member adds to the hypervolume, then infeasible trials by how far they miss). Only complete
+   * results are ranked; a pruned trial's objectives are partial and it is left out; a completed
+   * trial without every objective counts as failed.
+   */
+  private ranked(set: ObjectiveSet, history: readonly TrialRecord[]): Results {
+    const at = new Map(history.map((t, i) => [t, i]));
+    const results = completeResults(set, history);
+    const scored = goodFirstOrder(results).map((k, place) => ({
+      trial: results[k]!.trial,
+      loss: place,
+      at: at.get(results[k]!.trial)!,
+    }));
+    const failed: Results['failed'] = [];
+    history.forEach((t, i) => {
+      if (t.state === 'failed' || (t.state === 'completed' && !set.lossesOf(t) && !t.segment))
+        failed.push({ trial: t, at: i });
+    });
+    return { scored, failed };
   }
 
   private observe(config: Config, loss: number): Observation {

@@ -75,6 +75,11 @@ export interface ObjectiveTask<C extends Config = Config> {
   epochs?: number;
   /** The same configuration always gives the same result (no noise): model-based strategies may interpolate. */
   deterministic?: boolean;
+  /**
+   * Every metric a trial reports besides `metric`, when known: a campaign's objectives and
+   * constraints are checked against them before anything runs. Unknown: checked on the results.
+   */
+  reports?: readonly string[];
   objective(config: C, trial: ObjectiveTrial): Promise<ObjectiveOutcome>;
 }
 
@@ -97,6 +102,8 @@ export interface ObjectiveDefinition<C extends Config = Config> {
   epochs?: number;
   /** The objective has no noise (see ObjectiveTask.deterministic). */
   deterministic?: boolean;
+  /** The other metrics it reports (see ObjectiveTask.reports). */
+  reports?: readonly string[];
   objective: (config: C, trial: ObjectiveTrial) => Promise<ObjectiveOutcome>;
 }
 
@@ -127,6 +134,12 @@ export function defineObjective<C extends Config = Config>(
     (!Number.isInteger(definition.epochs) || definition.epochs < 1)
   )
     problems.push('epochs must be a whole number from 1 (the epochs a trial reports)');
+  if (
+    definition.reports !== undefined &&
+    (!Array.isArray(definition.reports) ||
+      !definition.reports.every((m) => typeof m === 'string' && METRIC_NAME.test(m)))
+  )
+    problems.push('reports must be a list of metric names');
   if (!definition.space || typeof definition.space !== 'object')
     problems.push('space must be a SearchSpace or a record of float(), int(), choice()');
   if (problems.length > 0)
@@ -149,6 +162,7 @@ export function defineObjective<C extends Config = Config>(
     ...(definition.tensorflow ? { tensorflow: true } : {}),
     ...(definition.epochs !== undefined ? { epochs: definition.epochs } : {}),
     ...(definition.deterministic ? { deterministic: true } : {}),
+    ...(definition.reports ? { reports: [...definition.reports] } : {}),
     objective: definition.objective,
   };
 }

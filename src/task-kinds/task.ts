@@ -137,3 +137,26 @@ export function spaceWithEpochs(task: AnyTask, epochs: number | undefined): Sear
     ? task.space.withFixed({ epochs })
     : task.space;
 }
+
+/**
+ * What a model task's trials measure besides their metrics, on the worker that trains them:
+ * the model's parameter count, its inference time per 1,000 validation rows (milliseconds, on
+ * that worker's backend and load: comparable within a campaign run on like machines) and the
+ * seconds its training took. The common trade-offs need no code.
+ */
+export const MODEL_COST_METRICS = ['params', 'inference_ms_per_1k', 'train_seconds'] as const;
+
+const MODEL_METRICS: Record<TaskKind, readonly string[]> = {
+  classification: ['loss', 'accuracy', 'macroF1'],
+  regression: ['loss', 'mae', 'rmse', 'r2'],
+};
+
+/**
+ * The metrics a task's trials report, when they are known before any runs (a model task's; an
+ * objective's that lists them), else null: an objective function reports what it returns.
+ */
+export function reportedMetrics(task: AnyTask): readonly string[] | null {
+  if (task.kind === 'objective')
+    return task.reports ? [...new Set([task.metric.name, ...task.reports])] : null;
+  return [...MODEL_METRICS[task.kind], ...MODEL_COST_METRICS];
+}

@@ -64,8 +64,17 @@ export class TfjsTrainer implements Trainer {
     try {
       if (request.resumeFrom) await session.restore(request.resumeFrom);
       const outcome = await session.run(request);
+      const trainSeconds = (performance.now() - started) / 1000;
+      const inferenceStart = performance.now();
       const scored = session.predict(data.validation);
-      const validation = scored.metrics;
+      const inferenceMs = performance.now() - inferenceStart;
+      // What the model costs, beside what it scores (MODEL_COST_METRICS): trade-offs need them.
+      const validation = {
+        ...scored.metrics,
+        params: model.countParams(),
+        inference_ms_per_1k: (inferenceMs / Math.max(1, data.validation.count)) * 1000,
+        train_seconds: trainSeconds,
+      };
       const judged = judgeOutcome(outcome.status, validation[task.metric.name]);
       // A diverged model's test scores mean nothing: none are computed.
       const tested =

@@ -31,13 +31,14 @@ import {
   type TrialPredictions,
 } from '../trainer/trial-predictions.ts';
 import { combinePredictions } from '../ensemble/ensemble-selection.ts';
-import { metricsOfPredictions } from '../trainer/metrics.ts';
+import { metricsOfPredictions, type Metrics } from '../trainer/metrics.ts';
 import { createPruner } from './create-pruner.ts';
 import type { TaskDataCache } from './task-data-cache.ts';
 import { epochHooks } from './epoch-hooks.ts';
 import { PeerCurves } from './peer-curves.ts';
 import { serializeModel } from './saved-model.ts';
 import { offerBest } from './campaign-best.ts';
+import { ObjectiveSet } from '../trade-offs/objective-set.ts';
 import type { ArtifactStore } from '../files/artifact-store.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../trainer/checkpoint.ts';
 import { typicalTimeLimits, type TimeLimits } from './trial-time-limits.ts';
@@ -318,16 +319,21 @@ export class TrialRunner {
     let result = first;
     const values = [first.metric.value];
     const heldOut = [first.predictions?.validation];
+    const validations = [first.validation];
     for (let k = 1; k < folds && result.status === 'completed'; k++) {
       const next = await trainFold(k);
       if (next.status !== 'completed') result = next;
       values.push(next.metric.value);
       heldOut.push(next.predictions?.validation);
+      validations.push(next.validation);
     }
     if (result.status !== 'completed') return result;
     const parts = heldOut.filter((p): p is TrialPredictions => p !== undefined);
     return {
       ...withFoldMean(result, values, startedAt),
+      // Every metric as the mean over the folds, as the value is: a trade-off's other
+      // objectives (params, inference time, another metric) compare like the value does.
+      validation: meanMetrics(validations),
       predictions: parts.length === folds ? { validation: concatFolds(parts) } : undefined,
     };
   }
@@ -476,7 +482,12 @@ export class TrialRunner {
     // A stretch of a run is not a result on its own: the in-run mode names the campaign's. A
     // re-evaluation on other folds is not comparable with the search's values: the strategy
     // that asked for it picks the result.
-    if (value !== null && !job.segment && job.foldSeed === undefined)
+    // A trial that breaks a constraint is never the best, however it scores.
+    const feasible = ObjectiveSet.of(campaign.request, campaign.metric).isFeasible({
+      value,
+      validation: result.validation,
+    });
+    if (value !== null && !job.segment && job.foldSeed === undefined && feasible)
       await offerBest(this.store, campaign.id, campaign.metric.direction, {
         trial: job.trial,
         value,
@@ -667,6 +678,18 @@ type ScoredResult = TrialResult & { foldValues?: number[] };
  * The first fold's result with the mean of every fold's metric as its value (null if any fold
  * had none), the folds' values, and the time of all of them.
  */
+/** Each metric's mean over the folds (a metric some fold lacks or made NaN: NaN). */
+function meanMetrics(folds: readonly Metrics[]): Metrics {
+  const out: Metrics = { loss: NaN };
+  for (const key of Object.keys(folds[0]!)) {
+    const values = folds.map((m) => m[key]);
+    out[key] = values.every((v) => typeof v === 'number')
+      ? (values as number[]).reduce((a, b) => a + b, 0) / values.length
+      : NaN;
+  }
+  return out;
+}
+
 function withFoldMean(
   result: TrialResult,
   values: (number | null)[],
