@@ -40,7 +40,9 @@ export function pickTrial(
         ? `the best feasible trial by ${set.objectives[0]!.metric}`
         : front.length === 1
           ? 'the only member of the front: it is at least as good as every feasible trial in every objective'
-          : `the knee of the front (${front.length} members): where giving up a little of one objective buys the most of the other`,
+          : front.length === 2
+            ? 'of a front of two, which has no bend, the earlier trial'
+            : `the knee of the front (${front.length} members): where giving up a little of one objective buys the most of the other`,
     };
   }
   const sign = gainSign(rule.direction);

@@ -5,6 +5,7 @@ import { InvalidStoredRecordError } from '../../src/contracts/stored-record.ts';
 import { ExpectedFailure } from '../../src/errors/expected-failure.ts';
 import { ERROR_CODES, LgtError } from '../../src/errors/lgt-error.ts';
 import { RequestError } from '../../src/errors/request-error.ts';
+import { TradeOffSyntaxError } from '../../src/contracts/trade-off.ts';
 import { InvalidConfigError } from '../../src/search-space/search-space.ts';
 import { SpaceFileError } from '../../src/search-space/space-file.ts';
 import { RowError } from '../../src/task-kinds/tabular/tabular-encoding.ts';
@@ -53,6 +54,7 @@ describe('one error base, one table of what each code answers', () => {
       [new InvalidStoredRecordError('campaign x', ['status: invalid']), 1, 500],
       [new SpaceFileError('space.yaml', ['lr: low must be below high']), 2, 400],
       [new RowError(3, 'age', '"x" is not a number'), 2, 400],
+      [new TradeOffSyntaxError('objective "x" is not metric:direction'), 2, 400],
       [new OtherStoreVersionError('x', null, 'lgt:{x}:*'), 1, 409],
       [new FencedOutError('x'), 1, 409],
       [new TrialBudgetSpentError('x', 10), 1, 409],

@@ -128,10 +128,28 @@ async function sequence(strategyName: string, extra: Record<string, unknown>): P
       await store.transitionTrial(record.id, t.number, ['running'], 'completed', {
         value,
         epochsRun: 4,
+        // A trade-off's second objective and its constraint (only there: other strategies'
+        // sequences were recorded without them).
+        ...(extra['objectives']
+          ? { validation: { loss: 1 - value, accuracy: value, params: paramsOf(t.config) } }
+          : {}),
       });
     }
   }
   return out;
+}
+
+/** Accuracy against a stand-in for the parameter count, with a bound on it. */
+const TRADE_OFF = {
+  objectives: [
+    { metric: 'accuracy', direction: 'maximize' },
+    { metric: 'params', direction: 'minimize' },
+  ],
+  constraints: [{ metric: 'params', op: '<=', bound: 4000 }],
+};
+
+function paramsOf(config: Record<string, unknown>): number {
+  return 4 * (1 + Number(config['hiddenLayers'] ?? 0)) * Number(config['units1'] ?? 8) ** 1.5;
 }
 
 const CASES: [string, Record<string, unknown>][] = [
@@ -146,6 +164,8 @@ const CASES: [string, Record<string, unknown>][] = [
   ['lgt', { candidates: 'cmaes' }],
   ['hybrid', { core: 'cmaes', llmWarmup: 3 }],
   ['random', { defaultFirst: false }],
+  ['tpe', TRADE_OFF],
+  ['nsga2', TRADE_OFF],
 ];
 
 describe('recorded proposal sequences', () => {

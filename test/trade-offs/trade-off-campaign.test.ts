@@ -113,7 +113,11 @@ describe('a trade-off campaign', () => {
       /objectives\.1\.metric repeats f1/,
     );
     await expect(
-      prepareCampaign({ ...base, objectives: [{ metric: 'f1', direction: 'upward' }, two[1]] }),
+      // What an API body may hold: a direction that is neither.
+      prepareCampaign({
+        ...base,
+        objectives: [{ metric: 'f1', direction: 'upward' as 'maximize' }, two[1]!],
+      }),
     ).rejects.toThrow(/objectives\.0\.direction/);
     await expect(prepareCampaign({ ...base, pick: { kind: 'knee' } })).rejects.toThrow(
       /pick chooses among the front of several objectives/,
