@@ -19,7 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/worker'], // the BullMQ workers and the trial processor: composition of what runs
   ['src/campaign'], // requests in, the driver, the store, reports
   ['src/strategies', 'agents', 'src/importance'], // what to try next: samplers, the LGT method, what mattered
-  ['src/llm', 'src/trials', 'src/predict'], // LLM client, trial execution, a saved model's use
+  ['src/llm', 'src/trials', 'src/predict', 'src/trade-offs'], // LLM client, trial execution, a saved model's use, what a trade-off campaign reads off its trials
   ['src/contracts'], // the request, the stored records and events, with their schemas
   ['src/ensemble'], // ensembles chosen from the trials' predictions
   ['src/trainer'], // training, and the predictions a trained model makes
