@@ -25,6 +25,7 @@ const FILES: Record<string, { file: string; type: string }> = {
       'conversation',
       'trials-table',
       'run-panel',
+      'trade-off-panel',
       'trial-events',
       'trial-page',
       'compare-page',

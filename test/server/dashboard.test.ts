@@ -622,6 +622,54 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('draws a trade-off: every trial, the front and the pick as the API gives them, and the hypervolume', async () => {
+    const campaign = await startCampaign(
+      ctx.store,
+      ctx.queues,
+      mkdtempSync(path.join(os.tmpdir(), 'lgt-dash-trade-off-')),
+      {
+        task: { kind: 'module', path: path.join(REPO_ROOT, 'test/fixtures/two-objective.ts') },
+        strategy: 'tpe',
+        maxTrials: 30,
+        parallel: 2,
+        objectives: [
+          { metric: 'f1', direction: 'minimize' },
+          { metric: 'f2', direction: 'minimize' },
+        ],
+        constraints: [{ metric: 'size', op: '<=', bound: 6 }],
+      },
+    );
+    const done = await campaignEnd(ctx.store, campaign.id);
+    expect(done.status, done.error).toBe('completed');
+    const overview = (await (await fetch(`${base}/api/campaigns/${campaign.id}`)).json()) as {
+      tradeOff: {
+        front: { trial: number }[];
+        pick: { member: { trial: number } };
+        counts: { feasible: number; infeasible: number };
+      };
+    };
+    const t = overview.tradeOff;
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${base}/#/c/${encodeURIComponent(campaign.id)}`);
+    const front = page.locator('#front');
+    await expect.poll(() => front.getAttribute('data-points')).toBe('30');
+    const drawn = (await front.getAttribute('data-front'))!.split(',').map(Number);
+    expect(drawn.sort((a, b) => a - b)).toEqual(t.front.map((m) => m.trial).sort((a, b) => a - b));
+    expect(await front.getAttribute('data-pick')).toBe(String(t.pick.member.trial));
+    expect(await front.getAttribute('data-infeasible')).toBe(String(t.counts.infeasible));
+    expect(await page.locator('#front-note').textContent()).toContain(
+      `${t.counts.feasible} feasible and ${t.counts.infeasible} infeasible`,
+    );
+    await expect.poll(() => page.locator('#hypervolume-chart canvas').count()).toBeGreaterThan(0);
+    await page.locator('#trade-off-card').screenshot({
+      path: SCREENSHOT.replace(/\.png$/, '-trade-off.png'),
+    });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
   it('says what a campaign waits for when no worker serves its queue, and that its LLM never answered', async () => {
     // Last in the file: the workers go, so the next campaign waits.
     await workers.close(true);

@@ -29,6 +29,7 @@ import {
 } from '/dashboard/campaign-panels.js';
 import { CONVERSATION_TYPES, conversationEntry, MAX_MESSAGES } from '/dashboard/conversation.js';
 import { RunPanel } from '/dashboard/run-panel.js';
+import { TradeOffPanel } from '/dashboard/trade-off-panel.js';
 import { applyTrialEvent } from '/dashboard/trial-events.js';
 import { TrialsTable } from '/dashboard/trials-table.js';
 
@@ -124,6 +125,8 @@ export async function campaignPage(id) {
   const conversation = h('div', { class: 'conversation', id: 'conversation' });
   // In-run modes: the run that is the result, with its accepted changes marked.
   const run = inRunMode(c.request) ? new RunPanel(c) : null;
+  // Several objectives or constraints: the front and its hypervolume.
+  const tradeOff = overview.tradeOff ? new TradeOffPanel(c) : null;
   const importanceEl = h('div', { id: 'importance' });
   /** The default configuration (the campaign's control, trial 1), once its record is read. */
   const defaultConfig = () => {
@@ -160,6 +163,7 @@ export async function campaignPage(id) {
     ),
     // replaceChildren would print a null as text: the card is there or nothing is.
     ...(run ? [run.card] : []),
+    ...(tradeOff ? [tradeOff.card] : []),
     h(
       'div',
       { class: 'grid' },
@@ -264,6 +268,7 @@ export async function campaignPage(id) {
 
   function renderCharts() {
     progress.update(list());
+    tradeOff?.update(overview.tradeOff, list());
     drawParallel(parallelCanvas, observedSpace(list()), list(), metric, direction, formatNumber);
     renderSlice();
     renderContour();
@@ -315,6 +320,7 @@ export async function campaignPage(id) {
   async function refreshOverview() {
     overview = await getJson(`/api/campaigns/${id}`);
     renderStats(head, overview, metric);
+    tradeOff?.update(overview.tradeOff, list());
   }
 
   async function loadImportance() {

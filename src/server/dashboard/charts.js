@@ -376,7 +376,7 @@ export class SliceChart {
  * A canvas cleared and scaled for the screen's pixel ratio (sharp on high-density screens), at
  * its laid-out width and at `height` or its laid-out height; the 2-D context to draw with.
  */
-function blankCanvas(canvas, height = canvas.clientHeight) {
+export function blankCanvas(canvas, height = canvas.clientHeight) {
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth;
   canvas.width = width * ratio;

@@ -1,0 +1,182 @@
+/**
+ * Trade-offs on YAHPO Gym's LCBench surrogate, as the YAHPO-MO suite defines them: val_accuracy
+ * (max) against val_cross_entropy (min), and val_accuracy against the training time the
+ * surrogate predicts (`time`, which lgt's task reports as simulated_seconds). Each campaign is
+ * run in this process through lgt's own strategy factory (createStrategy, the code a campaign
+ * runs), `--parallel` proposals at a time, every trial answered by the surrogate at its last
+ * epoch. Writes one CSV row per trial with both objectives; bench/optuna_multi_objective.py runs
+ * Optuna's NSGA-II, multi-objective TPE and random search on the same problems and seeds and
+ * prints the hypervolume side by side (normalized objectives, reference point [1, 1]).
+ *
+ *   LGT_BENCHMARKS_DIR=../shared/benchmarks npx tsx bench/multi-objective.ts \
+ *     --instances 167152,167185,189873 --pairs ce,time --strategies random,tpe,nsga2 \
+ *     --seeds 20 --budget 100 --out bench/results/multi-objective
+ *
+ * With --pruners median-mo it runs the multi-objective pruner too (see docs/trade-offs.md).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { z } from 'zod';
+import type { CampaignRecord } from '../src/contracts/campaign-record.ts';
+import { parseCampaignRequest } from '../src/contracts/campaign-request.ts';
+import type { TrialRecord } from '../src/contracts/trial-record.ts';
+import { createStrategy } from '../src/campaign/create-strategy.ts';
+import type { StrategyContext } from '../src/strategies/strategy-context.ts';
+import { lcbenchTask } from '../tasks/lcbench.ts';
+import type { ObjectiveMetrics } from '../src/task-kinds/objective.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    instances: { type: 'string', default: '167152,167185,189873' },
+    pairs: { type: 'string', default: 'ce,time' },
+    strategies: { type: 'string', default: 'random,tpe,nsga2' },
+    seeds: { type: 'string', default: '20' },
+    budget: { type: 'string', default: '100' },
+    parallel: { type: 'string', default: '1' },
+    out: { type: 'string', default: 'bench/results/multi-objective' },
+  },
+});
+
+const benchmarksDir =
+  process.env['LGT_BENCHMARKS_DIR'] ?? path.resolve(import.meta.dirname, '../../shared/benchmarks');
+
+/** The second objective of each pair, as lgt's LCBench task reports it. */
+const PAIRS = {
+  ce: { metric: 'val_cross_entropy', direction: 'minimize' },
+  time: { metric: 'simulated_seconds', direction: 'minimize' },
+} as const;
+
+/**
+ * A strategy's state in memory, as the store keeps it (a change returning null writes nothing):
+ * these campaigns live in this process only.
+ */
+function memoryContext(): StrategyContext {
+  let state: unknown = null;
+  const read = <S extends z.ZodType>(schema: S): z.output<S> | null =>
+    state === null ? null : (schema.parse(state) as z.output<S>);
+  return {
+    getState: (schema) => Promise.resolve(read(schema)),
+    updateState: (schema, change) => {
+      const next = change(read(schema));
+      if (next !== null) state = structuredClone(next);
+      return Promise.resolve(next);
+    },
+    curves: () => Promise.resolve(new Map()),
+    log: () => Promise.resolve(),
+    llmUsage: () => Promise.resolve({ tokens: 0, costUsd: 0 }),
+    addLlmUsage: () => Promise.resolve({ tokens: 0, costUsd: 0 }),
+  };
+}
+
+async function campaign(
+  instance: string,
+  pair: keyof typeof PAIRS,
+  strategyName: string,
+  seed: number,
+  budget: number,
+  parallel: number,
+): Promise<TrialRecord[]> {
+  const task = lcbenchTask(instance);
+  const second = PAIRS[pair];
+  const record: CampaignRecord = {
+    id: `mo-${instance}-${pair}-${strategyName}-${seed}`,
+    request: parseCampaignRequest({
+      task: { kind: 'builtin', name: task.name },
+      strategy: strategyName,
+      maxTrials: budget,
+      parallel,
+      seed,
+      outputDir: '/tmp',
+      // As Optuna's studies: no default first.
+      defaultFirst: false,
+      objectives: [{ metric: 'val_accuracy', direction: 'maximize' }, second],
+    }),
+    taskName: task.name,
+    metric: task.metric,
+    status: 'running',
+    createdAt: 0,
+  };
+  const contexts = new Map<string, StrategyContext>();
+  const strategy = createStrategy(record, task, {
+    context: (name) => {
+      if (!contexts.has(name)) contexts.set(name, memoryContext());
+      return contexts.get(name)!;
+    },
+    agentsQueue: null as never,
+  });
+  const history: TrialRecord[] = [];
+  while (history.length < budget) {
+    const proposals = await strategy.propose(history, Math.min(parallel, budget - history.length));
+    if (!proposals.length) throw new Error(`${strategyName} proposed nothing at ${history.length}`);
+    for (const p of proposals) {
+      let last: ObjectiveMetrics = {};
+      const checked = task.space.validate(p.config);
+      if (!checked.ok) throw new Error(`${strategyName} proposed an invalid configuration`);
+      const returned = await task.objective(checked.config as never, {
+        number: history.length + 1,
+        seed,
+        signal: new AbortController().signal,
+        final: false,
+        dataDirs: [benchmarksDir],
+        epochs: task.epochs!,
+        report: (_epoch, metrics) => {
+          last = metrics;
+          return Promise.resolve();
+        },
+        shouldStop: () => false,
+      });
+      const metrics = typeof returned === 'object' && returned ? returned : last;
+      history.push({
+        number: history.length + 1,
+        state: 'completed',
+        config: p.config,
+        reason: p.reason,
+        source: p.source ?? strategy.name,
+        proposedAt: 0,
+        attempts: 1,
+        value: metrics['val_accuracy']!,
+        validation: { loss: metrics['val_cross_entropy']!, ...metrics },
+        ...(p.meta ? { meta: p.meta } : {}),
+      });
+    }
+  }
+  return history;
+}
+
+const instances = args.instances.split(',');
+const pairs = args.pairs.split(',') as (keyof typeof PAIRS)[];
+const strategies = args.strategies.split(',');
+const seeds = Number(args.seeds);
+const budget = Number(args.budget);
+const parallel = Number(args.parallel);
+mkdirSync(args.out, { recursive: true });
+const rows = ['problem,strategy,seed,trial,val_accuracy,second,seconds'];
+for (const instance of instances)
+  for (const pair of pairs)
+    for (const name of strategies) {
+      const started = performance.now();
+      for (let seed = 0; seed < seeds; seed++) {
+        const t0 = performance.now();
+        const h = await campaign(instance, pair, name, seed, budget, parallel);
+        const each = (performance.now() - t0) / 1000 / h.length;
+        for (const t of h)
+          rows.push(
+            [
+              `${instance}/${pair}`,
+              `lgt-${name}`,
+              seed,
+              t.number,
+              t.validation!['val_accuracy'],
+              t.validation![PAIRS[pair].metric],
+              each.toFixed(4),
+            ].join(','),
+          );
+      }
+      process.stderr.write(
+        `${instance}/${pair} ${name}: ${seeds} seeds in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+    }
+const file = path.join(args.out, 'lgt.csv');
+writeFileSync(file, `${rows.join('\n')}\n`);
+process.stderr.write(`wrote ${file}\n`);
