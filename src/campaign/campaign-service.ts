@@ -147,11 +147,11 @@ function checkTradeOff(request: CampaignRequest, task: AnyTask): void {
     });
   if (tradeOff && request.mode !== 'search')
     problems.push({ field: 'mode', message: 'must be search to tune a trade-off' });
-  if (request.objectives && request.pruner !== 'none')
+  if (request.objectives && request.pruner === 'asha')
     problems.push({
       field: 'pruner',
       message:
-        'must be none with several objectives: the pruners compare one metric, which would stop trials that lead on another',
+        'asha compares one metric, which would stop trials that lead on another objective; with several objectives use median (the median rule generalized: see docs/trade-offs.md) or none',
     });
   const seen = new Set<string>();
   request.objectives?.forEach((o, i) => {

@@ -38,7 +38,7 @@ export function formatEvent(
     case 'trial.finished':
       return `${t} ${trial(e.trial)} finished: ${metric} ${formatNumber(e.value)} (${e.epochCap ? describeEpochCap(e.epochCap) : `${e.epochs} epochs`}, ${formatSeconds(e.seconds)})`;
     case 'trial.pruned':
-      return `${t} ${trial(e.trial)} pruned at epoch ${e.epoch}: ${metric} ${formatNumber(e.value)}, median of earlier trials ${formatNumber(e.median)}`;
+      return `${t} ${trial(e.trial)} pruned at epoch ${e.epoch}: ${e.reason ?? `${metric} ${formatNumber(e.value)}, median of earlier trials ${formatNumber(e.median)}`}`;
     case 'trial.failed':
       return paint(
         e.final ? 'red' : 'yellow',

@@ -47,7 +47,14 @@ export const CampaignEventSchema = z.discriminatedUnion('type', [
     /** The step budget cut the configuration's epochs (see step-budget.ts). */
     epochCap: z.object({ requested: z.number(), allowed: z.number() }).optional(),
   }),
-  event('trial.pruned', { trial, epoch: z.number(), value: num, median: num }),
+  event('trial.pruned', {
+    trial,
+    epoch: z.number(),
+    value: num,
+    median: num,
+    /** The multi-objective rule's reason (its `median` is then how many peers beat the trial). */
+    reason: text.optional(),
+  }),
   event('trial.failed', {
     trial,
     attempt: z.number(),

@@ -21,5 +21,26 @@ export const EpochRecordSchema = z.object({
   samplesPerSecond: z.number(),
   /** True when an objective reported no training loss: a missing loss then is not divergence. */
   metricOnly: z.boolean().optional(),
+  /**
+   * A trade-off campaign's other objectives at this epoch (TrialRequest.epochMetrics), which
+   * the multi-objective pruner compares; absent elsewhere, so a curve stays small.
+   */
+  metrics: z.record(z.string().max(50), StoredNumberSchema).optional(),
 });
 export type EpochRecord = z.infer<typeof EpochRecordSchema>;
+
+/** The named metrics of an epoch for its record (see TrialRequest.epochMetrics); NaN if absent. */
+export function epochMetricsOf(
+  metrics: Readonly<Record<string, number | undefined>>,
+  keep: readonly string[] = [],
+): { metrics?: Record<string, number> } {
+  if (!keep.length) return {};
+  return {
+    metrics: Object.fromEntries(
+      keep.map((k) => {
+        const v = metrics[k];
+        return [k, typeof v === 'number' && Number.isFinite(v) ? v : NaN];
+      }),
+    ),
+  };
+}

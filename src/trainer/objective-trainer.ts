@@ -1,3 +1,4 @@
+import { epochMetricsOf } from './epoch-record.ts';
 import {
   isObjectiveTask,
   testMetricName,
@@ -50,7 +51,13 @@ export class ObjectiveTrainer implements Trainer {
         if (stopped || abort.signal.aborted) return;
         last = metrics;
         const now = performance.now();
-        const record = epochRecord(epoch, metrics, metric, (now - lastReportAt) / 1000);
+        const record = epochRecord(
+          epoch,
+          metrics,
+          metric,
+          (now - lastReportAt) / 1000,
+          request.epochMetrics,
+        );
         lastReportAt = now;
         curve.push(record);
         if ((await request.onEpoch?.(record, planned)) === 'stop') stopped = true;
@@ -215,6 +222,7 @@ function epochRecord(
   metrics: ObjectiveMetrics,
   metric: string,
   seconds: number,
+  keep: readonly string[] = [],
 ): EpochRecord {
   const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : NaN);
   const loss = metrics['loss'] ?? metrics['train_loss'];
@@ -227,5 +235,6 @@ function epochRecord(
     learningRate: finite(metrics['learning_rate'] ?? metrics['lr']) || 0,
     seconds,
     samplesPerSecond: 0,
+    ...epochMetricsOf(metrics, keep),
   };
 }

@@ -1,3 +1,4 @@
+import { epochMetricsOf } from './epoch-record.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { Rng } from '../random/rng.ts';
@@ -276,6 +277,10 @@ class TrainingSession {
         learningRate,
         seconds,
         samplesPerSecond: data.train.count / seconds,
+        ...epochMetricsOf(
+          { ...validation, params: this.model.countParams(), train_seconds: trainSeconds },
+          request.epochMetrics,
+        ),
       };
       curve.push(record);
       if (!Number.isFinite(loss)) {

@@ -33,6 +33,12 @@ export interface TrialRequest {
    * (see step-budget.ts); its epochs are cut to fit. Absent: DEFAULT_STEP_BUDGET; 0: no cap.
    */
   stepBudget?: number;
+  /**
+   * Metrics each epoch record carries besides the task's (a trade-off's other objectives, for
+   * the multi-objective pruner): any the epoch measured; a model task's also `params` and
+   * `train_seconds` so far.
+   */
+  epochMetrics?: readonly string[];
   /** Score the test split at the end. Only the final report of a campaign does this. */
   scoreTest?: boolean;
   /**

@@ -9,6 +9,14 @@ import type { TrialStore } from './trial-store.ts';
 /** Epoch events are written at most this often (and at a trial's last epoch). */
 const EPOCH_EVENT_EVERY_MS = 500;
 
+/** Where and why a trial was pruned, as its event says. */
+export interface PrunedAt {
+  epoch: number;
+  value: number;
+  median: number;
+  reason?: string;
+}
+
 /**
  * What a running attempt does between epochs, one concern per hook (epoch-hooks.ts), and what
  * they saw: the curve, whether the attempt lost its trial (superseded), whether it was pruned.
@@ -18,7 +26,7 @@ const EPOCH_EVENT_EVERY_MS = 500;
 export class AttemptHooks {
   readonly curve: EpochRecord[] = [];
   superseded = false;
-  pruned: { epoch: number; value: number; median: number } | null = null;
+  pruned: PrunedAt | null = null;
   private lastEvent = 0;
 
   constructor(
@@ -90,7 +98,12 @@ export class AttemptHooks {
       return;
     const decision = this.pruning.pruner.decide(this.curve, await this.pruning.peers.get());
     if (!decision.prune) return;
-    this.pruned = { epoch: record.epoch, value: decision.value, median: decision.median! };
+    this.pruned = {
+      epoch: record.epoch,
+      value: decision.value,
+      median: decision.median!,
+      ...(decision.reason ? { reason: decision.reason } : {}),
+    };
     return 'stop';
   };
 }

@@ -1,6 +1,8 @@
 import { AshaPruner } from './asha-pruner.ts';
 import type { CampaignRequest, PrunerOptions } from '../contracts/campaign-request.ts';
 import { MedianPruner } from './median-pruner.ts';
+import { ParetoMedianPruner } from './pareto-median-pruner.ts';
+import type { ObjectiveSet } from '../trade-offs/objective-set.ts';
 import type { Pruner } from './pruner.ts';
 import type { Direction } from '../maths/direction.ts';
 
@@ -9,10 +11,14 @@ export function createPruner(
   name: CampaignRequest['pruner'],
   direction: Direction,
   options: PrunerOptions = {},
+  objectives?: ObjectiveSet,
 ): Pruner | null {
   switch (name) {
     case 'median':
-      return new MedianPruner(direction, options.minTrials, options.warmupEpochs);
+      // Several objectives: the median rule generalized (see ParetoMedianPruner).
+      return objectives?.isMulti
+        ? new ParetoMedianPruner(objectives, direction, options.minTrials, options.warmupEpochs)
+        : new MedianPruner(direction, options.minTrials, options.warmupEpochs);
     case 'asha':
       return new AshaPruner(direction, {
         ...(options.minEpochs !== undefined ? { minEpochs: options.minEpochs } : {}),

@@ -8,6 +8,8 @@ export interface PruneDecision {
   /** The trial's best value up to this epoch, and what it was compared with. */
   value: number;
   median: number | null;
+  /** Why, in words, when the comparison is not with a median (the multi-objective rule). */
+  reason?: string;
 }
 
 /**

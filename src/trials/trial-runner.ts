@@ -44,7 +44,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../trainer/checkpoint.ts';
 import { typicalTimeLimits, type TimeLimits } from './trial-time-limits.ts';
 import { permissionsOf, refusalOf } from '../task-kinds/task-permissions.ts';
 import { allowedDataDirs, dataDirsFor } from '../env/data-dirs.ts';
-import { AttemptHooks } from './attempt-hooks.ts';
+import { AttemptHooks, type PrunedAt } from './attempt-hooks.ts';
 import { OwnedTrial } from './owned-trial.ts';
 import { stopRequested } from './stop-requested.ts';
 import { TrialClock } from './trial-clock.ts';
@@ -228,7 +228,12 @@ export class TrialRunner {
     const pruner =
       job.segment || started.source === DEFAULT_SOURCE
         ? null
-        : createPruner(request.pruner, task.metric.direction, request.prunerOptions);
+        : createPruner(
+            request.pruner,
+            task.metric.direction,
+            request.prunerOptions,
+            ObjectiveSet.of(request, task.metric),
+          );
     const segment = await this.segmentOf(campaign, job);
     const startEpoch = segment.resumeFrom?.epoch ?? 0;
     const abort = new AbortController();
@@ -260,11 +265,17 @@ export class TrialRunner {
       // predicts nothing; a stretch of a run is not a model of its own).
       const keepPredictions =
         ensembleRoundsOf(request) > 0 && !isObjectiveTask(task) && !job.segment;
+      // A trade-off's other objectives ride on each epoch record, for its pruner.
+      const objectives = ObjectiveSet.of(request, task.metric);
+      const epochMetrics = objectives.isMulti
+        ? objectives.objectives.map((o) => o.metric).filter((m) => m !== task.metric.name)
+        : [];
       const common = {
         task,
         config,
         seed: job.seed ?? request.seed,
         keepPredictions,
+        ...(epochMetrics.length ? { epochMetrics } : {}),
         ...trainingLimits(request),
         signal: abort.signal,
       };
@@ -396,7 +407,7 @@ export class TrialRunner {
     campaign: CampaignRecord,
     job: TrialJobData,
     result: ScoredResult,
-    pruned: { epoch: number; value: number; median: number } | null,
+    pruned: PrunedAt | null,
   ): Promise<TrialJobResult> {
     const id = campaign.id;
     const out = toJobResult(result);
@@ -423,7 +434,7 @@ export class TrialRunner {
       return out;
     }
     if (result.status === 'stopped' && pruned) {
-      const p = pruned as { epoch: number; value: number; median: number };
+      const p = pruned;
       if (
         await attempt.transition(['running'], 'pruned', {
           ...common,
@@ -436,6 +447,7 @@ export class TrialRunner {
           epoch: p.epoch,
           value: p.value,
           median: p.median,
+          ...(p.reason ? { reason: p.reason } : {}),
         });
       }
       return out;

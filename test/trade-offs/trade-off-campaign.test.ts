@@ -107,8 +107,8 @@ describe('a trade-off campaign', () => {
       /strategy gp tunes one number .* use one of auto, random, grid, tpe, nsga2/,
     );
     await expect(
-      prepareCampaign({ ...base, strategy: 'tpe', pruner: 'median', objectives: two }),
-    ).rejects.toThrow(/pruner must be none with several objectives/);
+      prepareCampaign({ ...base, strategy: 'tpe', pruner: 'asha', objectives: two }),
+    ).rejects.toThrow(/pruner asha compares one metric/);
     await expect(prepareCampaign({ ...base, objectives: [two[0]!, two[0]!] })).rejects.toThrow(
       /objectives\.1\.metric repeats f1/,
     );
@@ -123,4 +123,41 @@ describe('a trade-off campaign', () => {
       /pick chooses among the front of several objectives/,
     );
   });
+});
+
+describe('a trade-off campaign with the multi-objective median rule', () => {
+  it('prunes trials half their peers beat in both objectives, saying so, and keeps the rest', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-trade-off-prune-'));
+    const prepared = await prepareCampaign({
+      task,
+      strategy: 'random',
+      maxTrials: 30,
+      parallel: 1,
+      outputDir: out,
+      pruner: 'median',
+      objectives: [
+        { metric: 'f1', direction: 'minimize' },
+        { metric: 'f2', direction: 'minimize' },
+      ],
+    });
+    const campaign = await createCampaign(db.store, db.queues, prepared);
+    const finished = await driveInProcess(db, campaign.id, out);
+    expect(finished.status, finished.error).toBe('completed');
+    const trials = await db.store.listTrials(campaign.id);
+    const pruned = trials.filter((t) => t.state === 'pruned');
+    expect(pruned.length).toBeGreaterThan(0);
+    expect(trials.filter((t) => t.state === 'completed').length).toBeGreaterThan(pruned.length / 3);
+    const events = await db.store.readEvents(campaign.id, '0', { count: 1000 });
+    const said = events.filter((e) => e.type === 'trial.pruned');
+    expect(said).toHaveLength(pruned.length);
+    for (const e of said)
+      expect(e.type === 'trial.pruned' && e.reason).toMatch(
+        /^\d+ of \d+ trials at epoch \d+ were better in f1 and f2 beyond the noise$/,
+      );
+    // The epochs carried the second objective, which the rule read.
+    const curves = await db.store.getCurves(campaign.id, [pruned[0]!.number]);
+    expect(curves.get(pruned[0]!.number)![0]!.metrics?.['f2']).toBeGreaterThan(0);
+    // The default (trial 1) is never pruned: it is the control.
+    expect(trials[0]!.state).toBe('completed');
+  }, 120_000);
 });
