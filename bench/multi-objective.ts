@@ -35,6 +35,10 @@ const { values: args } = parseArgs({
     budget: { type: 'string', default: '100' },
     parallel: { type: 'string', default: '1' },
     out: { type: 'string', default: 'bench/results/multi-objective' },
+    // TPE's settings when not the defaults, e.g. '{"multivariate":false}' (as bench/tuning.ts).
+    'tpe-options': { type: 'string' },
+    // A name for this variant's rows (lgt-<strategy><label>).
+    label: { type: 'string', default: '' },
   },
 });
 
@@ -104,6 +108,7 @@ async function campaign(
       return contexts.get(name)!;
     },
     agentsQueue: null as never,
+    ...(args['tpe-options'] ? { tpeOptions: JSON.parse(args['tpe-options']) as object } : {}),
   });
   const history: TrialRecord[] = [];
   while (history.length < budget) {
@@ -164,7 +169,7 @@ for (const instance of instances)
           rows.push(
             [
               `${instance}/${pair}`,
-              `lgt-${name}`,
+              `lgt-${name}${args.label}`,
               seed,
               t.number,
               t.validation!['val_accuracy'],
@@ -177,6 +182,6 @@ for (const instance of instances)
         `${instance}/${pair} ${name}: ${seeds} seeds in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );
     }
-const file = path.join(args.out, 'lgt.csv');
+const file = path.join(args.out, `lgt${args.label}.csv`);
 writeFileSync(file, `${rows.join('\n')}\n`);
 process.stderr.write(`wrote ${file}\n`);

@@ -128,7 +128,9 @@ def hypervolume_2d(points):
 
 def summarize(out, budgets):
     trials = defaultdict(list)
-    for name in ("lgt.csv", "optuna.csv"):
+    # lgt.csv, and any variant bench/multi-objective.ts wrote with --label (lgt-<label>.csv).
+    names = sorted(n for n in os.listdir(out) if n.startswith("lgt") and n.endswith(".csv"))
+    for name in names + ["optuna.csv"]:
         path = os.path.join(out, name)
         if not os.path.exists(path):
             continue
@@ -140,7 +142,8 @@ def summarize(out, budgets):
     lines = ["# Trade-offs on LCBench: hypervolume (higher is better)", "",
              "Objectives scaled to [0, 1] by the instance's range (instance_target_statistics.csv), "
              "as losses; reference point [1, 1]. Mean ± standard deviation over seeds; p: two-sided "
-             "Mann-Whitney of each lgt sampler against the best Optuna sampler at that budget.", ""]
+             "Mann-Whitney of each lgt sampler against the best Optuna sampler at that budget, and against "
+             "Optuna's sampler of the same kind where that is another.", ""]
     for problem in problems:
         instance, pair = problem.split("/")
         r = ranges(instance)
@@ -177,7 +180,12 @@ def summarize(out, budgets):
                 cell = f"{m:.4f} ± {sd:.4f}"
                 if s.startswith("lgt-") and b in best_optuna:
                     p = mannwhitneyu(xs, hv[(best_optuna[b], b)], alternative="two-sided").pvalue
-                    cell += f" (p = {p:.2g} vs {best_optuna[b]})"
+                    twin = "optuna-" + s[len("lgt-"):]
+                    like = ""
+                    if twin in strategies and twin != best_optuna[b]:
+                        q = mannwhitneyu(xs, hv[(twin, b)], alternative="two-sided").pvalue
+                        like = f"; p = {q:.2g} vs {twin}"
+                    cell += f" (p = {p:.2g} vs {best_optuna[b]}{like})"
                 cells.append(cell)
             sec_mean = sum(seconds[s]) / len(seconds[s])
             lines.append(f"| {s} | " + " | ".join(cells) + f" | {sec_mean:.4f} |")
