@@ -12,7 +12,9 @@
  *     --instances 167152,167185,189873 --pairs ce,time --strategies random,tpe,nsga2 \
  *     --seeds 20 --budget 100 --out bench/results/multi-objective
  *
- * With --pruners median-mo it runs the multi-objective pruner too (see docs/trade-offs.md).
+ * With --prune each campaign runs again with the multi-objective median rule (--pruner median on
+ * a trade-off) until it has spent the same simulated training time; pruning<label>.csv has both,
+ * and the Python side tables the hypervolume each reached (docs/trade-offs.md).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,6 +27,9 @@ import { createStrategy } from '../src/campaign/create-strategy.ts';
 import type { StrategyContext } from '../src/strategies/strategy-context.ts';
 import { lcbenchTask } from '../tasks/lcbench.ts';
 import type { ObjectiveMetrics } from '../src/task-kinds/objective.ts';
+import type { EpochRecord } from '../src/trainer/trainer.ts';
+import { createPruner } from '../src/trials/create-pruner.ts';
+import { ObjectiveSet } from '../src/trade-offs/objective-set.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +44,9 @@ const { values: args } = parseArgs({
     'tpe-options': { type: 'string' },
     // A name for this variant's rows (lgt-<strategy><label>).
     label: { type: 'string', default: '' },
+    // Also run each campaign again with the multi-objective median rule, until it has spent
+    // the simulated training time the campaign without it spent (pruning<label>.csv).
+    prune: { type: 'boolean', default: false },
   },
 });
 
@@ -73,14 +81,24 @@ function memoryContext(): StrategyContext {
   };
 }
 
+interface Limits {
+  /** Stop after this many trials. */
+  trials: number;
+  /** Or once the trials' simulated training time reaches this. */
+  seconds?: number;
+  /** The multi-objective median rule (see ParetoMedianPruner), judged epoch by epoch. */
+  prune?: boolean;
+}
+
+/** One campaign; each trial's record carries its state and `spent`, the simulated time so far. */
 async function campaign(
   instance: string,
   pair: keyof typeof PAIRS,
   strategyName: string,
   seed: number,
-  budget: number,
+  limits: Limits,
   parallel: number,
-): Promise<TrialRecord[]> {
+): Promise<(TrialRecord & { spent: number })[]> {
   const task = lcbenchTask(instance);
   const second = PAIRS[pair];
   const record: CampaignRecord = {
@@ -88,12 +106,13 @@ async function campaign(
     request: parseCampaignRequest({
       task: { kind: 'builtin', name: task.name },
       strategy: strategyName,
-      maxTrials: budget,
+      maxTrials: limits.trials,
       parallel,
       seed,
       outputDir: '/tmp',
       // As Optuna's studies: no default first.
       defaultFirst: false,
+      pruner: limits.prune ? 'median' : 'none',
       objectives: [{ metric: 'val_accuracy', direction: 'maximize' }, second],
     }),
     taskName: task.name,
@@ -101,6 +120,11 @@ async function campaign(
     status: 'running',
     createdAt: 0,
   };
+  const objectives = ObjectiveSet.of(record.request, task.metric);
+  const pruner = limits.prune
+    ? createPruner('median', task.metric.direction, {}, objectives)
+    : null;
+  const epochMetrics = [second.metric];
   const contexts = new Map<string, StrategyContext>();
   const strategy = createStrategy(record, task, {
     context: (name) => {
@@ -110,15 +134,21 @@ async function campaign(
     agentsQueue: null as never,
     ...(args['tpe-options'] ? { tpeOptions: JSON.parse(args['tpe-options']) as object } : {}),
   });
-  const history: TrialRecord[] = [];
-  while (history.length < budget) {
-    const proposals = await strategy.propose(history, Math.min(parallel, budget - history.length));
+  const history: (TrialRecord & { spent: number })[] = [];
+  const peers: EpochRecord[][] = [];
+  let spent = 0;
+  while (history.length < limits.trials && spent < (limits.seconds ?? Infinity)) {
+    const proposals = await strategy.propose(
+      history,
+      Math.min(parallel, limits.trials - history.length),
+    );
     if (!proposals.length) throw new Error(`${strategyName} proposed nothing at ${history.length}`);
     for (const p of proposals) {
-      let last: ObjectiveMetrics = {};
       const checked = task.space.validate(p.config);
       if (!checked.ok) throw new Error(`${strategyName} proposed an invalid configuration`);
-      const returned = await task.objective(checked.config as never, {
+      // Every epoch's metrics, as the trial reports them; a pruned trial ends at its epoch.
+      const reported: ObjectiveMetrics[] = [];
+      await task.objective(checked.config as never, {
         number: history.length + 1,
         seed,
         signal: new AbortController().signal,
@@ -126,15 +156,37 @@ async function campaign(
         dataDirs: [benchmarksDir],
         epochs: task.epochs!,
         report: (_epoch, metrics) => {
-          last = metrics;
+          reported.push(metrics);
           return Promise.resolve();
         },
         shouldStop: () => false,
       });
-      const metrics = typeof returned === 'object' && returned ? returned : last;
+      const curve: EpochRecord[] = [];
+      let pruned = false;
+      for (const [i, m] of reported.entries()) {
+        curve.push({
+          epoch: i + 1,
+          loss: null,
+          validationLoss: null,
+          validationMetric: m['val_accuracy']!,
+          learningRate: 0,
+          seconds: 0,
+          samplesPerSecond: 0,
+          metricOnly: true,
+          metrics: Object.fromEntries(epochMetrics.map((k) => [k, m[k]!])),
+        });
+        // As the trial runner asks: between epochs, never at the last.
+        if (pruner && i + 1 < reported.length && pruner.decide(curve, peers).prune) {
+          pruned = true;
+          break;
+        }
+      }
+      peers.push(curve);
+      const metrics = reported[curve.length - 1]!;
+      spent += metrics['simulated_seconds']!;
       history.push({
         number: history.length + 1,
-        state: 'completed',
+        state: pruned ? 'pruned' : 'completed',
         config: p.config,
         reason: p.reason,
         source: p.source ?? strategy.name,
@@ -143,6 +195,7 @@ async function campaign(
         value: metrics['val_accuracy']!,
         validation: { loss: metrics['val_cross_entropy']!, ...metrics },
         ...(p.meta ? { meta: p.meta } : {}),
+        spent,
       });
     }
   }
@@ -157,13 +210,14 @@ const budget = Number(args.budget);
 const parallel = Number(args.parallel);
 mkdirSync(args.out, { recursive: true });
 const rows = ['problem,strategy,seed,trial,val_accuracy,second,seconds'];
+const pruningRows = ['problem,strategy,seed,trial,state,val_accuracy,second,spent'];
 for (const instance of instances)
   for (const pair of pairs)
     for (const name of strategies) {
       const started = performance.now();
       for (let seed = 0; seed < seeds; seed++) {
         const t0 = performance.now();
-        const h = await campaign(instance, pair, name, seed, budget, parallel);
+        const h = await campaign(instance, pair, name, seed, { trials: budget }, parallel);
         const each = (performance.now() - t0) / 1000 / h.length;
         for (const t of h)
           rows.push(
@@ -177,6 +231,33 @@ for (const instance of instances)
               each.toFixed(4),
             ].join(','),
           );
+        if (!args.prune) continue;
+        // The same simulated training time, spent with the pruner: more, shorter trials.
+        const pruned = await campaign(
+          instance,
+          pair,
+          name,
+          seed,
+          { trials: 10 * budget, seconds: h.at(-1)!.spent, prune: true },
+          parallel,
+        );
+        for (const [label, run] of [
+          ['', h],
+          ['+median', pruned],
+        ] as const)
+          for (const t of run)
+            pruningRows.push(
+              [
+                `${instance}/${pair}`,
+                `lgt-${name}${args.label}${label}`,
+                seed,
+                t.number,
+                t.state,
+                t.validation!['val_accuracy'],
+                t.validation![PAIRS[pair].metric],
+                t.spent,
+              ].join(','),
+            );
       }
       process.stderr.write(
         `${instance}/${pair} ${name}: ${seeds} seeds in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
@@ -185,3 +266,8 @@ for (const instance of instances)
 const file = path.join(args.out, `lgt${args.label}.csv`);
 writeFileSync(file, `${rows.join('\n')}\n`);
 process.stderr.write(`wrote ${file}\n`);
+if (args.prune) {
+  const pruning = path.join(args.out, `pruning${args.label}.csv`);
+  writeFileSync(pruning, `${pruningRows.join('\n')}\n`);
+  process.stderr.write(`wrote ${pruning}\n`);
+}

@@ -232,8 +232,8 @@ export class TpeStrategy implements Strategy {
    * A trade-off (multi-objective TPE, constrained TPE): a trial's "loss" is its place in
    * goodFirstOrder (feasible fronts first, the front the split cuts through ordered by what each
    * member adds to the hypervolume, then infeasible trials by how far they miss). Only complete
-   * results are ranked; a pruned trial's objectives are partial and it is left out; a completed
-   * trial without every objective counts as failed.
+   * results are ranked; a pruned trial (half its peers beat it in every objective) and a
+   * completed trial without every objective go with the failed ones, below every result.
    */
   private ranked(set: ObjectiveSet, history: readonly TrialRecord[]): Results {
     const at = new Map(history.map((t, i) => [t, i]));
@@ -245,7 +245,11 @@ export class TpeStrategy implements Strategy {
     }));
     const failed: Results['failed'] = [];
     history.forEach((t, i) => {
-      if (t.state === 'failed' || (t.state === 'completed' && !set.lossesOf(t) && !t.segment))
+      if (
+        t.state === 'failed' ||
+        t.state === 'pruned' ||
+        (t.state === 'completed' && !set.lossesOf(t) && !t.segment)
+      )
         failed.push({ trial: t, at: i });
     });
     return { scored, failed };
