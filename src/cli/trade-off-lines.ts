@@ -11,7 +11,7 @@ const SHOWN = 12;
 
 /**
  * A trade-off as `lgt status` and `lgt run`'s summary print it: the objectives, how many trials
- * were feasible, the front as a table (the pick marked), the hypervolume and its reference, and
+ * were feasible, the front as a table (best first in the first objective, the pick marked), the hypervolume and its reference, and
  * the pick's rule and reason.
  */
 export function tradeOffLines(
@@ -23,7 +23,10 @@ export function tradeOffLines(
   ];
   if (!t.front.length) return [...lines, 'front: no feasible trial with every objective yet'];
   const pick = t.pick.member?.trial;
-  const rows = t.front
+  // Best first in the first objective, so the table reads along the trade-off.
+  const sign = t.objectives[0]!.direction === 'maximize' ? -1 : 1;
+  const rows = [...t.front]
+    .sort((a, b) => sign * (a.values[0]! - b.values[0]!))
     .slice(0, SHOWN)
     .map((m) => [
       `#${m.trial}`,

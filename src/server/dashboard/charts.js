@@ -46,7 +46,8 @@ export function drawLines(el, { x, series, labels, xLabel, yLabel, stepped = fal
       width: widthOf(el),
       height: 260,
       scales: { x: { time: false } },
-      axes: [{ label: xLabel }, { label: yLabel }],
+      // Room for wide tick labels (a hypervolume of 67,500) beside the axis label.
+      axes: [{ label: xLabel }, { label: yLabel, size: 80 }],
       series: [
         { label: xLabel },
         ...series.map((_, i) => ({

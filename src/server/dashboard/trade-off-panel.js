@@ -67,32 +67,39 @@ export class TradeOffPanel {
         feasible: tradeOff.constraints.every((c) => meets(t, c, this.campaignMetric)),
       }))
       .filter((p) => p.x !== null && p.y !== null);
-    const xs = points.map((p) => p.x);
-    const ys = points.map((p) => p.y);
+    // An objective spanning orders of magnitude (a parameter count) is drawn on a log scale.
+    const logOf = (v) =>
+      v.length > 1 && Math.min(...v) > 0 && Math.max(...v) / Math.min(...v) > 100;
+    const xLog = logOf(points.map((p) => p.x));
+    const yLog = logOf(points.map((p) => p.y));
+    const tx = (v) => (xLog ? Math.log10(v) : v);
+    const ty = (v) => (yLog ? Math.log10(v) : v);
     const span = (v) => {
       const lo = Math.min(...v);
       const hi = Math.max(...v);
       return hi > lo ? [lo, hi] : [lo - 1, hi + 1];
     };
-    const [x0, x1] = points.length ? span(xs) : [0, 1];
-    const [y0, y1] = points.length ? span(ys) : [0, 1];
-    const px = (v) => left + ((v - x0) / (x1 - x0)) * (right - left);
-    const py = (v) => bottom - ((v - y0) / (y1 - y0)) * (bottom - top);
+    const [x0, x1] = points.length ? span(points.map((p) => tx(p.x))) : [0, 1];
+    const [y0, y1] = points.length ? span(points.map((p) => ty(p.y))) : [0, 1];
+    const px = (v) => left + ((tx(v) - x0) / (x1 - x0)) * (right - left);
+    const py = (v) => bottom - ((ty(v) - y0) / (y1 - y0)) * (bottom - top);
+    const shown = (v, log) => formatNumber(log ? 10 ** v : v);
     g.strokeStyle = '#94a3b8';
     g.strokeRect(left, top, right - left, bottom - top);
     g.fillStyle = '#334155';
     g.font = '12px system-ui, sans-serif';
-    const better = (o) => (o.direction === 'maximize' ? 'higher is better' : 'lower is better');
-    g.fillText(`${ox.metric} (${better(ox)})`, left + (right - left) / 2 - 60, height - 8);
-    g.fillText(formatNumber(x0), left, bottom + 16);
-    g.fillText(formatNumber(x1), right - 40, bottom + 16);
+    const better = (o, log) =>
+      `${o.direction === 'maximize' ? 'higher is better' : 'lower is better'}${log ? ', log scale' : ''}`;
+    g.fillText(`${ox.metric} (${better(ox, xLog)})`, left + (right - left) / 2 - 60, height - 8);
+    g.fillText(shown(x0, xLog), left, bottom + 16);
+    g.fillText(shown(x1, xLog), right - 40, bottom + 16);
     g.save();
     g.translate(14, top + (bottom - top) / 2 + 60);
     g.rotate(-Math.PI / 2);
-    g.fillText(`${oy.metric} (${better(oy)})`, 0, 0);
+    g.fillText(`${oy.metric} (${better(oy, yLog)})`, 0, 0);
     g.restore();
-    g.fillText(formatNumber(y1), 18, top + 10);
-    g.fillText(formatNumber(y0), 18, bottom);
+    g.fillText(shown(y1, yLog), 18, top + 10);
+    g.fillText(shown(y0, yLog), 18, bottom);
     for (const p of points) {
       if (front.has(p.trial)) continue;
       g.fillStyle = p.feasible ? '#94a3b8' : '#dc2626';
@@ -140,6 +147,7 @@ export class TradeOffPanel {
     this.canvas.dataset.front = members.map((m) => m.trial).join(',');
     this.canvas.dataset.pick = pick ? String(pick.trial) : '';
     this.canvas.dataset.infeasible = String(points.filter((p) => !p.feasible).length);
+    this.canvas.dataset.log = [xLog ? 'x' : '', yLog ? 'y' : ''].join('');
     const c = tradeOff.counts;
     this.note.textContent = `${c.feasible} feasible and ${c.infeasible} infeasible trials (red crosses)${tradeOff.objectives.length > 2 ? `; the first two of ${tradeOff.objectives.length} objectives are drawn` : ''}; the front in blue, the pick circled in green (${tradeOff.pick.rule}: ${pick ? `#${pick.trial}` : 'none'}), the default as a square${tradeOff.hypervolume !== null ? `; hypervolume ${formatNumber(tradeOff.hypervolume)}` : ''}`;
   }
