@@ -17,6 +17,7 @@ const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
   run: async () => (await import('./run-command.ts')).registerRunCommand,
   worker: async () => (await import('./worker-command.ts')).registerWorkerCommand,
   predict: async () => (await import('./predict-command.ts')).registerPredictCommand,
+  retrain: async () => (await import('./retrain-command.ts')).registerRetrainCommand,
   serve: async () => (await import('./serve-command.ts')).registerServeCommand,
   ...Object.fromEntries(
     ['logs', 'list', 'status', 'cancel', 'resume', 'importance'].map((name) => [
@@ -27,7 +28,7 @@ const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
 };
 
 /** The order `lgt --help` lists them in. */
-const HELP_ORDER = ['tasks', 'trial', 'run', 'worker', 'logs', 'predict', 'serve'];
+const HELP_ORDER = ['tasks', 'trial', 'run', 'worker', 'logs', 'predict', 'retrain', 'serve'];
 
 /**
  * The lgt command with all its subcommands and flags, parsed by nothing yet: the documentation's

@@ -88,6 +88,11 @@ export const TrialJobDataSchema = z.strictObject({
   foldSeed: SeedSchema.optional(),
   /** A final job retrains the best configuration, scores the test split and returns the model. */
   final: z.boolean().optional(),
+  /**
+   * A retrain job (`lgt retrain`): a finished campaign's completed trial trained again and its
+   * model returned, to save a front member other than the pick. It scores no test split.
+   */
+  retrain: z.boolean().optional(),
   /** A final job of an ensemble: the configurations it retrains, with their weights. */
   members: z.array(EnsembleMemberSchema).max(200).optional(),
   /** In-run modes: the stretch of the run to train (a final job: the end state to score). */
@@ -107,6 +112,20 @@ export function trialJobDataOf(
     ...(trial.seed !== undefined ? { seed: trial.seed } : {}),
     ...(trial.foldSeed !== undefined ? { foldSeed: trial.foldSeed } : {}),
     ...(trial.segment ? { segment: trial.segment } : {}),
+  };
+}
+
+/** The retrain job of a trial (see TrialJobData.retrain): its configuration and seed. */
+export function retrainJobDataOf(
+  campaignId: string,
+  trial: Pick<TrialRecord, 'number' | 'config' | 'seed'>,
+): TrialJobData {
+  return {
+    campaignId,
+    trial: trial.number,
+    config: trial.config,
+    ...(trial.seed !== undefined ? { seed: trial.seed } : {}),
+    retrain: true,
   };
 }
 

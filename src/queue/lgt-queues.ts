@@ -20,6 +20,7 @@ export const jobIds = {
   driver: (campaignId: string) => campaignId,
   trial: (campaignId: string, trial: number) => `${campaignId}-t${trial}`,
   final: (campaignId: string) => `${campaignId}-final`,
+  retrain: (campaignId: string, trial: number) => `${campaignId}-retrain-t${trial}`,
 };
 
 const KEEP = { age: 7 * 24 * 3600, count: 10_000 };

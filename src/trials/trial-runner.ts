@@ -11,6 +11,7 @@ import {
   type TrialJobResult,
   finalJobDataOf,
   differingJobFields,
+  retrainJobDataOf,
   trialJobDataOf,
 } from '../contracts/trial-job.ts';
 import {
@@ -19,7 +20,7 @@ import {
   checkpointKey,
   DEFAULT_SOURCE,
 } from '../contracts/trial-record.ts';
-import { type CampaignRecord } from '../contracts/campaign-record.ts';
+import { FINISHED_CAMPAIGN, type CampaignRecord } from '../contracts/campaign-record.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';
 import { isObjectiveTask } from '../task-kinds/objective.ts';
@@ -169,6 +170,7 @@ export class TrialRunner {
     const refusal = refusalOf(campaign.request.task, permissionsOf());
     if (refusal) throw new TrialNotAllowedHere(refusal);
     if (job.final) return this.runFinal(campaign, job, info);
+    if (job.retrain) return this.runRetrain(campaign, job, info);
     const token = randomBytes(8).toString('hex');
     const started = await this.markRunning(campaign.id, job.trial, token);
     if (!started) return this.alreadyFinished(campaign.id, job.trial);
@@ -381,6 +383,7 @@ export class TrialRunner {
    * another configuration, seed or stretch is refused, and the trial it names stays untouched.
    */
   private async checkJob(campaign: CampaignRecord, job: TrialJobData): Promise<void> {
+    if (job.retrain) return this.checkRetrain(campaign, job);
     const number = job.final ? campaign.best?.trial : job.trial;
     const trial = number === undefined ? null : await this.store.getTrial(campaign.id, number);
     const expected = !trial
@@ -574,6 +577,60 @@ export class TrialRunner {
    * attempt that starts after it (BullMQ retried the job because the first lost its lock while
    * Redis was away) trains nothing, and one training beside it stops at its next epoch.
    */
+  /**
+   * A retrain job is the one `retrainJobDataOf` makes of a completed search trial of a finished
+   * campaign with a model to save; anything else is refused before it trains.
+   */
+  private async checkRetrain(campaign: CampaignRecord, job: TrialJobData): Promise<void> {
+    const trial = await this.store.getTrial(campaign.id, job.trial);
+    const problem = !FINISHED_CAMPAIGN.includes(campaign.status)
+      ? `campaign ${campaign.id} is ${campaign.status}: only a finished campaign's trials are retrained`
+      : !trial
+        ? `campaign ${campaign.id} has no trial ${job.trial}`
+        : trial.state !== 'completed' || trial.segment
+          ? `trial ${job.trial} of campaign ${campaign.id} is not a completed search trial (${trial.state}${trial.segment ? ', a stretch of a run' : ''})`
+          : null;
+    if (problem) throw new TrialJobRefused(problem);
+    const differing = differingJobFields(job, retrainJobDataOf(campaign.id, trial!));
+    if (differing.length > 0)
+      throw new TrialJobRefused(
+        `its data differs from what trial ${job.trial} of campaign ${campaign.id} stores (${differing.join(', ')})`,
+      );
+  }
+
+  /**
+   * Trains a finished campaign's trial again as it was trained (its configuration, seed and the
+   * campaign's split) and returns the model: a front member other than the pick, saved on
+   * demand. The test split is not scored: it was scored once, for the campaign's pick, and
+   * scoring it for each member a person looks at would be choosing on it.
+   */
+  private async runRetrain(
+    campaign: CampaignRecord,
+    job: TrialJobData,
+    info: AttemptInfo,
+  ): Promise<TrialJobResult> {
+    const { task, data } = await this.cache.load(campaign.request);
+    if (isObjectiveTask(task))
+      throw new TrialJobRefused(`task ${task.name} is an objective: lgt trains no model for it`);
+    let model: SavedModel | undefined;
+    const result = await this.trainer.train({
+      task,
+      data,
+      config: parseConfig(task, campaign.request, job.config),
+      seed: job.seed ?? campaign.request.seed,
+      dataDirs: dataDirsFor(campaign.request.dataDirs, allowedDataDirs()),
+      ...trainingLimits(campaign.request),
+      ...(info.signal ? { signal: info.signal } : {}),
+      onModel: async (m, prepared) => {
+        model = {
+          ...(await serializeModel(m)),
+          ...(prepared.encoding ? { encoding: prepared.encoding } : {}),
+        };
+      },
+    });
+    return { ...toJobResult(result), ...(model ? { model } : {}) };
+  }
+
   private async runFinal(
     campaign: CampaignRecord,
     job: TrialJobData,

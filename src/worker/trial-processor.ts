@@ -61,10 +61,12 @@ export default async function processTrial(
     const data = parseStored(TrialJobDataSchema, `trial job ${job.id}`, job.data);
     const id = data.final
       ? jobIds.final(data.campaignId)
-      : jobIds.trial(data.campaignId, data.trial);
+      : data.retrain
+        ? jobIds.retrain(data.campaignId, data.trial)
+        : jobIds.trial(data.campaignId, data.trial);
     if (job.id !== id)
       throw new TrialJobRefused(
-        `its id is not ${id}, the one a driver gives trial ${data.trial} of campaign ${data.campaignId}`,
+        `its id is not ${id}, the one ${data.retrain ? 'lgt retrain' : 'a driver'} gives trial ${data.trial} of campaign ${data.campaignId}`,
       );
     return await trialRunner().run(data, {
       attempt: job.attemptsMade + 1,

@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerProcess } from '../../src/queue/redis-server-process.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { SHARED_DATASETS } from '../helpers/paths.ts';
 
 const TASK = './test/fixtures/two-objective.ts';
 let server: RedisServerProcess;
@@ -100,4 +101,63 @@ describe('lgt run and lgt status with a trade-off', () => {
       /--pick: pick "largest f1": the direction "largest" is not max or min/,
     );
   }, 60_000);
+});
+
+describe('lgt retrain', () => {
+  it('saves a front member other than the pick, which lgt predict uses, without scoring the test split', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'lgt-retrain-'));
+    const env = { LGT_DATA_DIR: SHARED_DATASETS };
+    const run = await runCli(
+      [
+        'run',
+        'iris',
+        '--objective',
+        'accuracy:max',
+        '--objective',
+        'params:min',
+        '--trials',
+        '5',
+        '--epochs',
+        '3',
+        '--strategy',
+        'random',
+        '--redis-url',
+        server.url,
+        '--out',
+        out,
+        '--json',
+      ],
+      env,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const campaign = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+      id: string;
+      best: { trial: number };
+      reportDir: string;
+    };
+    const other = [1, 2, 3, 4, 5].find((n) => n !== campaign.best.trial)!;
+    const retrain = await runCli(
+      ['retrain', campaign.id, '--trial', String(other), '--redis-url', server.url],
+      env,
+    );
+    expect(retrain.code, retrain.stderr).toBe(0);
+    const dir = path.join(campaign.reportDir, 'models', `trial-${other}`);
+    expect(retrain.stdout).toContain(`retrained #${other}: validation accuracy`);
+    expect(retrain.stdout).toContain(`model: ${dir}`);
+    expect(retrain.stdout).toContain('the test split is not scored here');
+    expect(existsSync(path.join(dir, 'model.json'))).toBe(true);
+    const predicted = await runCli(
+      ['predict', '--model', dir, '--csv', path.join(SHARED_DATASETS, 'iris.csv'), '--json'],
+      env,
+    );
+    expect(predicted.code, predicted.stderr).toBe(0);
+    expect(predicted.stdout.trim().split('\n')).toHaveLength(150);
+    // Refused with reasons: an unknown trial, a running campaign's is checked the same way.
+    const missing = await runCli(
+      ['retrain', campaign.id, '--trial', '99', '--redis-url', server.url],
+      env,
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`campaign ${campaign.id} has no trial 99`);
+  }, 180_000);
 });

@@ -402,6 +402,67 @@ describe('a trial job is checked against its trial before it changes anything', 
   });
 });
 
+describe('a retrain job is checked like a trial job', () => {
+  it("refuses one for an unfinished campaign, and one whose data is not its trial's", async () => {
+    const running = await createCampaign(
+      ctx.store,
+      ctx.queues,
+      await prepareCampaign(campaignRequest(out, { maxTrials: 1, epochs: 2 })),
+    );
+    const finished = await createCampaign(
+      ctx.store,
+      ctx.queues,
+      await prepareCampaign(campaignRequest(out, { maxTrials: 1, epochs: 2 })),
+    );
+    const planted = {
+      config: { hiddenLayers: 1, units: 16, learningRate: 0.01 },
+      state: 'completed' as const,
+      value: 0.9,
+      attempts: 1,
+      source: 'random',
+      reason: 'planted by the test',
+      proposedAt: Date.now(),
+    };
+    const a = await ctx.store.addTrial(running.id, planted);
+    const b = await ctx.store.addTrial(finished.id, planted);
+    await ctx.store.updateCampaign(finished.id, (c) => ({ ...c, status: 'completed' }));
+    const unfinished = jobIds.retrain(running.id, a.number);
+    const rogue = jobIds.retrain(finished.id, b.number);
+    await ctx.queues.trials.add(
+      'retrain',
+      { campaignId: running.id, trial: a.number, config: a.config, retrain: true },
+      { jobId: unfinished },
+    );
+    await ctx.queues.trials.add(
+      'retrain',
+      { campaignId: finished.id, trial: b.number, config: { units: 99999 }, retrain: true },
+      { jobId: rogue },
+    );
+    const workers = await WorkerService.start({
+      redisUrl: redis.url,
+      queues: ['trials'],
+      concurrency: 1,
+    });
+    try {
+      for (const id of [unfinished, rogue])
+        await waitFor(
+          `job ${id} to fail`,
+          async () => ((await ctx.queues.trials.getJobState(id)) === 'failed' ? true : null),
+          60_000,
+        );
+      expect((await ctx.queues.trials.getJob(unfinished))!.failedReason).toContain(
+        `campaign ${running.id} is queued: only a finished campaign's trials are retrained`,
+      );
+      expect((await ctx.queues.trials.getJob(rogue))!.failedReason).toContain(
+        `its data differs from what trial ${b.number} of campaign ${finished.id} stores (config)`,
+      );
+      expect((await ctx.queues.trials.getJob(rogue))!.attemptsMade).toBe(1);
+    } finally {
+      await workers.close(true);
+    }
+  });
+});
+
 describe('the server answers only to its own Host names, and slows down guessing', () => {
   it('refuses a rebound Host, answers loopback names with any port', async () => {
     for (const host of ['evil.example', 'evil.example:80', '127.0.0.1.evil.example']) {
