@@ -1,3 +1,5 @@
+import { ObjectiveSet } from '../src/trade-offs/objective-set.ts';
+import { frontInWords } from '../src/trade-offs/front-in-words.ts';
 import { z } from 'zod';
 import type { CampaignRecord } from '../src/contracts/campaign-record.ts';
 import { DEFAULT_SOURCE, FINISHED_TRIAL, type TrialRecord } from '../src/contracts/trial-record.ts';
@@ -297,11 +299,14 @@ export class HybridStrategy implements Strategy {
   private coreState(history: readonly TrialRecord[], views: Shown): string {
     const metric = this.task.metric;
     const { top, last } = views;
+    // A trade-off has no best: the Advisor is told the front and where it is thin instead.
+    const objectives = ObjectiveSet.of(this.campaign.request, this.campaign.metric);
     return [
       `The numeric optimizer in control is ${this.core.name}: it proposes every trial and learns from every result, yours included. Its own next proposals are the candidates below: the slots you fill now would be theirs.`,
       ...(this.core.stateInWords ? [this.core.stateInWords(history)] : []),
-      `The best ${top.length} trials:`,
-      ...top.map((t) => trialLine(t, metric)),
+      ...(objectives.isTradeOff
+        ? [frontInWords(objectives, history)]
+        : [`The best ${top.length} trials:`, ...top.map((t) => trialLine(t, metric))]),
       `The latest ${last.length} trials:`,
       ...last.map((t) => trialLine(t, metric)),
     ].join('\n');

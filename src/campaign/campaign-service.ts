@@ -9,7 +9,7 @@ import {
   type FieldProblem,
 } from '../contracts/campaign-request.ts';
 import { reportedMetrics, spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';
-import { TRADE_OFF_STRATEGY_NAMES } from '../contracts/campaign-request.ts';
+import { TRADE_OFF_CORE_NAMES, TRADE_OFF_STRATEGY_NAMES } from '../contracts/campaign-request.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { isObjectiveTask } from '../task-kinds/objective.ts';
 import type { CampaignStore } from './campaign-store.ts';
@@ -144,6 +144,15 @@ function checkTradeOff(request: CampaignRequest, task: AnyTask): void {
     problems.push({
       field: 'strategy',
       message: `${request.strategy} tunes one number and would ignore the other objectives and the constraints; use one of ${TRADE_OFF_STRATEGY_NAMES.join(', ')}`,
+    });
+  if (
+    tradeOff &&
+    request.strategy === 'hybrid' &&
+    !(TRADE_OFF_CORE_NAMES as readonly string[]).includes(request.core)
+  )
+    problems.push({
+      field: 'core',
+      message: `${request.core} tunes one number; a trade-off's hybrid needs one of ${TRADE_OFF_CORE_NAMES.join(', ')} in control`,
     });
   if (tradeOff && request.mode !== 'search')
     problems.push({ field: 'mode', message: 'must be search to tune a trade-off' });

@@ -17,9 +17,19 @@ export const NUMERIC_STRATEGY_NAMES = [
 /**
  * The strategies that tune a trade-off (several objectives, or constraints): TPE becomes
  * multi-objective TPE, NSGA-II is one, auto picks between them; random and grid do not model
- * the objective at all. The others learn from one number and would ignore the rest.
+ * the objective at all; hybrid with one of those in control, its Advisor told the front. The
+ * others learn from one number and would ignore the rest.
  */
-export const TRADE_OFF_STRATEGY_NAMES = ['auto', 'random', 'grid', 'tpe', 'nsga2'] as const;
+export const TRADE_OFF_STRATEGY_NAMES = [
+  'auto',
+  'random',
+  'grid',
+  'tpe',
+  'nsga2',
+  'hybrid',
+] as const;
+/** The cores a hybrid campaign can put in control of a trade-off. */
+export const TRADE_OFF_CORE_NAMES = ['auto', 'tpe'] as const;
 export const STRATEGY_NAMES = ['auto', ...NUMERIC_STRATEGY_NAMES, 'lgt', 'hybrid'] as const;
 /** The numeric optimizers a hybrid campaign can put in control. */
 export const CORE_NAMES = ['auto', 'gp', 'tpe', 'cmaes'] as const;

@@ -22,6 +22,9 @@ import { RuleBasedAdvisor } from '../../agents/rule-based-advisor.ts';
 import { branin, braninObjective } from '../../tasks/benchmark-functions.ts';
 import { runSynthetic } from '../helpers/synthetic-campaign.ts';
 import { stateBox } from '../helpers/state-box.ts';
+import { runTradeOffLoop } from '../helpers/trade-off-loop.ts';
+import { ObjectiveSet } from '../../src/trade-offs/objective-set.ts';
+import twoObjective from '../fixtures/two-objective.ts';
 
 // Branin: a cheap objective whose space the rule-based Advisor can move in.
 const task = braninObjective;
@@ -264,5 +267,54 @@ describe('hybrid: the core in control, the Advisor overriding a seeded share', (
     expect(core.filter((t) => metaOf(t).slot).map((t) => t.number)).toEqual(
       core.filter((t) => isOverrideSlot(t.number, options)).map((t) => t.number),
     );
+  });
+});
+
+describe('hybrid on a trade-off', () => {
+  it('tells the Advisor the front and where it is thinnest, not a best', async () => {
+    const space = twoObjective.space;
+    const record: CampaignRecord = {
+      ...campaign,
+      id: 'hybrid-trade-off',
+      request: parseCampaignRequest({
+        task: { kind: 'builtin', name: 'bench:branin' },
+        strategy: 'hybrid',
+        core: 'tpe',
+        maxTrials: 30,
+        outputDir: '/tmp/lgt-hybrid-test',
+        defaultFirst: false,
+        objectives: [
+          { metric: 'f1', direction: 'minimize' },
+          { metric: 'f2', direction: 'minimize' },
+        ],
+        constraints: [{ metric: 'size', op: '<=', bound: 6 }],
+      }),
+      metric: twoObjective.metric,
+    };
+    const set = ObjectiveSet.of(record.request, record.metric);
+    const taker = scripted((input) => input.candidates!.map((c) => c.config));
+    const { context } = contextWithLog();
+    const strategy = new HybridStrategy(
+      twoObjective,
+      record,
+      new TpeStrategy(space, 3, 'minimize', {}, set),
+      taker,
+      context,
+      { ...OPTIONS, share: 0.5 },
+    );
+    const zdt = (c: Config) => {
+      const [x1, x2, x3, x4] = ['x1', 'x2', 'x3', 'x4'].map((k) => Number(c[k])) as number[];
+      const g = 1 + 3 * (x2! + x3! + x4!);
+      return { f1: x1!, f2: g * (1 - Math.sqrt(x1! / g)), size: 10 * x1! + x2! };
+    };
+    await runTradeOffLoop(strategy, zdt, { trials: 30, batch: 2, metric: 'f1' });
+    const said = taker.inputs.at(-1)!.candidatesState!;
+    expect(said).toContain('This campaign tunes a trade-off: f1:min, f2:min, subject to size<=6');
+    expect(said).toMatch(/The front \(\d+ trials?, best f1 first\):\n#\d+: f1 [\d.]+, f2 [\d.]+/);
+    expect(said).toMatch(
+      /The front is thinnest between #\d+: .* and #\d+: .*: a configuration between those two/,
+    );
+    expect(said).not.toContain('The best 5 trials');
+    expect(said).toMatch(/\d+ trials broke a constraint\./);
   });
 });
