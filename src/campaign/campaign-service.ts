@@ -4,12 +4,13 @@ import type { CampaignRecord } from '../contracts/campaign-record.ts';
 import {
   InvalidCampaignRequestError,
   parseCampaignRequest,
+  TRADE_OFF_CORE_NAMES,
+  TRADE_OFF_STRATEGY_NAMES,
   type CampaignRequest,
   type CampaignRequestInput,
   type FieldProblem,
 } from '../contracts/campaign-request.ts';
 import { reportedMetrics, spaceWithEpochs, type AnyTask } from '../task-kinds/task.ts';
-import { TRADE_OFF_CORE_NAMES, TRADE_OFF_STRATEGY_NAMES } from '../contracts/campaign-request.ts';
 import type { Config } from '../search-space/search-space.ts';
 import { isObjectiveTask } from '../task-kinds/objective.ts';
 import type { CampaignStore } from './campaign-store.ts';
@@ -109,8 +110,9 @@ function checkLlmRequired(request: CampaignRequest): void {
 
 /**
  * A trade-off (objectives, constraints, a pick) is tuned by the strategies that read more than
- * one number, in search mode, without a pruner (a curve of one metric cannot judge several);
- * every metric it names must be one the task reports, where that is known before anything runs.
+ * one number, in search mode, pruned (if at all) by the median rule for vectors (ASHA compares
+ * one metric); every metric it names must be one the task reports, where that is known before
+ * anything runs.
  */
 function checkTradeOff(request: CampaignRequest, task: AnyTask): void {
   const problems: FieldProblem[] = [];
