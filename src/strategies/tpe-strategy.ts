@@ -21,11 +21,7 @@ import { SpaceEncoding } from './space-encoding.ts';
 import { smallest } from './history-window.ts';
 import type { Proposal, Strategy } from './strategy.ts';
 import type { Direction } from '../maths/direction.ts';
-import {
-  completeResults,
-  goodFirstOrder,
-  type ObjectiveSet,
-} from '../trade-offs/objective-set.ts';
+import { completeResults, goodFirstOrder, type ObjectiveSet } from '../trade-offs/objective-set.ts';
 
 export interface TpeOptions {
   /** Random trials before the model is used. */
