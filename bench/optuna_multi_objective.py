@@ -24,12 +24,14 @@ import csv
 import json
 import math
 import os
-import subprocess
 import time
 from collections import defaultdict
 
 import optuna
 from scipy.stats import mannwhitneyu
+
+# The LCBench space, its suggestions and lgt's objective server, as the one-objective side by side has them.
+from optuna_side_by_side import LgtObjectives, lcbench_space, suggest_lcbench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -40,34 +42,6 @@ LCBENCH = os.path.join(BENCHMARKS, "yahpo", "lcbench")
 SECOND = {"ce": ("val_cross_entropy", "val_cross_entropy"), "time": ("simulated_seconds", "time")}
 
 
-class LgtObjectives:
-    """bench/objective-server.ts: one request per line in, one answer per line out."""
-
-    def __init__(self):
-        self.proc = subprocess.Popen(
-            ["npx", "tsx", os.path.join(HERE, "objective-server.ts")],
-            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
-            env={**os.environ, "LGT_BENCHMARKS_DIR": BENCHMARKS},
-        )
-
-    def __call__(self, task, config):
-        self.proc.stdin.write(json.dumps({"task": task, "config": config}) + "\n")
-        answer = json.loads(self.proc.stdout.readline())
-        if "error" in answer:
-            raise RuntimeError(f"{task}: {answer['error']}")
-        return answer["metrics"]
-
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
-
-
-def lcbench_space():
-    with open(os.path.join(LCBENCH, "config_space.json")) as f:
-        params = json.load(f)["hyperparameters"]
-    return [p for p in params if p["name"] not in ("OpenML_task_id", "epoch")]
-
-
 def ranges(instance):
     out = defaultdict(dict)
     with open(os.path.join(LCBENCH, "instance_target_statistics.csv")) as f:
@@ -75,16 +49,6 @@ def ranges(instance):
             if row["scenario"] == "lcbench" and row["instance"] == instance:
                 out[row["metric"]][row["statistic"]] = float(row["value"])
     return out
-
-
-def suggest(trial, space):
-    c = {}
-    for p in space:
-        if p["type"] == "uniform_int":
-            c[p["name"]] = trial.suggest_int(p["name"], p["lower"], p["upper"], log=p["log"])
-        else:
-            c[p["name"]] = trial.suggest_float(p["name"], p["lower"], p["upper"], log=p["log"])
-    return c
 
 
 def make_sampler(name, seed):
@@ -104,7 +68,7 @@ def run(problem, sampler, seed, budget, lgt, space):
     rows = []
 
     def objective(trial):
-        m = lgt(f"bench:lcbench/{instance}", suggest(trial, space))
+        m = lgt(f"bench:lcbench/{instance}", suggest_lcbench(trial, space))["metrics"]
         rows.append((m["val_accuracy"], m[metric]))
         return m["val_accuracy"], m[metric]
 

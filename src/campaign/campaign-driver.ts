@@ -34,7 +34,7 @@ import { reportDirFor, writeReport } from './report-writer.ts';
 import { dropWaitingTrials } from './drop-waiting-trials.ts';
 import { loadTask, type LoadTaskOptions } from '../catalog/task-registry.ts';
 import { workerName } from '../env/worker-name.ts';
-import { beats, offerBest } from '../trials/campaign-best.ts';
+import { beats, bestOf, offerBest } from '../trials/campaign-best.ts';
 import { epochsCommitted, plannedEpochs } from '../trials/epoch-budget.ts';
 import { FileArtifactStore } from '../files/artifact-store.ts';
 import { describeTuning } from '../format/display-format.js';
@@ -445,12 +445,7 @@ export class CampaignDriver {
       // A re-evaluation's value is on other folds: not comparable with the search's values.
       if (t.state !== 'completed' || typeof t.value !== 'number' || t.segment) continue;
       if (t.foldSeed !== undefined || !objectives.isFeasible(t)) continue;
-      const candidate = {
-        trial: t.number,
-        value: t.value,
-        config: t.config,
-        ...(t.seed !== undefined ? { seed: t.seed } : {}),
-      };
+      const candidate = bestOf(t, t.value);
       if (!best || beats(candidate, best, direction)) best = candidate;
     }
     if (best) await offerBest(this.store, campaignId, direction, best);
@@ -636,18 +631,9 @@ export class CampaignDriver {
     const number = await strategy.resultTrial!(trials);
     const t = trials.find((x) => x.number === number);
     if (!t || typeof t.value !== 'number') return;
+    const value = t.value;
     await this.store.updateCampaign(campaignId, (c) =>
-      c.best?.trial === t.number
-        ? null
-        : {
-            ...c,
-            best: {
-              trial: t.number,
-              value: t.value!,
-              config: t.config,
-              ...(t.seed !== undefined ? { seed: t.seed } : {}),
-            },
-          },
+      c.best?.trial === t.number ? null : { ...c, best: bestOf(t, value) },
     );
   }
 
@@ -666,15 +652,7 @@ export class CampaignDriver {
     await this.store.updateCampaign(campaignId, (c) => {
       if (!t) return c.best ? { ...c, best: undefined } : null;
       if (c.best?.trial === t.number) return null;
-      return {
-        ...c,
-        best: {
-          trial: t.number,
-          value: t.value!,
-          config: t.config,
-          ...(t.seed !== undefined ? { seed: t.seed } : {}),
-        },
-      };
+      return { ...c, best: bestOf(t, t.value!) };
     });
     const first = await this.store.updateState(campaignId, 'pick-logged', z.number(), (now) =>
       now === null ? Date.now() : null,

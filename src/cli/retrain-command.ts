@@ -84,7 +84,10 @@ export function registerRetrainCommand(program: Command): void {
         process.stderr.write('no worker serves the trials queue: started one in this process\n');
       }
       const jobId = jobIds.retrain(id, opts.trial);
-      // An earlier retrain of the same trial is the same job: its result is reused.
+      // An earlier retrain of the same trial is the same job: its result is reused. One that
+      // failed (its worker's data was missing, say) is tried afresh rather than reported again.
+      const earlier = await ctx.queues.trials.getJob(jobId);
+      if (earlier && (await earlier.isFailed())) await earlier.remove();
       await ctx.queues.trials.add('retrain', retrainJobDataOf(id, trial), { jobId });
       process.stderr.write(`retraining trial ${opts.trial} of ${id} ...\n`);
       const result = await waitForJob(ctx.queues.trials, jobId);

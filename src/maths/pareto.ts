@@ -195,6 +195,19 @@ export function nadirReference(points: readonly (readonly number[])[]): number[]
 }
 
 /**
+ * Each coordinate scaled to [0, 1] over the points (0 where all are equal): how a front's
+ * objectives are compared with one another, whatever their units.
+ */
+export function scaledToRange(points: readonly (readonly number[])[]): number[][] {
+  const m = points[0]?.length ?? 0;
+  const low = Array.from({ length: m }, (_, k) => Math.min(...points.map((p) => p[k]!)));
+  const high = Array.from({ length: m }, (_, k) => Math.max(...points.map((p) => p[k]!)));
+  return points.map((p) =>
+    p.map((v, k) => (high[k]! > low[k]! ? (v - low[k]!) / (high[k]! - low[k]!) : 0)),
+  );
+}
+
+/**
  * The knee of a front: with each objective scaled to [0,1] over the front, the member farthest
  * below the line through the two ends of the front (two objectives; Das 1999's "normal boundary"
  * knee), and for three or more the member nearest the ideal point (every objective at its best).
@@ -204,11 +217,7 @@ export function nadirReference(points: readonly (readonly number[])[]): number[]
 export function kneeIndex(front: readonly (readonly number[])[]): number {
   if (front.length <= 2) return 0;
   const m = front[0]!.length;
-  const low = Array.from({ length: m }, (_, k) => Math.min(...front.map((p) => p[k]!)));
-  const high = Array.from({ length: m }, (_, k) => Math.max(...front.map((p) => p[k]!)));
-  const scaled = front.map((p) =>
-    p.map((v, k) => (high[k]! > low[k]! ? (v - low[k]!) / (high[k]! - low[k]!) : 0)),
-  );
+  const scaled = scaledToRange(front);
   let best = 0;
   let bestScore = -Infinity;
   scaled.forEach((p, i) => {

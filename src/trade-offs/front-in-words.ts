@@ -3,6 +3,7 @@ import type { TrialRecord } from '../contracts/trial-record.ts';
 import type { ObjectiveSet } from './objective-set.ts';
 import { frontOf } from './trade-off-report.ts';
 import { formatNumber } from '../format/display-format.js';
+import { scaledToRange } from '../maths/pareto.ts';
 
 /** Front members an agent is shown; a longer front is shown by every k-th member. */
 const SHOWN = 12;
@@ -38,13 +39,7 @@ function thinnest(
   ordered: readonly TrialRecord[],
   line: (t: TrialRecord) => string,
 ): string {
-  const losses = ordered.map((t) => set.lossesOf(t)!);
-  const m = losses[0]!.length;
-  const low = Array.from({ length: m }, (_, k) => Math.min(...losses.map((p) => p[k]!)));
-  const high = Array.from({ length: m }, (_, k) => Math.max(...losses.map((p) => p[k]!)));
-  const scaled = losses.map((p) =>
-    p.map((v, k) => (high[k]! > low[k]! ? (v - low[k]!) / (high[k]! - low[k]!) : 0)),
-  );
+  const scaled = scaledToRange(ordered.map((t) => set.lossesOf(t)!));
   let widest = 0;
   let at = 0;
   for (let i = 0; i + 1 < scaled.length; i++) {

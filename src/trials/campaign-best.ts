@@ -1,6 +1,20 @@
 import type { BestTrial } from '../contracts/campaign-record.ts';
+import type { TrialRecord } from '../contracts/trial-record.ts';
 import type { TrialStore } from './trial-store.ts';
 import { type Direction, gainSign } from '../maths/direction.ts';
+
+/** A trial as the campaign's best records it, with the value it is the best by. */
+export function bestOf(
+  t: Pick<TrialRecord, 'number' | 'config' | 'seed'>,
+  value: number,
+): BestTrial {
+  return {
+    trial: t.number,
+    value,
+    config: t.config,
+    ...(t.seed !== undefined ? { seed: t.seed } : {}),
+  };
+}
 
 /**
  * Whether result `a` beats `b`. A tie goes to the earlier trial, whichever finished first: the

@@ -30,6 +30,14 @@ export async function serializeModel(model: {
   return saved!;
 }
 
+/** A trained model as a job returns it: serialized, with what turns a raw row into its input. */
+export async function savedModelOf(
+  model: Parameters<typeof serializeModel>[0],
+  encoding: SavedModel['encoding'],
+): Promise<SavedModel> {
+  return { ...(await serializeModel(model)), ...(encoding ? { encoding } : {}) };
+}
+
 /**
  * model.json with its weights manifest, and weights.bin: what tf.loadLayersModel reads; and
  * preprocessing.json, what turns a raw row into its input (lgt predict, loadPredictor).

@@ -37,7 +37,7 @@ import { createPruner } from './create-pruner.ts';
 import type { TaskDataCache } from './task-data-cache.ts';
 import { epochHooks } from './epoch-hooks.ts';
 import { PeerCurves } from './peer-curves.ts';
-import { serializeModel } from './saved-model.ts';
+import { savedModelOf } from './saved-model.ts';
 import { offerBest } from './campaign-best.ts';
 import { ObjectiveSet } from '../trade-offs/objective-set.ts';
 import type { ArtifactStore } from '../files/artifact-store.ts';
@@ -622,10 +622,7 @@ export class TrialRunner {
       ...trainingLimits(campaign.request),
       ...(info.signal ? { signal: info.signal } : {}),
       onModel: async (m, prepared) => {
-        model = {
-          ...(await serializeModel(m)),
-          ...(prepared.encoding ? { encoding: prepared.encoding } : {}),
-        };
+        model = await savedModelOf(m, prepared.encoding);
       },
     });
     return { ...toJobResult(result), ...(model ? { model } : {}) };
@@ -670,10 +667,7 @@ export class TrialRunner {
           return overtaken ? 'stop' : 'continue';
         },
         onModel: async (m, prepared) => {
-          model = {
-            ...(await serializeModel(m)),
-            ...(prepared.encoding ? { encoding: prepared.encoding } : {}),
-          };
+          model = await savedModelOf(m, prepared.encoding);
         },
       });
       return { result, model };
