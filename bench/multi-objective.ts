@@ -19,7 +19,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { CampaignRecord } from '../src/contracts/campaign-record.ts';
 import { parseCampaignRequest } from '../src/contracts/campaign-request.ts';
 import type { TrialRecord } from '../src/contracts/trial-record.ts';
@@ -47,6 +47,8 @@ const { values: args } = parseArgs({
     // Also run each campaign again with the multi-objective median rule, until it has spent
     // the simulated training time the campaign without it spent (pruning<label>.csv).
     prune: { type: 'boolean', default: false },
+    // Which rule --prune runs: median (the median rule for vectors) or asha (ASHA generalized).
+    pruner: { type: 'string', default: 'median' },
   },
 });
 
@@ -112,7 +114,7 @@ async function campaign(
       outputDir: '/tmp',
       // As Optuna's studies: no default first.
       defaultFirst: false,
-      pruner: limits.prune ? 'median' : 'none',
+      pruner: limits.prune ? prunerName : 'none',
       objectives: [{ metric: 'val_accuracy', direction: 'maximize' }, second],
     }),
     taskName: task.name,
@@ -122,7 +124,7 @@ async function campaign(
   };
   const objectives = ObjectiveSet.of(record.request, task.metric);
   const pruner = limits.prune
-    ? createPruner('median', task.metric.direction, {}, objectives)
+    ? createPruner(prunerName, task.metric.direction, {}, objectives)
     : null;
   const epochMetrics = [second.metric];
   const contexts = new Map<string, StrategyContext>();
@@ -202,6 +204,7 @@ async function campaign(
   return history;
 }
 
+const prunerName = z.enum(['median', 'asha']).parse(args.pruner);
 const instances = args.instances.split(',');
 const pairs = args.pairs.split(',') as (keyof typeof PAIRS)[];
 const strategies = args.strategies.split(',');
@@ -243,7 +246,7 @@ for (const instance of instances)
         );
         for (const [label, run] of [
           ['', h],
-          ['+median', pruned],
+          [`+${prunerName}`, pruned],
         ] as const)
           for (const t of run)
             pruningRows.push(

@@ -163,14 +163,17 @@ def summarize(out, budgets):
 
 def pruning_lines(out):
     """bench/multi-objective.ts --prune: each campaign without and with the multi-objective median
-    rule at the same simulated training time; the hypervolume of the completed trials."""
-    path = os.path.join(out, "pruning.csv")
-    if not os.path.exists(path):
+    rule (or ASHA for several objectives) at the same simulated training time; the hypervolume of
+    the completed trials. Each pruning*.csv is read; a sampler without the pruner may appear in
+    several (the same runs), and its rows are then counted once per seed."""
+    paths = sorted(os.path.join(out, n) for n in os.listdir(out) if n.startswith("pruning") and n.endswith(".csv"))
+    if not paths:
         return []
-    runs = defaultdict(list)
-    with open(path) as f:
-        for row in csv.DictReader(f):
-            runs[(row["problem"], row["strategy"], int(row["seed"]))].append(row)
+    runs = defaultdict(dict)
+    for path in paths:
+        with open(path) as f:
+            for row in csv.DictReader(f):
+                runs[(row["problem"], row["strategy"], int(row["seed"]))][row["trial"]] = row
     lines = ["# With and without the multi-objective median rule, at equal simulated training time", "",
              "Each seed's campaign without the pruner ran its trials; the one with it ran until it had "
              "spent the same simulated training time. Hypervolume of the completed trials (pruned ones "
@@ -184,9 +187,10 @@ def pruning_lines(out):
         hvs = {}
         for s in sorted({k[1] for k in runs if k[0] == problem}):
             hv, completed, pruned = [], [], []
-            for (p, name, seed), rows in runs.items():
+            for (p, name, seed), by_trial in runs.items():
                 if p != problem or name != s:
                     continue
+                rows = list(by_trial.values())
                 done = [row for row in rows if row["state"] == "completed"]
                 hv.append(hypervolume_2d([((acc["max"] - float(x["val_accuracy"])) / (acc["max"] - acc["min"]),
                                            (float(x["second"]) - sec["min"]) / (sec["max"] - sec["min"])) for x in done]))
@@ -196,8 +200,9 @@ def pruning_lines(out):
             m = sum(hv) / len(hv)
             sd = math.sqrt(sum((x - m) ** 2 for x in hv) / len(hv))
             cell = f"{m:.4f} ± {sd:.4f}"
-            if s.endswith("+median") and s[: -len("+median")] in hvs:
-                p = mannwhitneyu(hv, hvs[s[: -len("+median")]], alternative="two-sided").pvalue
+            base = s.split("+")[0]
+            if "+" in s and base in hvs:
+                p = mannwhitneyu(hv, hvs[base], alternative="two-sided").pvalue
                 cell += f" (p = {p:.2g} vs without)"
             lines.append(f"| {s} | {cell} | {sum(completed) / len(completed):.0f} + {sum(pruned) / len(pruned):.0f} |")
         lines.append("")

@@ -110,9 +110,8 @@ function checkLlmRequired(request: CampaignRequest): void {
 
 /**
  * A trade-off (objectives, constraints, a pick) is tuned by the strategies that read more than
- * one number, in search mode, pruned (if at all) by the median rule for vectors (ASHA compares
- * one metric); every metric it names must be one the task reports, where that is known before
- * anything runs.
+ * one number, in search mode (the pruners judge vectors there: see create-pruner.ts); every
+ * metric it names must be one the task reports, where that is known before anything runs.
  */
 function checkTradeOff(request: CampaignRequest, task: AnyTask): void {
   const problems: FieldProblem[] = [];
@@ -158,12 +157,6 @@ function checkTradeOff(request: CampaignRequest, task: AnyTask): void {
     });
   if (tradeOff && request.mode !== 'search')
     problems.push({ field: 'mode', message: 'must be search to tune a trade-off' });
-  if (request.objectives && request.pruner === 'asha')
-    problems.push({
-      field: 'pruner',
-      message:
-        'asha compares one metric, which would stop trials that lead on another objective; with several objectives use median (the median rule generalized: see docs/trade-offs.md) or none',
-    });
   const seen = new Set<string>();
   request.objectives?.forEach((o, i) => {
     if (seen.has(o.metric))

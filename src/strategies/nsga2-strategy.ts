@@ -115,7 +115,14 @@ export class Nsga2Strategy implements Strategy {
     const parents = survivalOrder(results)
       .slice(0, P)
       .map((i) => results[i]!);
-    if (parents.length < 2) return []; // nothing to breed from yet (every trial failed)
+    // Too few complete results to breed from (failed or pruned ones are no parents): random
+    // members, so the campaign goes on rather than ending with nothing proposed.
+    if (parents.length < 2)
+      return (await this.random.propose(history, n)).map((p, i) => ({
+        ...p,
+        reason: `NSGA-II generation ${generation} (${bred + i + 1} of ${P}): fewer than two complete results to breed from, so ${p.reason}`,
+        meta: { [GENERATION]: generation },
+      }));
     const seen = new Set(history.map((t) => configKey(t.config)));
     const out: Proposal[] = [];
     for (let i = 0; i < n; i++) {

@@ -1,6 +1,9 @@
 import type { EpochRecord } from '../trainer/trainer.ts';
 import { bestUpTo, peerValuesAt, type PruneDecision, type Pruner } from './pruner.ts';
 import type { Direction } from '../maths/direction.ts';
+import { crowdingDistances, nonDominatedFronts } from '../maths/pareto.ts';
+import type { ObjectiveSet } from '../trade-offs/objective-set.ts';
+import { bestVectorAt } from './pareto-median-pruner.ts';
 
 export interface AshaOptions {
   /** Epochs at the first rung. */
@@ -52,9 +55,79 @@ export class AshaPruner implements Pruner {
   }
 
   private isRung(epoch: number): boolean {
-    const { minEpochs, reductionFactor } = this.options;
-    for (let e = minEpochs; e <= epoch; e *= reductionFactor)
-      if (Math.round(e) === epoch) return true;
-    return false;
+    return isRung(this.options, epoch);
   }
+}
+
+/** Whether a trial is judged at this epoch: one of minEpochs * eta^k (see rungs). */
+export function isRung(options: AshaOptions, epoch: number): boolean {
+  const { minEpochs, reductionFactor } = options;
+  for (let e = minEpochs; e <= epoch; e *= reductionFactor)
+    if (Math.round(e) === epoch) return true;
+  return false;
+}
+
+/**
+ * ASHA for several objectives: at a rung, everyone that reached it (running, finished or
+ * stopped) is ordered as NSGA-II's survival orders a population (non-dominated fronts, then
+ * crowding distance within a front, loneliest first), each by its best value so far in every
+ * objective; the trial goes on when it is among the first 1/eta (at least one). With one
+ * objective this is ASHA's order (ties aside). A trial missing an objective at its rung goes on.
+ */
+export class ParetoAshaPruner implements Pruner {
+  readonly peerStates = ['completed', 'pruned', 'running'] as const;
+  private readonly options: AshaOptions;
+
+  constructor(
+    private readonly objectives: ObjectiveSet,
+    private readonly direction: Direction,
+    options: Partial<AshaOptions> = {},
+  ) {
+    this.options = { minEpochs: 1, reductionFactor: 3, ...options };
+  }
+
+  decide(
+    curve: readonly EpochRecord[],
+    others: readonly (readonly EpochRecord[])[],
+  ): PruneDecision {
+    const epoch = curve.length;
+    const value = bestUpTo(curve, epoch, this.direction);
+    const own = bestVectorAt(this.objectives, curve, epoch);
+    if (!isRung(this.options, epoch) || !own) return { prune: false, value, median: null };
+    const everyone = [
+      own,
+      ...others
+        .filter((c) => c.length >= epoch)
+        .map((c) => bestVectorAt(this.objectives, c, epoch))
+        .filter((v): v is number[] => v !== null),
+    ];
+    const keep = Math.max(1, Math.floor(everyone.length / this.options.reductionFactor));
+    // The trial is index 0: its place in the survival order decides.
+    const place = survivalPlaces(everyone).indexOf(0);
+    const prune = place >= keep;
+    return {
+      prune,
+      value,
+      median: place + 1,
+      ...(prune
+        ? {
+            reason: `at rung epoch ${epoch} it placed ${place + 1} of ${everyone.length} by front and crowding in ${this.objectives.objectives.map((o) => o.metric).join(' and ')}; the first ${keep} go on`,
+          }
+        : {}),
+    };
+  }
+}
+
+/** Indices of the points, best first: by non-dominated front, then crowding (ties: lower index). */
+function survivalPlaces(points: readonly (readonly number[])[]): number[] {
+  const out: number[] = [];
+  for (const front of nonDominatedFronts(points)) {
+    const d = crowdingDistances(front.map((i) => points[i]!));
+    out.push(
+      ...[...front.keys()]
+        .sort((a, b) => d[b]! - d[a]! || (d[a] === d[b] ? front[a]! - front[b]! : 0))
+        .map((k) => front[k]!),
+    );
+  }
+  return out;
 }

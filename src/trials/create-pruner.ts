@@ -1,4 +1,4 @@
-import { AshaPruner } from './asha-pruner.ts';
+import { AshaPruner, ParetoAshaPruner } from './asha-pruner.ts';
 import type { CampaignRequest, PrunerOptions } from '../contracts/campaign-request.ts';
 import { MedianPruner } from './median-pruner.ts';
 import { ParetoMedianPruner } from './pareto-median-pruner.ts';
@@ -19,13 +19,18 @@ export function createPruner(
       return objectives?.isMulti
         ? new ParetoMedianPruner(objectives, direction, options.minTrials, options.warmupEpochs)
         : new MedianPruner(direction, options.minTrials, options.warmupEpochs);
-    case 'asha':
-      return new AshaPruner(direction, {
+    case 'asha': {
+      const asha = {
         ...(options.minEpochs !== undefined ? { minEpochs: options.minEpochs } : {}),
         ...(options.reductionFactor !== undefined
           ? { reductionFactor: options.reductionFactor }
           : {}),
-      });
+      };
+      // Several objectives: rungs ranked by front and crowding (see ParetoAshaPruner).
+      return objectives?.isMulti
+        ? new ParetoAshaPruner(objectives, direction, asha)
+        : new AshaPruner(direction, asha);
+    }
     case 'none':
       return null;
   }

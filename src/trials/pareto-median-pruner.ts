@@ -38,13 +38,13 @@ export class ParetoMedianPruner implements Pruner {
     others: readonly (readonly EpochRecord[])[],
   ): PruneDecision {
     const epoch = curve.length;
-    const own = this.vectorAt(curve, epoch);
+    const own = bestVectorAt(this.objectives, curve, epoch);
     const value = bestUpTo(curve, epoch, this.direction);
     const keep = { prune: false, value, median: null };
     if (epoch < this.warmupEpochs || !own) return keep;
     const peers = others
       .filter((c) => c.length >= epoch)
-      .map((c) => this.vectorAt(c, epoch))
+      .map((c) => bestVectorAt(this.objectives, c, epoch))
       .filter((v): v is number[] => v !== null);
     if (peers.length < this.minTrials) return keep;
     const margins = own.map((_, k) => this.margin * interquartileRange(peers.map((p) => p[k]!)));
@@ -64,22 +64,30 @@ export class ParetoMedianPruner implements Pruner {
         : {}),
     };
   }
+}
 
-  /** The curve's best value so far in each objective, as losses, up to `epoch`; null if one is missing. */
-  private vectorAt(curve: readonly EpochRecord[], epoch: number): number[] | null {
-    const out: number[] = [];
-    for (const o of this.objectives.objectives) {
-      let best = Infinity;
-      for (const r of curve.slice(0, epoch)) {
-        const v = o.metric === this.objectives.metric ? r.validationMetric : r.metrics?.[o.metric];
-        if (typeof v === 'number' && Number.isFinite(v))
-          best = Math.min(best, lossOf(v, o.direction));
-      }
-      if (best === Infinity) return null;
-      out.push(best);
+/**
+ * A curve's best value so far in each objective, as losses, up to `epoch` (the task's metric from
+ * the epoch's validation metric, the others from its `metrics`); null when one is missing. What
+ * the multi-objective pruners compare, as the one-objective ones compare bestUpTo.
+ */
+export function bestVectorAt(
+  set: ObjectiveSet,
+  curve: readonly EpochRecord[],
+  epoch: number,
+): number[] | null {
+  const out: number[] = [];
+  for (const o of set.objectives) {
+    let best = Infinity;
+    for (const r of curve.slice(0, epoch)) {
+      const v = o.metric === set.metric ? r.validationMetric : r.metrics?.[o.metric];
+      if (typeof v === 'number' && Number.isFinite(v))
+        best = Math.min(best, lossOf(v, o.direction));
     }
-    return out;
+    if (best === Infinity) return null;
+    out.push(best);
   }
+  return out;
 }
 
 function interquartileRange(values: number[]): number {

@@ -151,3 +151,28 @@ describe('the trade-off samplers', () => {
     expect(mean / 4000).toBeCloseTo(0.45, 2);
   });
 });
+
+describe('NSGA-II with too few parents', () => {
+  it('proposes random members rather than nothing when its generation left under two results', async () => {
+    const { space } = zdt1(4);
+    const strategy = new Nsga2Strategy(space, 1, both, { population: 4 });
+    const first = await strategy.propose([], 4);
+    // Every member of generation 0 pruned but one: no two parents.
+    const history: TrialRecord[] = first.map((p, i) => ({
+      number: i + 1,
+      state: i === 0 ? 'completed' : 'pruned',
+      config: p.config,
+      reason: p.reason,
+      source: 'nsga2',
+      proposedAt: 0,
+      attempts: 1,
+      value: 0.5,
+      validation: { loss: 0, f1: 0.5, f2: 0.5, size: 1 },
+      ...(p.meta ? { meta: p.meta } : {}),
+    }));
+    const next = await strategy.propose(history, 2);
+    expect(next).toHaveLength(2);
+    expect(next[0]!.reason).toMatch(/generation 1 \(1 of 4\): fewer than two complete results/);
+    expect(next.every((p) => p.meta?.['nsga2Generation'] === 1)).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EpochRecord } from '../../src/trainer/trainer.ts';
 import { MedianPruner } from '../../src/trials/median-pruner.ts';
+import { AshaPruner, ParetoAshaPruner } from '../../src/trials/asha-pruner.ts';
 import { ParetoMedianPruner } from '../../src/trials/pareto-median-pruner.ts';
 import { ObjectiveSet } from '../../src/trade-offs/objective-set.ts';
 
@@ -145,6 +146,46 @@ describe('the multi-objective median rule', () => {
         [acc, 0],
       ]);
       expect(generalized.decide(c, peers).prune, String(acc)).toBe(median.decide(c, peers).prune);
+    }
+  });
+});
+
+describe('ASHA for several objectives', () => {
+  // Rungs at epochs 1, 3, 9 (eta 3): at a rung the first third by front and crowding go on.
+  const asha = new ParetoAshaPruner(set, 'maximize', { minEpochs: 1, reductionFactor: 3 });
+  const flat = (a: number, l: number, epochs: number) =>
+    curve(Array.from({ length: epochs }, () => [a, l] as [number, number]));
+  // Five peers at the rung of epoch 3: a front of three (0.9, 9), (0.8, 5), (0.6, 1), and two behind.
+  const rung = [
+    flat(0.9, 9, 3),
+    flat(0.8, 5, 3),
+    flat(0.6, 1, 3),
+    flat(0.7, 6, 3),
+    flat(0.5, 8, 3),
+  ];
+
+  it('promotes a trial that joins the front at an end, and says why it stops one behind it', () => {
+    // Six at the rung, two go on: the front's two ends (infinite crowding) come first.
+    expect(asha.decide(flat(0.95, 12, 3), rung).prune).toBe(false);
+    const behind = asha.decide(flat(0.55, 7, 3), rung);
+    expect(behind.prune).toBe(true);
+    expect(behind.reason).toBe(
+      'at rung epoch 3 it placed 5 of 6 by front and crowding in accuracy and latency; the first 2 go on',
+    );
+  });
+
+  it('judges only at rungs, and lets a lone trial go on', () => {
+    expect(asha.decide(flat(0.1, 99, 2), rung).prune).toBe(false); // epoch 2 is no rung
+    expect(asha.decide(flat(0.1, 99, 3), []).prune).toBe(false);
+  });
+
+  it('orders as ASHA does with one objective', () => {
+    const one = new ObjectiveSet('accuracy', [{ metric: 'accuracy', direction: 'maximize' }], []);
+    const generalized = new ParetoAshaPruner(one, 'maximize', { minEpochs: 1, reductionFactor: 3 });
+    const plain = new AshaPruner('maximize', { minEpochs: 1, reductionFactor: 3 });
+    for (const acc of [0.4, 0.75, 0.85, 0.95]) {
+      const c = flat(acc, 0, 3);
+      expect(generalized.decide(c, rung).prune, String(acc)).toBe(plain.decide(c, rung).prune);
     }
   });
 });
