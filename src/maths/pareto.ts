@@ -75,6 +75,21 @@ export function crowdingDistances(points: readonly (readonly number[])[]): numbe
 }
 
 /**
+ * A front's members (indices into the whole set, `points` their vectors in the same order) with
+ * the loneliest first by crowding distance, ties to the lower index: NSGA-II's order within a
+ * front, which its survival and multi-objective ASHA both read.
+ */
+export function byCrowding(
+  front: readonly number[],
+  points: readonly (readonly number[])[],
+): number[] {
+  const d = crowdingDistances(points);
+  return [...front.keys()]
+    .sort((a, b) => d[b]! - d[a]! || (d[a] === d[b] ? front[a]! - front[b]! : 0))
+    .map((k) => front[k]!);
+}
+
+/**
  * The hypervolume the points dominate below `reference` (the Lebesgue measure of the union of
  * the boxes [p, reference]): exact in any dimension. Points not strictly better than the
  * reference in every objective add nothing. Two objectives are a sweep (O(n log n)); more are

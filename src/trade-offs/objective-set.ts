@@ -3,7 +3,7 @@ import type { Constraint, Objective } from '../contracts/trade-off.ts';
 import type { TrialRecord } from '../contracts/trial-record.ts';
 import { lossOf, type Direction } from '../maths/direction.ts';
 import {
-  crowdingDistances,
+  byCrowding,
   greedyHypervolumeSubset,
   nadirReference,
   nonDominatedFronts,
@@ -152,14 +152,6 @@ export function survivalOrder(results: readonly RankedResult[]): number[] {
       ),
     );
   return out;
-}
-
-/** A front's members loneliest first (crowding distance), ties to the earlier result. */
-function byCrowding(front: readonly number[], points: readonly (readonly number[])[]): number[] {
-  const d = crowdingDistances(points);
-  return [...front.keys()]
-    .sort((a, b) => d[b]! - d[a]! || (d[a] === d[b] ? front[a]! - front[b]! : 0))
-    .map((k) => front[k]!);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { EpochRecord } from '../trainer/trainer.ts';
 import { bestUpTo, peerValuesAt, type PruneDecision, type Pruner } from './pruner.ts';
 import type { Direction } from '../maths/direction.ts';
-import { crowdingDistances, nonDominatedFronts } from '../maths/pareto.ts';
+import { byCrowding, nonDominatedFronts } from '../maths/pareto.ts';
 import type { ObjectiveSet } from '../trade-offs/objective-set.ts';
 import { bestVectorAt } from './pareto-median-pruner.ts';
 
@@ -121,13 +121,12 @@ export class ParetoAshaPruner implements Pruner {
 /** Indices of the points, best first: by non-dominated front, then crowding (ties: lower index). */
 function survivalPlaces(points: readonly (readonly number[])[]): number[] {
   const out: number[] = [];
-  for (const front of nonDominatedFronts(points)) {
-    const d = crowdingDistances(front.map((i) => points[i]!));
+  for (const front of nonDominatedFronts(points))
     out.push(
-      ...[...front.keys()]
-        .sort((a, b) => d[b]! - d[a]! || (d[a] === d[b] ? front[a]! - front[b]! : 0))
-        .map((k) => front[k]!),
+      ...byCrowding(
+        front,
+        front.map((i) => points[i]!),
+      ),
     );
-  }
   return out;
 }
